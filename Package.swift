@@ -1,0 +1,53 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "swift-skv",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C layer: each library wrapped once, imported only by the modules that need it.
+        .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        .target(name: "CProtos", dependencies: ["CProtobufC"]),
+
+        // RPC framework.
+        .target(name: "RPCCore", swiftSettings: swiftSettings),
+        .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+        .target(name: "RPCProtobuf", dependencies: ["RPCCore", "CProtobufC"], swiftSettings: swiftSettings),
+        .target(name: "RPCHTTP2", dependencies: ["RPCCore", "CNGHTTP2"], swiftSettings: swiftSettings),
+        .target(
+            name: "RPCHTTP2NIO",
+            dependencies: [
+                "RPCCore", "RPCHTTP2",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // gRPC interoperability: the grpc.testing services and the standard interop cases.
+        .target(name: "Interop", dependencies: ["RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RPCInterop",
+            dependencies: [
+                "Interop", "RPCCore", "RPCHTTP2NIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess"], swiftSettings: swiftSettings),
+    ]
+)

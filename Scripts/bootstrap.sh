@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what swift-skv needs to build, test and benchmark on Debian (idempotent).
+# Swift itself (6.1+) is expected on PATH.
+set -euo pipefail
+apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client)
+missing=()
+for p in "${apt_packages[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+# Python gRPC, used by the interoperability tests (stubs are generated at test time).
+if ! python3 -c 'import grpc, grpc_tools' >/dev/null 2>&1; then
+  python3 -m pip install -q grpcio grpcio-tools
+fi
+command -v swift >/dev/null || { echo "bootstrap: swift not found on PATH" >&2; exit 1; }
+echo "bootstrap: system packages and Python gRPC are installed"

@@ -1,0 +1,188 @@
+/// Makes calls through one client transport. Handwritten client stubs wrap an `RPCClient`
+/// with one function per method.
+///
+/// Every call type is built on ``bidirectionalStreaming(request:descriptor:serializer:deserializer:options:onResponse:)``:
+/// the request producer and the response consumer run concurrently; the call's deadline
+/// (``CallOptions/timeout``) is enforced locally as well as sent to the server.
+public struct RPCClient: Sendable {
+    public let transport: any ClientTransport
+
+    public init(transport: any ClientTransport) {
+        self.transport = transport
+    }
+
+    public func bidirectionalStreaming<Input: Sendable, Output: Sendable, Result: Sendable>(
+        request: StreamingClientRequest<Input>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        options: CallOptions = .defaults,
+        onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
+    ) async throws -> Result {
+        let transport = self.transport
+        return try await withDeadline(options.timeout) {
+            try await transport.withStream(descriptor: descriptor, options: options) { stream in
+                try await Self.run(stream: stream, request: request, serializer: serializer, deserializer: deserializer, onResponse: onResponse)
+            }
+        }
+    }
+
+    private static func run<Input: Sendable, Output: Sendable, Result: Sendable>(
+        stream: ClientStream,
+        request: StreamingClientRequest<Input>,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
+    ) async throws -> Result {
+        try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask {
+                // A failed transport write means the stream is gone; the response side then
+                // reports the status the server or transport gave, so it is not an error
+                // here. An error thrown by the producer itself aborts the call.
+                do {
+                    do {
+                        try await stream.outbound.write(.metadata(request.metadata))
+                    } catch {
+                        throw TransportWriteFailed(underlying: error)
+                    }
+                    try await request.producer(RPCWriter { message in
+                        let bytes = try serializer.serialize(message)
+                        do {
+                            try await stream.outbound.write(.message(bytes))
+                        } catch {
+                            throw TransportWriteFailed(underlying: error)
+                        }
+                    })
+                    await stream.outbound.finish()
+                } catch is TransportWriteFailed {
+                    return nil
+                }
+                return nil
+            }
+            group.addTask {
+                let iterator = IteratorBox(stream.inbound.makeAsyncIterator())
+                let response: StreamingClientResponse<Output>
+                switch try await iterator.next() {
+                case .metadata(let metadata)?:
+                    response = StreamingClientResponse(
+                        metadata: metadata,
+                        bodyParts: RPCAsyncSequence(wrapping: ClientBodySequence(iterator: iterator, deserializer: deserializer)))
+                case .status(let status, let trailers)?:
+                    // A trailers-only response: no messages.
+                    guard status.code == .ok else {
+                        throw RPCError(code: status.code, message: status.message, metadata: trailers)
+                    }
+                    response = StreamingClientResponse(metadata: [:], bodyParts: .elements([.trailingMetadata(trailers)]))
+                case .message?:
+                    throw RPCError(code: .internal, message: "The server sent a message before its metadata.")
+                case nil:
+                    try Task.checkCancellation()
+                    throw RPCError(code: .internal, message: "The response stream ended without a status.")
+                }
+                return try await onResponse(response)
+            }
+            // The response side decides the call's outcome. The request side may fail early
+            // (its producer threw): that aborts the call. If the request side is still
+            // writing when the response completes, it is cancelled.
+            while let next = try await group.next() {
+                if let result = next {
+                    group.cancelAll()
+                    return result
+                }
+            }
+            preconditionFailure("the response task always returns a result or throws")
+        }
+    }
+}
+
+extension RPCClient {
+    /// Unary call: one request message, one response message.
+    public func unary<Input: Sendable, Output: Sendable>(
+        request: ClientRequest<Input>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        options: CallOptions = .defaults
+    ) async throws -> ClientResponse<Output> {
+        try await bidirectionalStreaming(
+            request: StreamingClientRequest(single: request), descriptor: descriptor,
+            serializer: serializer, deserializer: deserializer, options: options
+        ) { response in try await response.collectSingle() }
+    }
+
+    /// Client-streaming call: many request messages, one response message.
+    public func clientStreaming<Input: Sendable, Output: Sendable>(
+        request: StreamingClientRequest<Input>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        options: CallOptions = .defaults
+    ) async throws -> ClientResponse<Output> {
+        try await bidirectionalStreaming(
+            request: request, descriptor: descriptor,
+            serializer: serializer, deserializer: deserializer, options: options
+        ) { response in try await response.collectSingle() }
+    }
+
+    /// Server-streaming call: one request message, a stream of responses handled in `onResponse`.
+    public func serverStreaming<Input: Sendable, Output: Sendable, Result: Sendable>(
+        request: ClientRequest<Input>,
+        descriptor: MethodDescriptor,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        options: CallOptions = .defaults,
+        onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
+    ) async throws -> Result {
+        try await bidirectionalStreaming(
+            request: StreamingClientRequest(single: request), descriptor: descriptor,
+            serializer: serializer, deserializer: deserializer, options: options, onResponse: onResponse)
+    }
+}
+
+extension StreamingClientResponse {
+    /// The single message and trailing metadata of a unary response.
+    func collectSingle() async throws -> ClientResponse<Message> {
+        var message: Message?
+        var trailers: Metadata = [:]
+        for try await part in bodyParts {
+            switch part {
+            case .message(let m):
+                guard message == nil else {
+                    throw RPCError(code: .internal, message: "The unary response had more than one message.")
+                }
+                message = m
+            case .trailingMetadata(let t):
+                trailers = t
+            }
+        }
+        guard let message else {
+            throw RPCError(code: .internal, message: "The unary response had no message.")
+        }
+        return ClientResponse(metadata: metadata, message: message, trailingMetadata: trailers)
+    }
+}
+
+/// Marks an error of the transport's writer, as opposed to one thrown by a request producer.
+struct TransportWriteFailed: Error {
+    var underlying: any Error
+}
+
+/// Runs `body`, failing with `DEADLINE_EXCEEDED` (and cancelling it) if `timeout` passes first.
+func withDeadline<Result: Sendable>(
+    _ timeout: Duration?,
+    _ body: @escaping @Sendable () async throws -> Result
+) async throws -> Result {
+    guard let timeout else { return try await body() }
+    return try await withThrowingTaskGroup(of: Result.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            throw RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded.")
+        }
+        defer { group.cancelAll() }
+        guard let result = try await group.next() else {
+            preconditionFailure("the group has two tasks")
+        }
+        return result
+    }
+}

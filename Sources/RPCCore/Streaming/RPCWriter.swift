@@ -1,0 +1,41 @@
+/// Writes elements into one direction of a call.
+///
+/// `write` suspends while the transport applies back-pressure (HTTP/2 flow control, a full
+/// send buffer) and throws once the call can no longer accept data (reset, cancelled,
+/// connection lost), so a producer loop ends instead of writing into the void.
+public struct RPCWriter<Element: Sendable>: Sendable {
+    private let writeElement: @Sendable (Element) async throws -> Void
+
+    public init(_ write: @escaping @Sendable (Element) async throws -> Void) {
+        self.writeElement = write
+    }
+
+    public func write(_ element: Element) async throws {
+        try await writeElement(element)
+    }
+
+    public func write(contentsOf elements: some Sequence<Element>) async throws {
+        for element in elements { try await writeElement(element) }
+    }
+
+    /// A writer that transforms each element before handing it to `self`.
+    public func map<Input: Sendable>(_ transform: @escaping @Sendable (Input) throws -> Element) -> RPCWriter<Input> {
+        RPCWriter<Input> { input in try await self.write(transform(input)) }
+    }
+}
+
+/// A writer that can also be closed: closing the request side of a client call half-closes the
+/// HTTP/2 stream (END_STREAM). Calling `finish` more than once has no further effect.
+public struct ClosableRPCWriter<Element: Sendable>: Sendable {
+    public let writer: RPCWriter<Element>
+    private let finishWriting: @Sendable () async -> Void
+
+    public init(writer: RPCWriter<Element>, finish: @escaping @Sendable () async -> Void) {
+        self.writer = writer
+        self.finishWriting = finish
+    }
+
+    public func write(_ element: Element) async throws { try await writer.write(element) }
+
+    public func finish() async { await finishWriting() }
+}

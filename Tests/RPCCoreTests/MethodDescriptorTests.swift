@@ -1,0 +1,16 @@
+import RPCCore
+import Testing
+
+/// The router keys on `:path`; these check that parsing and printing agree and reject junk.
+@Suite struct MethodDescriptorTests {
+    @Test func pathRoundTrips() {
+        let descriptor = MethodDescriptor(service: "grpc.testing.TestService", method: "UnaryCall")
+        #expect(descriptor.path == "/grpc.testing.TestService/UnaryCall")
+        #expect(MethodDescriptor(path: descriptor.path) == descriptor)
+    }
+
+    @Test(arguments: ["", "/", "//", "noslash", "/service", "/service/", "//method", "service/method"])
+    func malformedPathsAreRejected(path: String) {
+        #expect(MethodDescriptor(path: path) == nil)
+    }
+}
