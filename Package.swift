@@ -51,3 +51,4 @@ let package = Package(
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess"], swiftSettings: swiftSettings),
     ]
 )
+package.targets.append(.testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings))

@@ -1,0 +1,216 @@
+public import RPCCore
+
+/// The client side of one gRPC-over-HTTP/2 connection, sans I/O.
+///
+/// The driver opens streams with ``openStream(descriptor:metadata:timeout:)``, feeds request
+/// messages, feeds received bytes to ``receive(_:)`` and delivers the ``Event``s. For every
+/// opened stream exactly one ``RPCResponsePart/status(_:_:)`` is eventually delivered, whatever
+/// happens (trailers, reset, malformed response, connection loss via ``connectionClosed(reason:)``).
+///
+/// Thread confinement: one owner (a NIO event loop); not `Sendable`.
+public final class GRPCClientConnection {
+    public struct Configuration: Sendable {
+        /// `:authority` of requests, usually `host:port`.
+        public var authority: String
+        /// Largest response message accepted, in bytes; larger → `RESOURCE_EXHAUSTED`.
+        public var maxReceiveMessageBytes: Int = 32 << 20
+        /// Largest request message sent, in bytes; larger → `RESOURCE_EXHAUSTED`.
+        public var maxSendMessageBytes: Int = 32 << 20
+        public var userAgent = "skv-rpc/0.1"
+
+        public init(authority: String) {
+            self.authority = authority
+        }
+    }
+
+    public enum Event {
+        case responsePart(streamID: Int32, part: RPCResponsePart)
+        /// The server is going away: open no more streams on this connection.
+        case goAway(lastStreamID: Int32)
+        case pingAcknowledged
+    }
+
+    private struct StreamState {
+        var deframer: GRPCMessageDeframer
+        var receivedHeaders = false
+        var statusDelivered = false
+    }
+
+    public let configuration: Configuration
+    private let session: HTTP2Session
+    private var streams: [Int32: StreamState] = [:]
+    private var events: [Event] = []
+    public private(set) var isGoingAway = false
+
+    public init(configuration: Configuration) {
+        self.configuration = configuration
+        self.session = HTTP2Session(role: .client)
+    }
+
+    public var openStreamCount: Int { streams.count }
+
+    public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
+        do {
+            try session.receive(bytes)
+        } catch {
+            processSessionEvents()
+            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
+        }
+        processSessionEvents()
+    }
+
+    public func takeEvents() -> [Event] {
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
+    }
+
+    public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
+        do {
+            try session.collectOutput(into: &buffer)
+        } catch {
+            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
+        }
+        processSessionEvents()
+    }
+
+    /// Opens a stream by submitting its request headers; `nil` if the connection cannot take
+    /// more streams (going away, ids exhausted).
+    public func openStream(descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) -> Int32? {
+        guard !isGoingAway else { return nil }
+        let headers = GRPCHeaders.requestHeaders(
+            descriptor: descriptor, authority: configuration.authority, timeout: timeout,
+            userAgent: configuration.userAgent, metadata: metadata)
+        guard let streamID = session.submitRequest(headers: headers) else { return nil }
+        streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageBytes: configuration.maxReceiveMessageBytes))
+        return streamID
+    }
+
+    /// Queues one request message. An oversized message fails the call locally.
+    public func sendMessage(_ bytes: [UInt8], on streamID: Int32) {
+        guard let stream = streams[streamID], !stream.statusDelivered else { return }
+        guard bytes.count <= configuration.maxSendMessageBytes else {
+            deliverStatus(Status(code: .resourceExhausted,
+                message: "Request message of \(bytes.count) bytes exceeds the limit of \(configuration.maxSendMessageBytes) bytes."), on: streamID)
+            session.resetStream(streamID, errorCode: 8)
+            return
+        }
+        session.enqueueData(GRPCMessageFramer.frame(bytes), on: streamID)
+    }
+
+    /// Half-closes the request side (END_STREAM).
+    public func finishRequest(on streamID: Int32) {
+        session.finishData(on: streamID, trailers: nil)
+    }
+
+    /// Bytes of a stream's request waiting for the server's flow-control window.
+    public func bufferedBytes(on streamID: Int32) -> Int { session.bufferedBytes(on: streamID) }
+
+    /// Cancels a stream (RST_STREAM CANCEL) and delivers `CANCELLED` if no status arrived yet.
+    public func cancel(_ streamID: Int32) {
+        guard streams[streamID] != nil else { return }
+        deliverStatus(Status(code: .cancelled, message: "The RPC was cancelled by the client."), on: streamID)
+        session.resetStream(streamID, errorCode: 8)
+    }
+
+    public func sendPing() { session.submitPing() }
+
+    /// Polite close: GOAWAY NO_ERROR.
+    public func sendGoAway() { session.submitGoAway(errorCode: 0) }
+
+    /// The connection is gone: every open stream ends with `UNAVAILABLE`.
+    public func connectionClosed(reason: String) {
+        for streamID in streams.keys.sorted() {
+            deliverStatus(Status(code: .unavailable, message: reason), on: streamID)
+        }
+        streams.removeAll()
+    }
+
+    private func deliverStatus(_ status: Status, _ trailers: Metadata = [:], on streamID: Int32) {
+        guard var stream = streams[streamID], !stream.statusDelivered else { return }
+        stream.statusDelivered = true
+        streams[streamID] = stream
+        events.append(.responsePart(streamID: streamID, part: .status(status, trailers)))
+    }
+
+    private func processSessionEvents() {
+        for event in session.takeEvents() {
+            switch event {
+            case .headers(let streamID, let fields, _):
+                headers(streamID: streamID, fields: fields)
+            case .data(let streamID, let bytes):
+                data(streamID: streamID, bytes: bytes)
+            case .endStream(let streamID):
+                // DATA with END_STREAM but no trailers: the server broke the protocol.
+                if let stream = streams[streamID], !stream.statusDelivered {
+                    deliverStatus(Status(code: .internal, message: "The server ended the stream without trailers."), on: streamID)
+                }
+            case .streamClosed(let streamID, let errorCode):
+                deliverStatus(GRPCHeaders.status(forResetCode: errorCode), on: streamID)
+                streams[streamID] = nil
+            case .goAway(let lastStreamID, _):
+                isGoingAway = true
+                events.append(.goAway(lastStreamID: lastStreamID))
+            case .pingAcknowledged:
+                events.append(.pingAcknowledged)
+            case .invalidFrame(let streamID, let reason):
+                deliverStatus(Status(code: .internal, message: "Malformed response headers: \(reason)."), on: streamID)
+            case .sentEndStream:
+                break
+            }
+        }
+    }
+
+    private func headers(streamID: Int32, fields: [HeaderField]) {
+        guard var stream = streams[streamID], !stream.statusDelivered else { return }
+        if stream.receivedHeaders {
+            // Trailers.
+            switch GRPCHeaders.metadata(from: fields) {
+            case .success(let trailers): deliverStatus(GRPCHeaders.status(from: fields), trailers, on: streamID)
+            case .failure(let error): deliverStatus(error.status, on: streamID)
+            }
+            return
+        }
+        stream.receivedHeaders = true
+        streams[streamID] = stream
+        let httpStatus = GRPCHeaders.value(":status", in: fields).flatMap { Int($0) } ?? 0
+        guard httpStatus == 200 else {
+            deliverStatus(GRPCHeaders.status(forHTTPStatus: httpStatus), on: streamID)
+            session.resetStream(streamID, errorCode: 8)
+            return
+        }
+        let metadata: Metadata
+        switch GRPCHeaders.metadata(from: fields) {
+        case .success(let m): metadata = m
+        case .failure(let error):
+            deliverStatus(error.status, on: streamID)
+            session.resetStream(streamID, errorCode: 8)
+            return
+        }
+        if GRPCHeaders.value("grpc-status", in: fields) != nil {
+            // Trailers-only response.
+            deliverStatus(GRPCHeaders.status(from: fields), metadata, on: streamID)
+            return
+        }
+        guard let contentType = GRPCHeaders.value("content-type", in: fields), contentType.hasPrefix(GRPCHeaders.contentType) else {
+            deliverStatus(Status(code: .unknown, message: "The response content-type is not application/grpc."), on: streamID)
+            session.resetStream(streamID, errorCode: 8)
+            return
+        }
+        events.append(.responsePart(streamID: streamID, part: .metadata(metadata)))
+    }
+
+    private func data(streamID: Int32, bytes: [UInt8]) {
+        guard var stream = streams[streamID], !stream.statusDelivered else { return }
+        stream.deframer.append(bytes)
+        do {
+            while let message = try stream.deframer.nextMessage() {
+                events.append(.responsePart(streamID: streamID, part: .message(message)))
+            }
+            streams[streamID] = stream
+        } catch {
+            streams[streamID] = stream
+            deliverStatus(GRPCServerConnection.status(for: error), on: streamID)
+            session.resetStream(streamID, errorCode: 8)
+        }
+    }
+}

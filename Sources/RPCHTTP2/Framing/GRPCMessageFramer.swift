@@ -1,0 +1,23 @@
+/// Adds the gRPC length prefix to outbound messages: 1 byte compressed flag (always 0: we
+/// never compress) and a 4-byte big-endian length, then the message bytes.
+enum GRPCMessageFramer {
+    static let prefixBytes = 5
+
+    static func frame(_ message: [UInt8], into buffer: inout [UInt8]) {
+        let length = UInt32(truncatingIfNeeded: message.count)
+        precondition(message.count <= Int(UInt32.max), "message of \(message.count) bytes cannot be framed")
+        buffer.reserveCapacity(buffer.count + prefixBytes + message.count)
+        buffer.append(0)
+        buffer.append(UInt8(truncatingIfNeeded: length >> 24))
+        buffer.append(UInt8(truncatingIfNeeded: length >> 16))
+        buffer.append(UInt8(truncatingIfNeeded: length >> 8))
+        buffer.append(UInt8(truncatingIfNeeded: length))
+        buffer.append(contentsOf: message)
+    }
+
+    static func frame(_ message: [UInt8]) -> [UInt8] {
+        var buffer: [UInt8] = []
+        frame(message, into: &buffer)
+        return buffer
+    }
+}
