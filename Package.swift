@@ -48,7 +48,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
-        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess"], swiftSettings: swiftSettings),
+        .target(name: "RPCTestSupport", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RPCHTTP2NIOTests",
+            dependencies: [
+                "RPCHTTP2NIO", "RPCHTTP2", "RPCCore", "RPCTestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )
-package.targets.append(.testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings))

@@ -1,5 +1,6 @@
 import RPCCore
 import RPCInProcess
+import RPCTestSupport
 import Testing
 
 /// Exercises the router, server and client over the in-process transport: every call type,

@@ -1,10 +1,13 @@
-import RPCCore
+public import RPCCore
 import Synchronization
 
+// Shared by the RPC test suites (core, HTTP/2, interop); never linked into a product.
+
 /// UTF-8 string coder, so core tests need no protobuf.
-struct StringCoder: MessageSerializer, MessageDeserializer {
-    func serialize(_ message: String) throws(RPCError) -> [UInt8] { Array(message.utf8) }
-    func deserialize(_ bytes: [UInt8]) throws(RPCError) -> String {
+public struct StringCoder: MessageSerializer, MessageDeserializer {
+    public init() {}
+    public func serialize(_ message: String) throws(RPCError) -> [UInt8] { Array(message.utf8) }
+    public func deserialize(_ bytes: [UInt8]) throws(RPCError) -> String {
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw RPCError(code: .invalidArgument, message: "not UTF-8")
         }
@@ -13,23 +16,38 @@ struct StringCoder: MessageSerializer, MessageDeserializer {
 }
 
 /// A test service with one method of each call type plus failure helpers.
-struct EchoService: RegistrableRPCService {
-    static let get = MethodDescriptor(service: "test.Echo", method: "Get")
-    static let collect = MethodDescriptor(service: "test.Echo", method: "Collect")
-    static let expand = MethodDescriptor(service: "test.Echo", method: "Expand")
-    static let update = MethodDescriptor(service: "test.Echo", method: "Update")
-    static let fail = MethodDescriptor(service: "test.Echo", method: "Fail")
-    static let sleep = MethodDescriptor(service: "test.Echo", method: "Sleep")
+public struct EchoService: RegistrableRPCService {
+    public static let get = MethodDescriptor(service: "test.Echo", method: "Get")
+    public static let collect = MethodDescriptor(service: "test.Echo", method: "Collect")
+    public static let expand = MethodDescriptor(service: "test.Echo", method: "Expand")
+    public static let update = MethodDescriptor(service: "test.Echo", method: "Update")
+    public static let fail = MethodDescriptor(service: "test.Echo", method: "Fail")
+    public static let sleep = MethodDescriptor(service: "test.Echo", method: "Sleep")
+    /// Echoes raw bytes (for large-message tests).
+    public static let bytes = MethodDescriptor(service: "test.Echo", method: "Bytes")
+    /// Sleeps for the number of milliseconds in the request, then echoes it.
+    public static let delay = MethodDescriptor(service: "test.Echo", method: "Delay")
 
     /// Counts handlers that observed cancellation.
-    final class Counter: Sendable {
+    public final class Counter: Sendable {
         let value = Mutex(0)
-        func increment() { value.withLock { $0 += 1 } }
-        var current: Int { value.withLock { $0 } }
+        public func increment() { value.withLock { $0 += 1 } }
+        public var current: Int { value.withLock { $0 } }
     }
-    let cancelledHandlers = Counter()
+    public let cancelledHandlers = Counter()
+    /// Counts calls of `sleep` that started.
+    public let sleepersStarted = Counter()
 
-    func registerMethods(with router: inout RPCRouter) {
+    public init() {}
+
+    public func registerMethods(with router: inout RPCRouter) {
+        router.registerUnary(Self.bytes, deserializer: IdentityCoder(), serializer: IdentityCoder()) { request, _ in
+            ServerResponse(message: request.message)
+        }
+        router.registerUnary(Self.delay, deserializer: StringCoder(), serializer: StringCoder()) { request, _ in
+            try await Task.sleep(for: .milliseconds(Int(request.message) ?? 0))
+            return ServerResponse(message: request.message)
+        }
         router.registerUnary(Self.get, deserializer: StringCoder(), serializer: StringCoder()) { request, _ in
             var trailers: Metadata = [:]
             for (key, value) in request.metadata { trailers.add(value, forKey: key) }
@@ -55,7 +73,8 @@ struct EchoService: RegistrableRPCService {
         router.registerUnary(Self.fail, deserializer: StringCoder(), serializer: StringCoder()) { request, _ in
             throw RPCError(code: .failedPrecondition, message: request.message, metadata: ["reason": .string("asked")])
         }
-        router.registerUnary(Self.sleep, deserializer: StringCoder(), serializer: StringCoder()) { [cancelledHandlers] request, _ in
+        router.registerUnary(Self.sleep, deserializer: StringCoder(), serializer: StringCoder()) { [cancelledHandlers, sleepersStarted] request, _ in
+            sleepersStarted.increment()
             do {
                 try await Task.sleep(for: .seconds(30))
             } catch {

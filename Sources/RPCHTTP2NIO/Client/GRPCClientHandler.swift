@@ -1,0 +1,292 @@
+import NIOCore
+import RPCCore
+import RPCHTTP2
+
+/// Drives one client connection: owns its ``GRPCClientConnection`` on the channel's event
+/// loop and bridges each call's stream to the async world.
+///
+/// Calls are identified by a local token until their request headers are submitted (the
+/// HTTP/2 stream id is assigned then). Every call gets exactly one status on its inbound
+/// sequence, which then finishes.
+///
+/// Thread confinement: every method runs on the channel's event loop.
+final class GRPCClientHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct Bridge {
+        var descriptor: MethodDescriptor
+        var timeout: Duration?
+        var inbound: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var streamID: Int32?
+    }
+
+    private let connection: GRPCClientConnection
+    private let configuration: HTTP2ClientTransport.Configuration
+    private let onGoAway: @Sendable () -> Void
+    private let onClosed: @Sendable () -> Void
+    private var context: ChannelHandlerContext?
+    /// The channel's loop, kept after the channel closes (calls may still arrive).
+    private var eventLoop: (any EventLoop)?
+    private var bridges: [UInt64: Bridge] = [:]
+    private var tokens: [Int32: UInt64] = [:]
+    private var nextToken: UInt64 = 0
+    private var waiters = WriteWaiters()
+    private var output: [UInt8] = []
+    private var flushScheduled = false
+    private var keepaliveTimer: RepeatedTask?
+    private var awaitingPingAck: Scheduled<Void>?
+    private var shuttingDown = false
+    private var closed = false
+
+    init(
+        configuration: HTTP2ClientTransport.Configuration, authority: String,
+        onGoAway: @escaping @Sendable () -> Void, onClosed: @escaping @Sendable () -> Void
+    ) {
+        var connectionConfiguration = GRPCClientConnection.Configuration(authority: authority)
+        connectionConfiguration.maxReceiveMessageBytes = configuration.maxReceiveMessageBytes
+        connectionConfiguration.maxSendMessageBytes = configuration.maxSendMessageBytes
+        self.connection = GRPCClientConnection(configuration: connectionConfiguration)
+        self.configuration = configuration
+        self.onGoAway = onGoAway
+        self.onClosed = onClosed
+    }
+
+    var isUsable: Bool { !closed && !shuttingDown && !connection.isGoingAway }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.eventLoop = context.eventLoop
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private var started = false
+    private func start(_ context: ChannelHandlerContext) {
+        guard !started else { return }
+        started = true
+        if let keepalive = configuration.keepalive {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
+                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
+            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        }
+        flush()  // preface and SETTINGS
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        do {
+            try buffer.withUnsafeReadableBytes { bytes throws(HTTP2ConnectionError) in try connection.receive(bytes) }
+        } catch {
+            processEvents()
+            flush()
+            close()
+            return
+        }
+        processEvents()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        teardown(reason: "The connection to the server closed.")
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close()
+    }
+
+    // MARK: Calls (invoked on the loop by the transport)
+
+    func openCall(descriptor: MethodDescriptor, timeout: Duration?) -> (UInt64, AsyncThrowingStream<RPCResponsePart, any Error>) {
+        let (inbound, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
+        nextToken += 1
+        let token = nextToken
+        if closed {
+            sink.yield(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]))
+            sink.finish()
+        } else {
+            bridges[token] = Bridge(descriptor: descriptor, timeout: timeout, inbound: sink)
+        }
+        return (token, inbound)
+    }
+
+    func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
+        let loop = eventLoop!
+        guard var bridge = bridges[token] else {
+            return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The call has ended."))
+        }
+        switch part {
+        case .metadata(let metadata):
+            guard bridge.streamID == nil else { return loop.makeSucceededVoidFuture() }
+            guard let streamID = connection.openStream(descriptor: bridge.descriptor, metadata: metadata, timeout: bridge.timeout) else {
+                finishCall(token, Status(code: .unavailable, message: "The connection cannot open more streams."))
+                return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection cannot open more streams."))
+            }
+            bridge.streamID = streamID
+            bridges[token] = bridge
+            tokens[streamID] = token
+            scheduleFlush()
+            return loop.makeSucceededVoidFuture()
+        case .message(let bytes):
+            guard let streamID = bridge.streamID else {
+                preconditionFailure("a request message was written before the request metadata")
+            }
+            connection.sendMessage(bytes, on: streamID)
+            scheduleFlush()
+            processEvents()  // an oversized message fails the call locally
+            guard connection.bufferedBytes(on: streamID) > configuration.streamHighWaterBytes else {
+                return loop.makeSucceededVoidFuture()
+            }
+            let promise = loop.makePromise(of: Void.self)
+            waiters.add(promise, for: streamID)
+            return promise.futureResult
+        }
+    }
+
+    func finishRequest(token: UInt64) {
+        guard let streamID = bridges[token]?.streamID else { return }
+        connection.finishRequest(on: streamID)
+        scheduleFlush()
+    }
+
+    /// The caller is done with the call: reset it if it has not completed.
+    func release(token: UInt64) {
+        guard let bridge = bridges[token] else { return }
+        if let streamID = bridge.streamID {
+            connection.cancel(streamID)
+            processEvents()
+            scheduleFlush()
+        } else {
+            finishCall(token, Status(code: .cancelled, message: "The RPC was cancelled by the client."))
+        }
+    }
+
+    /// Graceful close: GOAWAY, then close once the open calls have finished.
+    func shutdown() {
+        guard !shuttingDown else { return }
+        shuttingDown = true
+        connection.sendGoAway()
+        flush()
+        closeIfIdle()
+    }
+
+    // MARK: Events
+
+    private func processEvents() {
+        for event in connection.takeEvents() {
+            switch event {
+            case .responsePart(let streamID, let part):
+                guard let token = tokens[streamID] else { continue }
+                if case .status(let status, let trailers) = part {
+                    finishCall(token, status, trailers)
+                } else {
+                    bridges[token]?.inbound.yield(part)
+                }
+            case .goAway:
+                onGoAway()
+                closeIfIdle()
+            case .pingAcknowledged:
+                awaitingPingAck?.cancel()
+                awaitingPingAck = nil
+            }
+        }
+    }
+
+    private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
+        guard let bridge = bridges.removeValue(forKey: token) else { return }
+        bridge.inbound.yield(.status(status, trailers))
+        bridge.inbound.finish()
+        if let streamID = bridge.streamID {
+            tokens[streamID] = nil
+            waiters.fail(streamID, with: RPCError(code: status.code == .ok ? .cancelled : status.code, message: "The call has ended."))
+        }
+        closeIfIdle()
+    }
+
+    private func closeIfIdle() {
+        if (shuttingDown || connection.isGoingAway) && bridges.isEmpty {
+            flush()
+            close()
+        }
+    }
+
+    // MARK: Output
+
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.flush() }
+    }
+
+    private func flush() {
+        flushScheduled = false
+        guard let context, !closed else { return }
+        var wrote = false
+        for _ in 0..<16 {
+            guard context.channel.isWritable else { break }
+            do {
+                try connection.collectOutput(into: &output)
+            } catch {
+                close()
+                return
+            }
+            processEvents()
+            guard !output.isEmpty else { break }
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+            output.removeAll(keepingCapacity: true)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
+    }
+
+    private func sendKeepalivePing(timeout: Duration) {
+        guard awaitingPingAck == nil, let context, !closed else { return }
+        connection.sendPing()
+        flush()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            bound.value.close()
+        }
+    }
+
+    private func close() {
+        guard !closed, let context else { return }
+        closed = true
+        context.close(promise: nil)
+    }
+
+    private func teardown(reason: String) {
+        keepaliveTimer?.cancel()
+        awaitingPingAck?.cancel()
+        closed = true
+        connection.connectionClosed(reason: reason)
+        processEvents()
+        for token in bridges.keys.sorted() {
+            finishCall(token, Status(code: .unavailable, message: reason))
+        }
+        waiters.failAll(with: RPCError(code: .unavailable, message: reason))
+        if context != nil {
+            context = nil
+            onClosed()
+        }
+    }
+}

@@ -1,0 +1,240 @@
+public import NIOCore
+import NIOPosix
+public import RPCCore
+import Synchronization
+
+/// gRPC over HTTP/2 on TCP sockets (plaintext), for clients of one server address.
+///
+/// All calls are multiplexed on one HTTP/2 connection, created on first use and re-created
+/// after it closes or the server sends GOAWAY. A failed connection attempt puts the transport
+/// in back-off: until the back-off delay has passed, calls fail fast with `UNAVAILABLE`
+/// (callers such as clerks retry); the next call after it tries again. Delays grow
+/// exponentially with jitter up to ``Configuration/maxBackoff`` and reset after a success.
+public final class HTTP2ClientTransport: ClientTransport {
+    public struct Configuration: Sendable {
+        /// Largest response message accepted, in bytes; larger → `RESOURCE_EXHAUSTED`.
+        public var maxReceiveMessageBytes = 32 << 20
+        /// Largest request message sent, in bytes; larger → `RESOURCE_EXHAUSTED`.
+        public var maxSendMessageBytes = 32 << 20
+        /// Longest a TCP connect may take.
+        public var connectTimeout: Duration = .seconds(5)
+        /// First back-off delay after a failed connection attempt.
+        public var initialBackoff: Duration = .milliseconds(100)
+        /// Upper bound of the back-off delay.
+        public var maxBackoff: Duration = .seconds(5)
+        /// Growth factor of the back-off delay per consecutive failure.
+        public var backoffMultiplier = 1.6
+        /// Random spread applied to each delay (0.2 = ±20 %).
+        public var backoffJitter = 0.2
+        /// PING keepalive; `nil` disables it.
+        public var keepalive: KeepaliveConfiguration? = KeepaliveConfiguration(interval: .seconds(30), timeout: .seconds(10))
+        /// A call's writer suspends while more than this many request bytes wait for the
+        /// server's flow-control window...
+        public var streamHighWaterBytes = 1 << 20
+        /// ...and resumes once no more than this many remain.
+        public var streamLowWaterBytes = 256 << 10
+
+        public init() {}
+    }
+
+    private struct Connection: Sendable {
+        var id: Int
+        var channel: any Channel
+        var handler: NIOLoopBound<GRPCClientHandler>
+    }
+
+    private enum State {
+        case idle
+        case connecting(EventLoopFuture<Connection>)
+        case ready(Connection)
+        case backingOff(until: ContinuousClock.Instant, failure: String)
+        case closed
+    }
+
+    private struct Locked {
+        var state = State.idle
+        var consecutiveFailures = 0
+        var nextConnectionID = 0
+        /// Connections replaced after GOAWAY but still finishing calls, closed by ``close()``.
+        var draining: [Int: Connection] = [:]
+    }
+
+    public let host: String
+    public let port: Int
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let locked = Mutex(Locked())
+
+    public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
+        precondition(configuration.initialBackoff > .zero && configuration.maxBackoff >= configuration.initialBackoff, "invalid back-off")
+        precondition(configuration.backoffMultiplier >= 1 && (0...1).contains(configuration.backoffJitter), "invalid back-off")
+        precondition(configuration.streamLowWaterBytes <= configuration.streamHighWaterBytes, "low-water mark above high-water mark")
+        self.host = host
+        self.port = port
+        self.configuration = configuration
+        self.group = group ?? MultiThreadedEventLoopGroup.singleton
+    }
+
+    public func withStream<Result: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        _ body: @Sendable (ClientStream) async throws -> Result
+    ) async throws -> Result {
+        let connection = try await readyConnection()
+        let handler = connection.handler
+        let loop = handler.eventLoop
+        let (token, inbound) = try await loop.submit {
+            handler.value.openCall(descriptor: descriptor, timeout: options.timeout)
+        }.get()
+        let outbound = ClosableRPCWriter<RPCRequestPart>(
+            writer: RPCWriter { part in
+                try await loop.flatSubmit { handler.value.write(part, token: token) }.get()
+            },
+            finish: {
+                try? await loop.submit { handler.value.finishRequest(token: token) }.get()
+            })
+        defer { loop.execute { handler.value.release(token: token) } }
+        return try await body(ClientStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound))
+    }
+
+    public func close() async {
+        let connections = locked.withLock { locked -> [Connection] in
+            var all = Array(locked.draining.values)
+            if case .ready(let connection) = locked.state { all.append(connection) }
+            locked.state = .closed
+            locked.draining.removeAll()
+            return all
+        }
+        for connection in connections {
+            connection.handler.eventLoop.execute { connection.handler.value.shutdown() }
+            try? await connection.channel.closeFuture.get()
+        }
+    }
+
+    // MARK: Connection management
+
+    private enum Step {
+        case use(Connection)
+        case wait(EventLoopFuture<Connection>)
+        case fail(RPCError)
+        case connect(EventLoopPromise<Connection>, id: Int)
+    }
+
+    private func readyConnection() async throws -> Connection {
+        let step = locked.withLock { locked -> Step in
+            switch locked.state {
+            case .ready(let connection):
+                return .use(connection)
+            case .connecting(let future):
+                return .wait(future)
+            case .closed:
+                return .fail(RPCError(code: .unavailable, message: "The client transport is closed."))
+            case .backingOff(let until, let failure) where ContinuousClock.now < until:
+                return .fail(RPCError(code: .unavailable, message: "Not connected to \(host):\(port) (\(failure)); retrying after back-off."))
+            case .idle, .backingOff:
+                let promise = group.next().makePromise(of: Connection.self)
+                locked.state = .connecting(promise.futureResult)
+                locked.nextConnectionID += 1
+                return .connect(promise, id: locked.nextConnectionID)
+            }
+        }
+        switch step {
+        case .use(let connection):
+            return connection
+        case .wait(let future):
+            return try await Self.mapConnectError(future)
+        case .fail(let error):
+            throw error
+        case .connect(let promise, let id):
+            promise.completeWith(connect(id: id))
+            return try await Self.mapConnectError(promise.futureResult)
+        }
+    }
+
+    private static func mapConnectError(_ future: EventLoopFuture<Connection>) async throws -> Connection {
+        do {
+            return try await future.get()
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw RPCError(code: .unavailable, message: "Cannot connect: \(error)")
+        }
+    }
+
+    private func connect(id: Int) -> EventLoopFuture<Connection> {
+        let configuration = self.configuration
+        let authority = "\(host):\(port)"
+        let bootstrap = ClientBootstrap(group: group)
+            .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { [weak self] channel in
+                let transport = self
+                return channel.eventLoop.makeCompletedFuture {
+                    let handler = GRPCClientHandler(
+                        configuration: configuration, authority: authority,
+                        onGoAway: { [weak transport] in transport?.connectionDraining(id) },
+                        onClosed: { [weak transport] in transport?.connectionClosed(id) })
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+        return bootstrap.connect(host: host, port: port).flatMap { channel in
+            channel.pipeline.handler(type: GRPCClientHandler.self).map { handler in
+                Connection(id: id, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            }
+        }.always { [weak self] result in
+            self?.connectAttemptEnded(id: id, result: result)
+        }
+    }
+
+    private func connectAttemptEnded(id: Int, result: Swift.Result<Connection, any Error>) {
+        let closeChannel = locked.withLock { locked -> (any Channel)? in
+            guard case .connecting = locked.state, locked.nextConnectionID == id else {
+                // Closed meanwhile: do not keep the connection.
+                if case .success(let connection) = result { return connection.channel }
+                return nil
+            }
+            switch result {
+            case .success(let connection):
+                locked.consecutiveFailures = 0
+                locked.state = .ready(connection)
+            case .failure(let error):
+                locked.consecutiveFailures += 1
+                locked.state = .backingOff(until: ContinuousClock.now.advanced(by: backoff(failures: locked.consecutiveFailures)), failure: "\(error)")
+            }
+            return nil
+        }
+        closeChannel?.close(promise: nil)
+    }
+
+    /// The back-off delay after `failures` consecutive failed attempts.
+    func backoff(failures: Int) -> Duration {
+        let base = Double(configuration.initialBackoff.nanoseconds) * pow(configuration.backoffMultiplier, Double(max(0, failures - 1)))
+        let capped = min(base, Double(configuration.maxBackoff.nanoseconds))
+        let jitter = 1 + Double.random(in: -configuration.backoffJitter...configuration.backoffJitter)
+        return .nanoseconds(Int64(capped * jitter))
+    }
+
+    private func connectionDraining(_ id: Int) {
+        locked.withLock { locked in
+            if case .ready(let connection) = locked.state, connection.id == id {
+                locked.draining[id] = connection
+                locked.state = .idle
+            }
+        }
+    }
+
+    private func connectionClosed(_ id: Int) {
+        locked.withLock { locked in
+            locked.draining[id] = nil
+            if case .ready(let connection) = locked.state, connection.id == id {
+                locked.state = .idle
+            }
+        }
+    }
+}
+
+private func pow(_ base: Double, _ exponent: Double) -> Double {
+    var result = 1.0
+    for _ in 0..<Int(exponent) { result *= base }
+    return result
+}

@@ -1,0 +1,296 @@
+import NIOCore
+import RPCCore
+import RPCHTTP2
+
+/// A stream accepted on some connection, handed from the connection's event loop to the
+/// transport's task group.
+struct AcceptedStream: Sendable {
+    var stream: ServerStream
+    var context: ServerContext
+    /// Finishes when the stream fails (client reset, bad message, connection loss): the
+    /// transport then cancels the handler's task.
+    var reset: AsyncStream<Void>
+}
+
+/// Drives one server connection: owns its ``GRPCServerConnection`` on the channel's event loop,
+/// moves bytes between the socket and nghttp2, and bridges each stream to an async handler.
+///
+/// Thread confinement: every method runs on `context.eventLoop`. Handler tasks reach it only
+/// through `NIOLoopBound` values that hop onto the loop first.
+final class GRPCServerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private struct StreamBridge {
+        var inbound: AsyncThrowingStream<RPCRequestPart, any Error>.Continuation
+        var reset: AsyncStream<Void>.Continuation
+    }
+
+    private let connection: GRPCServerConnection
+    private let configuration: HTTP2ServerTransport.Configuration
+    private let accept: @Sendable (AcceptedStream) -> Bool
+    private let onClosed: @Sendable () -> Void
+    private var context: ChannelHandlerContext?
+    private var bridges: [Int32: StreamBridge] = [:]
+    private var waiters = WriteWaiters()
+    private var output: [UInt8] = []
+    private var flushScheduled = false
+    private var receivedBytes = 0
+    private var handshakeTimer: Scheduled<Void>?
+    private var keepaliveTimer: RepeatedTask?
+    private var awaitingPingAck: Scheduled<Void>?
+    private var draining = false
+    private var closed = false
+    private var remotePeer = "unknown"
+
+    init(
+        configuration: HTTP2ServerTransport.Configuration,
+        accept: @escaping @Sendable (AcceptedStream) -> Bool,
+        onClosed: @escaping @Sendable () -> Void
+    ) {
+        self.configuration = configuration
+        self.connection = GRPCServerConnection(configuration: configuration.connection)
+        self.accept = accept
+        self.onClosed = onClosed
+    }
+
+    // MARK: Channel events
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        if context.channel.isActive { start(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        start(context)
+        context.fireChannelActive()
+    }
+
+    private func start(_ context: ChannelHandlerContext) {
+        guard handshakeTimer == nil else { return }
+        remotePeer = context.channel.remoteAddress.map { "\($0)" } ?? "unknown"
+        // A client that connects but never completes the HTTP/2 preface is dropped.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        handshakeTimer = context.eventLoop.scheduleTask(in: .nanoseconds(configuration.handshakeTimeout.nanoseconds)) {
+            bound.value.close(reason: "no HTTP/2 preface within the handshake timeout")
+        }
+        if let keepalive = configuration.keepalive {
+            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
+                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
+            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        }
+        flush()  // our SETTINGS
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        receivedBytes += buffer.readableBytes
+        if receivedBytes >= 24, let timer = handshakeTimer {
+            timer.cancel()  // the 24-byte client preface arrived (nghttp2 validates it)
+            handshakeTimer = nil
+            _ = timer
+        }
+        do {
+            try buffer.withUnsafeReadableBytes { bytes throws(HTTP2ConnectionError) in try connection.receive(bytes) }
+        } catch {
+            // nghttp2 queued a GOAWAY for protocol errors: send it, then close.
+            processEvents()
+            flush()
+            close(reason: "\(error)")
+            return
+        }
+        processEvents()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable { flush() }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        teardown()
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        close(reason: "\(error)")
+    }
+
+    // MARK: Called from the transport (on the loop)
+
+    /// Graceful shutdown: GOAWAY now (no new streams), in-flight streams finish, then close.
+    func beginGracefulShutdown() {
+        guard !draining, !closed, let context else { return }
+        draining = true
+        connection.beginGracefulShutdown()
+        flush()
+        // The second GOAWAY (with the real last stream id) follows after a short grace period
+        // so that streams the client opened before seeing the first one are still accepted.
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.scheduleTask(in: .milliseconds(100)) {
+            let handler = bound.value
+            handler.connection.sendGoAway()
+            handler.flush()
+            handler.closeIfDrained()
+        }
+    }
+
+    // MARK: Streams
+
+    private func processEvents() {
+        for event in connection.takeEvents() {
+            switch event {
+            case .streamOpened(let streamID, let descriptor, let metadata, let timeout):
+                open(streamID: streamID, descriptor: descriptor, metadata: metadata, timeout: timeout)
+            case .message(let streamID, let bytes):
+                bridges[streamID]?.inbound.yield(.message(bytes))
+            case .requestEnded(let streamID):
+                bridges[streamID]?.inbound.finish()
+            case .streamFailed(let streamID, let error):
+                if let bridge = bridges[streamID] {
+                    bridge.inbound.finish(throwing: error)
+                    bridge.reset.finish()
+                }
+                waiters.fail(streamID, with: error)
+            case .streamClosed(let streamID):
+                if let bridge = bridges.removeValue(forKey: streamID) {
+                    bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
+                    bridge.reset.finish()
+                }
+                waiters.fail(streamID, with: RPCError(code: .cancelled, message: "The stream closed."))
+                closeIfDrained()
+            case .goAway:
+                draining = true
+                closeIfDrained()
+            case .pingAcknowledged:
+                awaitingPingAck?.cancel()
+                awaitingPingAck = nil
+            }
+        }
+    }
+
+    private func open(streamID: Int32, descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) {
+        guard let context else { return }
+        let (inbound, inboundSink) = AsyncThrowingStream.makeStream(of: RPCRequestPart.self)
+        let (reset, resetSink) = AsyncStream.makeStream(of: Void.self)
+        inboundSink.yield(.metadata(metadata))
+        bridges[streamID] = StreamBridge(inbound: inboundSink, reset: resetSink)
+
+        let loop = context.eventLoop
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        let outbound = ClosableRPCWriter<RPCResponsePart>(
+            writer: RPCWriter { part in
+                try await loop.flatSubmit { bound.value.write(part, on: streamID) }.get()
+            },
+            finish: {
+                // A handler that returns without a status still ends the stream.
+                try? await loop.submit { bound.value.ensureStatus(on: streamID) }.get()
+            })
+        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        let accepted = AcceptedStream(
+            stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound),
+            context: ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: remotePeer),
+            reset: reset)
+        if !accept(accepted) {
+            connection.send(.status(Status(code: .unavailable, message: "The server is shutting down."), [:]), on: streamID)
+            scheduleFlush()
+        }
+    }
+
+    private func write(_ part: RPCResponsePart, on streamID: Int32) -> EventLoopFuture<Void> {
+        let loop = context!.eventLoop
+        guard bridges[streamID] != nil else {
+            if case .status = part { return loop.makeSucceededVoidFuture() }
+            return loop.makeFailedFuture(RPCError(code: .cancelled, message: "The stream is closed."))
+        }
+        connection.send(part, on: streamID)
+        scheduleFlush()
+        guard case .message = part, connection.bufferedBytes(on: streamID) > configuration.streamHighWaterBytes else {
+            return loop.makeSucceededVoidFuture()
+        }
+        let promise = loop.makePromise(of: Void.self)
+        waiters.add(promise, for: streamID)
+        return promise.futureResult
+    }
+
+    private func ensureStatus(on streamID: Int32) {
+        guard bridges[streamID] != nil else { return }
+        connection.send(.status(Status(code: .internal, message: "The handler ended without a status."), [:]), on: streamID)
+        scheduleFlush()
+    }
+
+    // MARK: Output
+
+    private func scheduleFlush() {
+        guard !flushScheduled, let context else { return }
+        flushScheduled = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.flush() }
+    }
+
+    /// Moves everything nghttp2 wants to send into the channel, while the channel is writable.
+    func flush() {
+        flushScheduled = false
+        guard let context, !closed else { return }
+        var wrote = false
+        for _ in 0..<16 {
+            guard context.channel.isWritable else { break }
+            do {
+                try connection.collectOutput(into: &output)
+            } catch {
+                close(reason: "\(error)")
+                return
+            }
+            processEvents()
+            guard !output.isEmpty else { break }
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
+            output.removeAll(keepingCapacity: true)
+            wrote = true
+        }
+        if wrote { context.flush() }
+        waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
+        if connection.isFinished { close(reason: "the HTTP/2 session ended") }
+    }
+
+    private func sendKeepalivePing(timeout: Duration) {
+        guard awaitingPingAck == nil, let context else { return }
+        connection.sendPing()
+        flush()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            bound.value.close(reason: "keepalive PING not acknowledged")
+        }
+    }
+
+    private func closeIfDrained() {
+        if draining && connection.openStreamCount == 0 && bridges.isEmpty {
+            flush()
+            close(reason: "drained")
+        }
+    }
+
+    private func close(reason: String) {
+        guard !closed, let context else { return }
+        closed = true
+        context.close(promise: nil)
+    }
+
+    private func teardown() {
+        handshakeTimer?.cancel()
+        keepaliveTimer?.cancel()
+        awaitingPingAck?.cancel()
+        closed = true
+        connection.connectionClosed()
+        processEvents()
+        waiters.failAll(with: RPCError(code: .unavailable, message: "The connection closed."))
+        if context != nil {
+            context = nil
+            onClosed()
+        }
+    }
+}

@@ -1,0 +1,156 @@
+public import NIOCore
+import NIOPosix
+public import RPCCore
+public import RPCHTTP2
+import Synchronization
+
+/// gRPC over HTTP/2 on TCP sockets (plaintext), for servers.
+///
+/// Sockets and event loops are SwiftNIO's; each connection's HTTP/2 state is a
+/// ``GRPCServerConnection`` (nghttp2) owned by that connection's event loop. Each stream's
+/// handler runs on its own task inside ``listen(streamHandler:)``.
+///
+/// Lifecycle: ``listen(streamHandler:)`` binds, serves, and returns after
+/// ``beginGracefulShutdown()`` once every connection has drained (GOAWAY sent, in-flight
+/// streams finished) and every handler task has returned. ``listeningPort()`` reports the
+/// bound port (useful with port 0).
+public final class HTTP2ServerTransport: ServerTransport {
+    public struct Configuration: Sendable {
+        /// Per-connection gRPC limits (message sizes, concurrent streams).
+        public var connection = GRPCServerConnection.Configuration()
+        /// A client must send the HTTP/2 preface within this time after connecting.
+        public var handshakeTimeout: Duration = .seconds(10)
+        /// PING keepalive; `nil` disables it.
+        public var keepalive: KeepaliveConfiguration? = nil
+        /// A stream's writer suspends while more than this many response bytes wait for the
+        /// client's flow-control window...
+        public var streamHighWaterBytes = 1 << 20
+        /// ...and resumes once no more than this many remain.
+        public var streamLowWaterBytes = 256 << 10
+
+        public init() {}
+    }
+
+    private struct State {
+        var serverChannel: (any Channel)?
+        var handlers: [ObjectIdentifier: NIOLoopBound<GRPCServerHandler>] = [:]
+        var acceptor: AsyncStream<AcceptedStream>.Continuation?
+        var shuttingDown = false
+        var serverChannelClosed = false
+    }
+
+    public let host: String
+    public let port: Int
+    public let configuration: Configuration
+    private let group: any EventLoopGroup
+    private let state = Mutex(State())
+    private let bound: EventLoopPromise<Int>
+
+    public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
+        precondition(configuration.streamLowWaterBytes <= configuration.streamHighWaterBytes, "low-water mark above high-water mark")
+        self.host = host
+        self.port = port
+        self.configuration = configuration
+        self.group = group ?? MultiThreadedEventLoopGroup.singleton
+        self.bound = self.group.next().makePromise(of: Int.self)
+    }
+
+    /// The port the server listens on, once bound (throws if binding failed).
+    public func listeningPort() async throws -> Int {
+        try await bound.futureResult.get()
+    }
+
+    public func listen(streamHandler: @escaping @Sendable (ServerStream, ServerContext) async -> Void) async throws {
+        let (accepted, acceptor) = AsyncStream.makeStream(of: AcceptedStream.self)
+        state.withLock { $0.acceptor = acceptor }
+        let configuration = self.configuration
+
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { [weak self] channel in
+                channel.eventLoop.makeCompletedFuture {
+                    guard let self else { throw ChannelError.ioOnClosedChannel }
+                    let id = ObjectIdentifier(channel)
+                    let handler = GRPCServerHandler(
+                        configuration: configuration,
+                        accept: { stream in
+                            if case .enqueued = acceptor.yield(stream) { return true }
+                            return false
+                        },
+                        onClosed: { [weak self] in self?.connectionClosed(id) })
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    let shuttingDown = self.state.withLock { state -> Bool in
+                        state.handlers[id] = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                        return state.shuttingDown
+                    }
+                    if shuttingDown { handler.beginGracefulShutdown() }
+                }
+            }
+
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: host, port: port).get()
+        } catch {
+            bound.fail(error)
+            acceptor.finish()
+            throw error
+        }
+        bound.succeed(channel.localAddress?.port ?? port)
+        let closeNow = state.withLock { state -> Bool in
+            state.serverChannel = channel
+            return state.shuttingDown
+        }
+        if closeNow { channel.close(promise: nil) }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.serverChannelClosed() }
+
+        await withDiscardingTaskGroup { group in
+            for await stream in accepted {
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { inner in
+                        inner.addTask { await streamHandler(stream.stream, stream.context) }
+                        inner.addTask { for await _ in stream.reset {} }
+                        await inner.next()
+                        inner.cancelAll()
+                    }
+                    await stream.stream.outbound.finish()
+                }
+            }
+        }
+        try? await channel.closeFuture.get()
+    }
+
+    public func beginGracefulShutdown() {
+        let (channel, handlers) = state.withLock { state -> ((any Channel)?, [NIOLoopBound<GRPCServerHandler>]) in
+            state.shuttingDown = true
+            return (state.serverChannel, Array(state.handlers.values))
+        }
+        channel?.close(promise: nil)
+        for handler in handlers {
+            handler.eventLoop.execute { handler.value.beginGracefulShutdown() }
+        }
+        finishIfDone()
+    }
+
+    private func serverChannelClosed() {
+        state.withLock { $0.serverChannelClosed = true }
+        finishIfDone()
+    }
+
+    private func connectionClosed(_ id: ObjectIdentifier) {
+        state.withLock { _ = $0.handlers.removeValue(forKey: id) }
+        finishIfDone()
+    }
+
+    /// Ends the accept loop once shutdown was requested, the listener is closed and no
+    /// connection is left (so no stream can arrive any more).
+    private func finishIfDone() {
+        let acceptor = state.withLock { state -> AsyncStream<AcceptedStream>.Continuation? in
+            guard state.shuttingDown, state.serverChannelClosed || state.serverChannel == nil, state.handlers.isEmpty else { return nil }
+            defer { state.acceptor = nil }
+            return state.acceptor
+        }
+        acceptor?.finish()
+    }
+}
