@@ -38,6 +38,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var receivedBytes = 0
     private var handshakeTimer: Scheduled<Void>?
     private var keepaliveTimer: RepeatedTask?
+    private var idleTimer: RepeatedTask?
+    private var lastReadTime = NIODeadline.now()
     private var awaitingPingAck: Scheduled<Void>?
     private var draining = false
     private var closed = false
@@ -74,6 +76,18 @@ final class GRPCServerHandler: ChannelInboundHandler {
         handshakeTimer = context.eventLoop.scheduleTask(in: .nanoseconds(configuration.handshakeTimeout.nanoseconds)) {
             bound.value.close(reason: "no HTTP/2 preface within the handshake timeout")
         }
+        if let idleTimeout = configuration.idleTimeout {
+            let limit = TimeAmount.nanoseconds(idleTimeout.nanoseconds)
+            let period = TimeAmount.nanoseconds(max(idleTimeout.nanoseconds / 4, 1_000_000))
+            idleTimer = context.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { _ in
+                let handler = bound.value
+                if handler.connection.openStreamCount == 0 && NIODeadline.now() - handler.lastReadTime > limit {
+                    handler.connection.sendGoAway()
+                    handler.flush()
+                    handler.close(reason: "idle for longer than \(idleTimeout)")
+                }
+            }
+        }
         if let keepalive = configuration.keepalive {
             keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
                 initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
@@ -85,6 +99,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
         receivedBytes += buffer.readableBytes
+        if configuration.idleTimeout != nil { lastReadTime = .now() }
         if receivedBytes >= 24, let timer = handshakeTimer {
             timer.cancel()  // the 24-byte client preface arrived (nghttp2 validates it)
             handshakeTimer = nil
@@ -283,6 +298,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private func teardown() {
         handshakeTimer?.cancel()
         keepaliveTimer?.cancel()
+        idleTimer?.cancel()
         awaitingPingAck?.cancel()
         closed = true
         connection.connectionClosed()

@@ -20,6 +20,9 @@ public final class HTTP2ServerTransport: ServerTransport {
         public var connection = GRPCServerConnection.Configuration()
         /// A client must send the HTTP/2 preface within this time after connecting.
         public var handshakeTimeout: Duration = .seconds(10)
+        /// A connection with no open stream that receives nothing for this long is closed
+        /// (GOAWAY, then close): frees half-open and abandoned connections. `nil` disables it.
+        public var idleTimeout: Duration? = .seconds(300)
         /// PING keepalive; `nil` disables it.
         public var keepalive: KeepaliveConfiguration? = nil
         /// A stream's writer suspends while more than this many response bytes wait for the

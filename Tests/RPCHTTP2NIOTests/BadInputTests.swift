@@ -1,0 +1,129 @@
+@testable import RPCHTTP2
+import RPCCore
+import RPCHTTP2NIO
+import RPCTestSupport
+import Testing
+
+/// Feeds malformed input to a live server over loopback. Each case must get a clean error
+/// (GOAWAY, RST_STREAM or an error status) and must not disturb other connections.
+@Suite(.serialized) struct BadInputTests {
+    static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
+    /// An empty SETTINGS frame.
+    static let settings: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0]
+
+    /// Runs `body` against a server with short timeouts, then checks that the server still
+    /// answers a well-behaved client.
+    func withServer(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+        var configuration = HTTP2ServerTransport.Configuration()
+        configuration.handshakeTimeout = .milliseconds(300)
+        configuration.idleTimeout = .milliseconds(400)
+        let settings = configuration
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer(configuration: settings) { port in
+                try await body(port)
+                try await withClient(port: port) { client in
+                    let reply = try await client.unary(
+                        request: ClientRequest(message: "still here"), descriptor: EchoService.get,
+                        serializer: StringCoder(), deserializer: StringCoder())
+                    #expect(reply.message == "still here")
+                }
+            }
+        }
+    }
+
+    /// Decodes what the server sent with a client-side HTTP/2 session.
+    func events(from bytes: [UInt8], session: HTTP2Session) throws -> [HTTP2Event] {
+        try bytes.withUnsafeBytes { try session.receive($0) }
+        return session.takeEvents()
+    }
+
+    @Test func garbageBytesCloseTheConnection() async throws {
+        try await withServer { port in
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(Array(repeating: 0xAB, count: 4096))
+            #expect(await raw.closedByPeer(within: .seconds(5)))
+        }
+    }
+
+    @Test func wrongPrefaceClosesTheConnection() async throws {
+        try await withServer { port in
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(Array("PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n".utf8) + Self.settings)
+            #expect(await raw.closedByPeer(within: .seconds(5)))
+        }
+    }
+
+    @Test func truncatedFrameThenSilenceIsClosedWhenIdle() async throws {
+        try await withServer { port in
+            let raw = try await RawConnection.connect(port: port)
+            // A HEADERS frame header announcing 100 bytes, followed by only 3.
+            try await raw.send(Self.preface + Self.settings + [0, 0, 100, 1, 4, 0, 0, 0, 1, 0x82, 0x86, 0x84])
+            #expect(await raw.closedByPeer(within: .seconds(5)))
+        }
+    }
+
+    @Test func halfOpenConnectionIsClosedAfterHandshakeTimeout() async throws {
+        try await withServer { port in
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(Array(Self.preface.prefix(10)))
+            #expect(await raw.closedByPeer(within: .seconds(5)))
+        }
+    }
+
+    @Test func headersWithoutPathAreRejected() async throws {
+        try await withServer { port in
+            let session = HTTP2Session(role: .client)
+            let streamID = try #require(session.submitRequest(headers: [
+                HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":authority", "x"),
+                HeaderField("content-type", "application/grpc"),
+            ]))
+            session.finishData(on: streamID, trailers: nil)
+            var out: [UInt8] = []
+            try session.collectOutput(into: &out)
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(out)
+            var reset = false
+            for _ in 0..<100 where !reset {
+                try await Task.sleep(for: .milliseconds(20))
+                let fresh = HTTP2Session(role: .client)
+                _ = fresh.submitRequest(headers: [HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", "/a/b"), HeaderField(":authority", "x")])
+                var ignored: [UInt8] = []
+                try fresh.collectOutput(into: &ignored)
+                for event in (try? events(from: raw.received, session: fresh)) ?? [] {
+                    if case .streamClosed(1, let code) = event, code != 0 { reset = true }
+                }
+            }
+            #expect(reset, "expected RST_STREAM for a request without :path")
+            await raw.close()
+        }
+    }
+
+    @Test func oversizedLengthPrefixIsResourceExhausted() async throws {
+        try await withServer { port in
+            let session = HTTP2Session(role: .client)
+            let streamID = try #require(session.submitRequest(headers: [
+                HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", EchoService.bytes.path),
+                HeaderField(":authority", "x"), HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+            ]))
+            session.enqueueData([0, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3], on: streamID)
+            session.finishData(on: streamID, trailers: nil)
+            var out: [UInt8] = []
+            try session.collectOutput(into: &out)
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(out)
+            var grpcStatus: String?
+            for _ in 0..<100 where grpcStatus == nil {
+                try await Task.sleep(for: .milliseconds(20))
+                let decoder = HTTP2Session(role: .client)
+                _ = decoder.submitRequest(headers: [HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", "/a/b"), HeaderField(":authority", "x")])
+                var ignored: [UInt8] = []
+                try decoder.collectOutput(into: &ignored)
+                for case .headers(1, let fields, _) in (try? events(from: raw.received, session: decoder)) ?? [] {
+                    if let value = GRPCHeaders.value("grpc-status", in: fields) { grpcStatus = value }
+                }
+            }
+            #expect(grpcStatus == "8")
+            await raw.close()
+        }
+    }
+}
