@@ -1,0 +1,100 @@
+/// An open file: the descriptor plus the path it was opened with (for error messages).
+/// Owned by whoever opened it, who must `close` it exactly once.
+public struct FileHandle: Hashable, Sendable {
+    public let descriptor: Int32
+    public let path: String
+
+    public init(descriptor: Int32, path: String) {
+        self.descriptor = descriptor
+        self.path = path
+    }
+}
+
+/// How `FileSystem.open` opens a file.
+public enum OpenMode: Sendable {
+    /// Read only; the file must exist.
+    case readOnly
+    /// Read and write; the file must exist.
+    case readWrite
+    /// Read and write; the file must not exist yet (`O_CREAT | O_EXCL`).
+    case createExclusive
+    /// Read and write; created if missing, emptied if present (`O_CREAT | O_TRUNC`).
+    case createOrTruncate
+}
+
+/// The file-system operations durable storage needs, and the seam for fault injection.
+///
+/// `PosixFileSystem` is the production implementation (plain Glibc system calls);
+/// `CrashSimulatingFileSystem` wraps it and can drop unsynced data to model a power loss.
+/// Every method reports failure as `WALError.io` carrying the path and `errno`.
+///
+/// Durability contract (what callers may rely on, and all that the crash simulator keeps):
+/// * bytes written with `write` survive a crash only after `syncData`/`sync` on that file;
+/// * a created, renamed or removed directory entry survives only after `syncDirectory` on
+///   the directory that holds it.
+///
+/// Implementations need not be thread-safe: each storage object uses its file system from
+/// the single thread (or actor) that owns it.
+public protocol FileSystem {
+    func open(_ path: String, mode: OpenMode) throws(WALError) -> FileHandle
+    func close(_ handle: FileHandle) throws(WALError)
+    /// Writes all of `bytes` at `offset` (retrying short writes and `EINTR`).
+    func write(_ handle: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(WALError)
+    /// Reads up to `count` bytes at `offset`; fewer only when end of file is reached.
+    func read(_ handle: FileHandle, count: Int, at offset: Int64) throws(WALError) -> [UInt8]
+    func size(_ handle: FileHandle) throws(WALError) -> Int64
+    func truncate(_ handle: FileHandle, to length: Int64) throws(WALError)
+    /// `fdatasync`: data and the metadata needed to read it back (including the size).
+    func syncData(_ handle: FileHandle) throws(WALError)
+    /// `fsync`: data and all metadata.
+    func sync(_ handle: FileHandle) throws(WALError)
+    /// Opens `path` as a directory and `fsync`s it, making entry changes in it durable.
+    func syncDirectory(_ path: String) throws(WALError)
+    /// `rename(2)`: atomically replaces `destination` if it exists.
+    func rename(_ source: String, to destination: String) throws(WALError)
+    func remove(_ path: String) throws(WALError)
+    /// Creates the directory if it does not exist yet (one level, like `mkdir`).
+    func createDirectory(_ path: String) throws(WALError)
+    /// Names of the entries in the directory, excluding "." and "..", in no particular order.
+    func listDirectory(_ path: String) throws(WALError) -> [String]
+}
+
+extension FileSystem {
+    /// Reads a whole file (open, size, read, close).
+    public func readWholeFile(_ path: String) throws(WALError) -> [UInt8] {
+        let handle = try open(path, mode: .readOnly)
+        do throws(WALError) {
+            let length = try size(handle)
+            let bytes = try read(handle, count: Int(length), at: 0)
+            try close(handle)
+            return bytes
+        } catch {
+            try? close(handle)
+            throw error
+        }
+    }
+
+    /// Writes `bytes` to `path` so that after a crash the file holds either its old content
+    /// or all of `bytes`, never a mix: write a temporary sibling (`path + ".tmp"`), `fsync`
+    /// it, `rename` it over `path`, `fsync` the directory. Durable when it returns.
+    /// A crash can leave the temporary file behind; readers ignore it and owners remove it.
+    public func writeAtomically(_ path: String, chunks: [[UInt8]]) throws(WALError) {
+        let temporaryPath = path + ".tmp"
+        let handle = try open(temporaryPath, mode: .createOrTruncate)
+        do throws(WALError) {
+            var offset: Int64 = 0
+            for chunk in chunks {
+                try write(handle, chunk, at: offset)
+                offset += Int64(chunk.count)
+            }
+            try sync(handle)
+            try close(handle)
+        } catch {
+            try? close(handle)
+            try? remove(temporaryPath)
+            throw error
+        }
+        try rename(temporaryPath, to: path)
+        try syncDirectory(parentDirectory(of: path))
+    }
+}
