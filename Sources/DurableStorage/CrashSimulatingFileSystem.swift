@@ -17,7 +17,7 @@
 public final class CrashSimulatingFileSystem: FileSystem {
     private let base: any FileSystem
     /// Open handles, so `crash()` can close them.
-    private var openHandles: Set<FileHandle> = []
+    private var openHandles: Set<OpenFile> = []
     /// path → length known durable; only files changed since their last sync appear here.
     private var durableLength: [String: Int64] = [:]
     /// Files created since their directory was last synced.
@@ -59,7 +59,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
         durableLength.removeAll()
     }
 
-    public func open(_ path: String, mode: OpenMode) throws(WALError) -> FileHandle {
+    public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
         var existed = true
         var previousLength: Int64 = 0
         if mode == .createOrTruncate || mode == .createExclusive {
@@ -82,38 +82,38 @@ public final class CrashSimulatingFileSystem: FileSystem {
         return handle
     }
 
-    public func close(_ handle: FileHandle) throws(WALError) {
+    public func close(_ handle: OpenFile) throws(WALError) {
         openHandles.remove(handle)
         try base.close(handle)
     }
 
-    public func write(_ handle: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
+    public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
         noteMutation(handle.path, lengthBefore: try base.size(handle))
         try base.write(handle, bytes, at: offset)
     }
 
-    public func read(_ handle: FileHandle, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
+    public func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
         try base.read(handle, count: count, at: offset)
     }
 
-    public func size(_ handle: FileHandle) throws(WALError) -> Int64 {
+    public func size(_ handle: OpenFile) throws(WALError) -> Int64 {
         try base.size(handle)
     }
 
-    public func truncate(_ handle: FileHandle, to length: Int64) throws(WALError) {
+    public func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
         noteMutation(handle.path, lengthBefore: try base.size(handle))
         durableLength[handle.path] = min(durableLength[handle.path]!, length)
         try base.truncate(handle, to: length)
     }
 
-    public func syncData(_ handle: FileHandle) throws(WALError) {
+    public func syncData(_ handle: OpenFile) throws(WALError) {
         try consumeSyncFailure(handle.path)
         try base.syncData(handle)
         fileSyncCount += 1
         durableLength[handle.path] = nil
     }
 
-    public func sync(_ handle: FileHandle) throws(WALError) {
+    public func sync(_ handle: OpenFile) throws(WALError) {
         try consumeSyncFailure(handle.path)
         try base.sync(handle)
         fileSyncCount += 1

@@ -1,6 +1,6 @@
 /// An open file: the descriptor plus the path it was opened with (for error messages).
-/// Owned by whoever opened it, who must `close` it exactly once.
-public struct FileHandle: Hashable, Sendable {
+/// Named to avoid clashing with `Foundation.FileHandle`. Owned by whoever opened it, who must `close` it exactly once.
+public struct OpenFile: Hashable, Sendable {
     public let descriptor: Int32
     public let path: String
 
@@ -36,18 +36,18 @@ public enum OpenMode: Sendable {
 /// Implementations need not be thread-safe: each storage object uses its file system from
 /// the single thread (or actor) that owns it.
 public protocol FileSystem {
-    func open(_ path: String, mode: OpenMode) throws(WALError) -> FileHandle
-    func close(_ handle: FileHandle) throws(WALError)
+    func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile
+    func close(_ handle: OpenFile) throws(WALError)
     /// Writes all of `bytes` at `offset` (retrying short writes and `EINTR`).
-    func write(_ handle: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(WALError)
+    func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError)
     /// Reads up to `count` bytes at `offset`; fewer only when end of file is reached.
-    func read(_ handle: FileHandle, count: Int, at offset: Int64) throws(WALError) -> [UInt8]
-    func size(_ handle: FileHandle) throws(WALError) -> Int64
-    func truncate(_ handle: FileHandle, to length: Int64) throws(WALError)
+    func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8]
+    func size(_ handle: OpenFile) throws(WALError) -> Int64
+    func truncate(_ handle: OpenFile, to length: Int64) throws(WALError)
     /// `fdatasync`: data and the metadata needed to read it back (including the size).
-    func syncData(_ handle: FileHandle) throws(WALError)
+    func syncData(_ handle: OpenFile) throws(WALError)
     /// `fsync`: data and all metadata.
-    func sync(_ handle: FileHandle) throws(WALError)
+    func sync(_ handle: OpenFile) throws(WALError)
     /// Opens `path` as a directory and `fsync`s it, making entry changes in it durable.
     func syncDirectory(_ path: String) throws(WALError)
     /// `rename(2)`: atomically replaces `destination` if it exists.

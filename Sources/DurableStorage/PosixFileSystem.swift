@@ -8,7 +8,7 @@ internal import Glibc
 public struct PosixFileSystem: FileSystem, Sendable {
     public init() {}
 
-    public func open(_ path: String, mode: OpenMode) throws(WALError) -> FileHandle {
+    public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
         let flags: Int32
         switch mode {
         case .readOnly: flags = O_RDONLY
@@ -20,19 +20,19 @@ public struct PosixFileSystem: FileSystem, Sendable {
         // EINTR is retried.
         while true {
             let descriptor = Glibc.open(path, flags | O_CLOEXEC, 0o644)
-            if descriptor >= 0 { return FileHandle(descriptor: descriptor, path: path) }
+            if descriptor >= 0 { return OpenFile(descriptor: descriptor, path: path) }
             if errno == EINTR { continue }
             throw Self.error("open", path)
         }
     }
 
-    public func close(_ handle: FileHandle) throws(WALError) {
+    public func close(_ handle: OpenFile) throws(WALError) {
         // close(2): EIO may report a deferred write error; EINTR must not be retried on Linux
         // (the descriptor is already released), so it is reported like any other error.
         if Glibc.close(handle.descriptor) != 0 { throw Self.error("close", handle.path) }
     }
 
-    public func write(_ handle: FileHandle, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
+    public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
         precondition(offset >= 0, "negative write offset \(offset)")
         // withUnsafeBytes rethrows untyped errors, so the loop reports its error as a value.
         let failure: WALError? = bytes.withUnsafeBytes { buffer in
@@ -60,7 +60,7 @@ public struct PosixFileSystem: FileSystem, Sendable {
         if let failure { throw failure }
     }
 
-    public func read(_ handle: FileHandle, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
+    public func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
         precondition(count >= 0 && offset >= 0, "bad read count \(count) offset \(offset)")
         var bytes = [UInt8](repeating: 0, count: count)
         var filled = 0
@@ -84,14 +84,14 @@ public struct PosixFileSystem: FileSystem, Sendable {
         return bytes
     }
 
-    public func size(_ handle: FileHandle) throws(WALError) -> Int64 {
+    public func size(_ handle: OpenFile) throws(WALError) -> Int64 {
         var status = stat()
         // fstat(2): EBADF/EIO/EOVERFLOW; none expected, all thrown.
         if fstat(handle.descriptor, &status) != 0 { throw Self.error("fstat", handle.path) }
         return Int64(status.st_size)
     }
 
-    public func truncate(_ handle: FileHandle, to length: Int64) throws(WALError) {
+    public func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
         precondition(length >= 0, "negative truncate length \(length)")
         while ftruncate(handle.descriptor, off_t(length)) != 0 {
             if errno == EINTR { continue }
@@ -99,7 +99,7 @@ public struct PosixFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func syncData(_ handle: FileHandle) throws(WALError) {
+    public func syncData(_ handle: OpenFile) throws(WALError) {
         // fdatasync(2): EIO means written data may be lost; the caller must not retry and
         // assume success (the log poisons itself). EINTR is not documented for Linux but is
         // harmless to retry.
@@ -109,7 +109,7 @@ public struct PosixFileSystem: FileSystem, Sendable {
         }
     }
 
-    public func sync(_ handle: FileHandle) throws(WALError) {
+    public func sync(_ handle: OpenFile) throws(WALError) {
         while fsync(handle.descriptor) != 0 {
             if errno == EINTR { continue }
             throw Self.error("fsync", handle.path)

@@ -128,7 +128,7 @@ public final class WriteAheadLog {
     let fileSystem: any FileSystem
     var segments: [Segment] = []
     /// Open handle on `segments.last`, nil when there are no segments.
-    var activeHandle: FileHandle?
+    var activeHandle: OpenFile?
     var nextOrdinal: UInt64 = 0
     /// Whether `segments.last` has writes not yet synced.
     var dirty = false
