@@ -82,31 +82,38 @@ public final class CrashSimulatingFileSystem: FileSystem {
         return handle
     }
 
+    /// Closing a handle that `crash()` already closed is a no-op, so the crashed storage
+    /// objects can be released without closing a descriptor number reused since.
     public func close(_ handle: OpenFile) throws(WALError) {
-        openHandles.remove(handle)
+        guard openHandles.remove(handle) != nil else { return }
         try base.close(handle)
     }
 
     public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
+        try checkOpen(handle)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
         try base.write(handle, bytes, at: offset)
     }
 
     public func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
-        try base.read(handle, count: count, at: offset)
+        try checkOpen(handle)
+        return try base.read(handle, count: count, at: offset)
     }
 
     public func size(_ handle: OpenFile) throws(WALError) -> Int64 {
-        try base.size(handle)
+        try checkOpen(handle)
+        return try base.size(handle)
     }
 
     public func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
+        try checkOpen(handle)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
         durableLength[handle.path] = min(durableLength[handle.path]!, length)
         try base.truncate(handle, to: length)
     }
 
     public func syncData(_ handle: OpenFile) throws(WALError) {
+        try checkOpen(handle)
         try consumeSyncFailure(handle.path)
         try base.syncData(handle)
         fileSyncCount += 1
@@ -114,6 +121,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func sync(_ handle: OpenFile) throws(WALError) {
+        try checkOpen(handle)
         try consumeSyncFailure(handle.path)
         try base.sync(handle)
         fileSyncCount += 1
@@ -145,6 +153,15 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func listDirectory(_ path: String) throws(WALError) -> [String] {
         try base.listDirectory(path)
+    }
+
+    /// Refuses handles closed by `crash()` (or never opened here) with EBADF instead of
+    /// touching a descriptor number that may belong to someone else by now.
+    private func checkOpen(_ handle: OpenFile) throws(WALError) {
+        guard openHandles.contains(handle) else {
+            throw WALError.io(operation: "use", path: handle.path, errno: 9,
+                              message: "handle closed by simulated crash")
+        }
     }
 
     /// Records the durable length of a file the first time it changes after a sync.

@@ -63,15 +63,26 @@ extension FileSystem {
     /// Reads a whole file (open, size, read, close).
     public func readWholeFile(_ path: String) throws(WALError) -> [UInt8] {
         let handle = try open(path, mode: .readOnly)
+        return try withClosing(handle) { () throws(WALError) in
+            try read(handle, count: Int(try size(handle)), at: 0)
+        }
+    }
+
+    /// Runs `body`, then closes `handle` exactly once whatever happens (closing twice could
+    /// close a descriptor number another thread has been given since). A close error is
+    /// reported only if `body` succeeded.
+    public func withClosing<T>(
+        _ handle: OpenFile, _ body: () throws(WALError) -> T
+    ) throws(WALError) -> T {
+        let result: T
         do throws(WALError) {
-            let length = try size(handle)
-            let bytes = try read(handle, count: Int(length), at: 0)
-            try close(handle)
-            return bytes
+            result = try body()
         } catch {
             try? close(handle)
             throw error
         }
+        try close(handle)
+        return result
     }
 
     /// Writes `bytes` to `path` so that after a crash the file holds either its old content
@@ -82,15 +93,15 @@ extension FileSystem {
         let temporaryPath = path + ".tmp"
         let handle = try open(temporaryPath, mode: .createOrTruncate)
         do throws(WALError) {
-            var offset: Int64 = 0
-            for chunk in chunks {
-                try write(handle, chunk, at: offset)
-                offset += Int64(chunk.count)
+            try withClosing(handle) { () throws(WALError) in
+                var offset: Int64 = 0
+                for chunk in chunks {
+                    try write(handle, chunk, at: offset)
+                    offset += Int64(chunk.count)
+                }
+                try sync(handle)
             }
-            try sync(handle)
-            try close(handle)
         } catch {
-            try? close(handle)
             try? remove(temporaryPath)
             throw error
         }

@@ -120,13 +120,9 @@ extension WriteAheadLog {
                 // Torn tail: cut it off durably.
                 validEnd = scanned.validEnd
                 let handle = try fileSystem.open(path, mode: .readWrite)
-                do throws(WALError) {
+                try fileSystem.withClosing(handle) { () throws(WALError) in
                     try fileSystem.truncate(handle, to: Int64(validEnd))
                     try fileSystem.syncData(handle)
-                    try fileSystem.close(handle)
-                } catch {
-                    try? fileSystem.close(handle)
-                    throw error
                 }
                 report.bytesTruncated += Int64(bytes.count - validEnd)
                 report.truncatedSegment = entry.name
