@@ -1,4 +1,5 @@
 import DurableStorage
+import Foundation
 import Testing
 
 /// Recovery on open: damage a torn write can explain (an incomplete or bad last record of
@@ -277,8 +278,10 @@ import Testing
     /// Random appends, syncs, suffix truncations and crashes against a model; after each
     /// crash the recovered log must hold every synced record and be a prefix of the model.
     @Test func randomizedCrashRecovery() throws {
-        let seed = UInt64.random(in: 0...UInt64.max)
-        print("randomizedCrashRecovery seed: \(seed)")
+        // Replay a failure with WAL_TEST_SEED=<printed seed> swift test --filter randomized.
+        let seed = ProcessInfo.processInfo.environment["WAL_TEST_SEED"].flatMap { UInt64($0) }
+            ?? UInt64.random(in: 0...UInt64.max)
+        print("randomizedCrashRecovery seed: \(seed) (set WAL_TEST_SEED to replay)")
         var random = SeededGenerator(seed: seed)
         try withTemporaryDirectory { directory in
             var model: [WriteAheadLog.Record] = []
