@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// A small file replaced atomically and protected by a checksum: the building block for
 /// state that is rewritten whole (Raft's term/vote/commit, see `HardStateFile`).
 ///
@@ -44,7 +46,7 @@ public struct AtomicFile {
         do throws(WALError) {
             bytes = try fileSystem.readWholeFile(path)
         } catch {
-            if case .io(_, _, let code, _) = error, code == 2 /* ENOENT */ { return nil }
+            if case .io(_, _, ENOENT, _) = error { return nil }
             throw error
         }
         guard bytes.count >= Self.headerBytes, Array(bytes[0..<8]) == Self.magic else {
@@ -68,11 +70,13 @@ public struct AtomicFile {
     /// was removed.
     @discardableResult
     public func removeLeftoverTemporaryFile() throws(WALError) -> Bool {
-        let directory = parentDirectory(of: path)
-        let temporaryName = String(path[path.index(after: path.lastIndex(of: "/") ?? path.index(before: path.startIndex))...]) + ".tmp"
-        guard try fileSystem.listDirectory(directory).contains(temporaryName) else { return false }
-        try fileSystem.remove(path + ".tmp")
-        try fileSystem.syncDirectory(directory)
+        do throws(WALError) {
+            try fileSystem.remove(path + ".tmp")
+        } catch {
+            if case .io(_, _, ENOENT, _) = error { return false }
+            throw error
+        }
+        try fileSystem.syncDirectory(parentDirectory(of: path))
         return true
     }
 }

@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// A `FileSystem` that forwards to a real one and remembers what is not yet durable, so a
 /// test (or the simulator) can call `crash()` to model a power loss:
 ///
@@ -159,7 +161,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// touching a descriptor number that may belong to someone else by now.
     private func checkOpen(_ handle: OpenFile) throws(WALError) {
         guard openHandles.contains(handle) else {
-            throw WALError.io(operation: "use", path: handle.path, errno: 9,
+            throw WALError.io(operation: "use", path: handle.path, errno: EBADF,
                               message: "handle closed by simulated crash")
         }
     }

@@ -88,3 +88,17 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// Creates a uniquely named empty directory and returns its path; the caller removes it
+/// with `removeTree` (for async tests, which `withTemporaryDirectory` does not serve).
+func makeTemporaryRoot() throws -> String {
+    let root = FileManager.default.temporaryDirectory
+        .appendingPathComponent("skv-durable-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    return root
+}
+
+/// Removes a directory tree (for tests that cannot use `withTemporaryDirectory`'s scope).
+func removeTree(_ path: String) {
+    try? FileManager.default.removeItem(atPath: path)
+}
