@@ -54,14 +54,18 @@ public struct AtomicFile {
         }
         let length = Int(bytes.loadLittleEndianUInt32(at: 8))
         guard bytes.count == Self.headerBytes + length else {
-            throw .corruptFile(path: path, reason: "length field \(length) but \(bytes.count - Self.headerBytes) payload bytes")
+            throw .corruptFile(
+                path: path,
+                reason: "length field \(length) but \(bytes.count - Self.headerBytes) payload bytes"
+            )
         }
         let stored = bytes.loadLittleEndianUInt32(at: 12)
         var crc = CRC32C()
         crc.update(bytes[8..<12])
         crc.update(bytes[Self.headerBytes...])
         guard crc.value == stored else {
-            throw .corruptFile(path: path, reason: "checksum mismatch (stored \(stored), computed \(crc.value))")
+            throw .corruptFile(
+                path: path, reason: "checksum mismatch (stored \(stored), computed \(crc.value))")
         }
         return Array(bytes[Self.headerBytes...])
     }
@@ -116,7 +120,9 @@ public struct HardStateFile {
     public func load() throws(WALError) -> HardState? {
         guard let payload = try file.read() else { return nil }
         guard payload.count == 24 else {
-            throw .corruptFile(path: file.path, reason: "hard state payload is \(payload.count) bytes, expected 24")
+            throw .corruptFile(
+                path: file.path, reason: "hard state payload is \(payload.count) bytes, expected 24"
+            )
         }
         return HardState(
             term: payload.loadLittleEndianUInt64(at: 0),

@@ -18,9 +18,14 @@ package struct CRC32C: Sendable {
         CRC32C.tables.withUnsafeBufferPointer { table in
             // Eight bytes per step: each of the eight tables folds one byte position.
             while count - index >= 8 {
-                let low = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self)) ^ crc
-                let high = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
-                crc = table[7 * 256 + Int(low & 0xFF)]
+                let low =
+                    UInt32(
+                        littleEndian: bytes.loadUnaligned(fromByteOffset: index, as: UInt32.self))
+                    ^ crc
+                let high = UInt32(
+                    littleEndian: bytes.loadUnaligned(fromByteOffset: index + 4, as: UInt32.self))
+                crc =
+                    table[7 * 256 + Int(low & 0xFF)]
                     ^ table[6 * 256 + Int((low >> 8) & 0xFF)]
                     ^ table[5 * 256 + Int((low >> 16) & 0xFF)]
                     ^ table[4 * 256 + Int(low >> 24)]

@@ -161,8 +161,9 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// touching a descriptor number that may belong to someone else by now.
     private func checkOpen(_ handle: OpenFile) throws(WALError) {
         guard openHandles.contains(handle) else {
-            throw WALError.io(operation: "use", path: handle.path, errno: EBADF,
-                              message: "handle closed by simulated crash")
+            throw WALError.io(
+                operation: "use", path: handle.path, errno: EBADF,
+                message: "handle closed by simulated crash")
         }
     }
 
@@ -174,8 +175,9 @@ public final class CrashSimulatingFileSystem: FileSystem {
     private func consumeSyncFailure(_ path: String) throws(WALError) {
         if let code = pendingSyncFailure {
             pendingSyncFailure = nil
-            throw WALError.io(operation: "fdatasync", path: path, errno: code,
-                              message: "injected failure")
+            throw WALError.io(
+                operation: "fdatasync", path: path, errno: code,
+                message: "injected failure")
         }
     }
 }

@@ -1,5 +1,6 @@
 /// An open file: the descriptor plus the path it was opened with (for error messages).
-/// Named to avoid clashing with `Foundation.FileHandle`. Owned by whoever opened it, who must `close` it exactly once.
+/// Named to avoid clashing with `Foundation.FileHandle`. Owned by whoever opened it, who must
+/// `close` it exactly once.
 public struct OpenFile: Hashable, Sendable {
     public let descriptor: Int32
     public let path: String

@@ -50,8 +50,9 @@ public struct PosixFileSystem: FileSystem, Sendable {
                 // A zero-byte write for a non-empty request would loop forever; POSIX allows
                 // it only for zero-length requests, so treat it as an I/O error.
                 if result == 0 {
-                    return WALError.io(operation: "pwrite", path: handle.path, errno: EIO,
-                                       message: "wrote 0 bytes")
+                    return WALError.io(
+                        operation: "pwrite", path: handle.path, errno: EIO,
+                        message: "wrote 0 bytes")
                 }
                 written += result
             }
@@ -161,7 +162,8 @@ public struct PosixFileSystem: FileSystem, Sendable {
 
     private static func error(_ operation: String, _ path: String) -> WALError {
         let code = errno
-        return .io(operation: operation, path: path, errno: code,
-                   message: String(cString: strerror(code)))
+        return .io(
+            operation: operation, path: path, errno: code,
+            message: String(cString: strerror(code)))
     }
 }

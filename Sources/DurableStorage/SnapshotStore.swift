@@ -24,7 +24,8 @@ public final class SnapshotStore {
 
         public func validate() throws(WALError) {
             guard retainCount >= 1 else {
-                throw .invalidConfiguration(reason: "retainCount must be at least 1, is \(retainCount)")
+                throw .invalidConfiguration(
+                    reason: "retainCount must be at least 1, is \(retainCount)")
             }
             guard maxSnapshotBytes >= 0 else {
                 throw .invalidConfiguration(reason: "maxSnapshotBytes must not be negative")
@@ -62,7 +63,8 @@ public final class SnapshotStore {
         self.fileSystem = fileSystem
         try fileSystem.createDirectory(directory)
         try fileSystem.syncDirectory(parentDirectory(of: directory))
-        for name in try fileSystem.listDirectory(directory) where name.hasSuffix(Self.suffix + ".tmp") {
+        for name in try fileSystem.listDirectory(directory)
+        where name.hasSuffix(Self.suffix + ".tmp") {
             try fileSystem.remove(joinPath(directory, name))
             removedTemporaryFiles.append(name)
         }
@@ -84,14 +86,17 @@ public final class SnapshotStore {
     public func save(_ snapshot: Snapshot) throws(WALError) {
         guard snapshot.data.count <= config.maxSnapshotBytes else {
             throw .invalidConfiguration(
-                reason: "snapshot of \(snapshot.data.count) bytes exceeds maxSnapshotBytes \(config.maxSnapshotBytes)")
+                reason:
+                    "snapshot of \(snapshot.data.count) bytes exceeds maxSnapshotBytes \(config.maxSnapshotBytes)"
+            )
         }
         var header = Self.magic
         header.appendLittleEndian(snapshot.sequence)
         header.appendLittleEndian(UInt64(snapshot.data.count))
         header.appendLittleEndian(CRC32C.checksum(snapshot.data))
         header.appendLittleEndian(CRC32C.checksum(header))
-        try fileSystem.writeAtomically(path(for: snapshot.sequence), chunks: [header, snapshot.data])
+        try fileSystem.writeAtomically(
+            path(for: snapshot.sequence), chunks: [header, snapshot.data])
         let all = try sequences()
         if all.count > config.retainCount {
             for old in all.prefix(all.count - config.retainCount) {
@@ -125,11 +130,15 @@ public final class SnapshotStore {
         }
         let storedSequence = bytes.loadLittleEndianUInt64(at: 8)
         guard storedSequence == sequence else {
-            throw .corruptFile(path: path, reason: "header sequence \(storedSequence) does not match file name")
+            throw .corruptFile(
+                path: path, reason: "header sequence \(storedSequence) does not match file name")
         }
         let length = bytes.loadLittleEndianUInt64(at: 16)
         guard UInt64(bytes.count - Self.headerBytes) == length else {
-            throw .corruptFile(path: path, reason: "header says \(length) data bytes, file has \(bytes.count - Self.headerBytes)")
+            throw .corruptFile(
+                path: path,
+                reason:
+                    "header says \(length) data bytes, file has \(bytes.count - Self.headerBytes)")
         }
         let data = Array(bytes[Self.headerBytes...])
         let dataCRC = bytes.loadLittleEndianUInt32(at: 24)

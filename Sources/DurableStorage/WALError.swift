@@ -33,19 +33,20 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .io(operation, path, errno, message):
+        case .io(let operation, let path, let errno, let message):
             return "\(operation)(\(path)) failed: errno \(errno) (\(message))"
-        case let .corruptRecord(segment, offset, reason):
+        case .corruptRecord(let segment, let offset, let reason):
             return "corrupt record in segment \(segment) at offset \(offset): \(reason)"
-        case let .inconsistentSegments(directory, reason):
+        case .inconsistentSegments(let directory, let reason):
             return "inconsistent WAL segments in \(directory): \(reason)"
-        case let .recordTooLarge(payloadBytes, maxRecordBytes):
-            return "record payload of \(payloadBytes) bytes exceeds maxRecordBytes \(maxRecordBytes)"
-        case let .invalidConfiguration(reason):
+        case .recordTooLarge(let payloadBytes, let maxRecordBytes):
+            return
+                "record payload of \(payloadBytes) bytes exceeds maxRecordBytes \(maxRecordBytes)"
+        case .invalidConfiguration(let reason):
             return "invalid configuration: \(reason)"
-        case let .corruptFile(path, reason):
+        case .corruptFile(let path, let reason):
             return "corrupt file \(path): \(reason)"
-        case let .unusable(cause):
+        case .unusable(let cause):
             return "log unusable after earlier failure: \(cause)"
         }
     }

@@ -44,14 +44,19 @@ enum WALFormat {
         let stored = bytes.loadLittleEndianUInt32(at: 28)
         let actual = CRC32C.checksum(bytes[0..<28])
         guard stored == actual else {
-            return .failure(.init("header checksum mismatch (stored \(stored), computed \(actual))"))
+            return .failure(
+                .init("header checksum mismatch (stored \(stored), computed \(actual))"))
         }
-        return .success(SegmentHeader(
-            ordinal: bytes.loadLittleEndianUInt64(at: 8),
-            firstSequence: bytes.loadLittleEndianUInt64(at: 16)))
+        return .success(
+            SegmentHeader(
+                ordinal: bytes.loadLittleEndianUInt64(at: 8),
+                firstSequence: bytes.loadLittleEndianUInt64(at: 16)))
     }
 
-    struct HeaderProblem: Error { var reason: String; init(_ reason: String) { self.reason = reason } }
+    struct HeaderProblem: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
 
     static func encodedSize(payloadBytes: Int) -> Int {
         recordHeaderBytes + bodyPrefixBytes + payloadBytes
@@ -88,7 +93,8 @@ enum WALFormat {
             return .invalid("impossible record length \(length)")
         }
         if remaining - recordHeaderBytes < length {
-            return .incomplete("record of \(length) body bytes, only \(remaining - recordHeaderBytes) present")
+            return .incomplete(
+                "record of \(length) body bytes, only \(remaining - recordHeaderBytes) present")
         }
         let bodyStart = offset + recordHeaderBytes
         let stored = bytes.loadLittleEndianUInt32(at: offset + 4)
@@ -108,7 +114,8 @@ enum WALFormat {
     /// corruption in the middle of the log (valid records follow). Cost: one cheap length check
     /// per byte offset, plus a checksum for each plausible length; a zero-filled tail is
     /// rejected by the length check alone.
-    static func containsValidRecord(_ bytes: [UInt8], from start: Int, maxRecordBytes: Int) -> Bool {
+    static func containsValidRecord(_ bytes: [UInt8], from start: Int, maxRecordBytes: Int) -> Bool
+    {
         var offset = start
         while offset + recordHeaderBytes + bodyPrefixBytes <= bytes.count {
             if case .record = parseRecord(bytes, at: offset, maxRecordBytes: maxRecordBytes) {

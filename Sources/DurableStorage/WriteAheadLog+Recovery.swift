@@ -12,9 +12,11 @@ extension WriteAheadLog {
     /// Lists the segment files in sequence order, checking names.
     func listSegmentNames() throws(WALError) -> [(name: String, firstSequence: UInt64)] {
         var found: [(name: String, firstSequence: UInt64)] = []
-        for name in try fileSystem.listDirectory(directory) where name.hasSuffix(WALFormat.segmentSuffix) {
+        for name in try fileSystem.listDirectory(directory)
+        where name.hasSuffix(WALFormat.segmentSuffix) {
             guard let sequence = parseHexName(name.dropLast(WALFormat.segmentSuffix.count)) else {
-                throw .inconsistentSegments(directory: directory, reason: "unexpected segment file name \(name)")
+                throw .inconsistentSegments(
+                    directory: directory, reason: "unexpected segment file name \(name)")
             }
             found.append((name, sequence))
         }
@@ -40,11 +42,13 @@ extension WriteAheadLog {
         var previous: UInt64?
         while offset < bytes.count {
             switch WALFormat.parseRecord(bytes, at: offset, maxRecordBytes: config.maxRecordBytes) {
-            case let .record(record, next):
+            case .record(let record, let next):
                 if previous == nil && record.sequence != header.firstSequence {
                     throw .corruptRecord(
                         segment: name, offset: Int64(offset),
-                        reason: "first record has sequence \(record.sequence), header says \(header.firstSequence)")
+                        reason:
+                            "first record has sequence \(record.sequence), header says \(header.firstSequence)"
+                    )
                 }
                 if let previous, record.sequence <= previous {
                     throw .corruptRecord(
@@ -55,7 +59,7 @@ extension WriteAheadLog {
                 scanned.records.append((record, offset))
                 offset = next
                 scanned.validEnd = next
-            case let .incomplete(reason), let .invalid(reason):
+            case .incomplete(let reason), .invalid(let reason):
                 let follows = WALFormat.containsValidRecord(
                     bytes, from: offset + 1, maxRecordBytes: config.maxRecordBytes)
                 scanned.damage = (offset, reason, follows)
@@ -77,7 +81,8 @@ extension WriteAheadLog {
             guard let scanned = try scanSegment(name: entry.name, bytes: bytes) else {
                 // A bad header can only be a torn segment creation if this is the last segment
                 // and it holds nothing but its (partial) header, or zeros.
-                let onlyHeaderArea = bytes.count <= WALFormat.segmentHeaderBytes || bytes.allSatisfy { $0 == 0 }
+                let onlyHeaderArea =
+                    bytes.count <= WALFormat.segmentHeaderBytes || bytes.allSatisfy { $0 == 0 }
                 guard isLast && onlyHeaderArea else {
                     let reason: String
                     if case .failure(let problem) = WALFormat.decodeSegmentHeader(bytes) {
@@ -85,7 +90,8 @@ extension WriteAheadLog {
                     } else {
                         reason = "bad header"
                     }
-                    throw .corruptRecord(segment: entry.name, offset: 0, reason: "segment header: \(reason)")
+                    throw .corruptRecord(
+                        segment: entry.name, offset: 0, reason: "segment header: \(reason)")
                 }
                 try fileSystem.remove(path)
                 try fileSystem.syncDirectory(directory)
@@ -97,12 +103,16 @@ extension WriteAheadLog {
                 guard scanned.header.ordinal == previousSegment.ordinal + 1 else {
                     throw .inconsistentSegments(
                         directory: directory,
-                        reason: "segment \(entry.name) has ordinal \(scanned.header.ordinal) but follows \(previousSegment.name) with ordinal \(previousSegment.ordinal): a segment is missing or out of order")
+                        reason:
+                            "segment \(entry.name) has ordinal \(scanned.header.ordinal) but follows \(previousSegment.name) with ordinal \(previousSegment.ordinal): a segment is missing or out of order"
+                    )
                 }
                 if let last = previousSegment.lastSequence, scanned.header.firstSequence <= last {
                     throw .inconsistentSegments(
                         directory: directory,
-                        reason: "segment \(entry.name) starts at \(scanned.header.firstSequence), not after \(last) of \(previousSegment.name)")
+                        reason:
+                            "segment \(entry.name) starts at \(scanned.header.firstSequence), not after \(last) of \(previousSegment.name)"
+                    )
                 }
             }
             var validEnd = bytes.count
@@ -135,7 +145,8 @@ extension WriteAheadLog {
                 // remove it; the next append starts a fresh segment.
                 guard isLast else {
                     throw .inconsistentSegments(
-                        directory: directory, reason: "sealed segment \(entry.name) holds no records")
+                        directory: directory,
+                        reason: "sealed segment \(entry.name) holds no records")
                 }
                 try fileSystem.remove(path)
                 try fileSystem.syncDirectory(directory)
@@ -177,10 +188,12 @@ extension WriteAheadLog {
     func readSegment(_ segment: Segment) throws(WALError) -> ScannedSegment {
         let bytes = try fileSystem.readWholeFile(joinPath(directory, segment.name))
         guard let scanned = try scanSegment(name: segment.name, bytes: bytes) else {
-            throw .corruptRecord(segment: segment.name, offset: 0, reason: "segment header unreadable")
+            throw .corruptRecord(
+                segment: segment.name, offset: 0, reason: "segment header unreadable")
         }
         if let damage = scanned.damage {
-            throw .corruptRecord(segment: segment.name, offset: Int64(damage.offset), reason: damage.reason)
+            throw .corruptRecord(
+                segment: segment.name, offset: Int64(damage.offset), reason: damage.reason)
         }
         return scanned
     }

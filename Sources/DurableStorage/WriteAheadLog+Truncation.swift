@@ -12,7 +12,8 @@ extension WriteAheadLog {
     public func truncateSuffix(after sequence: UInt64) throws(WALError) {
         try checkUsable()
         guard let last = lastSequence, last > sequence else { return }
-        try poisoningOnFailure { () throws(WALError) in try truncateSuffixValidated(after: sequence) }
+        try poisoningOnFailure { () throws(WALError) in try truncateSuffixValidated(after: sequence)
+        }
     }
 
     private func truncateSuffixValidated(after sequence: UInt64) throws(WALError) {

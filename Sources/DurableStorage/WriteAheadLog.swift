@@ -65,15 +65,20 @@ public final class WriteAheadLog {
 
         public func validate() throws(WALError) {
             guard maxRecordBytes > 0 else {
-                throw .invalidConfiguration(reason: "maxRecordBytes must be positive, is \(maxRecordBytes)")
+                throw .invalidConfiguration(
+                    reason: "maxRecordBytes must be positive, is \(maxRecordBytes)")
             }
             guard maxRecordBytes <= Int(UInt32.max) - WALFormat.bodyPrefixBytes else {
-                throw .invalidConfiguration(reason: "maxRecordBytes \(maxRecordBytes) exceeds the 32-bit length field")
+                throw .invalidConfiguration(
+                    reason: "maxRecordBytes \(maxRecordBytes) exceeds the 32-bit length field")
             }
-            let needed = WALFormat.segmentHeaderBytes + WALFormat.encodedSize(payloadBytes: maxRecordBytes)
+            let needed =
+                WALFormat.segmentHeaderBytes + WALFormat.encodedSize(payloadBytes: maxRecordBytes)
             guard segmentSizeBytes >= needed else {
                 throw .invalidConfiguration(
-                    reason: "segmentSizeBytes \(segmentSizeBytes) cannot hold one record of maxRecordBytes \(maxRecordBytes) (needs \(needed))")
+                    reason:
+                        "segmentSizeBytes \(segmentSizeBytes) cannot hold one record of maxRecordBytes \(maxRecordBytes) (needs \(needed))"
+                )
             }
         }
     }
@@ -186,11 +191,13 @@ public final class WriteAheadLog {
         var previous = lastSequence
         for record in records {
             if record.payload.count > config.maxRecordBytes {
-                throw .recordTooLarge(payloadBytes: record.payload.count, maxRecordBytes: config.maxRecordBytes)
+                throw .recordTooLarge(
+                    payloadBytes: record.payload.count, maxRecordBytes: config.maxRecordBytes)
             }
             if let previous {
-                precondition(record.sequence > previous,
-                             "WAL sequence went backwards: \(record.sequence) after \(previous)")
+                precondition(
+                    record.sequence > previous,
+                    "WAL sequence went backwards: \(record.sequence) after \(previous)")
             }
             previous = record.sequence
         }
@@ -199,26 +206,25 @@ public final class WriteAheadLog {
 
     private func appendValidated(_ records: [Record]) throws(WALError) {
         var buffer: [UInt8] = []
-        var bufferFirst: UInt64?
+        let total = records.reduce(0) { $0 + WALFormat.encodedSize(payloadBytes: $1.payload.count) }
+        buffer.reserveCapacity(min(total, config.segmentSizeBytes))
         var bufferLast: UInt64?
         for record in records {
             let size = WALFormat.encodedSize(payloadBytes: record.payload.count)
             let activeSize = (segments.last?.size ?? 0) + Int64(buffer.count)
             if activeHandle == nil || activeSize + Int64(size) > Int64(config.segmentSizeBytes) {
-                try flush(&buffer, first: bufferFirst, last: bufferLast)
-                bufferFirst = nil
+                try flush(&buffer, last: bufferLast)
                 try startSegment(firstSequence: record.sequence)
             }
             WALFormat.encode(record, into: &buffer)
-            if bufferFirst == nil { bufferFirst = record.sequence }
             bufferLast = record.sequence
         }
-        try flush(&buffer, first: bufferFirst, last: bufferLast)
+        try flush(&buffer, last: bufferLast)
         statistics.recordsAppended += records.count
     }
 
     /// Writes the encoded records in `buffer` at the end of the active segment.
-    private func flush(_ buffer: inout [UInt8], first: UInt64?, last: UInt64?) throws(WALError) {
+    private func flush(_ buffer: inout [UInt8], last: UInt64?) throws(WALError) {
         guard !buffer.isEmpty, let handle = activeHandle, let last else { return }
         let index = segments.count - 1
         try fileSystem.write(handle, buffer, at: segments[index].size)
@@ -245,16 +251,18 @@ public final class WriteAheadLog {
         let path = joinPath(directory, name)
         let handle = try fileSystem.open(path, mode: .createExclusive)
         activeHandle = handle
-        let header = WALFormat.encodeSegmentHeader(ordinal: nextOrdinal, firstSequence: firstSequence)
+        let header = WALFormat.encodeSegmentHeader(
+            ordinal: nextOrdinal, firstSequence: firstSequence)
         try fileSystem.write(handle, header, at: 0)
         try fileSystem.syncData(handle)
         try fileSystem.syncDirectory(directory)
         statistics.dataSyncs += 1
         statistics.directorySyncs += 1
         statistics.segmentsCreated += 1
-        segments.append(Segment(
-            name: name, ordinal: nextOrdinal, firstSequence: firstSequence, lastSequence: nil,
-            size: Int64(header.count)))
+        segments.append(
+            Segment(
+                name: name, ordinal: nextOrdinal, firstSequence: firstSequence, lastSequence: nil,
+                size: Int64(header.count)))
         nextOrdinal += 1
     }
 

@@ -8,8 +8,6 @@
 import DurableStorage
 import Glibc
 
-
-
 var recordCount = 2048
 var parent = "/tmp"
 var arguments = CommandLine.arguments.dropFirst()
@@ -42,7 +40,8 @@ for batchSize in [1, 16, 64] {
             while written < recordCount {
                 let count = min(batchSize, recordCount - written)
                 let batch = (0..<count).map { offset in
-                    WriteAheadLog.Record(type: 1, sequence: sequence + UInt64(offset), payload: payload)
+                    WriteAheadLog.Record(
+                        type: 1, sequence: sequence + UInt64(offset), payload: payload)
                 }
                 try log.append(batch)
                 try log.sync()
@@ -52,11 +51,13 @@ for batchSize in [1, 16, 64] {
         }
         let stats = log.statistics
         try log.close()
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds =
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let fsyncs = Double(stats.dataSyncs + stats.directorySyncs) / Double(recordCount)
         let line = [
             String(batchSize).padding(13), String(recordCount).padding(7),
-            formatted(seconds, 3).padding(7), formatted(Double(recordCount) / seconds, 0).padding(9),
+            formatted(seconds, 3).padding(7),
+            formatted(Double(recordCount) / seconds, 0).padding(9),
             formatted(Double(stats.bytesAppended) / seconds / 1_048_576, 1).padding(5),
             formatted(fsyncs, 4).padding(25), String(stats.syncCalls),
         ]

@@ -31,8 +31,10 @@ actor StorageOwner {
         let directory = try makeTemporaryRoot()
         defer { removeTree(directory) }
         let owner = try StorageOwner(directory: directory)
-        #expect(try await owner.persist(records(1...3), HardState(term: 1, vote: 1, commit: 0)) == 1)
-        #expect(try await owner.persist(records(4...9), HardState(term: 1, vote: 1, commit: 3)) == 2)
+        #expect(
+            try await owner.persist(records(1...3), HardState(term: 1, vote: 1, commit: 0)) == 1)
+        #expect(
+            try await owner.persist(records(4...9), HardState(term: 1, vote: 1, commit: 3)) == 2)
         let (replayed, state) = try await owner.replay()
         #expect(replayed == records(1...9))
         #expect(state == HardState(term: 1, vote: 1, commit: 3))

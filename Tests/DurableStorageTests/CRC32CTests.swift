@@ -1,5 +1,6 @@
-@testable import DurableStorage
 import Testing
+
+@testable import DurableStorage
 
 /// Checks the Castagnoli checksum against published check values and checks that the
 /// slicing-by-8 path agrees with byte-at-a-time updates at every split point.

@@ -94,9 +94,13 @@ import Testing
 
     @Test func oversizedSnapshotAndBadConfigAreRejected() throws {
         try withTemporaryDirectory("snap") { directory in
-            #expect(throws: WALError.self) { try SnapshotStore(directory: directory, config: .init(retainCount: 0)) }
+            #expect(throws: WALError.self) {
+                try SnapshotStore(directory: directory, config: .init(retainCount: 0))
+            }
             let store = try SnapshotStore(directory: directory, config: .init(maxSnapshotBytes: 10))
-            #expect(throws: WALError.self) { try store.save(.init(sequence: 1, data: [UInt8](repeating: 0, count: 11))) }
+            #expect(throws: WALError.self) {
+                try store.save(.init(sequence: 1, data: [UInt8](repeating: 0, count: 11)))
+            }
             #expect(try store.sequences().isEmpty)
         }
     }
@@ -111,7 +115,9 @@ import Testing
             try file.save(HardState(term: 3, vote: 2, commit: 17))
             #expect(try file.load() == HardState(term: 3, vote: 2, commit: 17))
             try file.save(HardState(term: 4, vote: 0, commit: 20))
-            #expect(try HardStateFile(path: directory + "/hardstate").load() == HardState(term: 4, vote: 0, commit: 20))
+            #expect(
+                try HardStateFile(path: directory + "/hardstate").load()
+                    == HardState(term: 4, vote: 0, commit: 20))
             #expect(try Disk.list(directory) == ["hardstate"])
         }
     }
@@ -153,7 +159,9 @@ import Testing
             let file = HardStateFile(path: directory + "/hardstate", fileSystem: fileSystem)
             try file.save(HardState(term: 1, vote: 1, commit: 0))
             try fileSystem.crash()
-            #expect(try HardStateFile(path: directory + "/hardstate").load() == HardState(term: 1, vote: 1, commit: 0))
+            #expect(
+                try HardStateFile(path: directory + "/hardstate").load()
+                    == HardState(term: 1, vote: 1, commit: 0))
         }
     }
 }

@@ -94,9 +94,9 @@ import Testing
 
     @Test(arguments: [
         Int64(60),  // payload byte
-        Int64(4),   // checksum field
-        Int64(0),   // length field
-        Int64(8),   // type tag
+        Int64(4),  // checksum field
+        Int64(0),  // length field
+        Int64(8),  // type tag
         Int64(10),  // sequence number
     ])
     func corruptRecordInTheMiddleIsRefused(byteInRecord: Int64) throws {
@@ -105,7 +105,7 @@ import Testing
             let before = try Disk.bytes(path)
             try Disk.flipByte(path, at: offsetOfRecord(10) + byteInRecord)
             let failure = #expect(throws: WALError.self) { try WriteAheadLog(directory: directory) }
-            guard case let .corruptRecord(segment, offset, reason)? = failure else {
+            guard case .corruptRecord(let segment, let offset, let reason)? = failure else {
                 Issue.record("expected corruptRecord, got \(String(describing: failure))")
                 return
             }
@@ -128,7 +128,7 @@ import Testing
             let failure = #expect(throws: WALError.self) {
                 try WriteAheadLog(directory: directory, config: smallSegments)
             }
-            guard case let .corruptRecord(segment, _, reason)? = failure else {
+            guard case .corruptRecord(let segment, _, let reason)? = failure else {
                 Issue.record("expected corruptRecord, got \(String(describing: failure))")
                 return
             }
@@ -146,7 +146,8 @@ import Testing
                 try WriteAheadLog(directory: directory, config: smallSegments)
             }
             guard case .corruptRecord(names[1], _, _)? = failure else {
-                Issue.record("expected corruptRecord in \(names[1]), got \(String(describing: failure))")
+                Issue.record(
+                    "expected corruptRecord in \(names[1]), got \(String(describing: failure))")
                 return
             }
         }
@@ -173,7 +174,7 @@ import Testing
             let failure = #expect(throws: WALError.self) {
                 try WriteAheadLog(directory: directory, config: smallSegments)
             }
-            guard case let .inconsistentSegments(_, reason)? = failure else {
+            guard case .inconsistentSegments(_, let reason)? = failure else {
                 Issue.record("got \(String(describing: failure))")
                 return
             }
@@ -188,7 +189,9 @@ import Testing
             try Disk.fileSystem.rename(directory + "/" + names[1], to: directory + "/tmp")
             try Disk.fileSystem.rename(directory + "/" + names[2], to: directory + "/" + names[1])
             try Disk.fileSystem.rename(directory + "/tmp", to: directory + "/" + names[2])
-            #expect(throws: WALError.self) { try WriteAheadLog(directory: directory, config: smallSegments) }
+            #expect(throws: WALError.self) {
+                try WriteAheadLog(directory: directory, config: smallSegments)
+            }
         }
     }
 
@@ -196,8 +199,10 @@ import Testing
         try withTemporaryDirectory { directory in
             _ = try writeSeveralSegments(directory)
             try Disk.write(directory + "/backup.wal", [1, 2, 3])
-            let failure = #expect(throws: WALError.self) { try WriteAheadLog(directory: directory, config: smallSegments) }
-            guard case let .inconsistentSegments(_, reason)? = failure else {
+            let failure = #expect(throws: WALError.self) {
+                try WriteAheadLog(directory: directory, config: smallSegments)
+            }
+            guard case .inconsistentSegments(_, let reason)? = failure else {
                 Issue.record("got \(String(describing: failure))")
                 return
             }
@@ -223,7 +228,8 @@ import Testing
     @Test func segmentWithHeaderButNoRecordsIsRemoved() throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+            let log = try WriteAheadLog(
+                directory: directory, config: smallSegments, fileSystem: fileSystem)
             try log.append(records(1...12, size: 300))  // 12 × 317 bytes: the first segment is full
             try log.sync()
             #expect(log.segmentNames.count == 1)
@@ -237,7 +243,9 @@ import Testing
             try reopened.append(records(13...20, size: 300))
             try reopened.sync()
             try reopened.close()
-            #expect(try WriteAheadLog(directory: directory, config: smallSegments).readAll() == records(1...20, size: 300))
+            #expect(
+                try WriteAheadLog(directory: directory, config: smallSegments).readAll()
+                    == records(1...20, size: 300))
         }
     }
 
@@ -261,7 +269,8 @@ import Testing
     @Test func lostUnsyncedTailAcrossSegmentRollKeepsAPrefix() throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+            let log = try WriteAheadLog(
+                directory: directory, config: smallSegments, fileSystem: fileSystem)
             try log.append(records(1...5, size: 300))
             try log.sync()
             try log.append(records(6...40, size: 300))  // rolls twice, last part unsynced
@@ -279,7 +288,8 @@ import Testing
     /// crash the recovered log must hold every synced record and be a prefix of the model.
     @Test func randomizedCrashRecovery() throws {
         // Replay a failure with WAL_TEST_SEED=<printed seed> swift test --filter randomized.
-        let seed = ProcessInfo.processInfo.environment["WAL_TEST_SEED"].flatMap { UInt64($0) }
+        let seed =
+            ProcessInfo.processInfo.environment["WAL_TEST_SEED"].flatMap { UInt64($0) }
             ?? UInt64.random(in: 0...UInt64.max)
         print("randomizedCrashRecovery seed: \(seed) (set WAL_TEST_SEED to replay)")
         var random = SeededGenerator(seed: seed)
@@ -288,21 +298,27 @@ import Testing
             var syncedCount = 0
             for round in 0..<25 {
                 let fileSystem = CrashSimulatingFileSystem()
-                let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+                let log = try WriteAheadLog(
+                    directory: directory, config: smallSegments, fileSystem: fileSystem)
                 let recovered = try log.readAll()
                 #expect(recovered.count >= syncedCount, "seed \(seed) round \(round)")
-                #expect(recovered == Array(model.prefix(recovered.count)), "seed \(seed) round \(round)")
+                #expect(
+                    recovered == Array(model.prefix(recovered.count)), "seed \(seed) round \(round)"
+                )
                 model = recovered
                 syncedCount = recovered.count
                 for _ in 0..<Int.random(in: 1...8, using: &random) {
                     switch Int.random(in: 0..<10, using: &random) {
                     case 0..<6:
-                        let next = (model.last?.sequence ?? 0) + UInt64.random(in: 1...3, using: &random)
+                        let next =
+                            (model.last?.sequence ?? 0) + UInt64.random(in: 1...3, using: &random)
                         let batch = (0..<Int.random(in: 1...12, using: &random)).map { index in
                             WriteAheadLog.Record(
                                 type: UInt8.random(in: 0...255, using: &random),
                                 sequence: next + UInt64(index),
-                                payload: payload(next &+ UInt64(round), size: Int.random(in: 0...700, using: &random)))
+                                payload: payload(
+                                    next &+ UInt64(round),
+                                    size: Int.random(in: 0...700, using: &random)))
                         }
                         try log.append(batch)
                         model += batch

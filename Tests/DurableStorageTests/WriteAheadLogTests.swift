@@ -61,12 +61,15 @@ import Testing
             var written: [WriteAheadLog.Record] = []
             for tag in 0...255 {
                 let body: [UInt8] = tag % 2 == 0 ? [] : [UInt8(tag)]
-                written.append(WriteAheadLog.Record(type: UInt8(tag), sequence: UInt64(tag) * 3 + 5, payload: body))
+                written.append(
+                    WriteAheadLog.Record(
+                        type: UInt8(tag), sequence: UInt64(tag) * 3 + 5, payload: body))
             }
             try log.append(written)
             try log.sync()
             try log.close()
-            #expect(try WriteAheadLog(directory: directory, config: smallSegments).readAll() == written)
+            #expect(
+                try WriteAheadLog(directory: directory, config: smallSegments).readAll() == written)
         }
     }
 
@@ -97,7 +100,8 @@ import Testing
     @Test func syncCountMatchesCallsSeenByFileSystem() throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+            let log = try WriteAheadLog(
+                directory: directory, config: smallSegments, fileSystem: fileSystem)
             try log.append(records(1...200, size: 300))
             try log.sync()
             #expect(log.statistics.dataSyncs == fileSystem.fileSyncCount)
@@ -110,13 +114,18 @@ import Testing
         try withTemporaryDirectory { directory in
             let log = try WriteAheadLog(directory: directory, config: smallSegments)
             try log.append(records(1...3))
-            let tooBig = WriteAheadLog.Record(type: 0, sequence: 4, payload: [UInt8](repeating: 1, count: 1025))
+            let tooBig = WriteAheadLog.Record(
+                type: 0, sequence: 4, payload: [UInt8](repeating: 1, count: 1025))
             #expect(throws: WALError.recordTooLarge(payloadBytes: 1025, maxRecordBytes: 1024)) {
-                try log.append(records(4...5) + [WriteAheadLog.Record(type: 0, sequence: 6, payload: tooBig.payload)])
+                try log.append(
+                    records(4...5) + [
+                        WriteAheadLog.Record(type: 0, sequence: 6, payload: tooBig.payload)
+                    ])
             }
             // Nothing of the rejected batch was written.
             #expect(try log.readAll() == records(1...3))
-            let exactlyMax = WriteAheadLog.Record(type: 0, sequence: 4, payload: [UInt8](repeating: 2, count: 1024))
+            let exactlyMax = WriteAheadLog.Record(
+                type: 0, sequence: 4, payload: [UInt8](repeating: 2, count: 1024))
             try log.append([exactlyMax])
             try log.sync()
             #expect(try log.readAll() == records(1...3) + [exactlyMax])
@@ -127,10 +136,13 @@ import Testing
         (0, 1024), (4096, 0), (4096, -1), (1000, 1024), (4096, 4096 - 48),
     ])
     func invalidConfigurationIsRejected(segmentSizeBytes: Int, maxRecordBytes: Int) throws {
-        let config = WriteAheadLog.Config(segmentSizeBytes: segmentSizeBytes, maxRecordBytes: maxRecordBytes)
+        let config = WriteAheadLog.Config(
+            segmentSizeBytes: segmentSizeBytes, maxRecordBytes: maxRecordBytes)
         #expect(throws: WALError.self) { try config.validate() }
         try withTemporaryDirectory { directory in
-            #expect(throws: WALError.self) { try WriteAheadLog(directory: directory, config: config) }
+            #expect(throws: WALError.self) {
+                try WriteAheadLog(directory: directory, config: config)
+            }
         }
     }
 
@@ -150,7 +162,8 @@ import Testing
     @Test func ioErrorOnSyncMakesLogUnusableUntilReopened() throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+            let log = try WriteAheadLog(
+                directory: directory, config: smallSegments, fileSystem: fileSystem)
             try log.append(records(1...5))
             try log.sync()
             try log.append(records(6...7))
@@ -171,9 +184,13 @@ import Testing
     }
 
     @Test func errorsDescribeThemselves() {
-        let error = WALError.corruptRecord(segment: "0000000000000001.wal", offset: 77, reason: "checksum mismatch")
-        #expect(error.description == "corrupt record in segment 0000000000000001.wal at offset 77: checksum mismatch")
-        let io = WALError.io(operation: "open", path: "/x", errno: 2, message: "No such file or directory")
+        let error = WALError.corruptRecord(
+            segment: "0000000000000001.wal", offset: 77, reason: "checksum mismatch")
+        #expect(
+            error.description
+                == "corrupt record in segment 0000000000000001.wal at offset 77: checksum mismatch")
+        let io = WALError.io(
+            operation: "open", path: "/x", errno: 2, message: "No such file or directory")
         #expect(io.description.contains("errno 2"))
     }
 

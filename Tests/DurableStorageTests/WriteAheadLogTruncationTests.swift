@@ -37,7 +37,9 @@ import Testing
             try log.sync()
             try log.close()
             let reopened = try WriteAheadLog(directory: directory, config: smallSegments)
-            #expect(try reopened.readAll() == records(1...30, size: 300) + records(31...60, size: 10, type: 2))
+            #expect(
+                try reopened.readAll() == records(1...30, size: 300)
+                    + records(31...60, size: 10, type: 2))
         }
     }
 
@@ -51,7 +53,9 @@ import Testing
             try log.sync()
             #expect(log.segmentNames == ["0000000000000001.wal", "000000000000000d.wal"])
             try log.close()
-            #expect(try WriteAheadLog(directory: directory, config: smallSegments).readAll() == records(1...14, size: 300))
+            #expect(
+                try WriteAheadLog(directory: directory, config: smallSegments).readAll()
+                    == records(1...14, size: 300))
         }
     }
 
@@ -75,12 +79,15 @@ import Testing
     @Test func truncateSuffixIsDurableWithoutSync() throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, config: smallSegments, fileSystem: fileSystem)
+            let log = try WriteAheadLog(
+                directory: directory, config: smallSegments, fileSystem: fileSystem)
             try log.append(records(1...50, size: 300))
             try log.sync()
             try log.truncateSuffix(after: 20)
             try fileSystem.crash()
-            #expect(try WriteAheadLog(directory: directory, config: smallSegments).readAll() == records(1...20, size: 300))
+            #expect(
+                try WriteAheadLog(directory: directory, config: smallSegments).readAll()
+                    == records(1...20, size: 300))
         }
     }
 

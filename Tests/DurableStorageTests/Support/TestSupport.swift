@@ -65,8 +65,12 @@ func payload(_ sequence: UInt64, size: Int) -> [UInt8] {
     (0..<size).map { UInt8(truncatingIfNeeded: Int(sequence) &* 31 &+ $0) }
 }
 
-func records(_ sequences: ClosedRange<UInt64>, size: Int = 100, type: UInt8 = 1) -> [WriteAheadLog.Record] {
-    sequences.map { WriteAheadLog.Record(type: type, sequence: $0, payload: payload($0, size: size)) }
+func records(_ sequences: ClosedRange<UInt64>, size: Int = 100, type: UInt8 = 1) -> [WriteAheadLog
+    .Record]
+{
+    sequences.map {
+        WriteAheadLog.Record(type: type, sequence: $0, payload: payload($0, size: size))
+    }
 }
 
 /// Small segments so a few hundred records span several files.
