@@ -182,6 +182,32 @@ import Testing
         }
     }
 
+    @Test func missingOldestSegmentReadsAsAReleasedPrefix() throws {
+        // Documented limit: removing the oldest segment is exactly what truncatePrefix does
+        // (and what a crash in the middle of it leaves), so it is accepted; the Raft layer
+        // checks that the log still starts at or before its snapshot index + 1.
+        try withTemporaryDirectory { directory in
+            let names = try writeSeveralSegments(directory)
+            try Disk.fileSystem.remove(directory + "/" + names[0])
+            let log = try WriteAheadLog(directory: directory, config: smallSegments)
+            #expect(log.firstSequence == 13)
+            #expect(try log.readAll() == records(13...120, size: 300))
+        }
+    }
+
+    @Test func corruptionAfterOpenIsReportedByReadAll() throws {
+        try withTemporaryDirectory { directory in
+            let names = try writeSeveralSegments(directory)
+            let log = try WriteAheadLog(directory: directory, config: smallSegments)
+            try Disk.flipByte(directory + "/" + names[3], at: 100)
+            let failure = #expect(throws: WALError.self) { try log.readAll() }
+            guard case .corruptRecord(names[3], _, _)? = failure else {
+                Issue.record("got \(String(describing: failure))")
+                return
+            }
+        }
+    }
+
     @Test func renamedSegmentIsRefused() throws {
         try withTemporaryDirectory { directory in
             let names = try writeSeveralSegments(directory)
