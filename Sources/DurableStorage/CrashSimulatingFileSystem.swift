@@ -64,7 +64,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
         var existed = true
         var previousLength: Int64 = 0
-        if mode == .createOrTruncate || mode == .createExclusive {
+        if mode != .readOnly && mode != .readWrite {
             if let probe = try? base.open(path, mode: .readOnly) {
                 previousLength = (try? base.size(probe)) ?? 0
                 try? base.close(probe)
@@ -165,6 +165,12 @@ public final class CrashSimulatingFileSystem: FileSystem {
                 operation: "use", path: handle.path, errno: EBADF,
                 message: "handle closed by simulated crash")
         }
+    }
+
+    public func lockFile(_ path: String) throws(WALError) -> OpenFile {
+        let file = try base.lockFile(path)
+        openHandles.insert(file)  // crash() releases the lock by closing it
+        return file
     }
 
     /// Records the durable length of a file the first time it changes after a sync.

@@ -21,6 +21,8 @@ public enum OpenMode: Sendable {
     case createExclusive
     /// Read and write; created if missing, emptied if present (`O_CREAT | O_TRUNC`).
     case createOrTruncate
+    /// Read and write; created if missing, content kept (`O_CREAT`).
+    case createIfMissing
 }
 
 /// The file-system operations durable storage needs, and the seam for fault injection.
@@ -58,6 +60,10 @@ public protocol FileSystem {
     func createDirectory(_ path: String) throws(WALError)
     /// Names of the entries in the directory, excluding "." and "..", in no particular order.
     func listDirectory(_ path: String) throws(WALError) -> [String]
+    /// Opens (creating if needed) `path` and takes an exclusive advisory lock on it without
+    /// waiting (`flock(LOCK_EX | LOCK_NB)`); closing the returned file releases the lock.
+    /// Throws `WALError.locked` if another open file holds it (in this or another process).
+    func lockFile(_ path: String) throws(WALError) -> OpenFile
 }
 
 extension FileSystem {

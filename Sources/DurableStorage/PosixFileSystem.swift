@@ -15,6 +15,7 @@ public struct PosixFileSystem: FileSystem, Sendable {
         case .readWrite: flags = O_RDWR
         case .createExclusive: flags = O_RDWR | O_CREAT | O_EXCL
         case .createOrTruncate: flags = O_RDWR | O_CREAT | O_TRUNC
+        case .createIfMissing: flags = O_RDWR | O_CREAT
         }
         // open(2): ENOENT, EEXIST (exclusive), EACCES, EMFILE, ENOSPC, EINTR ... all thrown;
         // EINTR is retried.
@@ -158,6 +159,21 @@ public struct PosixFileSystem: FileSystem, Sendable {
             if name != "." && name != ".." { names.append(name) }
         }
         return names
+    }
+
+    public func lockFile(_ path: String) throws(WALError) -> OpenFile {
+        let file = try open(path, mode: .createIfMissing)
+        // flock(2): EWOULDBLOCK means someone else holds it; EINTR cannot happen with
+        // LOCK_NB; ENOLCK and others are I/O errors.
+        if flock(file.descriptor, LOCK_EX | LOCK_NB) != 0 {
+            let code = errno
+            try? close(file)
+            if code == EWOULDBLOCK { throw WALError.locked(path: path) }
+            throw WALError.io(
+                operation: "flock", path: path, errno: code,
+                message: String(cString: strerror(code)))
+        }
+        return file
     }
 
     private static func error(_ operation: String, _ path: String) -> WALError {

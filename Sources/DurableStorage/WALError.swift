@@ -26,6 +26,9 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A snapshot or atomic file exists but its header or checksum is wrong.
     case corruptFile(path: String, reason: String)
 
+    /// Another open log (in this or another process) holds the directory's lock file.
+    case locked(path: String)
+
     /// An earlier I/O failure left the log's on-disk state unknown (after a failed
     /// `fdatasync` the kernel may have dropped dirty pages: see PostgreSQL's "fsyncgate"), so
     /// every later call fails. Reopen the log to recover from what is on disk.
@@ -46,6 +49,8 @@ public enum WALError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid configuration: \(reason)"
         case .corruptFile(let path, let reason):
             return "corrupt file \(path): \(reason)"
+        case .locked(let path):
+            return "\(path) is locked by another open log"
         case .unusable(let cause):
             return "log unusable after earlier failure: \(cause)"
         }

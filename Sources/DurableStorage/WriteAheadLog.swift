@@ -134,6 +134,8 @@ public final class WriteAheadLog {
     var segments: [Segment] = []
     /// Open handle on `segments.last`, nil when there are no segments.
     var activeHandle: OpenFile?
+    /// The directory lock, held from `init` to `close`.
+    var lockHandle: OpenFile?
     var nextOrdinal: UInt64 = 0
     /// Whether `segments.last` has writes not yet synced.
     var dirty = false
@@ -159,11 +161,16 @@ public final class WriteAheadLog {
         try fileSystem.createDirectory(directory)
         // Make the directory's own entry durable (a no-op cost if it already existed).
         try fileSystem.syncDirectory(parentDirectory(of: directory))
+        lockHandle = try fileSystem.lockFile(joinPath(directory, Self.lockFileName))
         recoveryReport = try recover()
     }
 
+    /// Name of the lock file inside the log directory.
+    public static let lockFileName = "LOCK"
+
     deinit {
         if let activeHandle { try? fileSystem.close(activeHandle) }
+        if let lockHandle { try? fileSystem.close(lockHandle) }
     }
 
     /// Sequence of the first record in the oldest segment, nil if the log is empty. After
@@ -287,10 +294,12 @@ public final class WriteAheadLog {
     public func close() throws(WALError) {
         precondition(!isClosed, "WriteAheadLog closed twice")
         isClosed = true
-        if let handle = activeHandle {
-            activeHandle = nil
-            try fileSystem.close(handle)
-        }
+        let handle = activeHandle
+        activeHandle = nil
+        let lock = lockHandle
+        lockHandle = nil
+        defer { if let lock { try? fileSystem.close(lock) } }
+        if let handle { try fileSystem.close(handle) }
     }
 
     func checkUsable() throws(WALError) {

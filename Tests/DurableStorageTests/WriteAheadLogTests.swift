@@ -22,7 +22,7 @@ import Testing
                 try log.close()
             }
             // Every segment respects the size limit.
-            for name in try Disk.list(directory) {
+            for name in try Disk.segments(directory) {
                 #expect(try Disk.size(directory + "/" + name) <= 4096)
             }
             let reopened = try WriteAheadLog(directory: directory, config: smallSegments)
@@ -44,7 +44,7 @@ import Testing
             try log.append(records(10...40, size: 500))
             try log.sync()
             let names = log.segmentNames
-            #expect(try Disk.list(directory) == names)
+            #expect(try Disk.segments(directory) == names)
             // Each name is 16 hex digits of a sequence present in the log, ascending.
             let all = try log.readAll().map(\.sequence)
             for name in names {
@@ -180,6 +180,38 @@ import Testing
             try log.close()
             let reopened = try WriteAheadLog(directory: directory, config: smallSegments)
             #expect(try reopened.readAll().prefix(5) == records(1...5)[...])
+        }
+    }
+
+    @Test func secondOpenOfTheSameDirectoryIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            let first = try WriteAheadLog(directory: directory)
+            try first.append(records(1...3))
+            #expect(throws: WALError.locked(path: directory + "/LOCK")) {
+                try WriteAheadLog(directory: directory)
+            }
+            try first.sync()
+            try first.close()
+            #expect(try WriteAheadLog(directory: directory).readAll() == records(1...3))
+        }
+    }
+
+    @Test func failedOpenReleasesTheLock() throws {
+        try withTemporaryDirectory { directory in
+            let log = try WriteAheadLog(directory: directory)
+            try log.append(records(1...20))
+            try log.sync()
+            try log.close()
+            try Disk.flipByte(directory + "/0000000000000001.wal", at: 32 + 5 * 117 + 50)
+            for _ in 0..<2 {
+                let failure = #expect(throws: WALError.self) {
+                    try WriteAheadLog(directory: directory)
+                }
+                guard case .corruptRecord? = failure else {
+                    Issue.record("expected corruptRecord, got \(String(describing: failure))")
+                    return
+                }
+            }
         }
     }
 

@@ -31,7 +31,7 @@ import Testing
             let before = log.segmentNames
             try log.truncateSuffix(after: 30)  // segments of 12: keeps 1-12, 13-24, 25-30
             #expect(log.segmentNames == Array(before.prefix(3)))
-            #expect(try Disk.list(directory) == Array(before.prefix(3)))
+            #expect(try Disk.segments(directory) == Array(before.prefix(3)))
             #expect(try log.readAll() == records(1...30, size: 300))
             try log.append(records(31...60, size: 10, type: 2))
             try log.sync()
@@ -67,7 +67,7 @@ import Testing
             try log.truncateSuffix(after: 4)
             #expect(log.lastSequence == nil)
             #expect(log.segmentNames.isEmpty)
-            #expect(try Disk.list(directory).isEmpty)
+            #expect(try Disk.segments(directory).isEmpty)
             try log.append(records(3...4))
             try log.sync()
             try log.close()
@@ -112,7 +112,7 @@ import Testing
             let removed = try log.truncatePrefix(before: 41)
             #expect(removed == Array(before.prefix(3)))
             #expect(log.segmentNames == Array(before.dropFirst(3)))
-            #expect(try Disk.list(directory) == Array(before.dropFirst(3)))
+            #expect(try Disk.segments(directory) == Array(before.dropFirst(3)))
             #expect(log.firstSequence == 37)
             #expect(try log.readAll() == records(37...100, size: 300))
             try log.close()

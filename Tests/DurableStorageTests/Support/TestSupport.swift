@@ -58,6 +58,11 @@ enum Disk {
     static func list(_ directory: String) throws -> [String] {
         try fileSystem.listDirectory(directory).sorted()
     }
+
+    /// The segment files in a log directory (without the LOCK file), sorted.
+    static func segments(_ directory: String) throws -> [String] {
+        try list(directory).filter { $0.hasSuffix(".wal") }
+    }
 }
 
 /// A deterministic payload for record `sequence`, `size` bytes long.
