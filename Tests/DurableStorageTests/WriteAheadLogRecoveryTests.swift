@@ -60,6 +60,19 @@ import Testing
         }
     }
 
+    @Test func tornTailOfLastOfSeveralSegments() throws {
+        try withTemporaryDirectory { directory in
+            let names = try writeSeveralSegments(directory)
+            let last = directory + "/" + names.last!
+            try Disk.truncate(last, to: try Disk.size(last) - 100)
+            try Disk.append(last, [UInt8](repeating: 0, count: 300))
+            let log = try WriteAheadLog(directory: directory, config: smallSegments)
+            #expect(log.recoveryReport.truncatedSegment == names.last)
+            #expect(log.recoveryReport.bytesTruncated == 317 - 100 + 300)
+            #expect(try log.readAll() == records(1...119, size: 300))
+        }
+    }
+
     @Test func zeroFilledTailIsTruncated() throws {
         try withTemporaryDirectory { directory in
             let path = try writeSingleSegment(directory)

@@ -215,6 +215,18 @@ import Testing
         }
     }
 
+    /// Sequence numbers going backwards is a programmer error: the process traps (checked in a
+    /// child process with an exit test).
+    @Test func backwardsSequenceTraps() async throws {
+        let root = try makeTemporaryRoot()
+        defer { removeTree(root) }
+        await #expect(processExitsWith: .failure) { [root = root as String] in
+            let log = try WriteAheadLog(directory: root + "/wal")
+            try log.append(records(5...6))
+            try log.append(records(6...6))
+        }
+    }
+
     @Test func errorsDescribeThemselves() {
         let error = WALError.corruptRecord(
             segment: "0000000000000001.wal", offset: 77, reason: "checksum mismatch")
