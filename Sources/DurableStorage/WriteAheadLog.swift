@@ -24,6 +24,10 @@
 ///   incomplete or checksum-failing record at the end of the last segment, followed by
 ///   nothing valid) is cut off and described in `recoveryReport`; any other damage throws
 ///   `WALError.corruptRecord` or `WALError.inconsistentSegments` and is never skipped.
+///   Known limitation: if the OS persisted an unsynced batch out of order (a later page
+///   written, an earlier one not), the hole is followed by valid records and recovery refuses
+///   to open rather than guess; etcd instead treats a zero-filled 512-byte sector inside the
+///   bad record as torn. Such a crash loses only unacknowledged data, but needs an operator.
 /// * **Failures.** After an I/O error in `append`, `sync`, or a truncation, the on-disk state
 ///   is unknown, so the log refuses further work (`WALError.unusable`); reopen it.
 ///
@@ -149,7 +153,8 @@ public final class WriteAheadLog {
     /// contract. On return the log is ready for `append`; read the recovered records with
     /// `readAll()` and what was repaired in `recoveryReport`.
     ///
-    /// - Throws: `invalidConfiguration`, `corruptRecord`, `inconsistentSegments`, `io`.
+    /// - Throws: `invalidConfiguration`, `locked` (another log has the directory open),
+    ///   `corruptRecord`, `inconsistentSegments`, `io`. A failed `init` releases the lock.
     public init(
         directory: String, config: Config = Config(),
         fileSystem: any FileSystem = PosixFileSystem()
