@@ -13,6 +13,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
+        .executable(name: "wal-bench", targets: ["WALBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -23,6 +24,12 @@ let package = Package(
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .target(name: "CProtos", dependencies: ["CProtobufC"]),
+
+        // Durable storage: write-ahead log, atomic snapshot store, hard-state file (Glibc only;
+        // records are opaque bytes, so it knows no Raft types).
+        .target(name: "DurableStorage", swiftSettings: swiftSettings),
+        .executableTarget(name: "WALBench", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
+        .testTarget(name: "DurableStorageTests", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
 
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),

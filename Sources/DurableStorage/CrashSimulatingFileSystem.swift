@@ -1,0 +1,189 @@
+internal import Glibc
+
+/// A `FileSystem` that forwards to a real one and remembers what is not yet durable, so a
+/// test (or the simulator) can call `crash()` to model a power loss:
+///
+/// * each file written or truncated since its last `syncData`/`sync` is cut back to the length
+///   it had when last synced (data appended after the last sync is lost; a truncation is kept,
+///   which is the conservative outcome for a log);
+/// * each file created since its directory was last synced is removed.
+///
+/// Not modelled (known gaps): unsynced renames and removals are not rolled back, and
+/// overwrites inside the synced length are not reverted (the WAL never overwrites).
+///
+/// It can also fail the next sync call with a chosen `errno` (`failNextSync`), to test how
+/// callers react to `fdatasync` errors.
+///
+/// Thread confinement: a plain class with mutable state and no locks; use it from one thread
+/// or actor, like the storage objects it serves. Deliberately not `Sendable`.
+public final class CrashSimulatingFileSystem: FileSystem {
+    private let base: any FileSystem
+    /// Open handles, so `crash()` can close them.
+    private var openHandles: Set<OpenFile> = []
+    /// path → length known durable; only files changed since their last sync appear here.
+    private var durableLength: [String: Int64] = [:]
+    /// Files created since their directory was last synced.
+    private var unsyncedCreations: Set<String> = []
+    private var pendingSyncFailure: Int32?
+
+    /// Number of `syncData`/`sync` calls forwarded (file syncs, not directory syncs).
+    public private(set) var fileSyncCount = 0
+    /// Number of `syncDirectory` calls forwarded.
+    public private(set) var directorySyncCount = 0
+
+    public init(base: any FileSystem = PosixFileSystem()) {
+        self.base = base
+    }
+
+    /// Makes the next `syncData`, `sync` or `syncDirectory` fail with `errno` (without
+    /// syncing anything).
+    public func failNextSync(errno: Int32) {
+        pendingSyncFailure = errno
+    }
+
+    /// Simulates a power loss: closes every open handle, drops unsynced data and unsynced
+    /// file creations. Storage objects using this file system must be discarded afterwards
+    /// (their handles are gone) and reopened, typically on the base file system.
+    public func crash() throws(WALError) {
+        for handle in openHandles { try? base.close(handle) }
+        openHandles.removeAll()
+        for path in unsyncedCreations {
+            try base.remove(path)
+            durableLength[path] = nil
+        }
+        unsyncedCreations.removeAll()
+        for (path, length) in durableLength {
+            let handle = try base.open(path, mode: .readWrite)
+            let current = try base.size(handle)
+            if current > length { try base.truncate(handle, to: length) }
+            try base.close(handle)
+        }
+        durableLength.removeAll()
+    }
+
+    public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
+        var existed = true
+        var previousLength: Int64 = 0
+        if mode != .readOnly && mode != .readWrite {
+            if let probe = try? base.open(path, mode: .readOnly) {
+                previousLength = (try? base.size(probe)) ?? 0
+                try? base.close(probe)
+            } else {
+                existed = false
+            }
+        }
+        let handle = try base.open(path, mode: mode)
+        openHandles.insert(handle)
+        if !existed {
+            unsyncedCreations.insert(path)
+            durableLength[path] = 0
+        } else if mode == .createOrTruncate {
+            noteMutation(path, lengthBefore: previousLength)
+            durableLength[path] = 0  // The truncation itself is kept (see type comment).
+        }
+        return handle
+    }
+
+    /// Closing a handle that `crash()` already closed is a no-op, so the crashed storage
+    /// objects can be released without closing a descriptor number reused since.
+    public func close(_ handle: OpenFile) throws(WALError) {
+        guard openHandles.remove(handle) != nil else { return }
+        try base.close(handle)
+    }
+
+    public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
+        try checkOpen(handle)
+        noteMutation(handle.path, lengthBefore: try base.size(handle))
+        try base.write(handle, bytes, at: offset)
+    }
+
+    public func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
+        try checkOpen(handle)
+        return try base.read(handle, count: count, at: offset)
+    }
+
+    public func size(_ handle: OpenFile) throws(WALError) -> Int64 {
+        try checkOpen(handle)
+        return try base.size(handle)
+    }
+
+    public func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
+        try checkOpen(handle)
+        noteMutation(handle.path, lengthBefore: try base.size(handle))
+        durableLength[handle.path] = min(durableLength[handle.path]!, length)
+        try base.truncate(handle, to: length)
+    }
+
+    public func syncData(_ handle: OpenFile) throws(WALError) {
+        try checkOpen(handle)
+        try consumeSyncFailure(handle.path)
+        try base.syncData(handle)
+        fileSyncCount += 1
+        durableLength[handle.path] = nil
+    }
+
+    public func sync(_ handle: OpenFile) throws(WALError) {
+        try checkOpen(handle)
+        try consumeSyncFailure(handle.path)
+        try base.sync(handle)
+        fileSyncCount += 1
+        durableLength[handle.path] = nil
+    }
+
+    public func syncDirectory(_ path: String) throws(WALError) {
+        try consumeSyncFailure(path)
+        try base.syncDirectory(path)
+        directorySyncCount += 1
+        unsyncedCreations = unsyncedCreations.filter { parentDirectory(of: $0) != path }
+    }
+
+    public func rename(_ source: String, to destination: String) throws(WALError) {
+        try base.rename(source, to: destination)
+        if unsyncedCreations.remove(source) != nil { unsyncedCreations.insert(destination) }
+        durableLength[destination] = durableLength.removeValue(forKey: source)
+    }
+
+    public func remove(_ path: String) throws(WALError) {
+        try base.remove(path)
+        unsyncedCreations.remove(path)
+        durableLength[path] = nil
+    }
+
+    public func createDirectory(_ path: String) throws(WALError) {
+        try base.createDirectory(path)
+    }
+
+    public func listDirectory(_ path: String) throws(WALError) -> [String] {
+        try base.listDirectory(path)
+    }
+
+    /// Refuses handles closed by `crash()` (or never opened here) with EBADF instead of
+    /// touching a descriptor number that may belong to someone else by now.
+    private func checkOpen(_ handle: OpenFile) throws(WALError) {
+        guard openHandles.contains(handle) else {
+            throw WALError.io(
+                operation: "use", path: handle.path, errno: EBADF,
+                message: "handle closed by simulated crash")
+        }
+    }
+
+    public func lockFile(_ path: String) throws(WALError) -> OpenFile {
+        let file = try base.lockFile(path)
+        openHandles.insert(file)  // crash() releases the lock by closing it
+        return file
+    }
+
+    /// Records the durable length of a file the first time it changes after a sync.
+    private func noteMutation(_ path: String, lengthBefore: Int64) {
+        if durableLength[path] == nil { durableLength[path] = lengthBefore }
+    }
+
+    private func consumeSyncFailure(_ path: String) throws(WALError) {
+        if let code = pendingSyncFailure {
+            pendingSyncFailure = nil
+            throw WALError.io(
+                operation: "fdatasync", path: path, errno: code,
+                message: "injected failure")
+        }
+    }
+}

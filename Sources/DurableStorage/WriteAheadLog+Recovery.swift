@@ -1,0 +1,200 @@
+extension WriteAheadLog {
+    /// One scanned segment: its records with their byte offsets, and where it stopped.
+    struct ScannedSegment {
+        var header: WALFormat.SegmentHeader
+        var records: [(record: Record, offset: Int)] = []
+        /// Offset just past the last valid record.
+        var validEnd: Int
+        /// Why scanning stopped before the end of the file, if it did.
+        var damage: (offset: Int, reason: String, validRecordsFollow: Bool)?
+    }
+
+    /// Lists the segment files in sequence order, checking names.
+    func listSegmentNames() throws(WALError) -> [(name: String, firstSequence: UInt64)] {
+        var found: [(name: String, firstSequence: UInt64)] = []
+        for name in try fileSystem.listDirectory(directory)
+        where name.hasSuffix(WALFormat.segmentSuffix) {
+            guard let sequence = parseHexName(name.dropLast(WALFormat.segmentSuffix.count)) else {
+                throw .inconsistentSegments(
+                    directory: directory, reason: "unexpected segment file name \(name)")
+            }
+            found.append((name, sequence))
+        }
+        return found.sorted { $0.firstSequence < $1.firstSequence }
+    }
+
+    /// Parses every record of one segment's bytes. Checks the header, that the first record's
+    /// sequence matches it, and that sequences increase. Damage is returned, not thrown, so the
+    /// caller can decide between "torn tail" and "corrupt".
+    func scanSegment(name: String, bytes: [UInt8]) throws(WALError) -> ScannedSegment? {
+        let header: WALFormat.SegmentHeader
+        switch WALFormat.decodeSegmentHeader(bytes) {
+        case .success(let decoded): header = decoded
+        case .failure: return nil
+        }
+        guard name == WALFormat.segmentName(firstSequence: header.firstSequence) else {
+            throw .inconsistentSegments(
+                directory: directory,
+                reason: "segment \(name) has header first sequence \(header.firstSequence)")
+        }
+        var scanned = ScannedSegment(header: header, validEnd: WALFormat.segmentHeaderBytes)
+        var offset = WALFormat.segmentHeaderBytes
+        var previous: UInt64?
+        while offset < bytes.count {
+            switch WALFormat.parseRecord(bytes, at: offset, maxRecordBytes: config.maxRecordBytes) {
+            case .record(let record, let next):
+                if previous == nil && record.sequence != header.firstSequence {
+                    throw .corruptRecord(
+                        segment: name, offset: Int64(offset),
+                        reason:
+                            "first record has sequence \(record.sequence), header says \(header.firstSequence)"
+                    )
+                }
+                if let previous, record.sequence <= previous {
+                    throw .corruptRecord(
+                        segment: name, offset: Int64(offset),
+                        reason: "sequence \(record.sequence) does not follow \(previous)")
+                }
+                previous = record.sequence
+                scanned.records.append((record, offset))
+                offset = next
+                scanned.validEnd = next
+            case .incomplete(let reason), .invalid(let reason):
+                let follows = WALFormat.containsValidRecord(
+                    bytes, from: offset + 1, maxRecordBytes: config.maxRecordBytes)
+                scanned.damage = (offset, reason, follows)
+                return scanned
+            }
+        }
+        return scanned
+    }
+
+    /// The recovery pass run by `init`; see the type's contract.
+    func recover() throws(WALError) -> RecoveryReport {
+        var report = RecoveryReport()
+        let names = try listSegmentNames()
+        var previousSegment: Segment?
+        for (index, entry) in names.enumerated() {
+            let isLast = index == names.count - 1
+            let path = joinPath(directory, entry.name)
+            let bytes = try fileSystem.readWholeFile(path)
+            guard let scanned = try scanSegment(name: entry.name, bytes: bytes) else {
+                // A bad header can only be a torn segment creation if this is the last segment
+                // and it holds nothing but its (partial) header, or zeros.
+                let onlyHeaderArea =
+                    bytes.count <= WALFormat.segmentHeaderBytes || bytes.allSatisfy { $0 == 0 }
+                guard isLast && onlyHeaderArea else {
+                    let reason: String
+                    if case .failure(let problem) = WALFormat.decodeSegmentHeader(bytes) {
+                        reason = problem.reason
+                    } else {
+                        reason = "bad header"
+                    }
+                    throw .corruptRecord(
+                        segment: entry.name, offset: 0, reason: "segment header: \(reason)")
+                }
+                try fileSystem.remove(path)
+                try fileSystem.syncDirectory(directory)
+                report.removedSegments.append(entry.name)
+                report.bytesTruncated += Int64(bytes.count)
+                continue
+            }
+            if let previousSegment {
+                guard scanned.header.ordinal == previousSegment.ordinal + 1 else {
+                    throw .inconsistentSegments(
+                        directory: directory,
+                        reason:
+                            "segment \(entry.name) has ordinal \(scanned.header.ordinal) but follows \(previousSegment.name) with ordinal \(previousSegment.ordinal): a segment is missing or out of order"
+                    )
+                }
+                if let last = previousSegment.lastSequence, scanned.header.firstSequence <= last {
+                    throw .inconsistentSegments(
+                        directory: directory,
+                        reason:
+                            "segment \(entry.name) starts at \(scanned.header.firstSequence), not after \(last) of \(previousSegment.name)"
+                    )
+                }
+            }
+            var validEnd = bytes.count
+            if let damage = scanned.damage {
+                guard isLast else {
+                    throw .corruptRecord(
+                        segment: entry.name, offset: Int64(damage.offset),
+                        reason: "\(damage.reason) in a sealed (non-last) segment")
+                }
+                guard !damage.validRecordsFollow else {
+                    throw .corruptRecord(
+                        segment: entry.name, offset: Int64(damage.offset),
+                        reason: "\(damage.reason), followed by valid records")
+                }
+                // Torn tail: cut it off durably.
+                validEnd = scanned.validEnd
+                let handle = try fileSystem.open(path, mode: .readWrite)
+                try fileSystem.withClosing(handle) { () throws(WALError) in
+                    try fileSystem.truncate(handle, to: Int64(validEnd))
+                    try fileSystem.syncData(handle)
+                }
+                report.bytesTruncated += Int64(bytes.count - validEnd)
+                report.truncatedSegment = entry.name
+                report.truncatedAtOffset = Int64(damage.offset)
+                report.truncationReason = damage.reason
+            }
+            if scanned.records.isEmpty {
+                // A segment with no records: fine only as the last one (crash right after it
+                // was started). Its name promises a first sequence that may never come, so
+                // remove it; the next append starts a fresh segment.
+                guard isLast else {
+                    throw .inconsistentSegments(
+                        directory: directory,
+                        reason: "sealed segment \(entry.name) holds no records")
+                }
+                try fileSystem.remove(path)
+                try fileSystem.syncDirectory(directory)
+                report.removedSegments.append(entry.name)
+                nextOrdinal = scanned.header.ordinal
+                continue
+            }
+            let segment = Segment(
+                name: entry.name, ordinal: scanned.header.ordinal,
+                firstSequence: scanned.header.firstSequence,
+                lastSequence: scanned.records.last!.record.sequence, size: Int64(validEnd))
+            segments.append(segment)
+            report.recordCount += scanned.records.count
+            nextOrdinal = segment.ordinal + 1
+            previousSegment = segment
+        }
+        report.segmentCount = segments.count
+        if let last = segments.last {
+            activeHandle = try fileSystem.open(joinPath(directory, last.name), mode: .readWrite)
+        }
+        return report
+    }
+
+    /// Every record in the log, oldest first, read back from the segment files (including
+    /// appended records not yet synced). Call after `init` to replay; cost is a full read.
+    ///
+    /// - Throws: `corruptRecord` if a segment was damaged after recovery; `io`.
+    public func readAll() throws(WALError) -> [Record] {
+        try checkUsable()
+        var records: [Record] = []
+        for segment in segments {
+            let scanned = try readSegment(segment)
+            records.append(contentsOf: scanned.records.map(\.record))
+        }
+        return records
+    }
+
+    /// Reads and fully validates one tracked segment.
+    func readSegment(_ segment: Segment) throws(WALError) -> ScannedSegment {
+        let bytes = try fileSystem.readWholeFile(joinPath(directory, segment.name))
+        guard let scanned = try scanSegment(name: segment.name, bytes: bytes) else {
+            throw .corruptRecord(
+                segment: segment.name, offset: 0, reason: "segment header unreadable")
+        }
+        if let damage = scanned.damage {
+            throw .corruptRecord(
+                segment: segment.name, offset: Int64(damage.offset), reason: damage.reason)
+        }
+        return scanned
+    }
+}
