@@ -12,6 +12,9 @@ let package = Package(
     name: "swift-skv",
     platforms: [.macOS(.v15)],
     products: [
+        .library(name: "RPCCore", targets: ["RPCCore"]),
+        .library(name: "RPCHTTP2NIO", targets: ["RPCHTTP2NIO"]),
+        .library(name: "RPCInProcess", targets: ["RPCInProcess"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
     ],

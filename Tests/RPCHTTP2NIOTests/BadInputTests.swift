@@ -127,3 +127,27 @@ import Testing
         }
     }
 }
+
+extension BadInputTests {
+    /// A client that vanishes while its handler is still running: the handler's later writes
+    /// must fail quietly, not crash the server.
+    @Test func clientDisappearsMidCall() async throws {
+        try await withServer { port in
+            let session = HTTP2Session(role: .client)
+            let streamID = try #require(session.submitRequest(headers: [
+                HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", EchoService.delay.path),
+                HeaderField(":authority", "x"), HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+            ]))
+            session.enqueueData(GRPCMessageFramer.frame(Array("200".utf8)), on: streamID)
+            session.finishData(on: streamID, trailers: nil)
+            var out: [UInt8] = []
+            try session.collectOutput(into: &out)
+            let raw = try await RawConnection.connect(port: port)
+            try await raw.send(out)
+            try await Task.sleep(for: .milliseconds(50))
+            await raw.close()
+            // The handler wakes up after the connection is gone and writes its response.
+            try await Task.sleep(for: .milliseconds(400))
+        }
+    }
+}

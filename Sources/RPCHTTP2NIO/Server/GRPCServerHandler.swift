@@ -31,6 +31,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private let accept: @Sendable (AcceptedStream) -> Bool
     private let onClosed: @Sendable () -> Void
     private var context: ChannelHandlerContext?
+    /// The channel's loop, kept after the channel closes: handler tasks may still write.
+    private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
     private var waiters = WriteWaiters()
     private var output: [UInt8] = []
@@ -60,6 +62,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
+        self.eventLoop = context.eventLoop
         if context.channel.isActive { start(context) }
     }
 
@@ -218,7 +221,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     }
 
     private func write(_ part: RPCResponsePart, on streamID: Int32) -> EventLoopFuture<Void> {
-        let loop = context!.eventLoop
+        let loop = eventLoop!
         guard bridges[streamID] != nil else {
             if case .status = part { return loop.makeSucceededVoidFuture() }
             return loop.makeFailedFuture(RPCError(code: .cancelled, message: "The stream is closed."))
