@@ -5,9 +5,16 @@
 /// connection lost), so a producer loop ends instead of writing into the void.
 public struct RPCWriter<Element: Sendable>: Sendable {
     private let writeElement: @Sendable (Element) async throws -> Void
+    private let writeElements: (@Sendable ([Element]) async throws -> Void)?
 
-    public init(_ write: @escaping @Sendable (Element) async throws -> Void) {
+    /// `writeBatch`, if given, writes several elements at once (a transport can then hand them
+    /// to its I/O thread in one hop); otherwise batches are written one element at a time.
+    public init(
+        _ write: @escaping @Sendable (Element) async throws -> Void,
+        writeBatch: (@Sendable ([Element]) async throws -> Void)? = nil
+    ) {
         self.writeElement = write
+        self.writeElements = writeBatch
     }
 
     public func write(_ element: Element) async throws {
@@ -15,7 +22,11 @@ public struct RPCWriter<Element: Sendable>: Sendable {
     }
 
     public func write(contentsOf elements: some Sequence<Element>) async throws {
-        for element in elements { try await writeElement(element) }
+        if let writeElements {
+            try await writeElements(Array(elements))
+        } else {
+            for element in elements { try await writeElement(element) }
+        }
     }
 
     /// A writer that transforms each element before handing it to `self`.
@@ -36,6 +47,10 @@ public struct ClosableRPCWriter<Element: Sendable>: Sendable {
     }
 
     public func write(_ element: Element) async throws { try await writer.write(element) }
+
+    public func write(contentsOf elements: some Sequence<Element>) async throws {
+        try await writer.write(contentsOf: elements)
+    }
 
     public func finish() async { await finishWriting() }
 }

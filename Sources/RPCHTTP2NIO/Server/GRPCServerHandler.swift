@@ -1,15 +1,22 @@
 import NIOCore
 import RPCCore
 import RPCHTTP2
+import Synchronization
 
 /// A stream accepted on some connection, handed from the connection's event loop to the
-/// transport's task group.
+/// transport, which runs its handler on a task.
 struct AcceptedStream: Sendable {
     var stream: ServerStream
     var context: ServerContext
-    /// Finishes when the stream fails (client reset, bad message, connection loss): the
-    /// transport then cancels the handler's task.
-    var reset: AsyncStream<Void>
+    /// Cancels the handler's task when the stream fails (client reset, bad message,
+    /// connection loss).
+    var cancellation: StreamCancellation
+}
+
+/// Set once a stream's status has been handed to the writer, so that finishing the stream
+/// afterwards costs no hop to the event loop.
+final class StatusWritten: Sendable {
+    let value = Atomic(false)
 }
 
 /// Drives one server connection: owns its ``GRPCServerConnection`` on the channel's event loop,
@@ -23,7 +30,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
 
     private struct StreamBridge {
         var inbound: AsyncThrowingStream<RPCRequestPart, any Error>.Continuation
-        var reset: AsyncStream<Void>.Continuation
+        var cancellation: StreamCancellation
     }
 
     private let connection: GRPCServerConnection
@@ -172,13 +179,13 @@ final class GRPCServerHandler: ChannelInboundHandler {
             case .streamFailed(let streamID, let error):
                 if let bridge = bridges[streamID] {
                     bridge.inbound.finish(throwing: error)
-                    bridge.reset.finish()
+                    bridge.cancellation.cancel()
                 }
                 waiters.fail(streamID, with: error)
             case .streamClosed(let streamID):
                 if let bridge = bridges.removeValue(forKey: streamID) {
                     bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
-                    bridge.reset.finish()
+                    bridge.cancellation.cancel()
                 }
                 waiters.fail(streamID, with: RPCError(code: .cancelled, message: "The stream closed."))
                 closeIfDrained()
@@ -195,29 +202,45 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private func open(streamID: Int32, descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) {
         guard let context else { return }
         let (inbound, inboundSink) = AsyncThrowingStream.makeStream(of: RPCRequestPart.self)
-        let (reset, resetSink) = AsyncStream.makeStream(of: Void.self)
         inboundSink.yield(.metadata(metadata))
-        bridges[streamID] = StreamBridge(inbound: inboundSink, reset: resetSink)
+        let cancellation = StreamCancellation()
+        bridges[streamID] = StreamBridge(inbound: inboundSink, cancellation: cancellation)
 
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let statusWritten = StatusWritten()
         let outbound = ClosableRPCWriter<RPCResponsePart>(
-            writer: RPCWriter { part in
-                try await loop.flatSubmit { bound.value.write(part, on: streamID) }.get()
-            },
+            writer: RPCWriter(
+                { part in
+                    if case .status = part { statusWritten.value.store(true, ordering: .relaxed) }
+                    try await loop.flatSubmit { bound.value.write(part, on: streamID) }.get()
+                },
+                writeBatch: { parts in
+                    if parts.contains(where: { if case .status = $0 { true } else { false } }) {
+                        statusWritten.value.store(true, ordering: .relaxed)
+                    }
+                    try await loop.flatSubmit { bound.value.write(parts, on: streamID) }.get()
+                }),
             finish: {
                 // A handler that returns without a status still ends the stream.
+                guard !statusWritten.value.load(ordering: .relaxed) else { return }
                 try? await loop.submit { bound.value.ensureStatus(on: streamID) }.get()
             })
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let accepted = AcceptedStream(
             stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound),
             context: ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: remotePeer),
-            reset: reset)
+            cancellation: cancellation)
         if !accept(accepted) {
             connection.send(.status(Status(code: .unavailable, message: "The server is shutting down."), [:]), on: streamID)
             scheduleFlush()
         }
+    }
+
+    private func write(_ parts: [RPCResponsePart], on streamID: Int32) -> EventLoopFuture<Void> {
+        var last = eventLoop!.makeSucceededVoidFuture()
+        for part in parts { last = write(part, on: streamID) }
+        return last
     }
 
     private func write(_ part: RPCResponsePart, on streamID: Int32) -> EventLoopFuture<Void> {

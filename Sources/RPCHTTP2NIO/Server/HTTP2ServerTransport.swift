@@ -37,9 +37,16 @@ public final class HTTP2ServerTransport: ServerTransport {
     private struct State {
         var serverChannel: (any Channel)?
         var handlers: [ObjectIdentifier: NIOLoopBound<GRPCServerHandler>] = [:]
-        var acceptor: AsyncStream<AcceptedStream>.Continuation?
+        var streamHandler: (@Sendable (ServerStream, ServerContext) async -> Void)?
+        /// Handler tasks still running.
+        var runningStreams = 0
+        /// Resumed when shutdown is complete; `listen` waits on it.
+        var stopped: CheckedContinuation<Void, Never>?
         var shuttingDown = false
         var serverChannelClosed = false
+        var isStopped: Bool {
+            shuttingDown && (serverChannelClosed || serverChannel == nil) && handlers.isEmpty && runningStreams == 0
+        }
     }
 
     public let host: String
@@ -64,8 +71,7 @@ public final class HTTP2ServerTransport: ServerTransport {
     }
 
     public func listen(streamHandler: @escaping @Sendable (ServerStream, ServerContext) async -> Void) async throws {
-        let (accepted, acceptor) = AsyncStream.makeStream(of: AcceptedStream.self)
-        state.withLock { $0.acceptor = acceptor }
+        state.withLock { $0.streamHandler = streamHandler }
         let configuration = self.configuration
 
         let bootstrap = ServerBootstrap(group: group)
@@ -73,18 +79,16 @@ public final class HTTP2ServerTransport: ServerTransport {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [weak self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    guard let self else { throw ChannelError.ioOnClosedChannel }
+                let transport = self
+                return channel.eventLoop.makeCompletedFuture {
+                    guard let transport else { throw ChannelError.ioOnClosedChannel }
                     let id = ObjectIdentifier(channel)
                     let handler = GRPCServerHandler(
                         configuration: configuration,
-                        accept: { stream in
-                            if case .enqueued = acceptor.yield(stream) { return true }
-                            return false
-                        },
-                        onClosed: { [weak self] in self?.connectionClosed(id) })
+                        accept: { [weak transport] stream in transport?.start(stream) ?? false },
+                        onClosed: { [weak transport] in transport?.connectionClosed(id) })
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    let shuttingDown = self.state.withLock { state -> Bool in
+                    let shuttingDown = transport.state.withLock { state -> Bool in
                         state.handlers[id] = NIOLoopBound(handler, eventLoop: channel.eventLoop)
                         return state.shuttingDown
                     }
@@ -97,7 +101,6 @@ public final class HTTP2ServerTransport: ServerTransport {
             channel = try await bootstrap.bind(host: host, port: port).get()
         } catch {
             bound.fail(error)
-            acceptor.finish()
             throw error
         }
         bound.succeed(channel.localAddress?.port ?? port)
@@ -108,20 +111,42 @@ public final class HTTP2ServerTransport: ServerTransport {
         if closeNow { channel.close(promise: nil) }
         channel.closeFuture.whenComplete { [weak self] _ in self?.serverChannelClosed() }
 
-        await withDiscardingTaskGroup { group in
-            for await stream in accepted {
-                group.addTask {
-                    await withTaskGroup(of: Void.self) { inner in
-                        inner.addTask { await streamHandler(stream.stream, stream.context) }
-                        inner.addTask { for await _ in stream.reset {} }
-                        await inner.next()
-                        inner.cancelAll()
-                    }
-                    await stream.stream.outbound.finish()
+        // Serve until shut down; cancelling the serving task shuts down gracefully too.
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.isStopped { return true }
+                    state.stopped = continuation
+                    return false
                 }
+                if resumeNow { continuation.resume() }
             }
+        } onCancel: {
+            beginGracefulShutdown()
         }
         try? await channel.closeFuture.get()
+    }
+
+    /// Runs one accepted stream's handler on its own task (called on a connection's loop).
+    private func start(_ accepted: AcceptedStream) -> Bool {
+        let handler = state.withLock { state -> (@Sendable (ServerStream, ServerContext) async -> Void)? in
+            guard let handler = state.streamHandler else { return nil }
+            state.runningStreams += 1
+            return handler
+        }
+        guard let handler else { return false }
+        let task = Task {
+            await handler(accepted.stream, accepted.context)
+            await accepted.stream.outbound.finish()
+            self.streamFinished()
+        }
+        accepted.cancellation.attach(task)
+        return true
+    }
+
+    private func streamFinished() {
+        state.withLock { $0.runningStreams -= 1 }
+        resumeIfStopped()
     }
 
     public func beginGracefulShutdown() {
@@ -133,27 +158,27 @@ public final class HTTP2ServerTransport: ServerTransport {
         for handler in handlers {
             handler.eventLoop.execute { handler.value.beginGracefulShutdown() }
         }
-        finishIfDone()
+        resumeIfStopped()
     }
 
     private func serverChannelClosed() {
         state.withLock { $0.serverChannelClosed = true }
-        finishIfDone()
+        resumeIfStopped()
     }
 
     private func connectionClosed(_ id: ObjectIdentifier) {
         state.withLock { _ = $0.handlers.removeValue(forKey: id) }
-        finishIfDone()
+        resumeIfStopped()
     }
 
-    /// Ends the accept loop once shutdown was requested, the listener is closed and no
-    /// connection is left (so no stream can arrive any more).
-    private func finishIfDone() {
-        let acceptor = state.withLock { state -> AsyncStream<AcceptedStream>.Continuation? in
-            guard state.shuttingDown, state.serverChannelClosed || state.serverChannel == nil, state.handlers.isEmpty else { return nil }
-            defer { state.acceptor = nil }
-            return state.acceptor
+    /// Lets `listen` return once shutdown was requested, the listener is closed, no
+    /// connection is left and every handler task has finished.
+    private func resumeIfStopped() {
+        let continuation = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard state.isStopped else { return nil }
+            defer { state.stopped = nil }
+            return state.stopped
         }
-        acceptor?.finish()
+        continuation?.resume()
     }
 }

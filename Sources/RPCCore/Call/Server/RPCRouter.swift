@@ -52,7 +52,6 @@ public struct RPCRouter: Sendable {
         handler: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async {
         let outbound = stream.outbound
-        defer { _ = outbound }
         var status = Status.ok
         var trailers: Metadata = [:]
         do {
@@ -62,6 +61,15 @@ public struct RPCRouter: Sendable {
             }
             let messages = RPCAsyncSequence(wrapping: DeserializingSequence(iterator: IteratorBox(iterator), deserializer: deserializer))
             let response = try await handler(StreamingServerRequest(metadata: metadata, messages: messages), context)
+            if let single = response.single {
+                // One batch: metadata, message and status reach the transport together.
+                let bytes = try serializer.serialize(single.message)
+                try await outbound.write(contentsOf: [
+                    .metadata(single.metadata), .message(bytes), .status(.ok, single.trailingMetadata),
+                ])
+                await outbound.finish()
+                return
+            }
             try await outbound.write(.metadata(response.metadata))
             trailers = try await response.producer(RPCWriter { message in
                 try await outbound.write(.message(serializer.serialize(message)))

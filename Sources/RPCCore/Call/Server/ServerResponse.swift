@@ -18,6 +18,9 @@ public struct ServerResponse<Message: Sendable>: Sendable {
 public struct StreamingServerResponse<Message: Sendable>: Sendable {
     public var metadata: Metadata
     public var producer: @Sendable (RPCWriter<Message>) async throws -> Metadata
+    /// Set when the response is one message known up front, so that the router can write
+    /// metadata, message and status as one batch.
+    let single: ServerResponse<Message>?
 
     public init(
         metadata: Metadata = [:],
@@ -25,10 +28,12 @@ public struct StreamingServerResponse<Message: Sendable>: Sendable {
     ) {
         self.metadata = metadata
         self.producer = producer
+        self.single = nil
     }
 
     /// A streaming response carrying one unary response.
     public init(single response: ServerResponse<Message>) {
+        self.single = response
         self.metadata = response.metadata
         self.producer = { writer in
             try await writer.write(response.message)
