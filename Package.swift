@@ -49,5 +49,11 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess"], swiftSettings: swiftSettings),
+        // Test-only glibc heap statistics (mallinfo2) for the leak check.
+        .target(name: "CMallocStats", path: "Tests/CMallocStats"),
+        .testTarget(
+            name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["RPCCore", "RPCInProcess", "Interop"], swiftSettings: swiftSettings),
     ]
 )
