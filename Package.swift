@@ -43,9 +43,11 @@ let package = Package(
         .executableTarget(
             name: "RPCInterop",
             dependencies: [
-                "Interop", "RPCCore", "RPCHTTP2NIO",
+                "Interop", "RPCCore", "RPCInProcess", "RPCHTTP2NIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
+            // The HTTP/2 wiring, compiled once RPCHTTP2NIO provides its transports.
+            exclude: ["NetworkTransports.swift.pending"],
             swiftSettings: swiftSettings),
 
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess"], swiftSettings: swiftSettings),
