@@ -22,13 +22,19 @@ python_dir="$root/Tests/Interop/python"
 
 workdir="$(mktemp -d)"
 server_pids=()
+# Stops a server: SIGTERM (graceful shutdown), then SIGKILL if it is still running after 5 s.
+stop_pid() {
+  local pid="$1"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 50); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
 cleanup() {
-  for pid in "${server_pids[@]:-}"; do
-    [ -n "$pid" ] && kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${server_pids[@]:-}"; do
-    [ -n "$pid" ] && wait "$pid" 2>/dev/null || true
-  done
+  for pid in "${server_pids[@]}"; do stop_pid "$pid"; done
   rm -rf "$workdir"
 }
 trap cleanup EXIT
@@ -74,9 +80,7 @@ start_server() {
 }
 
 stop_server() {
-  local pid="${server_pids[${#server_pids[@]}-1]}"
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
+  stop_pid "${server_pids[${#server_pids[@]}-1]}"
 }
 
 declare -A results

@@ -98,3 +98,14 @@ import Testing
         #expect(error?.code == .internal)
     }
 }
+
+/// Descriptors come from the generated C code through each wire type's `__init` function.
+@Suite struct DescriptorTests {
+    @Test func descriptorsNameTheProtobufTypes() {
+        #expect(Empty.protobufCDescriptor.fullName == "grpc.testing.Empty")
+        #expect(SimpleRequest.protobufCDescriptor.fullName == "grpc.testing.SimpleRequest")
+        #expect(StreamingOutputCallResponse.protobufCDescriptor.fullName == "grpc.testing.StreamingOutputCallResponse")
+        #expect(Payload.protobufCDescriptor == Payload.protobufCDescriptor)
+        #expect(Payload.protobufCDescriptor != EchoStatus.protobufCDescriptor)
+    }
+}
