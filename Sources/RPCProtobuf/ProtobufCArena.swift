@@ -25,9 +25,6 @@ public final class ProtobufCArena {
         allocations.removeAll()
     }
 
-    /// The number of live allocations (for tests of the ownership rules).
-    var liveAllocationCount: Int { allocations.count }
-
     /// Allocates one C message struct and initializes it with its generated `<prefix>__init`
     /// function (which sets `base.descriptor` and every field's default).
     public func allocate<CMessage>(
