@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "RPCInterop",
             dependencies: [
-                "Interop", "RPCCore", "RPCHTTP2NIO",
+                "Interop", "RPCCore", "RPCInProcess", "RPCHTTP2NIO",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -69,5 +69,11 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        // Test-only glibc heap statistics (mallinfo2) for the leak check.
+        .target(name: "CMallocStats", path: "Tests/CMallocStats"),
+        .testTarget(
+            name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "InteropTests", dependencies: ["RPCCore", "RPCInProcess", "Interop"], swiftSettings: swiftSettings),
     ]
 )
