@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs dependencies, builds, and runs every test suite of swift-skv.
+# Installs dependencies, builds, and runs every test suite of swift-skv:
+# generated-code check, `swift test` (unit, in-process and loopback tests), and gRPC interop
+# against Python grpcio in both directions.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -7,3 +9,4 @@ Scripts/bootstrap.sh
 Scripts/verify-protos.sh
 swift build --build-tests
 swift test --skip-build
+Scripts/interop.sh

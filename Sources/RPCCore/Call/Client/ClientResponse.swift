@@ -64,6 +64,8 @@ where Deserializer.Message: Sendable {
                 throw RPCError(code: .internal, message: "The server sent initial metadata twice.")
             case nil:
                 done = true
+                // A transport's stream stops early only when the consuming task is cancelled.
+                if Task.isCancelled { throw RPCError(code: .cancelled, message: "The RPC was cancelled.") }
                 throw RPCError(code: .internal, message: "The response stream ended without a status.")
             }
         }

@@ -76,7 +76,7 @@ public struct RPCClient: Sendable {
                 case .message?:
                     throw RPCError(code: .internal, message: "The server sent a message before its metadata.")
                 case nil:
-                    try Task.checkCancellation()
+                    if Task.isCancelled { throw RPCError(code: .cancelled, message: "The RPC was cancelled.") }
                     throw RPCError(code: .internal, message: "The response stream ended without a status.")
                 }
                 return try await onResponse(response)
