@@ -30,7 +30,6 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [UInt64: Bridge] = [:]
     private var tokens: [Int32: UInt64] = [:]
-    private var nextToken: UInt64 = 0
     private var waiters = WriteWaiters()
     private var output: [UInt8] = []
     private var flushScheduled = false
@@ -114,20 +113,34 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     // MARK: Calls (invoked on the loop by the transport)
 
-    func openCall(descriptor: MethodDescriptor, timeout: Duration?) -> (UInt64, AsyncThrowingStream<RPCResponsePart, any Error>) {
-        let (inbound, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
-        nextToken += 1
-        let token = nextToken
-        if closed {
-            sink.yield(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]))
-            sink.finish()
-        } else {
-            bridges[token] = Bridge(descriptor: descriptor, timeout: timeout, inbound: sink)
-        }
-        return (token, inbound)
+    /// What a call's first write brings along to register the call on this connection.
+    struct Registration: Sendable {
+        var descriptor: MethodDescriptor
+        var timeout: Duration?
+        var inbound: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
     }
 
-    func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
+    /// Writes request parts of call `token`, registering the call first if `registration` is
+    /// given (its first write), and half-closes the request side if `finish` is set.
+    func write(_ parts: [RPCRequestPart], token: UInt64, registration: Registration?, finish: Bool) -> EventLoopFuture<Void> {
+        let loop = eventLoop!
+        if let registration {
+            guard !closed else {
+                registration.inbound.yield(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]))
+                registration.inbound.finish()
+                return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
+            }
+            bridges[token] = Bridge(descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
+        }
+        var result = loop.makeSucceededVoidFuture()
+        for part in parts {
+            result = write(part, token: token)
+        }
+        if finish { finishRequest(token: token) }
+        return result
+    }
+
+    private func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
         let loop = eventLoop!
         guard var bridge = bridges[token] else {
             return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The call has ended."))

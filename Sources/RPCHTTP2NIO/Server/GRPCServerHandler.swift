@@ -11,6 +11,8 @@ struct AcceptedStream: Sendable {
     /// Cancels the handler's task when the stream fails (client reset, bad message,
     /// connection loss).
     var cancellation: StreamCancellation
+    /// Where the handler's task prefers to run (the connection's loop), if anywhere.
+    var executor: EventLoopTaskExecutor?
 }
 
 /// Set once a stream's status has been handed to the writer, so that finishing the stream
@@ -53,6 +55,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var draining = false
     private var closed = false
     private var remotePeer = "unknown"
+    private var taskExecutor: EventLoopTaskExecutor?
 
     init(
         configuration: HTTP2ServerTransport.Configuration,
@@ -70,6 +73,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
+        if configuration.runHandlersOnEventLoop {
+            taskExecutor = EventLoopTaskExecutor(loop: context.eventLoop)
+        }
         if context.channel.isActive { start(context) }
     }
 
@@ -230,7 +236,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let accepted = AcceptedStream(
             stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound),
             context: ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: remotePeer),
-            cancellation: cancellation)
+            cancellation: cancellation,
+            executor: taskExecutor)
         if !accept(accepted) {
             connection.send(.status(Status(code: .unavailable, message: "The server is shutting down."), [:]), on: streamID)
             scheduleFlush()
