@@ -31,10 +31,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var bridges: [UInt64: Bridge] = [:]
     private var tokens: [Int32: UInt64] = [:]
     private var waiters = WriteWaiters()
-    private var output: [UInt8] = []
+    private let pump = OutputPump()
     private var flushScheduled = false
-    private var keepaliveTimer: RepeatedTask?
-    private var awaitingPingAck: Scheduled<Void>?
+    private let keepalive = KeepaliveTimer()
     private var shuttingDown = false
     private var closed = false
 
@@ -70,11 +69,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        if let keepalive = configuration.keepalive {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
-            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        if let configuration = configuration.keepalive {
+            keepalive.start(
+                on: context.eventLoop, configuration: configuration,
+                sendPing: { [unowned self] in
+                    connection.sendPing()
+                    flush()
+                },
+                onTimeout: { [unowned self] in close() })
         }
         flush()  // preface and SETTINGS
     }
@@ -216,8 +218,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 onGoAway()
                 closeIfIdle()
             case .pingAcknowledged:
-                awaitingPingAck?.cancel()
-                awaitingPingAck = nil
+                keepalive.acknowledged()
             }
         }
     }
@@ -252,33 +253,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func flush() {
         flushScheduled = false
         guard let context, !closed else { return }
-        var wrote = false
-        for _ in 0..<16 {
-            guard context.channel.isWritable else { break }
-            do {
-                try connection.collectOutput(into: &output)
-            } catch {
-                close()
-                return
-            }
-            processEvents()
-            guard !output.isEmpty else { break }
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
-            output.removeAll(keepingCapacity: true)
-            wrote = true
+        do {
+            try pump.flush(
+                context: context,
+                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                didCollect: { processEvents() })
+        } catch {
+            close()
+            return
         }
-        if wrote { context.flush() }
         waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
-    }
-
-    private func sendKeepalivePing(timeout: Duration) {
-        guard awaitingPingAck == nil, let context, !closed else { return }
-        connection.sendPing()
-        flush()
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            bound.value.close()
-        }
     }
 
     private func close() {
@@ -288,8 +272,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     private func teardown(reason: String) {
-        keepaliveTimer?.cancel()
-        awaitingPingAck?.cancel()
+        keepalive.cancel()
         closed = true
         connection.connectionClosed(reason: reason)
         processEvents()

@@ -44,14 +44,13 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
     private var waiters = WriteWaiters()
-    private var output: [UInt8] = []
+    private let pump = OutputPump()
     private var flushScheduled = false
     private var receivedBytes = 0
     private var handshakeTimer: Scheduled<Void>?
-    private var keepaliveTimer: RepeatedTask?
+    private let keepalive = KeepaliveTimer()
     private var idleTimer: RepeatedTask?
     private var lastReadTime = NIODeadline.now()
-    private var awaitingPingAck: Scheduled<Void>?
     private var draining = false
     private var closed = false
     private var remotePeer = "unknown"
@@ -104,10 +103,14 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 }
             }
         }
-        if let keepalive = configuration.keepalive {
-            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
-            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        if let configuration = configuration.keepalive {
+            keepalive.start(
+                on: context.eventLoop, configuration: configuration,
+                sendPing: { [unowned self] in
+                    connection.sendPing()
+                    flush()
+                },
+                onTimeout: { [unowned self] in close(reason: "keepalive PING not acknowledged") })
         }
         flush()  // our SETTINGS
     }
@@ -199,8 +202,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 draining = true
                 closeIfDrained()
             case .pingAcknowledged:
-                awaitingPingAck?.cancel()
-                awaitingPingAck = nil
+                keepalive.acknowledged()
             }
         }
     }
@@ -285,34 +287,17 @@ final class GRPCServerHandler: ChannelInboundHandler {
     func flush() {
         flushScheduled = false
         guard let context, !closed else { return }
-        var wrote = false
-        for _ in 0..<16 {
-            guard context.channel.isWritable else { break }
-            do {
-                try connection.collectOutput(into: &output)
-            } catch {
-                close(reason: "\(error)")
-                return
-            }
-            processEvents()
-            guard !output.isEmpty else { break }
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
-            output.removeAll(keepingCapacity: true)
-            wrote = true
+        do {
+            try pump.flush(
+                context: context,
+                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                didCollect: { processEvents() })
+        } catch {
+            close(reason: "\(error)")
+            return
         }
-        if wrote { context.flush() }
         waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
         if connection.isFinished { close(reason: "the HTTP/2 session ended") }
-    }
-
-    private func sendKeepalivePing(timeout: Duration) {
-        guard awaitingPingAck == nil, let context else { return }
-        connection.sendPing()
-        flush()
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            bound.value.close(reason: "keepalive PING not acknowledged")
-        }
     }
 
     private func closeIfDrained() {
@@ -330,9 +315,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
 
     private func teardown() {
         handshakeTimer?.cancel()
-        keepaliveTimer?.cancel()
+        keepalive.cancel()
         idleTimer?.cancel()
-        awaitingPingAck?.cancel()
         closed = true
         connection.connectionClosed()
         processEvents()
