@@ -50,13 +50,9 @@ public final class GRPCClientConnection {
     public var openStreamCount: Int { streams.count }
 
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
-        do {
-            try session.receive(bytes)
-        } catch {
-            processSessionEvents()
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Events seen before an error (for example a GOAWAY) are still processed.
+        defer { processSessionEvents() }
+        try session.receive(bytes)
     }
 
     public func takeEvents() -> [Event] {
@@ -65,12 +61,9 @@ public final class GRPCClientConnection {
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
-        do {
-            try session.collectOutput(into: &buffer)
-        } catch {
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Sending can complete streams (a trailers frame went out): surface those events.
+        defer { processSessionEvents() }
+        try session.collectOutput(into: &buffer)
     }
 
     /// Opens a stream by submitting its request headers; `nil` if the connection cannot take

@@ -75,13 +75,9 @@ public final class GRPCServerConnection {
     /// Processes received bytes. Throws ``HTTP2ConnectionError`` if they break HTTP/2 (a
     /// GOAWAY is then queued: flush output and close the connection).
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
-        do {
-            try session.receive(bytes)
-        } catch {
-            processSessionEvents()
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Events seen before an error (for example a GOAWAY) are still processed.
+        defer { processSessionEvents() }
+        try session.receive(bytes)
     }
 
     public func takeEvents() -> [Event] {
@@ -90,13 +86,9 @@ public final class GRPCServerConnection {
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
-        do {
-            try session.collectOutput(into: &buffer)
-        } catch {
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
         // Sending can complete streams (a trailers frame went out): surface those events.
-        processSessionEvents()
+        defer { processSessionEvents() }
+        try session.collectOutput(into: &buffer)
     }
 
     /// Bytes of a stream's response waiting for the client's flow-control window.
@@ -284,12 +276,4 @@ public final class GRPCServerConnection {
             return Status(code: .internal, message: "The stream ended inside a message (\(buffered) bytes left over).")
         }
     }
-}
-
-/// An error that ends a whole HTTP/2 connection.
-public struct HTTP2ConnectionError: Error, Sendable, CustomStringConvertible {
-    /// nghttp2's error code.
-    public var code: Int
-    public var message: String
-    public var description: String { "HTTP/2 connection error \(code): \(message)" }
 }

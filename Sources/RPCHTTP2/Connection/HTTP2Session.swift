@@ -26,12 +26,6 @@ final class HTTP2Session {
         var maxHeaderListBytes: UInt32 = 64 << 10
     }
 
-    /// An error that ends the whole connection (nghttp2 has queued a GOAWAY where it could).
-    struct ConnectionError: Error, CustomStringConvertible {
-        var code: Int32
-        var description: String
-    }
-
     /// A class so that the per-stream queue is mutated in place inside the dictionary.
     private final class OutboundStream {
         var chunks: [[UInt8]] = []
@@ -109,14 +103,14 @@ final class HTTP2Session {
     /// Processes received bytes. Events are collected for ``takeEvents()``. Throws if the bytes
     /// are not valid HTTP/2 for this connection (bad preface, a malformed frame, a flow-control
     /// violation); nghttp2 has then queued a GOAWAY, so flush output before closing.
-    func receive(_ bytes: UnsafeRawBufferPointer) throws(ConnectionError) {
+    func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         // Documented results: bytes consumed, or a negative error (NOMEM, CALLBACK_FAILURE,
         // BAD_CLIENT_MAGIC, FLOODED): all end the connection.
         if consumed < 0 {
             let code = Int32(consumed)
-            throw ConnectionError(code: code, description: String(cString: nghttp2_strerror(code)))
+            throw HTTP2ConnectionError(code: Int(code), message: String(cString: nghttp2_strerror(code)))
         }
     }
 
@@ -127,14 +121,14 @@ final class HTTP2Session {
     }
 
     /// Appends every frame nghttp2 wants to send to `buffer`.
-    func collectOutput(into buffer: inout [UInt8]) throws(ConnectionError) {
+    func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
         while true {
             var data: UnsafePointer<UInt8>?
             let length = nghttp2_session_mem_send(session, &data)
             if length < 0 {
                 // Documented: NOMEM, CALLBACK_FAILURE.
                 let code = Int32(length)
-                throw ConnectionError(code: code, description: String(cString: nghttp2_strerror(code)))
+                throw HTTP2ConnectionError(code: Int(code), message: String(cString: nghttp2_strerror(code)))
             }
             guard length > 0, let data else { return }
             buffer.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
