@@ -4,5 +4,6 @@
 #include "echo.pb-c.h"
 #include "empty.pb-c.h"
 #include "messages.pb-c.h"
+#include "raft.pb-c.h"
 #include "test.pb-c.h"
 #endif
