@@ -279,9 +279,14 @@ public struct RaftNode {
         var m = message
         m.from = id
         switch m.type {
-        case .requestVote, .requestVoteResponse, .preVote, .preVoteResponse:
-            // Vote messages carry the term they are about, which for pre-votes is not ours.
+        case .requestVote, .preVote:
+            // Vote requests carry the term they are about, which for pre-votes is not ours.
             precondition(m.term != 0, "term should be set when sending \(m.type)")
+        case .requestVoteResponse, .preVoteResponse:
+            // Responses carry the request's term (grants) or ours (rejections), set by the
+            // caller; a rejection by a node that never left term 0 carries 0 and is then
+            // treated as term-less by the candidate, which still counts it.
+            break
         case .readIndex:
             // Forwarded requests carry no term; see `Message.Kind.readIndex`.
             m.term = 0
