@@ -27,6 +27,8 @@ final class TestCluster {
     var inFlight: [Message] = []
     /// Directed links that drop everything (from, to).
     var cutLinks: Set<[UInt64]> = []
+    /// Messages for which this returns true are dropped on delivery (targeted faults).
+    var shouldDrop: (Message) -> Bool = { _ in false }
     /// Percentage (0...100) of messages `deliverRandomly` drops.
     var dropPercent: UInt64 = 0
 
@@ -186,7 +188,8 @@ final class TestCluster {
 
     /// Delivers `message` unless its link is cut or its destination is down.
     func deliver(_ message: Message) {
-        guard nodes[message.to] != nil, !cutLinks.contains([message.from, message.to])
+        guard nodes[message.to] != nil, !cutLinks.contains([message.from, message.to]),
+            !shouldDrop(message)
         else { return }
         deliveredCount[message.type, default: 0] += 1
         nodes[message.to]!.step(message)
