@@ -31,6 +31,12 @@ struct Inflights {
         if n > 0 { indices.removeFirst(n) }
     }
 
+    /// Frees the oldest message, so that a full window whose messages were all lost can
+    /// make progress again (called on a heartbeat response).
+    mutating func freeFirstOne() {
+        if !indices.isEmpty { indices.removeFirst() }
+    }
+
     mutating func reset() {
         indices.removeAll(keepingCapacity: true)
     }

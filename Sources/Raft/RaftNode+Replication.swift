@@ -165,6 +165,12 @@ extension RaftNode {
         case .heartbeatResponse:
             pr.recentActive = true
             pr.probeSent = false
+            // The follower is alive, but if every append filling the window was lost, no
+            // response will ever free it: free one slot so that an append goes out; a
+            // rejection then resets the progress to probe.
+            if pr.state == .replicate && pr.inflights.isFull {
+                pr.inflights.freeFirstOne()
+            }
             progress[m.from] = pr
             if pr.match < raftLog.lastIndex {
                 sendAppend(to: m.from)

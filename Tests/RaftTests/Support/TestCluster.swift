@@ -1,3 +1,5 @@
+import Testing
+
 @testable import Raft
 
 /// A deterministic in-memory cluster of `RaftNode`s for multi-node tests.
@@ -8,8 +10,8 @@
 /// them in order (`stabilize`) or, with a seeded RNG, drop and reorder them
 /// (`deliverRandomly`). Links can be cut and nodes crashed and restarted from their storage.
 ///
-/// While running it checks the safety properties of the Raft paper (Figure 3) and fails
-/// with a precondition (printing the seed) when one is violated:
+/// While running it checks the safety properties of the Raft paper (Figure 3) and records a
+/// test issue naming the seed (in `violations` too) when one is violated:
 /// * Election Safety: at most one leader per term.
 /// * Leader Completeness: a new leader's log holds every entry any node applied.
 /// * State Machine Safety: no two nodes apply different entries at the same index, and each
@@ -31,6 +33,9 @@ final class TestCluster {
     var shouldDrop: (Message) -> Bool = { _ in false }
     /// Percentage (0...100) of messages `deliverRandomly` drops.
     var dropPercent: UInt64 = 0
+    /// Percentage (0...100) of messages `deliverRandomly` delivers twice (the copy stays in
+    /// flight, to be delivered later, possibly out of order).
+    var duplicatePercent: UInt64 = 0
 
     /// Per node: the last index its state machine applied.
     var appliedIndex: [UInt64: UInt64] = [:]
@@ -47,6 +52,14 @@ final class TestCluster {
     /// Every message handed to the network, in send order (if `recordSent`).
     var sentMessages: [Message] = []
     var recordSent = false
+    /// Safety violations found so far (each also recorded as a test issue).
+    var violations: [String] = []
+
+    private func violation(_ text: String) {
+        let message = "seed \(seed): \(text)"
+        violations.append(message)
+        Issue.record(Comment(rawValue: message))
+    }
 
     /// Creates a cluster of `ids`, each over an empty storage unless `storages` provides
     /// one (to start from prepared logs).
@@ -216,6 +229,7 @@ final class TestCluster {
         let i = Int(rng.next(below: UInt64(inFlight.count)))
         let message = inFlight.remove(at: i)
         if rng.next(below: 100) < dropPercent { return }
+        if rng.next(below: 100) < duplicatePercent { inFlight.append(message) }
         deliver(message)
     }
 
@@ -258,14 +272,14 @@ final class TestCluster {
 
     private func apply(_ entry: Entry, on id: UInt64) {
         let expected = appliedIndex[id]! + 1
-        precondition(
-            entry.index == expected,
-            "seed \(seed): node \(id) applied index \(entry.index), expected \(expected)")
+        if entry.index != expected {
+            violation("node \(id) applied index \(entry.index), expected \(expected)")
+        }
         if let previous = committedHistory[entry.index] {
-            precondition(
-                previous == entry,
-                "seed \(seed): State Machine Safety violated at index \(entry.index): \(previous) vs \(entry) on node \(id)"
-            )
+            if previous != entry {
+                violation(
+                    "State Machine Safety violated at index \(entry.index): \(previous) vs \(entry) on node \(id)")
+            }
         } else {
             committedHistory[entry.index] = entry
         }
@@ -275,17 +289,16 @@ final class TestCluster {
 
     private func checkNewLeader(_ id: UInt64, node: RaftNode) {
         if let other = leadersByTerm[node.term], other != id {
-            preconditionFailure(
-                "seed \(seed): Election Safety violated: \(other) and \(id) both leaders in term \(node.term)")
+            violation("Election Safety violated: \(other) and \(id) both leaders in term \(node.term)")
         }
         leadersByTerm[node.term] = id
         // Leader Completeness: every entry applied anywhere is in the new leader's log.
         let first = node.raftLog.firstIndex
         for (index, entry) in committedHistory where index >= first {
-            precondition(
-                node.raftLog.termOrZero(index) == entry.term,
-                "seed \(seed): Leader Completeness violated: leader \(id) term \(node.term) lacks \(entry.index)/\(entry.term)"
-            )
+            if node.raftLog.termOrZero(index) != entry.term {
+                violation(
+                    "Leader Completeness violated: leader \(id) term \(node.term) lacks \(entry.index)/\(entry.term)")
+            }
         }
     }
 
@@ -303,7 +316,7 @@ final class TestCluster {
                 guard hi >= lo else { continue }
                 let ea = try! la.slice(lo, hi + 1, maxBytes: .max)
                 let eb = try! lb.slice(lo, hi + 1, maxBytes: .max)
-                precondition(ea == eb, "seed \(seed): Log Matching violated between \(a) and \(b) below \(hi)")
+                if ea != eb { violation("Log Matching violated between \(a) and \(b) below \(hi)") }
             }
         }
     }
