@@ -14,9 +14,22 @@ import Testing
 @Suite struct RandomizedSafetyTests {
     static let seeds: [UInt64] = Array(1...24)
 
-    @Test(arguments: seeds)
-    func randomFaultsPreserveSafety(seed: UInt64) throws {
-        print("RandomizedSafetyTests: seed \(seed)")
+    /// Determinism: the same seed yields the same message trace, so any failure replays.
+    @Test func sameSeedSameTrace() {
+        let first = Self.runFaultSchedule(seed: 77, steps: 3000, recordSent: true).cluster
+        let second = Self.runFaultSchedule(seed: 77, steps: 3000, recordSent: true).cluster
+        #expect(first.sentMessages.count > 300)
+        #expect(first.sentMessages == second.sentMessages)
+        #expect(first.committedHistory == second.committedHistory)
+        let other = Self.runFaultSchedule(seed: 78, steps: 3000, recordSent: true).cluster
+        #expect(other.sentMessages != first.sentMessages)
+    }
+
+    /// Runs the fault schedule for `seed` and returns the cluster and the number of
+    /// proposals offered. Stops early at the first safety violation.
+    static func runFaultSchedule(seed: UInt64, steps: Int = 10_000, recordSent: Bool = false)
+        -> (cluster: TestCluster, proposed: Int)
+    {
         // Vary the shape per seed: 3 or 5 nodes, 10-30 % loss, small or tiny windows.
         let ids: [UInt64] = seed % 4 == 0 ? [1, 2, 3] : [1, 2, 3, 4, 5]
         let c = TestCluster(ids: ids, seed: seed) {
@@ -27,11 +40,12 @@ import Testing
         }
         c.dropPercent = 10 + 10 * (seed % 3)
         c.duplicatePercent = 5
+        c.recordSent = recordSent
         var proposed = 0
 
         func randomID() -> UInt64 { ids[Int(c.rng.next(below: UInt64(ids.count)))] }
 
-        for step in 0..<10_000 {
+        for step in 0..<steps {
             let roll = c.rng.next(below: 1000)
             switch roll {
             case 0..<450:
@@ -82,6 +96,14 @@ import Testing
             if step % 200 == 0 { c.checkLogMatching() }
             if !c.violations.isEmpty { break }
         }
+        return (c, proposed)
+    }
+
+    @Test(arguments: seeds)
+    func randomFaultsPreserveSafety(seed: UInt64) throws {
+        print("RandomizedSafetyTests: seed \(seed)")
+        let (c, proposed) = Self.runFaultSchedule(seed: seed)
+        let ids = c.ids
         try #require(c.violations.isEmpty)
 
         // Heal everything and require convergence.
