@@ -136,6 +136,9 @@ extension Message: CustomStringConvertible {
         case .readIndexResponse:
             s += " index=\(index)"
         }
+        if !context.isEmpty {
+            s += " context=" + (context == Message.campaignTransferContext ? "transfer" : "\(context.count)B")
+        }
         return s
     }
 }
