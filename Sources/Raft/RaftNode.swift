@@ -88,16 +88,21 @@ public struct RaftNode {
 
         if !hardState.isEmpty {
             precondition(
-                hardState.commit >= raftLog.committed && hardState.commit <= raftLog.lastIndex,
+                hardState.commit <= raftLog.lastIndex,
                 "\(id) state.commit \(hardState.commit) is out of range [\(raftLog.committed), \(raftLog.lastIndex)]"
             )
-            raftLog.committed = hardState.commit
+            // The snapshot index is committed by definition, even if the persisted commit
+            // index lags it (a driver may write commit-only hard states lazily).
+            raftLog.committed = max(hardState.commit, raftLog.committed)
             term = hardState.term
             vote = hardState.vote
             previousHardState = hardState
         }
-        if config.appliedIndex > 0 {
-            raftLog.appliedTo(min(config.appliedIndex, raftLog.committed))
+        // Skip entries the application reports as applied, but never move below the
+        // snapshot (the log starts after it) or beyond the commit index.
+        let alreadyApplied = min(config.appliedIndex, raftLog.committed)
+        if alreadyApplied > raftLog.applied {
+            raftLog.appliedTo(alreadyApplied)
         }
         becomeFollower(term: term, leader: 0)
     }

@@ -111,6 +111,19 @@ import Testing
         #expect(node.ready().committedEntries.map(\.index) == [3])
     }
 
+    /// Restart tolerates a persisted commit index below the snapshot index and an applied
+    /// index below the snapshot (both are raised to the snapshot index).
+    @Test func restartBelowSnapshot() throws {
+        let storage = storageWithTerms([1, 1, 1, 1, 1])
+        try storage.createSnapshot(index: 4, data: [])
+        try storage.compact(index: 4)
+        storage.setHardState(HardState(term: 1, vote: 0, commit: 2))
+        var node = makeNode(1, storage: storage) { $0.appliedIndex = 1 }
+        #expect(node.commitIndex == 4)
+        #expect(node.appliedIndex == 4)
+        #expect(!node.hasReady || node.ready().committedEntries.isEmpty)
+    }
+
     /// The soft state is reported when it changes and only then.
     @Test func softStateReportedOnChange() {
         let c = TestCluster(seed: 61)
