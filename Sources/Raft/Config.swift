@@ -39,6 +39,10 @@ public struct Config: Sendable {
     /// (leader lease, thesis §4.2.3 and §6.2).
     public var checkQuorum: Bool
     public var readOnlyOption: ReadOnlyOption
+    /// A leader holds at most this many ReadIndex requests awaiting confirmation; beyond
+    /// it, local requests throw `.readIndexQueueFull` and forwarded ones are dropped (the
+    /// requesting follower's caller times out and retries).
+    public var maxPendingReadIndexRequests: Int
     /// The last index the application has already applied (on restart); committed entries
     /// at or below it are not handed out again. 0 means "replay from the snapshot".
     public var appliedIndex: UInt64
@@ -56,6 +60,7 @@ public struct Config: Sendable {
         preVote: Bool = true,
         checkQuorum: Bool = true,
         readOnlyOption: ReadOnlyOption = .safe,
+        maxPendingReadIndexRequests: Int = 4096,
         appliedIndex: UInt64 = 0,
         random: (any RandomSource)? = nil
     ) {
@@ -69,6 +74,7 @@ public struct Config: Sendable {
         self.preVote = preVote
         self.checkQuorum = checkQuorum
         self.readOnlyOption = readOnlyOption
+        self.maxPendingReadIndexRequests = maxPendingReadIndexRequests
         self.appliedIndex = appliedIndex
         self.random = random ?? SplitMix64(seed: id)
     }
@@ -93,6 +99,10 @@ public struct Config: Sendable {
         }
         if maxInflightAppends <= 0 {
             throw .nonPositive(field: "maxInflightAppends", value: maxInflightAppends)
+        }
+        if maxPendingReadIndexRequests <= 0 {
+            throw .nonPositive(
+                field: "maxPendingReadIndexRequests", value: maxPendingReadIndexRequests)
         }
         if maxUncommittedEntriesBytes <= 0 {
             throw .nonPositive(

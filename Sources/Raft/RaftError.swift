@@ -10,6 +10,9 @@ public enum RaftError: Error, Hashable, Sendable {
     /// Accepting the proposal would exceed `Config.maxUncommittedEntriesBytes`; retry after
     /// some entries commit.
     case uncommittedBytesLimitExceeded(limit: Int)
+    /// The leader already holds `Config.maxPendingReadIndexRequests` unconfirmed reads;
+    /// retry later.
+    case readIndexQueueFull(limit: Int)
     /// The node id is not a member of the cluster.
     case unknownNode(UInt64)
 }

@@ -13,6 +13,11 @@ extension RaftNode {
         raftLog.termOrZero(raftLog.committed) == term
     }
 
+    /// Whether the leader holds `maxPendingReadIndexRequests` unanswered requests.
+    var readIndexQueueIsFull: Bool {
+        readOnly.count + pendingReadIndexRequests.count >= maxPendingReadIndexRequests
+    }
+
     mutating func handleReadIndexRequest(from requester: UInt64, context: [UInt8]) {
         if voters.count == 1 {
             // Nobody else can be leader, and the no-op commits at once on election.

@@ -111,7 +111,8 @@ extension RaftNode {
 
     mutating func stepLeader(_ m: Message) {
         if m.type == .readIndex {
-            guard progress[m.from] != nil else { return }
+            // Forwarded requests beyond the limit are dropped; the follower's caller retries.
+            guard progress[m.from] != nil, !readIndexQueueIsFull else { return }
             handleReadIndexRequest(from: m.from, context: m.context)
             return
         }

@@ -53,6 +53,7 @@ public struct RaftNode {
     let maxCommittedEntriesBytesPerReady: Int
     let maxInflightAppends: Int
     let maxUncommittedEntriesBytes: Int
+    let maxPendingReadIndexRequests: Int
     let checkQuorum: Bool
     let preVote: Bool
     var random: any RandomSource
@@ -80,6 +81,7 @@ public struct RaftNode {
         maxCommittedEntriesBytesPerReady = config.maxCommittedEntriesBytesPerReady
         maxInflightAppends = config.maxInflightAppends
         maxUncommittedEntriesBytes = config.maxUncommittedEntriesBytes
+        maxPendingReadIndexRequests = config.maxPendingReadIndexRequests
         checkQuorum = config.checkQuorum
         preVote = config.preVote
         random = config.random
@@ -246,10 +248,13 @@ public struct RaftNode {
     /// node, also if it is a follower, which forwards the request to its leader). The read
     /// may be served once `index` is applied. Requests can be lost (leader change, message
     /// loss): the caller retries after a timeout with a fresh context. Throws `.notLeader`
-    /// if no leader is known.
+    /// if no leader is known, `.readIndexQueueFull` if this leader has too many pending.
     public mutating func readIndex(context: [UInt8]) throws(RaftError) {
         switch role {
         case .leader:
+            guard !readIndexQueueIsFull else {
+                throw .readIndexQueueFull(limit: maxPendingReadIndexRequests)
+            }
             handleReadIndexRequest(from: id, context: context)
         case .follower where leader != 0:
             send(Message(type: .readIndex, to: leader, context: context))

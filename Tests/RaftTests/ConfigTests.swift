@@ -31,6 +31,10 @@ import Testing
             with { $0.maxCommittedEntriesBytesPerReady = -1 },
             .nonPositive(field: "maxCommittedEntriesBytesPerReady", value: -1)
         ),
+        (
+            with { $0.maxPendingReadIndexRequests = 0 },
+            .nonPositive(field: "maxPendingReadIndexRequests", value: 0)
+        ),
         (with { $0.maxInflightAppends = 0 }, .nonPositive(field: "maxInflightAppends", value: 0)),
         (
             with { $0.maxUncommittedEntriesBytes = 0 },

@@ -82,6 +82,24 @@ import Testing
         #expect(leader.readStates.map(\.context) == [[1], [2]])
     }
 
+    /// The leader bounds unconfirmed reads: local requests beyond the limit throw,
+    /// forwarded ones are dropped.
+    @Test func pendingReadsAreBounded() throws {
+        var leader = makeNode(1) { $0.maxPendingReadIndexRequests = 2 }
+        leader.forceLeader()
+        commitNoop(&leader)
+        try leader.readIndex(context: [1])
+        try leader.readIndex(context: [2])
+        #expect(throws: RaftError.readIndexQueueFull(limit: 2)) { try leader.readIndex(context: [3]) }
+        _ = leader.takeMessages()
+        leader.step(Message(type: .readIndex, from: 2, to: 1, context: [4]))
+        #expect(leader.takeMessages().isEmpty)
+        // Confirmation frees the queue.
+        leader.step(Message(type: .heartbeatResponse, from: 2, to: 1, term: 1, context: [2]))
+        #expect(leader.readStates.count == 2)
+        try leader.readIndex(context: [5])
+    }
+
     /// A single-node cluster answers at once.
     @Test func singleNodeAnswersImmediately() throws {
         var node = makeNode(1, peers: [1])
