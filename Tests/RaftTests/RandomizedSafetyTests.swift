@@ -63,7 +63,10 @@ import Testing
                 // Crash, keeping at least three nodes up most of the time.
                 if c.liveIDs.count > 3 || c.rng.next(below: 4) == 0 {
                     let id = randomID()
-                    if c.nodes[id] != nil { c.crash(id) }
+                    if c.nodes[id] != nil {
+                        // Half the crashes also lose the Ready being processed.
+                        if c.rng.next(below: 2) == 0 { c.crash(id) } else { c.crashBeforePersisting(id) }
+                    }
                 }
             case 870..<900:
                 for id in ids where c.nodes[id] == nil {

@@ -104,6 +104,21 @@ final class TestCluster {
         inFlight.removeAll { $0.to == id }
     }
 
+    /// Crashes `id` in the middle of a Ready cycle: the pending Ready is taken but neither
+    /// persisted nor sent (an fsync that never happened). Safety must not depend on it.
+    /// To make the lost Ready interesting, the node first receives its in-flight messages
+    /// and one tick.
+    func crashBeforePersisting(_ id: UInt64) {
+        let mine = inFlight.filter { $0.to == id }
+        inFlight.removeAll { $0.to == id }
+        mine.forEach(deliver)
+        tick(id)
+        if var node = nodes[id], node.hasReady {
+            _ = node.ready()
+        }
+        crash(id)
+    }
+
     var liveIDs: [UInt64] { ids.filter { nodes[$0] != nil } }
 
     subscript(id: UInt64) -> RaftNode {
