@@ -79,7 +79,8 @@ public final class MemoryStorage: RaftStorage {
     @discardableResult
     public func createSnapshot(index: UInt64, data: [UInt8]) throws(StorageError) -> Snapshot {
         if index <= currentSnapshot.metadata.index { throw .snapshotOutOfDate }
-        precondition(index <= lastIndex(), "snapshot \(index) is out of bound lastIndex \(lastIndex())")
+        precondition(
+            index <= lastIndex(), "snapshot \(index) is out of bound lastIndex \(lastIndex())")
         let term = entries[Int(index - offset)].term
         currentSnapshot = Snapshot(
             metadata: .init(index: index, term: term, voters: currentSnapshot.metadata.voters),
@@ -92,7 +93,8 @@ public final class MemoryStorage: RaftStorage {
     /// already was.
     public func compact(index: UInt64) throws(StorageError) {
         if index <= offset { throw .compacted }
-        precondition(index <= lastIndex(), "compact \(index) is out of bound lastIndex \(lastIndex())")
+        precondition(
+            index <= lastIndex(), "compact \(index) is out of bound lastIndex \(lastIndex())")
         let i = Int(index - offset)
         var kept = [Entry(term: entries[i].term, index: entries[i].index)]
         kept.append(contentsOf: entries[(i + 1)...])

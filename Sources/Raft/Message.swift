@@ -120,7 +120,8 @@ extension Message: CustomStringConvertible {
         var s = "\(from)->\(to) \(type) term=\(term)"
         switch type {
         case .appendEntries:
-            s += " logTerm=\(logTerm) index=\(index) commit=\(commit) entries=\(entries.map { "\($0.term)/\($0.index)" })"
+            let positions = entries.map { "\($0.term)/\($0.index)" }
+            s += " logTerm=\(logTerm) index=\(index) commit=\(commit) entries=\(positions)"
         case .appendEntriesResponse:
             s += " index=\(index)" + (reject ? " reject hint=\(rejectHint) logTerm=\(logTerm)" : "")
         case .requestVote, .preVote:
@@ -137,7 +138,9 @@ extension Message: CustomStringConvertible {
             s += " index=\(index)"
         }
         if !context.isEmpty {
-            s += " context=" + (context == Message.campaignTransferContext ? "transfer" : "\(context.count)B")
+            s +=
+                " context="
+                + (context == Message.campaignTransferContext ? "transfer" : "\(context.count)B")
         }
         return s
     }

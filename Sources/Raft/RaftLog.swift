@@ -136,7 +136,8 @@ struct RaftLog {
         do {
             return try slice(lo, committed + 1, maxBytes: maxBytes)
         } catch {
-            preconditionFailure("unexpected error \(error) reading committed entries [\(lo), \(committed + 1))")
+            preconditionFailure(
+                "unexpected error \(error) reading committed entries [\(lo), \(committed + 1))")
         }
     }
 
@@ -153,8 +154,8 @@ struct RaftLog {
         guard committed < index else { return }
         precondition(
             lastIndex >= index,
-            "tocommit(\(index)) is out of range [lastIndex(\(lastIndex))]. Was the raft log corrupted, truncated, or lost?"
-        )
+            "tocommit(\(index)) is out of range [lastIndex(\(lastIndex))]. "
+                + "Was the raft log corrupted, truncated, or lost?")
         committed = index
     }
 
@@ -198,11 +199,13 @@ struct RaftLog {
         if lo < unstable.offset {
             let stored: [Entry]
             do {
-                stored = try storage.entries(from: lo, to: min(hi, unstable.offset), maxBytes: maxBytes)
+                stored = try storage.entries(
+                    from: lo, to: min(hi, unstable.offset), maxBytes: maxBytes)
             } catch .compacted {
                 throw .compacted
             } catch {
-                preconditionFailure("entries[\(lo):\(min(hi, unstable.offset))) is unavailable from storage: \(error)")
+                let upper = min(hi, unstable.offset)
+                preconditionFailure("entries[\(lo):\(upper)) unavailable from storage: \(error)")
             }
             // Storage returned fewer entries than asked because of the size limit.
             if UInt64(stored.count) < min(hi, unstable.offset) - lo { return stored }

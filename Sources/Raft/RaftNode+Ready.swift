@@ -28,7 +28,8 @@ extension RaftNode {
             readStates: readStates,
             entries: entries,
             snapshot: raftLog.unstable.snapshot,
-            committedEntries: raftLog.nextCommittedEntries(maxBytes: maxCommittedEntriesBytesPerReady),
+            committedEntries: raftLog.nextCommittedEntries(
+                maxBytes: maxCommittedEntriesBytesPerReady),
             messages: messages,
             mustSync: !entries.isEmpty || hard.term != previousHardState.term
                 || hard.vote != previousHardState.vote)

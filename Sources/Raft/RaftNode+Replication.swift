@@ -31,7 +31,9 @@ extension RaftNode {
         let bytes = entries.reduce(0) { $0 + $1.data.count }
         // Always accept something when nothing is uncommitted, so that a single entry
         // larger than the limit can still make progress.
-        if uncommittedBytes > 0 && bytes > 0 && uncommittedBytes + bytes > maxUncommittedEntriesBytes {
+        if uncommittedBytes > 0 && bytes > 0
+            && uncommittedBytes + bytes > maxUncommittedEntriesBytes
+        {
             return false
         }
         uncommittedBytes += bytes

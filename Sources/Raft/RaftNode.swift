@@ -91,8 +91,7 @@ public struct RaftNode {
         if !hardState.isEmpty {
             precondition(
                 hardState.commit <= raftLog.lastIndex,
-                "\(id) state.commit \(hardState.commit) is out of range [\(raftLog.committed), \(raftLog.lastIndex)]"
-            )
+                "\(id) state.commit \(hardState.commit) is beyond lastIndex \(raftLog.lastIndex)")
             // The snapshot index is committed by definition, even if the persisted commit
             // index lags it (a driver may write commit-only hard states lazily).
             raftLog.committed = max(hardState.commit, raftLog.committed)
@@ -301,7 +300,8 @@ public struct RaftNode {
             // Forwarded requests carry no term; see `Message.Kind.readIndex`.
             m.term = 0
         default:
-            precondition(m.term == 0, "term should not be set when sending \(m.type) (was \(m.term))")
+            precondition(
+                m.term == 0, "term should not be set when sending \(m.type) (was \(m.term))")
             m.term = term
         }
         messages.append(m)

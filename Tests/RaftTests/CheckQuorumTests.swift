@@ -69,9 +69,10 @@ import Testing
         var follower = makeNode(2) { $0.checkQuorum = true }
         follower.term = 5
         follower.step(Message(type: .heartbeat, from: 1, to: 2, term: 3))
-        #expect(follower.takeMessages() == [
-            Message(type: .appendEntriesResponse, from: 2, to: 1, term: 5)
-        ])
+        #expect(
+            follower.takeMessages() == [
+                Message(type: .appendEntriesResponse, from: 2, to: 1, term: 5)
+            ])
         var leader = makeNode(1) { $0.checkQuorum = true }
         leader.term = 2
         leader.forceLeader()

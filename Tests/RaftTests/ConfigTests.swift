@@ -21,12 +21,20 @@ import Testing
 
     static let invalidConfigs: [(Config, ConfigError)] = [
         (with { $0.id = 0 }, .invalidID),
-        (with { $0.heartbeatIntervalTicks = 0 }, .nonPositive(field: "heartbeatIntervalTicks", value: 0)),
         (
-            with { $0.electionTimeoutTicks = 1; $0.heartbeatIntervalTicks = 1 },
+            with { $0.heartbeatIntervalTicks = 0 },
+            .nonPositive(field: "heartbeatIntervalTicks", value: 0)
+        ),
+        (
+            with {
+                $0.electionTimeoutTicks = 1; $0.heartbeatIntervalTicks = 1
+            },
             .electionTimeoutNotAboveHeartbeat(electionTimeoutTicks: 1, heartbeatIntervalTicks: 1)
         ),
-        (with { $0.maxEntriesBytesPerAppend = 0 }, .nonPositive(field: "maxEntriesBytesPerAppend", value: 0)),
+        (
+            with { $0.maxEntriesBytesPerAppend = 0 },
+            .nonPositive(field: "maxEntriesBytesPerAppend", value: 0)
+        ),
         (
             with { $0.maxCommittedEntriesBytesPerReady = -1 },
             .nonPositive(field: "maxCommittedEntriesBytesPerReady", value: -1)
@@ -45,7 +53,9 @@ import Testing
     @Test(arguments: invalidConfigs)
     func invalidConfigIsRejected(config: Config, expected: ConfigError) {
         #expect(throws: expected) { try config.validate() }
-        #expect(throws: expected) { _ = try RaftNode(config: config, storage: MemoryStorage(voters: [0, 1])) }
+        #expect(throws: expected) {
+            _ = try RaftNode(config: config, storage: MemoryStorage(voters: [0, 1]))
+        }
     }
 
     @Test func nodeMustBeAVoter() {

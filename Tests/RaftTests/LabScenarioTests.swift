@@ -137,7 +137,9 @@ import Testing
         // Bring back the old leader's group plus `other`: they must elect one of them and
         // commit, overwriting the old leader's 50 uncommitted entries.
         c.partition([l1, peer, other], ids.filter { ![l1, peer, other].contains($0) })
-        for k in 0..<50 { #expect(c.one([4, UInt8(k)], expected: 3, group: [l1, peer, other]) != nil) }
+        for k in 0..<50 {
+            #expect(c.one([4, UInt8(k)], expected: 3, group: [l1, peer, other]) != nil)
+        }
         c.heal()
         #expect(c.one([5], expected: 5) != nil)
         c.checkLogMatching()
@@ -200,9 +202,12 @@ import Testing
         for iteration in 0..<300 {
             var acceptedLeader: UInt64?
             for id in c.liveIDs {
-                if (try? c.nodes[id]!.propose([UInt8(iteration & 0xFF), 1])) != nil { acceptedLeader = id }
+                if (try? c.nodes[id]!.propose([UInt8(iteration & 0xFF), 1])) != nil {
+                    acceptedLeader = id
+                }
             }
-            let ticks = c.rng.next(below: 10) == 0 ? Int(c.rng.next(below: 50)) : Int(c.rng.next(below: 3))
+            let ticks =
+                c.rng.next(below: 10) == 0 ? Int(c.rng.next(below: 50)) : Int(c.rng.next(below: 3))
             for _ in 0..<ticks {
                 c.tickAll()
                 for _ in 0..<8 { c.deliverRandomly() }
@@ -218,6 +223,8 @@ import Testing
         for id in ids where c.nodes[id] == nil { c.start(id) }
         #expect(c.one([9, 9], expected: 5, maxTicks: 2000) != nil, "seed \(seed)")
         #expect(c.violations.isEmpty)
-        print("figure8Crashes seed \(seed): applied \(c.appliedIndex[1]!), leaders \(c.leadersByTerm.count)")
+        print(
+            "figure8Crashes seed \(seed): applied \(c.appliedIndex[1]!), leaders \(c.leadersByTerm.count)"
+        )
     }
 }

@@ -7,7 +7,9 @@ import Testing
 /// lease of the voters.
 @Suite struct LeadershipTransferTests {
     func cluster(seed: UInt64 = 21) -> TestCluster {
-        TestCluster(seed: seed) { $0.preVote = true; $0.checkQuorum = true }
+        TestCluster(seed: seed) {
+            $0.preVote = true; $0.checkQuorum = true
+        }
     }
 
     @Test func transferToUpToDateFollower() throws {
@@ -81,12 +83,15 @@ import Testing
     /// `timeoutNow` overrides the voters' leader lease: they grant the vote although they
     /// heard from the leader within the election timeout.
     @Test func timeoutNowBypassesLease() {
-        var node = makeNode(3) { $0.checkQuorum = true; $0.preVote = true }
+        var node = makeNode(3) {
+            $0.checkQuorum = true; $0.preVote = true
+        }
         node.step(Message(type: .heartbeat, from: 1, to: 3, term: 1))
         _ = node.takeMessages()
         node.step(
             Message(
-                type: .requestVote, from: 2, to: 3, term: 2, context: Message.campaignTransferContext))
+                type: .requestVote, from: 2, to: 3, term: 2,
+                context: Message.campaignTransferContext))
         #expect(node.vote == 2)
         #expect(node.term == 2)
     }

@@ -27,9 +27,10 @@ import Testing
         node.term = 2
         node.tick(times: 3)
         node.step(Message(type: .preVote, from: 2, to: 1, term: 3, logTerm: 0, index: 0))
-        #expect(node.takeMessages() == [
-            Message(type: .preVoteResponse, from: 1, to: 2, term: 3)
-        ])
+        #expect(
+            node.takeMessages() == [
+                Message(type: .preVoteResponse, from: 1, to: 2, term: 3)
+            ])
         #expect(node.term == 2)
         #expect(node.vote == 0)
         #expect(node.electionElapsed == 3)
@@ -59,7 +60,9 @@ import Testing
     /// pre-vote it never wins a pre-vote, so its term stays put and, when the partition
     /// heals, the leader keeps its leadership and term.
     @Test func partitionedNodeDoesNotDisruptLeaderOnRejoin() {
-        let cluster = TestCluster(seed: 7) { $0.preVote = true; $0.checkQuorum = true }
+        let cluster = TestCluster(seed: 7) {
+            $0.preVote = true; $0.checkQuorum = true
+        }
         let leader = cluster.electLeader()
         let term = cluster[leader].term
         let victim = cluster.ids.first { $0 != leader }!
@@ -82,7 +85,9 @@ import Testing
     /// Contrast: without pre-vote (and without check-quorum) the rejoining node's inflated
     /// term forces an election, which is exactly what pre-vote prevents.
     @Test func withoutPreVoteRejoiningNodeForcesNewTerm() {
-        let cluster = TestCluster(seed: 7) { $0.preVote = false; $0.checkQuorum = false }
+        let cluster = TestCluster(seed: 7) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         let leader = cluster.electLeader()
         let term = cluster[leader].term
         let victim = cluster.ids.first { $0 != leader }!
@@ -103,7 +108,9 @@ import Testing
     /// A pre-candidate whose log is behind gets its pre-votes rejected and never bumps the
     /// cluster's term.
     @Test func staleLogLosesPreVote() {
-        let cluster = TestCluster(seed: 3) { $0.preVote = true; $0.checkQuorum = false }
+        let cluster = TestCluster(seed: 3) {
+            $0.preVote = true; $0.checkQuorum = false
+        }
         let leader = cluster.electLeader()
         let victim = cluster.ids.first { $0 != leader }!
         cluster.isolate(victim)

@@ -122,9 +122,10 @@ import Testing
         node.vote = votedFor
         node.step(Message(type: .requestVote, from: candidate, to: 1, term: 1))
         let msgs = node.takeMessages()
-        #expect(msgs == [
-            Message(type: .requestVoteResponse, from: 1, to: candidate, term: 1, reject: reject)
-        ])
+        #expect(
+            msgs == [
+                Message(type: .requestVoteResponse, from: 1, to: candidate, term: 1, reject: reject)
+            ])
         #expect(node.vote == (reject ? votedFor : candidate))
     }
 
@@ -167,7 +168,8 @@ import Testing
         }
         #expect(seen.min()! >= t)
         #expect(seen.max()! < 2 * t)
-        #expect(seen == Set(t..<(2 * t)), "not every timeout in [T, 2T) was drawn: \(seen.sorted())")
+        #expect(
+            seen == Set(t..<(2 * t)), "not every timeout in [T, 2T) was drawn: \(seen.sorted())")
     }
 
     /// §5.2: randomized timeouts make it likely that a single server times out first. With
@@ -206,11 +208,14 @@ import Testing
         #expect(node.lastIndex == lastIndex + 1)
         let msgs = node.takeMessages().sorted { $0.to < $1.to }
         let expectedEntry = Entry(term: 1, index: lastIndex + 1, data: .bytes("some data"))
-        #expect(msgs == [2, 3].map {
-            Message(
-                type: .appendEntries, from: 1, to: $0, term: 1, logTerm: 1, index: lastIndex,
-                entries: [expectedEntry], commit: lastIndex)
-        })
+        #expect(
+            msgs
+                == [2, 3].map {
+                    Message(
+                        type: .appendEntries, from: 1, to: $0, term: 1, logTerm: 1,
+                        index: lastIndex,
+                        entries: [expectedEntry], commit: lastIndex)
+                })
         #expect(node.raftLog.unstableEntries.last == expectedEntry)
     }
 
@@ -278,9 +283,11 @@ import Testing
         var node = makeNode(1)
         node.becomeFollower(term: 1, leader: 2)
         node.step(
-            Message(type: .appendEntries, from: 2, to: 1, term: 1, entries: sent, commit: leaderCommit))
+            Message(
+                type: .appendEntries, from: 2, to: 1, term: 1, entries: sent, commit: leaderCommit))
         #expect(node.commitIndex == expected)
-        #expect(node.raftLog.nextCommittedEntries(maxBytes: .max) == Array(sent.prefix(Int(expected))))
+        #expect(
+            node.raftLog.nextCommittedEntries(maxBytes: .max) == Array(sent.prefix(Int(expected))))
     }
 
     /// §5.3: "If the follower does not find an entry in its log with the same index and
@@ -294,20 +301,25 @@ import Testing
         (3, 3, true, 3, 2, 2),  // index beyond our log: hint at our last index
     ])
     func followerChecksAppendConsistency(
-        prevTerm: UInt64, prevIndex: UInt64, reject: Bool, index: UInt64, hint: UInt64, hintTerm: UInt64
+        prevTerm: UInt64, prevIndex: UInt64, reject: Bool, index: UInt64, hint: UInt64,
+        hintTerm: UInt64
     ) {
         let storage = storageWithTerms([1, 2])
         var node = makeNode(1, storage: storage)
         node.raftLog.commitTo(1)
         node.becomeFollower(term: 2, leader: 2)
         node.step(
-            Message(type: .appendEntries, from: 2, to: 1, term: 2, logTerm: prevTerm, index: prevIndex, commit: 1))
-        let msgs = node.takeMessages()
-        #expect(msgs == [
             Message(
-                type: .appendEntriesResponse, from: 1, to: 2, term: 2, logTerm: hintTerm, index: index,
-                reject: reject, rejectHint: hint)
-        ])
+                type: .appendEntries, from: 2, to: 1, term: 2, logTerm: prevTerm, index: prevIndex,
+                commit: 1))
+        let msgs = node.takeMessages()
+        #expect(
+            msgs == [
+                Message(
+                    type: .appendEntriesResponse, from: 1, to: 2, term: 2, logTerm: hintTerm,
+                    index: index,
+                    reject: reject, rejectHint: hint)
+            ])
     }
 
     /// §5.3: "If an existing entry conflicts with a new one (same index but different
@@ -354,7 +366,9 @@ import Testing
         // Node 3 votes for the leader (its log is empty, so it cannot win itself).
         let cluster = TestCluster(
             ids: [1, 2, 3], storages: [1: leaderStorage, 2: followerStorage]
-        ) { $0.preVote = false; $0.checkQuorum = false }
+        ) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         cluster.campaign(1)
         #expect(cluster[1].role == .leader)
         cluster.propose(.bytes("sync"), on: 1)
@@ -372,7 +386,10 @@ import Testing
         node.campaign()
         let msgs = node.takeMessages()
         #expect(msgs.count == 2)
-        #expect(msgs.allSatisfy { $0.type == .requestVote && $0.index == 2 && $0.logTerm == 2 && $0.term == 3 })
+        #expect(
+            msgs.allSatisfy {
+                $0.type == .requestVote && $0.index == 2 && $0.logTerm == 2 && $0.term == 3
+            })
     }
 
     /// §5.4.1: "the voter denies its vote if its own log is more up-to-date than that of the
@@ -394,7 +411,8 @@ import Testing
     ])
     func voterRestrictsToUpToDateLogs(logTerm: UInt64, index: UInt64, reject: Bool) {
         var node = makeNode(1, storage: storageWithTerms([1, 1]))
-        node.step(Message(type: .requestVote, from: 2, to: 1, term: 3, logTerm: logTerm, index: index))
+        node.step(
+            Message(type: .requestVote, from: 2, to: 1, term: 3, logTerm: logTerm, index: index))
         let msgs = node.takeMessages()
         #expect(msgs.count == 1)
         #expect(msgs.first?.type == .requestVoteResponse)

@@ -57,7 +57,10 @@ import Testing
                 let id = c.rng.next(below: 4) == 0 ? randomID() : (c.leader ?? randomID())
                 if c.nodes[id] != nil {
                     proposed += 1
-                    _ = try? c.nodes[id]!.propose([UInt8(truncatingIfNeeded: proposed), UInt8(truncatingIfNeeded: proposed >> 8)])
+                    _ = try? c.nodes[id]!.propose([
+                        UInt8(truncatingIfNeeded: proposed),
+                        UInt8(truncatingIfNeeded: proposed >> 8),
+                    ])
                 }
             case 850..<870:
                 // Crash, keeping at least three nodes up most of the time.
@@ -65,7 +68,11 @@ import Testing
                     let id = randomID()
                     if c.nodes[id] != nil {
                         // Half the crashes also lose the Ready being processed.
-                        if c.rng.next(below: 2) == 0 { c.crash(id) } else { c.crashBeforePersisting(id) }
+                        if c.rng.next(below: 2) == 0 {
+                            c.crash(id)
+                        } else {
+                            c.crashBeforePersisting(id)
+                        }
                     }
                 }
             case 870..<900:
@@ -76,7 +83,9 @@ import Testing
             case 900..<915:
                 var a: [UInt64] = []
                 var b: [UInt64] = []
-                for id in ids { if c.rng.next(below: 2) == 0 { a.append(id) } else { b.append(id) } }
+                for id in ids {
+                    if c.rng.next(below: 2) == 0 { a.append(id) } else { b.append(id) }
+                }
                 c.partition(a, b)
             case 915..<945:
                 c.heal()
@@ -134,17 +143,25 @@ import Testing
         if !ids.allSatisfy({ c.appliedIndex[$0]! >= finalIndex }) {
             for id in ids {
                 let n = c[id]
-                print("seed \(seed) node \(id): \(n.role) term \(n.term) leader \(n.leader) commit \(n.commitIndex) applied \(c.appliedIndex[id]!) first \(n.raftLog.firstIndex) last \(n.lastIndex) storageSnap \(try! c.storages[id]!.snapshot().metadata.index)")
-                for (peer, pr) in n.progress.sorted(by: { $0.key < $1.key }) where n.role == .leader {
-                    print("   progress \(peer): \(pr.state) match \(pr.match) next \(pr.next) paused \(pr.isPaused) pending \(pr.pendingSnapshot) active \(pr.recentActive) inflight \(pr.inflights.count)")
+                print(
+                    "seed \(seed) node \(id): \(n.role) term \(n.term) leader \(n.leader) commit \(n.commitIndex) applied \(c.appliedIndex[id]!) first \(n.raftLog.firstIndex) last \(n.lastIndex) storageSnap \(try! c.storages[id]!.snapshot().metadata.index)"
+                )
+                for (peer, pr) in n.progress.sorted(by: { $0.key < $1.key }) where n.role == .leader
+                {
+                    print(
+                        "   progress \(peer): \(pr.state) match \(pr.match) next \(pr.next) paused \(pr.isPaused) pending \(pr.pendingSnapshot) active \(pr.recentActive) inflight \(pr.inflights.count)"
+                    )
                 }
             }
         }
         for id in ids {
             #expect(c.appliedIndex[id]! >= finalIndex, "seed \(seed): node \(id) did not converge")
-            #expect(c.appliedData[id] == c.appliedData[ids[0]], "seed \(seed): state machines differ")
+            #expect(
+                c.appliedData[id] == c.appliedData[ids[0]], "seed \(seed): state machines differ")
         }
         #expect(c.violations.isEmpty)
-        print("RandomizedSafetyTests: seed \(seed) ok: proposed \(proposed), applied \(c.appliedIndex[1]!), leaders \(c.leadersByTerm.count), snapshots delivered \(c.deliveredCount[.installSnapshot, default: 0]), transfers \(c.deliveredCount[.timeoutNow, default: 0]), reads \(c.readStates.values.map(\.count).reduce(0, +))")
+        print(
+            "RandomizedSafetyTests: seed \(seed) ok: proposed \(proposed), applied \(c.appliedIndex[1]!), leaders \(c.leadersByTerm.count), snapshots delivered \(c.deliveredCount[.installSnapshot, default: 0]), transfers \(c.deliveredCount[.timeoutNow, default: 0]), reads \(c.readStates.values.map(\.count).reduce(0, +))"
+        )
     }
 }

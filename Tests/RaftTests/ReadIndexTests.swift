@@ -45,7 +45,9 @@ import Testing
     /// A new leader postpones reads until it has committed an entry of its own term: its
     /// commit index may lag the previous leader's.
     @Test func newLeaderPostponesReadsUntilItsTermCommits() throws {
-        let c = TestCluster(seed: 34) { $0.preVote = false; $0.checkQuorum = false }
+        let c = TestCluster(seed: 34) {
+            $0.preVote = false; $0.checkQuorum = false
+        }
         c.campaign(1)
         c.propose(.bytes("a"), on: 1)
         c.isolate(1)
@@ -90,7 +92,9 @@ import Testing
         commitNoop(&leader)
         try leader.readIndex(context: [1])
         try leader.readIndex(context: [2])
-        #expect(throws: RaftError.readIndexQueueFull(limit: 2)) { try leader.readIndex(context: [3]) }
+        #expect(throws: RaftError.readIndexQueueFull(limit: 2)) {
+            try leader.readIndex(context: [3])
+        }
         _ = leader.takeMessages()
         leader.step(Message(type: .readIndex, from: 2, to: 1, context: [4]))
         #expect(leader.takeMessages().isEmpty)

@@ -87,7 +87,9 @@ import Testing
         node.becomeFollower(term: 1, leader: 0)
         node.step(Message(type: .requestVote, from: 2, to: 1, term: 5, logTerm: 0, index: 0))
         node.step(
-            Message(type: .appendEntries, from: 2, to: 1, term: 5, entries: entries(terms: [5, 5]), commit: 1))
+            Message(
+                type: .appendEntries, from: 2, to: 1, term: 5, entries: entries(terms: [5, 5]),
+                commit: 1))
         node.persistAll(into: storage)
 
         var restarted = makeNode(1, storage: storage)

@@ -186,7 +186,10 @@ import Testing
         var node = makeNode(2, storage: storageWithTerms([1, 1, 1]))
         node.becomeFollower(term: 1, leader: 1)
         node.raftLog.commitTo(3)
-        node.step(Message(type: .appendEntries, from: 1, to: 2, term: 1, logTerm: 1, index: 1, entries: entries(terms: [1], from: 2)))
+        node.step(
+            Message(
+                type: .appendEntries, from: 1, to: 2, term: 1, logTerm: 1, index: 1,
+                entries: entries(terms: [1], from: 2)))
         #expect(node.takeMessages() == [appendResponse(from: 2, to: 1, term: 1, index: 3)])
     }
 }

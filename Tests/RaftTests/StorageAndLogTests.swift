@@ -31,7 +31,8 @@ import Testing
         #expect(try s.entries(from: 4, to: 6, maxBytes: .max).map(\.index) == [4, 5])
         // The size limit always lets one entry through.
         #expect(try s.entries(from: 4, to: 6, maxBytes: 0).map(\.index) == [4])
-        #expect(try s.entries(from: 4, to: 6, maxBytes: 2 * Entry.overheadBytes).map(\.index) == [4, 5])
+        #expect(
+            try s.entries(from: 4, to: 6, maxBytes: 2 * Entry.overheadBytes).map(\.index) == [4, 5])
     }
 
     @Test func compactionErrors() throws {
@@ -56,12 +57,15 @@ import Testing
         #expect(throws: StorageError.snapshotOutOfDate) {
             try s.applySnapshot(Snapshot(metadata: .init(index: 3, term: 3, voters: [1])))
         }
-        try s.applySnapshot(Snapshot(metadata: .init(index: 10, term: 7, voters: [1, 2, 3]), data: [1]))
+        try s.applySnapshot(
+            Snapshot(metadata: .init(index: 10, term: 7, voters: [1, 2, 3]), data: [1]))
         #expect(s.firstIndex() == 11)
         #expect(s.lastIndex() == 10)
         #expect(try s.term(10) == 7)
         #expect(try s.snapshot().data == [1])
-        #expect(throws: StorageError.snapshotOutOfDate) { try s.createSnapshot(index: 10, data: []) }
+        #expect(throws: StorageError.snapshotOutOfDate) {
+            try s.createSnapshot(index: 10, data: [])
+        }
     }
 }
 
@@ -142,10 +146,14 @@ import Testing
     @Test func maybeAppendCommitsAndRejects() {
         var l = log([1, 2, 3])
         #expect(l.maybeAppend(index: 3, logTerm: 2, commit: 3, entries: []) == nil)
-        #expect(l.maybeAppend(index: 3, logTerm: 3, commit: 5, entries: entries(terms: [4], from: 4)) == 4)
+        #expect(
+            l.maybeAppend(index: 3, logTerm: 3, commit: 5, entries: entries(terms: [4], from: 4))
+                == 4)
         #expect(l.committed == 4)
         // A shorter duplicate append neither truncates nor moves commit backwards.
-        #expect(l.maybeAppend(index: 1, logTerm: 1, commit: 2, entries: entries(terms: [2], from: 2)) == 2)
+        #expect(
+            l.maybeAppend(index: 1, logTerm: 1, commit: 2, entries: entries(terms: [2], from: 2))
+                == 2)
         #expect(l.lastIndex == 4)
         #expect(l.committed == 4)
     }

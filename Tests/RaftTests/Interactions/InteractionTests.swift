@@ -6,7 +6,8 @@ import Testing
     /// A plain election in a 3-node cluster, message by message: votes, the leader's no-op
     /// append and its commit.
     @Test func campaign() {
-        InteractionScript("""
+        InteractionScript(
+            """
             add-nodes 3
 
             campaign 1
@@ -68,13 +69,15 @@ import Testing
             1: leader term=1 vote=1 leader=1 commit=1 applied=1 last=1
             2: follower term=1 vote=1 leader=1 commit=1 applied=1 last=1
             3: follower term=1 vote=1 leader=1 commit=1 applied=1 last=1
-            """).run()
+            """
+        ).run()
     }
 
     /// Pre-vote with check-quorum: a node that was partitioned and timed out many times
     /// rejoins without raising anyone's term; its pre-votes are ignored by nodes in lease.
     @Test func preVoteRejoin() {
-        InteractionScript("""
+        InteractionScript(
+            """
             add-nodes 3 pre-vote=true check-quorum=true
 
             campaign 1
@@ -177,14 +180,16 @@ import Testing
             1: leader term=1 vote=1 leader=1 commit=1 applied=1 last=1
             2: follower term=1 vote=1 leader=1 commit=1 applied=1 last=1
             3: preCandidate term=1 vote=1 leader=0 commit=1 applied=1 last=1
-            """).run()
+            """
+        ).run()
     }
 
     /// A deposed leader's uncommitted entries (proposed while partitioned) are overwritten
     /// by the new leader's log when the partition heals; the deposed leader learns the new
     /// term from the first heartbeat.
     @Test func deposedLeaderLogIsOverwritten() {
-        InteractionScript("""
+        InteractionScript(
+            """
             add-nodes 3
 
             campaign 1
@@ -405,13 +410,15 @@ import Testing
             2/2 noop
             2/3 kept-a
             2/4 kept-b
-            """).run()
+            """
+        ).run()
     }
 
     /// Leadership transfer to a follower that first needs one entry; proposals are refused
     /// meanwhile.
     @Test func transferLeadership() {
-        InteractionScript("""
+        InteractionScript(
+            """
             add-nodes 3
 
             campaign 1
@@ -587,13 +594,15 @@ import Testing
             ----
             1: follower term=2 vote=3 leader=3 commit=3 applied=3 last=3
             3: leader term=2 vote=3 leader=3 commit=3 applied=3 last=3
-            """).run()
+            """
+        ).run()
     }
 
     /// ReadIndex from a follower: forwarded to the leader, confirmed by a heartbeat round,
     /// answered with the leader's commit index.
     @Test func readIndexFromFollower() {
-        InteractionScript("""
+        InteractionScript(
+            """
             add-nodes 3
 
             campaign 1
@@ -673,6 +682,7 @@ import Testing
               deliver 1->2 readIndexResponse term=1 index=1 context=4B
             > 2 handling Ready
               ReadState index=1 context=req1
-            """).run()
+            """
+        ).run()
     }
 }

@@ -34,7 +34,8 @@ struct InteractionScript {
 
     init(_ text: String) {
         var blocks: [Block] = []
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[
+            ...]
         while let line = lines.first {
             lines.removeFirst()
             let trimmed = line.trimmingSpaces
@@ -172,12 +173,21 @@ struct InteractionRunner {
         if let hard = rd.hardState {
             out.append("  HardState term=\(hard.term) vote=\(hard.vote) commit=\(hard.commit)")
         }
-        if !rd.entries.isEmpty { out.append("  Entries: " + rd.entries.map(Self.describe).joined(separator: " ")) }
-        if let snap = rd.snapshot { out.append("  Snapshot index=\(snap.metadata.index) term=\(snap.metadata.term)") }
-        if !rd.committedEntries.isEmpty {
-            out.append("  Committed: " + rd.committedEntries.map(Self.describe).joined(separator: " "))
+        if !rd.entries.isEmpty {
+            out.append("  Entries: " + rd.entries.map(Self.describe).joined(separator: " "))
         }
-        for rs in rd.readStates { out.append("  ReadState index=\(rs.index) context=\(String(decoding: rs.context, as: UTF8.self))") }
+        if let snap = rd.snapshot {
+            out.append("  Snapshot index=\(snap.metadata.index) term=\(snap.metadata.term)")
+        }
+        if !rd.committedEntries.isEmpty {
+            out.append(
+                "  Committed: " + rd.committedEntries.map(Self.describe).joined(separator: " "))
+        }
+        for rs in rd.readStates {
+            out.append(
+                "  ReadState index=\(rs.index) context=\(String(decoding: rs.context, as: UTF8.self))"
+            )
+        }
         for m in rd.messages { out.append("  send \(m)") }
         return out
     }
@@ -185,7 +195,11 @@ struct InteractionRunner {
     private mutating func deliver(to targets: Set<UInt64>?) -> [String] {
         let c = cluster!
         let (now, later) = c.inFlight.reduce(into: ([Message](), [Message]())) { acc, m in
-            if targets == nil || targets!.contains(m.to) { acc.0.append(m) } else { acc.1.append(m) }
+            if targets == nil || targets!.contains(m.to) {
+                acc.0.append(m)
+            } else {
+                acc.1.append(m)
+            }
         }
         c.inFlight = later
         var out: [String] = []

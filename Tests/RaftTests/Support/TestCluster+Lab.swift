@@ -42,7 +42,8 @@ extension TestCluster {
     /// nodes in `group` until it is applied by at least `expected` nodes at one index.
     /// Returns the index, or nil after `maxTicks`.
     @discardableResult
-    func one(_ data: [UInt8], expected: Int, group: [UInt64]? = nil, maxTicks: Int = 400) -> UInt64? {
+    func one(_ data: [UInt8], expected: Int, group: [UInt64]? = nil, maxTicks: Int = 400) -> UInt64?
+    {
         var ticks = 0
         while ticks < maxTicks {
             let candidates = group ?? liveIDs

@@ -293,7 +293,8 @@ final class TestCluster {
         if let previous = committedHistory[entry.index] {
             if previous != entry {
                 violation(
-                    "State Machine Safety violated at index \(entry.index): \(previous) vs \(entry) on node \(id)")
+                    "State Machine Safety violated at index \(entry.index): \(previous) vs \(entry) on node \(id)"
+                )
             }
         } else {
             committedHistory[entry.index] = entry
@@ -304,7 +305,8 @@ final class TestCluster {
 
     private func checkNewLeader(_ id: UInt64, node: RaftNode) {
         if let other = leadersByTerm[node.term], other != id {
-            violation("Election Safety violated: \(other) and \(id) both leaders in term \(node.term)")
+            violation(
+                "Election Safety violated: \(other) and \(id) both leaders in term \(node.term)")
         }
         leadersByTerm[node.term] = id
         // Leader Completeness: every entry applied anywhere is in the new leader's log.
@@ -312,7 +314,8 @@ final class TestCluster {
         for (index, entry) in committedHistory where index >= first {
             if node.raftLog.termOrZero(index) != entry.term {
                 violation(
-                    "Leader Completeness violated: leader \(id) term \(node.term) lacks \(entry.index)/\(entry.term)")
+                    "Leader Completeness violated: leader \(id) term \(node.term) lacks \(entry.index)/\(entry.term)"
+                )
             }
         }
     }
@@ -352,7 +355,9 @@ func decodeSnapshot(_ bytes: [UInt8]) -> [[UInt8]] {
     var out: [[UInt8]] = []
     var i = 0
     while i + 4 <= bytes.count {
-        let n = Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8 | Int(bytes[i + 3])
+        let n =
+            Int(bytes[i]) << 24 | Int(bytes[i + 1]) << 16 | Int(bytes[i + 2]) << 8
+            | Int(bytes[i + 3])
         i += 4
         out.append(Array(bytes[i..<(i + n)]))
         i += n
