@@ -193,7 +193,7 @@ import Testing
     /// TestFigure82C (crash variant): repeatedly crash the leader right after it accepts a
     /// proposal, restarting nodes to keep a quorum; safety is checked by the harness
     /// throughout, and the cluster must agree at the end.
-    @Test(arguments: [UInt64(201), 202, 203])
+    @Test(arguments: testSeeds(default: [201, 202, 203]))
     func figure8Crashes(seed: UInt64) throws {
         print("figure8Crashes seed \(seed)")
         let ids: [UInt64] = [1, 2, 3, 4, 5]

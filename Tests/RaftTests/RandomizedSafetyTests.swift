@@ -9,10 +9,10 @@ import Testing
 /// apply on every Ready, and Log Matching periodically. At the end the faults stop and the
 /// cluster must converge (liveness under a healed network).
 ///
-/// Every run prints its seed; reproduce a failure by running only that seed, e.g.
-/// `swift test --filter RandomizedSafetyTests` after narrowing the arguments list.
+/// Every run prints its seed; replay one with
+/// `RAFT_SEEDS=17 swift test --filter RandomizedSafetyTests`, sweep with `RAFT_SEEDS=1-1000`.
 @Suite struct RandomizedSafetyTests {
-    static let seeds: [UInt64] = Array(1...24)
+    static let seeds: [UInt64] = testSeeds(default: Array(1...24))
 
     /// Determinism: the same seed yields the same message trace, so any failure replays.
     @Test func sameSeedSameTrace() {
