@@ -22,32 +22,41 @@ extension RaftNode {
     mutating func becomeFollower(term newTerm: UInt64, leader newLeader: UInt64) {
         reset(term: newTerm)
         leader = newLeader
-        role = .follower
+        roleState = .follower
     }
 
     mutating func becomePreCandidate() {
         precondition(role != .leader, "invalid transition [leader -> preCandidate] at term \(term)")
         // Pre-candidates keep their term and vote: a pre-vote changes nothing durable.
-        votes = [:]
         leader = 0
-        role = .preCandidate
+        roleState = .preCandidate(votes: [:])
     }
 
     mutating func becomeCandidate() {
         precondition(role != .leader, "invalid transition [leader -> candidate] at term \(term)")
         reset(term: term + 1)
         vote = id
-        role = .candidate
+        roleState = .candidate(votes: [:])
     }
 
     mutating func becomeLeader() {
         precondition(role != .follower, "invalid transition [follower -> leader] at term \(term)")
         reset(term: term)
         leader = id
-        role = .leader
-        // The leader's own progress is in replicate: its log matches itself by definition.
-        progress[id]!.becomeReplicate()
-        progress[id]!.recentActive = true
+        let lastIndex = raftLog.lastIndex
+        var progress: [UInt64: Progress] = [:]
+        for voter in voters {
+            // Followers start optimistic (§5.3: nextIndex = last log index + 1) and in probe.
+            var pr = Progress(match: 0, next: lastIndex + 1, maxInflight: maxInflightAppends)
+            if voter == id {
+                // Our own log matches itself by definition.
+                pr.match = lastIndex
+                pr.becomeReplicate()
+                pr.recentActive = true
+            }
+            progress[voter] = pr
+        }
+        roleState = .leader(LeaderState(progress: progress))
         // Append an empty entry of our term: entries from earlier terms can only be
         // committed indirectly, by committing one of ours after them (§5.4.2, Figure 8).
         // The no-op does not count against the uncommitted-bytes limit.
@@ -55,7 +64,8 @@ extension RaftNode {
         precondition(appended, "empty entry was dropped by the uncommitted-bytes limit")
     }
 
-    /// Resets per-term volatile state. A new term clears the vote.
+    /// Resets per-term volatile state shared by all roles (each `become…` then installs its
+    /// own `roleState`). A new term clears the vote.
     mutating func reset(term newTerm: UInt64) {
         if term != newTerm {
             term = newTerm
@@ -65,18 +75,6 @@ extension RaftNode {
         electionElapsed = 0
         heartbeatElapsed = 0
         resetRandomizedElectionTimeout()
-        abortLeaderTransfer()
-        votes = [:]
-        let lastIndex = raftLog.lastIndex
-        progress = [:]
-        for voter in voters {
-            var pr = Progress(match: 0, next: lastIndex + 1, maxInflight: maxInflightAppends)
-            if voter == id { pr.match = lastIndex }
-            progress[voter] = pr
-        }
-        uncommittedBytes = 0
-        readOnly = ReadOnlyQueue()
-        pendingReadIndexRequests = []
     }
 
     /// Picks a fresh election timeout uniformly in [T, 2T) so that split votes are rare
@@ -87,7 +85,7 @@ extension RaftNode {
     }
 
     mutating func abortLeaderTransfer() {
-        leadTransferee = nil
+        leaderState.leadTransferee = nil
     }
 
     // MARK: Timers
@@ -106,13 +104,13 @@ extension RaftNode {
 
         // A snapshot that has not been acknowledged for a whole election timeout was
         // probably lost; probe again (the leader resends it if still needed).
-        for (peer, var pr) in progress where pr.state == .snapshot {
+        for (peer, var pr) in leaderState.progress where pr.state == .snapshot {
             pr.snapshotTicks += 1
             if pr.snapshotTicks >= electionTimeout {
                 pr.pendingSnapshot = 0
                 pr.becomeProbe()
             }
-            progress[peer] = pr
+            leaderState.progress[peer] = pr
         }
 
         if electionElapsed >= electionTimeout {
@@ -121,26 +119,27 @@ extension RaftNode {
                 checkQuorumActive()
             }
             // Abort a transfer that did not finish within an election timeout.
-            if role == .leader && leadTransferee != nil {
+            if role == .leader && leaderState.leadTransferee != nil {
                 abortLeaderTransfer()
             }
         }
         guard role == .leader else { return }
         if heartbeatElapsed >= heartbeatTimeout {
             heartbeatElapsed = 0
-            broadcastHeartbeat(context: readOnly.lastPendingContext)
+            broadcastHeartbeat(context: leaderState.readOnly.lastPendingContext)
         }
     }
 
     /// Check-quorum: step down unless a quorum was heard from since the last round.
     mutating func checkQuorumActive() {
-        let active = voters.filter { $0 == id || progress[$0]?.recentActive == true }.count
+        let active = voters.filter { $0 == id || leaderState.progress[$0]?.recentActive == true }
+            .count
         if active < quorum {
             becomeFollower(term: term, leader: 0)
             return
         }
         for peer in voters where peer != id {
-            progress[peer]!.recentActive = false
+            leaderState.progress[peer]!.recentActive = false
         }
     }
 
@@ -168,7 +167,7 @@ extension RaftNode {
             voteType = .requestVote
             voteTerm = term
         }
-        if poll(from: id, type: voteType.voteResponse, granted: true) == .won {
+        if poll(from: id, granted: true) == .won {
             // Single-node cluster: we won by voting for ourselves.
             if type == .preElection {
                 campaign(.election)
@@ -187,8 +186,16 @@ extension RaftNode {
     }
 
     /// Records a vote response and tallies the election.
-    mutating func poll(from peer: UInt64, type: Message.Kind, granted: Bool) -> VoteResult {
+    mutating func poll(from peer: UInt64, granted: Bool) -> VoteResult {
+        var votes: [UInt64: Bool]
+        switch roleState {
+        case .preCandidate(let received), .candidate(let received):
+            votes = received
+        case .follower, .leader:
+            preconditionFailure("\(id) counted a vote from \(peer) as \(role) in term \(term)")
+        }
         if votes[peer] == nil { votes[peer] = granted }
+        roleState = role == .preCandidate ? .preCandidate(votes: votes) : .candidate(votes: votes)
         let yes = voters.filter { votes[$0] == true }.count
         let no = voters.filter { votes[$0] == false }.count
         if yes >= quorum { return .won }
@@ -236,7 +243,7 @@ extension RaftNode {
             becomeFollower(term: m.term, leader: m.from)
             handleSnapshot(m)
         case myResponseType:
-            switch poll(from: m.from, type: m.type, granted: !m.reject) {
+            switch poll(from: m.from, granted: !m.reject) {
             case .won:
                 if role == .preCandidate {
                     campaign(.election)

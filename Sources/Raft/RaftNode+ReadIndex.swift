@@ -15,7 +15,8 @@ extension RaftNode {
 
     /// Whether the leader holds `maxPendingReadIndexRequests` unanswered requests.
     var readIndexQueueIsFull: Bool {
-        readOnly.count + pendingReadIndexRequests.count >= maxPendingReadIndexRequests
+        leaderState.readOnly.count + leaderState.pendingReadIndexRequests.count
+            >= maxPendingReadIndexRequests
     }
 
     mutating func handleReadIndexRequest(from requester: UInt64, context: [UInt8]) {
@@ -25,18 +26,20 @@ extension RaftNode {
             return
         }
         guard committedEntryInCurrentTerm else {
-            pendingReadIndexRequests.append((requester, context))
+            leaderState.pendingReadIndexRequests.append((requester, context))
             return
         }
-        readOnly.add(index: raftLog.committed, from: requester, context: context)
-        _ = readOnly.recordAck(from: id, context: context)
+        leaderState.readOnly.add(index: raftLog.committed, from: requester, context: context)
+        _ = leaderState.readOnly.recordAck(from: id, context: context)
         broadcastHeartbeat(context: context)
     }
 
     mutating func releasePendingReadIndexRequests() {
-        guard committedEntryInCurrentTerm, !pendingReadIndexRequests.isEmpty else { return }
-        let pending = pendingReadIndexRequests
-        pendingReadIndexRequests = []
+        guard committedEntryInCurrentTerm, !leaderState.pendingReadIndexRequests.isEmpty else {
+            return
+        }
+        let pending = leaderState.pendingReadIndexRequests
+        leaderState.pendingReadIndexRequests = []
         for request in pending {
             handleReadIndexRequest(from: request.from, context: request.context)
         }
@@ -45,10 +48,11 @@ extension RaftNode {
     /// A heartbeat response carrying a read context: count it, and complete the requests
     /// it confirms once a quorum acknowledged.
     mutating func handleReadIndexAck(from peer: UInt64, context: [UInt8]) {
-        guard !context.isEmpty, let acks = readOnly.recordAck(from: peer, context: context)
+        guard !context.isEmpty,
+            let acks = leaderState.readOnly.recordAck(from: peer, context: context)
         else { return }
         guard voters.filter({ acks.contains($0) }).count >= quorum else { return }
-        for request in readOnly.advance(through: context) {
+        for request in leaderState.readOnly.advance(through: context) {
             respondToReadIndex(index: request.index, to: request.from, context: request.context)
         }
     }
@@ -64,7 +68,7 @@ extension RaftNode {
     mutating func broadcastHeartbeat(context: [UInt8]?) {
         for peer in voters where peer != id {
             // Never tell a follower to commit beyond what it is known to hold.
-            let commit = min(progress[peer]!.match, raftLog.committed)
+            let commit = min(leaderState.progress[peer]!.match, raftLog.committed)
             send(Message(type: .heartbeat, to: peer, commit: commit, context: context ?? []))
         }
     }

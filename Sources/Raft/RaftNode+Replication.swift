@@ -14,7 +14,7 @@ extension RaftNode {
         }
         guard increaseUncommittedBytes(entries) else { return false }
         let newLast = raftLog.append(entries)
-        _ = progress[id]!.maybeUpdate(newLast)
+        _ = leaderState.progress[id]!.maybeUpdate(newLast)
         // A single-node cluster commits immediately.
         _ = maybeCommit()
         return true
@@ -23,7 +23,7 @@ extension RaftNode {
     /// Advances the commit index to the highest index replicated on a quorum, provided
     /// that entry is from the current term (§5.4.2). Returns whether it advanced.
     mutating func maybeCommit() -> Bool {
-        let matches = voters.map { progress[$0]!.match }.sorted(by: >)
+        let matches = voters.map { leaderState.progress[$0]!.match }.sorted(by: >)
         return raftLog.maybeCommit(maxIndex: matches[quorum - 1], term: term)
     }
 
@@ -31,19 +31,19 @@ extension RaftNode {
         let bytes = entries.reduce(0) { $0 + $1.data.count }
         // Always accept something when nothing is uncommitted, so that a single entry
         // larger than the limit can still make progress.
-        if uncommittedBytes > 0 && bytes > 0
-            && uncommittedBytes + bytes > maxUncommittedEntriesBytes
+        if leaderState.uncommittedBytes > 0 && bytes > 0
+            && leaderState.uncommittedBytes + bytes > maxUncommittedEntriesBytes
         {
             return false
         }
-        uncommittedBytes += bytes
+        leaderState.uncommittedBytes += bytes
         return true
     }
 
     mutating func reduceUncommittedBytes(_ entries: [Entry]) {
         let bytes = entries.reduce(0) { $0 + $1.data.count }
         // Entries appended in an earlier term were never counted; clamp at zero.
-        uncommittedBytes = max(0, uncommittedBytes - bytes)
+        leaderState.uncommittedBytes = max(0, leaderState.uncommittedBytes - bytes)
     }
 
     // MARK: Leader: sending
@@ -53,7 +53,7 @@ extension RaftNode {
     /// there are entries to send. Returns whether a message was sent.
     @discardableResult
     mutating func sendAppend(to peer: UInt64, sendIfEmpty: Bool = true) -> Bool {
-        guard var pr = progress[peer], !pr.isPaused else { return false }
+        guard var pr = leaderState.progress[peer], !pr.isPaused else { return false }
         let prevIndex = pr.next - 1
         let prevTerm = try? raftLog.term(prevIndex)
         let entries = try? raftLog.entries(from: pr.next, maxBytes: maxEntriesBytesPerAppend)
@@ -73,7 +73,7 @@ extension RaftNode {
             }
             precondition(!snapshot.isEmpty, "\(id) needs a non-empty snapshot to send to \(peer)")
             pr.becomeSnapshot(snapshot.metadata.index)
-            progress[peer] = pr
+            leaderState.progress[peer] = pr
             send(Message(type: .installSnapshot, to: peer, snapshot: snapshot))
             return true
         }
@@ -91,7 +91,7 @@ extension RaftNode {
         case .snapshot:
             preconditionFailure("\(id) is sending append in unhandled state \(pr.state) to \(peer)")
         }
-        progress[peer] = pr
+        leaderState.progress[peer] = pr
         send(
             Message(
                 type: .appendEntries, to: peer, logTerm: prevTerm, index: prevIndex,
@@ -114,11 +114,11 @@ extension RaftNode {
     mutating func stepLeader(_ m: Message) {
         if m.type == .readIndex {
             // Forwarded requests beyond the limit are dropped; the follower's caller retries.
-            guard progress[m.from] != nil, !readIndexQueueIsFull else { return }
+            guard leaderState.progress[m.from] != nil, !readIndexQueueIsFull else { return }
             handleReadIndexRequest(from: m.from, context: m.context)
             return
         }
-        guard var pr = progress[m.from] else { return }
+        guard var pr = leaderState.progress[m.from] else { return }
         switch m.type {
         case .appendEntriesResponse:
             pr.recentActive = true
@@ -132,13 +132,13 @@ extension RaftNode {
                 }
                 let decreased = pr.maybeDecrTo(rejected: m.index, matchHint: nextProbeIndex)
                 if decreased && pr.state == .replicate { pr.becomeProbe() }
-                progress[m.from] = pr
+                leaderState.progress[m.from] = pr
                 if decreased { sendAppend(to: m.from) }
                 return
             }
             let wasPaused = pr.isPaused
             guard pr.maybeUpdate(m.index) else {
-                progress[m.from] = pr
+                leaderState.progress[m.from] = pr
                 return
             }
             switch pr.state {
@@ -152,7 +152,7 @@ extension RaftNode {
             case .snapshot:
                 break
             }
-            progress[m.from] = pr
+            leaderState.progress[m.from] = pr
             if maybeCommit() {
                 releasePendingReadIndexRequests()
                 broadcastAppend()
@@ -162,7 +162,9 @@ extension RaftNode {
             // Fill the window. Terminates: each send advances `next` (replicate) or pauses
             // the progress (probe), and there are finitely many entries.
             while sendAppend(to: m.from, sendIfEmpty: false) {}
-            if m.from == leadTransferee && progress[m.from]!.match == raftLog.lastIndex {
+            if m.from == leaderState.leadTransferee
+                && leaderState.progress[m.from]!.match == raftLog.lastIndex
+            {
                 sendTimeoutNow(to: m.from)
             }
         case .heartbeatResponse:
@@ -174,7 +176,7 @@ extension RaftNode {
             if pr.state == .replicate && pr.inflights.isFull {
                 pr.inflights.freeFirstOne()
             }
-            progress[m.from] = pr
+            leaderState.progress[m.from] = pr
             if pr.match < raftLog.lastIndex {
                 sendAppend(to: m.from)
             }

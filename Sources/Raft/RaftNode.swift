@@ -19,27 +19,16 @@ public struct RaftNode {
     public internal(set) var term: UInt64 = 0
     /// `votedFor` of the paper (0 = none) in `term`.
     public internal(set) var vote: UInt64 = 0
-    public internal(set) var role: Role = .follower
+    /// The role and the state only that role has.
+    var roleState: RoleState = .follower
     /// The leader of `term` as far as this node knows, or 0.
     public internal(set) var leader: UInt64 = 0
 
     var raftLog: RaftLog
     /// Voting members, sorted.
     var voters: [UInt64]
-    /// Leader only: replication progress of every voter (including itself).
-    var progress: [UInt64: Progress] = [:]
-    /// Candidate/pre-candidate only: responses received in the current election.
-    var votes: [UInt64: Bool] = [:]
     var messages: [Message] = []
     var readStates: [ReadState] = []
-    /// Leader only: the node leadership is being handed to, if any.
-    var leadTransferee: UInt64?
-    /// Leader only: payload bytes of entries appended but not yet committed and applied.
-    var uncommittedBytes = 0
-    var readOnly = ReadOnlyQueue()
-    /// Leader only: read requests that arrived before the leader committed an entry of its
-    /// term; answered once it has (the read index would otherwise be stale).
-    var pendingReadIndexRequests: [(from: UInt64, context: [UInt8])] = []
 
     /// Ticks since the last election timeout reset (followers, candidates) or since the last
     /// check-quorum round (leaders).
@@ -117,6 +106,27 @@ public struct RaftNode {
     public var lastIndex: UInt64 { raftLog.lastIndex }
     public var lastTerm: UInt64 { raftLog.lastTerm }
     public var softState: SoftState { SoftState(leader: leader, role: role) }
+    public var role: Role { roleState.role }
+
+    /// The leader-only state. Accessing it in another role is a programmer error and traps.
+    var leaderState: LeaderState {
+        get {
+            guard case .leader(let state) = roleState else {
+                preconditionFailure("\(id) accessed leader state as \(role) in term \(term)")
+            }
+            return state
+        }
+        _modify {
+            guard case .leader(var state) = roleState else {
+                preconditionFailure("\(id) accessed leader state as \(role) in term \(term)")
+            }
+            // Release the enum's reference so that `state` is mutated in place (no copy of
+            // the progress dictionary).
+            roleState = .follower
+            defer { roleState = .leader(state) }
+            yield &state
+        }
+    }
     public var hardState: HardState { HardState(term: term, vote: vote, commit: raftLog.committed) }
     /// The voting members.
     public var members: [UInt64] { voters }
@@ -202,7 +212,7 @@ public struct RaftNode {
     public mutating func propose(contentsOf batch: [[UInt8]]) throws(RaftError) -> ProposalReceipt {
         precondition(!batch.isEmpty, "empty proposal batch")
         guard role == .leader else { throw .notLeader(leaderHint: leader == 0 ? nil : leader) }
-        if let transferee = leadTransferee {
+        if let transferee = leaderState.leadTransferee {
             throw .leadershipTransferInProgress(transferee: transferee)
         }
         let first = raftLog.lastIndex + 1
@@ -225,8 +235,8 @@ public struct RaftNode {
     /// abandoned after an election timeout. Throws `.notLeader` or `.unknownNode`.
     public mutating func transferLeadership(to target: UInt64) throws(RaftError) {
         guard role == .leader else { throw .notLeader(leaderHint: leader == 0 ? nil : leader) }
-        guard progress[target] != nil else { throw .unknownNode(target) }
-        if let current = leadTransferee {
+        guard leaderState.progress[target] != nil else { throw .unknownNode(target) }
+        if let current = leaderState.leadTransferee {
             if current == target { return }
             abortLeaderTransfer()
         }
@@ -234,8 +244,8 @@ public struct RaftNode {
         // The transfer should finish within one election timeout; tickHeartbeat aborts it
         // otherwise.
         electionElapsed = 0
-        leadTransferee = target
-        if progress[target]!.match == raftLog.lastIndex {
+        leaderState.leadTransferee = target
+        if leaderState.progress[target]!.match == raftLog.lastIndex {
             sendTimeoutNow(to: target)
         } else {
             sendAppend(to: target)
@@ -265,20 +275,22 @@ public struct RaftNode {
     /// The driver learnt that `peer` could not be reached; a leader stops pipelining to it
     /// and falls back to probing.
     public mutating func reportUnreachable(_ peer: UInt64) {
-        guard role == .leader, var pr = progress[peer] else { return }
+        guard role == .leader, var pr = leaderState.progress[peer] else { return }
         if pr.state == .replicate { pr.becomeProbe() }
-        progress[peer] = pr
+        leaderState.progress[peer] = pr
     }
 
     /// The driver reports whether a snapshot sent to `peer` was delivered. On failure the
     /// leader probes again (and resends a snapshot if still needed).
     public mutating func reportSnapshot(to peer: UInt64, succeeded: Bool) {
-        guard role == .leader, var pr = progress[peer], pr.state == .snapshot else { return }
+        guard role == .leader, var pr = leaderState.progress[peer], pr.state == .snapshot else {
+            return
+        }
         if !succeeded { pr.pendingSnapshot = 0 }
         pr.becomeProbe()
         // Wait for a heartbeat response before the next append, as etcd does.
         pr.probeSent = true
-        progress[peer] = pr
+        leaderState.progress[peer] = pr
     }
 
     // MARK: - Sending

@@ -58,9 +58,9 @@ import Testing
         c.campaign(1)
         c.cut(1, 2)
         try c.nodes[1]!.transferLeadership(to: 2)
-        #expect(c[1].leadTransferee == 2)
+        #expect(c[1].leaderState.leadTransferee == 2)
         for _ in 0..<10 { c.tick(1); c.stabilize() }
-        #expect(c[1].leadTransferee == nil)
+        #expect(c[1].leaderState.leadTransferee == nil)
         #expect(c[1].role == .leader)
         #expect(throws: Never.self) { try c.nodes[1]!.propose(.bytes("z")) }
     }
@@ -76,7 +76,7 @@ import Testing
         }
         // Transferring to itself is a no-op.
         try c.nodes[1]!.transferLeadership(to: 1)
-        #expect(c[1].leadTransferee == nil)
+        #expect(c[1].leaderState.leadTransferee == nil)
         #expect(c[1].role == .leader)
     }
 

@@ -146,8 +146,8 @@ import Testing
                 print(
                     "seed \(seed) node \(id): \(n.role) term \(n.term) leader \(n.leader) commit \(n.commitIndex) applied \(c.appliedIndex[id]!) first \(n.raftLog.firstIndex) last \(n.lastIndex) storageSnap \(try! c.storages[id]!.snapshot().metadata.index)"
                 )
-                for (peer, pr) in n.progress.sorted(by: { $0.key < $1.key }) where n.role == .leader
-                {
+                let progress = n.role == .leader ? n.leaderState.progress : [:]
+                for (peer, pr) in progress.sorted(by: { $0.key < $1.key }) {
                     print(
                         "   progress \(peer): \(pr.state) match \(pr.match) next \(pr.next) paused \(pr.isPaused) pending \(pr.pendingSnapshot) active \(pr.recentActive) inflight \(pr.inflights.count)"
                     )

@@ -64,7 +64,7 @@ import Testing
         try #require(c[2].role == .leader)
         c.inFlight.removeAll { $0.type == .appendEntries }
         try c.nodes[2]!.readIndex(context: .bytes("early"))
-        #expect(c[2].pendingReadIndexRequests.count == 1)
+        #expect(c[2].leaderState.pendingReadIndexRequests.count == 1)
         #expect(!c[2].committedEntryInCurrentTerm)
         c.tick(2)
         c.stabilize()

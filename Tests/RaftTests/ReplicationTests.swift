@@ -48,8 +48,8 @@ import Testing
         leader.forceLeader()
         _ = leader.takeMessages()
         // Probe from the end: next = 11 (after the no-op at 11, next was set to 11).
-        leader.progress[2]!.next = 11
-        leader.progress[2]!.probeSent = true
+        leader.leaderState.progress[2]!.next = 11
+        leader.leaderState.progress[2]!.probeSent = true
         // Follower (f) of Figure 7 rejects index 10 with hint: its last index <= 10 with
         // term <= 6 is 10... it has term 3 there, so hint (10, 3).
         leader.step(
@@ -84,21 +84,21 @@ import Testing
         var leader = makeNode(1) { $0.maxInflightAppends = 3 }
         leader.forceLeader()
         commitNoop(&leader)
-        #expect(leader.progress[2]!.state == .replicate)
+        #expect(leader.leaderState.progress[2]!.state == .replicate)
         var sent: [Message] = []
         for i in 0..<10 {
             try leader.propose([UInt8(i)])
             sent += leader.takeMessages().filter { $0.to == 2 && $0.type == .appendEntries }
         }
         #expect(sent.count == 3)
-        #expect(leader.progress[2]!.isPaused)
-        #expect(leader.progress[2]!.inflights.count == 3)
+        #expect(leader.leaderState.progress[2]!.isPaused)
+        #expect(leader.leaderState.progress[2]!.inflights.count == 3)
         // Acknowledge the first message: one slot frees, and the backlog goes out batched.
         leader.step(appendResponse(from: 2, term: 1, index: sent[0].entries.last!.index))
         let next = leader.takeMessages().filter { $0.to == 2 && $0.type == .appendEntries }
         #expect(next.count == 1)
         #expect(next[0].entries.count == 7, "backlog was not batched into one append")
-        #expect(leader.progress[2]!.inflights.count == 3)
+        #expect(leader.leaderState.progress[2]!.inflights.count == 3)
     }
 
     /// Batching respects `maxEntriesBytesPerAppend`: every append stays within the limit
@@ -154,7 +154,7 @@ import Testing
         try leader.propose([])
         leader.step(appendResponse(from: 2, term: 1, index: first.index + 1))
         leader.persistAll(into: storage)
-        #expect(leader.uncommittedBytes == 0)
+        #expect(leader.leaderState.uncommittedBytes == 0)
         #expect(throws: Never.self) { try leader.propose([UInt8](repeating: 3, count: 60)) }
     }
 

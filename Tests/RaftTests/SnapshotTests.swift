@@ -23,7 +23,7 @@ import Testing
         c.propose(.bytes("after"), on: 1)
         #expect(c.appliedData[3] == c.appliedData[1])
         #expect(c.appliedIndex[3] == c.appliedIndex[1])
-        #expect(c[1].progress[3]!.state == .replicate)
+        #expect(c[1].leaderState.progress[3]!.state == .replicate)
         c.checkLogMatching()
     }
 
