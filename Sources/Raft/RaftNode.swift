@@ -106,7 +106,13 @@ public struct RaftNode {
     public var lastIndex: UInt64 { raftLog.lastIndex }
     public var lastTerm: UInt64 { raftLog.lastTerm }
     public var softState: SoftState { SoftState(leader: leader, role: role) }
+    /// This node's role in `term`.
     public var role: Role { roleState.role }
+    /// Term, vote and commit index as they would be persisted now.
+    public var hardState: HardState { HardState(term: term, vote: vote, commit: raftLog.committed) }
+    /// The voting members.
+    public var members: [UInt64] { voters }
+    var quorum: Int { voters.count / 2 + 1 }
 
     /// The leader-only state. Accessing it in another role is a programmer error and traps.
     var leaderState: LeaderState {
@@ -127,10 +133,6 @@ public struct RaftNode {
             yield &state
         }
     }
-    public var hardState: HardState { HardState(term: term, vote: vote, commit: raftLog.committed) }
-    /// The voting members.
-    public var members: [UInt64] { voters }
-    var quorum: Int { voters.count / 2 + 1 }
 
     // MARK: - Events
 
