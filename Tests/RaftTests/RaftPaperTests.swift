@@ -475,7 +475,7 @@ import Testing
             cluster.processAllReady()
             let batch = cluster.inFlight
             cluster.inFlight = []
-            batch.forEach(cluster.deliver)
+            for m in batch { cluster.deliver(m) }
             rounds += 1
             try #require(rounds < 20)
         }

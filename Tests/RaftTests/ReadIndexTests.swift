@@ -58,7 +58,7 @@ import Testing
         for _ in 0..<10 where c[2].role != .leader {
             let batch = c.inFlight.filter { $0.type != .appendEntries }
             c.inFlight = []
-            batch.forEach(c.deliver)
+            for m in batch { c.deliver(m) }
             c.processAllReady()
         }
         try #require(c[2].role == .leader)

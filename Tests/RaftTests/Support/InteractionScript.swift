@@ -204,12 +204,8 @@ struct InteractionRunner {
         c.inFlight = later
         var out: [String] = []
         for m in now {
-            if c.nodes[m.to] == nil || c.cutLinks.contains([m.from, m.to]) {
-                out.append("  dropped \(m)")
-            } else {
-                out.append("  deliver \(m)")
-                c.deliver(m)
-            }
+            let delivered = c.deliver(m)
+            out.append((delivered ? "  deliver " : "  dropped ") + "\(m)")
         }
         return out
     }

@@ -111,7 +111,7 @@ final class TestCluster {
     func crashBeforePersisting(_ id: UInt64) {
         let mine = inFlight.filter { $0.to == id }
         inFlight.removeAll { $0.to == id }
-        mine.forEach(deliver)
+        for m in mine { deliver(m) }
         tick(id)
         if var node = nodes[id], node.hasReady {
             _ = node.ready()
@@ -215,12 +215,15 @@ final class TestCluster {
     }
 
     /// Delivers `message` unless its link is cut or its destination is down.
-    func deliver(_ message: Message) {
+    /// Returns whether it was delivered.
+    @discardableResult
+    func deliver(_ message: Message) -> Bool {
         guard nodes[message.to] != nil, !cutLinks.contains([message.from, message.to]),
             !shouldDrop(message)
-        else { return }
+        else { return false }
         deliveredCount[message.type, default: 0] += 1
         nodes[message.to]!.step(message)
+        return true
     }
 
     /// Delivers messages in send order and processes Ready until no message is in flight.
