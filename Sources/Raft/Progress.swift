@@ -73,6 +73,14 @@ struct Progress {
         next = match + 1
     }
 
+    /// The snapshot in flight was lost or failed: probe again from `match + 1` (the leader
+    /// sends a new snapshot if the entries there are still compacted).
+    mutating func abandonSnapshot() {
+        precondition(state == .snapshot, "abandonSnapshot in state \(state)")
+        pendingSnapshot = 0
+        becomeProbe()
+    }
+
     mutating func becomeSnapshot(_ snapshotIndex: UInt64) {
         reset(to: .snapshot)
         pendingSnapshot = snapshotIndex

@@ -107,8 +107,7 @@ extension RaftNode {
         for (peer, var pr) in leaderState.progress where pr.state == .snapshot {
             pr.snapshotTicks += 1
             if pr.snapshotTicks >= electionTimeout {
-                pr.pendingSnapshot = 0
-                pr.becomeProbe()
+                pr.abandonSnapshot()
             }
             leaderState.progress[peer] = pr
         }

@@ -288,8 +288,11 @@ public struct RaftNode {
         guard role == .leader, var pr = leaderState.progress[peer], pr.state == .snapshot else {
             return
         }
-        if !succeeded { pr.pendingSnapshot = 0 }
-        pr.becomeProbe()
+        if succeeded {
+            pr.becomeProbe()
+        } else {
+            pr.abandonSnapshot()
+        }
         // Wait for a heartbeat response before the next append, as etcd does.
         pr.probeSent = true
         leaderState.progress[peer] = pr

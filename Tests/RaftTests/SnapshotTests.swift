@@ -51,6 +51,26 @@ import Testing
         #expect(c.appliedData[2] == c.appliedData[1])
     }
 
+    /// The driver's delivery reports move a follower out of the snapshot state: success
+    /// assumes the follower has the snapshot, failure probes from its match index again.
+    /// An unreachable follower in the replicate state falls back to probing.
+    @Test func driverReportsDriveProgress() {
+        var leader = makeNode(1)
+        leader.forceLeader()
+        commitNoop(&leader)
+        leader.leaderState.progress[2]!.becomeSnapshot(10)
+        leader.reportSnapshot(to: 2, succeeded: true)
+        #expect(leader.leaderState.progress[2]!.state == .probe)
+        #expect(leader.leaderState.progress[2]!.next == 11)
+        leader.leaderState.progress[2]!.becomeSnapshot(10)
+        leader.reportSnapshot(to: 2, succeeded: false)
+        #expect(leader.leaderState.progress[2]!.state == .probe)
+        #expect(leader.leaderState.progress[2]!.next == leader.leaderState.progress[2]!.match + 1)
+        #expect(leader.leaderState.progress[3]!.state == .replicate)
+        leader.reportUnreachable(3)
+        #expect(leader.leaderState.progress[3]!.state == .probe)
+    }
+
     /// A follower ignores a snapshot that is not newer than its commit index, and only
     /// fast-forwards its commit index when its log already contains the snapshot's entry.
     @Test func followerIgnoresOldOrCoveredSnapshots() {
