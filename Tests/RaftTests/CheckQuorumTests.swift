@@ -25,10 +25,7 @@ import Testing
         let cluster = TestCluster(seed: 12) { $0.checkQuorum = true }
         let leader = cluster.electLeader()
         let term = cluster[leader].term
-        for _ in 0..<200 {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
+        cluster.run(ticks: 200)
         #expect(cluster.leader == leader)
         #expect(cluster[leader].term == term)
     }

@@ -62,6 +62,23 @@ import Testing
         #expect(c.checkOneLeader() != nil)
     }
 
+    /// TestRPCBytes2B: each command is sent to each follower about once (no re-sending of
+    /// the whole log): 10 commands of 5000 bytes move at most 3 x 50 000 + 50 000 bytes.
+    @Test func rpcBytes() throws {
+        let c = TestCluster(seed: 110)
+        try #require(c.one([99], expected: 3) != nil)
+        c.recordSent = true
+        c.sentMessages = []
+        for k in 0..<10 {
+            let command = [UInt8](repeating: UInt8(k), count: 5000)
+            #expect(c.one(command, expected: 3) != nil)
+        }
+        let bytes = c.sentMessages.reduce(0) { total, m in
+            total + m.entries.reduce(0) { $0 + $1.approximateBytes } + (m.snapshot?.data.count ?? 0)
+        }
+        #expect(bytes <= 3 * (10 * 5000) + 50_000, "\(bytes) bytes sent")
+    }
+
     /// TestFailAgree2B: agreement continues with a follower disconnected, and the follower
     /// catches up after reconnecting.
     @Test func failAgree() throws {

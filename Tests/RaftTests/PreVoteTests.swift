@@ -56,27 +56,31 @@ import Testing
         #expect(loser.term == 0)
     }
 
-    /// The disruption scenario: a follower partitioned away times out again and again. With
-    /// pre-vote it never wins a pre-vote, so its term stays put and, when the partition
-    /// heals, the leader keeps its leadership and term.
-    @Test func partitionedNodeDoesNotDisruptLeaderOnRejoin() {
+    /// Elects a leader in a 3-node cluster (pre-vote and check-quorum both as `preVote`),
+    /// then isolates a follower for 100 ticks (several election timeouts).
+    func isolateFollowerForLong(preVote: Bool)
+        -> (cluster: TestCluster, leader: UInt64, term: UInt64, victim: UInt64)
+    {
         let cluster = TestCluster(seed: 7) {
-            $0.preVote = true; $0.checkQuorum = true
+            $0.preVote = preVote
+            $0.checkQuorum = preVote
         }
         let leader = cluster.electLeader()
         let term = cluster[leader].term
         let victim = cluster.ids.first { $0 != leader }!
         cluster.isolate(victim)
-        for _ in 0..<100 {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
+        cluster.run(ticks: 100)
+        return (cluster, leader, term, victim)
+    }
+
+    /// The disruption scenario: a follower partitioned away times out again and again. With
+    /// pre-vote it never wins a pre-vote, so its term stays put and, when the partition
+    /// heals, the leader keeps its leadership and term.
+    @Test func partitionedNodeDoesNotDisruptLeaderOnRejoin() {
+        let (cluster, leader, term, victim) = isolateFollowerForLong(preVote: true)
         #expect(cluster[victim].term == term, "pre-vote let the isolated node bump its term")
         cluster.heal()
-        for _ in 0..<30 {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
+        cluster.run(ticks: 30)
         #expect(cluster.leader == leader)
         #expect(cluster[leader].term == term)
         #expect(cluster[victim].leader == leader)
@@ -85,23 +89,10 @@ import Testing
     /// Contrast: without pre-vote (and without check-quorum) the rejoining node's inflated
     /// term forces an election, which is exactly what pre-vote prevents.
     @Test func withoutPreVoteRejoiningNodeForcesNewTerm() {
-        let cluster = TestCluster(seed: 7) {
-            $0.preVote = false; $0.checkQuorum = false
-        }
-        let leader = cluster.electLeader()
-        let term = cluster[leader].term
-        let victim = cluster.ids.first { $0 != leader }!
-        cluster.isolate(victim)
-        for _ in 0..<100 {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
+        let (cluster, _, term, victim) = isolateFollowerForLong(preVote: false)
         #expect(cluster[victim].term > term)
         cluster.heal()
-        for _ in 0..<40 {
-            cluster.tickAll()
-            cluster.stabilize()
-        }
+        cluster.run(ticks: 40)
         for id in cluster.ids { #expect(cluster[id].term > term) }
     }
 

@@ -42,10 +42,7 @@ import Testing
             dropped += 1
             return true
         }
-        for _ in 0..<40 {
-            c.tickAll()
-            c.stabilize()
-        }
+        c.run(ticks: 40)
         #expect(dropped == 1)
         #expect(c.appliedIndex[2] == c.appliedIndex[1])
         #expect(c.appliedData[2] == c.appliedData[1])
