@@ -194,57 +194,7 @@ import Testing
 
             campaign 1
 
-            stabilize
-            ----
-            > 1 handling Ready
-              role=candidate leader=0
-              HardState term=1 vote=1 commit=0
-              send 1->2 requestVote term=1 logTerm=0 index=0
-              send 1->3 requestVote term=1 logTerm=0 index=0
-              deliver 1->2 requestVote term=1 logTerm=0 index=0
-              deliver 1->3 requestVote term=1 logTerm=0 index=0
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 2->1 requestVoteResponse term=1 granted
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 3->1 requestVoteResponse term=1 granted
-              deliver 2->1 requestVoteResponse term=1 granted
-              deliver 3->1 requestVoteResponse term=1 granted
-            > 1 handling Ready
-              role=leader leader=1
-              Entries: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              send 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-            > 2 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
-            > 1 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              send 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
+            stabilize quiet
 
             isolate 1
 
@@ -423,57 +373,7 @@ import Testing
 
             campaign 1
 
-            stabilize
-            ----
-            > 1 handling Ready
-              role=candidate leader=0
-              HardState term=1 vote=1 commit=0
-              send 1->2 requestVote term=1 logTerm=0 index=0
-              send 1->3 requestVote term=1 logTerm=0 index=0
-              deliver 1->2 requestVote term=1 logTerm=0 index=0
-              deliver 1->3 requestVote term=1 logTerm=0 index=0
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 2->1 requestVoteResponse term=1 granted
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 3->1 requestVoteResponse term=1 granted
-              deliver 2->1 requestVoteResponse term=1 granted
-              deliver 3->1 requestVoteResponse term=1 granted
-            > 1 handling Ready
-              role=leader leader=1
-              Entries: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              send 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-            > 2 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
-            > 1 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              send 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
+            stabilize quiet
 
             isolate 3
 
@@ -607,57 +507,7 @@ import Testing
 
             campaign 1
 
-            stabilize
-            ----
-            > 1 handling Ready
-              role=candidate leader=0
-              HardState term=1 vote=1 commit=0
-              send 1->2 requestVote term=1 logTerm=0 index=0
-              send 1->3 requestVote term=1 logTerm=0 index=0
-              deliver 1->2 requestVote term=1 logTerm=0 index=0
-              deliver 1->3 requestVote term=1 logTerm=0 index=0
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 2->1 requestVoteResponse term=1 granted
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=0
-              send 3->1 requestVoteResponse term=1 granted
-              deliver 2->1 requestVoteResponse term=1 granted
-              deliver 3->1 requestVoteResponse term=1 granted
-            > 1 handling Ready
-              role=leader leader=1
-              Entries: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              send 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->2 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-              deliver 1->3 appendEntries term=1 logTerm=0 index=0 commit=0 entries=["1/1"]
-            > 2 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              role=follower leader=1
-              Entries: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
-            > 1 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              send 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->2 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-              deliver 1->3 appendEntries term=1 logTerm=1 index=1 commit=1 entries=[]
-            > 2 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 2->1 appendEntriesResponse term=1 index=1
-            > 3 handling Ready
-              HardState term=1 vote=1 commit=1
-              Committed: 1/1 noop
-              send 3->1 appendEntriesResponse term=1 index=1
-              deliver 2->1 appendEntriesResponse term=1 index=1
-              deliver 3->1 appendEntriesResponse term=1 index=1
+            stabilize quiet
 
             read-index 2 req1
 

@@ -21,7 +21,8 @@ import Testing
 /// * `transfer-leadership FROM TO`, `read-index ID CTX`, `compact ID`
 /// * `process-ready ID...` — one Ready cycle per node, printed.
 /// * `deliver-msgs [ID...]` — deliver in-flight messages (to the given nodes), printed.
-/// * `stabilize` — process Ready and deliver until quiet, printing everything.
+/// * `stabilize [quiet]` — process Ready and deliver until quiet, printing everything
+///   (or nothing, for setting up a scene another script already traces).
 /// * `isolate ID`, `heal`, `crash ID`, `restart ID`
 /// * `status ID...`, `raft-log ID`
 struct InteractionScript {
@@ -139,6 +140,8 @@ struct InteractionRunner {
                 if round.isEmpty { break }
                 out += round
             }
+            // `stabilize quiet` sets a scene whose trace another script already checks.
+            if args.first == "quiet" { out = [] }
         case "isolate":
             cluster!.isolate(node())
         case "heal":
