@@ -34,6 +34,10 @@ let package = Package(
         .executableTarget(name: "WALBench", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "DurableStorageTests", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
 
+        // Raft: a pure, sans-I/O consensus core (standard library only).
+        .target(name: "Raft", swiftSettings: swiftSettings),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"], swiftSettings: swiftSettings),
+
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
