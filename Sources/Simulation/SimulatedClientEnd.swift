@@ -20,6 +20,8 @@ import Synchronization
 ///
 /// Cancellation: when the caller's task is cancelled or its deadline passes, the call stops
 /// waiting at once (every delay is cancellable); the handler, if it runs, is not cancelled.
+/// The handler's ``ServerContext/deadline`` carries the client's deadline for information,
+/// but the network does not enforce it (labrpc never interrupts a handler).
 public struct SimulatedClientEnd: ClientTransport {
     /// The end's name in its network (pass it to ``SimulatedNetwork/connect(end:to:)`` and
     /// ``SimulatedNetwork/enable(end:_:)``).

@@ -139,13 +139,15 @@ public final class SimulatedNetwork: Sendable {
         state.withLock { $0.servers[server]?.deliveredRPCs ?? 0 }
     }
 
-    /// RPCs sent through any end (counted when the request is complete, delivered or not).
+    /// RPCs sent through any end: counted when the client half-closes the request, delivered
+    /// or not (a call abandoned before it half-closed was never sent and is not counted).
     public var totalRPCs: Int {
         state.withLock { $0.totalRPCs }
     }
 
     /// Request message bytes of every sent RPC plus reply message bytes of every delivered
-    /// reply (counted at delivery). Metadata and status are not counted.
+    /// reply (counted at delivery; a reply whose caller gave up during a reordering delay is
+    /// not delivered and not counted). Metadata and status are not counted.
     public var totalBytes: Int {
         state.withLock { $0.totalBytes }
     }
