@@ -63,6 +63,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .target(name: "RPCTestSupport", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+
+        // Simulated labrpc network, persister and seeded randomness for the lab test clusters.
+        .target(name: "Simulation", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings),
         .testTarget(
