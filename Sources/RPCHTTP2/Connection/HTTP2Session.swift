@@ -62,6 +62,10 @@ final class HTTP2Session {
         // Let us send far more than the peer's default limit of 100 streams until its SETTINGS
         // arrive (nghttp2 otherwise assumes 100).
         nghttp2_option_set_peer_max_concurrent_streams(option, 1_000)
+        // We acknowledge received DATA ourselves (``consume(connectionBytes:)``,
+        // ``consume(streamBytes:on:)``), so that a stream whose reader falls behind stops
+        // getting WINDOW_UPDATEs: HTTP/2 flow control then holds the sender back.
+        nghttp2_option_set_no_auto_window_update(option, 1)
 
         var created: OpaquePointer?
         // The session gets an unretained pointer to `self`: the session is deleted in deinit,
@@ -208,6 +212,21 @@ final class HTTP2Session {
     /// Bytes queued on a stream and not yet handed to nghttp2 (waiting for flow control).
     func bufferedBytes(on streamID: Int32) -> Int {
         outbound[streamID]?.bufferedBytes ?? 0
+    }
+
+    /// Acknowledges received DATA bytes at the connection level (they may produce a
+    /// WINDOW_UPDATE on the next output).
+    func consume(connectionBytes count: Int) {
+        guard count > 0 else { return }
+        // Documented failures: NOMEM; INVALID_STATE without NO_AUTO_WINDOW_UPDATE (not our case).
+        _ = nghttp2_session_consume_connection(session, count)
+    }
+
+    /// Acknowledges received DATA bytes of one stream (a closed stream is ignored).
+    func consume(streamBytes count: Int, on streamID: Int32) {
+        guard count > 0 else { return }
+        // Documented failures: NOMEM; INVALID_ARGUMENT for stream 0; INVALID_STATE as above.
+        _ = nghttp2_session_consume_stream(session, streamID, count)
     }
 
     /// Resets a stream (RST_STREAM) with an HTTP/2 error code (0 NO_ERROR, 8 CANCEL, ...).

@@ -17,7 +17,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private struct Bridge {
         var descriptor: MethodDescriptor
         var timeout: Duration?
-        var inbound: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var inbound: InboundQueue<RPCResponsePart>
         var streamID: Int32?
     }
 
@@ -119,7 +119,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     struct Registration: Sendable {
         var descriptor: MethodDescriptor
         var timeout: Duration?
-        var inbound: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var inbound: InboundQueue<RPCResponsePart>
     }
 
     /// Writes request parts of call `token`, registering the call first if `registration` is
@@ -128,7 +128,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         let loop = eventLoop!
         if let registration {
             guard !closed else {
-                registration.inbound.yield(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]))
+                registration.inbound.append(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]), bytes: 0)
                 registration.inbound.finish()
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
             }
@@ -181,6 +181,13 @@ final class GRPCClientHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
+    /// The call's reader caught up: reopen its stream's flow-control window.
+    func resumeInbound(token: UInt64) {
+        guard let streamID = bridges[token]?.streamID else { return }
+        connection.resumeInbound(on: streamID)
+        scheduleFlush()
+    }
+
     /// The caller is done with the call: reset it if it has not completed.
     func release(token: UInt64) {
         guard let bridge = bridges[token] else { return }
@@ -212,7 +219,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 if case .status(let status, let trailers) = part {
                     finishCall(token, status, trailers)
                 } else {
-                    bridges[token]?.inbound.yield(part)
+                    let bytes = if case .message(let m) = part { m.count + 5 } else { 0 }
+                    if let bridge = bridges[token], bridge.inbound.append(part, bytes: bytes) {
+                        connection.pauseInbound(on: streamID)
+                    }
                 }
             case .goAway:
                 onGoAway()
@@ -225,7 +235,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
         guard let bridge = bridges.removeValue(forKey: token) else { return }
-        bridge.inbound.yield(.status(status, trailers))
+        bridge.inbound.append(.status(status, trailers), bytes: 0)
         bridge.inbound.finish()
         if let streamID = bridge.streamID {
             tokens[streamID] = nil

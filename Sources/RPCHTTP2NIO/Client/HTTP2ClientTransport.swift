@@ -33,6 +33,11 @@ public final class HTTP2ClientTransport: ClientTransport {
         public var streamHighWaterBytes = 1 << 20
         /// ...and resumes once no more than this many remain.
         public var streamLowWaterBytes = 256 << 10
+        /// When more than this many received response bytes wait for a call's reader, the
+        /// stream's data stops being acknowledged (HTTP/2 flow control holds the server)...
+        public var streamInboundHighWaterBytes = 1 << 20
+        /// ...until the reader has read them down to this many.
+        public var streamInboundLowWaterBytes = 256 << 10
 
         public init() {}
     }
@@ -86,9 +91,12 @@ public final class HTTP2ClientTransport: ClientTransport {
         let handler = connection.handler
         let loop = handler.eventLoop
         let token = nextToken.add(1, ordering: .relaxed).newValue
-        let (inbound, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
+        let inbound = InboundQueue<RPCResponsePart>(
+            highWaterBytes: configuration.streamInboundHighWaterBytes,
+            lowWaterBytes: configuration.streamInboundLowWaterBytes,
+            onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
         // The call is registered on the connection by its first write, which saves a hop.
-        let pending = PendingRegistration(GRPCClientHandler.Registration(descriptor: descriptor, timeout: options.timeout, inbound: sink))
+        let pending = PendingRegistration(GRPCClientHandler.Registration(descriptor: descriptor, timeout: options.timeout, inbound: inbound))
         let outbound = ClosableRPCWriter<RPCRequestPart>(
             writer: RPCWriter(
                 { part in

@@ -31,7 +31,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct StreamBridge {
-        var inbound: AsyncThrowingStream<RPCRequestPart, any Error>.Continuation
+        var inbound: InboundQueue<RPCRequestPart>
         var cancellation: StreamCancellation
     }
 
@@ -182,7 +182,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
             case .streamOpened(let streamID, let descriptor, let metadata, let timeout):
                 open(streamID: streamID, descriptor: descriptor, metadata: metadata, timeout: timeout)
             case .message(let streamID, let bytes):
-                bridges[streamID]?.inbound.yield(.message(bytes))
+                if let bridge = bridges[streamID], bridge.inbound.append(.message(bytes), bytes: bytes.count + 5) {
+                    connection.pauseInbound(on: streamID)
+                }
             case .requestEnded(let streamID):
                 bridges[streamID]?.inbound.finish()
             case .streamFailed(let streamID, let error):
@@ -209,13 +211,16 @@ final class GRPCServerHandler: ChannelInboundHandler {
 
     private func open(streamID: Int32, descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) {
         guard let context else { return }
-        let (inbound, inboundSink) = AsyncThrowingStream.makeStream(of: RPCRequestPart.self)
-        inboundSink.yield(.metadata(metadata))
-        let cancellation = StreamCancellation()
-        bridges[streamID] = StreamBridge(inbound: inboundSink, cancellation: cancellation)
-
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let inbound = InboundQueue<RPCRequestPart>(
+            highWaterBytes: configuration.streamInboundHighWaterBytes,
+            lowWaterBytes: configuration.streamInboundLowWaterBytes,
+            onDrained: { loop.execute { bound.value.resumeInbound(on: streamID) } })
+        inbound.append(.metadata(metadata), bytes: 0)
+        let cancellation = StreamCancellation()
+        bridges[streamID] = StreamBridge(inbound: inbound, cancellation: cancellation)
+
         let statusWritten = StatusWritten()
         let outbound = ClosableRPCWriter<RPCResponsePart>(
             writer: RPCWriter(
@@ -266,6 +271,12 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let promise = loop.makePromise(of: Void.self)
         waiters.add(promise, for: streamID)
         return promise.futureResult
+    }
+
+    /// The handler caught up with its stream's data: reopen the stream's flow-control window.
+    private func resumeInbound(on streamID: Int32) {
+        connection.resumeInbound(on: streamID)
+        scheduleFlush()
     }
 
     private func ensureStatus(on streamID: Int32) {

@@ -34,6 +34,11 @@ public final class HTTP2ServerTransport: ServerTransport {
         public var streamHighWaterBytes = 1 << 20
         /// ...and resumes once no more than this many remain.
         public var streamLowWaterBytes = 256 << 10
+        /// When more than this many received request bytes wait for a stream's handler, the
+        /// stream's data stops being acknowledged (HTTP/2 flow control holds the client)...
+        public var streamInboundHighWaterBytes = 1 << 20
+        /// ...until the handler has read them down to this many.
+        public var streamInboundLowWaterBytes = 256 << 10
 
         public init() {}
     }
