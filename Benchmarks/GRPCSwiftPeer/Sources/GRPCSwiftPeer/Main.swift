@@ -10,6 +10,7 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
 
@@ -45,7 +46,7 @@ struct Options {
   static let helpText = "usage: grpc-swift-peer [--host 127.0.0.1] [--port 50052]"
 
   static func usage(_ message: String) -> Never {
-    fputs("grpc-swift-peer: \(message)\n\(helpText)\n", stderr)
+    FileHandle.standardError.write(Data("grpc-swift-peer: \(message)\n\(helpText)\n".utf8))
     exit(2)
   }
 }
@@ -53,9 +54,6 @@ struct Options {
 @main
 struct GRPCSwiftPeer {
   static func main() async throws {
-    // Make "listening" lines visible promptly when stdout is a pipe or file.
-    setvbuf(stdout, nil, _IOLBF, 0)
-
     let options = Options.parse(CommandLine.arguments)
     let transport = HTTP2ServerTransport.Posix(
       address: .ipv4(host: options.host, port: options.port),
@@ -67,6 +65,7 @@ struct GRPCSwiftPeer {
       group.addTask { try await server.serve() }
       if let address = try await server.listeningAddress {
         print("grpc-swift-peer listening on \(address)")
+        fflush(nil)  // visible promptly when stdout is a pipe or file
       }
     }
   }
