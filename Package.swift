@@ -38,6 +38,10 @@ let package = Package(
         .target(name: "Raft", swiftSettings: swiftSettings),
         .testTarget(name: "RaftTests", dependencies: ["Raft"], swiftSettings: swiftSettings),
 
+        // Linearizability checking (Porcupine-style), standard library only.
+        .target(name: "Linearizability", swiftSettings: swiftSettings),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
+
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
