@@ -42,6 +42,16 @@ let package = Package(
         .target(name: "Linearizability", swiftSettings: swiftSettings),
         .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
 
+        // Raft driver: runs a RaftNode over the RPC framework with pluggable persistence.
+        .target(
+            name: "RaftRuntime",
+            dependencies: ["Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RaftRuntimeTests",
+            dependencies: ["RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation"],
+            swiftSettings: swiftSettings),
+
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
