@@ -38,6 +38,11 @@ public struct Config: Sendable {
     /// and followers that heard from a leader within an election timeout refuse votes
     /// (leader lease, thesis §4.2.3 and §6.2).
     public var checkQuorum: Bool
+    /// Whether a new leader appends an empty entry of its term (§5.4.2, §8). With `false`,
+    /// command indices are consecutive from 1 as in the 6.824 labs, but entries of earlier
+    /// terms commit only once the leader commits a new proposal, and ReadIndex requests wait
+    /// for one. Default `true`.
+    public var appendsNoopOnElection: Bool
     public var readOnlyOption: ReadOnlyOption
     /// A leader holds at most this many ReadIndex requests awaiting confirmation; beyond
     /// it, local requests throw `.readIndexQueueFull` and forwarded ones are dropped (the
@@ -59,6 +64,7 @@ public struct Config: Sendable {
         maxUncommittedEntriesBytes: Int = 64 << 20,
         preVote: Bool = true,
         checkQuorum: Bool = true,
+        appendsNoopOnElection: Bool = true,
         readOnlyOption: ReadOnlyOption = .safe,
         maxPendingReadIndexRequests: Int = 4096,
         appliedIndex: UInt64 = 0,
@@ -73,6 +79,7 @@ public struct Config: Sendable {
         self.maxUncommittedEntriesBytes = maxUncommittedEntriesBytes
         self.preVote = preVote
         self.checkQuorum = checkQuorum
+        self.appendsNoopOnElection = appendsNoopOnElection
         self.readOnlyOption = readOnlyOption
         self.maxPendingReadIndexRequests = maxPendingReadIndexRequests
         self.appliedIndex = appliedIndex

@@ -60,8 +60,10 @@ extension RaftNode {
         // Append an empty entry of our term: entries from earlier terms can only be
         // committed indirectly, by committing one of ours after them (§5.4.2, Figure 8).
         // The no-op does not count against the uncommitted-bytes limit.
-        let appended = appendEntries([Entry(term: term, index: 0, kind: .noop)])
-        precondition(appended, "empty entry was dropped by the uncommitted-bytes limit")
+        if appendsNoopOnElection {
+            let appended = appendEntries([Entry(term: term, index: 0, kind: .noop)])
+            precondition(appended, "empty entry was dropped by the uncommitted-bytes limit")
+        }
     }
 
     /// Resets per-term volatile state shared by all roles (each `become…` then installs its

@@ -45,6 +45,7 @@ public struct RaftNode {
     let maxPendingReadIndexRequests: Int
     let checkQuorum: Bool
     let preVote: Bool
+    let appendsNoopOnElection: Bool
     var random: any RandomSource
 
     // Ready bookkeeping.
@@ -73,6 +74,7 @@ public struct RaftNode {
         maxPendingReadIndexRequests = config.maxPendingReadIndexRequests
         checkQuorum = config.checkQuorum
         preVote = config.preVote
+        appendsNoopOnElection = config.appendsNoopOnElection
         random = config.random
         previousSoftState = SoftState(leader: 0, role: .follower)
         previousHardState = .empty

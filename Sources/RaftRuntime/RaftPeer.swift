@@ -34,6 +34,9 @@ public actor RaftPeer: RaftServiceProtocol {
         public var rpcTimeout: Duration = .seconds(10)
         /// Seed of the peer's election-timeout randomness.
         public var seed: UInt64 = 1
+        /// Whether a new leader appends an empty entry of its term (see
+        /// `Raft.Config.appendsNoopOnElection`); `false` gives the labs' index numbering.
+        public var appendsNoopOnElection = true
 
         public init() {}
     }
@@ -81,7 +84,8 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         let config = Config(
             id: id, electionTimeoutTicks: configuration.electionTimeoutTicks,
-            heartbeatIntervalTicks: configuration.heartbeatIntervalTicks, appliedIndex: applied,
+            heartbeatIntervalTicks: configuration.heartbeatIntervalTicks,
+            appendsNoopOnElection: configuration.appendsNoopOnElection, appliedIndex: applied,
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)))
         node = try RaftNode(config: config, storage: storage)
     }

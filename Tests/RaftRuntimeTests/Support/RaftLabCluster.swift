@@ -92,6 +92,8 @@ actor RaftLabCluster {
         }
         var configuration = RaftPeer.Configuration()
         configuration.seed = seed &+ UInt64(endCounter)
+        // The labs number commands consecutively from 1: no election no-op.
+        configuration.appendsNoopOnElection = false
         let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i]), configuration: configuration)
         peers[i] = peer
         var router = RPCRouter()
