@@ -35,6 +35,7 @@ actor RaftLabCluster {
 
     /// Election timeout the tests treat as "an election's worth of time".
     static let electionTimeout: Duration = .seconds(1)
+    static let electionTimeoutMilliseconds = 1_000
     static let snapshotInterval: UInt64 = 10
 
     init(servers: Int, unreliable: Bool, snapshot: Bool, seed: UInt64) async throws {
