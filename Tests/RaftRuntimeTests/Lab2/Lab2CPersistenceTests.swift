@@ -1,262 +1,264 @@
 import Synchronization
 import Testing
 
-/// 6.824 Lab 2C: persistence across crashes (spec §2.5).
-@Suite(.serialized, .timeLimit(.minutes(3))) struct Lab2CPersistenceTests {
-    static func command(_ value: Int) -> [UInt8] { LabCommand.encode(value) }
+extension Lab2 {
+    /// 6.824 Lab 2C: persistence across crashes (spec §2.5).
+    @Suite(.timeLimit(.minutes(3))) struct Lab2CPersistenceTests {
+        static func command(_ value: Int) -> [UInt8] { LabCommand.encode(value) }
 
-    @Test func persist12C() async throws {
-        let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("basic persistence (2C)")
-        try await cluster.one(Self.command(11), expected: 3, retry: true)
-        // Crash and re-start all.
-        for i in 0..<3 { try await cluster.start1(i) }
-        for i in 0..<3 {
-            await cluster.disconnect(i)
-            await cluster.connect(i)
-        }
-        try await cluster.one(Self.command(12), expected: 3, retry: true)
-        let leader1 = try await cluster.checkOneLeader()
-        await cluster.disconnect(leader1)
-        try await cluster.start1(leader1)
-        await cluster.connect(leader1)
-        try await cluster.one(Self.command(13), expected: 3, retry: true)
-        let leader2 = try await cluster.checkOneLeader()
-        await cluster.disconnect(leader2)
-        try await cluster.one(Self.command(14), expected: 2, retry: true)
-        try await cluster.start1(leader2)
-        await cluster.connect(leader2)
-        _ = try await cluster.wait(4, count: 3, startTerm: nil)  // the restarted leader catches up
-        let i3 = (try await cluster.checkOneLeader() + 1) % 3
-        await cluster.disconnect(i3)
-        try await cluster.one(Self.command(15), expected: 2, retry: true)
-        try await cluster.start1(i3)
-        await cluster.connect(i3)
-        try await cluster.one(Self.command(16), expected: 3, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
-
-    @Test func persist22C() async throws {
-        let servers = 5
-        let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("more persistence (2C)")
-        var index = 1
-        for _ in 0..<5 {
-            try await cluster.one(Self.command(10 + index), expected: servers, retry: true)
-            index += 1
+        @Test func persist12C() async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("basic persistence (2C)")
+            try await cluster.one(Self.command(11), expected: 3, retry: true)
+            // Crash and re-start all.
+            for i in 0..<3 { try await cluster.start1(i) }
+            for i in 0..<3 {
+                await cluster.disconnect(i)
+                await cluster.connect(i)
+            }
+            try await cluster.one(Self.command(12), expected: 3, retry: true)
             let leader1 = try await cluster.checkOneLeader()
-            await cluster.disconnect((leader1 + 1) % servers)
-            await cluster.disconnect((leader1 + 2) % servers)
-            try await cluster.one(Self.command(10 + index), expected: servers - 2, retry: true)
-            index += 1
-            await cluster.disconnect((leader1 + 0) % servers)
-            await cluster.disconnect((leader1 + 3) % servers)
-            await cluster.disconnect((leader1 + 4) % servers)
-            try await cluster.start1((leader1 + 1) % servers)
-            try await cluster.start1((leader1 + 2) % servers)
-            await cluster.connect((leader1 + 1) % servers)
-            await cluster.connect((leader1 + 2) % servers)
-            try await Task.sleep(for: RaftLabCluster.electionTimeout)
-            try await cluster.start1((leader1 + 3) % servers)
-            await cluster.connect((leader1 + 3) % servers)
-            try await cluster.one(Self.command(10 + index), expected: servers - 2, retry: true)
-            index += 1
-            await cluster.connect((leader1 + 4) % servers)
-            await cluster.connect((leader1 + 0) % servers)
+            await cluster.disconnect(leader1)
+            try await cluster.start1(leader1)
+            await cluster.connect(leader1)
+            try await cluster.one(Self.command(13), expected: 3, retry: true)
+            let leader2 = try await cluster.checkOneLeader()
+            await cluster.disconnect(leader2)
+            try await cluster.one(Self.command(14), expected: 2, retry: true)
+            try await cluster.start1(leader2)
+            await cluster.connect(leader2)
+            _ = try await cluster.wait(4, count: 3, startTerm: nil)  // the restarted leader catches up
+            let i3 = (try await cluster.checkOneLeader() + 1) % 3
+            await cluster.disconnect(i3)
+            try await cluster.one(Self.command(15), expected: 2, retry: true)
+            try await cluster.start1(i3)
+            await cluster.connect(i3)
+            try await cluster.one(Self.command(16), expected: 3, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
         }
-        try await cluster.one(Self.command(1000), expected: servers, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
 
-    @Test func persist32C() async throws {
-        let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("partitioned leader and one follower crash, leader restarts (2C)")
-        try await cluster.one(Self.command(101), expected: 3, retry: true)
-        let leader = try await cluster.checkOneLeader()
-        await cluster.disconnect((leader + 2) % 3)
-        try await cluster.one(Self.command(102), expected: 2, retry: true)
-        await cluster.crash1((leader + 0) % 3)
-        await cluster.crash1((leader + 1) % 3)
-        await cluster.connect((leader + 2) % 3)
-        try await cluster.start1((leader + 0) % 3)
-        await cluster.connect((leader + 0) % 3)
-        try await cluster.one(Self.command(103), expected: 2, retry: true)
-        try await cluster.start1((leader + 1) % 3)
-        await cluster.connect((leader + 1) % 3)
-        try await cluster.one(Self.command(104), expected: 3, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
+        @Test func persist22C() async throws {
+            let servers = 5
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("more persistence (2C)")
+            var index = 1
+            for _ in 0..<5 {
+                try await cluster.one(Self.command(10 + index), expected: servers, retry: true)
+                index += 1
+                let leader1 = try await cluster.checkOneLeader()
+                await cluster.disconnect((leader1 + 1) % servers)
+                await cluster.disconnect((leader1 + 2) % servers)
+                try await cluster.one(Self.command(10 + index), expected: servers - 2, retry: true)
+                index += 1
+                await cluster.disconnect((leader1 + 0) % servers)
+                await cluster.disconnect((leader1 + 3) % servers)
+                await cluster.disconnect((leader1 + 4) % servers)
+                try await cluster.start1((leader1 + 1) % servers)
+                try await cluster.start1((leader1 + 2) % servers)
+                await cluster.connect((leader1 + 1) % servers)
+                await cluster.connect((leader1 + 2) % servers)
+                try await Task.sleep(for: RaftLabCluster.electionTimeout)
+                try await cluster.start1((leader1 + 3) % servers)
+                await cluster.connect((leader1 + 3) % servers)
+                try await cluster.one(Self.command(10 + index), expected: servers - 2, retry: true)
+                index += 1
+                await cluster.connect((leader1 + 4) % servers)
+                await cluster.connect((leader1 + 0) % servers)
+            }
+            try await cluster.one(Self.command(1000), expected: servers, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
+        }
 
-    /// Figure 8: leaders crash right after accepting commands; the new leader must never
-    /// commit an old-term entry by counting replicas.
-    @Test func figure82C() async throws {
-        let servers = 5
-        let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("Figure 8 (2C)")
-        try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
-        var up = servers
-        for _ in 0..<1000 {
-            var leader = -1
-            for i in 0..<servers {
-                if let r = await cluster.propose(i, Self.command(await cluster.randomInt(10_000))), r.isLeader { leader = i }
-            }
-            if await cluster.randomInt(1000) < 100 {
-                try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
-            } else {
-                try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
-            }
-            if leader != -1 {
-                await cluster.crash1(leader)
-                up -= 1
-            }
-            if up < 3 {
-                let s = await cluster.randomInt(servers)
-                if await !cluster.isAlive(s) {
-                    try await cluster.start1(s)
-                    await cluster.connect(s)
-                    up += 1
+        @Test func persist32C() async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("partitioned leader and one follower crash, leader restarts (2C)")
+            try await cluster.one(Self.command(101), expected: 3, retry: true)
+            let leader = try await cluster.checkOneLeader()
+            await cluster.disconnect((leader + 2) % 3)
+            try await cluster.one(Self.command(102), expected: 2, retry: true)
+            await cluster.crash1((leader + 0) % 3)
+            await cluster.crash1((leader + 1) % 3)
+            await cluster.connect((leader + 2) % 3)
+            try await cluster.start1((leader + 0) % 3)
+            await cluster.connect((leader + 0) % 3)
+            try await cluster.one(Self.command(103), expected: 2, retry: true)
+            try await cluster.start1((leader + 1) % 3)
+            await cluster.connect((leader + 1) % 3)
+            try await cluster.one(Self.command(104), expected: 3, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
+        }
+
+        /// Figure 8: leaders crash right after accepting commands; the new leader must never
+        /// commit an old-term entry by counting replicas.
+        @Test func figure82C() async throws {
+            let servers = 5
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("Figure 8 (2C)")
+            try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
+            var up = servers
+            for _ in 0..<1000 {
+                var leader = -1
+                for i in 0..<servers {
+                    if let r = await cluster.propose(i, Self.command(await cluster.randomInt(10_000))), r.isLeader { leader = i }
                 }
-            }
-        }
-        for i in 0..<servers where await !cluster.isAlive(i) {
-            try await cluster.start1(i)
-            await cluster.connect(i)
-        }
-        try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: servers, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
-
-    @Test func unreliableAgree2C() async throws {
-        let servers = 5
-        let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("unreliable agreement (2C)")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for iteration in 1..<50 {
-                for j in 0..<4 {
-                    group.addTask { try await cluster.one(Self.command(100 * iteration + j), expected: 1, retry: true) }
+                if await cluster.randomInt(1000) < 100 {
+                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
+                } else {
+                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
                 }
-                try await cluster.one(Self.command(iteration), expected: 1, retry: true)
-            }
-            await cluster.setReliable(true)
-            try await group.waitForAll()
-        }
-        try await cluster.one(Self.command(100), expected: servers, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
-
-    @Test func figure8Unreliable2C() async throws {
-        let servers = 5
-        let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart("Figure 8 (unreliable) (2C)")
-        try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
-        var nup = servers
-        for iteration in 0..<1000 {
-            if iteration == 200 { await cluster.setLongReordering(true) }
-            var leader = -1
-            for i in 0..<servers {
-                if let r = await cluster.propose(i, Self.command(await cluster.randomInt(10_000))), r.isLeader,
-                    await cluster.isConnected(i)
-                {
-                    leader = i
+                if leader != -1 {
+                    await cluster.crash1(leader)
+                    up -= 1
                 }
-            }
-            if await cluster.randomInt(1000) < 100 {
-                try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
-            } else {
-                try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
-            }
-            let coin = await cluster.randomInt(1000)
-            if leader != -1 && coin < 500 {  // disconnect the leader half of the time
-                await cluster.disconnect(leader)
-                nup -= 1
-            }
-            if nup < 3 {
-                let s = await cluster.randomInt(servers)
-                if await !cluster.isConnected(s) {
-                    await cluster.connect(s)
-                    nup += 1
-                }
-            }
-        }
-        for i in 0..<servers where await !cluster.isConnected(i) { await cluster.connect(i) }
-        try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: servers, retry: true)
-        try await cluster.end()
-        await cluster.cleanup()
-    }
-
-    @Test(arguments: [false, true])
-    func churn2C(unreliable: Bool) async throws {
-        let servers = 5
-        let cluster = try await RaftLabCluster(servers: servers, unreliable: unreliable, snapshot: false, seed: LabSeed.next())
-        await cluster.beginPart(unreliable ? "unreliable churn (2C)" : "churn (2C)")
-        let stop = StopFlag()
-        let recorded = try await withThrowingTaskGroup(of: [Int].self) { group in
-            for client in 0..<3 {
-                group.addTask {
-                    var values: [Int] = []
-                    while !stop.isSet {
-                        let x = Int.random(in: 0..<(1 << 30))
-                        var index: UInt64?
-                        for i in 0..<servers {
-                            if let r = await cluster.propose(i, Self.command(x)), r.isLeader { index = r.index }
-                        }
-                        if let index {
-                            for pause in [10, 20, 50, 100, 200] {
-                                let (count, command) = try await cluster.nCommitted(index)
-                                if count > 0 {
-                                    if command == Self.command(x) { values.append(x) }
-                                    break
-                                }
-                                try await Task.sleep(for: .milliseconds(pause))
-                            }
-                        } else {
-                            try await Task.sleep(for: .milliseconds(79 + client * 17))
-                        }
+                if up < 3 {
+                    let s = await cluster.randomInt(servers)
+                    if await !cluster.isAlive(s) {
+                        try await cluster.start1(s)
+                        await cluster.connect(s)
+                        up += 1
                     }
-                    return values
                 }
             }
-            for _ in 0..<20 {
-                if await cluster.randomInt(1000) < 200 { await cluster.disconnect(await cluster.randomInt(servers)) }
-                if await cluster.randomInt(1000) < 500 {
-                    let i = await cluster.randomInt(servers)
+            for i in 0..<servers where await !cluster.isAlive(i) {
+                try await cluster.start1(i)
+                await cluster.connect(i)
+            }
+            try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: servers, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
+        }
+
+        @Test func unreliableAgree2C() async throws {
+            let servers = 5
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("unreliable agreement (2C)")
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for iteration in 1..<50 {
+                    for j in 0..<4 {
+                        group.addTask { try await cluster.one(Self.command(100 * iteration + j), expected: 1, retry: true) }
+                    }
+                    try await cluster.one(Self.command(iteration), expected: 1, retry: true)
+                }
+                await cluster.setReliable(true)
+                try await group.waitForAll()
+            }
+            try await cluster.one(Self.command(100), expected: servers, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
+        }
+
+        @Test func figure8Unreliable2C() async throws {
+            let servers = 5
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart("Figure 8 (unreliable) (2C)")
+            try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
+            var nup = servers
+            for iteration in 0..<1000 {
+                if iteration == 200 { await cluster.setLongReordering(true) }
+                var leader = -1
+                for i in 0..<servers {
+                    if let r = await cluster.propose(i, Self.command(await cluster.randomInt(10_000))), r.isLeader,
+                        await cluster.isConnected(i)
+                    {
+                        leader = i
+                    }
+                }
+                if await cluster.randomInt(1000) < 100 {
+                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
+                } else {
+                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
+                }
+                let coin = await cluster.randomInt(1000)
+                if leader != -1 && coin < 500 {  // disconnect the leader half of the time
+                    await cluster.disconnect(leader)
+                    nup -= 1
+                }
+                if nup < 3 {
+                    let s = await cluster.randomInt(servers)
+                    if await !cluster.isConnected(s) {
+                        await cluster.connect(s)
+                        nup += 1
+                    }
+                }
+            }
+            for i in 0..<servers where await !cluster.isConnected(i) { await cluster.connect(i) }
+            try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: servers, retry: true)
+            try await cluster.end()
+            await cluster.cleanup()
+        }
+
+        @Test(arguments: [false, true])
+        func churn2C(unreliable: Bool) async throws {
+            let servers = 5
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: unreliable, snapshot: false, seed: LabSeed.next())
+            await cluster.beginPart(unreliable ? "unreliable churn (2C)" : "churn (2C)")
+            let stop = StopFlag()
+            let recorded = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for client in 0..<3 {
+                    group.addTask {
+                        var values: [Int] = []
+                        while !stop.isSet {
+                            let x = Int.random(in: 0..<(1 << 30))
+                            var index: UInt64?
+                            for i in 0..<servers {
+                                if let r = await cluster.propose(i, Self.command(x)), r.isLeader { index = r.index }
+                            }
+                            if let index {
+                                for pause in [10, 20, 50, 100, 200] {
+                                    let (count, command) = try await cluster.nCommitted(index)
+                                    if count > 0 {
+                                        if command == Self.command(x) { values.append(x) }
+                                        break
+                                    }
+                                    try await Task.sleep(for: .milliseconds(pause))
+                                }
+                            } else {
+                                try await Task.sleep(for: .milliseconds(79 + client * 17))
+                            }
+                        }
+                        return values
+                    }
+                }
+                for _ in 0..<20 {
+                    if await cluster.randomInt(1000) < 200 { await cluster.disconnect(await cluster.randomInt(servers)) }
+                    if await cluster.randomInt(1000) < 500 {
+                        let i = await cluster.randomInt(servers)
+                        if await !cluster.isAlive(i) { try await cluster.start1(i) }
+                        await cluster.connect(i)
+                    }
+                    if await cluster.randomInt(1000) < 200 {
+                        let i = await cluster.randomInt(servers)
+                        if await cluster.isAlive(i) { await cluster.crash1(i) }
+                    }
+                    // Bounded by the lab's 700 ms, shortened to keep clients' view fresh.
+                    try await Task.sleep(for: .milliseconds(700))
+                }
+                try await Task.sleep(for: RaftLabCluster.electionTimeout)
+                await cluster.setReliable(true)
+                for i in 0..<servers {
                     if await !cluster.isAlive(i) { try await cluster.start1(i) }
                     await cluster.connect(i)
                 }
-                if await cluster.randomInt(1000) < 200 {
-                    let i = await cluster.randomInt(servers)
-                    if await cluster.isAlive(i) { await cluster.crash1(i) }
-                }
-                // Bounded by the lab's 700 ms, shortened to keep clients' view fresh.
-                try await Task.sleep(for: .milliseconds(700))
+                stop.set()
+                var all: [Int] = []
+                for try await values in group { all += values }
+                return all
             }
             try await Task.sleep(for: RaftLabCluster.electionTimeout)
-            await cluster.setReliable(true)
-            for i in 0..<servers {
-                if await !cluster.isAlive(i) { try await cluster.start1(i) }
-                await cluster.connect(i)
+            let lastIndex = try await cluster.one(Self.command(Int.random(in: 0..<(1 << 30))), expected: servers, retry: true)
+            var really: [Int] = []
+            for index in 1...lastIndex {
+                if let command = try await cluster.wait(index, count: servers, startTerm: nil), let value = LabCommand.decode(command) {
+                    really.append(value)
+                }
             }
-            stop.set()
-            var all: [Int] = []
-            for try await values in group { all += values }
-            return all
+            for value in recorded { #expect(really.contains(value), "didn't find a value \(value)") }
+            try await cluster.end()
+            await cluster.cleanup()
         }
-        try await Task.sleep(for: RaftLabCluster.electionTimeout)
-        let lastIndex = try await cluster.one(Self.command(Int.random(in: 0..<(1 << 30))), expected: servers, retry: true)
-        var really: [Int] = []
-        for index in 1...lastIndex {
-            if let command = try await cluster.wait(index, count: servers, startTerm: nil), let value = LabCommand.decode(command) {
-                really.append(value)
-            }
-        }
-        for value in recorded { #expect(really.contains(value), "didn't find a value \(value)") }
-        try await cluster.end()
-        await cluster.cleanup()
     }
 }
 
