@@ -1,0 +1,33 @@
+/// Maps application names (as typed on a command line) to factories of ``MapReduceApp``.
+///
+/// The framework ships empty; `MapReduceApps.BuiltinApps.registry` holds the lab's
+/// applications, and a user adds one by registering it in their own module. Value type:
+/// build it once at start-up, then share it.
+public struct AppRegistry: Sendable {
+    /// Makes a fresh application instance.
+    public typealias Factory = @Sendable () -> any MapReduceApp
+
+    private var factories: [String: Factory] = [:]
+
+    public init() {}
+
+    /// Registers `factory` under `name`, replacing any earlier registration of that name.
+    public mutating func register(_ name: String, factory: @escaping Factory) {
+        precondition(!name.isEmpty, "an application name must not be empty")
+        factories[name] = factory
+    }
+
+    /// The registered names, sorted.
+    public var names: [String] { factories.keys.sorted() }
+
+    /// Makes the application registered under `name`.
+    /// - Throws: ``MapReduceError/Code/unknownApp`` if there is none.
+    public func makeApp(named name: String) throws(MapReduceError) -> any MapReduceApp {
+        guard let factory = factories[name] else {
+            throw MapReduceError(
+                code: .unknownApp,
+                message: "unknown application '\(name)' (known: \(names.joined(separator: ", ")))")
+        }
+        return factory()
+    }
+}
