@@ -7,7 +7,7 @@ import Testing
         ("", UInt32(0x811c_9dc5)),
         ("a", 0xe40c_292c),
         ("foobar", 0xbf9c_f968),
-        ("chongo was here!\n", 0xd49a_e1a1),
+        ("chongo was here!\n", 0xd499_30d5),
     ])
     func publishedVectors(input: String, expected: UInt32) {
         #expect(FNV1a.hash32(input) == expected)
