@@ -29,7 +29,7 @@ public struct Worker: Sendable {
 
         public init(
             directory: String = ".",
-            waitInterval: Duration = .milliseconds(200),
+            waitInterval: Duration = .milliseconds(50),
             retryInterval: Duration = .milliseconds(250),
             unreachableBudget: Duration = .seconds(3),
             callTimeout: Duration = .seconds(5)
