@@ -36,7 +36,7 @@ public struct Crash: MapReduceApp {
         if r < 330 {
             exit(1)
         } else if r < 660 {
-            Thread.sleep(for: .milliseconds(Int.random(in: 0..<10_000, using: &generator)))
+            BlockingSleep.sleep(for: .milliseconds(Int.random(in: 0..<10_000, using: &generator)))
         }
     }
 }

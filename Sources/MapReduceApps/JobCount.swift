@@ -18,7 +18,7 @@ public struct JobCount: MapReduceApp {
         } catch {
             fatalError("jobcount: \(error)")
         }
-        Thread.sleep(for: .milliseconds(2000 + Int.random(in: 0..<3000)))
+        BlockingSleep.sleep(for: .milliseconds(2000 + Int.random(in: 0..<3000)))
         return [KeyValue("a", "x")]
     }
 

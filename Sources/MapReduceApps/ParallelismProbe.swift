@@ -22,7 +22,7 @@ enum ParallelismProbe {
                 guard let pid = Int32(leadingDigitsOf: name.dropFirst(prefix.count)) else { continue }
                 if kill(pid, 0) == 0 { count += 1 }
             }
-            Thread.sleep(for: probeSleep)
+            BlockingSleep.sleep(for: probeSleep)
             try LocalFiles.remove(marker)
             return count
         } catch {
