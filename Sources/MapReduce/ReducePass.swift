@@ -1,24 +1,34 @@
-/// Runs the reduce side over a set of intermediate pairs: sorts them by key (UTF-8 bytes),
-/// calls ``MapReduceApp/reduce(key:values:)`` once per distinct key, and renders the output
-/// file's bytes, one `"<key> <value>\n"` line per key in key order.
+/// Runs the reduce side over a set of intermediate pairs: groups them by key (UTF-8 bytes),
+/// calls ``MapReduceApp/reduce(key:values:)`` once per distinct key in ascending UTF-8 byte
+/// order of keys, and renders the output file's bytes, one `"<key> <value>\n"` line per key.
 ///
-/// Shared by reduce tasks (one bucket) and `mrsequential` (all pairs), so both produce the
-/// same lines for the same keys.
+/// Values reach `reduce` in input order. Shared by reduce tasks (one bucket) and
+/// `mrsequential` (all pairs), so both produce the same line for the same key.
 public enum ReducePass {
     public static func run(_ pairs: [KeyValue], app: some MapReduceApp) -> [UInt8] {
-        let sorted = pairs.sorted { UTF8Order.less($0.key, $1.key) }
+        // Group with a hash table, then sort only the distinct keys: far cheaper than sorting
+        // every pair when keys repeat (a word count has ~30 pairs per distinct key).
+        var slots: [UTF8Key: Int] = [:]
+        var keys: [String] = []
+        var values: [[String]] = []
+        for pair in pairs {
+            let key = UTF8Key(pair.key)
+            if let slot = slots[key] {
+                values[slot].append(pair.value)
+            } else {
+                slots[key] = keys.count
+                keys.append(pair.key)
+                values.append([pair.value])
+            }
+        }
+        let order = keys.indices.sorted { UTF8Order.less(keys[$0], keys[$1]) }
         var out: [UInt8] = []
-        var start = 0
-        while start < sorted.count {
-            let key = sorted[start].key
-            var end = start + 1
-            while end < sorted.count, UTF8Order.compare(sorted[end].key, key) == 0 { end += 1 }
-            let result = app.reduce(key: key, values: sorted[start..<end].map(\.value))
-            out.append(contentsOf: key.utf8)
+        for slot in order {
+            let result = app.reduce(key: keys[slot], values: values[slot])
+            out.append(contentsOf: keys[slot].utf8)
             out.append(UInt8(ascii: " "))
             out.append(contentsOf: result.utf8)
             out.append(UInt8(ascii: "\n"))
-            start = end
         }
         return out
     }

@@ -7,14 +7,12 @@ public struct Indexer: MapReduceApp {
     public init() {}
 
     public func map(filename: String, contents: String) -> [KeyValue] {
-        var distinct: [String] = []
-        var previous: String? = nil
-        for word in UTF8Order.sorted(WordSplitter.words(in: contents)) {
-            if let last = previous, UTF8Order.compare(last, word) == 0 { continue }
-            distinct.append(word)
-            previous = word
+        var seen = Set<UTF8Key>()
+        var pairs: [KeyValue] = []
+        for word in WordSplitter.words(in: contents) where seen.insert(UTF8Key(word)).inserted {
+            pairs.append(KeyValue(word, filename))
         }
-        return distinct.map { KeyValue($0, filename) }
+        return pairs
     }
 
     public func reduce(key: String, values: [String]) -> String {
