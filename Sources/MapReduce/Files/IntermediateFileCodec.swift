@@ -49,7 +49,12 @@ public enum IntermediateFileCodec {
     }
 
     private static func append(_ string: String, to out: inout [UInt8]) {
-        for byte in string.utf8 {
+        let utf8 = string.utf8
+        if !utf8.contains(where: { $0 == backslash || $0 == tab || $0 == newline }) {
+            out.append(contentsOf: utf8)  // the common case: nothing to escape
+            return
+        }
+        for byte in utf8 {
             switch byte {
             case backslash: out.append(backslash); out.append(backslash)
             case tab: out.append(backslash); out.append(UInt8(ascii: "t"))
