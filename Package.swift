@@ -22,6 +22,8 @@ let package = Package(
         .executable(name: "mrcoordinator", targets: ["MRCoordinator"]),
         .executable(name: "mrworker", targets: ["MRWorker"]),
         .executable(name: "mrsequential", targets: ["MRSequential"]),
+        // An example MapReduce application built as a plugin (`mrworker path/to/lib….so`).
+        .library(name: "MapReduceExamplePlugin", type: .dynamic, targets: ["MapReduceExamplePlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -99,6 +101,9 @@ let package = Package(
         .executableTarget(
             name: "MRSequential",
             dependencies: ["MapReduce", "MapReduceApps", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "MapReduceExamplePlugin", dependencies: ["MapReduce"], path: "Examples/MapReduceExamplePlugin",
             swiftSettings: swiftSettings),
         .testTarget(
             name: "MapReduceTests", dependencies: ["MapReduce", "MapReduceApps", "RPCCore", "RPCInProcess"],

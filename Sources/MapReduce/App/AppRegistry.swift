@@ -20,9 +20,12 @@ public struct AppRegistry: Sendable {
     /// The registered names, sorted.
     public var names: [String] { factories.keys.sorted() }
 
-    /// Makes the application registered under `name`.
-    /// - Throws: ``MapReduceError/Code/unknownApp`` if there is none.
+    /// Makes the application registered under `name`; a `name` that is a path to a dynamic
+    /// library (see ``PluginApp/isPluginPath(_:)``) loads that plugin instead.
+    /// - Throws: ``MapReduceError/Code/unknownApp`` if there is no such application or the
+    ///   plugin cannot be loaded.
     public func makeApp(named name: String) throws(MapReduceError) -> any MapReduceApp {
+        if PluginApp.isPluginPath(name) { return try PluginApp(loadingLibraryAt: name) }
         guard let factory = factories[name] else {
             throw MapReduceError(
                 code: .unknownApp,

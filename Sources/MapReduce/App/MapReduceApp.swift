@@ -15,9 +15,11 @@
 /// * Keys are bucketed by ``KeyPartitioner``: FNV-1a 32-bit of the key's UTF-8 bytes.
 ///
 /// ## Writing a new application
-/// Conform a `Sendable` type to this protocol in your own module, register it under a name in
-/// an ``AppRegistry``, and start a worker with that registry (see `docs/mapreduce.md`); the
-/// framework needs no change.
+/// Conform a `Sendable` type to this protocol in your own module, then either build it as a
+/// dynamic library exporting the ``PluginApp`` ABI (through ``PluginExports``) and pass the
+/// library's path to `mrworker`/`mrsequential` as the application, or register it under a
+/// name in an ``AppRegistry`` and start a ``Worker`` with that registry. The framework needs
+/// no change either way (see `docs/mapreduce.md`).
 public protocol MapReduceApp: Sendable {
     /// Turns one input file into intermediate pairs.
     func map(filename: String, contents: String) -> [KeyValue]
