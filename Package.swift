@@ -41,6 +41,24 @@ let package = Package(
         .executableTarget(name: "WALBench", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
         .testTarget(name: "DurableStorageTests", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
 
+        // Raft: a pure, sans-I/O consensus core (standard library only).
+        .target(name: "Raft", swiftSettings: swiftSettings),
+        .testTarget(name: "RaftTests", dependencies: ["Raft"], swiftSettings: swiftSettings),
+
+        // Linearizability checking (Porcupine-style), standard library only.
+        .target(name: "Linearizability", swiftSettings: swiftSettings),
+        .testTarget(name: "LinearizabilityTests", dependencies: ["Linearizability"], swiftSettings: swiftSettings),
+
+        // Raft driver: runs a RaftNode over the RPC framework with pluggable persistence.
+        .target(
+            name: "RaftRuntime",
+            dependencies: ["Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RaftRuntimeTests",
+            dependencies: ["RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation"],
+            swiftSettings: swiftSettings),
+
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
@@ -66,6 +84,10 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         .target(name: "RPCTestSupport", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+
+        // Simulated labrpc network, persister and seeded randomness for the lab test clusters.
+        .target(name: "Simulation", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings),
         .testTarget(
@@ -82,7 +104,7 @@ let package = Package(
             name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
             swiftSettings: swiftSettings),
         .testTarget(name: "InteropTests", dependencies: ["RPCCore", "RPCInProcess", "Interop"], swiftSettings: swiftSettings),
-    
+
         // MapReduce (6.824 Lab 1): coordinator state machine, worker loop, app protocol + stubs;
         // the lab's applications; the three executables the lab's shell harness drives.
         .target(name: "MapReduce", dependencies: ["RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"], swiftSettings: swiftSettings),

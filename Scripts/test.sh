@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test suite of swift-skv:
-# generated-code check, `swift test` (unit, in-process and loopback tests), gRPC interop
-# against Python grpcio in both directions, and the 6.824 Lab 1 MapReduce tests.
+# generated-code check, `swift test` (unit, in-process and loopback tests; Swift Testing),
+# gRPC interop against Python grpcio in both directions, and the 6.824 Lab 1 MapReduce tests
+# (Scripts/test-mr.sh). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 Scripts/bootstrap.sh
 Scripts/verify-protos.sh
 swift build --build-tests
-swift test --skip-build
-Scripts/interop.sh
-Scripts/test-mr.sh
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+# All our tests use Swift Testing; XCTest would only print an empty run.
+swift test --skip-build --disable-xctest 2>&1 | tee "$log"
+swift_passed="$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | tail -n1)"
+Scripts/interop.sh 2>&1 | tee -a "$log"
+interop_passed="$(awk '/^[0-9]+ of [0-9]+ interop cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
+Scripts/test-mr.sh 2>&1 | tee -a "$log"
+mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"

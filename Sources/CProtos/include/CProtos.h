@@ -5,5 +5,6 @@
 #include "empty.pb-c.h"
 #include "mapreduce.pb-c.h"
 #include "messages.pb-c.h"
+#include "raft.pb-c.h"
 #include "test.pb-c.h"
 #endif

@@ -50,10 +50,13 @@ public enum IntermediateFileCodec {
 
     private static func append(_ string: String, to out: inout [UInt8]) {
         let utf8 = string.utf8
-        if !utf8.contains(where: { $0 == backslash || $0 == tab || $0 == newline }) {
-            out.append(contentsOf: utf8)  // the common case: nothing to escape
-            return
+        // The common case, nothing to escape, in one scan and one copy over contiguous bytes.
+        let copied = utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+            guard !bytes.contains(where: { $0 == backslash || $0 == tab || $0 == newline }) else { return false }
+            out.append(contentsOf: bytes)
+            return true
         }
+        if copied == true { return }
         for byte in utf8 {
             switch byte {
             case backslash: out.append(backslash); out.append(backslash)

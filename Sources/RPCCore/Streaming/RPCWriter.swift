@@ -40,10 +40,18 @@ public struct RPCWriter<Element: Sendable>: Sendable {
 public struct ClosableRPCWriter<Element: Sendable>: Sendable {
     public let writer: RPCWriter<Element>
     private let finishWriting: @Sendable () async -> Void
+    private let writeFinal: (@Sendable ([Element]) async throws -> Void)?
 
-    public init(writer: RPCWriter<Element>, finish: @escaping @Sendable () async -> Void) {
+    /// `writeAndFinish`, if given, writes a last batch and closes in one step (a transport can
+    /// then do both in one hop to its I/O thread).
+    public init(
+        writer: RPCWriter<Element>,
+        finish: @escaping @Sendable () async -> Void,
+        writeAndFinish: (@Sendable ([Element]) async throws -> Void)? = nil
+    ) {
         self.writer = writer
         self.finishWriting = finish
+        self.writeFinal = writeAndFinish
     }
 
     public func write(_ element: Element) async throws { try await writer.write(element) }
@@ -53,4 +61,14 @@ public struct ClosableRPCWriter<Element: Sendable>: Sendable {
     }
 
     public func finish() async { await finishWriting() }
+
+    /// Writes `elements`, then finishes.
+    public func finish(afterWriting elements: [Element]) async throws {
+        if let writeFinal {
+            try await writeFinal(elements)
+        } else {
+            try await writer.write(contentsOf: elements)
+            await finishWriting()
+        }
+    }
 }

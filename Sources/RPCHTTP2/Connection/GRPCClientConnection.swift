@@ -34,6 +34,10 @@ public final class GRPCClientConnection {
         var deframer: GRPCMessageDeframer
         var receivedHeaders = false
         var statusDelivered = false
+        /// While paused, received DATA is not acknowledged at the stream level.
+        var inboundPaused = false
+        /// DATA bytes received while paused, acknowledged on resume.
+        var unacknowledgedBytes = 0
     }
 
     public let configuration: Configuration
@@ -50,13 +54,9 @@ public final class GRPCClientConnection {
     public var openStreamCount: Int { streams.count }
 
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
-        do {
-            try session.receive(bytes)
-        } catch {
-            processSessionEvents()
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Events seen before an error (for example a GOAWAY) are still processed.
+        defer { processSessionEvents() }
+        try session.receive(bytes)
     }
 
     public func takeEvents() -> [Event] {
@@ -65,12 +65,9 @@ public final class GRPCClientConnection {
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
-        do {
-            try session.collectOutput(into: &buffer)
-        } catch {
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Sending can complete streams (a trailers frame went out): surface those events.
+        defer { processSessionEvents() }
+        try session.collectOutput(into: &buffer)
     }
 
     /// Opens a stream by submitting its request headers; `nil` if the connection cannot take
@@ -104,6 +101,20 @@ public final class GRPCClientConnection {
 
     /// Bytes of a stream's request waiting for the server's flow-control window.
     public func bufferedBytes(on streamID: Int32) -> Int { session.bufferedBytes(on: streamID) }
+
+    /// Stops acknowledging the stream's received DATA (the call's reader fell behind).
+    public func pauseInbound(on streamID: Int32) {
+        streams[streamID]?.inboundPaused = true
+    }
+
+    /// Acknowledges what arrived while paused and resumes acknowledging as data arrives.
+    public func resumeInbound(on streamID: Int32) {
+        guard var stream = streams[streamID], stream.inboundPaused else { return }
+        session.consume(streamBytes: stream.unacknowledgedBytes, on: streamID)
+        stream.inboundPaused = false
+        stream.unacknowledgedBytes = 0
+        streams[streamID] = stream
+    }
 
     /// Cancels a stream (RST_STREAM CANCEL) and delivers `CANCELLED` if no status arrived yet.
     public func cancel(_ streamID: Int32) {
@@ -200,7 +211,18 @@ public final class GRPCClientConnection {
     }
 
     private func data(streamID: Int32, bytes: [UInt8]) {
-        guard var stream = streams[streamID], !stream.statusDelivered else { return }
+        // As on the server: the connection window reopens at once, the stream window only
+        // while the call's reader keeps up.
+        session.consume(connectionBytes: bytes.count)
+        guard var stream = streams[streamID], !stream.statusDelivered else {
+            session.consume(streamBytes: bytes.count, on: streamID)
+            return
+        }
+        if stream.inboundPaused {
+            stream.unacknowledgedBytes += bytes.count
+        } else {
+            session.consume(streamBytes: bytes.count, on: streamID)
+        }
         stream.deframer.append(bytes)
         do {
             while let message = try stream.deframer.nextMessage() {

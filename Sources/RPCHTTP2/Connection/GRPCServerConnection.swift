@@ -52,6 +52,10 @@ public final class GRPCServerConnection {
         var statusSent = false
         /// Whether the handler was told about this stream (streamOpened emitted).
         var opened = false
+        /// While paused, received DATA is not acknowledged at the stream level.
+        var inboundPaused = false
+        /// DATA bytes received while paused, acknowledged on resume.
+        var unacknowledgedBytes = 0
     }
 
     public let configuration: Configuration
@@ -75,13 +79,9 @@ public final class GRPCServerConnection {
     /// Processes received bytes. Throws ``HTTP2ConnectionError`` if they break HTTP/2 (a
     /// GOAWAY is then queued: flush output and close the connection).
     public func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
-        do {
-            try session.receive(bytes)
-        } catch {
-            processSessionEvents()
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
-        processSessionEvents()
+        // Events seen before an error (for example a GOAWAY) are still processed.
+        defer { processSessionEvents() }
+        try session.receive(bytes)
     }
 
     public func takeEvents() -> [Event] {
@@ -90,17 +90,28 @@ public final class GRPCServerConnection {
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
-        do {
-            try session.collectOutput(into: &buffer)
-        } catch {
-            throw HTTP2ConnectionError(code: Int(error.code), message: error.description)
-        }
         // Sending can complete streams (a trailers frame went out): surface those events.
-        processSessionEvents()
+        defer { processSessionEvents() }
+        try session.collectOutput(into: &buffer)
     }
 
     /// Bytes of a stream's response waiting for the client's flow-control window.
     public func bufferedBytes(on streamID: Int32) -> Int { session.bufferedBytes(on: streamID) }
+
+    /// Stops acknowledging the stream's received DATA (its reader fell behind): once the
+    /// stream window is used up, the client cannot send more on it.
+    public func pauseInbound(on streamID: Int32) {
+        streams[streamID]?.inboundPaused = true
+    }
+
+    /// Acknowledges what arrived while paused and resumes acknowledging as data arrives.
+    public func resumeInbound(on streamID: Int32) {
+        guard var stream = streams[streamID], stream.inboundPaused else { return }
+        session.consume(streamBytes: stream.unacknowledgedBytes, on: streamID)
+        stream.inboundPaused = false
+        stream.unacknowledgedBytes = 0
+        streams[streamID] = stream
+    }
 
     /// Sends one response part. Parts after the status, or for a stream that is gone, are
     /// dropped (the handler may race with a reset).
@@ -240,7 +251,18 @@ public final class GRPCServerConnection {
     }
 
     private func data(streamID: Int32, bytes: [UInt8]) {
-        guard var stream = streams[streamID], stream.opened, !stream.requestEnded, !stream.statusSent else { return }
+        // The connection window is always reopened at once, so one slow stream cannot stall
+        // the others; the stream window reopens only while its reader keeps up.
+        session.consume(connectionBytes: bytes.count)
+        guard var stream = streams[streamID], stream.opened, !stream.requestEnded, !stream.statusSent else {
+            session.consume(streamBytes: bytes.count, on: streamID)
+            return
+        }
+        if stream.inboundPaused {
+            stream.unacknowledgedBytes += bytes.count
+        } else {
+            session.consume(streamBytes: bytes.count, on: streamID)
+        }
         stream.deframer.append(bytes)
         do {
             while let message = try stream.deframer.nextMessage() {
@@ -284,12 +306,4 @@ public final class GRPCServerConnection {
             return Status(code: .internal, message: "The stream ended inside a message (\(buffered) bytes left over).")
         }
     }
-}
-
-/// An error that ends a whole HTTP/2 connection.
-public struct HTTP2ConnectionError: Error, Sendable, CustomStringConvertible {
-    /// nghttp2's error code.
-    public var code: Int
-    public var message: String
-    public var description: String { "HTTP/2 connection error \(code): \(message)" }
 }

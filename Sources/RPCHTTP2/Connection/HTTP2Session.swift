@@ -26,12 +26,6 @@ final class HTTP2Session {
         var maxHeaderListBytes: UInt32 = 64 << 10
     }
 
-    /// An error that ends the whole connection (nghttp2 has queued a GOAWAY where it could).
-    struct ConnectionError: Error, CustomStringConvertible {
-        var code: Int32
-        var description: String
-    }
-
     /// A class so that the per-stream queue is mutated in place inside the dictionary.
     private final class OutboundStream {
         var chunks: [[UInt8]] = []
@@ -68,6 +62,10 @@ final class HTTP2Session {
         // Let us send far more than the peer's default limit of 100 streams until its SETTINGS
         // arrive (nghttp2 otherwise assumes 100).
         nghttp2_option_set_peer_max_concurrent_streams(option, 1_000)
+        // We acknowledge received DATA ourselves (``consume(connectionBytes:)``,
+        // ``consume(streamBytes:on:)``), so that a stream whose reader falls behind stops
+        // getting WINDOW_UPDATEs: HTTP/2 flow control then holds the sender back.
+        nghttp2_option_set_no_auto_window_update(option, 1)
 
         var created: OpaquePointer?
         // The session gets an unretained pointer to `self`: the session is deleted in deinit,
@@ -109,14 +107,14 @@ final class HTTP2Session {
     /// Processes received bytes. Events are collected for ``takeEvents()``. Throws if the bytes
     /// are not valid HTTP/2 for this connection (bad preface, a malformed frame, a flow-control
     /// violation); nghttp2 has then queued a GOAWAY, so flush output before closing.
-    func receive(_ bytes: UnsafeRawBufferPointer) throws(ConnectionError) {
+    func receive(_ bytes: UnsafeRawBufferPointer) throws(HTTP2ConnectionError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         let consumed = nghttp2_session_mem_recv(session, base.assumingMemoryBound(to: UInt8.self), bytes.count)
         // Documented results: bytes consumed, or a negative error (NOMEM, CALLBACK_FAILURE,
         // BAD_CLIENT_MAGIC, FLOODED): all end the connection.
         if consumed < 0 {
             let code = Int32(consumed)
-            throw ConnectionError(code: code, description: String(cString: nghttp2_strerror(code)))
+            throw HTTP2ConnectionError(code: Int(code), message: String(cString: nghttp2_strerror(code)))
         }
     }
 
@@ -127,14 +125,14 @@ final class HTTP2Session {
     }
 
     /// Appends every frame nghttp2 wants to send to `buffer`.
-    func collectOutput(into buffer: inout [UInt8]) throws(ConnectionError) {
+    func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
         while true {
             var data: UnsafePointer<UInt8>?
             let length = nghttp2_session_mem_send(session, &data)
             if length < 0 {
                 // Documented: NOMEM, CALLBACK_FAILURE.
                 let code = Int32(length)
-                throw ConnectionError(code: code, description: String(cString: nghttp2_strerror(code)))
+                throw HTTP2ConnectionError(code: Int(code), message: String(cString: nghttp2_strerror(code)))
             }
             guard length > 0, let data else { return }
             buffer.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
@@ -214,6 +212,21 @@ final class HTTP2Session {
     /// Bytes queued on a stream and not yet handed to nghttp2 (waiting for flow control).
     func bufferedBytes(on streamID: Int32) -> Int {
         outbound[streamID]?.bufferedBytes ?? 0
+    }
+
+    /// Acknowledges received DATA bytes at the connection level (they may produce a
+    /// WINDOW_UPDATE on the next output).
+    func consume(connectionBytes count: Int) {
+        guard count > 0 else { return }
+        // Documented failures: NOMEM; INVALID_STATE without NO_AUTO_WINDOW_UPDATE (not our case).
+        _ = nghttp2_session_consume_connection(session, count)
+    }
+
+    /// Acknowledges received DATA bytes of one stream (a closed stream is ignored).
+    func consume(streamBytes count: Int, on streamID: Int32) {
+        guard count > 0 else { return }
+        // Documented failures: NOMEM; INVALID_ARGUMENT for stream 0; INVALID_STATE as above.
+        _ = nghttp2_session_consume_stream(session, streamID, count)
     }
 
     /// Resets a stream (RST_STREAM) with an HTTP/2 error code (0 NO_ERROR, 8 CANCEL, ...).

@@ -17,7 +17,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private struct Bridge {
         var descriptor: MethodDescriptor
         var timeout: Duration?
-        var inbound: AsyncThrowingStream<RPCResponsePart, any Error>.Continuation
+        var inbound: InboundQueue<RPCResponsePart>
         var streamID: Int32?
     }
 
@@ -30,12 +30,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [UInt64: Bridge] = [:]
     private var tokens: [Int32: UInt64] = [:]
-    private var nextToken: UInt64 = 0
     private var waiters = WriteWaiters()
-    private var output: [UInt8] = []
+    private let pump = OutputPump()
     private var flushScheduled = false
-    private var keepaliveTimer: RepeatedTask?
-    private var awaitingPingAck: Scheduled<Void>?
+    private let keepalive = KeepaliveTimer()
     private var shuttingDown = false
     private var closed = false
 
@@ -71,11 +69,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func start(_ context: ChannelHandlerContext) {
         guard !started else { return }
         started = true
-        if let keepalive = configuration.keepalive {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
-            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        if let configuration = configuration.keepalive {
+            keepalive.start(
+                on: context.eventLoop, configuration: configuration,
+                sendPing: { [unowned self] in
+                    connection.sendPing()
+                    flush()
+                },
+                onTimeout: { [unowned self] in close() })
         }
         flush()  // preface and SETTINGS
     }
@@ -114,20 +115,34 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     // MARK: Calls (invoked on the loop by the transport)
 
-    func openCall(descriptor: MethodDescriptor, timeout: Duration?) -> (UInt64, AsyncThrowingStream<RPCResponsePart, any Error>) {
-        let (inbound, sink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
-        nextToken += 1
-        let token = nextToken
-        if closed {
-            sink.yield(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]))
-            sink.finish()
-        } else {
-            bridges[token] = Bridge(descriptor: descriptor, timeout: timeout, inbound: sink)
-        }
-        return (token, inbound)
+    /// What a call's first write brings along to register the call on this connection.
+    struct Registration: Sendable {
+        var descriptor: MethodDescriptor
+        var timeout: Duration?
+        var inbound: InboundQueue<RPCResponsePart>
     }
 
-    func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
+    /// Writes request parts of call `token`, registering the call first if `registration` is
+    /// given (its first write), and half-closes the request side if `finish` is set.
+    func write(_ parts: [RPCRequestPart], token: UInt64, registration: Registration?, finish: Bool) -> EventLoopFuture<Void> {
+        let loop = eventLoop!
+        if let registration {
+            guard !closed else {
+                registration.inbound.append(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]), bytes: 0)
+                registration.inbound.finish()
+                return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
+            }
+            bridges[token] = Bridge(descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
+        }
+        var result = loop.makeSucceededVoidFuture()
+        for part in parts {
+            result = write(part, token: token)
+        }
+        if finish { finishRequest(token: token) }
+        return result
+    }
+
+    private func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
         let loop = eventLoop!
         guard var bridge = bridges[token] else {
             return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The call has ended."))
@@ -166,6 +181,13 @@ final class GRPCClientHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
+    /// The call's reader caught up: reopen its stream's flow-control window.
+    func resumeInbound(token: UInt64) {
+        guard let streamID = bridges[token]?.streamID else { return }
+        connection.resumeInbound(on: streamID)
+        scheduleFlush()
+    }
+
     /// The caller is done with the call: reset it if it has not completed.
     func release(token: UInt64) {
         guard let bridge = bridges[token] else { return }
@@ -197,21 +219,23 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 if case .status(let status, let trailers) = part {
                     finishCall(token, status, trailers)
                 } else {
-                    bridges[token]?.inbound.yield(part)
+                    let bytes = if case .message(let m) = part { m.count + 5 } else { 0 }
+                    if let bridge = bridges[token], bridge.inbound.append(part, bytes: bytes) {
+                        connection.pauseInbound(on: streamID)
+                    }
                 }
             case .goAway:
                 onGoAway()
                 closeIfIdle()
             case .pingAcknowledged:
-                awaitingPingAck?.cancel()
-                awaitingPingAck = nil
+                keepalive.acknowledged()
             }
         }
     }
 
     private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
         guard let bridge = bridges.removeValue(forKey: token) else { return }
-        bridge.inbound.yield(.status(status, trailers))
+        bridge.inbound.append(.status(status, trailers), bytes: 0)
         bridge.inbound.finish()
         if let streamID = bridge.streamID {
             tokens[streamID] = nil
@@ -239,33 +263,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func flush() {
         flushScheduled = false
         guard let context, !closed else { return }
-        var wrote = false
-        for _ in 0..<16 {
-            guard context.channel.isWritable else { break }
-            do {
-                try connection.collectOutput(into: &output)
-            } catch {
-                close()
-                return
-            }
-            processEvents()
-            guard !output.isEmpty else { break }
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
-            output.removeAll(keepingCapacity: true)
-            wrote = true
+        do {
+            try pump.flush(
+                context: context,
+                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                didCollect: { processEvents() })
+        } catch {
+            close()
+            return
         }
-        if wrote { context.flush() }
         waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
-    }
-
-    private func sendKeepalivePing(timeout: Duration) {
-        guard awaitingPingAck == nil, let context, !closed else { return }
-        connection.sendPing()
-        flush()
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            bound.value.close()
-        }
     }
 
     private func close() {
@@ -275,8 +282,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     private func teardown(reason: String) {
-        keepaliveTimer?.cancel()
-        awaitingPingAck?.cancel()
+        keepalive.cancel()
         closed = true
         connection.connectionClosed(reason: reason)
         processEvents()

@@ -33,6 +33,11 @@ public final class HTTP2ClientTransport: ClientTransport {
         public var streamHighWaterBytes = 1 << 20
         /// ...and resumes once no more than this many remain.
         public var streamLowWaterBytes = 256 << 10
+        /// When more than this many received response bytes wait for a call's reader, the
+        /// stream's data stops being acknowledged (HTTP/2 flow control holds the server)...
+        public var streamInboundHighWaterBytes = 1 << 20
+        /// ...until the reader has read them down to this many.
+        public var streamInboundLowWaterBytes = 256 << 10
 
         public init() {}
     }
@@ -64,6 +69,8 @@ public final class HTTP2ClientTransport: ClientTransport {
     public let configuration: Configuration
     private let group: any EventLoopGroup
     private let locked = Mutex(Locked())
+    /// Call tokens, unique across this transport's connections.
+    private let nextToken = Atomic<UInt64>(0)
 
     public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
         precondition(configuration.initialBackoff > .zero && configuration.maxBackoff >= configuration.initialBackoff, "invalid back-off")
@@ -83,17 +90,39 @@ public final class HTTP2ClientTransport: ClientTransport {
         let connection = try await readyConnection()
         let handler = connection.handler
         let loop = handler.eventLoop
-        let (token, inbound) = try await loop.submit {
-            handler.value.openCall(descriptor: descriptor, timeout: options.timeout)
-        }.get()
+        let token = nextToken.add(1, ordering: .relaxed).newValue
+        let inbound = InboundQueue<RPCResponsePart>(
+            highWaterBytes: configuration.streamInboundHighWaterBytes,
+            lowWaterBytes: configuration.streamInboundLowWaterBytes,
+            onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
+        // The call is registered on the connection by its first write, which saves a hop.
+        let pending = PendingRegistration(GRPCClientHandler.Registration(descriptor: descriptor, timeout: options.timeout, inbound: inbound))
         let outbound = ClosableRPCWriter<RPCRequestPart>(
-            writer: RPCWriter { part in
-                try await loop.flatSubmit { handler.value.write(part, token: token) }.get()
-            },
+            writer: RPCWriter(
+                { part in
+                    let registration = pending.take()
+                    try await loop.flatSubmit { handler.value.write([part], token: token, registration: registration, finish: false) }.get()
+                },
+                writeBatch: { parts in
+                    let registration = pending.take()
+                    try await loop.flatSubmit { handler.value.write(parts, token: token, registration: registration, finish: false) }.get()
+                }),
             finish: {
-                try? await loop.submit { handler.value.finishRequest(token: token) }.get()
+                let registration = pending.take()
+                try? await loop.flatSubmit { handler.value.write([], token: token, registration: registration, finish: true) }.get()
+            },
+            writeAndFinish: { parts in
+                let registration = pending.take()
+                try await loop.flatSubmit { handler.value.write(parts, token: token, registration: registration, finish: true) }.get()
             })
-        defer { loop.execute { handler.value.release(token: token) } }
+        defer {
+            if let unused = pending.take() {
+                // Never written to: nothing to release on the connection.
+                unused.inbound.finish()
+            } else {
+                loop.execute { handler.value.release(token: token) }
+            }
+        }
         return try await body(ClientStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound))
     }
 
@@ -229,6 +258,22 @@ public final class HTTP2ClientTransport: ClientTransport {
             if case .ready(let connection) = locked.state, connection.id == id {
                 locked.state = .idle
             }
+        }
+    }
+}
+
+/// The registration a call carries to its connection with its first write; taken exactly once.
+private final class PendingRegistration: Sendable {
+    private let registration: Mutex<GRPCClientHandler.Registration?>
+
+    init(_ registration: GRPCClientHandler.Registration) {
+        self.registration = Mutex(registration)
+    }
+
+    func take() -> GRPCClientHandler.Registration? {
+        registration.withLock { value in
+            defer { value = nil }
+            return value
         }
     }
 }

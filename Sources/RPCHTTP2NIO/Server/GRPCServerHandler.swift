@@ -11,6 +11,8 @@ struct AcceptedStream: Sendable {
     /// Cancels the handler's task when the stream fails (client reset, bad message,
     /// connection loss).
     var cancellation: StreamCancellation
+    /// Where the handler's task prefers to run (the connection's loop), if anywhere.
+    var executor: EventLoopTaskExecutor?
 }
 
 /// Set once a stream's status has been handed to the writer, so that finishing the stream
@@ -29,7 +31,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     private struct StreamBridge {
-        var inbound: AsyncThrowingStream<RPCRequestPart, any Error>.Continuation
+        var inbound: InboundQueue<RPCRequestPart>
         var cancellation: StreamCancellation
     }
 
@@ -42,17 +44,17 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
     private var waiters = WriteWaiters()
-    private var output: [UInt8] = []
+    private let pump = OutputPump()
     private var flushScheduled = false
     private var receivedBytes = 0
     private var handshakeTimer: Scheduled<Void>?
-    private var keepaliveTimer: RepeatedTask?
+    private let keepalive = KeepaliveTimer()
     private var idleTimer: RepeatedTask?
     private var lastReadTime = NIODeadline.now()
-    private var awaitingPingAck: Scheduled<Void>?
     private var draining = false
     private var closed = false
     private var remotePeer = "unknown"
+    private var taskExecutor: EventLoopTaskExecutor?
 
     init(
         configuration: HTTP2ServerTransport.Configuration,
@@ -70,6 +72,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         self.eventLoop = context.eventLoop
+        if configuration.runHandlersOnEventLoop {
+            taskExecutor = EventLoopTaskExecutor(loop: context.eventLoop)
+        }
         if context.channel.isActive { start(context) }
     }
 
@@ -98,10 +103,14 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 }
             }
         }
-        if let keepalive = configuration.keepalive {
-            keepaliveTimer = context.eventLoop.scheduleRepeatedTask(
-                initialDelay: .nanoseconds(keepalive.interval.nanoseconds), delay: .nanoseconds(keepalive.interval.nanoseconds)
-            ) { _ in bound.value.sendKeepalivePing(timeout: keepalive.timeout) }
+        if let configuration = configuration.keepalive {
+            keepalive.start(
+                on: context.eventLoop, configuration: configuration,
+                sendPing: { [unowned self] in
+                    connection.sendPing()
+                    flush()
+                },
+                onTimeout: { [unowned self] in close(reason: "keepalive PING not acknowledged") })
         }
         flush()  // our SETTINGS
     }
@@ -173,7 +182,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
             case .streamOpened(let streamID, let descriptor, let metadata, let timeout):
                 open(streamID: streamID, descriptor: descriptor, metadata: metadata, timeout: timeout)
             case .message(let streamID, let bytes):
-                bridges[streamID]?.inbound.yield(.message(bytes))
+                if let bridge = bridges[streamID], bridge.inbound.append(.message(bytes), bytes: bytes.count + 5) {
+                    connection.pauseInbound(on: streamID)
+                }
             case .requestEnded(let streamID):
                 bridges[streamID]?.inbound.finish()
             case .streamFailed(let streamID, let error):
@@ -193,21 +204,23 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 draining = true
                 closeIfDrained()
             case .pingAcknowledged:
-                awaitingPingAck?.cancel()
-                awaitingPingAck = nil
+                keepalive.acknowledged()
             }
         }
     }
 
     private func open(streamID: Int32, descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) {
         guard let context else { return }
-        let (inbound, inboundSink) = AsyncThrowingStream.makeStream(of: RPCRequestPart.self)
-        inboundSink.yield(.metadata(metadata))
-        let cancellation = StreamCancellation()
-        bridges[streamID] = StreamBridge(inbound: inboundSink, cancellation: cancellation)
-
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        let inbound = InboundQueue<RPCRequestPart>(
+            highWaterBytes: configuration.streamInboundHighWaterBytes,
+            lowWaterBytes: configuration.streamInboundLowWaterBytes,
+            onDrained: { loop.execute { bound.value.resumeInbound(on: streamID) } })
+        inbound.append(.metadata(metadata), bytes: 0)
+        let cancellation = StreamCancellation()
+        bridges[streamID] = StreamBridge(inbound: inbound, cancellation: cancellation)
+
         let statusWritten = StatusWritten()
         let outbound = ClosableRPCWriter<RPCResponsePart>(
             writer: RPCWriter(
@@ -230,7 +243,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let accepted = AcceptedStream(
             stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound),
             context: ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: remotePeer),
-            cancellation: cancellation)
+            cancellation: cancellation,
+            executor: taskExecutor)
         if !accept(accepted) {
             connection.send(.status(Status(code: .unavailable, message: "The server is shutting down."), [:]), on: streamID)
             scheduleFlush()
@@ -259,6 +273,12 @@ final class GRPCServerHandler: ChannelInboundHandler {
         return promise.futureResult
     }
 
+    /// The handler caught up with its stream's data: reopen the stream's flow-control window.
+    private func resumeInbound(on streamID: Int32) {
+        connection.resumeInbound(on: streamID)
+        scheduleFlush()
+    }
+
     private func ensureStatus(on streamID: Int32) {
         guard bridges[streamID] != nil else { return }
         connection.send(.status(Status(code: .internal, message: "The handler ended without a status."), [:]), on: streamID)
@@ -278,34 +298,17 @@ final class GRPCServerHandler: ChannelInboundHandler {
     func flush() {
         flushScheduled = false
         guard let context, !closed else { return }
-        var wrote = false
-        for _ in 0..<16 {
-            guard context.channel.isWritable else { break }
-            do {
-                try connection.collectOutput(into: &output)
-            } catch {
-                close(reason: "\(error)")
-                return
-            }
-            processEvents()
-            guard !output.isEmpty else { break }
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: output)), promise: nil)
-            output.removeAll(keepingCapacity: true)
-            wrote = true
+        do {
+            try pump.flush(
+                context: context,
+                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                didCollect: { processEvents() })
+        } catch {
+            close(reason: "\(error)")
+            return
         }
-        if wrote { context.flush() }
         waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
         if connection.isFinished { close(reason: "the HTTP/2 session ended") }
-    }
-
-    private func sendKeepalivePing(timeout: Duration) {
-        guard awaitingPingAck == nil, let context else { return }
-        connection.sendPing()
-        flush()
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        awaitingPingAck = context.eventLoop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            bound.value.close(reason: "keepalive PING not acknowledged")
-        }
     }
 
     private func closeIfDrained() {
@@ -323,9 +326,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
 
     private func teardown() {
         handshakeTimer?.cancel()
-        keepaliveTimer?.cancel()
+        keepalive.cancel()
         idleTimer?.cancel()
-        awaitingPingAck?.cancel()
         closed = true
         connection.connectionClosed()
         processEvents()

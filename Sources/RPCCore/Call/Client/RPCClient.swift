@@ -40,6 +40,15 @@ public struct RPCClient: Sendable {
                 // reports the status the server or transport gave, so it is not an error
                 // here. An error thrown by the producer itself aborts the call.
                 do {
+                    if let single = request.single {
+                        let bytes = try serializer.serialize(single.message)
+                        do {
+                            try await stream.outbound.finish(afterWriting: [.metadata(single.metadata), .message(bytes)])
+                        } catch {
+                            throw TransportWriteFailed(underlying: error)
+                        }
+                        return nil
+                    }
                     do {
                         try await stream.outbound.write(.metadata(request.metadata))
                     } catch {

@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# RPC benchmark: our gRPC server (skv-rpc-interop, nghttp2 + protobuf-c + SwiftNIO) against a
+# grpc-swift-2 + grpc-swift-nio-transport server of the same service (Benchmarks/GRPCSwiftPeer,
+# its own package, never a dependency of the product), measured in the same run with h2load.
+#
+# For each payload (0 B, 1 KiB, 64 KiB: request payload and response_size) and load (-c1 -m1,
+# -c4 -m32, -c16 -m64), each server gets a warm-up and a bounded timed run of
+# /grpc.testing.TestService/UnaryCall; the script prints requests/s and p50/p99 latency (from
+# h2load's per-request log) per server, and our ratio to the peer. Both servers run during the
+# whole benchmark but only one is loaded at a time; the order alternates per configuration.
+#
+# Environment: BENCH_SECONDS (timed part of each run, default 5), WARMUP_SECONDS (default 1),
+#              OURS_BIN / PEER_BIN (prebuilt binaries; otherwise both are built in release).
+# Loopback only. Needs h2load (Debian nghttp2-client; Scripts/bootstrap.sh installs it).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+seconds="${BENCH_SECONDS:-5}"
+warmup="${WARMUP_SECONDS:-1}"
+command -v h2load >/dev/null || { echo "bench-rpc: h2load not found (run Scripts/bootstrap.sh)" >&2; exit 1; }
+
+if [ -z "${OURS_BIN:-}" ]; then
+  swift build -c release --product skv-rpc-interop >&2
+  OURS_BIN="$(swift build -c release --show-bin-path)/skv-rpc-interop"
+fi
+if [ -z "${PEER_BIN:-}" ]; then
+  swift build -c release --package-path Benchmarks/GRPCSwiftPeer >&2
+  PEER_BIN="$(swift build -c release --package-path Benchmarks/GRPCSwiftPeer --show-bin-path)/grpc-swift-peer"
+fi
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+wait_for_port() {
+  local port="$1"
+  for _ in $(seq 100); do
+    python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(0 if s.connect_ex(('127.0.0.1',$port))==0 else 1)" && return 0
+    sleep 0.1
+  done
+  echo "bench-rpc: nothing listens on port $port after 10 s" >&2
+  return 1
+}
+
+ours_port="$(free_port)"
+"$OURS_BIN" server --host 127.0.0.1 --port "$ours_port" >"$work/ours.log" 2>&1 &
+pids+=($!)
+peer_port="$(free_port)"
+"$PEER_BIN" --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
+pids+=($!)
+wait_for_port "$ours_port"
+wait_for_port "$peer_port"
+
+# gRPC-level check (h2load only sees HTTP 200): our interop client runs empty_unary and
+# large_unary (UnaryCall with real payloads) against both servers.
+for port in "$ours_port" "$peer_port"; do
+  for case in empty_unary large_unary; do
+    "$OURS_BIN" client --host 127.0.0.1 --port "$port" --test-case "$case" >"$work/check.log" 2>&1 \
+      || { echo "bench-rpc: $case failed against port $port:" >&2; cat "$work/check.log" >&2; exit 1; }
+  done
+done
+
+# Request bodies: one gRPC frame holding SimpleRequest{response_size: N, payload{body: N zero bytes}}.
+python3 - "$work" <<'PY'
+import sys
+def varint(n):
+    out = bytearray()
+    while True:
+        b = n & 0x7f; n >>= 7
+        out.append(b | (0x80 if n else 0))
+        if not n: return bytes(out)
+for size in (0, 1024, 65536):
+    payload = b"\x12" + varint(size) + bytes(size)          # Payload.body (field 2)
+    msg = b""
+    if size: msg += b"\x10" + varint(size)                   # response_size (field 2)
+    msg += b"\x1a" + varint(len(payload)) + payload          # payload (field 3)
+    open(f"{sys.argv[1]}/body-{size}.bin", "wb").write(b"\x00" + len(msg).to_bytes(4, "big") + msg)
+PY
+
+# One timed run; prints "req/s p50_ms p99_ms".
+run_load() {
+  local port="$1" size="$2" load="$3" log="$work/requests.log"
+  rm -f "$log"
+  # shellcheck disable=SC2086
+  h2load $load --warm-up-time="$warmup" -D "$seconds" -d "$work/body-$size.bin" \
+    -H 'content-type: application/grpc' -H 'te: trailers' --log-file="$log" \
+    "http://127.0.0.1:$port/grpc.testing.TestService/UnaryCall" >"$work/h2load.out" 2>&1 || true
+  python3 - "$log" "$seconds" "$work/h2load.out" <<'PY'
+import sys
+log, seconds, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+durations, bad = [], 0
+try:
+    for line in open(log):
+        parts = line.split()
+        if len(parts) < 3: continue
+        # Status 0: a request still in flight when the timed period ended (not an error).
+        if parts[1] == "0": continue
+        if parts[1] != "200": bad += 1
+        durations.append(int(parts[2]))
+except FileNotFoundError:
+    pass
+rps = 0.0
+for line in open(out):
+    if line.startswith("finished in"):
+        rps = float(line.split(",")[1].split()[0])
+if not durations:
+    print("0 nan nan"); sys.exit()
+durations.sort()
+pick = lambda q: durations[min(len(durations) - 1, int(q * len(durations)))] / 1000.0
+print(f"{rps:.0f} {pick(0.50):.3f} {pick(0.99):.3f}" + (f" ({bad} non-200)" if bad else ""))
+PY
+}
+
+printf '%-8s %-12s %-6s %12s %10s %10s\n' payload load server "req/s" "p50 ms" "p99 ms"
+ratios=()
+order=0
+for size in 0 1024 65536; do
+  for load in "-c1 -m1" "-c4 -m32" "-c16 -m64"; do
+    if [ $((order % 2)) -eq 0 ]; then servers="ours peer"; else servers="peer ours"; fi
+    order=$((order + 1))
+    declare -A rps=()
+    for server in $servers; do
+      port="$ours_port"; [ "$server" = peer ] && port="$peer_port"
+      read -r r p50 p99 rest < <(run_load "$port" "$size" "$load")
+      rps[$server]="$r"
+      printf '%-8s %-12s %-6s %12s %10s %10s %s\n' "$size" "$load" "$server" "$r" "$p50" "$p99" "${rest:-}"
+    done
+    ratios+=("$(printf '%-8s %-12s ours/peer req/s = %s' "$size" "$load" "$(python3 -c "print(f'{${rps[ours]}/max(${rps[peer]},1):.2f}')")")")
+    unset rps
+  done
+done
+echo
+printf '%s\n' "${ratios[@]}"

@@ -1,0 +1,112 @@
+/// Parameters of one `RaftNode`, validated once by `validate()` (called by `RaftNode.init`).
+///
+/// Every limit carries its unit in its name. Time is counted in ticks: the driver calls
+/// `RaftNode.tick()` at a fixed interval of its choosing (etcd uses 100 ms), so
+/// `electionTimeoutTicks = 10` means about one second at that rate.
+public struct Config: Sendable {
+    /// How a leader serves `RaftNode.readIndex(context:)`.
+    public enum ReadOnlyOption: Sendable, Hashable {
+        /// Confirm leadership with a heartbeat round acknowledged by a quorum before
+        /// answering (thesis §6.4). Linearizable without relying on clocks.
+        case safe
+    }
+
+    /// This node's id; nonzero (0 means "none" in votes and leader ids).
+    public var id: UInt64
+    /// Base election timeout T. Each follower/candidate waits a random number of ticks in
+    /// [T, 2T) without hearing from a leader before starting an election (§5.2). Must be
+    /// greater than `heartbeatIntervalTicks`.
+    public var electionTimeoutTicks: Int
+    /// A leader sends heartbeats every this many ticks.
+    public var heartbeatIntervalTicks: Int
+    /// Upper bound on the total `Entry.approximateBytes` of one appendEntries message; a
+    /// single larger entry is still sent alone. Also bounds committed entries per `Ready`.
+    public var maxEntriesBytesPerAppend: Int
+    /// Upper bound on the total `Entry.approximateBytes` of `Ready.committedEntries` (at
+    /// least one entry is always handed out).
+    public var maxCommittedEntriesBytesPerReady: Int
+    /// Maximum number of appendEntries messages in flight (sent, not yet acknowledged) to one
+    /// follower in the replicate state; the pipelining window.
+    public var maxInflightAppends: Int
+    /// A leader refuses proposals once the payload bytes of its uncommitted entries would
+    /// exceed this limit (a proposal is always accepted when nothing is uncommitted).
+    public var maxUncommittedEntriesBytes: Int
+    /// Run a pre-vote round before a real election (thesis §9.6) so that a node rejoining
+    /// from a partition does not force the cluster into a new term.
+    public var preVote: Bool
+    /// A leader steps down when it has not heard from a quorum within an election timeout,
+    /// and followers that heard from a leader within an election timeout refuse votes
+    /// (leader lease, thesis §4.2.3 and §6.2).
+    public var checkQuorum: Bool
+    public var readOnlyOption: ReadOnlyOption
+    /// A leader holds at most this many ReadIndex requests awaiting confirmation; beyond
+    /// it, local requests throw `.readIndexQueueFull` and forwarded ones are dropped (the
+    /// requesting follower's caller times out and retries).
+    public var maxPendingReadIndexRequests: Int
+    /// The last index the application has already applied (on restart); committed entries
+    /// at or below it are not handed out again. 0 means "replay from the snapshot".
+    public var appliedIndex: UInt64
+    /// Source of election jitter. Seed it differently per node (and per run in production).
+    public var random: any RandomSource
+
+    public init(
+        id: UInt64,
+        electionTimeoutTicks: Int = 10,
+        heartbeatIntervalTicks: Int = 1,
+        maxEntriesBytesPerAppend: Int = 1 << 20,
+        maxCommittedEntriesBytesPerReady: Int = 4 << 20,
+        maxInflightAppends: Int = 256,
+        maxUncommittedEntriesBytes: Int = 64 << 20,
+        preVote: Bool = true,
+        checkQuorum: Bool = true,
+        readOnlyOption: ReadOnlyOption = .safe,
+        maxPendingReadIndexRequests: Int = 4096,
+        appliedIndex: UInt64 = 0,
+        random: (any RandomSource)? = nil
+    ) {
+        self.id = id
+        self.electionTimeoutTicks = electionTimeoutTicks
+        self.heartbeatIntervalTicks = heartbeatIntervalTicks
+        self.maxEntriesBytesPerAppend = maxEntriesBytesPerAppend
+        self.maxCommittedEntriesBytesPerReady = maxCommittedEntriesBytesPerReady
+        self.maxInflightAppends = maxInflightAppends
+        self.maxUncommittedEntriesBytes = maxUncommittedEntriesBytes
+        self.preVote = preVote
+        self.checkQuorum = checkQuorum
+        self.readOnlyOption = readOnlyOption
+        self.maxPendingReadIndexRequests = maxPendingReadIndexRequests
+        self.appliedIndex = appliedIndex
+        self.random = random ?? SplitMix64(seed: id)
+    }
+
+    /// Checks every field; called once by `RaftNode.init`.
+    public func validate() throws(ConfigError) {
+        if id == 0 { throw .invalidID }
+        if heartbeatIntervalTicks <= 0 {
+            throw .nonPositive(field: "heartbeatIntervalTicks", value: heartbeatIntervalTicks)
+        }
+        if electionTimeoutTicks <= heartbeatIntervalTicks {
+            throw .electionTimeoutNotAboveHeartbeat(
+                electionTimeoutTicks: electionTimeoutTicks,
+                heartbeatIntervalTicks: heartbeatIntervalTicks)
+        }
+        if maxEntriesBytesPerAppend <= 0 {
+            throw .nonPositive(field: "maxEntriesBytesPerAppend", value: maxEntriesBytesPerAppend)
+        }
+        if maxCommittedEntriesBytesPerReady <= 0 {
+            throw .nonPositive(
+                field: "maxCommittedEntriesBytesPerReady", value: maxCommittedEntriesBytesPerReady)
+        }
+        if maxInflightAppends <= 0 {
+            throw .nonPositive(field: "maxInflightAppends", value: maxInflightAppends)
+        }
+        if maxPendingReadIndexRequests <= 0 {
+            throw .nonPositive(
+                field: "maxPendingReadIndexRequests", value: maxPendingReadIndexRequests)
+        }
+        if maxUncommittedEntriesBytes <= 0 {
+            throw .nonPositive(
+                field: "maxUncommittedEntriesBytes", value: maxUncommittedEntriesBytes)
+        }
+    }
+}

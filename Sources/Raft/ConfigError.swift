@@ -1,0 +1,11 @@
+/// Why a `Config` was rejected by `Config.validate()`.
+public enum ConfigError: Error, Hashable, Sendable {
+    /// `id` is 0, which is reserved for "no node".
+    case invalidID
+    /// A count or limit that must be at least 1.
+    case nonPositive(field: String, value: Int)
+    /// Followers would time out between two heartbeats of a healthy leader.
+    case electionTimeoutNotAboveHeartbeat(electionTimeoutTicks: Int, heartbeatIntervalTicks: Int)
+    /// The storage names no voters, or does not include this node among them.
+    case notAVoter(id: UInt64, voters: [UInt64])
+}

@@ -1,0 +1,20 @@
+/// Volatile state that only a leader has (Figure 2's "volatile state on leaders" plus flow
+/// control, leadership transfer and ReadIndex). Created by `becomeLeader`, discarded on
+/// stepping down: nothing in it survives a change of role or term.
+struct LeaderState {
+    /// Replication progress of every voter, including the leader itself.
+    var progress: [UInt64: Progress]
+    /// The node leadership is being handed to, if any.
+    var leadTransferee: UInt64?
+    /// Payload bytes of entries appended in this term and not yet committed and applied.
+    var uncommittedBytes = 0
+    /// ReadIndex requests awaiting a heartbeat quorum.
+    var readOnly = ReadOnlyQueue()
+    /// Read requests that arrived before this leader committed an entry of its term;
+    /// answered once it has (before that, its commit index may be stale).
+    var pendingReadIndexRequests: [(from: UInt64, context: [UInt8])] = []
+
+    init(progress: [UInt64: Progress]) {
+        self.progress = progress
+    }
+}

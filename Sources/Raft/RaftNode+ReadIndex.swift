@@ -1,0 +1,75 @@
+/// Linearizable reads without writing to the log: ReadIndex with `ReadOnlyOption.safe`
+/// (Raft thesis §6.4).
+///
+/// 1. The leader records its commit index as the read index, but only once it has committed
+///    an entry of its own term (before that, its commit index may be stale).
+/// 2. It confirms it is still leader by a heartbeat round carrying the request's context; a
+///    quorum of acknowledgements (itself included) completes the request and every earlier
+///    one.
+/// 3. The `ReadState` goes to the requester: this node's `Ready.readStates`, or a
+///    `readIndexResponse` to the follower that forwarded it.
+extension RaftNode {
+    var committedEntryInCurrentTerm: Bool {
+        raftLog.termOrZero(raftLog.committed) == term
+    }
+
+    /// Whether the leader holds `maxPendingReadIndexRequests` unanswered requests.
+    var readIndexQueueIsFull: Bool {
+        leaderState.readOnly.count + leaderState.pendingReadIndexRequests.count
+            >= maxPendingReadIndexRequests
+    }
+
+    mutating func handleReadIndexRequest(from requester: UInt64, context: [UInt8]) {
+        if voters.count == 1 {
+            // Nobody else can be leader, and the no-op commits at once on election.
+            respondToReadIndex(index: raftLog.committed, to: requester, context: context)
+            return
+        }
+        guard committedEntryInCurrentTerm else {
+            leaderState.pendingReadIndexRequests.append((requester, context))
+            return
+        }
+        leaderState.readOnly.add(index: raftLog.committed, from: requester, context: context)
+        _ = leaderState.readOnly.recordAck(from: id, context: context)
+        broadcastHeartbeat(context: context)
+    }
+
+    mutating func releasePendingReadIndexRequests() {
+        guard committedEntryInCurrentTerm, !leaderState.pendingReadIndexRequests.isEmpty else {
+            return
+        }
+        let pending = leaderState.pendingReadIndexRequests
+        leaderState.pendingReadIndexRequests = []
+        for request in pending {
+            handleReadIndexRequest(from: request.from, context: request.context)
+        }
+    }
+
+    /// A heartbeat response carrying a read context: count it, and complete the requests
+    /// it confirms once a quorum acknowledged.
+    mutating func handleReadIndexAck(from peer: UInt64, context: [UInt8]) {
+        guard !context.isEmpty,
+            let acks = leaderState.readOnly.recordAck(from: peer, context: context)
+        else { return }
+        guard voters.filter({ acks.contains($0) }).count >= quorum else { return }
+        for request in leaderState.readOnly.advance(through: context) {
+            respondToReadIndex(index: request.index, to: request.from, context: request.context)
+        }
+    }
+
+    mutating func respondToReadIndex(index: UInt64, to requester: UInt64, context: [UInt8]) {
+        if requester == id {
+            readStates.append(ReadState(index: index, context: context))
+        } else {
+            send(Message(type: .readIndexResponse, to: requester, index: index, context: context))
+        }
+    }
+
+    mutating func broadcastHeartbeat(context: [UInt8]?) {
+        for peer in voters where peer != id {
+            // Never tell a follower to commit beyond what it is known to hold.
+            let commit = min(leaderState.progress[peer]!.match, raftLog.committed)
+            send(Message(type: .heartbeat, to: peer, commit: commit, context: context ?? []))
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// A point-in-time image of the application state machine, replacing every log entry up to
+/// and including `metadata.index`.
+///
+/// The application produces `data` (see `MemoryStorage.createSnapshot(index:data:)`); Raft
+/// only moves it around: a leader sends it to a follower that needs entries it has already
+/// compacted (`Message.Kind.installSnapshot`), and the follower hands it back in
+/// `Ready.snapshot` for the application to persist and restore.
+public struct Snapshot: Sendable, Hashable {
+    /// What the snapshot covers.
+    public struct Metadata: Sendable, Hashable {
+        /// The last log index the snapshot includes.
+        public var index: UInt64
+        /// The term of the entry at `index`.
+        public var term: UInt64
+        /// The voting members of the cluster as of `index`.
+        public var voters: [UInt64]
+
+        public init(index: UInt64 = 0, term: UInt64 = 0, voters: [UInt64] = []) {
+            self.index = index
+            self.term = term
+            self.voters = voters
+        }
+    }
+
+    public var metadata: Metadata
+    /// Opaque application state.
+    public var data: [UInt8]
+
+    public init(metadata: Metadata = Metadata(), data: [UInt8] = []) {
+        self.metadata = metadata
+        self.data = data
+    }
+
+    /// True for the placeholder snapshot of a log that was never compacted.
+    public var isEmpty: Bool { metadata.index == 0 }
+}

@@ -1,0 +1,96 @@
+public import Raft
+public import RPCCore
+public import RPCProtobuf
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.raft.Entry` on the wire: a `Raft.Entry` in protobuf-c form.
+struct WireEntry: ProtobufCConvertible {
+    var entry: Entry
+
+    static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__raft__entry__init)
+    }
+
+    func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(Skv__Raft__Entry.self, initializer: skv__raft__entry__init)
+        m.pointee.term = entry.term
+        m.pointee.index = entry.index
+        m.pointee.kind = switch entry.kind {
+        case .normal: SKV__RAFT__ENTRY_KIND__ENTRY_NORMAL
+        case .noop: SKV__RAFT__ENTRY_KIND__ENTRY_NOOP
+        case .configChange: SKV__RAFT__ENTRY_KIND__ENTRY_CONFIG_CHANGE
+        }
+        let data = arena.copyBytes(entry.data)
+        m.pointee.data = ProtobufCBinaryData(len: data.count, data: data.pointer)
+        return ProtobufCMessagePointer(m)
+    }
+
+    init(_ entry: Entry) { self.entry = entry }
+
+    init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Raft__Entry.self).pointee
+        let kind: Entry.Kind
+        switch c.kind {
+        case SKV__RAFT__ENTRY_KIND__ENTRY_NORMAL: kind = .normal
+        case SKV__RAFT__ENTRY_KIND__ENTRY_NOOP: kind = .noop
+        case SKV__RAFT__ENTRY_KIND__ENTRY_CONFIG_CHANGE: kind = .configChange
+        default: throw RPCError(code: .invalidArgument, message: "Unknown Raft entry kind \(c.kind.rawValue).")
+        }
+        entry = Entry(term: c.term, index: c.index, kind: kind, data: ProtobufCField.bytes(c.data.data, count: c.data.len))
+    }
+}
+
+/// `skv.raft.SnapshotMetadata`.
+struct WireSnapshotMetadata: ProtobufCConvertible {
+    var metadata: Snapshot.Metadata
+
+    static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__raft__snapshot_metadata__init)
+    }
+
+    init(_ metadata: Snapshot.Metadata) { self.metadata = metadata }
+
+    func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(Skv__Raft__SnapshotMetadata.self, initializer: skv__raft__snapshot_metadata__init)
+        m.pointee.index = metadata.index
+        m.pointee.term = metadata.term
+        m.pointee.n_voters = metadata.voters.count
+        if let voters = arena.allocateArray(of: UInt64.self, count: metadata.voters.count) {
+            for (i, voter) in metadata.voters.enumerated() { (voters + i).initialize(to: voter) }
+            m.pointee.voters = voters
+        }
+        return ProtobufCMessagePointer(m)
+    }
+
+    init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Raft__SnapshotMetadata.self).pointee
+        let voters = c.n_voters > 0 && c.voters != nil ? Array(UnsafeBufferPointer(start: c.voters, count: c.n_voters)) : []
+        metadata = Snapshot.Metadata(index: c.index, term: c.term, voters: voters)
+    }
+}
+
+/// `skv.raft.Snapshot`.
+struct WireSnapshot: ProtobufCConvertible {
+    var snapshot: Snapshot
+
+    static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__raft__snapshot__init)
+    }
+
+    init(_ snapshot: Snapshot) { self.snapshot = snapshot }
+
+    func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(Skv__Raft__Snapshot.self, initializer: skv__raft__snapshot__init)
+        m.pointee.metadata = try arena.message(Optional(WireSnapshotMetadata(snapshot.metadata)), as: Skv__Raft__SnapshotMetadata.self)
+        let data = arena.copyBytes(snapshot.data)
+        m.pointee.data = ProtobufCBinaryData(len: data.count, data: data.pointer)
+        return ProtobufCMessagePointer(m)
+    }
+
+    init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Raft__Snapshot.self).pointee
+        let metadata = try ProtobufCField.message(c.metadata, as: WireSnapshotMetadata.self)?.metadata ?? Snapshot.Metadata()
+        snapshot = Snapshot(metadata: metadata, data: ProtobufCField.bytes(c.data.data, count: c.data.len))
+    }
+}
