@@ -3,6 +3,7 @@ import Dispatch
 import MapReduce
 import RPCCore
 import RPCHTTP2NIO
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -127,8 +128,15 @@ struct CoordinatorCommand: AsyncParsableCommand {
     }
 }
 
-/// Prints a one-line error and exits 1.
+/// Set by the first ``fail(_:)`` so that concurrent failures (a bind error reaches both the
+/// serving and the port-waiting task) print one line, not several.
+private let failing = Atomic<Bool>(false)
+
+/// Prints a one-line error and exits 1; a second concurrent caller waits for that exit.
 func fail(_ message: String) -> Never {
-    printError(message)
-    Glibc.exit(1)
+    if failing.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged {
+        printError(message)
+        Glibc.exit(1)
+    }
+    while true { pause() }
 }
