@@ -17,6 +17,13 @@ let package = Package(
         .library(name: "RPCInProcess", targets: ["RPCInProcess"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
+        .library(name: "MapReduce", targets: ["MapReduce"]),
+        .library(name: "MapReduceApps", targets: ["MapReduceApps"]),
+        .executable(name: "mrcoordinator", targets: ["MRCoordinator"]),
+        .executable(name: "mrworker", targets: ["MRWorker"]),
+        .executable(name: "mrsequential", targets: ["MRSequential"]),
+        // An example MapReduce application built as a plugin (`mrworker path/to/lib….so`).
+        .library(name: "MapReduceExamplePlugin", type: .dynamic, targets: ["MapReduceExamplePlugin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -97,5 +104,31 @@ let package = Package(
             name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
             swiftSettings: swiftSettings),
         .testTarget(name: "InteropTests", dependencies: ["RPCCore", "RPCInProcess", "Interop"], swiftSettings: swiftSettings),
+
+        // MapReduce (6.824 Lab 1): coordinator state machine, worker loop, app protocol + stubs;
+        // the lab's applications; the three executables the lab's shell harness drives.
+        .target(name: "MapReduce", dependencies: ["RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"], swiftSettings: swiftSettings),
+        .target(name: "MapReduceApps", dependencies: ["MapReduce"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MRCoordinator",
+            dependencies: ["MapReduce", "RPCCore", "RPCHTTP2NIO", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MRWorker",
+            dependencies: [
+                "MapReduce", "MapReduceApps", "RPCCore", "RPCHTTP2NIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "MRSequential",
+            dependencies: ["MapReduce", "MapReduceApps", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "MapReduceExamplePlugin", dependencies: ["MapReduce"], path: "Examples/MapReduceExamplePlugin",
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "MapReduceTests", dependencies: ["MapReduce", "MapReduceApps", "RPCCore", "RPCInProcess"],
+            swiftSettings: swiftSettings),
     ]
 )

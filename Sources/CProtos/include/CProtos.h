@@ -3,6 +3,7 @@
 #define CPROTOS_H
 #include "echo.pb-c.h"
 #include "empty.pb-c.h"
+#include "mapreduce.pb-c.h"
 #include "messages.pb-c.h"
 #include "raft.pb-c.h"
 #include "test.pb-c.h"
