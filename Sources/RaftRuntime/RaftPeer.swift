@@ -1,5 +1,5 @@
-public import Raft
-public import RPCCore
+import Raft
+import RPCCore
 import RPCProtobuf
 
 /// Runs one Raft peer: owns a `RaftNode` on an actor, drives it with ticks, persists through a
