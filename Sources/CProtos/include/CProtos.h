@@ -3,8 +3,10 @@
 #define CPROTOS_H
 #include "echo.pb-c.h"
 #include "empty.pb-c.h"
+#include "kv.pb-c.h"
 #include "mapreduce.pb-c.h"
 #include "messages.pb-c.h"
 #include "raft.pb-c.h"
+#include "rsm.pb-c.h"
 #include "test.pb-c.h"
 #endif
