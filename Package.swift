@@ -56,7 +56,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RaftRuntimeTests",
-            dependencies: ["RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation"],
+            dependencies: [
+                "RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation", "DurableStorage",
+                "RPCHTTP2NIO",
+            ],
             swiftSettings: swiftSettings),
 
         // RPC framework.

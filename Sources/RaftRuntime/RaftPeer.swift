@@ -3,16 +3,22 @@ import RPCCore
 import RPCProtobuf
 
 /// Runs one Raft peer: owns a `RaftNode` on an actor, drives it with ticks, persists through a
-/// ``RaftStateStore`` before sending, talks to the other peers through `skv.raft.Raft`, and
+/// ``RaftLogStore`` before sending, talks to the other peers through `skv.raft.Raft`, and
 /// delivers committed commands and snapshots on ``applyStream``.
 ///
 /// The lab API: ``propose(_:)`` (Start), ``state()`` (GetState), ``snapshot(index:data:)``
 /// (Snapshot) and ``kill()`` (Kill); the peer serves `Step` as a ``RaftServiceProtocol``.
+/// For services: ``status()``, ``readIndex(timeout:)`` and ``transferLeadership(to:)``.
 ///
 /// Contracts:
 /// - Every `Ready` is handled synchronously inside the actor in the order the core requires
 ///   (persist, then send, then apply, then advance); nothing awaits in between, so actor
 ///   re-entrancy cannot interleave two Readies.
+/// - Proposals do not handle their `Ready` at once: the first one schedules a flush, and
+///   every proposal that reaches the actor before it runs joins the same `Ready` (one
+///   persist, one fsync with ``DiskRaftStore``, one append per follower).
+/// - If the store fails, the peer stops as if killed (no more votes, acknowledgements or
+///   applies) and ``status()`` reports the error: a peer that cannot persist must not speak.
 /// - An incoming `Step` RPC's reply carries the answers addressed back to its sender, so a
 ///   request and its response travel as one RPC (as AppendEntries does in the paper).
 /// - The apply stream is unbounded and never blocks the peer; the service may call
@@ -37,6 +43,9 @@ public actor RaftPeer: RaftServiceProtocol {
         /// Whether a new leader appends an empty entry of its term (see
         /// `Raft.Config.appendsNoopOnElection`); `false` gives the labs' index numbering.
         public var appendsNoopOnElection = true
+        /// Most ``RaftPeer/readIndex(timeout:)`` calls that may wait at once; more fail with
+        /// ``RaftPeerError/tooManyPendingReads(limit:)``.
+        public var maxPendingReads = 1024
 
         public init() {}
     }
@@ -45,47 +54,65 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Committed commands and snapshots, in order.
     public nonisolated let applyStream: AsyncStream<ApplyMessage>
     private let applySink: AsyncStream<ApplyMessage>.Continuation
-    private var node: RaftNode
+    var node: RaftNode
     private let storage: MemoryStorage
-    private let store: any RaftStateStore
+    private let store: any RaftLogStore
     private let peers: [UInt64: RaftPeerClient]
-    private let configuration: Configuration
+    let configuration: Configuration
     private var tickTask: Task<Void, Never>?
     private var killed = false
     private var inflight: [UInt64: Int] = [:]
     /// While handling a `Step` RPC: its sender, and the answers to return in its reply.
     private var replyTo: UInt64?
     private var replies: [Message] = []
+    /// Whether a task to handle the proposals' `Ready` is queued.
+    private var flushScheduled = false
+    /// Why the store failed, if it did (the peer is then stopped).
+    private var storeFailure: RaftStoreError?
+    /// Pending ``readIndex(timeout:)`` calls by request context.
+    var pendingReads: [UInt64: PendingRead] = [:]
+    var nextReadID: UInt64 = 0
 
-    /// Creates a peer from the state in `store` (empty for a new peer). `peers` maps every
-    /// other member's id to a client; ids are the members of the cluster.
+    /// Creates a peer from the state in a whole-blob `store` (the labs' Persister; empty for
+    /// a new peer). `peers` maps every other member's id to a client; ids are the members of
+    /// the cluster.
     public init(
         id: UInt64, peers: [UInt64: RaftPeerClient], store: any RaftStateStore,
         configuration: Configuration = Configuration()
     ) throws {
+        let voters = ([id] + Array(peers.keys)).sorted()
+        try self.init(
+            id: id, peers: peers, logStore: BlobRaftLogStore(store, voters: voters), configuration: configuration)
+    }
+
+    /// Creates a peer from the state in `logStore` (empty for a new peer), which it then
+    /// owns. `peers` maps every other member's id to a client; ids are the members of the
+    /// cluster.
+    ///
+    /// - Throws: ``RaftStoreError`` if the stored state cannot be loaded; `ConfigError`.
+    public init(
+        id: UInt64, peers: [UInt64: RaftPeerClient], logStore: sending any RaftLogStore,
+        configuration: Configuration = Configuration()
+    ) throws {
         self.id = id
         self.peers = peers
-        self.store = store
+        self.store = logStore
         self.configuration = configuration
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         storage = MemoryStorage(voters: ([id] + Array(peers.keys)).sorted())
+        let persisted = try logStore.load()
         var applied: UInt64 = 0
-        let snapshotBytes = store.readSnapshot()
-        if !snapshotBytes.isEmpty {
-            let snapshot = try ProtobufDeserializer<WireSnapshot>().deserialize(snapshotBytes).snapshot
+        if let snapshot = persisted.snapshot {
             try storage.applySnapshot(snapshot)
             applied = snapshot.metadata.index
         }
-        let stateBytes = store.readRaftState()
-        if !stateBytes.isEmpty {
-            let state = try ProtobufDeserializer<PersistentState>().deserialize(stateBytes)
-            storage.append(state.entries.filter { $0.index > applied })
-            storage.setHardState(state.hardState)
-        }
+        storage.append(persisted.entries.filter { $0.index > applied })
+        if !persisted.hardState.isEmpty { storage.setHardState(persisted.hardState) }
         let config = Config(
             id: id, electionTimeoutTicks: configuration.electionTimeoutTicks,
             heartbeatIntervalTicks: configuration.heartbeatIntervalTicks,
-            appendsNoopOnElection: configuration.appendsNoopOnElection, appliedIndex: applied,
+            appendsNoopOnElection: configuration.appendsNoopOnElection,
+            maxPendingReadIndexRequests: configuration.maxPendingReads, appliedIndex: applied,
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)))
         node = try RaftNode(config: config, storage: storage)
     }
@@ -102,12 +129,21 @@ public actor RaftPeer: RaftServiceProtocol {
         }
     }
 
-    /// Stops the peer: no more ticks, persistence, messages or applies.
+    /// Stops the peer: no more ticks, persistence, messages or applies. Closes the store
+    /// (releasing its files, so a new peer may open them).
     public func kill() {
+        guard !killed else { return }
+        stop()
+        store.close()
+    }
+
+    /// Stops ticking, sending and applying; fails pending reads.
+    private func stop() {
         killed = true
         tickTask?.cancel()
         tickTask = nil
         applySink.finish()
+        failPendingReads(.stopped)
     }
 
     /// Proposes a command; returns at once with the index it will have if committed, the
@@ -116,7 +152,7 @@ public actor RaftPeer: RaftServiceProtocol {
         guard !killed else { return (0, node.term, false) }
         do {
             let receipt = try node.propose(command)
-            processReady()
+            scheduleFlush()
             return (receipt.index, receipt.term, true)
         } catch {
             return (0, node.term, false)
@@ -129,7 +165,29 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     /// Bytes of the persisted Raft state (the labs' `RaftStateSize`).
-    public func raftStateSize() -> Int { store.readRaftState().count }
+    public func raftStateSize() -> Int { store.raftStateBytes }
+
+    /// A consistent view of this peer's Raft state (one actor turn).
+    public func status() -> RaftPeerStatus {
+        RaftPeerStatus(
+            id: id, term: node.term, isLeader: node.role == .leader && !killed,
+            leaderID: node.leader == 0 ? nil : node.leader, commitIndex: node.commitIndex,
+            appliedIndex: node.appliedIndex, snapshotIndex: (try? storage.snapshot().metadata.index) ?? 0,
+            lastIndex: node.lastIndex, isStopped: killed, storeFailure: storeFailure)
+    }
+
+    /// Leader only: hands leadership to `target` (Raft thesis §3.10). Returns once the
+    /// transfer has started; it completes when `target` wins the election it starts at once,
+    /// and is abandoned after an election timeout. Proposals fail meanwhile.
+    public func transferLeadership(to target: UInt64) throws(RaftPeerError) {
+        guard !killed else { throw .stopped }
+        do {
+            try node.transferLeadership(to: target)
+        } catch {
+            throw RaftPeerError(error)
+        }
+        processReady()
+    }
 
     /// The service has a snapshot of everything through `index`: the log up to it is
     /// discarded and the snapshot persisted with the Raft state.
@@ -139,7 +197,11 @@ public actor RaftPeer: RaftServiceProtocol {
         else { return }
         guard let snapshot = try? storage.createSnapshot(index: index, data: data) else { return }
         try? storage.compact(index: index)
-        persist(snapshot: snapshot)
+        do {
+            try store.compact(snapshot: snapshot)
+        } catch {
+            storeFailed(error)
+        }
     }
 
     // MARK: Step RPC
@@ -179,15 +241,40 @@ public actor RaftPeer: RaftServiceProtocol {
         node.reportUnreachable(peer)
     }
 
-    private func processReady() {
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        Task { self.flush() }
+    }
+
+    private func flush() {
+        flushScheduled = false
+        processReady()
+    }
+
+    private func storeFailed(_ error: RaftStoreError) {
+        storeFailure = error
+        stop()
+    }
+
+    func processReady() {
         while !killed && node.hasReady {
             let ready = node.ready()
             if let snapshot = ready.snapshot { try? storage.applySnapshot(snapshot) }
             storage.append(ready.entries)
             if let hardState = ready.hardState { storage.setHardState(hardState) }
             if ready.snapshot != nil || !ready.entries.isEmpty || ready.hardState != nil {
-                persist(snapshot: ready.snapshot)
+                do {
+                    try store.persist(
+                        hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot,
+                        mustSync: ready.mustSync)
+                } catch {
+                    storeFailed(error)
+                    return
+                }
             }
+            if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
+            completeReads(ready.readStates)
             var outgoing: [UInt64: [Message]] = [:]
             for message in ready.messages {
                 if message.to == replyTo && Self.isAnswer(message.type) {
@@ -214,23 +301,6 @@ public actor RaftPeer: RaftServiceProtocol {
         default:
             false
         }
-    }
-
-    /// Writes the whole Raft state (and the snapshot, if it changed) to the store.
-    private func persist(snapshot: Snapshot?) {
-        let first = storage.firstIndex()
-        let last = storage.lastIndex()
-        let entries = last >= first ? ((try? storage.entries(from: first, to: last + 1, maxBytes: .max)) ?? []) : []
-        let metadata = (try? storage.snapshot().metadata) ?? Snapshot.Metadata()
-        let state = PersistentState(hardState: storage.persistedHardState, entries: entries, snapshot: metadata)
-        guard let stateBytes = try? ProtobufSerializer<PersistentState>().serialize(state) else {
-            preconditionFailure("the Raft state could not be encoded")
-        }
-        var snapshotBytes: [UInt8]?
-        if let snapshot {
-            snapshotBytes = try? ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
-        }
-        store.save(raftState: stateBytes, snapshot: snapshotBytes)
     }
 
     private func send(_ messages: [Message], to peer: UInt64) {

@@ -1,0 +1,256 @@
+public import DurableStorage
+public import Raft
+import RPCProtobuf
+
+/// A ``RaftLogStore`` on disk, built from `DurableStorage`, all under one data directory:
+///
+/// ```
+/// <directory>/LOCK        flock'd while the store is open (one process per directory)
+/// <directory>/wal/        WriteAheadLog segments: one record per entry (sequence = index)
+/// <directory>/hardstate   term, vote, commit (HardStateFile: temp + fsync + rename)
+/// <directory>/snapshots/  SnapshotStore files: an encoded `skv.raft.Snapshot`
+/// ```
+///
+/// Durability of one `persist` (one `Ready`):
+/// 1. A snapshot received from the leader: the WAL suffix after its index is truncated
+///    (durably; those entries conflict with the leader's log, so none was committed), the
+///    snapshot is saved atomically, then whole WAL segments before it are released.
+/// 2. Entries: a conflicting suffix is truncated (durably), the new entries are appended
+///    to the page cache, and **one** `fdatasync` covers the whole batch.
+/// 3. Hard state: rewritten (two fsyncs: file and directory) only when the term or the
+///    vote changed. A commit-only change is kept in memory and written with the next
+///    term/vote change: after a restart the commit index may lag, and the node re-delivers
+///    entries after the snapshot, which the service (restored from that snapshot) applies
+///    again in order. It never runs ahead of the log on disk (entries are synced first).
+///
+/// Recovery (`init`): the WAL cuts a torn tail (an incomplete or checksum-failing last
+/// record: an append that was never acknowledged) and refuses any other damage with
+/// ``RaftStoreError/corrupt(reason:)``; `load()` also refuses a gap in the log.
+///
+/// Confinement: owned by one `RaftPeer` and called synchronously on its actor, so the file
+/// system calls (fsync included) block that actor while they run.
+public final class DiskRaftStore: RaftLogStore {
+    /// Type tag of entry records in the WAL.
+    static let entryRecordType: UInt8 = 1
+    /// Bytes of an entry record payload before the entry's data: term (8) and kind (1).
+    static let entryHeaderBytes = 9
+
+    public let directory: String
+    private let fileSystem: any FileSystem
+    private let lock: OpenFile
+    private let wal: WriteAheadLog
+    private let hardStateFile: HardStateFile
+    private let snapshots: SnapshotStore
+    private var savedHardState = Raft.HardState.empty
+    private var pendingHardState = Raft.HardState.empty
+    private var snapshotIndex: UInt64 = 0
+    /// Payload bytes of each entry record after the snapshot, by index - `snapshotIndex` - 1.
+    private var entrySizes: [Int] = []
+    private var entryBytes = 0
+    private var isClosed = false
+
+    /// Opens (creating if needed) the store in `directory` and recovers its WAL.
+    ///
+    /// - Throws: `.locked` if another store has the directory open, `.corrupt` for damage a
+    ///   crash cannot explain, `.io`.
+    public init(
+        directory: String, fileSystem: any FileSystem = PosixFileSystem(),
+        walConfig: WriteAheadLog.Config = WriteAheadLog.Config()
+    ) throws(RaftStoreError) {
+        self.directory = directory
+        self.fileSystem = fileSystem
+        do {
+            try fileSystem.createDirectory(directory)
+            lock = try fileSystem.lockFile(directory + "/LOCK")
+        } catch {
+            throw .from(error)
+        }
+        do {
+            wal = try WriteAheadLog(directory: directory + "/wal", config: walConfig, fileSystem: fileSystem)
+            snapshots = try SnapshotStore(directory: directory + "/snapshots", fileSystem: fileSystem)
+            hardStateFile = HardStateFile(path: directory + "/hardstate", fileSystem: fileSystem)
+            try hardStateFile.file.removeLeftoverTemporaryFile()
+        } catch {
+            try? fileSystem.close(lock)
+            throw .from(error)
+        }
+    }
+
+    deinit {
+        close()
+    }
+
+    public func load() throws(RaftStoreError) -> PersistedRaftState {
+        var state = PersistedRaftState()
+        do {
+            if let latest = try snapshots.loadLatest() {
+                let snapshot: Snapshot
+                do {
+                    snapshot = try ProtobufDeserializer<WireSnapshot>().deserialize(latest.data).snapshot
+                } catch {
+                    throw RaftStoreError.corrupt(reason: "snapshot \(latest.sequence) cannot be decoded: \(error)")
+                }
+                guard snapshot.metadata.index == latest.sequence else {
+                    throw RaftStoreError.corrupt(
+                        reason: "snapshot file \(latest.sequence) holds index \(snapshot.metadata.index)")
+                }
+                state.snapshot = snapshot
+            }
+            if let hard = try hardStateFile.load() {
+                state.hardState = Raft.HardState(term: hard.term, vote: hard.vote, commit: hard.commit)
+            }
+            let first = (state.snapshot?.metadata.index ?? 0) + 1
+            for record in try wal.readAll() where record.sequence >= first {
+                guard record.type == Self.entryRecordType else {
+                    throw RaftStoreError.corrupt(reason: "WAL record \(record.sequence) has type \(record.type)")
+                }
+                let expected = state.entries.last.map { $0.index + 1 } ?? first
+                guard record.sequence == expected else {
+                    throw RaftStoreError.corrupt(
+                        reason: "the log has a gap: entry \(record.sequence) where \(expected) was expected")
+                }
+                state.entries.append(try Self.decodeEntry(record.payload, index: record.sequence))
+            }
+        } catch let error as RaftStoreError {
+            throw error
+        } catch let error as WALError {
+            throw .from(error)
+        } catch {
+            throw .corrupt(reason: "\(error)")
+        }
+        snapshotIndex = state.snapshot?.metadata.index ?? 0
+        entrySizes = state.entries.map { Self.entryHeaderBytes + $0.data.count }
+        entryBytes = entrySizes.reduce(0, +)
+        // The commit index is written lazily, never ahead of the synced log; a snapshot is
+        // committed by definition.
+        let lastIndex = state.entries.last?.index ?? snapshotIndex
+        if !state.hardState.isEmpty {
+            state.hardState.commit = min(max(state.hardState.commit, snapshotIndex), lastIndex)
+        }
+        savedHardState = state.hardState
+        pendingHardState = state.hardState
+        return state
+    }
+
+    public func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
+        throws(RaftStoreError)
+    {
+        do {
+            if let snapshot {
+                try wal.truncateSuffix(after: snapshot.metadata.index)
+                try save(snapshot)
+                entrySizes = []
+                entryBytes = 0
+            }
+            let fresh = entries.drop(while: { $0.index <= snapshotIndex })
+            if let first = fresh.first {
+                if let last = wal.lastSequence, last >= first.index {
+                    try wal.truncateSuffix(after: first.index - 1)
+                }
+                let kept = Int(first.index - snapshotIndex - 1)
+                if kept < entrySizes.count {
+                    entryBytes -= entrySizes[kept...].reduce(0, +)
+                    entrySizes.removeSubrange(kept...)
+                }
+                var records: [WriteAheadLog.Record] = []
+                records.reserveCapacity(fresh.count)
+                for entry in fresh {
+                    let payload = Self.encodeEntry(entry)
+                    entrySizes.append(payload.count)
+                    entryBytes += payload.count
+                    records.append(.init(type: Self.entryRecordType, sequence: entry.index, payload: payload))
+                }
+                try wal.append(records)
+                try wal.sync()
+            } else if mustSync {
+                try wal.sync()
+            }
+            if let hardState {
+                pendingHardState = hardState
+                if hardState.term != savedHardState.term || hardState.vote != savedHardState.vote {
+                    try writeHardState()
+                }
+            }
+        } catch {
+            throw .from(error)
+        }
+    }
+
+    public func compact(snapshot: Snapshot) throws(RaftStoreError) {
+        let index = snapshot.metadata.index
+        guard index > snapshotIndex else { return }
+        let dropped = min(Int(index - snapshotIndex), entrySizes.count)
+        do {
+            try save(snapshot)
+        } catch {
+            throw .from(error)
+        }
+        entryBytes -= entrySizes[..<dropped].reduce(0, +)
+        entrySizes.removeFirst(dropped)
+    }
+
+    /// Payload bytes of the entries after the snapshot, plus the 24 bytes of hard state.
+    public var raftStateBytes: Int { entryBytes + 24 }
+
+    /// Writes the pending commit index (if it moved), closes the WAL and releases the lock.
+    /// Errors are ignored: everything acknowledged was synced before.
+    public func close() {
+        guard !isClosed else { return }
+        isClosed = true
+        if pendingHardState != savedHardState { try? writeHardState() }
+        try? wal.close()
+        try? fileSystem.close(lock)
+    }
+
+    /// Saves `snapshot` atomically, then releases the WAL segments it covers (in this
+    /// order: the entries must stay until the snapshot that replaces them is durable).
+    private func save(_ snapshot: Snapshot) throws(WALError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
+        } catch {
+            preconditionFailure("a Raft snapshot could not be encoded: \(error)")
+        }
+        try snapshots.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
+        snapshotIndex = snapshot.metadata.index
+        try wal.truncatePrefix(before: snapshot.metadata.index + 1)
+    }
+
+    private func writeHardState() throws(WALError) {
+        let state = pendingHardState
+        try hardStateFile.save(DurableStorage.HardState(term: state.term, vote: state.vote, commit: state.commit))
+        savedHardState = state
+    }
+
+    /// Entry record payload: term (UInt64 LE), kind (1 byte), data.
+    static func encodeEntry(_ entry: Entry) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(entryHeaderBytes + entry.data.count)
+        withUnsafeBytes(of: entry.term.littleEndian) { bytes.append(contentsOf: $0) }
+        let kind: UInt8 =
+            switch entry.kind {
+            case .normal: 0
+            case .noop: 1
+            case .configChange: 2
+            }
+        bytes.append(kind)
+        bytes.append(contentsOf: entry.data)
+        return bytes
+    }
+
+    static func decodeEntry(_ bytes: [UInt8], index: UInt64) throws(RaftStoreError) -> Entry {
+        guard bytes.count >= entryHeaderBytes else {
+            throw .corrupt(reason: "entry \(index) record has \(bytes.count) bytes")
+        }
+        var term: UInt64 = 0
+        for k in 0..<8 { term |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+        let kind: Entry.Kind
+        switch bytes[8] {
+        case 0: kind = .normal
+        case 1: kind = .noop
+        case 2: kind = .configChange
+        default: throw .corrupt(reason: "entry \(index) has unknown kind \(bytes[8])")
+        }
+        return Entry(term: term, index: index, kind: kind, data: Array(bytes[entryHeaderBytes...]))
+    }
+}

@@ -1,0 +1,90 @@
+import Raft
+
+/// Linearizable reads through the core's ReadIndex (Raft thesis §6.4): the leader records
+/// its commit index, confirms it is still leader with a heartbeat round, and returns that
+/// index; the caller serves the read once its state machine has applied it.
+extension RaftPeer {
+    /// One waiting ``readIndex(timeout:)`` call.
+    struct PendingRead {
+        var continuation: CheckedContinuation<UInt64, any Error>
+        var timeoutTask: Task<Void, Never>
+    }
+
+    /// Leader only: returns an index such that a read of the state machine, made once it has
+    /// applied that index, is linearizable with respect to this call.
+    ///
+    /// - Throws: ``RaftPeerError/notLeader(leaderHint:)``, ``RaftPeerError/leadershipLost``
+    ///   (deposed while waiting), ``RaftPeerError/timeout`` (no quorum confirmed within
+    ///   `timeout`), ``RaftPeerError/tooManyPendingReads(limit:)``, ``RaftPeerError/stopped``.
+    public func readIndex(timeout: Duration = .seconds(1)) async throws(RaftPeerError) -> UInt64 {
+        let status = status()
+        guard !status.isStopped else { throw .stopped }
+        guard status.isLeader else { throw .notLeader(leaderHint: status.leaderID) }
+        guard pendingReads.count < configuration.maxPendingReads else {
+            throw .tooManyPendingReads(limit: configuration.maxPendingReads)
+        }
+        nextReadID += 1
+        let readID = nextReadID
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                startRead(readID, continuation: continuation, timeout: timeout)
+            }
+        } catch let error as RaftPeerError {
+            throw error
+        } catch {
+            throw .stopped
+        }
+    }
+
+    private func startRead(_ readID: UInt64, continuation: CheckedContinuation<UInt64, any Error>, timeout: Duration) {
+        do {
+            try node.readIndex(context: Self.context(readID))
+        } catch {
+            continuation.resume(throwing: RaftPeerError(error))
+            return
+        }
+        let timeoutTask = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expireRead(readID)
+        }
+        pendingReads[readID] = PendingRead(continuation: continuation, timeoutTask: timeoutTask)
+        processReady()
+    }
+
+    private func expireRead(_ readID: UInt64) {
+        guard let read = pendingReads.removeValue(forKey: readID) else { return }
+        read.continuation.resume(throwing: RaftPeerError.timeout)
+    }
+
+    /// Resumes the reads a `Ready` answered.
+    func completeReads(_ states: [ReadState]) {
+        for state in states {
+            guard let readID = Self.readID(state.context),
+                let read = pendingReads.removeValue(forKey: readID)
+            else { continue }
+            read.timeoutTask.cancel()
+            read.continuation.resume(returning: state.index)
+        }
+    }
+
+    /// Fails every waiting read (leadership lost, or the peer stopped).
+    func failPendingReads(_ error: RaftPeerError) {
+        let reads = pendingReads
+        pendingReads = [:]
+        for read in reads.values {
+            read.timeoutTask.cancel()
+            read.continuation.resume(throwing: error)
+        }
+    }
+
+    static func context(_ readID: UInt64) -> [UInt8] {
+        withUnsafeBytes(of: readID.littleEndian) { Array($0) }
+    }
+
+    static func readID(_ context: [UInt8]) -> UInt64? {
+        guard context.count == 8 else { return nil }
+        var value: UInt64 = 0
+        for k in 0..<8 { value |= UInt64(context[k]) << (8 * UInt64(k)) }
+        return value
+    }
+}
