@@ -53,6 +53,10 @@ public actor RaftPeer: RaftServiceProtocol {
     public nonisolated let id: UInt64
     /// Committed commands and snapshots, in order.
     public nonisolated let applyStream: AsyncStream<ApplyMessage>
+    /// The snapshot the peer restarted from (nil for a new peer or one that never took a
+    /// snapshot): the service restores its state from it before reading ``applyStream``,
+    /// which continues at its index + 1.
+    public nonisolated let restoredSnapshot: (index: UInt64, term: UInt64, data: [UInt8])?
     private let applySink: AsyncStream<ApplyMessage>.Continuation
     var node: RaftNode
     private let storage: MemoryStorage
@@ -102,9 +106,12 @@ public actor RaftPeer: RaftServiceProtocol {
         storage = MemoryStorage(voters: ([id] + Array(peers.keys)).sorted())
         let persisted = try logStore.load()
         var applied: UInt64 = 0
-        if let snapshot = persisted.snapshot {
+        if let snapshot = persisted.snapshot, snapshot.metadata.index > 0 {
             try storage.applySnapshot(snapshot)
             applied = snapshot.metadata.index
+            restoredSnapshot = (snapshot.metadata.index, snapshot.metadata.term, snapshot.data)
+        } else {
+            restoredSnapshot = nil
         }
         storage.append(persisted.entries.filter { $0.index > applied })
         if !persisted.hardState.isEmpty { storage.setHardState(persisted.hardState) }
@@ -216,6 +223,8 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         for message in request.messages where message.to == id { node.step(message) }
         processReady()
+        // A peer whose store just failed must not answer (its vote or ack is not durable).
+        guard !killed else { throw RPCError(code: .unavailable, message: "The Raft peer is stopped.") }
         return StepResponse(messages: replies)
     }
 

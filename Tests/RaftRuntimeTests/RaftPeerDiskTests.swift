@@ -1,0 +1,79 @@
+import DurableStorage
+import Foundation
+import Raft
+import RaftRuntime
+import RPCCore
+import Testing
+
+/// `RaftPeer` on `DiskRaftStore`: restarts keep committed entries; a failing store stops the
+/// peer before it can vote or acknowledge.
+@Suite("RaftPeer on disk")
+struct RaftPeerDiskTests {
+    @Test func fullRestartKeepsCommittedEntries() async throws {
+        try await withTemporaryDirectory { root in
+            let directories = (1...3).map { "\(root)/peer\($0)" }
+            var committed: [UInt64: [UInt8]] = [:]
+            do {
+                let cluster = try InProcessRaftCluster(n: 3) { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+                await cluster.start()
+                var last: UInt64 = 0
+                for k in 0..<20 {
+                    let command = Array("cmd-\(k)".utf8)
+                    last = try await cluster.propose(command)
+                    committed[last] = command
+                }
+                for recorder in cluster.recorders { #expect(await recorder.waitFor(index: last)) }
+                // A snapshot on one peer: it must come back as `restoredSnapshot`.
+                await cluster.peers[0].snapshot(index: 5, data: [5])
+                await cluster.shutdown()
+            }
+            let cluster = try InProcessRaftCluster(n: 3) { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+            #expect(cluster.peers[0].restoredSnapshot?.index == 5)
+            #expect(cluster.peers[0].restoredSnapshot?.data == [5])
+            await cluster.start()
+            let index = try await cluster.propose(Array("after-restart".utf8))
+            #expect(index > committed.keys.max()!)
+            for (i, recorder) in cluster.recorders.enumerated() {
+                #expect(await recorder.waitFor(index: index))
+                let commands = await recorder.commands()
+                let first: UInt64 = i == 0 ? 6 : 1
+                for (index, command) in committed where index >= first {
+                    #expect(commands[index] == command, "peer \(i + 1) index \(index)")
+                }
+            }
+            await cluster.shutdown()
+        }
+    }
+
+    /// A peer whose store fails while handling a vote request stops without answering.
+    @Test func persistFailureStopsThePeerBeforeItVotes() async throws {
+        try await withTemporaryDirectory { directory in
+            let fault = FaultSwitch()
+            let peer = try RaftPeer(
+                id: 1, peers: [2: Self.unusedClient(), 3: Self.unusedClient()],
+                logStore: DiskRaftStore(directory: directory, fileSystem: SwitchableFaultFileSystem(fault: fault)))
+            fault.failSyncs()
+            let vote = Message(type: .requestVote, from: 2, to: 1, term: 5, logTerm: 0, index: 0)
+            await #expect(throws: RPCError.self) {
+                _ = try await peer.step(StepRequest(messages: [vote]))
+            }
+            let status = await peer.status()
+            #expect(status.isStopped)
+            guard case .io = status.storeFailure else {
+                Issue.record("expected an I/O failure, got \(String(describing: status.storeFailure))")
+                return
+            }
+            // Stopped for good: later messages are refused too, proposals are not accepted.
+            await #expect(throws: RPCError.self) {
+                _ = try await peer.step(StepRequest(messages: [vote]))
+            }
+            #expect(await peer.propose([1]).isLeader == false)
+            await peer.kill()
+        }
+    }
+
+    /// A client whose calls always fail (nobody listens).
+    static func unusedClient() -> RaftPeerClient {
+        RaftPeerClient(wrapping: RPCClient(transport: FailingClientTransport()))
+    }
+}
