@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RPCInProcess", targets: ["RPCInProcess"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
+        .executable(name: "raft-bench", targets: ["RaftBench"]),
         .library(name: "MapReduce", targets: ["MapReduce"]),
         .library(name: "MapReduceApps", targets: ["MapReduceApps"]),
         .executable(name: "mrcoordinator", targets: ["MRCoordinator"]),
@@ -53,6 +54,13 @@ let package = Package(
         .target(
             name: "RaftRuntime",
             dependencies: ["Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "RaftBench",
+            dependencies: [
+                "RaftRuntime", "DurableStorage", "RPCCore", "RPCInProcess", "RPCHTTP2NIO",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RaftRuntimeTests",

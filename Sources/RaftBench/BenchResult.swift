@@ -1,0 +1,40 @@
+import Foundation
+
+/// What one measurement saw.
+struct BenchResult {
+    var latencies: [Duration]
+    var elapsed: Duration
+    var syncs: Int
+
+    var commits: Int { latencies.count }
+
+    func percentile(_ p: Double) -> Double {
+        guard !latencies.isEmpty else { return .nan }
+        let sorted = latencies.sorted()
+        let rank = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
+        return Self.milliseconds(sorted[max(0, rank)])
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
+    }
+
+    func row(transport: BenchTransport, proposers: Int) -> String {
+        let seconds = Self.milliseconds(elapsed) / 1e3
+        let perCommit = commits == 0 ? Double.nan : Double(syncs) / Double(commits)
+        return [
+            transport.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
+            String(proposers).leftPadded(9), String(commits).leftPadded(7),
+            String(format: "%.0f", Double(commits) / seconds).leftPadded(9),
+            String(format: "%.2f", percentile(0.50)).leftPadded(6),
+            String(format: "%.2f", percentile(0.99)).leftPadded(6),
+            String(format: "%.3f", perCommit).leftPadded(13),
+        ].joined(separator: "  ")
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,36 @@
+import DurableStorage
+
+/// A `PosixFileSystem` that counts `fdatasync`/`fsync` calls (files and directories) in a
+/// shared ``SyncCounter``: the benchmark's "fsyncs per commit".
+struct CountingFileSystem: FileSystem {
+    let base = PosixFileSystem()
+    let counter: SyncCounter
+
+    func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile { try base.open(path, mode: mode) }
+    func close(_ handle: OpenFile) throws(WALError) { try base.close(handle) }
+    func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
+        try base.write(handle, bytes, at: offset)
+    }
+    func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
+        try base.read(handle, count: count, at: offset)
+    }
+    func size(_ handle: OpenFile) throws(WALError) -> Int64 { try base.size(handle) }
+    func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) { try base.truncate(handle, to: length) }
+    func syncData(_ handle: OpenFile) throws(WALError) {
+        counter.increment()
+        try base.syncData(handle)
+    }
+    func sync(_ handle: OpenFile) throws(WALError) {
+        counter.increment()
+        try base.sync(handle)
+    }
+    func syncDirectory(_ path: String) throws(WALError) {
+        counter.increment()
+        try base.syncDirectory(path)
+    }
+    func rename(_ source: String, to destination: String) throws(WALError) { try base.rename(source, to: destination) }
+    func remove(_ path: String) throws(WALError) { try base.remove(path) }
+    func createDirectory(_ path: String) throws(WALError) { try base.createDirectory(path) }
+    func listDirectory(_ path: String) throws(WALError) -> [String] { try base.listDirectory(path) }
+    func lockFile(_ path: String) throws(WALError) -> OpenFile { try base.lockFile(path) }
+}
