@@ -24,6 +24,9 @@ struct RaftBenchCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Transports to measure (inprocess, http2).")
     var transports: [BenchTransport] = [.inprocess, .http2]
 
+    @Option(name: .customLong("pipelined-rpcs"), help: "Step RPCs in flight per peer before messages are batched (RaftPeer.Configuration.pipelinedRPCsPerPeer; 0: unlimited).")
+    var pipelinedRPCs: Int = 1
+
     @Option(help: "Parent directory of the scratch data directories (removed afterwards).")
     var dir: String = NSTemporaryDirectory()
 
@@ -50,7 +53,8 @@ struct RaftBenchCommand: AsyncParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let counter = SyncCounter()
-        let cluster = try await BenchCluster(transport: transport, directory: directory, counter: counter)
+        let cluster = try await BenchCluster(
+            transport: transport, directory: directory, counter: counter, pipelinedRPCs: pipelinedRPCs > 0 ? pipelinedRPCs : nil)
         guard let leader = await cluster.leader() else {
             await cluster.shutdown()
             throw ValidationError("no leader elected within 10 s")

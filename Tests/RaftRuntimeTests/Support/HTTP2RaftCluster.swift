@@ -34,6 +34,9 @@ final class HTTP2RaftCluster: Sendable {
             }
             var peerConfiguration = configuration
             peerConfiguration.seed = UInt64(i + 1) &* 104_729
+            // Batch appends behind one in-flight Step per follower, as a disk-backed
+            // deployment would.
+            peerConfiguration.pipelinedRPCsPerPeer = 1
             let peer = try RaftPeer(
                 id: UInt64(i + 1), peers: peerClients, logStore: DiskRaftStore(directory: directories[i]),
                 configuration: peerConfiguration)
