@@ -84,6 +84,7 @@ public actor RaftPeer: RaftServiceProtocol {
     private var flushScheduled = false
     /// Why the store failed, if it did (the peer is then stopped).
     private var storeFailure: RaftStoreError?
+    private var storeClosed = false
     /// Pending ``readIndex(timeout:)`` calls by request context.
     var pendingReads: [UInt64: PendingRead] = [:]
     var nextReadID: UInt64 = 0
@@ -150,9 +151,11 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Stops the peer: no more ticks, persistence, messages or applies. Closes the store
     /// (releasing its files, so a new peer may open them).
     public func kill() {
-        guard !killed else { return }
-        stop()
-        store.close()
+        if !killed { stop() }
+        if !storeClosed {
+            storeClosed = true
+            store.close()
+        }
     }
 
     /// Stops ticking, sending and applying; fails pending reads.

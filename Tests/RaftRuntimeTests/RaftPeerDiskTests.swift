@@ -69,6 +69,8 @@ struct RaftPeerDiskTests {
             }
             #expect(await peer.propose([1]).isLeader == false)
             await peer.kill()
+            // kill() released the directory: a replacement peer may open it.
+            _ = try DiskRaftStore(directory: directory)
         }
     }
 

@@ -35,6 +35,7 @@ public final class DiskRaftStore: RaftLogStore {
     /// Bytes of an entry record payload before the entry's data: term (8) and kind (1).
     static let entryHeaderBytes = 9
 
+    /// The data directory (see the layout above).
     public let directory: String
     private let fileSystem: any FileSystem
     private let lock: OpenFile
