@@ -64,6 +64,7 @@ public final class DiskRaftStore: RaftLogStore {
             try fileSystem.createDirectory(directory)
             lock = try fileSystem.lockFile(directory + "/LOCK")
         } catch {
+            if case .locked = error { throw .locked(directory: directory) }
             throw .from(error)
         }
         do {

@@ -78,7 +78,7 @@ struct DiskRaftStoreTests {
     @Test func secondOpenOfOneDirectoryIsRefused() async throws {
         try await withTemporaryDirectory { directory in
             let store = try DiskRaftStore(directory: directory)
-            #expect(throws: RaftStoreError.locked(directory: directory + "/LOCK")) {
+            #expect(throws: RaftStoreError.locked(directory: directory)) {
                 _ = try DiskRaftStore(directory: directory)
             }
             store.close()
