@@ -194,7 +194,8 @@ public actor RaftPeer: RaftServiceProtocol {
             id: id, term: node.term, isLeader: node.role == .leader && !killed,
             leaderID: node.leader == 0 ? nil : node.leader, commitIndex: node.commitIndex,
             appliedIndex: node.appliedIndex, snapshotIndex: (try? storage.snapshot().metadata.index) ?? 0,
-            lastIndex: node.lastIndex, isStopped: killed, storeFailure: storeFailure)
+            lastIndex: node.lastIndex, isStopped: killed, storeFailure: storeFailure,
+            pendingReads: pendingReads.count)
     }
 
     /// Leader only: hands leadership to `target` (Raft thesis §3.10). Returns once the

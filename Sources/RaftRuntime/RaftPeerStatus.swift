@@ -20,11 +20,13 @@ public struct RaftPeerStatus: Sendable, Equatable {
     public var isStopped: Bool
     /// The store error that stopped the peer, if one did.
     public var storeFailure: RaftStoreError?
+    /// ``RaftPeer/readIndex(timeout:)`` calls waiting for a quorum.
+    public var pendingReads: Int
 
     public init(
         id: UInt64, term: UInt64, isLeader: Bool, leaderID: UInt64?, commitIndex: UInt64,
         appliedIndex: UInt64, snapshotIndex: UInt64, lastIndex: UInt64, isStopped: Bool,
-        storeFailure: RaftStoreError?
+        storeFailure: RaftStoreError?, pendingReads: Int = 0
     ) {
         self.id = id
         self.term = term
@@ -36,5 +38,6 @@ public struct RaftPeerStatus: Sendable, Equatable {
         self.lastIndex = lastIndex
         self.isStopped = isStopped
         self.storeFailure = storeFailure
+        self.pendingReads = pendingReads
     }
 }

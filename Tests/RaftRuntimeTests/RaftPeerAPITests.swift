@@ -59,14 +59,17 @@ struct RaftPeerAPITests {
     @Test func readIndexWithoutQuorumFailsAndTheQueueIsBounded() async throws {
         var configuration = InProcessRaftCluster.fastConfiguration
         configuration.maxPendingReads = 2
+        // Check-quorum deposes the isolated leader only after 1-2 s.
+        configuration.electionTimeoutTicks = 200
         let cluster = try Self.memoryCluster(configuration: configuration)
         await cluster.start()
         let leader = try await cluster.leader()
-        _ = try await cluster.propose([1])
+        let index = try await cluster.propose([1])
+        #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: index))
         for peer in cluster.peers where peer.id != leader.id { await peer.kill() }
         let first = Task { try await leader.readIndex(timeout: .seconds(5)) }
         let second = Task { try await leader.readIndex(timeout: .seconds(5)) }
-        try await Task.sleep(for: .milliseconds(50))
+        #expect(await eventually(within: .seconds(5)) { await leader.status().pendingReads == 2 })
         await #expect(throws: RaftPeerError.tooManyPendingReads(limit: 2)) {
             _ = try await leader.readIndex(timeout: .seconds(5))
         }
