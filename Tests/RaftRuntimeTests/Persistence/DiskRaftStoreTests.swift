@@ -60,6 +60,32 @@ struct DiskRaftStoreTests {
         }
     }
 
+    /// Compaction releases the WAL segments the snapshot covers, and a reload starts after it.
+    @Test func compactionReleasesCoveredSegments() async throws {
+        try await withTemporaryDirectory { directory in
+            let config = WriteAheadLog.Config(segmentSizeBytes: 4096, maxRecordBytes: 1024)
+            let segments = { try FileManager.default.contentsOfDirectory(atPath: directory + "/wal").filter { $0.hasSuffix(".wal") } }
+            do {
+                let store = try DiskRaftStore(directory: directory, walConfig: config)
+                _ = try store.load()
+                for batch in 0..<10 {
+                    let first = UInt64(batch * 10 + 1)
+                    try store.persist(
+                        hardState: batch == 0 ? HardState(term: 1, vote: 1, commit: 0) : nil,
+                        entries: Self.entries(first...(first + 9), term: 1, size: 100), snapshot: nil, mustSync: true)
+                }
+                let before = try segments().count
+                #expect(before > 3)
+                try store.compact(snapshot: Snapshot(metadata: .init(index: 90, term: 1, voters: [1]), data: [90]))
+                #expect(try segments().count < before)
+                store.close()
+            }
+            let state = try DiskRaftStore(directory: directory, walConfig: config).load()
+            #expect(state.snapshot?.metadata.index == 90)
+            #expect(state.entries == Self.entries(91...100, term: 1, size: 100))
+        }
+    }
+
     @Test func commitOnlyChangesAreWrittenOnClose() async throws {
         try await withTemporaryDirectory { directory in
             do {
