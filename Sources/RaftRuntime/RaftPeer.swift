@@ -40,7 +40,7 @@ public actor RaftPeer: RaftServiceProtocol {
         /// RPCs to one peer that may be in flight at once; messages beyond are dropped (Raft
         /// retries them).
         public var maxInflightRPCsPerPeer = 64
-        /// If set, at most this many `Step` RPCs to one peer are in flight; messages produced
+        /// If set (at least 1), at most this many `Step` RPCs to one peer are in flight; messages produced
         /// meanwhile wait and leave together in one RPC when one returns. Under load this
         /// batches appends, so a follower persists (fsyncs) many entries at once. `nil` (the
         /// labs' behaviour): every `Ready` sends at once, up to `maxInflightRPCsPerPeer`.
@@ -110,6 +110,9 @@ public actor RaftPeer: RaftServiceProtocol {
         id: UInt64, peers: [UInt64: RaftPeerClient], logStore: sending any RaftLogStore,
         configuration: Configuration = Configuration()
     ) throws {
+        precondition(
+            (configuration.pipelinedRPCsPerPeer ?? 1) >= 1 && configuration.maxPendingReads >= 1,
+            "pipelinedRPCsPerPeer and maxPendingReads must be at least 1")
         self.id = id
         self.peers = peers
         self.store = logStore
