@@ -133,7 +133,8 @@ extension SimulatedNetwork {
             descriptor: descriptor, inbound: .elements(request), outbound: collector.writer)
         let context = ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: "simulated:\(endName)")
         let router = route.router
-        Task {
+        // Unstructured tasks do not inherit a task executor preference: name it.
+        Task(executorPreference: timeSource.taskExecutor) {
             await router.handle(stream: stream, context: context)
             completion.fulfil(collector.finishedParts())
         }
