@@ -7,12 +7,18 @@ import Darwin
 /// A deterministic single-threaded executor with a virtual clock: the deterministic mode of
 /// the simulation (architecture principle 4; NIO's manual task executor technique).
 ///
-/// Model: one dedicated thread runs the enqueued jobs one at a time, in FIFO order. Virtual
-/// time stands still while anything is runnable; when the queue is empty, the clock jumps to
-/// the earliest pending sleeper and wakes it (sleepers due at the same instant wake one at a
-/// time, in the order they went to sleep, each after the previous one's consequences have
-/// run). CPU work therefore takes no virtual time, and a run is a pure function of its inputs
-/// (seeds) as long as every task of the run executes here.
+/// Model: one dedicated thread runs the enqueued jobs one at a time, in FIFO order, and each
+/// job costs ``jobCost`` of virtual time (a fixed, deterministic stand-in for CPU time). A
+/// sleeper whose deadline has come is woken before the next job runs (its task joins the back
+/// of the queue); when the queue is empty, the clock jumps to the earliest pending sleeper.
+/// Sleepers due at the same instant wake in the order they went to sleep. A run is therefore
+/// a pure function of its inputs (seeds) as long as every task of the run executes here.
+///
+/// Why jobs cost time: with free CPU, a loop that polls without sleeping (the lab's churn
+/// clients retry at once when their index was already committed by someone else) spins at
+/// one virtual instant forever, since nothing that would end it (a sleeper) can run. Real
+/// time always advances under such a loop; a per-job cost restores that, deterministically.
+/// A cost of zero gives the pure model where CPU work takes no virtual time.
 ///
 /// How tasks get here (checked on Swift 6.3.1, see `Tests/SimulationTests/SimulationSchedulerTests`):
 /// ``run(_:)`` gives the calling task this executor as its *task executor preference*
@@ -61,8 +67,12 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     private var thread: pthread_t?
     private var jobsRun = 0
     private var timersFired = 0
+    /// Virtual time each job costs.
+    public let jobCost: Duration
 
-    public init() {
+    /// A scheduler whose jobs each cost `jobCost` of virtual time (see the type's discussion).
+    public init(jobCost: Duration = .microseconds(10)) {
+        self.jobCost = jobCost
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -147,7 +157,14 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
         while true {
             let step: Step = withLock {
                 while true {
-                    if let job = popJob() { return .job(job) }
+                    if phase != .draining, let continuation = popTimer(dueBy: now) {
+                        timersFired += 1
+                        return .wake(continuation)
+                    }
+                    if let job = popJob() {
+                        now += jobCost
+                        return .job(job)
+                    }
                     if phase == .draining {
                         if !sleepers.isEmpty {
                             let all = sleepers.sorted { $0.key < $1.key }.map(\.value)
@@ -193,6 +210,15 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
             head = 0
         }
         return job
+    }
+
+    /// Must hold the lock. The earliest live timer if it is due by `instant`, removed.
+    private func popTimer(dueBy instant: Duration) -> UnsafeContinuation<Void, any Error>? {
+        while let timer = timers.first, timer.deadline <= instant {
+            removeFirstTimer()
+            if let continuation = sleepers.removeValue(forKey: timer.sequence) { return continuation }
+        }
+        return nil
     }
 
     /// Must hold the lock. The earliest live timer, removed; skips cancelled ones without
