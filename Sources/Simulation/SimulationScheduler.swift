@@ -289,6 +289,16 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
         }
     }
 
+    /// Charges `duration` of virtual time to the job running now, on top of ``jobCost``:
+    /// models work whose cost grows with its size (e.g. writing `n` bytes to a disk), so that
+    /// a simulated system slows down under such work as a real one does. Call it only from
+    /// the scheduler's thread (from the run's own code).
+    public func charge(_ duration: Duration) {
+        precondition(isOnSchedulerThread, "SimulationScheduler.charge called off the scheduler's thread")
+        precondition(duration >= .zero, "SimulationScheduler.charge needs a non-negative duration")
+        withLock { now += duration }
+    }
+
     /// Suspends the calling task for `duration` of virtual time.
     func sleep(for duration: Duration) async throws {
         let deadline = withLock { now } + duration

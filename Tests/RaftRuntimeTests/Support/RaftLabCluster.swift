@@ -115,7 +115,7 @@ actor RaftLabCluster {
             // most 2.2 s, and a Step handler never blocks (it is a synchronous actor method).
             configuration.rpcTimeout = nil
         }
-        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i]), configuration: configuration)
+        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i], environment: environment), configuration: configuration)
         peers[i] = peer
         var router = RPCRouter()
         peer.registerMethods(with: &router)
