@@ -73,9 +73,19 @@ public final class SimulatedNetwork: Sendable {
     /// the scheduler (inside ``SimulationScheduler/run(_:)``), and make calls without a
     /// timeout (``RPCClient`` enforces timeouts in real time); every call still ends in
     /// bounded virtual time, since the network itself bounds it as labrpc does.
-    public convenience init(seed: UInt64, scheduler: SimulationScheduler) {
-        self.init(seed: seed, timeSource: VirtualTimeSource(scheduler: scheduler))
+    ///
+    /// `transitTime` delays every delivered request and every delivered reply (see
+    /// ``defaultVirtualTransitTime``).
+    public convenience init(seed: UInt64, scheduler: SimulationScheduler, transitTime: Duration = defaultVirtualTransitTime) {
+        self.init(seed: seed, timeSource: VirtualTimeSource(scheduler: scheduler, transitTime: transitTime))
     }
+
+    /// The one-way transit time of a delivered message in virtual time. In real time a call
+    /// through the network costs real CPU work (serialization, several task hops), during
+    /// which callers keep running; with a cost per job only, a virtual RPC completes in a few
+    /// FIFO turns and overtakes its caller's next step (a leader then replicates each proposal
+    /// separately instead of batching a burst, as it does in real time).
+    public static let defaultVirtualTransitTime: Duration = .microseconds(100)
 
     /// As ``init(seed:)``, with every delay taken from `timeSource` (tests, the virtual clock).
     init(seed: UInt64, timeSource: any SimulationTimeSource) {

@@ -11,10 +11,14 @@ protocol SimulationTimeSource: Sendable {
     /// The executor unstructured tasks of the network (handler tasks) must prefer; `nil` for
     /// the global one. Unstructured tasks do not inherit a task executor preference.
     var taskExecutor: (any TaskExecutor)? { get }
+    /// Extra one-way delay of every delivered request and reply (zero in real time, where the
+    /// transport's own CPU work is the latency).
+    var transitTime: Duration { get }
 }
 
 extension SimulationTimeSource {
     var taskExecutor: (any TaskExecutor)? { nil }
+    var transitTime: Duration { .zero }
 }
 
 /// Real time: `Task.sleep` on the continuous clock.
@@ -31,6 +35,7 @@ struct RealTimeSource: SimulationTimeSource {
 /// Virtual time: the clock and the thread of a ``SimulationScheduler``.
 struct VirtualTimeSource: SimulationTimeSource {
     let scheduler: SimulationScheduler
+    let transitTime: Duration
 
     func sleep(for duration: Duration) async throws {
         guard duration > .zero else {
