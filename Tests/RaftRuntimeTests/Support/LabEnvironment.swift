@@ -77,16 +77,28 @@ struct LabEnvironment: Sendable {
 
     private static let realEpoch = ContinuousClock.now
 
-    /// Virtual time one persisted byte costs: a 100 MB/s disk. `RaftPeer` rewrites its whole
-    /// state on every save, so saves grow with the log; without this cost a virtual run of
-    /// the churn test (clients propose as fast as commits come back) commits far more entries
-    /// than a real one, each save more expensive than the last, and takes minutes of wall time.
-    static let virtualWriteCostPerByte: Duration = .nanoseconds(10)
+    /// Virtual time one persisted byte costs (a 10 MB/s disk; `RAFT_LAB_WRITE_NS` overrides).
+    /// `RaftPeer` rewrites and re-encodes its whole state on every save, so saves grow with
+    /// the log, and in real time that CPU work slows the cluster down. Without a cost for it,
+    /// a virtual churn test (clients propose as fast as commits come back) commits 3000+
+    /// entries, each save dearer than the last, and takes up to minutes of wall time. Measured
+    /// in this debug build the encoding alone costs about 20 ns/byte; 100 ns/byte (which also
+    /// stands for the real-time scheduling slack) gives 900–1400 churn agreements, inside the
+    /// 250–2400 of real-time runs, in about 5 s of wall time (10 ns/byte: 1700–3200, ~27 s).
+    static let virtualWriteCostPerByte: Duration = .nanoseconds(100)
 
     /// Charges the time of writing `bytes` to the running job (virtual time only).
     func chargeWrite(bytes: Int) {
-        if case .virtual(let scheduler) = mode { scheduler.charge(Self.virtualWriteCostPerByte * bytes) }
+        if case .virtual(let scheduler) = mode { scheduler.charge(Self.writeCost * bytes) }
     }
+
+    private static let writeCost: Duration = {
+        if let raw = getenv("RAFT_LAB_WRITE_NS"), let ns = Int(String(cString: raw)) {
+            print("lab store: write cost \(ns) ns/byte (RAFT_LAB_WRITE_NS)")
+            return .nanoseconds(ns)
+        }
+        return virtualWriteCostPerByte
+    }()
 
     // MARK: Running a body
 
