@@ -8,7 +8,7 @@ import Testing
 /// 6.x task-executor-preference facts the deterministic mode relies on (SE-0417).
 struct SimulationSchedulerTests {
     @Test func virtualTimeJumpsToTheEarliestSleeper() async throws {
-        let scheduler = SimulationScheduler()
+        let scheduler = SimulationScheduler(jobCost: .zero)
         let clock = scheduler.clock
         let wall = ContinuousClock.now
         let order = try await scheduler.run {
@@ -33,7 +33,7 @@ struct SimulationSchedulerTests {
     }
 
     @Test func cancellingASleeperWakesItWithoutAdvancingTime() async throws {
-        let scheduler = SimulationScheduler()
+        let scheduler = SimulationScheduler(jobCost: .zero)
         let clock = scheduler.clock
         let outcome = try await scheduler.run {
             let sleeper = Task(executorPreference: scheduler) {
@@ -50,6 +50,38 @@ struct SimulationSchedulerTests {
         }
         #expect(outcome == "cancelled")
         #expect(scheduler.elapsed == .seconds(1))
+    }
+
+    /// Jobs cost virtual time, so a loop that polls without sleeping still lets time pass and
+    /// a sleeper that would end it wakes; `charge` adds to the running job's cost.
+    @Test func jobsCostTimeSoAPollingLoopEnds() async throws {
+        let scheduler = SimulationScheduler(jobCost: .microseconds(10))
+        let clock = scheduler.clock
+        let stop = Flag()
+        let polls = try await scheduler.run {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    var polls = 0
+                    while !stop.isSet {
+                        polls += 1
+                        await Task.yield()
+                    }
+                    return polls
+                }
+                group.addTask {
+                    try await clock.sleep(for: .milliseconds(1))
+                    stop.set()
+                    return 0
+                }
+                var total = 0
+                for try await polls in group { total += polls }
+                return total
+            }
+        }
+        #expect(polls > 10 && polls <= 200, "polled \(polls) times in 1 ms of 10 µs jobs")
+        let charged = SimulationScheduler(jobCost: .zero)
+        try await charged.run { charged.charge(.seconds(5)) }
+        #expect(charged.elapsed == .seconds(5))
     }
 
     /// SE-0417 as implemented by Swift 6.3: structured children and default actors follow the
@@ -118,6 +150,12 @@ struct SimulationSchedulerTests {
         }
         return RunSummary(successes: successes, rpcs: network.totalRPCs, bytes: network.totalBytes, statistics: scheduler.statistics)
     }
+}
+
+final class Flag: Sendable {
+    private let value = Atomic(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
 }
 
 actor ThreadProbe {
