@@ -45,8 +45,10 @@ public actor RaftPeer: RaftServiceProtocol {
         /// batches appends, so a follower persists (fsyncs) many entries at once. `nil` (the
         /// labs' behaviour): every `Ready` sends at once, up to `maxInflightRPCsPerPeer`.
         public var pipelinedRPCsPerPeer: Int? = nil
-        /// Longest a `Step` RPC may take before it counts as failed.
-        public var rpcTimeout: Duration = .seconds(10)
+        /// Longest a `Step` RPC may take before it counts as failed; `nil` for no local
+        /// deadline, only over a transport that ends every call in bounded time by itself
+        /// (the simulated network in virtual time, where a real-time deadline cannot work).
+        public var rpcTimeout: Duration? = .seconds(10)
         /// Seed of the peer's election-timeout randomness.
         public var seed: UInt64 = 1
         /// Whether a new leader appends an empty entry of its term (see
@@ -55,6 +57,13 @@ public actor RaftPeer: RaftServiceProtocol {
         /// Most ``RaftPeer/readIndex(timeout:)`` calls that may wait at once; more fail with
         /// ``RaftPeerError/tooManyPendingReads(limit:)``.
         public var maxPendingReads = 1024
+        /// The clock the tick loop sleeps on; a deterministic simulation passes its virtual
+        /// clock.
+        public var clock: any Clock<Duration> = ContinuousClock()
+        /// The executor the peer's own tasks (tick loop, outgoing RPCs) prefer; `nil` for the
+        /// global one. A deterministic simulation passes its single-threaded executor, since
+        /// unstructured tasks do not inherit the creator's task executor preference (SE-0417).
+        public var taskExecutor: (any TaskExecutor)?
 
         public init() {}
     }
@@ -143,9 +152,11 @@ public actor RaftPeer: RaftServiceProtocol {
     public func start() {
         guard tickTask == nil, !killed else { return }
         let interval = configuration.tickInterval
-        tickTask = Task { [weak self] in
+        let clock = configuration.clock
+        tickTask = Task(executorPreference: configuration.taskExecutor) { [weak self] in
             while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
+                // A sleep fails only when cancelled (or when a simulation is over).
+                guard (try? await clock.sleep(for: interval)) != nil else { return }
                 guard let self, await self.tick() else { return }
             }
         }
@@ -279,7 +290,7 @@ public actor RaftPeer: RaftServiceProtocol {
     private func scheduleFlush() {
         guard !flushScheduled else { return }
         flushScheduled = true
-        Task { await self.flush() }
+        Task(executorPreference: configuration.taskExecutor) { await self.flush() }
     }
 
     private func flush() async {
@@ -320,7 +331,8 @@ public actor RaftPeer: RaftServiceProtocol {
                     outgoing[message.to, default: []].append(message)
                 }
             }
-            for (peer, messages) in outgoing { send(messages, to: peer) }
+            // In peer order, not hash order: a simulation run must not depend on hashing.
+            for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
             if let snapshot = ready.snapshot {
                 applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
             }
@@ -352,7 +364,7 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         inflight[peer, default: 0] += 1
         let options = CallOptions(timeout: configuration.rpcTimeout)
-        Task { [weak self] in
+        Task(executorPreference: configuration.taskExecutor) { [weak self] in
             do {
                 let response = try await client.step(StepRequest(messages: messages), options: options)
                 await self?.receive(response.messages, from: peer)

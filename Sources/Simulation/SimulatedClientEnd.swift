@@ -41,6 +41,11 @@ public struct SimulatedClientEnd: ClientTransport {
         if let refusal = network.refusal(forEnd: name) {
             throw RPCError(code: .unavailable, message: refusal)
         }
+        // On a virtual clock, RPCClient would enforce the timeout in real time (a Task.sleep
+        // racing the simulation): a programmer error. The network bounds every call anyway.
+        precondition(
+            options.timeout == nil || network.timeSource.taskExecutor == nil,
+            "SimulatedClientEnd: a call timeout on a network in virtual time would be enforced in real time; pass no timeout")
         let request = RequestCollector()
         let (responses, responseSink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
         let deadline = options.timeout.map { ContinuousClock.now.advanced(by: $0) }

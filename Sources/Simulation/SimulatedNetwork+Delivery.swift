@@ -55,7 +55,11 @@ extension SimulatedNetwork {
             return .failed(reason: "The simulated network could not deliver the request on end \(endName).")
         }
 
-        // 2. Deliverable.
+        // 2. Deliverable. In virtual time the request takes its transit time first.
+        let transitTime = timeSource.transitTime
+        if transitTime > .zero {
+            guard await pause(for: transitTime) else { return interrupted() }
+        }
         if !reliable {
             let delay = state.withLock { LabRPCPolicy.unreliableDelay(using: &$0.random) }
             guard await pause(for: delay) else { return interrupted() }
@@ -108,6 +112,9 @@ extension SimulatedNetwork {
             guard await pause(for: reorderingDelay) else { return interrupted() }
             state.withLock { $0.totalBytes += replyBytes }
         }
+        if transitTime > .zero {
+            guard await pause(for: transitTime) else { return interrupted() }
+        }
         return .delivered(reply)
     }
 
@@ -133,7 +140,8 @@ extension SimulatedNetwork {
             descriptor: descriptor, inbound: .elements(request), outbound: collector.writer)
         let context = ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: "simulated:\(endName)")
         let router = route.router
-        Task {
+        // Unstructured tasks do not inherit a task executor preference: name it.
+        Task(executorPreference: timeSource.taskExecutor) {
             await router.handle(stream: stream, context: context)
             completion.fulfil(collector.finishedParts())
         }

@@ -26,9 +26,11 @@ import Synchronization
 /// Thread safety: all methods may be called from any task; the configuration, the counters
 /// and the random generator live under one mutex, and a change is seen by every call at its
 /// next check (labrpc's checks: at send, every 100 ms while the handler runs, after it
-/// returns). Randomness comes only from a ``SeededRandom`` built from ``seed``; timing comes
-/// from real time, so the order of concurrent draws (and hence a run) is not reproducible
-/// yet. The network prints nothing.
+/// returns). Randomness comes only from a ``SeededRandom`` built from ``seed``. In real time
+/// (``init(seed:)``) the order of concurrent draws depends on scheduling, so a run is not
+/// reproducible; on a ``SimulationScheduler`` (``init(seed:scheduler:)``) every delay is
+/// virtual and every task runs on the scheduler's one thread, so a run is a function of its
+/// seeds. The network prints nothing.
 public final class SimulatedNetwork: Sendable {
     /// One registered server instance. `id` tells a replacement under the same name apart.
     struct ServerEntry: Sendable {
@@ -66,8 +68,26 @@ public final class SimulatedNetwork: Sendable {
         self.init(seed: seed, timeSource: RealTimeSource())
     }
 
-    /// As ``init(seed:)``, with every delay taken from `timeSource` (tests; later a virtual
-    /// clock).
+    /// The deterministic mode: as ``init(seed:)``, but every delay is virtual time on
+    /// `scheduler` and the network's own tasks run on it. Use it only from tasks running on
+    /// the scheduler (inside ``SimulationScheduler/run(_:)``), and make calls without a
+    /// timeout (``RPCClient`` enforces timeouts in real time); every call still ends in
+    /// bounded virtual time, since the network itself bounds it as labrpc does.
+    ///
+    /// `transitTime` delays every delivered request and every delivered reply (see
+    /// ``defaultVirtualTransitTime``).
+    public convenience init(seed: UInt64, scheduler: SimulationScheduler, transitTime: Duration = defaultVirtualTransitTime) {
+        self.init(seed: seed, timeSource: VirtualTimeSource(scheduler: scheduler, transitTime: transitTime))
+    }
+
+    /// The one-way transit time of a delivered message in virtual time. In real time a call
+    /// through the network costs real CPU work (serialization, several task hops), during
+    /// which callers keep running; with a cost per job only, a virtual RPC completes in a few
+    /// FIFO turns and overtakes its caller's next step (a leader then replicates each proposal
+    /// separately instead of batching a burst, as it does in real time).
+    public static let defaultVirtualTransitTime: Duration = .microseconds(100)
+
+    /// As ``init(seed:)``, with every delay taken from `timeSource` (tests, the virtual clock).
     init(seed: UInt64, timeSource: any SimulationTimeSource) {
         self.seed = seed
         self.state = Mutex(State(random: SeededRandom(seed: seed)))

@@ -3,16 +3,21 @@ import Testing
 extension Lab2 {
     /// 6.824 Lab 2A: leader election, on a reliable simulated network (spec §2.3).
     @Suite(.timeLimit(.minutes(2))) struct Lab2AElectionTests {
-        @Test func initialElection2A() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        // The tests, in real time; the bodies below also run in virtual time (Lab2Virtual).
+        @Test func initialElection2A() async throws { try await LabEnvironment.runRealTime { try await Self.initialElection2A(in: $0) } }
+        @Test func reElection2A() async throws { try await LabEnvironment.runRealTime { try await Self.reElection2A(in: $0) } }
+        @Test func manyElections2A() async throws { try await LabEnvironment.runRealTime { try await Self.manyElections2A(in: $0) } }
+
+        static func initialElection2A(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("initial election (2A)")
             _ = try await cluster.checkOneLeader()
             // After a short while all servers agree on a term of at least 1.
-            try await Task.sleep(for: .milliseconds(50))
+            try await cluster.sleep(for: .milliseconds(50))
             let term1 = try await cluster.checkTerms()
             #expect(term1 >= 1, "term is \(term1), but should be at least 1")
             // With no failures, the term should not change (a warning only, as in the lab).
-            try await Task.sleep(for: RaftLabCluster.electionTimeout * 2)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout * 2)
             let term2 = try await cluster.checkTerms()
             if term1 != term2 { print("warning: term changed even though there were no failures") }
             _ = try await cluster.checkOneLeader()
@@ -20,8 +25,8 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func reElection2A() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func reElection2A(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("election after network failure (2A)")
             let leader1 = try await cluster.checkOneLeader()
             // The leader disconnects: a new one is elected.
@@ -33,7 +38,7 @@ extension Lab2 {
             // No quorum: no leader.
             await cluster.disconnect(leader2)
             await cluster.disconnect((leader2 + 1) % 3)
-            try await Task.sleep(for: RaftLabCluster.electionTimeout * 2)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout * 2)
             try await cluster.checkNoLeader()
             // A quorum again: a leader.
             await cluster.connect((leader2 + 1) % 3)
@@ -45,9 +50,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func manyElections2A() async throws {
+        static func manyElections2A(in env: LabEnvironment) async throws {
             let servers = 7
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("multiple elections (2A)")
             _ = try await cluster.checkOneLeader()
             for _ in 0..<10 {

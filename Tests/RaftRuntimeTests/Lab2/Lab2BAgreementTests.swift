@@ -3,10 +3,20 @@ import Testing
 extension Lab2 {
     /// 6.824 Lab 2B: log replication (spec §2.4), reliable network.
     @Suite(.timeLimit(.minutes(2))) struct Lab2BAgreementTests {
+        // The tests, in real time; the bodies below also run in virtual time (Lab2Virtual).
+        @Test func basicAgree2B() async throws { try await LabEnvironment.runRealTime { try await Self.basicAgree2B(in: $0) } }
+        @Test func rpcBytes2B() async throws { try await LabEnvironment.runRealTime { try await Self.rpcBytes2B(in: $0) } }
+        @Test func failAgree2B() async throws { try await LabEnvironment.runRealTime { try await Self.failAgree2B(in: $0) } }
+        @Test func failNoAgree2B() async throws { try await LabEnvironment.runRealTime { try await Self.failNoAgree2B(in: $0) } }
+        @Test func concurrentStarts2B() async throws { try await LabEnvironment.runRealTime { try await Self.concurrentStarts2B(in: $0) } }
+        @Test func rejoin2B() async throws { try await LabEnvironment.runRealTime { try await Self.rejoin2B(in: $0) } }
+        @Test func backup2B() async throws { try await LabEnvironment.runRealTime { try await Self.backup2B(in: $0) } }
+        @Test func count2B() async throws { try await LabEnvironment.runRealTime { try await Self.count2B(in: $0) } }
+
         static func command(_ value: Int) -> [UInt8] { LabCommand.encode(value) }
 
-        @Test func basicAgree2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func basicAgree2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("basic agreement (2B)")
             for index in 1...3 {
                 let (committed, _) = try await cluster.nCommitted(UInt64(index))
@@ -18,8 +28,8 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func rpcBytes2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func rpcBytes2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("RPC byte count (2B)")
             try await cluster.one(Self.command(99), expected: 3, retry: false)
             let bytes0 = await cluster.bytesTotal()
@@ -38,28 +48,28 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func failAgree2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func failAgree2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("agreement after follower reconnects (2B)")
             try await cluster.one(Self.command(101), expected: 3, retry: false)
             let leader = try await cluster.checkOneLeader()
             await cluster.disconnect((leader + 1) % 3)
             try await cluster.one(Self.command(102), expected: 2, retry: false)
             try await cluster.one(Self.command(103), expected: 2, retry: false)
-            try await Task.sleep(for: RaftLabCluster.electionTimeout)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout)
             try await cluster.one(Self.command(104), expected: 2, retry: false)
             try await cluster.one(Self.command(105), expected: 2, retry: false)
             await cluster.connect((leader + 1) % 3)
             try await cluster.one(Self.command(106), expected: 3, retry: true)
-            try await Task.sleep(for: RaftLabCluster.electionTimeout)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout)
             try await cluster.one(Self.command(107), expected: 3, retry: true)
             try await cluster.end()
             await cluster.cleanup()
         }
 
-        @Test func failNoAgree2B() async throws {
+        static func failNoAgree2B(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("no agreement if too many followers disconnect (2B)")
             try await cluster.one(Self.command(10), expected: servers, retry: false)
             let leader = try await cluster.checkOneLeader()
@@ -69,7 +79,7 @@ extension Lab2 {
             let result = await cluster.propose(leader, Self.command(20))
             #expect(result?.isLeader == true, "leader rejected Start()")
             #expect(result?.index == 2, "expected index 2, got \(String(describing: result?.index))")
-            try await Task.sleep(for: RaftLabCluster.electionTimeout * 2)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout * 2)
             let (committed, _) = try await cluster.nCommitted(2)
             #expect(committed == 0, "\(committed) committed but no majority")
             await cluster.connect((leader + 1) % servers)
@@ -85,12 +95,12 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func concurrentStarts2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func concurrentStarts2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("concurrent Start()s (2B)")
             var success = false
             attempts: for attempt in 0..<5 {
-                if attempt > 0 { try await Task.sleep(for: .seconds(3)) }
+                if attempt > 0 { try await cluster.sleep(for: .seconds(3)) }
                 let leader = try await cluster.checkOneLeader()
                 guard let first = await cluster.propose(leader, Self.command(1)), first.isLeader else { continue }
                 let term = first.term
@@ -123,8 +133,8 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func rejoin2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func rejoin2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("rejoin of partitioned leader (2B)")
             try await cluster.one(Self.command(101), expected: 3, retry: true)
             let leader1 = try await cluster.checkOneLeader()
@@ -143,9 +153,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func backup2B() async throws {
+        static func backup2B(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("leader backs up quickly over incorrect follower logs (2B)")
             try await cluster.one(Self.command(await cluster.randomInt(1 << 30)), expected: servers, retry: true)
             // The leader and one follower are partitioned off.
@@ -154,7 +164,7 @@ extension Lab2 {
             await cluster.disconnect((leader1 + 3) % servers)
             await cluster.disconnect((leader1 + 4) % servers)
             for _ in 0..<50 { _ = await cluster.propose(leader1, Self.command(await cluster.randomInt(1 << 30))) }
-            try await Task.sleep(for: RaftLabCluster.electionTimeout / 2)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout / 2)
             await cluster.disconnect((leader1 + 0) % servers)
             await cluster.disconnect((leader1 + 1) % servers)
             // The other partition gets a new leader and many commands.
@@ -168,7 +178,7 @@ extension Lab2 {
             if leader2 == other { other = (leader2 + 1) % servers }
             await cluster.disconnect(other)
             for _ in 0..<50 { _ = await cluster.propose(leader2, Self.command(await cluster.randomInt(1 << 30))) }
-            try await Task.sleep(for: RaftLabCluster.electionTimeout / 2)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout / 2)
             // The original leader's partition comes back, with "other".
             for i in 0..<servers { await cluster.disconnect(i) }
             await cluster.connect((leader1 + 0) % servers)
@@ -181,8 +191,8 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func count2B() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func count2B(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("RPC counts aren't too high (2B)")
             func rpcs() async -> Int {
                 var total = 0
@@ -196,7 +206,7 @@ extension Lab2 {
             var total2 = 0
             var success = false
             attempts: for attempt in 0..<5 {
-                if attempt > 0 { try await Task.sleep(for: .seconds(3)) }
+                if attempt > 0 { try await cluster.sleep(for: .seconds(3)) }
                 let leader = try await cluster.checkOneLeader()
                 let total1 = await rpcs()
                 let iterations = 10
@@ -225,7 +235,7 @@ extension Lab2 {
             }
             #expect(success, "term changed too often")
             _ = leader
-            try await Task.sleep(for: RaftLabCluster.electionTimeout)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout)
             let total3 = await rpcs()
             #expect(total3 - total2 <= 3 * 20, "too many RPCs (\(total3 - total2)) for 1 second of idleness")
             try await cluster.end()

@@ -4,10 +4,21 @@ import Testing
 extension Lab2 {
     /// 6.824 Lab 2C: persistence across crashes (spec §2.5).
     @Suite(.timeLimit(.minutes(3))) struct Lab2CPersistenceTests {
+        // The tests, in real time; the bodies below also run in virtual time (Lab2Virtual).
+        @Test func persist12C() async throws { try await LabEnvironment.runRealTime { try await Self.persist12C(in: $0) } }
+        @Test func persist22C() async throws { try await LabEnvironment.runRealTime { try await Self.persist22C(in: $0) } }
+        @Test func persist32C() async throws { try await LabEnvironment.runRealTime { try await Self.persist32C(in: $0) } }
+        @Test func figure82C() async throws { try await LabEnvironment.runRealTime { try await Self.figure82C(in: $0) } }
+        @Test func unreliableAgree2C() async throws { try await LabEnvironment.runRealTime { try await Self.unreliableAgree2C(in: $0) } }
+        @Test func figure8Unreliable2C() async throws { try await LabEnvironment.runRealTime { try await Self.figure8Unreliable2C(in: $0) } }
+        @Test(arguments: [false, true]) func churn2C(unreliable: Bool) async throws {
+            try await LabEnvironment.runRealTime { try await Self.churn2C(in: $0, unreliable: unreliable) }
+        }
+
         static func command(_ value: Int) -> [UInt8] { LabCommand.encode(value) }
 
-        @Test func persist12C() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func persist12C(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("basic persistence (2C)")
             try await cluster.one(Self.command(11), expected: 3, retry: true)
             // Crash and re-start all.
@@ -38,9 +49,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func persist22C() async throws {
+        static func persist22C(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("more persistence (2C)")
             var index = 1
             for _ in 0..<5 {
@@ -58,7 +69,7 @@ extension Lab2 {
                 try await cluster.start1((leader1 + 2) % servers)
                 await cluster.connect((leader1 + 1) % servers)
                 await cluster.connect((leader1 + 2) % servers)
-                try await Task.sleep(for: RaftLabCluster.electionTimeout)
+                try await cluster.sleep(for: RaftLabCluster.electionTimeout)
                 try await cluster.start1((leader1 + 3) % servers)
                 await cluster.connect((leader1 + 3) % servers)
                 try await cluster.one(Self.command(10 + index), expected: servers - 2, retry: true)
@@ -71,8 +82,8 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func persist32C() async throws {
-            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, seed: LabSeed.next())
+        static func persist32C(in env: LabEnvironment) async throws {
+            let cluster = try await RaftLabCluster(servers: 3, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("partitioned leader and one follower crash, leader restarts (2C)")
             try await cluster.one(Self.command(101), expected: 3, retry: true)
             let leader = try await cluster.checkOneLeader()
@@ -93,9 +104,9 @@ extension Lab2 {
 
         /// Figure 8: leaders crash right after accepting commands; the new leader must never
         /// commit an old-term entry by counting replicas.
-        @Test func figure82C() async throws {
+        static func figure82C(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: false, environment: env)
             await cluster.beginPart("Figure 8 (2C)")
             try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
             var up = servers
@@ -105,9 +116,9 @@ extension Lab2 {
                     if let r = await cluster.propose(i, Self.command(await cluster.randomInt(10_000))), r.isLeader { leader = i }
                 }
                 if await cluster.randomInt(1000) < 100 {
-                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
+                    try await cluster.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
                 } else {
-                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
+                    try await cluster.sleep(for: .milliseconds(await cluster.randomInt(13)))
                 }
                 if leader != -1 {
                     await cluster.crash1(leader)
@@ -131,9 +142,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func unreliableAgree2C() async throws {
+        static func unreliableAgree2C(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, environment: env)
             await cluster.beginPart("unreliable agreement (2C)")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for iteration in 1..<50 {
@@ -150,9 +161,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func figure8Unreliable2C() async throws {
+        static func figure8Unreliable2C(in env: LabEnvironment) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: true, snapshot: false, environment: env)
             await cluster.beginPart("Figure 8 (unreliable) (2C)")
             try await cluster.one(Self.command(await cluster.randomInt(10_000)), expected: 1, retry: true)
             var nup = servers
@@ -167,9 +178,9 @@ extension Lab2 {
                     }
                 }
                 if await cluster.randomInt(1000) < 100 {
-                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
+                    try await cluster.sleep(for: .milliseconds(await cluster.randomInt(RaftLabCluster.electionTimeoutMilliseconds / 2)))
                 } else {
-                    try await Task.sleep(for: .milliseconds(await cluster.randomInt(13)))
+                    try await cluster.sleep(for: .milliseconds(await cluster.randomInt(13)))
                 }
                 let coin = await cluster.randomInt(1000)
                 if leader != -1 && coin < 500 {  // disconnect the leader half of the time
@@ -190,10 +201,9 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test(arguments: [false, true])
-        func churn2C(unreliable: Bool) async throws {
+        static func churn2C(in env: LabEnvironment, unreliable: Bool) async throws {
             let servers = 5
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: unreliable, snapshot: false, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: unreliable, snapshot: false, environment: env)
             await cluster.beginPart(unreliable ? "unreliable churn (2C)" : "churn (2C)")
             let stop = StopFlag()
             let recorded = try await withThrowingTaskGroup(of: [Int].self) { group in
@@ -201,7 +211,7 @@ extension Lab2 {
                     group.addTask {
                         var values: [Int] = []
                         while !stop.isSet {
-                            let x = Int.random(in: 0..<(1 << 30))
+                            let x = await cluster.randomInt(1 << 30)
                             var index: UInt64?
                             for i in 0..<servers {
                                 if let r = await cluster.propose(i, Self.command(x)), r.isLeader { index = r.index }
@@ -213,10 +223,10 @@ extension Lab2 {
                                         if command == Self.command(x) { values.append(x) }
                                         break
                                     }
-                                    try await Task.sleep(for: .milliseconds(pause))
+                                    try await cluster.sleep(for: .milliseconds(pause))
                                 }
                             } else {
-                                try await Task.sleep(for: .milliseconds(79 + client * 17))
+                                try await cluster.sleep(for: .milliseconds(79 + client * 17))
                             }
                         }
                         return values
@@ -234,9 +244,9 @@ extension Lab2 {
                         if await cluster.isAlive(i) { await cluster.crash1(i) }
                     }
                     // Bounded by the lab's 700 ms, shortened to keep clients' view fresh.
-                    try await Task.sleep(for: .milliseconds(700))
+                    try await cluster.sleep(for: .milliseconds(700))
                 }
-                try await Task.sleep(for: RaftLabCluster.electionTimeout)
+                try await cluster.sleep(for: RaftLabCluster.electionTimeout)
                 await cluster.setReliable(true)
                 for i in 0..<servers {
                     if await !cluster.isAlive(i) { try await cluster.start1(i) }
@@ -247,8 +257,8 @@ extension Lab2 {
                 for try await values in group { all += values }
                 return all
             }
-            try await Task.sleep(for: RaftLabCluster.electionTimeout)
-            let lastIndex = try await cluster.one(Self.command(Int.random(in: 0..<(1 << 30))), expected: servers, retry: true)
+            try await cluster.sleep(for: RaftLabCluster.electionTimeout)
+            let lastIndex = try await cluster.one(Self.command(await cluster.randomInt(1 << 30)), expected: servers, retry: true)
             var really: [Int] = []
             for index in 1...lastIndex {
                 if let command = try await cluster.wait(index, count: servers, startTerm: nil), let value = LabCommand.decode(command) {

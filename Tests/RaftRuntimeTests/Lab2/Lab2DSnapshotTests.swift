@@ -5,14 +5,22 @@ extension Lab2 {
     /// commands must arrive at exactly lastApplied + 1, the tester snapshots every 10 commands,
     /// and the persisted Raft state must stay under 2000 bytes.
     @Suite(.timeLimit(.minutes(3))) struct Lab2DSnapshotTests {
+        // The tests, in real time; the bodies below also run in virtual time (Lab2Virtual).
+        @Test func snapshotBasic2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotBasic2D(in: $0) } }
+        @Test func snapshotInstall2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotInstall2D(in: $0) } }
+        @Test func snapshotInstallUnreliable2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotInstallUnreliable2D(in: $0) } }
+        @Test func snapshotInstallCrash2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotInstallCrash2D(in: $0) } }
+        @Test func snapshotInstallUnCrash2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotInstallUnCrash2D(in: $0) } }
+        @Test func snapshotAllCrash2D() async throws { try await LabEnvironment.runRealTime { try await Self.snapshotAllCrash2D(in: $0) } }
+
         static let maxLogSize = 2000
 
         static func command(_ value: Int) -> [UInt8] { LabCommand.encode(value) }
 
-        func snapcommon(_ name: String, disconnect: Bool, reliable: Bool, crash: Bool) async throws {
+        static func snapcommon(_ env: LabEnvironment, _ name: String, disconnect: Bool, reliable: Bool, crash: Bool) async throws {
             let iterations = 30
             let servers = 3
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: !reliable, snapshot: true, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: !reliable, snapshot: true, environment: env)
             await cluster.beginPart(name)
             try await cluster.one(Self.command(await cluster.randomInt(1 << 30)), expected: servers, retry: true)
             var leader1 = try await cluster.checkOneLeader()
@@ -62,30 +70,30 @@ extension Lab2 {
             await cluster.cleanup()
         }
 
-        @Test func snapshotBasic2D() async throws {
-            try await snapcommon("snapshots basic (2D)", disconnect: false, reliable: true, crash: false)
+        static func snapshotBasic2D(in env: LabEnvironment) async throws {
+            try await snapcommon(env, "snapshots basic (2D)", disconnect: false, reliable: true, crash: false)
         }
 
-        @Test func snapshotInstall2D() async throws {
-            try await snapcommon("install snapshots (disconnect) (2D)", disconnect: true, reliable: true, crash: false)
+        static func snapshotInstall2D(in env: LabEnvironment) async throws {
+            try await snapcommon(env, "install snapshots (disconnect) (2D)", disconnect: true, reliable: true, crash: false)
         }
 
-        @Test func snapshotInstallUnreliable2D() async throws {
-            try await snapcommon("install snapshots (disconnect+unreliable) (2D)", disconnect: true, reliable: false, crash: false)
+        static func snapshotInstallUnreliable2D(in env: LabEnvironment) async throws {
+            try await snapcommon(env, "install snapshots (disconnect+unreliable) (2D)", disconnect: true, reliable: false, crash: false)
         }
 
-        @Test func snapshotInstallCrash2D() async throws {
-            try await snapcommon("install snapshots (crash) (2D)", disconnect: false, reliable: true, crash: true)
+        static func snapshotInstallCrash2D(in env: LabEnvironment) async throws {
+            try await snapcommon(env, "install snapshots (crash) (2D)", disconnect: false, reliable: true, crash: true)
         }
 
-        @Test func snapshotInstallUnCrash2D() async throws {
-            try await snapcommon("install snapshots (unreliable+crash) (2D)", disconnect: false, reliable: false, crash: true)
+        static func snapshotInstallUnCrash2D(in env: LabEnvironment) async throws {
+            try await snapcommon(env, "install snapshots (unreliable+crash) (2D)", disconnect: false, reliable: false, crash: true)
         }
 
         /// A full-cluster crash: the snapshot plus the log tail survive it.
-        @Test func snapshotAllCrash2D() async throws {
+        static func snapshotAllCrash2D(in env: LabEnvironment) async throws {
             let servers = 3
-            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: true, seed: LabSeed.next())
+            let cluster = try await RaftLabCluster(servers: servers, unreliable: false, snapshot: true, environment: env)
             await cluster.beginPart("crash and restart all servers (2D)")
             try await cluster.one(Self.command(await cluster.randomInt(1 << 30)), expected: servers, retry: true)
             for _ in 0..<5 {

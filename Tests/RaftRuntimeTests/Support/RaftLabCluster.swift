@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Raft
 import RaftRuntime
 import RPCCore
@@ -16,6 +19,8 @@ actor RaftLabCluster {
     let network: SimulatedNetwork
     let snapshotting: Bool
     let seed: UInt64
+    /// Real or virtual time: every wait, deadline and task of the cluster goes through it.
+    nonisolated let environment: LabEnvironment
     private var random: SeededRandom
     private var peers: [RaftPeer?]
     private var persisters: [SimulatedPersister]
@@ -29,7 +34,7 @@ actor RaftLabCluster {
     private var maxIndex: UInt64 = 0
     private var maxIndexAtStart: UInt64 = 0
     private var endCounter = 0
-    private let start = ContinuousClock.now
+    private let start: Duration
     private var rpcsAtStart = 0
     private var bytesAtStart = 0
 
@@ -38,10 +43,12 @@ actor RaftLabCluster {
     static let electionTimeoutMilliseconds = 1_000
     static let snapshotInterval: UInt64 = 10
 
-    init(servers: Int, unreliable: Bool, snapshot: Bool, seed: UInt64) async throws {
+    init(servers: Int, unreliable: Bool, snapshot: Bool, environment: LabEnvironment) async throws {
         n = servers
-        self.seed = seed
-        network = SimulatedNetwork(seed: seed)
+        self.environment = environment
+        seed = environment.seed
+        start = environment.now()
+        network = environment.makeNetwork()
         random = SeededRandom(seed: seed ^ 0xC0FFEE)
         snapshotting = snapshot
         peers = Array(repeating: nil, count: servers)
@@ -54,7 +61,10 @@ actor RaftLabCluster {
         network.setLongDelays(true)
         for i in 0..<servers { try await start1(i) }
         for i in 0..<servers { connect(i) }
-        print("lab cluster: \(servers) servers, unreliable=\(unreliable), snapshot=\(snapshot), seed=\(seed)")
+        environment.trace.register(self)
+        let mode = environment.isVirtual ? "virtual time" : "real time"
+        print("lab cluster: \(servers) servers, unreliable=\(unreliable), snapshot=\(snapshot), seed=\(seed), \(mode)")
+        fflush(nil)  // the seed must be visible even if the run hangs
     }
 
     // MARK: Membership
@@ -95,13 +105,23 @@ actor RaftLabCluster {
         configuration.seed = seed &+ UInt64(endCounter)
         // The labs number commands consecutively from 1: no election no-op.
         configuration.appendsNoopOnElection = false
-        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i]), configuration: configuration)
+        configuration.clock = environment.clock
+        configuration.taskExecutor = environment.taskExecutor
+        if environment.isVirtual {
+            // No local RPC deadline in virtual time (RPCClient would enforce it in real time).
+            // Not needed either: as in labrpc, the simulated network itself ends every call in
+            // bounded time: an undeliverable call fails within 7 s, a delivered one fails within
+            // 100 ms of its end being disabled or its server killed, a reply is delayed at
+            // most 2.2 s, and a Step handler never blocks (it is a synchronous actor method).
+            configuration.rpcTimeout = nil
+        }
+        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i], environment: environment), configuration: configuration)
         peers[i] = peer
         var router = RPCRouter()
         peer.registerMethods(with: &router)
         network.addServer(name: "\(i)", router: router)
         let stream = peer.applyStream
-        Task { [weak self] in
+        Task(executorPreference: environment.taskExecutor) { [weak self] in
             for await message in stream {
                 guard let self else { return }
                 await self.applied(i, message, from: peer)
@@ -205,7 +225,7 @@ actor RaftLabCluster {
     /// Exactly one leader among the connected servers (per term), within about 5 s.
     func checkOneLeader() async throws -> Int {
         for _ in 0..<10 {
-            try await Task.sleep(for: .milliseconds(450 + Int(random.next() % 100)))
+            try await sleep(for: .milliseconds(450 + Int(random.next() % 100)))
             var leaders: [UInt64: [Int]] = [:]
             for i in 0..<n where connected[i] {
                 if let peer = peers[i] {
@@ -278,7 +298,7 @@ actor RaftLabCluster {
         for _ in 0..<30 {
             let (committed, _) = try nCommitted(index)
             if committed >= count { break }
-            try await Task.sleep(for: pause)
+            try await sleep(for: pause)
             if pause < .seconds(1) { pause *= 2 }
             if let startTerm {
                 for i in 0..<n {
@@ -297,9 +317,9 @@ actor RaftLabCluster {
     /// `one`); returns its index.
     @discardableResult
     func one(_ command: [UInt8], expected: Int, retry: Bool) async throws -> UInt64 {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        let deadline = environment.now() + .seconds(10)
         var starti = 0
-        while ContinuousClock.now < deadline {
+        while environment.now() < deadline {
             var index: UInt64?
             for _ in 0..<n {
                 starti = (starti + 1) % n
@@ -309,15 +329,15 @@ actor RaftLabCluster {
                 }
             }
             if let index {
-                let until = ContinuousClock.now.advanced(by: .seconds(2))
-                while ContinuousClock.now < until {
+                let until = environment.now() + .seconds(2)
+                while environment.now() < until {
                     let (count, value) = try nCommitted(index)
                     if count > 0 && count >= expected && value == command { return index }
-                    try await Task.sleep(for: .milliseconds(20))
+                    try await sleep(for: .milliseconds(20))
                 }
                 if !retry { throw LabFailure(description: "one(\(command)) failed to reach agreement") }
             } else {
-                try await Task.sleep(for: .milliseconds(50))
+                try await sleep(for: .milliseconds(50))
             }
         }
         throw LabFailure(description: "one(\(command)) failed to reach agreement within 10 s")
@@ -335,12 +355,24 @@ actor RaftLabCluster {
         print("Test: \(description) ...")
     }
 
-    /// The lab's "Passed" line: elapsed seconds, peers, RPCs, bytes, agreements.
-    func end() throws {
+    /// The lab's "Passed" line: elapsed seconds (virtual ones in virtual time), peers, RPCs,
+    /// bytes, agreements; also recorded with the peers' terms in the environment's trace.
+    func end() async throws {
         if let applyError { throw LabFailure(description: applyError) }
-        let elapsed = ContinuousClock.now - start
+        let elapsed = environment.now() - start
         guard elapsed < .seconds(120) else { throw LabFailure(description: "test took longer than 120 seconds") }
-        print("  ... Passed -- \(elapsed) \(n) \(network.totalRPCs - rpcsAtStart) \(network.totalBytes - bytesAtStart) \(maxIndex - maxIndexAtStart) (seed \(seed))")
+        var terms: [String] = []
+        for peer in peers {
+            if let peer { terms.append("\(await peer.state().term)") } else { terms.append("-") }
+        }
+        let numbers = "\(elapsed) \(n) \(network.totalRPCs - rpcsAtStart) \(network.totalBytes - bytesAtStart) \(maxIndex - maxIndexAtStart)"
+        environment.trace.record("\(numbers) terms \(terms.joined(separator: ","))")
+        print("  ... Passed -- \(numbers) (seed \(seed)\(environment.isVirtual ? ", virtual time" : ""))")
+    }
+
+    /// Sleeps in the cluster's time (real or virtual); test bodies use this, never Task.sleep.
+    nonisolated func sleep(for duration: Duration) async throws {
+        try await environment.sleep(for: duration)
     }
 
     func randomInt(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
