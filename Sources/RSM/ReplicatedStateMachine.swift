@@ -226,6 +226,10 @@ public actor ReplicatedStateMachine {
         let deadline = ContinuousClock.now.advanced(by: configuration.submitTimeout)
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
+                if stopped {
+                    continuation.resume(returning: .failure(.stopped))
+                    return
+                }
                 if Task.isCancelled {
                     continuation.resume(returning: .success(.timeout))
                     return
