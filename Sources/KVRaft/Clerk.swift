@@ -85,13 +85,16 @@ public actor Clerk {
 
     /// The value of `key`, or `nil` if it does not exist.
     public func get(_ key: [UInt8]) async throws(ClerkError) -> [UInt8]? {
-        let reply = try await perform({ try await $0.get(GetRequest(key: key), options: $1) }) { ($0.outcome, $0.leader) }
+        let reply = try await perform({ try await $0.get(GetRequest(key: key), options: $1) }) {
+            ($0.outcome, $0.leader)
+        }
         return reply.outcome == .ok ? reply.value : nil
     }
 
     public func put(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
         let session = nextSession()
-        _ = try await perform({ try await $0.put(PutRequest(session: session, key: key, value: value), options: $1) }) {
+        let request = PutRequest(session: session, key: key, value: value)
+        _ = try await perform({ try await $0.put(request, options: $1) }) {
             ($0.outcome, $0.leader)
         }
     }
@@ -99,7 +102,8 @@ public actor Clerk {
     /// Appends `value` to the value of `key` (a missing key counts as empty).
     public func append(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
         let session = nextSession()
-        _ = try await perform({ try await $0.append(AppendRequest(session: session, key: key, value: value), options: $1) }) {
+        let request = AppendRequest(session: session, key: key, value: value)
+        _ = try await perform({ try await $0.append(request, options: $1) }) {
             ($0.outcome, $0.leader)
         }
     }

@@ -40,7 +40,8 @@ public final class KVServer: KVServiceProtocol, Sendable {
 
     /// - Throws: if `restoredSnapshot` does not decode.
     public init(
-        id: UInt64, log: any ReplicatedLog, restoredSnapshot: RestoredSnapshot?, configuration: Configuration = Configuration()
+        id: UInt64, log: any ReplicatedLog, restoredSnapshot: RestoredSnapshot?,
+        configuration: Configuration = Configuration()
     ) throws {
         precondition(configuration.maxKeyBytes >= 1, "maxKeyBytes must be at least 1")
         precondition(configuration.maxValueBytes >= 0, "maxValueBytes must not be negative")
@@ -95,7 +96,8 @@ public final class KVServer: KVServiceProtocol, Sendable {
             expectAbsent: request.expectAbsent)
         switch try await submit(command, session: request.session) {
         case .result(let result):
-            return CompareAndSwapReply(outcome: result.outcome, current: result.value, currentPresent: result.valuePresent)
+            return CompareAndSwapReply(
+                outcome: result.outcome, current: result.value, currentPresent: result.valuePresent)
         case .retry(let outcome, let hint):
             return CompareAndSwapReply(outcome: outcome, leader: hint)
         }

@@ -31,7 +31,9 @@ public struct KVClient: Sendable {
         try await unary(request, KVService.Methods.compareAndSwap, options)
     }
 
-    public func status(_ request: StatusRequest = StatusRequest(), options: CallOptions = .defaults) async throws -> StatusReply {
+    public func status(
+        _ request: StatusRequest = StatusRequest(), options: CallOptions = .defaults
+    ) async throws -> StatusReply {
         try await unary(request, KVService.Methods.status, options)
     }
 

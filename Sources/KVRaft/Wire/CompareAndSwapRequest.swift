@@ -27,7 +27,8 @@ public struct CompareAndSwapRequest: Sendable, Hashable, ProtobufCConvertible {
     }
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
-        let m = arena.allocate(Skv__Kv__CompareAndSwapRequest.self, initializer: skv__kv__compare_and_swap_request__init)
+        let m = arena.allocate(
+            Skv__Kv__CompareAndSwapRequest.self, initializer: skv__kv__compare_and_swap_request__init)
         m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Kv__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         m.pointee.expected = WireBytes.field(expected, in: arena)

@@ -27,6 +27,7 @@ public struct WriteReply: Sendable, Hashable, ProtobufCConvertible {
     public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
         let c = message.assumingMemoryBound(to: Skv__Kv__WriteReply.self).pointee
         self.init(
-            outcome: try KVOutcome(wireValue: c.outcome), leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
+            outcome: try KVOutcome(wireValue: c.outcome),
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

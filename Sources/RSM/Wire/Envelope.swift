@@ -37,6 +37,7 @@ package struct Envelope: Sendable, Hashable, ProtobufCConvertible {
     package init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
         let c = message.assumingMemoryBound(to: Skv__Rsm__Envelope.self).pointee
         self.init(
-            clientID: c.client_id, sequence: c.sequence, command: ProtobufCField.bytes(c.command.data, count: c.command.len))
+            clientID: c.client_id, sequence: c.sequence,
+            command: ProtobufCField.bytes(c.command.data, count: c.command.len))
     }
 }

@@ -4,7 +4,9 @@ import Linearizability
 /// The lab's clerk helpers (`Get`, `Put`, `Append`, `check`) and append checks: each helper
 /// operation is counted and, given a history, recorded for the linearizability check.
 extension KVLabCluster {
-    nonisolated func get(_ clerk: LabClerk, _ key: String, history: OperationHistory? = nil, client: Int = -1) async throws -> String {
+    nonisolated func get(
+        _ clerk: LabClerk, _ key: String, history: OperationHistory? = nil, client: Int = -1
+    ) async throws -> String {
         let call = history?.now() ?? 0
         let value = try await clerk.clerk.get(key)
         countOperation()
@@ -14,21 +16,29 @@ extension KVLabCluster {
         return value
     }
 
-    nonisolated func put(_ clerk: LabClerk, _ key: String, _ value: String, history: OperationHistory? = nil, client: Int = -1) async throws {
+    nonisolated func put(
+        _ clerk: LabClerk, _ key: String, _ value: String, history: OperationHistory? = nil, client: Int = -1
+    ) async throws {
         let call = history?.now() ?? 0
         try await clerk.clerk.put(key, value)
         countOperation()
         if let history {
-            history.append(.init(clientID: client, input: .put(key: key, value: value), call: call, output: .done, return: history.now()))
+            history.append(
+                .init(clientID: client, input: .put(key: key, value: value), call: call, output: .done, return: history.now()))
         }
     }
 
-    nonisolated func append(_ clerk: LabClerk, _ key: String, _ value: String, history: OperationHistory? = nil, client: Int = -1) async throws {
+    nonisolated func append(
+        _ clerk: LabClerk, _ key: String, _ value: String, history: OperationHistory? = nil, client: Int = -1
+    ) async throws {
         let call = history?.now() ?? 0
         try await clerk.clerk.append(key, value)
         countOperation()
         if let history {
-            history.append(.init(clientID: client, input: .append(key: key, value: value), call: call, output: .done, return: history.now()))
+            history.append(
+                .init(
+                    clientID: client, input: .append(key: key, value: value), call: call, output: .done,
+                    return: history.now()))
         }
     }
 
