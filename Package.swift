@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "RPCCore", targets: ["RPCCore"]),
         .library(name: "RPCHTTP2NIO", targets: ["RPCHTTP2NIO"]),
         .library(name: "RPCInProcess", targets: ["RPCInProcess"]),
+        .library(name: "RSM", targets: ["RSM"]),
+        .library(name: "KVRaft", targets: ["KVRaft"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
@@ -68,6 +70,20 @@ let package = Package(
                 "RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation", "DurableStorage",
                 "RPCHTTP2NIO",
             ],
+            swiftSettings: swiftSettings),
+
+        // Replicated state machine layer (submit-and-wait, client sessions, snapshots) and the
+        // KV service on top of it (6.824 Lab 3).
+        .target(
+            name: "RSM", dependencies: ["RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "RSMTests", dependencies: ["RSM", "RaftRuntime", "RPCProtobuf"], swiftSettings: swiftSettings),
+        .target(
+            name: "KVRaft", dependencies: ["RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "KVRaftTests",
+            dependencies: ["KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "Linearizability"],
             swiftSettings: swiftSettings),
 
         // RPC framework.

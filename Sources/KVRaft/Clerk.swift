@@ -1,0 +1,217 @@
+import RPCCore
+import RSM
+
+/// A client of a KVRaft group (6.824 Lab 3's `Clerk`): finds the leader, retries, and makes
+/// every write apply exactly once.
+///
+/// Each clerk has a random non-zero client id and numbers its writes 1, 2, 3, …; a write is
+/// retried with the same number until some server answers it, so the group's session table
+/// applies it once. Gets carry no session. The clerk remembers the server that last answered
+/// and starts there; on `.wrongLeader` it follows the reply's leader hint when it names a known
+/// server, else it tries the next one; transport failures and `.timeout` move on to the next.
+/// After every server failed once in a row it pauses ``Configuration/retryPause``.
+///
+/// By default (``Configuration/operationTimeout`` `nil`, the lab's contract) an operation
+/// retries until it succeeds or the task is cancelled; with a timeout it throws
+/// ``ClerkError/timedOut(_:)``. Errors retrying cannot fix (`INVALID_ARGUMENT`, …) throw
+/// ``ClerkError/rejected(_:)`` at once.
+///
+/// A clerk makes one call at a time (the sessions' contract); overlapping calls are a
+/// programmer error and trap. Use one clerk per concurrent client.
+public actor Clerk {
+    /// One server of the group.
+    public struct Server: Sendable {
+        public var client: KVClient
+        /// Its Raft id, to follow leader hints (`nil`: hints by id are not matched to it).
+        public var id: UInt64?
+        /// Its address, to follow leader hints that carry one.
+        public var address: String?
+
+        public init(client: KVClient, id: UInt64? = nil, address: String? = nil) {
+            self.client = client
+            self.id = id
+            self.address = address
+        }
+    }
+
+    public struct Configuration: Sendable {
+        /// Give up on an operation after this long; `nil` retries forever (the labs).
+        public var operationTimeout: Duration? = nil
+        /// Longest one attempt (one RPC) may take.
+        public var rpcTimeout: Duration = .seconds(3)
+        /// Pause after every server failed once in a row (keeps a leaderless or partitioned
+        /// group from being flooded).
+        public var retryPause: Duration = .milliseconds(20)
+
+        public init() {}
+    }
+
+    /// The outcome of ``compareAndSwap(_:expected:new:)``.
+    public enum CompareAndSwapResult: Sendable, Hashable {
+        case swapped
+        /// Nothing was written; `current` is the key's value (`nil`: the key does not exist).
+        case failed(current: [UInt8]?)
+    }
+
+    public nonisolated let clientID: UInt64
+    public nonisolated let configuration: Configuration
+    private let servers: [Server]
+    private var sequence: UInt64 = 0
+    /// Index (into `servers`) of the server to try first.
+    private var preferred = 0
+    private var busy = false
+
+    /// - Parameters:
+    ///   - servers: every server of the group, in any order (at least one).
+    ///   - clientID: non-zero; random by default (two clerks must never share one).
+    public init(
+        servers: [Server], configuration: Configuration = Configuration(),
+        clientID: UInt64 = UInt64.random(in: 1...UInt64.max)
+    ) {
+        precondition(!servers.isEmpty, "a Clerk needs at least one server")
+        precondition(clientID != 0, "client id 0 means no session")
+        precondition(configuration.rpcTimeout > .zero, "rpcTimeout must be positive")
+        self.servers = servers
+        self.configuration = configuration
+        self.clientID = clientID
+    }
+
+    /// A clerk over plain clients (leader hints by id are then not followed).
+    public init(clients: [KVClient], configuration: Configuration = Configuration()) {
+        self.init(servers: clients.map { Server(client: $0) }, configuration: configuration)
+    }
+
+    // MARK: Bytes API
+
+    /// The value of `key`, or `nil` if it does not exist.
+    public func get(_ key: [UInt8]) async throws(ClerkError) -> [UInt8]? {
+        let reply = try await perform({ try await $0.get(GetRequest(key: key), options: $1) }) {
+            ($0.outcome, $0.leader)
+        }
+        return reply.outcome == .ok ? reply.value : nil
+    }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
+        let session = nextSession()
+        let request = PutRequest(session: session, key: key, value: value)
+        _ = try await perform({ try await $0.put(request, options: $1) }) {
+            ($0.outcome, $0.leader)
+        }
+    }
+
+    /// Appends `value` to the value of `key` (a missing key counts as empty).
+    public func append(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
+        let session = nextSession()
+        let request = AppendRequest(session: session, key: key, value: value)
+        _ = try await perform({ try await $0.append(request, options: $1) }) {
+            ($0.outcome, $0.leader)
+        }
+    }
+
+    /// Removes `key`; returns whether it existed.
+    @discardableResult
+    public func delete(_ key: [UInt8]) async throws(ClerkError) -> Bool {
+        let session = nextSession()
+        let reply = try await perform({ try await $0.delete(DeleteRequest(session: session, key: key), options: $1) }) {
+            ($0.outcome, $0.leader)
+        }
+        return reply.outcome == .ok
+    }
+
+    /// Sets `key` to `new` if its value is `expected` (`nil`: if the key does not exist).
+    public func compareAndSwap(
+        _ key: [UInt8], expected: [UInt8]?, new: [UInt8]
+    ) async throws(ClerkError) -> CompareAndSwapResult {
+        let session = nextSession()
+        let request = CompareAndSwapRequest(
+            session: session, key: key, expected: expected ?? [], expectAbsent: expected == nil, value: new)
+        let reply = try await perform({ try await $0.compareAndSwap(request, options: $1) }) { ($0.outcome, $0.leader) }
+        switch reply.outcome {
+        case .ok: return .swapped
+        default: return .failed(current: reply.currentPresent ? reply.current : nil)
+        }
+    }
+
+    // MARK: Lab API (UTF-8 strings)
+
+    /// The lab's Get: the value of `key`, or "" if it does not exist.
+    public func get(_ key: String) async throws(ClerkError) -> String {
+        String(decoding: try await get(Array(key.utf8)) ?? [], as: UTF8.self)
+    }
+
+    public func put(_ key: String, _ value: String) async throws(ClerkError) {
+        try await put(Array(key.utf8), Array(value.utf8))
+    }
+
+    public func append(_ key: String, _ value: String) async throws(ClerkError) {
+        try await append(Array(key.utf8), Array(value.utf8))
+    }
+
+    // MARK: Retrying
+
+    private func nextSession() -> ClientSession {
+        sequence += 1
+        return ClientSession(clientID: clientID, sequence: sequence)
+    }
+
+    /// Runs one operation against the servers until one answers it with a final outcome.
+    private func perform<Reply: Sendable>(
+        _ attempt: (KVClient, CallOptions) async throws -> Reply, outcome: (Reply) -> (KVOutcome, LeaderHint?)
+    ) async throws(ClerkError) -> Reply {
+        precondition(!busy, "a Clerk makes one call at a time")
+        busy = true
+        defer { busy = false }
+        let start = ContinuousClock.now
+        var failuresInARow = 0
+        // Terminates when a server answers, the task is cancelled, or the optional timeout
+        // passes; with no timeout it retries forever by design (the lab's contract).
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            var timeout = configuration.rpcTimeout
+            if let limit = configuration.operationTimeout {
+                let remaining = limit - (ContinuousClock.now - start)
+                guard remaining > .zero else { throw .timedOut(limit) }
+                timeout = min(timeout, remaining)
+            }
+            let server = preferred
+            var next = (server + 1) % servers.count
+            do {
+                let reply = try await attempt(servers[server].client, CallOptions(timeout: timeout))
+                let (result, hint) = outcome(reply)
+                switch result {
+                case .ok, .noKey, .compareFailed:
+                    return reply
+                case .wrongLeader:
+                    if let hint, let hinted = index(of: hint), hinted != server { next = hinted }
+                case .timeout:
+                    break
+                }
+            } catch let error as RPCError where !Self.isRetryable(error.code) {
+                throw .rejected(error)
+            } catch {
+                // Unreachable, lost, timed out, or stopped: try the next server.
+            }
+            preferred = next
+            failuresInARow += 1
+            if failuresInARow >= servers.count {
+                failuresInARow = 0
+                try? await Task.sleep(for: configuration.retryPause)
+            }
+        }
+    }
+
+    private func index(of hint: LeaderHint) -> Int? {
+        if hint.leaderID != 0, let i = servers.firstIndex(where: { $0.id == hint.leaderID }) { return i }
+        if !hint.address.isEmpty, let i = servers.firstIndex(where: { $0.address == hint.address }) { return i }
+        return nil
+    }
+
+    /// Transport and overload failures are retried; anything else means the request itself
+    /// is wrong (or the server is broken) and is reported.
+    static func isRetryable(_ code: Status.Code) -> Bool {
+        switch code {
+        case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .cancelled, .unknown: true
+        default: false
+        }
+    }
+}

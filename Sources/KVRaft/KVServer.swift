@@ -1,0 +1,194 @@
+import RPCCore
+public import RSM
+import RPCProtobuf
+
+/// One replica of the KV service: `skv.kv.KV` implemented on a ``ReplicatedStateMachine``
+/// running a ``KVStateMachine`` over a Raft peer (6.824 Lab 3's `KVServer`).
+///
+/// Every request goes through the Raft log: writes with the client's session (applied exactly
+/// once), Gets without one (linearizable because they are ordered with the writes; the read
+/// path is ``ReplicatedStateMachine/read(_:)``, ready to move to ReadIndex). Outcomes are
+/// reply values: `.wrongLeader` (with a leader hint when the peer knows one) and `.timeout` tell
+/// the clerk to retry elsewhere with the same session. Thrown errors become RPC statuses:
+/// `INVALID_ARGUMENT` for a key or value over the configured limits (or a malformed request,
+/// rejected by the deserializer before any of this runs), `UNAVAILABLE` once the replica is
+/// stopped, `RESOURCE_EXHAUSTED` when too many requests wait, `FAILED_PRECONDITION` for a
+/// session sequence older than the client's latest.
+///
+/// Lifecycle: create it with the replica's peer (and the snapshot it restarted from), register
+/// it on the server's router next to the peer's Raft service, call ``start()``; on shutdown
+/// kill the peer and call ``stop()``.
+public final class KVServer: KVServiceProtocol, Sendable {
+    /// Limits, each validated at construction.
+    public struct Configuration: Sendable {
+        /// Longest key accepted, in bytes.
+        public var maxKeyBytes = 4_096
+        /// Longest value (Put, Append, CompareAndSwap's new and expected values), in bytes.
+        public var maxValueBytes = 1 << 20
+        /// The replicated state machine's limits (snapshot size, sessions, pending requests,
+        /// timeouts).
+        public var replication = ReplicatedStateMachine.Configuration()
+
+        public init() {}
+    }
+
+    /// This replica's Raft id (reported by `Status`).
+    public let id: UInt64
+    public let configuration: Configuration
+    private let log: any ReplicatedLog
+    private let machine: ReplicatedStateMachine
+
+    /// - Throws: if `restoredSnapshot` does not decode.
+    public init(
+        id: UInt64, log: any ReplicatedLog, restoredSnapshot: RestoredSnapshot?,
+        configuration: Configuration = Configuration()
+    ) throws {
+        precondition(configuration.maxKeyBytes >= 1, "maxKeyBytes must be at least 1")
+        precondition(configuration.maxValueBytes >= 0, "maxValueBytes must not be negative")
+        self.id = id
+        self.configuration = configuration
+        self.log = log
+        machine = try ReplicatedStateMachine(
+            log: log, stateMachine: KVStateMachine(), restoredSnapshot: restoredSnapshot,
+            configuration: configuration.replication)
+    }
+
+    /// Starts applying the log.
+    public func start() async { await machine.start() }
+
+    /// Stops serving: waiting requests fail with `UNAVAILABLE`. Kill the peer as well.
+    public func stop() async { await machine.stop() }
+
+    /// The replicated state machine's own status (applied and snapshot index, sessions).
+    public func replicationStatus() async -> ReplicatedStateMachine.Status { await machine.status() }
+
+    // MARK: skv.kv.KV
+
+    public func get(_ request: GetRequest) async throws -> GetReply {
+        try validate(key: request.key)
+        switch try await read(KVCommand(kind: .get, key: request.key)) {
+        case .result(let result): return GetReply(outcome: result.outcome, value: result.value)
+        case .retry(let outcome, let hint): return GetReply(outcome: outcome, leader: hint)
+        }
+    }
+
+    public func put(_ request: PutRequest) async throws -> WriteReply {
+        try validate(key: request.key, values: request.value)
+        let command = KVCommand(kind: .put, key: request.key, value: request.value)
+        return Self.writeReply(try await submit(command, session: request.session))
+    }
+
+    public func append(_ request: AppendRequest) async throws -> WriteReply {
+        try validate(key: request.key, values: request.value)
+        let command = KVCommand(kind: .append, key: request.key, value: request.value)
+        return Self.writeReply(try await submit(command, session: request.session))
+    }
+
+    public func delete(_ request: DeleteRequest) async throws -> WriteReply {
+        try validate(key: request.key)
+        return Self.writeReply(try await submit(KVCommand(kind: .delete, key: request.key), session: request.session))
+    }
+
+    public func compareAndSwap(_ request: CompareAndSwapRequest) async throws -> CompareAndSwapReply {
+        try validate(key: request.key, values: request.value, request.expected)
+        let command = KVCommand(
+            kind: .compareAndSwap, key: request.key, value: request.value, expected: request.expected,
+            expectAbsent: request.expectAbsent)
+        switch try await submit(command, session: request.session) {
+        case .result(let result):
+            return CompareAndSwapReply(
+                outcome: result.outcome, current: result.value, currentPresent: result.valuePresent)
+        case .retry(let outcome, let hint):
+            return CompareAndSwapReply(outcome: outcome, leader: hint)
+        }
+    }
+
+    public func status(_ request: StatusRequest) async throws -> StatusReply {
+        let (term, isLeader) = await log.state()
+        let hint = isLeader ? id : await log.leaderHint()
+        let replication = await machine.status()
+        let raftStateBytes = await log.raftStateSize()
+        // The commit index is not reported until the peer exposes it (0 = not reported).
+        return StatusReply(
+            id: id, term: term, isLeader: isLeader, leader: hint.map { LeaderHint(leaderID: $0) }, commitIndex: 0,
+            appliedIndex: replication.appliedIndex, raftStateBytes: UInt64(raftStateBytes),
+            snapshotIndex: replication.snapshotIndex)
+    }
+
+    // MARK: Helpers
+
+    /// What a request came to: the state machine's result, or a retry outcome for the clerk.
+    enum Answer {
+        case result(KVCommandResult)
+        case retry(KVOutcome, LeaderHint?)
+    }
+
+    private func validate(key: [UInt8], values: [UInt8]...) throws(RPCError) {
+        guard key.count <= configuration.maxKeyBytes else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "The key is \(key.count) bytes; the limit is \(configuration.maxKeyBytes) bytes.")
+        }
+        for value in values where value.count > configuration.maxValueBytes {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "The value is \(value.count) bytes; the limit is \(configuration.maxValueBytes) bytes.")
+        }
+    }
+
+    private func submit(_ command: KVCommand, session: ClientSession?) async throws(RPCError) -> Answer {
+        let bytes = try Self.encode(command)
+        let outcome: SubmitOutcome
+        do {
+            outcome = try await machine.submit(bytes, session: session)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        return try Self.answer(outcome)
+    }
+
+    private func read(_ command: KVCommand) async throws(RPCError) -> Answer {
+        let bytes = try Self.encode(command)
+        let outcome: SubmitOutcome
+        do {
+            outcome = try await machine.read(bytes)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        return try Self.answer(outcome)
+    }
+
+    private static func encode(_ command: KVCommand) throws(RPCError) -> [UInt8] {
+        try ProtobufSerializer<KVCommand>().serialize(command)
+    }
+
+    private static func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
+        switch outcome {
+        case .applied(let bytes):
+            do {
+                return .result(try ProtobufDeserializer<KVCommandResult>().deserialize(bytes))
+            } catch {
+                throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
+            }
+        case .wrongLeader(let hint):
+            return .retry(.wrongLeader, hint.map { LeaderHint(leaderID: $0) })
+        case .timeout:
+            return .retry(.timeout, nil)
+        }
+    }
+
+    private static func writeReply(_ answer: Answer) -> WriteReply {
+        switch answer {
+        case .result(let result): WriteReply(outcome: result.outcome)
+        case .retry(let outcome, let hint): WriteReply(outcome: outcome, leader: hint)
+        }
+    }
+
+    private static func rpcError(_ error: ReplicatedStateMachineError) -> RPCError {
+        switch error {
+        case .stopped: RPCError(code: .unavailable, message: error.description)
+        case .overloaded: RPCError(code: .resourceExhausted, message: error.description)
+        case .staleSequence: RPCError(code: .failedPrecondition, message: error.description)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+public import RPCCore
+public import RPCProtobuf
+public import RSM
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.kv.PutRequest`. With a session the write applies exactly once across retries.
+public struct PutRequest: Sendable, Hashable, ProtobufCConvertible {
+    public var session: ClientSession?
+    public var key: [UInt8]
+    public var value: [UInt8]
+
+    public init(session: ClientSession?, key: [UInt8], value: [UInt8]) {
+        self.session = session
+        self.key = key
+        self.value = value
+    }
+
+    public static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__kv__put_request__init)
+    }
+
+    public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(Skv__Kv__PutRequest.self, initializer: skv__kv__put_request__init)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Kv__Session.self)
+        m.pointee.key = WireBytes.field(key, in: arena)
+        m.pointee.value = WireBytes.field(value, in: arena)
+        return ProtobufCMessagePointer(m)
+    }
+
+    public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Kv__PutRequest.self).pointee
+        self.init(
+            session: try ProtobufCField.message(c.session, as: WireSession.self)?.session,
+            key: WireBytes.value(c.key), value: WireBytes.value(c.value))
+    }
+}

@@ -1,0 +1,19 @@
+public import RPCCore
+public import RPCProtobuf
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.kv.StatusRequest` (no fields).
+public struct StatusRequest: Sendable, Hashable, ProtobufCConvertible {
+    public init() {}
+
+    public static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__kv__status_request__init)
+    }
+
+    public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        ProtobufCMessagePointer(arena.allocate(Skv__Kv__StatusRequest.self, initializer: skv__kv__status_request__init))
+    }
+
+    public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {}
+}

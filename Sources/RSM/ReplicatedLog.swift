@@ -1,0 +1,30 @@
+public import RaftRuntime
+
+/// The consensus log a ``ReplicatedStateMachine`` runs on: the part of `RaftPeer`'s API it
+/// uses, as a protocol so the state-machine layer can be tested against a scripted log.
+///
+/// `RaftPeer` conforms (see `RaftPeer+ReplicatedLog.swift`). The semantics are RaftPeer's:
+/// ``propose(_:)`` returns at once with the index the command will have if it commits;
+/// ``applyStream`` delivers committed commands and installed snapshots in log order, each
+/// index once, and finishes when the peer is killed; ``snapshot(index:data:)`` lets the log
+/// discard everything through `index`.
+public protocol ReplicatedLog: Sendable {
+    /// Committed commands and installed snapshots, in log order. Read by exactly one consumer.
+    var applyStream: AsyncStream<ApplyMessage> { get }
+
+    /// Appends `command` if this replica leads; returns its future index, the current term,
+    /// and whether it was appended.
+    func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool)
+
+    /// The current term and whether this replica believes it leads.
+    func state() async -> (term: UInt64, isLeader: Bool)
+
+    /// The replica this one believes leads, if it knows (a hint for clients; may be stale).
+    func leaderHint() async -> UInt64?
+
+    /// Bytes of persisted consensus state (log and hard state, snapshot excluded).
+    func raftStateSize() async -> Int
+
+    /// The service's state through `index` is `data`: the log up to `index` may be discarded.
+    func snapshot(index: UInt64, data: [UInt8]) async
+}

@@ -1,0 +1,395 @@
+import RaftRuntime
+import RPCCore
+import RPCProtobuf
+
+/// Runs a service's ``StateMachine`` on a replicated log (a `RaftPeer`): clients submit
+/// commands, and get the state machine's reply once the command is committed and applied.
+///
+/// What it does:
+/// - **Submit and wait.** ``submit(_:session:)`` wraps the command in an `skv.rsm.Envelope`,
+///   proposes it, and waits for its log index to apply. It answers
+///   ``SubmitOutcome/wrongLeader(leaderHint:)`` as soon as it knows the command cannot apply
+///   through this replica (not leader; leadership or term changed; a different entry landed at
+///   the index) and ``SubmitOutcome/timeout`` after ``Configuration/submitTimeout``.
+/// - **Exactly-once writes.** A ``SessionTable`` keeps each client's last write and reply; a
+///   retried write is answered from it, without applying again. Reads carry no session.
+/// - **Snapshots.** Once the persisted Raft state reaches 90 % of
+///   ``Configuration/maxRaftStateBytes``, the session table and the state machine's snapshot
+///   are handed to the log (`skv.rsm.Snapshot`), which discards the log up to that index. A
+///   snapshot installed by the leader, or the one the replica restarted from, replaces both.
+/// - **Reads.** ``read(_:)`` is the one read path; it goes through the log for now and can
+///   switch to Raft's ReadIndex plus ``StateMachine/query(_:)`` without changing callers.
+///
+/// Concurrency: one actor owns the state machine, the session table and the waiting
+/// submissions. The apply loop (started by ``start()``) consumes the log's apply stream on this
+/// actor; submissions interleave with it at their `await`s. Call ``stop()`` when the replica is
+/// killed: waiting submissions then fail with ``ReplicatedStateMachineError/stopped``.
+public actor ReplicatedStateMachine {
+    /// Limits and timings, validated at construction (named with their units).
+    public struct Configuration: Sendable {
+        /// Snapshot when the persisted Raft state reaches 90 % of this many bytes; -1 = never
+        /// (the labs' `maxraftstate`).
+        public var maxRaftStateBytes = -1
+        /// Client sessions kept for de-duplication; past it the session with the oldest last
+        /// write is evicted (see ``SessionTable``). Must exceed the number of active clients.
+        public var maxSessions = 10_000
+        /// Submissions that may wait for their entry at once; more are refused with
+        /// ``ReplicatedStateMachineError/overloaded(limit:)``.
+        public var maxPendingSubmissions = 1_000
+        /// How long a submission waits for its entry to apply before ``SubmitOutcome/timeout``.
+        public var submitTimeout: Duration = .seconds(1)
+        /// How often waiting submissions check that this replica still leads in their term.
+        public var leadershipCheckInterval: Duration = .milliseconds(20)
+
+        public init() {}
+
+        /// Traps on a value that cannot work (a programmer error in the composition root).
+        func validate() {
+            precondition(maxRaftStateBytes == -1 || maxRaftStateBytes > 0, "maxRaftStateBytes must be -1 or positive")
+            precondition(maxSessions >= 1, "maxSessions must be at least 1")
+            precondition(maxPendingSubmissions >= 1, "maxPendingSubmissions must be at least 1")
+            precondition(submitTimeout > .zero, "submitTimeout must be positive")
+            precondition(leadershipCheckInterval > .zero, "leadershipCheckInterval must be positive")
+        }
+
+        /// The persisted-state size that triggers a snapshot (90 % of the maximum).
+        var snapshotThresholdBytes: Int { maxRaftStateBytes - maxRaftStateBytes / 10 }
+    }
+
+    /// What the layer reports about itself (for status RPCs and tests).
+    public struct Status: Sendable, Hashable {
+        /// The last log index applied to the state machine (or covered by its snapshot).
+        public var appliedIndex: UInt64
+        /// The index of the last snapshot taken or installed (0 if none).
+        public var snapshotIndex: UInt64
+        /// Client sessions in the de-duplication table.
+        public var sessions: Int
+        /// Submissions waiting for their entry.
+        public var pendingSubmissions: Int
+        public var isStopped: Bool
+    }
+
+    typealias SubmitResult = Result<SubmitOutcome, ReplicatedStateMachineError>
+
+    /// One submission waiting for its entry.
+    private struct Waiter {
+        var id: UInt64
+        var term: UInt64
+        var deadline: ContinuousClock.Instant
+        var continuation: CheckedContinuation<SubmitResult, Never>
+    }
+
+    public nonisolated let configuration: Configuration
+    private let log: any ReplicatedLog
+    private var machine: any StateMachine
+    private var sessions: SessionTable
+    private var appliedIndex: UInt64 = 0
+    private var snapshotIndex: UInt64 = 0
+    /// Waiting submissions by log index (several only if terms differ).
+    private var waiters: [UInt64: [Waiter]] = [:]
+    private var waiterCount = 0
+    private var nextWaiterID: UInt64 = 0
+    /// Proposals awaiting `propose`'s return, with the applied index when they started, and the
+    /// results of entries applied meanwhile (a proposal's entry may apply before `propose`
+    /// returns to us).
+    private var proposalsInFlight: [UInt64: UInt64] = [:]
+    private var nextProposalID: UInt64 = 0
+    private var recentResults: [UInt64: (term: UInt64, result: SubmitResult)] = [:]
+    private var applyTask: Task<Void, Never>?
+    private var monitorTask: Task<Void, Never>?
+    private var stopped = false
+
+    /// Creates the layer over `log` with `stateMachine` in its initial state, restoring
+    /// `restoredSnapshot` (the snapshot the replica restarted from) if given. Call ``start()``
+    /// to begin applying.
+    ///
+    /// - Throws: if the snapshot does not decode (corruption: do not start the replica).
+    public init(
+        log: any ReplicatedLog, stateMachine: sending any StateMachine, restoredSnapshot: RestoredSnapshot? = nil,
+        configuration: Configuration = Configuration()
+    ) throws {
+        configuration.validate()
+        self.configuration = configuration
+        self.log = log
+        var machine = stateMachine
+        var sessions = SessionTable(maxSessions: configuration.maxSessions)
+        if let restoredSnapshot {
+            let snapshot = try ProtobufDeserializer<ServiceSnapshot>().deserialize(restoredSnapshot.data)
+            try machine.restore(snapshot.state)
+            sessions.restore(snapshot.sessions)
+            appliedIndex = restoredSnapshot.index
+            snapshotIndex = restoredSnapshot.index
+        }
+        self.machine = machine
+        self.sessions = sessions
+    }
+
+    /// Starts consuming the log's apply stream (once).
+    public func start() {
+        guard applyTask == nil, !stopped else { return }
+        applyTask = Task { await self.runApplyLoop() }
+    }
+
+    /// Stops applying; every waiting submission fails with ``ReplicatedStateMachineError/stopped``
+    /// and later ones are refused. Idempotent. Does not stop the log (kill the peer for that).
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        applyTask?.cancel()
+        monitorTask?.cancel()
+        let all = waiters.values.flatMap { $0 }
+        waiters = [:]
+        waiterCount = 0
+        for waiter in all { waiter.continuation.resume(returning: .failure(.stopped)) }
+    }
+
+    public func status() -> Status {
+        Status(
+            appliedIndex: appliedIndex, snapshotIndex: snapshotIndex, sessions: sessions.count,
+            pendingSubmissions: waiterCount + proposalsInFlight.count, isStopped: stopped)
+    }
+
+    // MARK: Submitting
+
+    /// Submits a command (a write, or anything that must be ordered in the log) and waits until
+    /// it applied, this replica learnt it cannot apply through it, or the timeout passed.
+    ///
+    /// With a `session`, the command applies at most once per (client, sequence): a retry of
+    /// the client's latest write returns the cached reply at once, even on a follower.
+    /// - Throws: ``ReplicatedStateMachineError`` — stopped, overloaded, or a stale sequence.
+    public func submit(
+        _ command: [UInt8], session: ClientSession?
+    ) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
+        guard !stopped else { throw .stopped }
+        if let session {
+            switch sessions.verdict(for: session) {
+            case .duplicate(let reply): return .applied(reply)
+            case .stale(let latest): throw .staleSequence(session, latest: latest)
+            case .new: break
+            }
+        }
+        let envelope = Envelope(clientID: session?.clientID ?? 0, sequence: session?.sequence ?? 0, command: command)
+        return try await replicate(envelope)
+    }
+
+    /// Answers a read-only query linearizably: the reply reflects every write that completed
+    /// before the call. For now the query goes through the log like a write without a
+    /// session (so ``StateMachine/apply(_:index:)`` answers it); this is the one place to switch
+    /// to ReadIndex and ``StateMachine/query(_:)``.
+    public func read(_ query: [UInt8]) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
+        guard !stopped else { throw .stopped }
+        return try await replicate(Envelope(clientID: 0, sequence: 0, command: query))
+    }
+
+    private func replicate(_ envelope: Envelope) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
+        let pending = waiterCount + proposalsInFlight.count
+        guard pending < configuration.maxPendingSubmissions else {
+            throw .overloaded(limit: configuration.maxPendingSubmissions)
+        }
+        let bytes: [UInt8]
+        do {
+            bytes = try ProtobufSerializer<Envelope>().serialize(envelope)
+        } catch {
+            preconditionFailure("an Envelope always encodes: \(error)")
+        }
+        nextProposalID += 1
+        let proposal = nextProposalID
+        proposalsInFlight[proposal] = appliedIndex
+        let (index, term, isLeader) = await log.propose(bytes)
+        proposalsInFlight[proposal] = nil
+        let recent = recentResults[index]
+        pruneRecentResults()
+        guard !stopped else { throw .stopped }
+        guard isLeader else { return .wrongLeader(leaderHint: await log.leaderHint()) }
+        if let recent {
+            // Our entry (same index and term means same entry) applied while we were away.
+            return recent.term == term ? try recent.result.get() : .wrongLeader(leaderHint: nil)
+        }
+        // Something else applied at or past our index: our entry was replaced.
+        if index <= appliedIndex { return .wrongLeader(leaderHint: nil) }
+        return try await wait(index: index, term: term).get()
+    }
+
+    /// Keeps only the results a proposal still in flight may need: those past the applied
+    /// index at the start of the oldest one.
+    private func pruneRecentResults() {
+        guard let floor = proposalsInFlight.values.min() else {
+            recentResults = [:]
+            return
+        }
+        recentResults = recentResults.filter { $0.key > floor }
+    }
+
+    private func wait(index: UInt64, term: UInt64) async -> SubmitResult {
+        nextWaiterID += 1
+        let id = nextWaiterID
+        let deadline = ContinuousClock.now.advanced(by: configuration.submitTimeout)
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if stopped {
+                    continuation.resume(returning: .failure(.stopped))
+                    return
+                }
+                if Task.isCancelled {
+                    continuation.resume(returning: .success(.timeout))
+                    return
+                }
+                waiters[index, default: []].append(
+                    Waiter(id: id, term: term, deadline: deadline, continuation: continuation))
+                waiterCount += 1
+                ensureMonitor()
+            }
+        } onCancel: {
+            Task { await self.cancelWaiter(id) }
+        }
+    }
+
+    private func cancelWaiter(_ id: UInt64) {
+        for (index, list) in waiters {
+            guard let position = list.firstIndex(where: { $0.id == id }) else { continue }
+            var remaining = list
+            let waiter = remaining.remove(at: position)
+            waiters[index] = remaining.isEmpty ? nil : remaining
+            waiterCount -= 1
+            waiter.continuation.resume(returning: .success(.timeout))
+            return
+        }
+    }
+
+    // MARK: Watching leadership and deadlines
+
+    private func ensureMonitor() {
+        guard monitorTask == nil, !stopped else { return }
+        monitorTask = Task { await self.monitor() }
+    }
+
+    /// While submissions wait: every ``Configuration/leadershipCheckInterval``, fail those whose
+    /// term is over or whose replica no longer leads, and time out the expired ones.
+    private func monitor() async {
+        while !stopped && waiterCount > 0 {
+            try? await Task.sleep(for: configuration.leadershipCheckInterval)
+            guard !stopped else { break }
+            // Judge only waiters registered before the state was read.
+            let judged = nextWaiterID
+            let (term, isLeader) = await log.state()
+            let hint = isLeader ? nil : await log.leaderHint()
+            let now = ContinuousClock.now
+            var resumed: [(Waiter, SubmitResult)] = []
+            for (index, list) in waiters {
+                var remaining: [Waiter] = []
+                for waiter in list {
+                    if waiter.id <= judged && (!isLeader || waiter.term < term) {
+                        resumed.append((waiter, .success(.wrongLeader(leaderHint: hint))))
+                    } else if now >= waiter.deadline {
+                        resumed.append((waiter, .success(.timeout)))
+                    } else {
+                        remaining.append(waiter)
+                    }
+                }
+                waiters[index] = remaining.isEmpty ? nil : remaining
+            }
+            waiterCount -= resumed.count
+            for (waiter, result) in resumed { waiter.continuation.resume(returning: result) }
+        }
+        monitorTask = nil
+    }
+
+    // MARK: Applying
+
+    private func runApplyLoop() async {
+        for await message in log.applyStream {
+            guard !stopped else { return }
+            handle(message)
+            await snapshotIfLogIsLarge()
+        }
+        // The log finished its stream: the peer was killed.
+        stop()
+    }
+
+    private func handle(_ message: ApplyMessage) {
+        switch message {
+        case .command(let index, let term, let data):
+            guard index > appliedIndex else { return }
+            let result = execute(data, index: index)
+            appliedIndex = index
+            if !proposalsInFlight.isEmpty { recentResults[index] = (term, result) }
+            resolveWaiters(through: index) { waiterIndex, waiter in
+                waiterIndex == index && waiter.term == term ? result : .success(.wrongLeader(leaderHint: nil))
+            }
+        case .snapshot(let index, _, let data):
+            guard index > appliedIndex else { return }
+            install(data, index: index)
+            // Whether the waiting entries were in the snapshot is unknown: have them retried
+            // (sessions make retried writes safe).
+            resolveWaiters(through: index) { _, _ in .success(.wrongLeader(leaderHint: nil)) }
+        }
+    }
+
+    /// Applies one log entry's envelope, de-duplicating writes with sessions.
+    private func execute(_ data: [UInt8], index: UInt64) -> SubmitResult {
+        guard let envelope = try? ProtobufDeserializer<Envelope>().deserialize(data) else {
+            // Not an envelope (no replica of this service writes such an entry): skipped the
+            // same way on every replica.
+            return .success(.applied([]))
+        }
+        guard let session = envelope.session else {
+            return .success(.applied(machine.apply(envelope.command, index: index)))
+        }
+        switch sessions.verdict(for: session) {
+        case .new:
+            let reply = machine.apply(envelope.command, index: index)
+            sessions.record(session, reply: reply, index: index)
+            return .success(.applied(reply))
+        case .duplicate(let reply):
+            return .success(.applied(reply))
+        case .stale(let latest):
+            return .failure(.staleSequence(session, latest: latest))
+        }
+    }
+
+    private func resolveWaiters(through index: UInt64, result: (UInt64, Waiter) -> SubmitResult) {
+        guard waiterCount > 0 else { return }
+        for waiterIndex in waiters.keys where waiterIndex <= index {
+            guard let list = waiters.removeValue(forKey: waiterIndex) else { continue }
+            waiterCount -= list.count
+            for waiter in list { waiter.continuation.resume(returning: result(waiterIndex, waiter)) }
+        }
+    }
+
+    private func install(_ data: [UInt8], index: UInt64) {
+        do {
+            let snapshot = try ProtobufDeserializer<ServiceSnapshot>().deserialize(data)
+            try machine.restore(snapshot.state)
+            sessions.restore(snapshot.sessions)
+        } catch {
+            // Another replica of this service wrote it: failing to read it is a bug or
+            // corruption, and applying on from a wrong state would diverge silently.
+            preconditionFailure("cannot install the snapshot at index \(index): \(error)")
+        }
+        appliedIndex = index
+        snapshotIndex = index
+    }
+
+    // MARK: Snapshots
+
+    /// The snapshot of everything applied so far (`skv.rsm.Snapshot`).
+    func makeSnapshot() -> [UInt8] {
+        let snapshot = ServiceSnapshot(sessions: sessions.sortedRecords, state: machine.snapshot())
+        do {
+            return try ProtobufSerializer<ServiceSnapshot>().serialize(snapshot)
+        } catch {
+            preconditionFailure("a service snapshot always encodes: \(error)")
+        }
+    }
+
+    private func snapshotIfLogIsLarge() async {
+        guard configuration.maxRaftStateBytes > 0, appliedIndex > snapshotIndex else { return }
+        let size = await log.raftStateSize()
+        // The apply loop is suspended here, so nothing was applied meanwhile.
+        guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped else { return }
+        let index = appliedIndex
+        let data = makeSnapshot()
+        snapshotIndex = index
+        await log.snapshot(index: index, data: data)
+    }
+}

@@ -1,0 +1,69 @@
+/// The de-duplication table: each client's last applied write and its reply, so a retried write
+/// applies once (the labs' "duplicate detection"; Raft thesis §6.3).
+///
+/// Pure and deterministic: every replica applies the same writes in the same order and so holds
+/// the same table, including which sessions it evicted. Owned by one ``ReplicatedStateMachine``.
+///
+/// Memory: one record per client (a client sends write n+1 only after seeing n's reply, so
+/// older replies are never needed). Past ``maxSessions`` the record with the oldest last write
+/// (smallest log index, unique per record) is evicted; a client whose session was evicted and
+/// that retries its last write would have it applied again, so the limit must comfortably exceed
+/// the number of clients active at once.
+package struct SessionTable: Sendable, Equatable {
+    /// What the table says about an incoming request.
+    package enum Verdict: Sendable, Equatable {
+        /// Not seen yet: apply it, then ``record(_:reply:index:)``.
+        case new
+        /// The client's latest write, already applied: answer with its cached reply.
+        case duplicate(reply: [UInt8])
+        /// Older than the client's latest write (the client already saw its reply).
+        case stale(latest: UInt64)
+    }
+
+    package let maxSessions: Int
+    private(set) var records: [UInt64: SessionRecord] = [:]
+
+    package init(maxSessions: Int) {
+        precondition(maxSessions >= 1, "maxSessions must be at least 1, not \(maxSessions)")
+        self.maxSessions = maxSessions
+    }
+
+    package var count: Int { records.count }
+
+    package func verdict(for session: ClientSession) -> Verdict {
+        guard let record = records[session.clientID] else { return .new }
+        if session.sequence == record.sequence { return .duplicate(reply: record.reply) }
+        if session.sequence < record.sequence { return .stale(latest: record.sequence) }
+        return .new
+    }
+
+    /// Records `session`'s write, applied at `index` with `reply`; evicts the oldest session if
+    /// the table outgrew ``maxSessions``.
+    package mutating func record(_ session: ClientSession, reply: [UInt8], index: UInt64) {
+        records[session.clientID] = SessionRecord(
+            clientID: session.clientID, sequence: session.sequence, reply: reply, lastIndex: index)
+        // Terminates: each pass removes one record. O(sessions) per eviction, which only happens
+        // when more clients than the limit have written.
+        while records.count > maxSessions {
+            guard let oldest = records.values.min(by: { $0.lastIndex < $1.lastIndex }) else { break }
+            records[oldest.clientID] = nil
+        }
+    }
+
+    /// The records sorted by client id (the snapshot form: identical bytes on every replica).
+    package var sortedRecords: [SessionRecord] {
+        records.values.sorted { $0.clientID < $1.clientID }
+    }
+
+    /// Replaces the table with the records of a snapshot (keeping the newest ``maxSessions``).
+    package mutating func restore(_ snapshotRecords: [SessionRecord]) {
+        records = [:]
+        for record in snapshotRecords.sorted(by: { $0.lastIndex < $1.lastIndex }) {
+            records[record.clientID] = record
+        }
+        while records.count > maxSessions {
+            guard let oldest = records.values.min(by: { $0.lastIndex < $1.lastIndex }) else { break }
+            records[oldest.clientID] = nil
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import KVRaft
+import RaftRuntime
+import RPCCore
+import RSM
+import Simulation
+import Testing
+
+/// The KV service end to end on a one-node group: every RPC, the size limits, malformed
+/// requests, Status, and a restart from a snapshot.
+@Suite(.timeLimit(.minutes(1))) struct KVServerTests {
+    static func b(_ text: String) -> [UInt8] { Array(text.utf8) }
+
+    @Test func everyOperationThroughTheClerk() async throws {
+        let group = try await OneNodeGroup()
+        let clerk = group.clerk("c")
+        #expect(try await clerk.get("k") == "")
+        #expect(try await clerk.get(Self.b("k")) == nil)
+        try await clerk.put("k", "a")
+        try await clerk.append("k", "b")
+        try await clerk.append("fresh", "x")
+        #expect(try await clerk.get("k") == "ab")
+        #expect(try await clerk.get("fresh") == "x")
+        #expect(try await clerk.compareAndSwap(Self.b("k"), expected: Self.b("zz"), new: Self.b("c")) == .failed(current: Self.b("ab")))
+        #expect(try await clerk.compareAndSwap(Self.b("k"), expected: Self.b("ab"), new: Self.b("c")) == .swapped)
+        #expect(try await clerk.compareAndSwap(Self.b("new"), expected: nil, new: Self.b("1")) == .swapped)
+        #expect(try await clerk.compareAndSwap(Self.b("new"), expected: nil, new: Self.b("2")) == .failed(current: Self.b("1")))
+        #expect(try await clerk.compareAndSwap(Self.b("none"), expected: Self.b("x"), new: Self.b("2")) == .failed(current: nil))
+        #expect(try await clerk.delete(Self.b("k")))
+        #expect(try await !clerk.delete(Self.b("k")))
+        #expect(try await clerk.get("k") == "")
+        #expect(try await clerk.get("new") == "1")
+        await group.shutdown()
+    }
+
+    @Test func keysAndValuesOverTheLimitsAreRejected() async throws {
+        var configuration = KVServer.Configuration()
+        configuration.maxKeyBytes = 8
+        configuration.maxValueBytes = 16
+        let group = try await OneNodeGroup(configuration: configuration)
+        let clerk = group.clerk("c")
+        try await clerk.put(Array(repeating: 1, count: 8), Array(repeating: 2, count: 16))
+        for attempt in 0..<3 {
+            do {
+                switch attempt {
+                case 0: try await clerk.put(Array(repeating: 1, count: 9), [])
+                case 1: try await clerk.append(Self.b("k"), Array(repeating: 2, count: 17))
+                default: _ = try await clerk.get(Array(repeating: 1, count: 9))
+                }
+                Issue.record("attempt \(attempt) was accepted")
+            } catch {
+                guard case .rejected(let rpcError) = error else {
+                    Issue.record("unexpected \(error)")
+                    continue
+                }
+                #expect(rpcError.code == .invalidArgument)
+                #expect(rpcError.message.contains("limit"))
+            }
+        }
+        await group.shutdown()
+    }
+
+    @Test(arguments: [
+        KVService.Methods.get, KVService.Methods.put, KVService.Methods.append, KVService.Methods.delete,
+        KVService.Methods.compareAndSwap, KVService.Methods.status,
+    ])
+    func malformedRequestsAreInvalidArgument(_ method: MethodDescriptor) async throws {
+        let group = try await OneNodeGroup()
+        let client = group.client("raw")
+        do {
+            _ = try await client.unary(
+                request: ClientRequest(message: [0xFF, 0xFF]), descriptor: method, serializer: IdentityCoder(),
+                deserializer: IdentityCoder())
+            Issue.record("a malformed request was answered")
+        } catch let error as RPCError {
+            #expect(error.code == .invalidArgument)
+        }
+        await group.shutdown()
+    }
+
+    @Test func statusReportsTheGroup() async throws {
+        let group = try await OneNodeGroup()
+        let clerk = group.clerk("c")
+        try await clerk.put("k", "v")
+        let status = try await KVClient(wrapping: group.client("status")).status()
+        #expect(status.id == 1)
+        #expect(status.isLeader)
+        #expect(status.leader?.leaderID == 1)
+        #expect(status.term >= 1)
+        #expect(status.appliedIndex >= 1)
+        #expect(status.raftStateBytes > 0)
+        await group.shutdown()
+    }
+
+    @Test func restartsFromItsSnapshot() async throws {
+        var configuration = KVServer.Configuration()
+        configuration.replication.maxRaftStateBytes = 300
+        let persister = SimulatedPersister()
+        let first = try await OneNodeGroup(configuration: configuration, persister: persister)
+        let clerk = first.clerk("c")
+        for i in 0..<40 { try await clerk.put("k\(i)", "v\(i)") }
+        await first.shutdown()
+        #expect(persister.snapshotSize > 0)
+        #expect(persister.raftStateSize <= 8 * 300)
+
+        let second = try await OneNodeGroup(configuration: configuration, persister: persister.copy())
+        #expect(await second.server.replicationStatus().snapshotIndex > 0)
+        let again = second.clerk("c2")
+        for i in 0..<40 { #expect(try await again.get("k\(i)") == "v\(i)") }
+        await second.shutdown()
+    }
+}

@@ -1,0 +1,290 @@
+import RaftRuntime
+import RPCProtobuf
+import Testing
+
+@testable import RSM
+
+/// The replicated state machine against a scripted log: submissions wait for their index,
+/// sessions de-duplicate writes, leadership changes fail waiting submissions fast, snapshots
+/// are taken, installed and restored.
+@Suite struct ReplicatedStateMachineTests {
+    static func envelope(_ text: String, client: UInt64 = 0, sequence: UInt64 = 0) -> [UInt8] {
+        try! ProtobufSerializer<Envelope>().serialize(Envelope(clientID: client, sequence: sequence, command: text.bytes))
+    }
+
+    static func make(
+        _ log: ScriptedLog, restoredSnapshot: RestoredSnapshot? = nil,
+        configure: (inout ReplicatedStateMachine.Configuration) -> Void = { _ in }
+    ) async throws -> ReplicatedStateMachine {
+        var configuration = ReplicatedStateMachine.Configuration()
+        configuration.leadershipCheckInterval = .milliseconds(5)
+        configure(&configuration)
+        let machine = try ReplicatedStateMachine(
+            log: log, stateMachine: RecordingMachine(), restoredSnapshot: restoredSnapshot, configuration: configuration)
+        await machine.start()
+        return machine
+    }
+
+    /// Waits until the machine applied `index`.
+    static func waitApplied(_ machine: ReplicatedStateMachine, _ index: UInt64) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while await machine.status().appliedIndex < index {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "index \(index) to apply") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    @Test func submitWaitsForItsIndexAndReturnsTheReply() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        async let outcome = machine.submit("a".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.commit(1)
+        #expect(try await outcome == .applied("1:a".bytes))
+        #expect(await log.proposals.first?.data == Self.envelope("a"))
+    }
+
+    @Test func anEntryThatAppliesBeforeProposeReturnsStillAnswers() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log)
+        for i in 1...20 {
+            #expect(try await machine.submit("c\(i)".bytes, session: nil) == .applied("\(i):c\(i)".bytes))
+        }
+    }
+
+    @Test func aFollowerAnswersWrongLeaderWithTheHint() async throws {
+        let log = ScriptedLog()
+        await log.setLeadership(term: 3, isLeader: false, hint: 2)
+        let machine = try await Self.make(log)
+        #expect(try await machine.submit("a".bytes, session: nil) == .wrongLeader(leaderHint: 2))
+        #expect(try await machine.read("q".bytes) == .wrongLeader(leaderHint: 2))
+        #expect(await log.proposals.isEmpty)
+    }
+
+    @Test func aTermChangeFailsWaitingSubmissionsFast() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let outcome = machine.submit("a".bytes, session: nil)
+        try await log.waitForProposals(1)
+        // Re-elected in a newer term: the entry of term 1 may have been overwritten.
+        await log.setLeadership(term: 2, isLeader: true)
+        let start = ContinuousClock.now
+        #expect(try await outcome == .wrongLeader(leaderHint: nil))
+        #expect(ContinuousClock.now - start < .seconds(2))
+    }
+
+    @Test func losingLeadershipFailsWaitingSubmissionsFast() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let outcome = machine.submit("a".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.setLeadership(term: 1, isLeader: false, hint: 3)
+        #expect(try await outcome == .wrongLeader(leaderHint: 3))
+    }
+
+    @Test func aDifferentEntryAtTheIndexFailsTheSubmission() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let outcome = machine.submit("mine".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.deliver(.command(index: 1, term: 2, data: Self.envelope("theirs")))
+        #expect(try await outcome == .wrongLeader(leaderHint: nil))
+    }
+
+    @Test func aSkippedIndexFailsTheSubmission() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let outcome = machine.submit("mine".bytes, session: nil)
+        try await log.waitForProposals(1)
+        // A new leader's no-op took index 1; the next command is at 2.
+        await log.deliver(.command(index: 2, term: 2, data: Self.envelope("theirs")))
+        #expect(try await outcome == .wrongLeader(leaderHint: nil))
+    }
+
+    @Test func anUncommittedSubmissionTimesOut() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .milliseconds(50) }
+        #expect(try await machine.submit("a".bytes, session: nil) == .timeout)
+        #expect(await machine.status().pendingSubmissions == 0)
+    }
+
+    @Test func tooManyPendingSubmissionsAreRefused() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) {
+            $0.maxPendingSubmissions = 1
+            $0.submitTimeout = .seconds(30)
+        }
+        async let first = machine.submit("a".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await #expect(throws: ReplicatedStateMachineError.overloaded(limit: 1)) {
+            try await machine.submit("b".bytes, session: nil)
+        }
+        await log.commit(1)
+        #expect(try await first == .applied("1:a".bytes))
+    }
+
+    @Test func stoppingFailsWaitingAndLaterSubmissions() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        let waiting = Task { try await machine.submit("a".bytes, session: nil) }
+        try await log.waitForProposals(1)
+        await machine.stop()
+        await #expect(throws: ReplicatedStateMachineError.stopped) { try await waiting.value }
+        await #expect(throws: ReplicatedStateMachineError.stopped) { try await machine.submit("b".bytes, session: nil) }
+    }
+
+    @Test func theLogFinishingStopsTheMachine() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        await log.finish()
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while await !machine.status().isStopped {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "stop") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
+    @Test func cancellingASubmissionEndsItsWait() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        let waiting = Task { try await machine.submit("a".bytes, session: nil) }
+        try await log.waitForProposals(1)
+        waiting.cancel()
+        #expect(try await waiting.value == .timeout)
+    }
+
+    // MARK: Sessions
+
+    @Test func aRetriedWriteAppliesOnceAndGetsTheCachedReply() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        let session = ClientSession(clientID: 7, sequence: 1)
+        async let first = machine.submit("w".bytes, session: session)
+        try await log.waitForProposals(1)
+        await log.commit(1)
+        #expect(try await first == .applied("1:w".bytes))
+        // The clerk also retried elsewhere before it saw the reply: the same write is in the
+        // log twice. It must apply once.
+        await log.deliver(.command(index: 2, term: 1, data: Self.envelope("w", client: 7, sequence: 1)))
+        try await Self.waitApplied(machine, 2)
+        // A retry after it applied is answered from the session table, without the log.
+        #expect(try await machine.submit("w".bytes, session: session) == .applied("1:w".bytes))
+        #expect(await log.proposals.count == 1)
+        #expect(await machine.makeSnapshot() == Self.serviceSnapshot(sessions: [(7, 1, "1:w", 1)], state: "w"))
+    }
+
+    @Test func anOlderSequenceIsStale() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log)
+        _ = try await machine.submit("one".bytes, session: ClientSession(clientID: 9, sequence: 1))
+        _ = try await machine.submit("two".bytes, session: ClientSession(clientID: 9, sequence: 2))
+        await #expect(throws: ReplicatedStateMachineError.staleSequence(ClientSession(clientID: 9, sequence: 1), latest: 2)) {
+            try await machine.submit("one".bytes, session: ClientSession(clientID: 9, sequence: 1))
+        }
+    }
+
+    @Test func readsAreNotCachedInSessions() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log)
+        #expect(try await machine.read("q".bytes) == .applied("1:q".bytes))
+        #expect(try await machine.read("q".bytes) == .applied("2:q".bytes))
+        #expect(await machine.status().sessions == 0)
+    }
+
+    @Test func sessionsPastTheLimitAreEvictedOldestFirst() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log) { $0.maxSessions = 2 }
+        for client: UInt64 in 1...3 {
+            _ = try await machine.submit("c\(client)".bytes, session: ClientSession(clientID: client, sequence: 1))
+        }
+        #expect(await machine.status().sessions == 2)
+        // Client 1 (oldest) was evicted: its retry applies again; client 3's does not.
+        #expect(try await machine.submit("c1".bytes, session: ClientSession(clientID: 1, sequence: 1)) == .applied("4:c1".bytes))
+        #expect(try await machine.submit("c3".bytes, session: ClientSession(clientID: 3, sequence: 1)) == .applied("3:c3".bytes))
+    }
+
+    // MARK: Snapshots
+
+    static func serviceSnapshot(sessions: [(UInt64, UInt64, String, UInt64)], state: String) -> [UInt8] {
+        let records = sessions.map { SessionRecord(clientID: $0.0, sequence: $0.1, reply: $0.2.bytes, lastIndex: $0.3) }
+        return try! ProtobufSerializer<ServiceSnapshot>().serialize(ServiceSnapshot(sessions: records, state: state.bytes))
+    }
+
+    @Test func neverSnapshotsWithoutALimit() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        await log.setRaftStateBytes(1 << 30)
+        let machine = try await Self.make(log)
+        _ = try await machine.submit("a".bytes, session: nil)
+        try await Self.waitApplied(machine, 1)
+        #expect(await log.snapshots.isEmpty)
+    }
+
+    @Test func snapshotsWhenTheLogApproachesTheLimit() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log) { $0.maxRaftStateBytes = 1000 }
+        await log.setRaftStateBytes(899)
+        _ = try await machine.submit("a".bytes, session: ClientSession(clientID: 5, sequence: 1))
+        #expect(await log.snapshots.isEmpty)
+        await log.setRaftStateBytes(900)  // 90 % of the limit
+        _ = try await machine.submit("b".bytes, session: nil)
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while await log.snapshots.isEmpty {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let snapshot = try #require(await log.snapshots.first)
+        #expect(snapshot.index == 2)
+        #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 1)], state: "a\nb"))
+        #expect(await machine.status().snapshotIndex == 2)
+    }
+
+    @Test func restartsFromARestoredSnapshot() async throws {
+        let log = ScriptedLog()
+        await log.skip(10)
+        let data = Self.serviceSnapshot(sessions: [(5, 4, "2:x", 9)], state: "w\nx")
+        let machine = try await Self.make(log, restoredSnapshot: RestoredSnapshot(index: 10, data: data))
+        #expect(await machine.status().appliedIndex == 10)
+        #expect(await machine.status().snapshotIndex == 10)
+        // The session came back: the retry is answered from it.
+        #expect(try await machine.submit("x".bytes, session: ClientSession(clientID: 5, sequence: 4)) == .applied("2:x".bytes))
+        // Commands at or below the snapshot are ignored; the next one continues the state.
+        await log.deliver(.command(index: 10, term: 1, data: Self.envelope("old")))
+        async let next = machine.submit("y".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.commit(11)
+        #expect(try await next == .applied("3:y".bytes))
+    }
+
+    @Test func anUndecodableRestoredSnapshotIsRefused() async throws {
+        #expect(throws: (any Error).self) {
+            try ReplicatedStateMachine(
+                log: ScriptedLog(), stateMachine: RecordingMachine(),
+                restoredSnapshot: RestoredSnapshot(index: 3, data: [0xFF, 0xFF, 0xFF]))
+        }
+    }
+
+    @Test func anInstalledSnapshotReplacesTheStateAndFailsCoveredSubmissions() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let outcome = machine.submit("mine".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.deliver(.snapshot(index: 5, term: 2, data: Self.serviceSnapshot(sessions: [(8, 2, "r", 4)], state: "p\nq")))
+        #expect(try await outcome == .wrongLeader(leaderHint: nil))
+        try await Self.waitApplied(machine, 5)
+        #expect(await machine.makeSnapshot() == Self.serviceSnapshot(sessions: [(8, 2, "r", 4)], state: "p\nq"))
+        #expect(try await machine.submit("r".bytes, session: ClientSession(clientID: 8, sequence: 2)) == .applied("r".bytes))
+    }
+
+    @Test func restoredSnapshotFromAPersistedRaftSnapshot() throws {
+        #expect(try RestoredSnapshot(persistedRaftSnapshot: []) == nil)
+        let blob = try ProtobufSerializer<PersistedRaftSnapshot>().serialize(PersistedRaftSnapshot(index: 42, data: [1, 2, 3]))
+        #expect(try RestoredSnapshot(persistedRaftSnapshot: blob) == RestoredSnapshot(index: 42, data: [1, 2, 3]))
+        #expect(throws: (any Error).self) { try RestoredSnapshot(persistedRaftSnapshot: [0x0A, 0x7F]) }
+    }
+}

@@ -1,0 +1,50 @@
+import Testing
+
+@testable import RSM
+
+/// The session table's verdicts and its deterministic oldest-first eviction.
+@Suite struct SessionTableTests {
+    @Test func verdictsFollowTheSequence() {
+        var table = SessionTable(maxSessions: 10)
+        let first = ClientSession(clientID: 1, sequence: 1)
+        #expect(table.verdict(for: first) == .new)
+        table.record(first, reply: [1], index: 5)
+        #expect(table.verdict(for: first) == .duplicate(reply: [1]))
+        #expect(table.verdict(for: ClientSession(clientID: 1, sequence: 2)) == .new)
+        table.record(ClientSession(clientID: 1, sequence: 2), reply: [2], index: 6)
+        #expect(table.verdict(for: first) == .stale(latest: 2))
+        #expect(table.count == 1)
+    }
+
+    @Test func evictsTheSessionWithTheOldestLastWrite() {
+        var table = SessionTable(maxSessions: 2)
+        table.record(ClientSession(clientID: 1, sequence: 1), reply: [], index: 1)
+        table.record(ClientSession(clientID: 2, sequence: 1), reply: [], index: 2)
+        table.record(ClientSession(clientID: 1, sequence: 2), reply: [], index: 3)  // client 1 is fresh again
+        table.record(ClientSession(clientID: 3, sequence: 1), reply: [], index: 4)
+        #expect(table.sortedRecords.map(\.clientID) == [1, 3])
+    }
+
+    @Test func restoreKeepsTheNewestSessions() {
+        var table = SessionTable(maxSessions: 2)
+        table.restore([
+            SessionRecord(clientID: 9, sequence: 1, reply: [], lastIndex: 30),
+            SessionRecord(clientID: 8, sequence: 1, reply: [], lastIndex: 10),
+            SessionRecord(clientID: 7, sequence: 1, reply: [], lastIndex: 20),
+        ])
+        #expect(table.sortedRecords.map(\.clientID) == [7, 9])
+    }
+
+    @Test func snapshotOrderDoesNotDependOnInsertionOrder() {
+        var a = SessionTable(maxSessions: 10)
+        var b = SessionTable(maxSessions: 10)
+        for (client, index) in [(3, 1), (1, 2), (2, 3)] as [(UInt64, UInt64)] {
+            a.record(ClientSession(clientID: client, sequence: 1), reply: [], index: index)
+        }
+        for (client, index) in [(2, 3), (3, 1), (1, 2)] as [(UInt64, UInt64)] {
+            b.record(ClientSession(clientID: client, sequence: 1), reply: [], index: index)
+        }
+        #expect(a.sortedRecords == b.sortedRecords)
+        #expect(a.sortedRecords.map(\.clientID) == [1, 2, 3])
+    }
+}

@@ -1,0 +1,87 @@
+import RaftRuntime
+import RSM
+
+/// A replicated log the test drives by hand: it records proposals, commits them (or anything
+/// else) when told, and reports whatever term and leadership the test sets.
+actor ScriptedLog: ReplicatedLog {
+    struct Proposal: Equatable {
+        var index: UInt64
+        var term: UInt64
+        var data: [UInt8]
+    }
+
+    nonisolated let applyStream: AsyncStream<ApplyMessage>
+    private let sink: AsyncStream<ApplyMessage>.Continuation
+    private(set) var term: UInt64 = 1
+    private(set) var isLeader = true
+    private var hint: UInt64?
+    private(set) var proposals: [Proposal] = []
+    private var nextIndex: UInt64 = 1
+    /// When set, every proposal is committed (yielded on the apply stream) before `propose`
+    /// returns, as a one-node group may do.
+    var commitsOnPropose = false
+    var raftStateBytes = 0
+    private(set) var snapshots: [(index: UInt64, data: [UInt8])] = []
+
+    init() {
+        (applyStream, sink) = AsyncStream.makeStream(of: ApplyMessage.self)
+    }
+
+    func propose(_ command: [UInt8]) -> (index: UInt64, term: UInt64, isLeader: Bool) {
+        guard isLeader else { return (0, term, false) }
+        let proposal = Proposal(index: nextIndex, term: term, data: command)
+        nextIndex += 1
+        proposals.append(proposal)
+        if commitsOnPropose { sink.yield(.command(index: proposal.index, term: proposal.term, data: proposal.data)) }
+        return (proposal.index, proposal.term, true)
+    }
+
+    func state() -> (term: UInt64, isLeader: Bool) { (term, isLeader) }
+    func leaderHint() -> UInt64? { hint }
+    func raftStateSize() -> Int { raftStateBytes }
+
+    func snapshot(index: UInt64, data: [UInt8]) {
+        snapshots.append((index, data))
+    }
+
+    // MARK: Test controls
+
+    func setLeadership(term: UInt64, isLeader: Bool, hint: UInt64? = nil) {
+        self.term = term
+        self.isLeader = isLeader
+        self.hint = hint
+    }
+
+    func setCommitsOnPropose(_ on: Bool) { commitsOnPropose = on }
+    func setRaftStateBytes(_ bytes: Int) { raftStateBytes = bytes }
+
+    /// Skips `count` indices (entries that are not commands, such as election no-ops).
+    func skip(_ count: UInt64) { nextIndex += count }
+
+    /// Commits the proposal at `index`.
+    func commit(_ index: UInt64) {
+        guard let proposal = proposals.first(where: { $0.index == index }) else {
+            preconditionFailure("no proposal at \(index)")
+        }
+        sink.yield(.command(index: proposal.index, term: proposal.term, data: proposal.data))
+    }
+
+    /// Delivers anything on the apply stream.
+    func deliver(_ message: ApplyMessage) { sink.yield(message) }
+
+    func finish() { sink.finish() }
+
+    /// Waits until `count` proposals were made.
+    func waitForProposals(_ count: Int) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while proposals.count < count {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "\(count) proposals") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+}
+
+struct TestTimeout: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "timed out waiting for \(what)" }
+}
