@@ -93,7 +93,8 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     public var elapsed: Duration { withLock { now } }
 
     /// Statistics of the run so far: jobs executed, timers fired, virtual time. Equal numbers
-    /// for two runs of the same seed are the determinism check.
+    /// for two runs of the same seed are the determinism check; read them from inside the
+    /// run (after ``run(_:)`` returns, the scheduler drains leftover tasks concurrently).
     public var statistics: Statistics {
         withLock { Statistics(jobs: jobsRun, timers: timersFired, elapsed: now) }
     }

@@ -123,7 +123,7 @@ struct SimulationSchedulerTests {
     static func networkRun(seed: UInt64) async throws -> RunSummary {
         let scheduler = SimulationScheduler()
         let network = SimulatedNetwork(seed: seed, scheduler: scheduler)
-        let successes = try await scheduler.run {
+        let (successes, statistics) = try await scheduler.run {
             network.setReliable(false)
             network.setLongReordering(true)
             network.addServer(name: "server", router: echoRouter())
@@ -146,9 +146,10 @@ struct SimulationSchedulerTests {
                 return successes
             }
             network.cleanup()
-            return successes
+            // At a fixed point of the run: after `run` returns the scheduler is draining.
+            return (successes, scheduler.statistics)
         }
-        return RunSummary(successes: successes, rpcs: network.totalRPCs, bytes: network.totalBytes, statistics: scheduler.statistics)
+        return RunSummary(successes: successes, rpcs: network.totalRPCs, bytes: network.totalBytes, statistics: statistics)
     }
 }
 
