@@ -98,6 +98,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
+        // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
+        .testTarget(name: "SKVProcessTests", swiftSettings: swiftSettings),
 
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),
