@@ -93,7 +93,7 @@ let package = Package(
         .executableTarget(
             name: "SKV",
             dependencies: [
-                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO",
+                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

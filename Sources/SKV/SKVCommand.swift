@@ -15,6 +15,6 @@ struct KVCommandGroup: AsyncParsableCommand {
         commandName: "kv", abstract: "Run or talk to the replicated KV service.",
         subcommands: [
             ServeCommand.self, GetCommand.self, PutCommand.self, AppendCommand.self, DeleteCommand.self,
-            StatusCommand.self,
+            StatusCommand.self, BenchCommand.self,
         ])
 }
