@@ -46,6 +46,16 @@ struct KVProcessTests {
             expected["k\(k)"] = "v\(k)"
         }
 
+        // Enough traffic for snapshots (--max-raft-state 4096), so the restart restores from one.
+        let bench = try await cluster.cli(["bench", "--duration", "2", "--clients", "2"], timeout: 20)
+        #expect(bench.status == 0 && bench.stdout.contains("linearizable: yes"), "\(bench.stdout) \(bench.stderr)")
+        for k in 0..<5 {
+            let get = try await cluster.cli(["get", "key\(k)"])
+            if get.status == 0 { expected["key\(k)"] = String(get.stdout.dropLast()) }
+        }
+        let status = try await cluster.cli(["status"], timeout: 5)
+        #expect(!status.stdout.contains(" snapshot=0 "), "no snapshot taken: \(status.stdout)")
+
         // Full-cluster restart (graceful): everything is still there.
         for i in 0..<3 { #expect(try await cluster.stop(i) == 0, "node \(i + 1) exit status") }
         try cluster.startAll()
