@@ -12,7 +12,7 @@ import Glibc
 /// 3 no server completed the operation within `--timeout` (unavailable or deadline); 4 the
 /// server rejected the request.
 struct ClientOptions: ParsableArguments {
-    @Option(help: "The KV servers, HOST:PORT,HOST:PORT,...")
+    @Option(help: "The KV servers, HOST:PORT,... or ID=HOST:PORT,... (with ids, leader hints are followed).")
     var endpoints: String = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
 
     @Option(help: "Give up after this many seconds.")
@@ -22,13 +22,25 @@ struct ClientOptions: ParsableArguments {
     static let exitUnavailable: Int32 = 3
     static let exitRejected: Int32 = 4
 
-    func addresses() -> [Address] {
+    func addresses() -> [Address] { servers().map(\.address) }
+
+    /// The endpoints with their Raft ids where given (exit 2 for a malformed list).
+    func servers() -> [(id: UInt64?, address: Address)] {
         do throws(SKVError) {
             let parts = endpoints.split(separator: ",").map(String.init)
             guard !parts.isEmpty else { throw SKVError("--endpoints is empty") }
             guard timeout > 0 else { throw SKVError("--timeout must be positive") }
-            var result: [Address] = []
-            for part in parts { result.append(try Address(parsing: part)) }
+            var result: [(id: UInt64?, address: Address)] = []
+            for part in parts {
+                if let equals = part.firstIndex(of: "=") {
+                    guard let id = UInt64(part[..<equals]), id > 0 else {
+                        throw SKVError("invalid endpoint '\(part)': expected HOST:PORT or ID=HOST:PORT")
+                    }
+                    result.append((id, try Address(parsing: String(part[part.index(after: equals)...]))))
+                } else {
+                    result.append((nil, try Address(parsing: part)))
+                }
+            }
             return result
         } catch {
             fail(error.message, status: 2)
@@ -39,12 +51,15 @@ struct ClientOptions: ParsableArguments {
 
     /// Runs `body` with a clerk over every endpoint; maps clerk errors to exit statuses.
     func withClerk<T>(_ body: (Clerk) async throws(ClerkError) -> T) async -> T {
-        let transports = addresses().map { HTTP2ClientTransport(host: $0.host, port: $0.port) }
+        let servers = servers()
+        let transports = servers.map { HTTP2ClientTransport(host: $0.address.host, port: $0.address.port) }
         var configuration = Clerk.Configuration()
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(3))
         let clerk = Clerk(
-            servers: transports.map { Clerk.Server(client: KVClient(wrapping: RPCClient(transport: $0))) },
+            servers: zip(servers, transports).map {
+                Clerk.Server(client: KVClient(wrapping: RPCClient(transport: $1)), id: $0.id, address: "\($0.address)")
+            },
             configuration: configuration)
         let result: Result<T, ClerkError>
         do throws(ClerkError) {
