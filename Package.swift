@@ -20,6 +20,7 @@ let package = Package(
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
+        .executable(name: "skv", targets: ["SKV"]),
         .library(name: "MapReduce", targets: ["MapReduce"]),
         .library(name: "MapReduceApps", targets: ["MapReduceApps"]),
         .executable(name: "mrcoordinator", targets: ["MRCoordinator"]),
@@ -31,6 +32,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C layer: each library wrapped once, imported only by the modules that need it.
@@ -85,6 +87,19 @@ let package = Package(
             name: "KVRaftTests",
             dependencies: ["KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "Linearizability"],
             swiftSettings: swiftSettings),
+
+        // The `skv` daemon and CLI: `skv kv serve` runs one replica of the KV group over HTTP/2
+        // with a data directory; `skv kv get|put|append|delete|status` talk to the group.
+        .executableTarget(
+            name: "SKV",
+            dependencies: [
+                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
+        .testTarget(name: "SKVProcessTests", swiftSettings: swiftSettings),
 
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),

@@ -1,0 +1,61 @@
+/// Why `skv` refuses to start or to run a command; one line for the user.
+struct SKVError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    var description: String { message }
+}
+
+/// A `host:port` address as given on the command line (`127.0.0.1:7001`, `[::1]:7001`).
+struct Address: Hashable, Sendable, CustomStringConvertible {
+    var host: String
+    var port: Int
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// - Throws: ``SKVError`` with a one-line reason.
+    init(parsing text: String) throws(SKVError) {
+        guard let colon = text.lastIndex(of: ":") else {
+            throw SKVError("invalid address '\(text)': expected HOST:PORT")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty, !host.contains(where: \.isWhitespace), let port = Int(text[text.index(after: colon)...]),
+            1...65535 ~= port
+        else {
+            throw SKVError("invalid address '\(text)': expected HOST:PORT with a port in 1...65535")
+        }
+        self.init(host: host, port: port)
+    }
+
+    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+}
+
+/// The members of the group from `--peer ID=HOST:PORT` options.
+struct PeerList: Equatable, Sendable, CustomStringConvertible {
+    /// Address by Raft id.
+    var addresses: [UInt64: Address]
+
+    /// - Throws: ``SKVError`` for a malformed option, id 0 or a duplicate id.
+    init(parsing options: [String]) throws(SKVError) {
+        var addresses: [UInt64: Address] = [:]
+        for option in options {
+            guard let equals = option.firstIndex(of: "="), let id = UInt64(option[..<equals]), id > 0 else {
+                throw SKVError("invalid --peer '\(option)': expected ID=HOST:PORT with a positive id")
+            }
+            let address = try Address(parsing: String(option[option.index(after: equals)...]))
+            guard addresses[id] == nil else { throw SKVError("duplicate peer id \(id)") }
+            addresses[id] = address
+        }
+        self.addresses = addresses
+    }
+
+    init(addresses: [UInt64: Address]) { self.addresses = addresses }
+
+    /// `1=host:port,2=host:port,...`, by id.
+    var description: String {
+        addresses.keys.sorted().map { "\($0)=\(addresses[$0]!)" }.joined(separator: ",")
+    }
+}

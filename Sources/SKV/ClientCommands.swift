@@ -1,0 +1,155 @@
+import ArgumentParser
+import KVRaft
+import RPCCore
+import RPCHTTP2NIO
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Options shared by the client commands.
+///
+/// Exit status: 0 success; 1 the key does not exist (`get`, `delete`); 2 invalid options;
+/// 3 no server completed the operation within `--timeout` (unavailable or deadline); 4 the
+/// server rejected the request.
+struct ClientOptions: ParsableArguments {
+    @Option(help: "The KV servers, HOST:PORT,... or ID=HOST:PORT,... (with ids, leader hints are followed).")
+    var endpoints: String = "127.0.0.1:7001,127.0.0.1:7002,127.0.0.1:7003"
+
+    @Option(help: "Give up after this many seconds.")
+    var timeout: Double = 10
+
+    static let exitNoKey: Int32 = 1
+    static let exitUnavailable: Int32 = 3
+    static let exitRejected: Int32 = 4
+
+    func addresses() -> [Address] { servers().map(\.address) }
+
+    /// The endpoints with their Raft ids where given (exit 2 for a malformed list).
+    func servers() -> [(id: UInt64?, address: Address)] {
+        do throws(SKVError) {
+            let parts = endpoints.split(separator: ",").map(String.init)
+            guard !parts.isEmpty else { throw SKVError("--endpoints is empty") }
+            guard timeout > 0 else { throw SKVError("--timeout must be positive") }
+            var result: [(id: UInt64?, address: Address)] = []
+            for part in parts {
+                if let equals = part.firstIndex(of: "=") {
+                    guard let id = UInt64(part[..<equals]), id > 0 else {
+                        throw SKVError("invalid endpoint '\(part)': expected HOST:PORT or ID=HOST:PORT")
+                    }
+                    result.append((id, try Address(parsing: String(part[part.index(after: equals)...]))))
+                } else {
+                    result.append((nil, try Address(parsing: part)))
+                }
+            }
+            return result
+        } catch {
+            fail(error.message, status: 2)
+        }
+    }
+
+    var deadline: Duration { .milliseconds(Int64(timeout * 1000)) }
+
+    /// Runs `body` with a clerk over every endpoint; maps clerk errors to exit statuses.
+    func withClerk<T>(_ body: (Clerk) async throws(ClerkError) -> T) async -> T {
+        let servers = servers()
+        let transports = servers.map { HTTP2ClientTransport(host: $0.address.host, port: $0.address.port) }
+        var configuration = Clerk.Configuration()
+        configuration.operationTimeout = deadline
+        configuration.rpcTimeout = min(deadline, .seconds(3))
+        let clerk = Clerk(
+            servers: zip(servers, transports).map {
+                Clerk.Server(client: KVClient(wrapping: RPCClient(transport: $1)), id: $0.id, address: "\($0.address)")
+            },
+            configuration: configuration)
+        let result: Result<T, ClerkError>
+        do throws(ClerkError) {
+            result = .success(try await body(clerk))
+        } catch {
+            result = .failure(error)
+        }
+        for transport in transports { await transport.close() }
+        switch result {
+        case .success(let value): return value
+        case .failure(.rejected(let error)): fail("rejected: \(error)", status: Self.exitRejected)
+        case .failure(let error): fail("unavailable: \(error)", status: Self.exitUnavailable)
+        }
+    }
+}
+
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a key's value.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let key = Array(key.utf8)
+        guard let value = await options.withClerk({ clerk throws(ClerkError) in try await clerk.get(key) }) else {
+            fail("no such key", status: ClientOptions.exitNoKey)
+        }
+        print(String(decoding: value, as: UTF8.self))
+    }
+}
+
+struct PutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Set a key's value.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+    @Argument var value: String
+
+    func run() async throws {
+        let (key, value) = (Array(key.utf8), Array(value.utf8))
+        await options.withClerk { clerk throws(ClerkError) in try await clerk.put(key, value) }
+    }
+}
+
+struct AppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "append", abstract: "Append to a key's value.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+    @Argument var value: String
+
+    func run() async throws {
+        let (key, value) = (Array(key.utf8), Array(value.utf8))
+        await options.withClerk { clerk throws(ClerkError) in try await clerk.append(key, value) }
+    }
+}
+
+struct DeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key.")
+    @OptionGroup var options: ClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let key = Array(key.utf8)
+        let existed = await options.withClerk { clerk throws(ClerkError) in try await clerk.delete(key) }
+        if !existed { fail("no such key", status: ClientOptions.exitNoKey) }
+    }
+}
+
+/// `skv kv status`: one line per endpoint (id, term, role, leader, commit and applied index).
+/// Exit 3 if no endpoint answers.
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each server's Raft status.")
+    @OptionGroup var options: ClientOptions
+
+    func run() async throws {
+        var answered = 0
+        for address in options.addresses() {
+            let transport = HTTP2ClientTransport(host: address.host, port: address.port)
+            let client = KVClient(wrapping: RPCClient(transport: transport))
+            do {
+                let reply = try await client.status(options: CallOptions(timeout: min(options.deadline, .seconds(3))))
+                answered += 1
+                let leader = reply.leader.map { "\($0.leaderID)" } ?? "-"
+                print(
+                    "\(address) id=\(reply.id) term=\(reply.term) role=\(reply.isLeader ? "leader" : "follower") "
+                        + "leader=\(leader) commit=\(reply.commitIndex) applied=\(reply.appliedIndex) "
+                        + "snapshot=\(reply.snapshotIndex) raft-state-bytes=\(reply.raftStateBytes)")
+            } catch {
+                print("\(address) unavailable: \(error)")
+            }
+            await transport.close()
+        }
+        if answered == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
+    }
+}

@@ -1,0 +1,118 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The `skv` binary as processes: three daemons on loopback, the CLI as client; a leader
+/// killed with SIGKILL and restarted, a full-cluster restart from disk, and the start-up
+/// refusals (corrupt data directory, wrong peer list). Needs `swift build --product skv`.
+@Suite("KVProcessTests", .serialized, .enabled(if: SKVBinary.exists, "build the skv binary first: swift build --product skv"))
+struct KVProcessTests {
+    @Test(.timeLimit(.minutes(3)))
+    func leaderKillRestartAndFullRestartKeepData() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try SKVProcessCluster(root: root)
+        defer { cluster.killAll() }
+        try cluster.startAll()
+
+        var expected: [String: String] = [:]
+        for k in 0..<10 {
+            let put = try await cluster.cli(["put", "k\(k)", "v\(k)"])
+            try #require(put.status == 0, "put k\(k): \(put.stderr)")
+            expected["k\(k)"] = "v\(k)"
+        }
+        let append = try await cluster.cli(["append", "k0", "+x"])
+        try #require(append.status == 0, "append: \(append.stderr)")
+        expected["k0"] = "v0+x"
+        let get = try await cluster.cli(["get", "k0"])
+        #expect(get.status == 0 && get.stdout == "v0+x\n")
+        let missing = try await cluster.cli(["get", "nope"], timeout: 5)
+        #expect(missing.status == 1)
+
+        // Kill -9 the leader: writes continue on the other two.
+        let leader = try #require(try await cluster.leader())
+        try await cluster.stop(leader, signal: SIGKILL)
+        for k in 10..<20 {
+            let put = try await cluster.cli(["put", "k\(k)", "v\(k)"])
+            try #require(put.status == 0, "put k\(k) after killing node \(leader + 1): \(put.stderr)")
+            expected["k\(k)"] = "v\(k)"
+        }
+        try cluster.start(leader)
+        for k in 20..<25 {
+            let put = try await cluster.cli(["put", "k\(k)", "v\(k)"])
+            try #require(put.status == 0, "put k\(k) after restarting node \(leader + 1): \(put.stderr)")
+            expected["k\(k)"] = "v\(k)"
+        }
+
+        // Enough traffic for snapshots (--max-raft-state 4096), so the restart restores from one.
+        let bench = try await cluster.cli(["bench", "--duration", "2", "--clients", "2"], timeout: 20)
+        #expect(bench.status == 0 && bench.stdout.contains("linearizable: yes"), "\(bench.stdout) \(bench.stderr)")
+        for k in 0..<5 {
+            let get = try await cluster.cli(["get", "key\(k)"])
+            if get.status == 0 { expected["key\(k)"] = String(get.stdout.dropLast()) }
+        }
+        let status = try await cluster.cli(["status"], timeout: 5)
+        #expect(!status.stdout.contains(" snapshot=0 "), "no snapshot taken: \(status.stdout)")
+
+        // Full-cluster restart (graceful): everything is still there.
+        for i in 0..<3 { #expect(try await cluster.stop(i) == 0, "node \(i + 1) exit status") }
+        try cluster.startAll()
+        for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
+            let get = try await cluster.cli(["get", key])
+            #expect(get.status == 0 && get.stdout == value + "\n", "\(key): \(get.status) \(get.stdout) \(get.stderr)")
+        }
+        for i in 0..<3 { try await cluster.stop(i) }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func refusesCorruptDirectoryWrongPeersAndBadOptions() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try SKVProcessCluster(root: root)
+        defer { cluster.killAll() }
+        // A first start creates the directory and its marker.
+        try cluster.start(0)
+        try await Task.sleep(for: .milliseconds(500))
+        try await cluster.stop(0)
+
+        // Another peer list on the same directory.
+        var otherPeers = cluster.peerOptions
+        otherPeers[otherPeers.count - 1] = "3=127.0.0.1:1"
+        let wrong = try await SKVBinary.run(cluster.serveArguments(0, peers: otherPeers), within: .seconds(20))
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("belongs to another configuration"), "\(wrong.stderr)")
+        #expect(wrong.stderr.split(separator: "\n").count == 1)
+
+        // A damaged hard-state file.
+        let hardState = cluster.dataDirectory(0) + "/hardstate"
+        try Data("not a hard state file, just garbage".utf8).write(to: URL(fileURLWithPath: hardState))
+        let corrupt = try await SKVBinary.run(cluster.serveArguments(0), within: .seconds(20))
+        #expect(corrupt.status != 0)
+        #expect(corrupt.stderr.contains("corrupt"), "\(corrupt.stderr)")
+
+        // Invalid options: exit 2, one line.
+        let duplicate = try await SKVBinary.run(
+            cluster.serveArguments(1, peers: cluster.peerOptions + ["--peer", "1=127.0.0.1:9"]), within: .seconds(20))
+        #expect(duplicate.status == 2 && duplicate.stderr.contains("duplicate peer id 1"), "\(duplicate.stderr)")
+        let notMember = try await SKVBinary.run(
+            ["kv", "serve", "--id", "4", "--listen", "127.0.0.1:9"] + cluster.peerOptions + ["--data-dir", root + "/x"],
+            within: .seconds(20))
+        #expect(notMember.status == 2 && notMember.stderr.contains("own id 4"), "\(notMember.stderr)")
+        let badAddress = try await SKVBinary.run(
+            ["kv", "serve", "--id", "1", "--listen", "nohost"] + cluster.peerOptions + ["--data-dir", root + "/x"],
+            within: .seconds(20))
+        #expect(badAddress.status == 2 && badAddress.stderr.contains("invalid address"), "\(badAddress.stderr)")
+
+        // No server: the CLI gives up with exit 3.
+        let unavailable = try await cluster.cli(["get", "k"], timeout: 2)
+        #expect(unavailable.status == 3, "\(unavailable.stderr)")
+    }
+
+    private func makeTemporaryDirectory() throws -> String {
+        let path = NSTemporaryDirectory() + "skv-process-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Why a process-level helper gave up.
+struct SKVProcessError: Error, CustomStringConvertible {
+    var description: String
+}
+
+/// The built `skv` binary and helpers to run it with bounded waits.
+enum SKVBinary {
+    /// `.build/debug/skv` of this package (build it with `swift build --product skv`).
+    static var path: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent(".build/debug/skv").path
+    }
+
+    static var exists: Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// Runs `skv arguments` to completion, killing it after `limit`.
+    static func run(_ arguments: [String], within limit: Duration = .seconds(30)) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = arguments
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw SKVProcessError(description: "skv \(arguments.joined(separator: " ")) did not finish within \(limit)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return (process.terminationStatus, stdout, stderr)
+    }
+}
+
+/// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw SKVProcessError(description: "socket failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_port = 0
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw SKVProcessError(description: "bind failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Three `skv kv serve` daemons on loopback ports with data directories under `root`.
+final class SKVProcessCluster {
+    let root: String
+    let ports: [Int]
+    private var processes: [Process?]
+
+    init(root: String) throws {
+        self.root = root
+        var ports: [Int] = []
+        while ports.count < 3 {
+            let port = try freeLoopbackPort()
+            if !ports.contains(port) { ports.append(port) }
+        }
+        self.ports = ports
+        processes = [nil, nil, nil]
+    }
+
+    var endpoints: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
+    var peerOptions: [String] { (0..<3).flatMap { ["--peer", "\($0 + 1)=127.0.0.1:\(ports[$0])"] } }
+    func dataDirectory(_ i: Int) -> String { "\(root)/node\(i + 1)" }
+
+    func serveArguments(_ i: Int, peers: [String]? = nil) -> [String] {
+        ["kv", "serve", "--id", "\(i + 1)", "--listen", "127.0.0.1:\(ports[i])"] + (peers ?? peerOptions)
+            + ["--data-dir", dataDirectory(i), "--max-raft-state", "4096"]
+    }
+
+    /// Starts daemon `i` (0-based), logging to `root/nodeN.log`.
+    func start(_ i: Int) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: SKVBinary.path)
+        process.arguments = serveArguments(i)
+        let logPath = "\(root)/node\(i + 1).log"
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        processes[i] = process
+    }
+
+    func startAll() throws { for i in 0..<3 { try start(i) } }
+
+    /// Sends `signal` to daemon `i` and waits (bounded) for it to exit; returns its status.
+    @discardableResult
+    func stop(_ i: Int, signal: Int32 = SIGTERM, within limit: Duration = .seconds(15)) async throws -> Int32 {
+        guard let process = processes[i] else { return 0 }
+        kill(process.processIdentifier, signal)
+        let deadline = ContinuousClock.now + limit
+        while process.isRunning {
+            if ContinuousClock.now > deadline {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw SKVProcessError(description: "node \(i + 1) did not exit within \(limit) after signal \(signal)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        processes[i] = nil
+        return process.terminationStatus
+    }
+
+    /// SIGKILLs whatever still runs (cleanup; never throws).
+    func killAll() {
+        for case let process? in processes where process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        processes = [nil, nil, nil]
+    }
+
+    /// `skv kv ARGS --endpoints ...`.
+    func cli(_ arguments: [String], timeout seconds: Int = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
+        try await SKVBinary.run(
+            ["kv"] + arguments + ["--endpoints", endpoints, "--timeout", "\(seconds)"], within: .seconds(seconds + 10))
+    }
+
+    /// The 0-based index of the node that reports itself leader, polling up to `limit`.
+    func leader(within limit: Duration = .seconds(20)) async throws -> Int? {
+        let deadline = ContinuousClock.now + limit
+        while ContinuousClock.now < deadline {
+            let result = try await cli(["status"], timeout: 2)
+            for line in result.stdout.split(separator: "\n") where line.contains("role=leader") {
+                if let i = ports.firstIndex(where: { line.hasPrefix("127.0.0.1:\($0) ") }) { return i }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return nil
+    }
+}
