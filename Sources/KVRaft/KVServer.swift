@@ -108,9 +108,9 @@ public final class KVServer: KVServiceProtocol, Sendable {
         let hint = isLeader ? id : await log.leaderHint()
         let replication = await machine.status()
         let raftStateBytes = await log.raftStateSize()
-        // The commit index is not reported until the peer exposes it (0 = not reported).
+        let commitIndex = await log.commitIndex()
         return StatusReply(
-            id: id, term: term, isLeader: isLeader, leader: hint.map { LeaderHint(leaderID: $0) }, commitIndex: 0,
+            id: id, term: term, isLeader: isLeader, leader: hint.map { LeaderHint(leaderID: $0) }, commitIndex: commitIndex,
             appliedIndex: replication.appliedIndex, raftStateBytes: UInt64(raftStateBytes),
             snapshotIndex: replication.snapshotIndex)
     }

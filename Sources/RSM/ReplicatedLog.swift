@@ -22,6 +22,9 @@ public protocol ReplicatedLog: Sendable {
     /// The replica this one believes leads, if it knows (a hint for clients; may be stale).
     func leaderHint() async -> UInt64?
 
+    /// The highest log index known to be committed (for operators; 0 if unknown).
+    func commitIndex() async -> UInt64
+
     /// Bytes of persisted consensus state (log and hard state, snapshot excluded).
     func raftStateSize() async -> Int
 

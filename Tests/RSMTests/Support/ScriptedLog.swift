@@ -39,6 +39,7 @@ actor ScriptedLog: ReplicatedLog {
     func state() -> (term: UInt64, isLeader: Bool) { (term, isLeader) }
     func leaderHint() -> UInt64? { hint }
     func raftStateSize() -> Int { raftStateBytes }
+    func commitIndex() -> UInt64 { 0 }
 
     func snapshot(index: UInt64, data: [UInt8]) {
         snapshots.append((index, data))
