@@ -5,9 +5,9 @@ import RPCProtobuf
 /// One replica of the KV service: `skv.kv.KV` implemented on a ``ReplicatedStateMachine``
 /// running a ``KVStateMachine`` over a Raft peer (6.824 Lab 3's `KVServer`).
 ///
-/// Every request goes through the Raft log: writes with the client's session (applied exactly
-/// once), Gets without one (linearizable because they are ordered with the writes; the read
-/// path is ``ReplicatedStateMachine/read(_:)``, ready to move to ReadIndex). Outcomes are
+/// Writes go through the Raft log with the client's session (applied exactly once); Gets take
+/// ``ReplicatedStateMachine/read(_:)`` (by default Raft's ReadIndex: linearizable without a
+/// log entry, answered by the leader only). Outcomes are
 /// reply values: `.wrongLeader` (with a leader hint when the peer knows one) and `.timeout` tell
 /// the clerk to retry elsewhere with the same session. Thrown errors become RPC statuses:
 /// `INVALID_ARGUMENT` for a key or value over the configured limits (or a malformed request,
@@ -28,6 +28,9 @@ public final class KVServer: KVServiceProtocol, Sendable {
         /// The replicated state machine's limits (snapshot size, sessions, pending requests,
         /// timeouts).
         public var replication = ReplicatedStateMachine.Configuration()
+        /// Each member's client address ("host:port"), sent in `LeaderHint.address` so a client
+        /// that knows no ids (any gRPC client) can follow a redirect. Empty: ids only.
+        public var memberAddresses: [UInt64: String] = [:]
 
         public init() {}
     }
@@ -110,7 +113,7 @@ public final class KVServer: KVServiceProtocol, Sendable {
         let raftStateBytes = await log.raftStateSize()
         let commitIndex = await log.commitIndex()
         return StatusReply(
-            id: id, term: term, isLeader: isLeader, leader: hint.map { LeaderHint(leaderID: $0) }, commitIndex: commitIndex,
+            id: id, term: term, isLeader: isLeader, leader: leaderHint(hint), commitIndex: commitIndex,
             appliedIndex: replication.appliedIndex, raftStateBytes: UInt64(raftStateBytes),
             snapshotIndex: replication.snapshotIndex)
     }
@@ -144,7 +147,7 @@ public final class KVServer: KVServiceProtocol, Sendable {
         } catch {
             throw Self.rpcError(error)
         }
-        return try Self.answer(outcome)
+        return try answer(outcome)
     }
 
     private func read(_ command: KVCommand) async throws(RPCError) -> Answer {
@@ -155,14 +158,19 @@ public final class KVServer: KVServiceProtocol, Sendable {
         } catch {
             throw Self.rpcError(error)
         }
-        return try Self.answer(outcome)
+        return try answer(outcome)
     }
 
     private static func encode(_ command: KVCommand) throws(RPCError) -> [UInt8] {
         try ProtobufSerializer<KVCommand>().serialize(command)
     }
 
-    private static func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
+    /// The hint for a leader id, with its address when configured.
+    private func leaderHint(_ leaderID: UInt64?) -> LeaderHint? {
+        leaderID.map { LeaderHint(leaderID: $0, address: configuration.memberAddresses[$0] ?? "") }
+    }
+
+    private func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
         switch outcome {
         case .applied(let bytes):
             do {
@@ -171,7 +179,7 @@ public final class KVServer: KVServiceProtocol, Sendable {
                 throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
             }
         case .wrongLeader(let hint):
-            return .retry(.wrongLeader, hint.map { LeaderHint(leaderID: $0) })
+            return .retry(.wrongLeader, leaderHint(hint))
         case .timeout:
             return .retry(.timeout, nil)
         }

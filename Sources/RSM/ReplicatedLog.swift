@@ -16,6 +16,12 @@ public protocol ReplicatedLog: Sendable {
     /// and whether it was appended.
     func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool)
 
+    /// Leader only: an index such that a query of the state machine, made once it has applied
+    /// that index, is linearizable with respect to this call (Raft's ReadIndex).
+    /// - Throws: `RaftPeerError` — not leader (with a hint), leadership lost, timeout, too many
+    ///   pending reads, stopped.
+    func readIndex(timeout: Duration) async throws(RaftPeerError) -> UInt64
+
     /// The current term and whether this replica believes it leads.
     func state() async -> (term: UInt64, isLeader: Bool)
 

@@ -17,8 +17,12 @@ import RPCProtobuf
 ///   ``Configuration/maxRaftStateBytes``, the session table and the state machine's snapshot
 ///   are handed to the log (`skv.rsm.Snapshot`), which discards the log up to that index. A
 ///   snapshot installed by the leader, or the one the replica restarted from, replaces both.
-/// - **Reads.** ``read(_:)`` is the one read path; it goes through the log for now and can
-///   switch to Raft's ReadIndex plus ``StateMachine/query(_:)`` without changing callers.
+/// - **Reads.** ``read(_:)`` is the one read path. By default (``ReadPath/readIndex``) it asks
+///   the log for a read index (Raft thesis §6.4: the leader's commit index, confirmed by a
+///   heartbeat quorum), waits until that index has applied, and answers with
+///   ``StateMachine/query(_:)`` — no log entry, no fsync. Reads that arrive while a round is
+///   in flight share the next round (one heartbeat round per batch, as etcd's read loop does).
+///   ``ReadPath/log`` puts the query through the log like a write instead.
 ///
 /// Concurrency: one actor owns the state machine, the session table and the waiting
 /// submissions. The apply loop (started by ``start()``) consumes the log's apply stream on this
@@ -40,6 +44,8 @@ public actor ReplicatedStateMachine {
         public var submitTimeout: Duration = .seconds(1)
         /// How often waiting submissions check that this replica still leads in their term.
         public var leadershipCheckInterval: Duration = .milliseconds(20)
+        /// How ``ReplicatedStateMachine/read(_:)`` makes reads linearizable.
+        public var readPath: ReadPath = .readIndex
 
         public init() {}
 
@@ -69,7 +75,21 @@ public actor ReplicatedStateMachine {
         public var isStopped: Bool
     }
 
+    /// How reads are made linearizable.
+    public enum ReadPath: Sendable, Hashable {
+        /// Raft's ReadIndex: a heartbeat round per batch of reads, then a local query.
+        case readIndex
+        /// Through the log, like a write without a session (an entry and an fsync per read).
+        case log
+    }
+
     typealias SubmitResult = Result<SubmitOutcome, ReplicatedStateMachineError>
+
+    /// One read waiting for a ReadIndex round or for its read index to apply.
+    private struct PendingRead {
+        var query: [UInt8]
+        var continuation: CheckedContinuation<SubmitResult, Never>
+    }
 
     /// One submission waiting for its entry.
     private struct Waiter {
@@ -95,6 +115,13 @@ public actor ReplicatedStateMachine {
     private var proposalsInFlight: [UInt64: UInt64] = [:]
     private var nextProposalID: UInt64 = 0
     private var recentResults: [UInt64: (term: UInt64, result: SubmitResult)] = [:]
+    /// Reads waiting for the next ReadIndex round.
+    private var queuedReads: [PendingRead] = []
+    /// Reads whose round ended, until the state machine applied their read index.
+    private var readsAwaitingApply: [(index: UInt64, reads: [PendingRead])] = []
+    /// Reads in the ReadIndex round in flight (at most one round at a time).
+    private var readsInRound = 0
+    private var readRoundActive = false
     private var applyTask: Task<Void, Never>?
     private var monitorTask: Task<Void, Never>?
     private var stopped = false
@@ -141,12 +168,16 @@ public actor ReplicatedStateMachine {
         waiters = [:]
         waiterCount = 0
         for waiter in all { waiter.continuation.resume(returning: .failure(.stopped)) }
+        let reads = queuedReads + readsAwaitingApply.flatMap(\.reads)
+        queuedReads = []
+        readsAwaitingApply = []
+        for read in reads { read.continuation.resume(returning: .failure(.stopped)) }
     }
 
     public func status() -> Status {
         Status(
             appliedIndex: appliedIndex, snapshotIndex: snapshotIndex, sessions: sessions.count,
-            pendingSubmissions: waiterCount + proposalsInFlight.count, isStopped: stopped)
+            pendingSubmissions: pendingCount, isStopped: stopped)
     }
 
     // MARK: Submitting
@@ -173,16 +204,94 @@ public actor ReplicatedStateMachine {
     }
 
     /// Answers a read-only query linearizably: the reply reflects every write that completed
-    /// before the call. For now the query goes through the log like a write without a
-    /// session (so ``StateMachine/apply(_:index:)`` answers it); this is the one place to switch
-    /// to ReadIndex and ``StateMachine/query(_:)``.
+    /// before the call. With ``ReadPath/readIndex`` only a leader answers (after a heartbeat
+    /// quorum confirmed it still leads), through ``StateMachine/query(_:)``; a follower answers
+    /// ``SubmitOutcome/wrongLeader(leaderHint:)`` and a leader that cannot reach a quorum
+    /// within ``Configuration/submitTimeout`` answers ``SubmitOutcome/timeout``.
+    /// - Throws: ``ReplicatedStateMachineError`` — stopped or overloaded.
     public func read(_ query: [UInt8]) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
         guard !stopped else { throw .stopped }
-        return try await replicate(Envelope(clientID: 0, sequence: 0, command: query))
+        switch configuration.readPath {
+        case .log:
+            return try await replicate(Envelope(clientID: 0, sequence: 0, command: query))
+        case .readIndex:
+            guard pendingCount < configuration.maxPendingSubmissions else {
+                throw .overloaded(limit: configuration.maxPendingSubmissions)
+            }
+            let result = await withCheckedContinuation { continuation in
+                queuedReads.append(PendingRead(query: query, continuation: continuation))
+                startReadRound()
+            }
+            return try result.get()
+        }
+    }
+
+    /// Everything waiting: submissions and reads.
+    private var pendingCount: Int {
+        waiterCount + proposalsInFlight.count + queuedReads.count + readsInRound
+            + readsAwaitingApply.reduce(0) { $0 + $1.reads.count }
+    }
+
+    /// Starts a ReadIndex round for the queued reads unless one is in flight (its end starts
+    /// the next).
+    private func startReadRound() {
+        guard !readRoundActive, !queuedReads.isEmpty, !stopped else { return }
+        readRoundActive = true
+        let batch = queuedReads
+        queuedReads = []
+        readsInRound = batch.count
+        Task { await self.runReadRound(batch) }
+    }
+
+    private func runReadRound(_ batch: [PendingRead]) async {
+        let result: Result<UInt64, RaftPeerError>
+        do throws(RaftPeerError) {
+            result = .success(try await log.readIndex(timeout: configuration.submitTimeout))
+        } catch {
+            result = .failure(error)
+        }
+        readRoundActive = false
+        readsInRound = 0
+        guard !stopped else {
+            for read in batch { read.continuation.resume(returning: .failure(.stopped)) }
+            return
+        }
+        switch result {
+        case .success(let index) where index <= appliedIndex:
+            answer(batch)
+        case .success(let index):
+            readsAwaitingApply.append((index, batch))
+        case .failure(let error):
+            let outcome: SubmitResult
+            switch error {
+            case .notLeader(let hint): outcome = .success(.wrongLeader(leaderHint: hint))
+            case .leadershipLost, .leadershipTransferInProgress: outcome = .success(.wrongLeader(leaderHint: nil))
+            case .timeout, .tooManyPendingReads: outcome = .success(.timeout)
+            case .stopped: outcome = .failure(.stopped)
+            case .unknownNode: preconditionFailure("readIndex does not name a node: \(error)")
+            }
+            for read in batch { read.continuation.resume(returning: outcome) }
+        }
+        startReadRound()
+    }
+
+    /// Answers reads from the current state (their read index has applied).
+    private func answer(_ reads: [PendingRead]) {
+        for read in reads { read.continuation.resume(returning: .success(.applied(machine.query(read.query)))) }
+    }
+
+    /// Answers the reads whose read index has now applied.
+    private func answerReads(through index: UInt64) {
+        guard !readsAwaitingApply.isEmpty else { return }
+        var remaining: [(index: UInt64, reads: [PendingRead])] = []
+        for entry in readsAwaitingApply {
+            if entry.index <= index { answer(entry.reads) } else { remaining.append(entry) }
+        }
+        readsAwaitingApply = remaining
     }
 
     private func replicate(_ envelope: Envelope) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
-        let pending = waiterCount + proposalsInFlight.count
+        let pending = pendingCount
         guard pending < configuration.maxPendingSubmissions else {
             throw .overloaded(limit: configuration.maxPendingSubmissions)
         }
@@ -316,12 +425,15 @@ public actor ReplicatedStateMachine {
             resolveWaiters(through: index) { waiterIndex, waiter in
                 waiterIndex == index && waiter.term == term ? result : .success(.wrongLeader(leaderHint: nil))
             }
+            answerReads(through: index)
         case .snapshot(let index, _, let data):
             guard index > appliedIndex else { return }
             install(data, index: index)
             // Whether the waiting entries were in the snapshot is unknown: have them retried
             // (sessions make retried writes safe).
             resolveWaiters(through: index) { _, _ in .success(.wrongLeader(leaderHint: nil)) }
+            // A read index at or below the snapshot is satisfied by the installed state.
+            answerReads(through: index)
         }
     }
 

@@ -10,8 +10,14 @@ extension RaftPeer {
         var timeoutTask: Task<Void, Never>
     }
 
-    /// Leader only: returns an index such that a read of the state machine, made once it has
-    /// applied that index, is linearizable with respect to this call.
+    /// Leader only: returns an index such that a read of the state machine, made once its
+    /// consumer of ``applyStream`` has applied the message with that index, is linearizable
+    /// with respect to this call.
+    ///
+    /// The quorum-confirmed read index may be a no-op entry, which never appears on the apply
+    /// stream; so the call returns once every entry up to the read index has been delivered,
+    /// with the index of the last message delivered by then (the snapshot the peer restarted
+    /// from, or 0, if none) — an index the consumer is sure to reach.
     ///
     /// - Throws: ``RaftPeerError/notLeader(leaderHint:)``, ``RaftPeerError/leadershipLost``
     ///   (deposed while waiting), ``RaftPeerError/timeout`` (no quorum confirmed within
@@ -52,18 +58,24 @@ extension RaftPeer {
     }
 
     private func expireRead(_ readID: UInt64) {
+        confirmedReads[readID] = nil
         guard let read = pendingReads.removeValue(forKey: readID) else { return }
         read.continuation.resume(throwing: RaftPeerError.timeout)
     }
 
-    /// Resumes the reads a `Ready` answered.
+    /// Records the reads a `Ready` confirmed, and resumes every confirmed read whose index has
+    /// been delivered on the apply stream.
     func completeReads(_ states: [ReadState]) {
         for state in states {
-            guard let readID = Self.readID(state.context),
-                let read = pendingReads.removeValue(forKey: readID)
-            else { continue }
+            guard let readID = Self.readID(state.context), pendingReads[readID] != nil else { continue }
+            confirmedReads[readID] = state.index
+        }
+        guard !confirmedReads.isEmpty else { return }
+        for (readID, index) in confirmedReads where index <= deliveredIndex {
+            confirmedReads[readID] = nil
+            guard let read = pendingReads.removeValue(forKey: readID) else { continue }
             read.timeoutTask.cancel()
-            read.continuation.resume(returning: state.index)
+            read.continuation.resume(returning: lastYieldedIndex)
         }
     }
 
@@ -71,6 +83,7 @@ extension RaftPeer {
     func failPendingReads(_ error: RaftPeerError) {
         let reads = pendingReads
         pendingReads = [:]
+        confirmedReads = [:]
         for read in reads.values {
             read.timeoutTask.cancel()
             read.continuation.resume(throwing: error)

@@ -45,6 +45,12 @@ public actor RaftPeer: RaftServiceProtocol {
         /// batches appends, so a follower persists (fsyncs) many entries at once. `nil` (the
         /// labs' behaviour): every `Ready` sends at once, up to `maxInflightRPCsPerPeer`.
         public var pipelinedRPCsPerPeer: Int? = nil
+        /// Whether a leader sends its appends and heartbeats before persisting the `Ready`
+        /// that made them, so its own fsync overlaps the followers' (Raft thesis §10.2.1).
+        /// Safe here because persisting blocks this actor: no follower's acknowledgement is
+        /// counted — nothing commits — until the leader's own write is durable. Every other
+        /// message (votes, acknowledgements) still leaves only after the write.
+        public var leaderSendsBeforePersisting = true
         /// Longest a `Step` RPC may take before it counts as failed; `nil` for no local
         /// deadline, only over a transport that ends every call in bounded time by itself
         /// (the simulated network in virtual time, where a real-time deadline cannot work).
@@ -97,6 +103,15 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Pending ``readIndex(timeout:)`` calls by request context.
     var pendingReads: [UInt64: PendingRead] = [:]
     var nextReadID: UInt64 = 0
+    /// Reads a quorum confirmed whose read index is not yet on the apply stream (read id →
+    /// read index).
+    var confirmedReads: [UInt64: UInt64] = [:]
+    /// The highest log index handed to the apply stream's producer (commands, no-ops and
+    /// snapshots alike; every entry up to it is delivered).
+    var deliveredIndex: UInt64 = 0
+    /// The index of the last message yielded on the apply stream (or of the snapshot the peer
+    /// restarted from): what ``readIndex(timeout:)`` returns.
+    var lastYieldedIndex: UInt64 = 0
 
     /// Creates a peer from the state in a whole-blob `store` (the labs' Persister; empty for
     /// a new peer). `peers` maps every other member's id to a client; ids are the members of
@@ -137,6 +152,8 @@ public actor RaftPeer: RaftServiceProtocol {
         } else {
             restoredSnapshot = nil
         }
+        deliveredIndex = applied
+        lastYieldedIndex = applied
         storage.append(persisted.entries.filter { $0.index > applied })
         if !persisted.hardState.isEmpty { storage.setHardState(persisted.hardState) }
         let config = Config(
@@ -307,7 +324,16 @@ public actor RaftPeer: RaftServiceProtocol {
 
     func processReady() {
         while !killed && node.hasReady {
-            let ready = node.ready()
+            var ready = node.ready()
+            if configuration.leaderSendsBeforePersisting && node.role == .leader && !ready.messages.isEmpty {
+                let early = ready.messages.filter { $0.type == .appendEntries || $0.type == .heartbeat }
+                if !early.isEmpty {
+                    ready.messages.removeAll { $0.type == .appendEntries || $0.type == .heartbeat }
+                    for (peer, messages) in Dictionary(grouping: early, by: \.to).sorted(by: { $0.key < $1.key }) {
+                        send(messages, to: peer)
+                    }
+                }
+            }
             if let snapshot = ready.snapshot { try? storage.applySnapshot(snapshot) }
             storage.append(ready.entries)
             if let hardState = ready.hardState { storage.setHardState(hardState) }
@@ -322,7 +348,6 @@ public actor RaftPeer: RaftServiceProtocol {
                 }
             }
             if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
-            completeReads(ready.readStates)
             var outgoing: [UInt64: [Message]] = [:]
             for message in ready.messages {
                 if pendingSteps[message.to] != nil && Self.isAnswer(message.type) {
@@ -335,10 +360,19 @@ public actor RaftPeer: RaftServiceProtocol {
             for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
             if let snapshot = ready.snapshot {
                 applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+                deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
+                lastYieldedIndex = snapshot.metadata.index
             }
-            for entry in ready.committedEntries where entry.kind == .normal {
-                applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
+            for entry in ready.committedEntries {
+                if entry.kind == .normal {
+                    applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
+                    lastYieldedIndex = entry.index
+                }
+                deliveredIndex = max(deliveredIndex, entry.index)
             }
+            // After the entries: a read is answered once everything up to its index is on the
+            // apply stream.
+            completeReads(ready.readStates)
             node.advance(ready)
         }
     }

@@ -93,6 +93,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var serverConfiguration = KVServer.Configuration()
         serverConfiguration.replication.maxRaftStateBytes = maxRaftState
+        // Raft and KV share one listener, so a member's peer address is its client address.
+        serverConfiguration.memberAddresses = members.addresses.mapValues { "\($0)" }
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let kv: KVServer
         do {

@@ -109,3 +109,42 @@ import Testing
         await second.shutdown()
     }
 }
+
+/// A replica that follows member 2: every request is redirected there.
+private struct FollowerLog: ReplicatedLog {
+    let applyStream = AsyncStream<ApplyMessage> { _ in }
+    func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool) { (0, 4, false) }
+    func readIndex(timeout: Duration) async throws(RaftPeerError) -> UInt64 { throw .notLeader(leaderHint: 2) }
+    func state() async -> (term: UInt64, isLeader: Bool) { (4, false) }
+    func leaderHint() async -> UInt64? { 2 }
+    func commitIndex() async -> UInt64 { 0 }
+    func raftStateSize() async -> Int { 0 }
+    func snapshot(index: UInt64, data: [UInt8]) async {}
+}
+
+@Suite struct KVServerRedirectTests {
+    @Test func aFollowerRedirectsToTheLeadersIdAndAddress() async throws {
+        var configuration = KVServer.Configuration()
+        configuration.memberAddresses = [1: "127.0.0.1:7001", 2: "127.0.0.1:7002"]
+        let server = try KVServer(id: 1, log: FollowerLog(), restoredSnapshot: nil, configuration: configuration)
+        await server.start()
+        let expected = LeaderHint(leaderID: 2, address: "127.0.0.1:7002")
+        let get = try await server.get(GetRequest(key: Array("k".utf8)))
+        #expect(get.outcome == .wrongLeader)
+        #expect(get.leader == expected)
+        let put = try await server.put(PutRequest(session: nil, key: Array("k".utf8), value: Array("v".utf8)))
+        #expect(put.outcome == .wrongLeader)
+        #expect(put.leader == expected)
+        let status = try await server.status(StatusRequest())
+        #expect(status.leader == expected)
+        await server.stop()
+    }
+
+    @Test func withoutAddressesTheHintCarriesTheIdOnly() async throws {
+        let server = try KVServer(id: 1, log: FollowerLog(), restoredSnapshot: nil)
+        await server.start()
+        let get = try await server.get(GetRequest(key: Array("k".utf8)))
+        #expect(get.leader == LeaderHint(leaderID: 2))
+        await server.stop()
+    }
+}

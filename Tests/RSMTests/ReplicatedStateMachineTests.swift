@@ -188,10 +188,94 @@ import Testing
     @Test func readsAreNotCachedInSessions() async throws {
         let log = ScriptedLog()
         await log.setCommitsOnPropose(true)
-        let machine = try await Self.make(log)
+        let machine = try await Self.make(log) { $0.readPath = .log }
         #expect(try await machine.read("q".bytes) == .applied("1:q".bytes))
         #expect(try await machine.read("q".bytes) == .applied("2:q".bytes))
         #expect(await machine.status().sessions == 0)
+    }
+
+    // MARK: ReadIndex reads
+
+    @Test func aReadWaitsForItsReadIndexToApplyThenQueriesWithoutALogEntry() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        async let write = machine.submit("a".bytes, session: nil)
+        try await log.waitForProposals(1)
+        async let read = machine.read("q".bytes)
+        // The leader's read index covers the write, which has not applied yet.
+        try await log.answerReadIndex(.success(1))
+        try await Task.sleep(for: .milliseconds(20))
+        #expect(await machine.status().pendingSubmissions == 2)
+        await log.commit(1)
+        #expect(try await write == .applied("1:a".bytes))
+        // RecordingMachine.query answers how many commands it applied: the write is visible.
+        #expect(try await read == .applied("1".bytes))
+        #expect(await log.proposals.count == 1)
+        #expect(await machine.status().pendingSubmissions == 0)
+    }
+
+    @Test func readsArrivingDuringARoundShareTheNextRound() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        async let first = machine.read("q1".bytes)
+        try await Self.waitFor("the first round") { await log.readIndexCalls == 1 }
+        async let second = machine.read("q2".bytes)
+        async let third = machine.read("q3".bytes)
+        try await Self.waitFor("two queued reads") { await machine.status().pendingSubmissions == 3 }
+        try await log.answerReadIndex(.success(0))
+        #expect(try await first == .applied("0".bytes))
+        try await log.answerReadIndex(.success(0))
+        #expect(try await second == .applied("0".bytes))
+        #expect(try await third == .applied("0".bytes))
+        #expect(await log.readIndexCalls == 2)
+    }
+
+    @Test func aFollowerAnswersReadsWithWrongLeaderAndTheHint() async throws {
+        let log = ScriptedLog()
+        await log.setLeadership(term: 2, isLeader: false, hint: 3)
+        let machine = try await Self.make(log)
+        #expect(try await machine.read("q".bytes) == .wrongLeader(leaderHint: 3))
+        #expect(await log.proposals.isEmpty)
+    }
+
+    @Test(arguments: [
+        (RaftPeerError.timeout, SubmitOutcome.timeout),
+        (.leadershipLost, .wrongLeader(leaderHint: nil)),
+        (.tooManyPendingReads(limit: 4), .timeout),
+    ])
+    func aFailedReadIndexRoundAnswersEveryReadInIt(error: RaftPeerError, outcome: SubmitOutcome) async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        async let read = machine.read("q".bytes)
+        try await log.answerReadIndex(.failure(error))
+        #expect(try await read == outcome)
+    }
+
+    @Test func stoppingFailsReadsWaitingToApply() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        let read = Task { try await machine.read("q".bytes) }
+        try await log.answerReadIndex(.success(5))
+        try await Self.waitFor("the read to wait for index 5") { await machine.status().pendingSubmissions == 1 }
+        await machine.stop()
+        await #expect(throws: ReplicatedStateMachineError.stopped) { try await read.value }
+    }
+
+    @Test func anInstalledSnapshotPastTheReadIndexAnswersTheRead() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log)
+        async let read = machine.read("q".bytes)
+        try await log.answerReadIndex(.success(4))
+        await log.deliver(.snapshot(index: 7, term: 2, data: Self.serviceSnapshot(sessions: [], state: "x\ny")))
+        #expect(try await read == .applied("2".bytes))
+    }
+
+    static func waitFor(_ what: String, _ condition: () async -> Bool) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while await !condition() {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: what) }
+            try await Task.sleep(for: .milliseconds(2))
+        }
     }
 
     @Test func sessionsPastTheLimitAreEvictedOldestFirst() async throws {

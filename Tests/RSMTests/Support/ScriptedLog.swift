@@ -22,6 +22,9 @@ actor ScriptedLog: ReplicatedLog {
     var commitsOnPropose = false
     var raftStateBytes = 0
     private(set) var snapshots: [(index: UInt64, data: [UInt8])] = []
+    /// ReadIndex calls made by a leader, and those still waiting for the test's answer.
+    private(set) var readIndexCalls = 0
+    private var pendingReadIndex: [CheckedContinuation<Result<UInt64, RaftRuntime.RaftPeerError>, Never>] = []
 
     init() {
         (applyStream, sink) = AsyncStream.makeStream(of: ApplyMessage.self)
@@ -34,6 +37,15 @@ actor ScriptedLog: ReplicatedLog {
         proposals.append(proposal)
         if commitsOnPropose { sink.yield(.command(index: proposal.index, term: proposal.term, data: proposal.data)) }
         return (proposal.index, proposal.term, true)
+    }
+
+    /// A follower fails at once with its hint; a leader waits until the test answers with
+    /// ``answerReadIndex(_:)``.
+    func readIndex(timeout: Duration) async throws(RaftRuntime.RaftPeerError) -> UInt64 {
+        guard isLeader else { throw .notLeader(leaderHint: hint) }
+        readIndexCalls += 1
+        let result = await withCheckedContinuation { pendingReadIndex.append($0) }
+        return try result.get()
     }
 
     func state() -> (term: UInt64, isLeader: Bool) { (term, isLeader) }
@@ -65,6 +77,18 @@ actor ScriptedLog: ReplicatedLog {
             preconditionFailure("no proposal at \(index)")
         }
         sink.yield(.command(index: proposal.index, term: proposal.term, data: proposal.data))
+    }
+
+    /// Answers the waiting ReadIndex calls (after waiting up to 5 s for one to arrive).
+    func answerReadIndex(_ result: Result<UInt64, RaftRuntime.RaftPeerError>) async throws {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        while pendingReadIndex.isEmpty {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a ReadIndex call") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        let waiting = pendingReadIndex
+        pendingReadIndex = []
+        for continuation in waiting { continuation.resume(returning: result) }
     }
 
     /// Delivers anything on the apply stream.
