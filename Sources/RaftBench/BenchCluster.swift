@@ -21,11 +21,15 @@ final class BenchCluster: Sendable {
     private let tasks: [Task<Void, Never>]
     private let clients: [HTTP2ClientTransport]
 
-    init(transport: BenchTransport, directory: String, counter: SyncCounter, pipelinedRPCs: Int?) async throws {
+    init(
+        transport: BenchTransport, directory: String, counter: SyncCounter, pipelinedRPCs: Int?,
+        leaderSendsBeforePersisting: Bool
+    ) async throws {
         let n = 3
         var configuration = RaftPeer.Configuration()
         configuration.electionTimeoutTicks = 20
         configuration.pipelinedRPCsPerPeer = pipelinedRPCs
+        configuration.leaderSendsBeforePersisting = leaderSendsBeforePersisting
         var clientMaps: [[UInt64: RaftPeerClient]] = Array(repeating: [:], count: n)
         var servers: [RPCServer] = []
         var clients: [HTTP2ClientTransport] = []

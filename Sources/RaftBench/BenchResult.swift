@@ -19,12 +19,12 @@ struct BenchResult {
         Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
     }
 
-    func row(transport: BenchTransport, proposers: Int) -> String {
+    func row(transport: BenchTransport, proposers: Int, mode: String) -> String {
         let seconds = Self.milliseconds(elapsed) / 1e3
         let perCommit = commits == 0 ? Double.nan : Double(syncs) / Double(commits)
         return [
             transport.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
-            String(proposers).leftPadded(9), String(commits).leftPadded(7),
+            String(proposers).leftPadded(9), mode.leftPadded(18), String(commits).leftPadded(7),
             String(format: "%.0f", Double(commits) / seconds).leftPadded(9),
             String(format: "%.2f", percentile(0.50)).leftPadded(6),
             String(format: "%.2f", percentile(0.99)).leftPadded(6),

@@ -27,6 +27,11 @@ struct RaftBenchCommand: AsyncParsableCommand {
     @Option(name: .customLong("pipelined-rpcs"), help: "Step RPCs in flight per peer before messages are batched (RaftPeer.Configuration.pipelinedRPCsPerPeer; 0: unlimited).")
     var pipelinedRPCs: Int = 1
 
+    @Option(
+        name: .customLong("leader-sends-first"), parsing: .upToNextOption,
+        help: "RaftPeer.Configuration.leaderSendsBeforePersisting values to measure (on, off; both for a side-by-side run).")
+    var leaderSendsFirst: [String] = ["on"]
+
     @Option(help: "Parent directory of the scratch data directories (removed afterwards).")
     var dir: String = NSTemporaryDirectory()
 
@@ -34,27 +39,33 @@ struct RaftBenchCommand: AsyncParsableCommand {
         guard seconds > 0, payloadBytes >= 0, proposers.allSatisfy({ $0 > 0 }) else {
             throw ValidationError("--seconds and --proposers must be positive, --payload-bytes non-negative")
         }
+        guard !leaderSendsFirst.isEmpty, leaderSendsFirst.allSatisfy({ $0 == "on" || $0 == "off" }) else {
+            throw ValidationError("--leader-sends-first takes on and/or off")
+        }
     }
 
     func run() async throws {
-        print("transport  proposers  commits  commits/s  p50 ms  p99 ms  fsyncs/commit")
+        print("transport  proposers  leader-sends-first  commits  commits/s  p50 ms  p99 ms  fsyncs/commit")
         for transport in transports {
             for count in proposers {
-                let result = try await measure(transport: transport, proposers: count)
-                print(result.row(transport: transport, proposers: count))
+                for mode in leaderSendsFirst {
+                    let result = try await measure(transport: transport, proposers: count, leaderSendsFirst: mode == "on")
+                    print(result.row(transport: transport, proposers: count, mode: mode))
+                }
             }
         }
     }
 
     /// One row: a fresh cluster in a fresh directory, a warm-up commit, then `proposers`
     /// loops for `seconds`.
-    func measure(transport: BenchTransport, proposers: Int) async throws -> BenchResult {
-        let directory = (dir as NSString).appendingPathComponent("raft-bench-\(getpid())-\(transport)-\(proposers)")
+    func measure(transport: BenchTransport, proposers: Int, leaderSendsFirst: Bool) async throws -> BenchResult {
+        let directory = (dir as NSString).appendingPathComponent("raft-bench-\(getpid())-\(transport)-\(proposers)-\(leaderSendsFirst)")
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let counter = SyncCounter()
         let cluster = try await BenchCluster(
-            transport: transport, directory: directory, counter: counter, pipelinedRPCs: pipelinedRPCs > 0 ? pipelinedRPCs : nil)
+            transport: transport, directory: directory, counter: counter, pipelinedRPCs: pipelinedRPCs > 0 ? pipelinedRPCs : nil,
+            leaderSendsBeforePersisting: leaderSendsFirst)
         guard let leader = await cluster.leader() else {
             await cluster.shutdown()
             throw ValidationError("no leader elected within 10 s")
