@@ -41,6 +41,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-raft-state"), help: "Snapshot when the Raft state nears this many bytes (-1: never).")
     var maxRaftState: Int = 8 << 20
 
+    @Option(name: .customLong("heartbeat-interval-ms"), help: "Leader heartbeat interval in milliseconds (a multiple of 10).")
+    var heartbeatIntervalMilliseconds: Int = 100
+
+    @Option(name: .customLong("election-timeout-ms"), help: "Base election timeout in milliseconds (randomized in [T, 2T); a multiple of 10, above the heartbeat interval).")
+    var electionTimeoutMilliseconds: Int = 300
+
+    /// The Raft clock's tick: the timing flags are whole numbers of ticks.
+    static let tickMilliseconds = 10
+
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "skv.kv.serve")
@@ -56,6 +65,13 @@ struct ServeCommand: AsyncParsableCommand {
             }
             guard maxRaftState == -1 || maxRaftState > 0 else {
                 throw SKVError("--max-raft-state must be positive or -1, got \(maxRaftState)")
+            }
+            let tick = Self.tickMilliseconds
+            guard heartbeatIntervalMilliseconds >= tick, heartbeatIntervalMilliseconds % tick == 0,
+                electionTimeoutMilliseconds % tick == 0, electionTimeoutMilliseconds > heartbeatIntervalMilliseconds
+            else {
+                throw SKVError(
+                    "--heartbeat-interval-ms (\(heartbeatIntervalMilliseconds)) and --election-timeout-ms (\(electionTimeoutMilliseconds)) must be multiples of \(tick) with the election timeout above the heartbeat interval")
             }
         } catch {
             fail(error.message, status: 2)
@@ -83,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         var peerConfiguration = RaftPeer.Configuration()
         peerConfiguration.seed = UInt64.random(in: 1...UInt64.max)
+        peerConfiguration.tickInterval = .milliseconds(Self.tickMilliseconds)
+        peerConfiguration.heartbeatIntervalTicks = heartbeatIntervalMilliseconds / Self.tickMilliseconds
+        peerConfiguration.electionTimeoutTicks = electionTimeoutMilliseconds / Self.tickMilliseconds
         // Batch appends behind one in-flight Step per follower (a disk-backed deployment).
         peerConfiguration.pipelinedRPCsPerPeer = 1
         let peer: RaftPeer

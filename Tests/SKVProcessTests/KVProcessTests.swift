@@ -104,6 +104,9 @@ struct KVProcessTests {
             ["kv", "serve", "--id", "1", "--listen", "nohost"] + cluster.peerOptions + ["--data-dir", root + "/x"],
             within: .seconds(20))
         #expect(badAddress.status == 2 && badAddress.stderr.contains("invalid address"), "\(badAddress.stderr)")
+        let badTiming = try await SKVBinary.run(
+            cluster.serveArguments(1) + ["--heartbeat-interval-ms", "100", "--election-timeout-ms", "100"], within: .seconds(20))
+        #expect(badTiming.status == 2 && badTiming.stderr.contains("--election-timeout-ms"), "\(badTiming.stderr)")
 
         // No server: the CLI gives up with exit 3.
         let unavailable = try await cluster.cli(["get", "k"], timeout: 2)
