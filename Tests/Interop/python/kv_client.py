@@ -455,6 +455,7 @@ def main():
     )
     print(f"{len(names) - failures} of {len(names)} kv python cases passed", flush=True)
     sys.stdout.flush()
+    kv_stubs.cleanup()
     # A case that timed out may leave a thread blocked inside grpc; do not wait for it.
     os._exit(1 if failures else 0)
 

@@ -13,6 +13,14 @@ import tempfile
 
 REPO_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
 PROTO_DIR = os.path.join(REPO_ROOT, "Protos")
+_out_dirs = []
+
+
+def cleanup():
+    """Removes the generated stubs now (for callers that leave with os._exit, which skips
+    atexit handlers)."""
+    while _out_dirs:
+        shutil.rmtree(_out_dirs.pop(), ignore_errors=True)
 
 
 def load():
@@ -21,7 +29,8 @@ def load():
     from grpc_tools import protoc  # imported lazily so --help works without grpcio-tools
 
     out_dir = tempfile.mkdtemp(prefix="skv-kv-stubs-")
-    atexit.register(shutil.rmtree, out_dir, ignore_errors=True)
+    _out_dirs.append(out_dir)
+    atexit.register(cleanup)
     args = [
         "grpc_tools.protoc",
         f"-I{PROTO_DIR}",
