@@ -30,8 +30,9 @@
 # Environment: DURATION (measured seconds per row, default 5), WARMUP_SECONDS (default 1),
 #   STREAMS (default "1 16 64 256"), STEADY_SECONDS (default 15), FAILOVER_SECONDS (default 10),
 #   KILL_AFTER (default 3), SKV_BIN (a prebuilt release skv; otherwise built here),
-#   BENCH_TMPDIR (where the data directories go, default /tmp), ETCD_FLAGS (extra etcd flags,
-#   e.g. "--election-timeout=300" to match our election timeout; default none).
+#   BENCH_TMPDIR (where the data directories go, default /tmp), BENCH_ETCD_FLAGS (extra etcd flags,
+#   e.g. "--heartbeat-interval=50 --election-timeout=300" to match our election timeout: etcd
+#   wants it at least 5 heartbeats; default none). Not named ETCD_*: etcd reads those itself.
 # Installs etcd-server, etcd-client and nghttp2-client (h2load) with apt-get if missing.
 # Takes about 4 minutes with the defaults (plus the release build). Loopback only.
 set -euo pipefail
@@ -118,7 +119,7 @@ for i in 1 2 3; do
     --listen-peer-urls "http://127.0.0.1:${ports[$((i + 5))]}" \
     --initial-advertise-peer-urls "http://127.0.0.1:${ports[$((i + 5))]}" \
     --initial-cluster "$etcd_cluster" --initial-cluster-token "skv-bench-kv-$$" \
-    --initial-cluster-state new --logger zap --log-level warn ${ETCD_FLAGS:-} >"$work/etcd$i.log" 2>&1 &
+    --initial-cluster-state new --logger zap --log-level warn ${BENCH_ETCD_FLAGS:-} >"$work/etcd$i.log" 2>&1 &
   etcd_pids[$((i - 1))]=$!
   disown "$!"
 done
@@ -286,7 +287,7 @@ python3 "$kvbench" writers etcd "$etcd_endpoints" --writers 6 --duration "$stead
 echo
 say "failover: 6 writers, ${failover}s, kill -9 of the leader after ${kill_after}s"
 say "election timeouts: ours 300 ms base (RaftPeer.Configuration: 30 ticks of 10 ms, randomized in [300, 600) ms;" \
-  "heartbeat 100 ms); etcd $( [ -n "${ETCD_FLAGS:-}" ] && echo "with ETCD_FLAGS='$ETCD_FLAGS'" || echo "default 1000 ms (randomized in [1000, 2000) ms; heartbeat 100 ms)")"
+  "heartbeat 100 ms); etcd $( [ -n "${BENCH_ETCD_FLAGS:-}" ] && echo "with BENCH_ETCD_FLAGS='$BENCH_ETCD_FLAGS'" || echo "default 1000 ms (randomized in [1000, 2000) ms; heartbeat 100 ms)")"
 failover_status=0
 python3 "$kvbench" writers ours "$ours_endpoints" --writers 6 --duration "$failover" --kill-after "$kill_after" \
   --pids "$(IFS=,; echo "${ours_pids[*]}")" || failover_status=1
