@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test suite of swift-skv:
 # generated-code check, `swift test` (unit, in-process and loopback tests; Swift Testing),
-# gRPC interop against Python grpcio in both directions, and the 6.824 Lab 1 MapReduce tests
+# gRPC interop against Python grpcio in both directions, a Python grpcio KV client against a
+# 3-node `skv` cluster (Scripts/test-kv-python.sh), and the 6.824 Lab 1 MapReduce tests
 # (Scripts/test-mr.sh). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -21,7 +22,9 @@ swift test --skip-build --disable-xctest --filter Lab3 2>&1 | tee -a "$log"
 swift_passed="$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | awk '{ sum += $1 } END { print sum + 0 }')"
 Scripts/interop.sh 2>&1 | tee -a "$log"
 interop_passed="$(awk '/^[0-9]+ of [0-9]+ interop cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
+Scripts/test-kv-python.sh 2>&1 | tee -a "$log"
+kv_python_passed="$(awk '/^[0-9]+ of [0-9]+ kv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-mr.sh 2>&1 | tee -a "$log"
 mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
-echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
-echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"
