@@ -7,16 +7,16 @@
 # 1. Throughput: h2load sends one prepared gRPC request body (5-byte gRPC prefix + protobuf,
 #    made by Benchmarks/KV/kvbench.py) to the leader of each system: Put of a 256-byte value
 #    (ours: skv.kv.KV/Put without a session; etcd: etcdserverpb.KV/Put) and linearizable Get
-#    (ours: skv.kv.KV/Get, through the Raft log; etcd: etcdserverpb.KV/Range, serializable
+#    (ours: skv.kv.KV/Get, Raft ReadIndex; etcd: etcdserverpb.KV/Range, serializable
 #    false), at 1, 16, 64 and 256 concurrent streams. Streams are spread over min(N, 4) HTTP/2
 #    connections (h2load -c min(N,4) -m N/c), identically for both. Each row: WARMUP_SECONDS of
 #    warm-up, then DURATION seconds measured; ops/s from h2load, p50/p99 from its per-request
 #    log. The two systems alternate which goes first per row; only one is loaded at a time.
 #    h2load counts any HTTP 200 as success, even a gRPC error or an OUTCOME_WRONG_LEADER reply,
 #    so every row is validated: one reply of each body is decoded with grpcio first (must be
-#    OK / the 256-byte value); per row, the leader's write counter (ours: commit index, which
-#    Gets advance too; etcd: store revision, Puts only) must advance by the number of requests
-#    h2load counted (at least the acknowledged, at most the started), the leader and term must
+#    OK / the 256-byte value); per row, the leader's write counter (ours: commit index; etcd:
+#    store revision) must advance by the number of Puts h2load counted (at least the
+#    acknowledged, at most the started) and not at all for reads, the leader and term must
 #    not change, and the reply bytes per request must fit (ours Put: exactly 5, an empty
 #    WriteReply, so no WRONG_LEADER/TIMEOUT reply; Get/Range: the 256-byte value). The warm-up
 #    is a separate h2load run before the counters are read.
@@ -209,14 +209,18 @@ if lead1 != lead2:
     problems.append(f"leader/term-{lead1}->{lead2}")
 bytes_per = int(data.group(1)) / max(succeeded, 1) if data else 0
 delta = int(after) - int(before)
-if op == "put" or system == "ours":
-    # Every acknowledged Put (and, for ours, every Get: it goes through the log) is one
-    # applied log entry / one etcd revision; requests cut off at the end may apply too.
+if op == "put":
+    # Every acknowledged Put is one applied log entry / one etcd revision; requests cut off
+    # at the end may apply too.
     if not succeeded <= delta <= started + 2:
         problems.append(f"applied-{delta}-not-in-[{succeeded},{started}]")
     detail = f"applied={delta}/acked={succeeded}"
 else:
-    detail = f"acked={succeeded}"
+    # Linearizable reads write nothing: ours use ReadIndex (no log entry), etcd's Range no
+    # revision.
+    if delta != 0:
+        problems.append(f"reads-wrote-{delta}-entries")
+    detail = f"acked={succeeded},log+{delta}"
 # Reply sizes (5-byte gRPC prefix included): ours Put OK is an empty WriteReply (a leader hint
 # would add bytes); a Get/Range reply carries the 256-byte value.
 if system == "ours" and op == "put" and bytes_per > 5.01:

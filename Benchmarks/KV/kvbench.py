@@ -9,7 +9,7 @@ Subcommands (ENDPOINTS is HOST:PORT,... in member order; for ours, Raft id i is 
   leader S ENDPOINTS            print "INDEX HOST:PORT TERM COUNTER" of the leader (1-based
                                 index), once one member says it leads and the others agree
                                 (bounded wait); COUNTER advances with every applied write: ours,
-                                the commit index (Gets go through our log too); etcd, the
+                                the commit index (Puts only: Gets use ReadIndex); etcd, the
                                 store revision
   check S TARGET OP BODY        send BODY's message to TARGET as OP (put|get) with grpcio,
                                 decode the reply and fail unless it is a success (get: the
