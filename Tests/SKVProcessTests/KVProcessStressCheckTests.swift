@@ -1,30 +1,34 @@
 import Linearizability
 import Testing
 
-/// The final-value checks of ``KVProcessStressTests`` on hand-made histories: each flags the
+/// The final-value checks of ``KVProcessTests/KVProcessStressTests`` on hand-made histories: each flags the
 /// fault it is there for (a lost, duplicated, reordered or foreign append; a put that
 /// survives a later one; an acknowledged append the final put cannot explain away) and
 /// accepts the legal outcomes (a timed-out write applied or not).
 @Suite("KVProcessStressCheckTests")
 struct KVProcessStressCheckTests {
-    typealias Operation = KVProcessStressTests.Operation
+    typealias Operation = KVProcessTests.KVProcessStressTests.Operation
 
     static func append(_ client: Int, _ key: String, _ token: String, _ call: Int64, _ returned: Int64?) -> Operation {
-        Operation(clientID: client, input: .append(key: key, value: token), call: call, output: returned == nil ? nil : .done, return: returned)
+        Operation(
+            clientID: client, input: .append(key: key, value: token), call: call, output: returned == nil ? nil : .done,
+            return: returned)
     }
 
     static func put(_ client: Int, _ key: String, _ token: String, _ call: Int64, _ returned: Int64?) -> Operation {
-        Operation(clientID: client, input: .put(key: key, value: token), call: call, output: returned == nil ? nil : .done, return: returned)
+        Operation(
+            clientID: client, input: .put(key: key, value: token), call: call, output: returned == nil ? nil : .done,
+            return: returned)
     }
 
     /// Client 0 appends c0.1 and c0.2 (acknowledged), c0.3 (timed out), c0.4 (acknowledged).
     static let ownHistory: [Operation] = [
-        append(0, "own0", "c0.1;", 0, 10), append(0, "own0", "c0.2;", 20, 30),
-        append(0, "own0", "c0.3;", 40, nil), append(0, "own0", "c0.4;", 50, 60),
+        append(0, "own0.0", "c0.1;", 0, 10), append(0, "own0.0", "c0.2;", 20, 30),
+        append(0, "own0.0", "c0.3;", 40, nil), append(0, "own0.0", "c0.4;", 50, 60),
     ]
 
     func ownKey(_ value: String) -> [String] {
-        KVProcessStressTests.checkOwnKeys(Self.ownHistory, ["own0": value], clients: 0..<1)
+        KVProcessTests.KVProcessStressTests.checkOwnKeys(Self.ownHistory, ["own0.0": value], clients: 0..<1)
     }
 
     @Test func ownKeyAcceptsEveryAcknowledgedAppendOnceInOrderWithOrWithoutTheTimedOutOne() {
@@ -40,9 +44,14 @@ struct KVProcessStressCheckTests {
         let reordered = ownKey("c0.2;c0.1;c0.4;")
         #expect(reordered.contains { $0.contains("out of order") }, "\(reordered)")
         let foreign = ownKey("c0.1;c0.2;c1.9;c0.4;")
-        #expect(foreign.contains { $0.contains("no append to own0 wrote") }, "\(foreign)")
-        let none = KVProcessStressTests.checkOwnKeys([], ["own0": ""], clients: 0..<1)
-        #expect(none.contains { $0.contains("no append was acknowledged") }, "\(none)")
+        #expect(foreign.contains { $0.contains("no append to own0.0 wrote") }, "\(foreign)")
+        let none = KVProcessTests.KVProcessStressTests.checkOwnKeys([], ["own0.0": ""], clients: 0..<1)
+        #expect(none.contains { $0.contains("no append to its keys was acknowledged") }, "\(none)")
+        // The next generation's key lost its one acknowledged append.
+        let nextKey = KVProcessTests.KVProcessStressTests.checkOwnKeys(
+            Self.ownHistory + [Self.append(0, "own0.1", "c0.5;", 70, 80)], ["own0.0": "c0.1;c0.2;c0.4;", "own0.1": ""],
+            clients: 0..<1)
+        #expect(nextKey.count == 1 && nextKey[0].contains("own0.1 lost 1"), "\(nextKey)")
     }
 
     /// On s0: put A [0, 10]; append x [15, 18]; put B [20, 30]; append y [40, 50]; put C
@@ -53,7 +62,7 @@ struct KVProcessStressCheckTests {
     ]
 
     func shared(_ value: String) -> [String] {
-        KVProcessStressTests.checkSharedKeys(Self.sharedHistory, ["s0": value], keys: ["s0"])
+        KVProcessTests.KVProcessStressTests.checkSharedKeys(Self.sharedHistory, ["s0": value], keys: ["s0"])
     }
 
     @Test func sharedKeyAcceptsTheLegalFinalValues() {
@@ -67,7 +76,9 @@ struct KVProcessStressCheckTests {
 
     @Test func sharedKeyFlagsValuesNoOrderExplains() {
         // A survives B, which began after A returned.
-        #expect(shared("c1.1;c2.2;").contains { $0.contains("returned before acknowledged put c1.2;") }, "\(shared("c1.1;c2.2;"))")
+        #expect(
+            shared("c1.1;c2.2;").contains { $0.contains("returned before acknowledged put c1.2;") },
+            "\(shared("c1.1;c2.2;"))")
         // y began after B returned but is missing.
         #expect(shared("c1.2;").contains { $0.contains("c2.2;") && $0.contains("missing") }, "\(shared("c1.2;"))")
         // x returned before B began, yet is in B's value.
