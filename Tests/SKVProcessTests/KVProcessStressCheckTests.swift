@@ -1,3 +1,4 @@
+import Foundation
 import Linearizability
 import Testing
 
@@ -89,5 +90,19 @@ struct KVProcessStressCheckTests {
         #expect(shared("c1.2;c1.1;c2.2;").contains { $0.contains("is not first") })
         #expect(shared("c1.2;c2.2;c2.2;").contains { $0.contains("twice") })
         #expect(shared("c1.2;c2.2;c0.1;").contains { $0.contains("no write to s0 wrote") })
+    }
+
+    @Test func logScanFindsTrapsAndStartRefusals() throws {
+        let root = NSTemporaryDirectory() + "skv-stress-check-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let serving = "2025-01-01T00:00:00+0000 info skv.kv.serve: node=1 [SKV] serving skv.raft.Raft and skv.kv.KV\n"
+        try serving.write(toFile: root + "/node1.log", atomically: true, encoding: .utf8)
+        try (serving + "RSM/ReplicatedStateMachine.swift:300: Fatal error: cannot install the snapshot\n")
+            .write(toFile: root + "/node2.log", atomically: true, encoding: .utf8)
+        try "skv: cannot open data directory /x: locked\n".write(toFile: root + "/node3.log", atomically: true, encoding: .utf8)
+        let problems = KVProcessTests.KVProcessStressTests.logProblems(root: root)
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.first?.hasPrefix("node2.log: ") == true && problems.last?.hasPrefix("node3.log: skv: ") == true)
     }
 }

@@ -108,10 +108,12 @@ extension KVProcessTests {
                     + "(leader \(nemesisReport.leaderKills), double \(nemesisReport.doubleKills))")
 
             var problems: [String] = []
-            // Every node must be back (the nemesis restarted each one and saw it serve).
+            // Every node must be back (the nemesis restarted each one and saw it serve), and no
+            // daemon may have crashed or refused to start (a SIGKILL leaves no trace in the log).
             for i in 0..<3 where !cluster.isRunning(i) {
                 problems.append("node \(i + 1) is not running after the nemesis:\n\(cluster.logTail(i))")
             }
+            problems += Self.logProblems(root: root)
 
             // Final values, read through the log (commits everything the current leader holds).
             let keys = Set(history.all.map(\.input.key)).sorted()
@@ -378,13 +380,14 @@ extension KVProcessTests {
                     "[\(elapsed(since: started))] round \(round)/\(rounds): kill -9 \(description); "
                         + "ops acknowledged=\(counts.acknowledged) unknown=\(counts.unknown); down \(Int(down * 1000)) ms"
                 )
+                // Only the nemesis may end a daemon.
+                for i in 0..<3 where !cluster.isRunning(i) {
+                    throw SKVProcessError(
+                        description:
+                            "node \(i + 1) died on its own (status \(cluster.exitStatus(i).map { "\($0)" } ?? "?")):\n"
+                            + cluster.logTail(i))
+                }
                 for victim in victims {
-                    if !cluster.isRunning(victim) {
-                        throw SKVProcessError(
-                            description:
-                                "node \(victim + 1) died on its own (status \(cluster.exitStatus(victim).map { "\($0)" } ?? "?")):\n"
-                                + cluster.logTail(victim))
-                    }
                     try await cluster.stop(victim, signal: SIGKILL)
                     report.kills += 1
                 }
@@ -577,6 +580,15 @@ extension KVProcessTests {
                 }
             }
             return problems
+        }
+
+        /// Lines of the daemons' logs that show a crash (a trap) or a refusal to start.
+        static func logProblems(root: String) -> [String] {
+            (1...3).flatMap { node in
+                let log = (try? String(contentsOfFile: "\(root)/node\(node).log", encoding: .utf8)) ?? ""
+                let bad = log.split(separator: "\n").filter { $0.contains("Fatal error") || $0.hasPrefix("skv: ") }
+                return bad.prefix(5).map { "node\(node).log: \($0)" }
+            }
         }
 
         static func render(_ operations: [Operation]) -> String {
