@@ -485,6 +485,7 @@ extension KVProcessTests {
                         }
                         if !seen.insert(token).inserted {
                             problems.append("\(key) holds \(token.debugDescription) twice (applied twice)")
+                            continue
                         }
                         let sequence = sequenceNumber(token) ?? 0
                         if sequence <= lastSequence {
