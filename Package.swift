@@ -99,7 +99,9 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
-        .testTarget(name: "SKVProcessTests", swiftSettings: swiftSettings),
+        .testTarget(
+            name: "SKVProcessTests", dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO"],
+            swiftSettings: swiftSettings),
 
         // RPC framework.
         .target(name: "RPCCore", swiftSettings: swiftSettings),

@@ -126,6 +126,22 @@ final class SKVProcessCluster {
         return process.terminationStatus
     }
 
+    /// Whether daemon `i` was started (and not stopped through ``stop(_:signal:within:)``) and
+    /// is still running.
+    func isRunning(_ i: Int) -> Bool { processes[i]?.isRunning ?? false }
+
+    /// Exit status of daemon `i` if it was started and has exited on its own.
+    func exitStatus(_ i: Int) -> Int32? {
+        guard let process = processes[i], !process.isRunning else { return nil }
+        return process.terminationStatus
+    }
+
+    /// The last `lines` lines of `root/nodeN.log` (for failure messages).
+    func logTail(_ i: Int, lines: Int = 15) -> String {
+        let text = (try? String(contentsOfFile: "\(root)/node\(i + 1).log", encoding: .utf8)) ?? ""
+        return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
     /// SIGKILLs whatever still runs (cleanup; never throws).
     func killAll() {
         for case let process? in processes where process.isRunning {

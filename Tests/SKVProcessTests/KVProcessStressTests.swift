@@ -1,0 +1,696 @@
+import Foundation
+import KVRaft
+import Linearizability
+import RPCCore
+import RPCHTTP2NIO
+import Synchronization
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Random kill -9 of `skv kv serve` daemons under concurrent clients, over real loopback
+/// sockets: three daemons (small `--max-raft-state`, so snapshots are taken and restored
+/// during the run), five clerks in this process doing Get/Put/Append on shared keys and
+/// appending unique tokens to their own keys, and a nemesis that SIGKILLs a random node (often
+/// the leader, sometimes two nodes at once, losing quorum) and restarts it from its data
+/// directory, many times. Afterwards: every acknowledged append is in its key exactly once and
+/// in order, the shared keys' final values are consistent with the acknowledged writes, the
+/// whole history is linearizable (`KVModel`), and a full-cluster SIGKILL and restart keeps
+/// every value.
+///
+/// The kill schedule and the clients' choices of operations come from one seed, printed at
+/// the start; `KV_STRESS_SEED=<seed>` replays them (timing is real, so interleavings differ).
+/// On a failure the daemons' logs and the history stay in the printed directory.
+///
+/// Nested in ``KVProcessTests`` so that it inherits `.serialized` and the binary check: the
+/// process tests never run two clusters at once (`--filter KVProcessTests` runs them all;
+/// `--filter KVProcessStressTests` only this one).
+extension KVProcessTests {
+    @Suite("KVProcessStressTests")
+    struct KVProcessStressTests {
+        typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
+
+        static let clients = 5
+        static let sharedKeys = 4
+        /// Kill rounds; `KV_STRESS_ROUNDS` overrides it for soak runs (about 3 s a round: up to
+        /// ~45 rounds fit the time limit).
+        static func rounds() -> Int {
+            if let raw = getenv("KV_STRESS_ROUNDS"), let rounds = Int(String(cString: raw)), rounds > 0 {
+                return rounds
+            }
+            return 14
+        }
+        /// Healthy time before each kill, in seconds.
+        static let healthyGap = 1.0...2.5
+        /// How long the killed node(s) stay down, in seconds.
+        static let downtime = 0.2...1.5
+        /// Per-round chances, in percent: kill the leader; kill two nodes (else one random node).
+        static let leaderKillPercent = 40
+        static let doubleKillPercent = 15
+        /// Load with every node up after the last round, before the clients stop.
+        static let tail: Duration = .milliseconds(1500)
+        /// Clerk deadlines per client: the first two give up quickly, so quorum losses leave
+        /// operations with unknown outcomes (pending in the history) and retried sessions.
+        static func operationTimeout(client: Int) -> Duration { client < 2 ? .seconds(1) : .seconds(5) }
+        static let checkTimeout: Duration = .seconds(20)
+        static let restartReadyLimit: Duration = .seconds(10)
+
+        @Test(.timeLimit(.minutes(3)))
+        func randomKillsKeepAcknowledgedWritesAndLinearizability() async throws {
+            let seed = Self.seed()
+            let root = NSTemporaryDirectory() + "skv-stress-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+            print("KVProcessStressTests: seed \(seed) (replay: KV_STRESS_SEED=\(seed)); data and logs in \(root)")
+            let cluster = try SKVProcessCluster(root: root)
+            let history = StressHistory()
+            var keepArtifacts = true
+            defer {
+                cluster.killAll()
+                if keepArtifacts {
+                    try? Self.render(history.all).write(
+                        toFile: root + "/history.txt", atomically: true, encoding: .utf8)
+                    print("KVProcessStressTests: kept \(root) (node logs, history.txt)")
+                } else {
+                    try? FileManager.default.removeItem(atPath: root)
+                }
+            }
+            let started = ContinuousClock.now
+            let probe = StatusProbe(ports: cluster.ports)
+
+            try cluster.startAll()
+            for i in 0..<3 { try await waitUntilServing(i, cluster: cluster, probe: probe) }
+            let firstLeader = try #require(await probe.leader(within: .seconds(20)), "no leader within 20 s")
+            print("[\(elapsed(since: started))] cluster up on ports \(cluster.ports), leader node \(firstLeader + 1)")
+
+            // Clients and nemesis (if the nemesis throws, the group cancels the clients).
+            let stop = StopSignal()
+            let ports = cluster.ports
+            let rounds = Self.rounds()
+            var nemesisReport = NemesisReport()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for client in 0..<Self.clients {
+                    group.addTask {
+                        await Self.runClient(client, seed: seed, ports: ports, history: history, stop: stop)
+                    }
+                }
+                nemesisReport = try await runNemesis(
+                    seed: seed, rounds: rounds, cluster: cluster, probe: probe, history: history, started: started)
+                try await Task.sleep(for: Self.tail)
+                stop.set()
+                try await group.waitForAll()
+            }
+            let counts = history.counts()
+            print(
+                "[\(elapsed(since: started))] clients stopped: ops=\(counts.total) acknowledged=\(counts.acknowledged) "
+                    + "unknown=\(counts.unknown) rejected=\(history.rejected.load(ordering: .relaxed)); kills=\(nemesisReport.kills) "
+                    + "(leader \(nemesisReport.leaderKills), double \(nemesisReport.doubleKills))")
+
+            var problems: [String] = []
+            // Every node must be back (the nemesis restarted each one and saw it serve), and no
+            // daemon may have crashed or refused to start (a SIGKILL leaves no trace in the log).
+            for i in 0..<3 where !cluster.isRunning(i) {
+                problems.append("node \(i + 1) is not running after the nemesis:\n\(cluster.logTail(i))")
+            }
+            problems += Self.logProblems(root: root)
+
+            // Final values, read through the log (commits everything the current leader holds).
+            let keys = Set(history.all.map(\.input.key)).sorted()
+            let finalValues = try await readAll(keys, ports: ports, history: history, clientID: Self.clients)
+            let operations = history.all
+
+            problems += Self.checkOwnKeys(operations, finalValues, clients: 0..<Self.clients)
+            problems += Self.checkSharedKeys(
+                operations, finalValues, keys: (0..<Self.sharedKeys).map { Self.sharedKey($0) })
+            if history.rejected.load(ordering: .relaxed) > 0 {
+                problems.append(
+                    "\(history.rejected.load(ordering: .relaxed)) operation(s) were rejected by a server (see the printed errors)"
+                )
+            }
+            if counts.acknowledged < 200 {
+                problems.append(
+                    "only \(counts.acknowledged) operations were acknowledged: the cluster made too little progress")
+            }
+            if nemesisReport.kills < rounds {
+                problems.append("the nemesis killed only \(nemesisReport.kills) times")
+            }
+
+            // Linearizability of the whole history (including the final reads).
+            let checkStart = ContinuousClock.now
+            let verdict = LinearizabilityChecker.check(KVModel(), operations, timeout: Self.checkTimeout)
+            let checkTime = elapsed(since: checkStart)
+            var linearizable = "yes"
+            switch verdict {
+            case .ok:
+                break
+            case .unknown:
+                linearizable = "unknown"
+                print(
+                    "info: linearizability check timed out after \(Self.checkTimeout) on \(operations.count) operations; no verdict"
+                )
+            case .illegal(let failure):
+                linearizable = "no"
+                let lines = failure.renderedOperations
+                let shown = lines.count > 60 ? Array(lines.prefix(30)) + ["..."] + Array(lines.suffix(30)) : lines
+                problems.append(
+                    "history is not linearizable: partition \(failure.partition), \(failure.operations.count) operations, "
+                        + "at most \(failure.longestLinearizedPrefix) linearized:\n  " + shown.joined(separator: "\n  ")
+                )
+            }
+            print(
+                "[\(elapsed(since: started))] linearizability: \(linearizable) (\(operations.count) operations, checked in \(checkTime))"
+            )
+
+            // Snapshots happened during the run (--max-raft-state 4096).
+            let statuses = await probe.statuses()
+            for i in 0..<3 {
+                if let status = statuses[i] {
+                    if status.snapshotIndex == 0 { problems.append("node \(i + 1) has no snapshot (snapshot index 0)") }
+                } else {
+                    problems.append("node \(i + 1) does not answer Status after the run")
+                }
+            }
+            print(
+                "[\(elapsed(since: started))] status: "
+                    + statuses.enumerated().map { i, s in
+                        s.map {
+                            "node\(i + 1) term=\($0.term) leader=\($0.isLeader) applied=\($0.appliedIndex) snapshot=\($0.snapshotIndex)"
+                        }
+                            ?? "node\(i + 1) unavailable"
+                    }.joined(separator: "; "))
+
+            // Full-cluster kill -9 and restart: every value is unchanged.
+            for i in 0..<3 { try await cluster.stop(i, signal: SIGKILL) }
+            try cluster.startAll()
+            for i in 0..<3 { try await waitUntilServing(i, cluster: cluster, probe: probe) }
+            let leader = await probe.leader(within: .seconds(20))
+            if leader == nil { problems.append("no leader within 20 s after the full restart") }
+            print("[\(elapsed(since: started))] full restart: leader node \(leader.map { "\($0 + 1)" } ?? "none")")
+            if leader != nil {
+                let restarted = try await readAll(keys, ports: ports, history: nil, clientID: Self.clients + 1)
+                for key in keys where restarted[key] != finalValues[key] {
+                    problems.append(
+                        "\(key) changed across the full restart: \(finalValues[key]?.debugDescription ?? "nil") -> "
+                            + "\(restarted[key]?.debugDescription ?? "nil")")
+                }
+            }
+            for i in 0..<3 { try await cluster.stop(i, signal: SIGKILL) }
+            await probe.close()
+
+            print(
+                "summary: seed=\(seed) ops=\(counts.total) acknowledged=\(counts.acknowledged) unknown=\(counts.unknown) "
+                    + "kills=\(nemesisReport.kills) leader-kills=\(nemesisReport.leaderKills) double-kills=\(nemesisReport.doubleKills) "
+                    + "linearizable: \(linearizable) problems=\(problems.count) time=\(elapsed(since: started))")
+            keepArtifacts = !problems.isEmpty
+            for problem in problems {
+                Issue.record("seed \(seed): \(problem)")
+            }
+        }
+
+        // MARK: Seed
+
+        static func seed() -> UInt64 {
+            if let raw = getenv("KV_STRESS_SEED"), let seed = UInt64(String(cString: raw)) { return seed }
+            return UInt64.random(in: 1...UInt64.max)
+        }
+
+        /// Client `client`'s appends go to `own<client>.0` until it holds `appendsPerOwnKey`
+        /// tokens, then to `own<client>.1`, ...: the values (and the checker's per-key
+        /// sub-histories) stay small.
+        static let appendsPerOwnKey = 40
+        static func ownKeyPrefix(_ client: Int) -> String { "own\(client)." }
+        static func ownKey(_ client: Int, generation: Int) -> String { ownKeyPrefix(client) + "\(generation)" }
+        static func sharedKey(_ k: Int) -> String { "s\(k)" }
+
+        // MARK: Clients
+
+        static func clientTransportConfiguration() -> HTTP2ClientTransport.Configuration {
+            var configuration = HTTP2ClientTransport.Configuration()
+            configuration.connectTimeout = .seconds(1)
+            configuration.maxBackoff = .milliseconds(300)
+            return configuration
+        }
+
+        static func makeClerk(ports: [Int], operationTimeout: Duration) -> (Clerk, [HTTP2ClientTransport]) {
+            let transports = ports.map {
+                HTTP2ClientTransport(host: "127.0.0.1", port: $0, configuration: clientTransportConfiguration())
+            }
+            var configuration = Clerk.Configuration()
+            configuration.operationTimeout = operationTimeout
+            configuration.rpcTimeout = .seconds(1)
+            let clerk = Clerk(
+                servers: transports.enumerated().map { i, transport in
+                    Clerk.Server(
+                        client: KVClient(wrapping: RPCClient(transport: transport)), id: UInt64(i + 1),
+                        address: "127.0.0.1:\(ports[i])")
+                },
+                configuration: configuration)
+            return (clerk, transports)
+        }
+
+        /// One client: a random mix (from its own seeded generator) until `stop`. Every operation
+        /// is recorded; one whose outcome the clerk could not learn (timeout) is recorded pending.
+        /// The clerk goes on after a timeout with its next sequence number: the server's session
+        /// table then refuses the timed-out write if it arrives later.
+        static func runClient(_ client: Int, seed: UInt64, ports: [Int], history: StressHistory, stop: StopSignal) async
+        {
+            var random = SplitMix64(seed: seed ^ (0x5EED_0000 + UInt64(client)))
+            let (clerk, transports) = makeClerk(ports: ports, operationTimeout: operationTimeout(client: client))
+            var sequence = 0
+            var ownAppends = 0
+            while !stop.isSet, !Task.isCancelled {
+                sequence += 1
+                let token = "c\(client).\(sequence);"
+                let shared = sharedKey(Int.random(in: 0..<sharedKeys, using: &random))
+                let input: KVModel.Input
+                switch Int.random(in: 0..<100, using: &random) {
+                case 0..<35:
+                    input = .append(key: ownKey(client, generation: ownAppends / appendsPerOwnKey), value: token)
+                    ownAppends += 1
+                case 35..<45: input = .get(key: ownKey(client, generation: max(0, ownAppends - 1) / appendsPerOwnKey))
+                case 45..<65: input = .get(key: shared)
+                case 65..<80: input = .put(key: shared, value: token)
+                default: input = .append(key: shared, value: token)
+                }
+                let call = history.now()
+                var output: KVModel.Output?
+                do throws(ClerkError) {
+                    switch input {
+                    case .get(let key):
+                        output = .value(String(decoding: try await clerk.get(Array(key.utf8)) ?? [], as: UTF8.self))
+                    case .put(let key, let value):
+                        try await clerk.put(Array(key.utf8), Array(value.utf8))
+                        output = .done
+                    case .append(let key, let value):
+                        try await clerk.append(Array(key.utf8), Array(value.utf8))
+                        output = .done
+                    case .delete, .compareAndSwap:
+                        output = nil
+                    }
+                } catch {
+                    if case .rejected = error {
+                        history.rejected.add(1, ordering: .relaxed)
+                        print("client \(client): \(input) rejected: \(error)")
+                    }
+                    output = nil
+                }
+                let returned = history.now()
+                history.append(
+                    Operation(
+                        clientID: client, input: input, call: call, output: output,
+                        return: output == nil ? nil : returned))
+                if output == nil, Task.isCancelled { break }
+                let pause = Int.random(in: 0...2, using: &random)
+                if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
+            }
+            for transport in transports { await transport.close() }
+        }
+
+        /// Reads every key with a fresh clerk (recorded in `history` if given).
+        func readAll(_ keys: [String], ports: [Int], history: StressHistory?, clientID: Int) async throws -> [String:
+            String]
+        {
+            let (clerk, transports) = Self.makeClerk(ports: ports, operationTimeout: .seconds(15))
+            var values: [String: String] = [:]
+            for key in keys {
+                let call = history?.now() ?? 0
+                let value: String
+                do {
+                    value = String(decoding: try await clerk.get(Array(key.utf8)) ?? [], as: UTF8.self)
+                } catch {
+                    for transport in transports { await transport.close() }
+                    throw SKVProcessError(description: "reading \(key) failed: \(error)")
+                }
+                history?.append(
+                    Operation(
+                        clientID: clientID, input: .get(key: key), call: call, output: .value(value),
+                        return: history?.now()))
+                values[key] = value
+            }
+            for transport in transports { await transport.close() }
+            return values
+        }
+
+        // MARK: Nemesis
+
+        struct NemesisReport {
+            var kills = 0
+            var leaderKills = 0
+            var doubleKills = 0
+        }
+
+        /// `rounds` times: run healthy for a while, SIGKILL one node (the leader or a random one)
+        /// or two, keep them down for a while, restart them from their data directories and wait
+        /// until they serve. All random choices are drawn each round whatever happens, so a seed
+        /// always gives the same schedule.
+        func runNemesis(
+            seed: UInt64, rounds: Int, cluster: SKVProcessCluster, probe: StatusProbe, history: StressHistory,
+            started: ContinuousClock.Instant
+        ) async throws -> NemesisReport {
+            var random = SplitMix64(seed: seed)
+            var report = NemesisReport()
+            for round in 1...rounds {
+                let gap = Double.random(in: Self.healthyGap, using: &random)
+                let kind = Int.random(in: 0..<100, using: &random)
+                let drawn = Int.random(in: 0..<3, using: &random)
+                let offset = Int.random(in: 1...2, using: &random)
+                let down = Double.random(in: Self.downtime, using: &random)
+
+                try await Task.sleep(for: .milliseconds(Int(gap * 1000)))
+                var victims: [Int]
+                var description: String
+                if kind < Self.leaderKillPercent || kind >= 100 - Self.doubleKillPercent {
+                    let leader = await probe.leader(within: .seconds(2))
+                    let first = leader ?? drawn
+                    victims = [first]
+                    description = leader != nil ? "leader node \(first + 1)" : "node \(first + 1) (no leader seen)"
+                    if leader != nil { report.leaderKills += 1 }
+                    if kind >= 100 - Self.doubleKillPercent {
+                        victims.append((first + offset) % 3)
+                        description += " and node \(victims[1] + 1) (quorum lost)"
+                        report.doubleKills += 1
+                    }
+                } else {
+                    victims = [drawn]
+                    description = "node \(drawn + 1)"
+                }
+                let counts = history.counts()
+                print(
+                    "[\(elapsed(since: started))] round \(round)/\(rounds): kill -9 \(description); "
+                        + "ops acknowledged=\(counts.acknowledged) unknown=\(counts.unknown); down \(Int(down * 1000)) ms"
+                )
+                // Only the nemesis may end a daemon.
+                for i in 0..<3 where !cluster.isRunning(i) {
+                    throw SKVProcessError(
+                        description:
+                            "node \(i + 1) died on its own (status \(cluster.exitStatus(i).map { "\($0)" } ?? "?")):\n"
+                            + cluster.logTail(i))
+                }
+                for victim in victims {
+                    try await cluster.stop(victim, signal: SIGKILL)
+                    report.kills += 1
+                }
+                try await Task.sleep(for: .milliseconds(Int(down * 1000)))
+                for victim in victims {
+                    try cluster.start(victim)
+                }
+                let restartedAt = ContinuousClock.now
+                for victim in victims {
+                    try await waitUntilServing(victim, cluster: cluster, probe: probe)
+                }
+                print(
+                    "[\(elapsed(since: started))]   restarted \(victims.map { "node \($0 + 1)" }.joined(separator: ", ")), serving after \(elapsed(since: restartedAt))"
+                )
+            }
+            return report
+        }
+
+        /// Waits (bounded) until node `i` answers Status; fails with its log if it exits or never answers.
+        func waitUntilServing(_ i: Int, cluster: SKVProcessCluster, probe: StatusProbe) async throws {
+            let deadline = ContinuousClock.now + Self.restartReadyLimit
+            while ContinuousClock.now < deadline {
+                if !cluster.isRunning(i) {
+                    throw SKVProcessError(
+                        description:
+                            "node \(i + 1) exited with status \(cluster.exitStatus(i).map { "\($0)" } ?? "?") on start:\n"
+                            + cluster.logTail(i))
+                }
+                if await probe.status(i) != nil { return }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            throw SKVProcessError(
+                description: "node \(i + 1) does not answer Status within \(Self.restartReadyLimit) of starting:\n"
+                    + cluster.logTail(i))
+        }
+
+        // MARK: Checks
+
+        /// What the history says about each written token.
+        struct Write {
+            var key: String
+            var isPut: Bool
+            var call: Int64
+            /// `nil` if the outcome is unknown.
+            var returned: Int64?
+            var client: Int
+        }
+
+        static func writes(_ operations: [Operation]) -> [String: Write] {
+            var result: [String: Write] = [:]
+            for op in operations {
+                switch op.input {
+                case .put(let key, let value):
+                    result[value] = Write(
+                        key: key, isPut: true, call: op.call, returned: op.return, client: op.clientID)
+                case .append(let key, let value):
+                    result[value] = Write(
+                        key: key, isPut: false, call: op.call, returned: op.return, client: op.clientID)
+                default: break
+                }
+            }
+            return result
+        }
+
+        static func tokens(_ value: String) -> [String] {
+            value.split(separator: ";").map { $0 + ";" }
+        }
+
+        /// `c3.17;` → 17.
+        static func sequenceNumber(_ token: String) -> Int? {
+            guard let dot = token.firstIndex(of: ".") else { return nil }
+            return Int(token[token.index(after: dot)...].dropLast())
+        }
+
+        /// Each client's own keys: only its own appends, each at most once, in the order issued
+        /// (the session table never applies a write after a later one of the same clerk), and
+        /// every acknowledged one present.
+        static func checkOwnKeys(_ operations: [Operation], _ finalValues: [String: String], clients: Range<Int>)
+            -> [String]
+        {
+            let writes = writes(operations)
+            var problems: [String] = []
+            for client in clients {
+                let prefix = ownKeyPrefix(client)
+                let keys = Set(writes.values.map(\.key) + finalValues.keys).filter { $0.hasPrefix(prefix) }
+                var acknowledgedCount = 0
+                for key in keys.sorted() {
+                    let found = tokens(finalValues[key] ?? "")
+                    var seen = Set<String>()
+                    var lastSequence = 0
+                    for token in found {
+                        guard let write = writes[token], write.key == key, !write.isPut else {
+                            problems.append("\(key) holds \(token.debugDescription), which no append to \(key) wrote")
+                            continue
+                        }
+                        if !seen.insert(token).inserted {
+                            problems.append("\(key) holds \(token.debugDescription) twice (applied twice)")
+                            continue
+                        }
+                        let sequence = sequenceNumber(token) ?? 0
+                        if sequence <= lastSequence {
+                            problems.append(
+                                "\(key): \(token.debugDescription) comes after sequence \(lastSequence) (out of order)")
+                        }
+                        lastSequence = sequence
+                    }
+                    let acknowledged = writes.filter { $0.value.key == key && $0.value.returned != nil }
+                    acknowledgedCount += acknowledged.count
+                    let missing = acknowledged.keys.filter { !seen.contains($0) }.sorted {
+                        (sequenceNumber($0) ?? 0) < (sequenceNumber($1) ?? 0)
+                    }
+                    if !missing.isEmpty {
+                        problems.append(
+                            "\(key) lost \(missing.count) acknowledged append(s): "
+                                + missing.prefix(10).joined(separator: " "))
+                    }
+                }
+                if acknowledgedCount == 0 {
+                    problems.append("client \(client): no append to its keys was acknowledged")
+                }
+            }
+            return problems
+        }
+
+        /// The shared keys: the final value is at most one put's token followed by appends'
+        /// tokens, each written to that key and present once; that put may be last (no
+        /// acknowledged put began after it returned); every other acknowledged put was
+        /// overwritten by a put that could follow it; every acknowledged append that began after
+        /// the final put returned is present, and none that returned before the final put began is.
+        static func checkSharedKeys(_ operations: [Operation], _ finalValues: [String: String], keys: [String])
+            -> [String]
+        {
+            let writes = writes(operations)
+            var problems: [String] = []
+            for key in keys {
+                let found = tokens(finalValues[key] ?? "")
+                var seen = Set<String>()
+                for (position, token) in found.enumerated() {
+                    guard let write = writes[token], write.key == key else {
+                        problems.append("\(key) holds \(token.debugDescription), which no write to \(key) wrote")
+                        continue
+                    }
+                    if !seen.insert(token).inserted { problems.append("\(key) holds \(token.debugDescription) twice") }
+                    if write.isPut && position != 0 {
+                        problems.append("\(key): put token \(token.debugDescription) is not first")
+                    }
+                }
+                let onKey = writes.filter { $0.value.key == key }
+                let acknowledgedPuts = onKey.filter { $0.value.isPut && $0.value.returned != nil }
+                let acknowledgedAppends = onKey.filter { !$0.value.isPut && $0.value.returned != nil }
+                let finalPut = found.first.flatMap { token in
+                    writes[token].flatMap { $0.isPut && $0.key == key ? (token, $0) : nil }
+                }
+                if let (finalToken, put) = finalPut {
+                    for (token, other) in acknowledgedPuts where token != finalToken {
+                        if let returned = put.returned, other.call > returned {
+                            problems.append(
+                                "\(key): final put \(finalToken) returned before acknowledged put \(token) began, yet \(token) is gone"
+                            )
+                        }
+                        let overwritable = onKey.contains { candidate, write in
+                            candidate != token && write.isPut && (write.returned ?? .max) > other.call
+                        }
+                        if !overwritable {
+                            problems.append(
+                                "\(key): acknowledged put \(token) is neither final nor overwritten by a later put")
+                        }
+                    }
+                    for (token, append) in acknowledgedAppends
+                    where append.call > (put.returned ?? .max) && !seen.contains(token) {
+                        problems.append(
+                            "\(key): acknowledged append \(token) began after the final put \(finalToken) returned but is missing"
+                        )
+                    }
+                    for token in found.dropFirst() {
+                        if let append = writes[token], let returned = append.returned, returned < put.call {
+                            problems.append(
+                                "\(key): append \(token) returned before the final put \(finalToken) began, yet survives it"
+                            )
+                        }
+                    }
+                } else {
+                    if let (token, _) = acknowledgedPuts.first {
+                        problems.append(
+                            "\(key): no put survives though put \(token) (and \(acknowledgedPuts.count - 1) others) were acknowledged"
+                        )
+                    }
+                    for (token, _) in acknowledgedAppends where !seen.contains(token) {
+                        problems.append("\(key): acknowledged append \(token) is missing")
+                    }
+                }
+            }
+            return problems
+        }
+
+        /// Lines of the daemons' logs that show a crash (a trap) or a refusal to start.
+        static func logProblems(root: String) -> [String] {
+            (1...3).flatMap { node in
+                let log = (try? String(contentsOfFile: "\(root)/node\(node).log", encoding: .utf8)) ?? ""
+                let bad = log.split(separator: "\n").filter { $0.contains("Fatal error") || $0.hasPrefix("skv: ") }
+                return bad.prefix(5).map { "node\(node).log: \($0)" }
+            }
+        }
+
+        static func render(_ operations: [Operation]) -> String {
+            operations.sorted { $0.call < $1.call }.map { op in
+                "client \(op.clientID) [\(op.call), \(op.return.map(String.init) ?? "pending")] \(KVModel().describe(op.input, op.output))"
+            }.joined(separator: "\n") + "\n"
+        }
+    }
+}
+
+/// Elapsed time for progress lines: `12.3s`.
+private func elapsed(since start: ContinuousClock.Instant) -> String {
+    let duration = ContinuousClock.now - start
+    let tenths = duration.components.seconds * 10 + duration.components.attoseconds / 100_000_000_000_000_000
+    return "\(tenths / 10).\(tenths % 10)s"
+}
+
+/// The shared operation log of the clients (and the final reads).
+final class StressHistory: Sendable {
+    typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
+
+    private let start = ContinuousClock.now
+    private let operations = Mutex<[Operation]>([])
+    let rejected = Atomic<Int>(0)
+
+    /// Nanoseconds since the history began.
+    func now() -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+
+    func append(_ operation: Operation) { operations.withLock { $0.append(operation) } }
+
+    var all: [Operation] { operations.withLock { $0 } }
+
+    func counts() -> (total: Int, acknowledged: Int, unknown: Int) {
+        operations.withLock { ops in
+            let unknown = ops.count { $0.isPending }
+            return (ops.count, ops.count - unknown, unknown)
+        }
+    }
+}
+
+/// Status RPCs to each daemon over long-lived transports with a short back-off.
+final class StatusProbe: Sendable {
+    let transports: [HTTP2ClientTransport]
+
+    init(ports: [Int]) {
+        transports = ports.map {
+            HTTP2ClientTransport(
+                host: "127.0.0.1", port: $0,
+                configuration: KVProcessTests.KVProcessStressTests.clientTransportConfiguration())
+        }
+    }
+
+    func status(_ i: Int) async -> StatusReply? {
+        try? await KVClient(wrapping: RPCClient(transport: transports[i])).status(
+            options: CallOptions(timeout: .milliseconds(500)))
+    }
+
+    func statuses() async -> [StatusReply?] {
+        var result: [StatusReply?] = []
+        for i in transports.indices { result.append(await status(i)) }
+        return result
+    }
+
+    /// The node that says it leads in the highest term, polling up to `limit`.
+    func leader(within limit: Duration) async -> Int? {
+        let deadline = ContinuousClock.now + limit
+        repeat {
+            let all = await statuses()
+            let leaders = all.enumerated().compactMap { i, s in s.flatMap { $0.isLeader ? (i, $0.term) : nil } }
+            if let best = leaders.max(by: { $0.1 < $1.1 }) { return best.0 }
+            try? await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return nil
+    }
+
+    func close() async {
+        for transport in transports { await transport.close() }
+    }
+}
+
+/// Tells the clients to stop after their current operation.
+final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// SplitMix64: a small seeded generator (the same seed gives the same schedule).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
