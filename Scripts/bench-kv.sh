@@ -38,6 +38,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+source Scripts/lib/processes.sh
 duration="${DURATION:-5}"
 warmup="${WARMUP_SECONDS:-1}"
 streams_list="${STREAMS:-1 16 64 256}"
@@ -78,25 +79,14 @@ ours_pids=("" "" "")
 etcd_pids=("" "" "")
 cleanup() {
   trap - EXIT INT TERM
-  local all=("${ours_pids[@]}" "${etcd_pids[@]}") pid alive
-  for pid in "${all[@]}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    alive=0
-    for pid in "${all[@]}"; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" -eq 0 ] && break
-    sleep 0.1
-  done
-  for pid in "${all[@]}"; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done
+  stop_pids "${ours_pids[@]}" "${etcd_pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
 # --- Both clusters ---------------------------------------------------------------------------
-ports=($(python3 -c 'import socket
-ss=[socket.socket() for _ in range(9)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'))
+ports=($(free_ports 9))
 ours_peers=()
 ours_endpoints=""
 etcd_endpoints=""

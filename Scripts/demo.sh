@@ -8,6 +8,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
+source Scripts/lib/processes.sh
 Scripts/bootstrap.sh
 swift build --product skv
 skv="$(swift build --show-bin-path)/skv"
@@ -19,24 +20,14 @@ bench_pid=""
 cleanup() {
   trap - EXIT INT TERM
   [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null || true
-  for pid in "${pids[@]}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
-  for _ in $(seq 50); do
-    alive=0
-    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && alive=1; done
-    [ "$alive" -eq 0 ] && break
-    sleep 0.1
-  done
-  for pid in "${pids[@]}"; do [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null || true; done
+  stop_pids "${pids[@]}"
   rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'echo "demo: interrupted"; exit 130' INT TERM
 
 # Three free loopback ports.
-ports=($(python3 -c 'import socket
-ss=[socket.socket() for _ in range(3)]
-[s.bind(("127.0.0.1",0)) for s in ss]
-print(" ".join(str(s.getsockname()[1]) for s in ss))'))
+ports=($(free_ports 3))
 peers=()
 endpoints=""
 for i in 1 2 3; do
