@@ -8,5 +8,6 @@
 #include "messages.pb-c.h"
 #include "raft.pb-c.h"
 #include "rsm.pb-c.h"
+#include "shardctrler.pb-c.h"
 #include "test.pb-c.h"
 #endif
