@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "RPCInProcess", targets: ["RPCInProcess"]),
         .library(name: "RSM", targets: ["RSM"]),
         .library(name: "KVRaft", targets: ["KVRaft"]),
+        .library(name: "ShardController", targets: ["ShardController"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
@@ -86,6 +87,16 @@ let package = Package(
         .testTarget(
             name: "KVRaftTests",
             dependencies: ["KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "Linearizability"],
+            swiftSettings: swiftSettings),
+
+        // The shard controller (6.824 Lab 4A): the configuration service of the sharded KV.
+        .target(
+            name: "ShardController",
+            dependencies: ["RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ShardControllerTests",
+            dependencies: ["ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation"],
             swiftSettings: swiftSettings),
 
         // The `skv` daemon and CLI: `skv kv serve` runs one replica of the KV group over HTTP/2

@@ -1,0 +1,180 @@
+import RPCCore
+import RSM
+
+/// A client of a shard controller group (6.824 Lab 4A's `Clerk`): finds the leader, retries,
+/// and makes every Join, Leave and Move apply exactly once.
+///
+/// Each clerk has a random non-zero client id and numbers its changes 1, 2, 3, …; a change is
+/// retried with the same number until some server answers it, so the group's session table
+/// applies it once. Queries carry no session. The clerk remembers the server that last
+/// answered and starts there; on `.wrongLeader` it follows the reply's leader hint when it
+/// names a known server, else it tries the next one; transport failures and `.timeout` move on
+/// to the next. After every server failed once in a row it pauses
+/// ``Configuration/retryPause``.
+///
+/// By default (``Configuration/operationTimeout`` `nil`, the lab's contract) an operation
+/// retries until it succeeds or the task is cancelled; with a timeout it throws
+/// ``ShardCtrlerClerkError/timedOut(_:)``. Errors retrying cannot fix (`INVALID_ARGUMENT`, …)
+/// throw ``ShardCtrlerClerkError/rejected(_:)`` at once.
+///
+/// A clerk makes one call at a time (the sessions' contract); overlapping calls are a
+/// programmer error and trap. Use one clerk per concurrent client.
+public actor ShardCtrlerClerk {
+    /// One server of the controller group.
+    public struct Server: Sendable {
+        public var client: ShardCtrlerClient
+        /// Its Raft id, to follow leader hints (`nil`: hints by id are not matched to it).
+        public var id: UInt64?
+        /// Its address, to follow leader hints that carry one.
+        public var address: String?
+
+        public init(client: ShardCtrlerClient, id: UInt64? = nil, address: String? = nil) {
+            self.client = client
+            self.id = id
+            self.address = address
+        }
+    }
+
+    public struct Configuration: Sendable {
+        /// Give up on an operation after this long; `nil` retries forever (the labs).
+        public var operationTimeout: Duration? = nil
+        /// Longest one attempt (one RPC) may take.
+        public var rpcTimeout: Duration = .seconds(3)
+        /// Pause after every server failed once in a row (the lab's clerk sleeps 100 ms).
+        public var retryPause: Duration = .milliseconds(20)
+
+        public init() {}
+    }
+
+    public nonisolated let clientID: UInt64
+    public nonisolated let configuration: Configuration
+    private let servers: [Server]
+    private var sequence: UInt64 = 0
+    /// Index (into `servers`) of the server to try first.
+    private var preferred = 0
+    private var busy = false
+
+    /// - Parameters:
+    ///   - servers: every server of the controller group, in any order (at least one).
+    ///   - clientID: non-zero; random by default (two clerks must never share one).
+    public init(
+        servers: [Server], configuration: Configuration = Configuration(),
+        clientID: UInt64 = UInt64.random(in: 1...UInt64.max)
+    ) {
+        precondition(!servers.isEmpty, "a ShardCtrlerClerk needs at least one server")
+        precondition(clientID != 0, "client id 0 means no session")
+        precondition(configuration.rpcTimeout > .zero, "rpcTimeout must be positive")
+        self.servers = servers
+        self.configuration = configuration
+        self.clientID = clientID
+    }
+
+    /// A clerk over plain clients (leader hints by id are then not followed).
+    public init(clients: [ShardCtrlerClient], configuration: Configuration = Configuration()) {
+        self.init(servers: clients.map { Server(client: $0) }, configuration: configuration)
+    }
+
+    /// Configuration `num`; -1 (the default) or a number past the latest gives the latest.
+    public func query(_ num: Int64 = QueryRequest.latest) async throws(ShardCtrlerClerkError) -> ShardConfig {
+        let request = QueryRequest(num: num)
+        let reply = try await perform({ try await $0.query(request, options: $1) }) { ($0.outcome, $0.leader) }
+        guard let config = reply.config else {
+            throw .rejected(RPCError(code: .internal, message: "A Query reply with outcome \(reply.outcome) has no configuration."))
+        }
+        return config
+    }
+
+    /// Adds the groups (gid → servers) and rebalances. The reply's outcome is `.ok` (with the
+    /// new configuration's number) or `.groupExists`.
+    @discardableResult
+    public func join(_ groups: [UInt64: [String]]) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        let request = JoinRequest(session: nextSession(), groups: groups)
+        return try await perform({ try await $0.join(request, options: $1) }) { ($0.outcome, $0.leader) }
+    }
+
+    /// Removes the groups and rebalances. The reply's outcome is `.ok` or `.noGroup`.
+    @discardableResult
+    public func leave(_ gids: [UInt64]) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        let request = LeaveRequest(session: nextSession(), gids: gids)
+        return try await perform({ try await $0.leave(request, options: $1) }) { ($0.outcome, $0.leader) }
+    }
+
+    /// Assigns `shard` to `gid`. The reply's outcome is `.ok` or `.noGroup`.
+    @discardableResult
+    public func move(shard: Int, to gid: UInt64) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        guard let wireShard = UInt32(exactly: shard) else {
+            throw .rejected(RPCError(code: .invalidArgument, message: "Shard \(shard) does not exist."))
+        }
+        let request = MoveRequest(session: nextSession(), shard: wireShard, gid: gid)
+        return try await perform({ try await $0.move(request, options: $1) }) { ($0.outcome, $0.leader) }
+    }
+
+    // MARK: Retrying
+
+    private func nextSession() -> ClientSession {
+        sequence += 1
+        return ClientSession(clientID: clientID, sequence: sequence)
+    }
+
+    /// Runs one operation against the servers until one answers it with a final outcome.
+    private func perform<Reply: Sendable>(
+        _ attempt: (ShardCtrlerClient, CallOptions) async throws -> Reply,
+        outcome: (Reply) -> (ShardCtrlerOutcome, ShardCtrlerLeaderHint?)
+    ) async throws(ShardCtrlerClerkError) -> Reply {
+        precondition(!busy, "a ShardCtrlerClerk makes one call at a time")
+        busy = true
+        defer { busy = false }
+        let start = ContinuousClock.now
+        var failuresInARow = 0
+        // Terminates when a server answers, the task is cancelled, or the optional timeout
+        // passes; with no timeout it retries forever by design (the lab's contract).
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            var timeout = configuration.rpcTimeout
+            if let limit = configuration.operationTimeout {
+                let remaining = limit - (ContinuousClock.now - start)
+                guard remaining > .zero else { throw .timedOut(limit) }
+                timeout = min(timeout, remaining)
+            }
+            let server = preferred
+            var next = (server + 1) % servers.count
+            do {
+                let reply = try await attempt(servers[server].client, CallOptions(timeout: timeout))
+                let (result, hint) = outcome(reply)
+                switch result {
+                case .ok, .groupExists, .noGroup, .invalidCommand:
+                    return reply
+                case .wrongLeader:
+                    if let hint, let hinted = index(of: hint), hinted != server { next = hinted }
+                case .timeout:
+                    break
+                }
+            } catch let error as RPCError where !Self.isRetryable(error.code) {
+                throw .rejected(error)
+            } catch {
+                // Unreachable, lost, timed out, or stopped: try the next server.
+            }
+            preferred = next
+            failuresInARow += 1
+            if failuresInARow >= servers.count {
+                failuresInARow = 0
+                try? await Task.sleep(for: configuration.retryPause)
+            }
+        }
+    }
+
+    private func index(of hint: ShardCtrlerLeaderHint) -> Int? {
+        if hint.leaderID != 0, let i = servers.firstIndex(where: { $0.id == hint.leaderID }) { return i }
+        if !hint.address.isEmpty, let i = servers.firstIndex(where: { $0.address == hint.address }) { return i }
+        return nil
+    }
+
+    /// Transport and overload failures are retried; anything else means the request itself
+    /// is wrong (or the server is broken) and is reported.
+    static func isRetryable(_ code: Status.Code) -> Bool {
+        switch code {
+        case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .cancelled, .unknown: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import RPCCore
+public import RSM
+import RPCProtobuf
+
+/// One replica of the shard controller: `skv.shardctrler.ShardCtrler` implemented on a
+/// ``ReplicatedStateMachine`` running a ``ShardCtrlerStateMachine`` over a Raft peer (6.824
+/// Lab 4A's `ShardCtrler`).
+///
+/// Join, Leave and Move go through the Raft log with the client's session (applied exactly
+/// once); Query takes ``ReplicatedStateMachine/read(_:)`` (linearizable, answered by the leader
+/// only). Outcomes are reply values: `.wrongLeader` (with a leader hint when the peer knows
+/// one) and `.timeout` tell the clerk to retry elsewhere with the same session. Thrown errors
+/// become RPC statuses: `INVALID_ARGUMENT` for a request that can never execute (gid 0, a
+/// group without servers, a shard out of range, …; see
+/// ``ShardCtrlerCommand/invalidReason``) or that is malformed (rejected by the deserializer
+/// before any of this runs), `UNAVAILABLE` once the replica is stopped, `RESOURCE_EXHAUSTED`
+/// when too many requests wait, `FAILED_PRECONDITION` for a session sequence older than the
+/// client's latest.
+///
+/// Lifecycle: create it with the replica's peer (and the snapshot it restarted from), register
+/// it on the server's router next to the peer's Raft service, call ``start()``; on shutdown
+/// kill the peer and call ``stop()``.
+public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
+    public struct Configuration: Sendable {
+        /// The replicated state machine's limits (snapshot size, sessions, pending requests,
+        /// timeouts).
+        public var replication = ReplicatedStateMachine.Configuration()
+        /// Each member's client address ("host:port"), sent in the leader hint so a client that
+        /// knows no ids can follow a redirect. Empty: ids only.
+        public var memberAddresses: [UInt64: String] = [:]
+
+        public init() {}
+    }
+
+    /// This replica's Raft id.
+    public let id: UInt64
+    public let configuration: Configuration
+    private let machine: ReplicatedStateMachine
+
+    /// - Throws: if `restoredSnapshot` does not decode.
+    public init(
+        id: UInt64, log: any ReplicatedLog, restoredSnapshot: RestoredSnapshot?,
+        configuration: Configuration = Configuration()
+    ) throws {
+        self.id = id
+        self.configuration = configuration
+        machine = try ReplicatedStateMachine(
+            log: log, stateMachine: ShardCtrlerStateMachine(), restoredSnapshot: restoredSnapshot,
+            configuration: configuration.replication)
+    }
+
+    /// Starts applying the log.
+    public func start() async { await machine.start() }
+
+    /// Stops serving: waiting requests fail with `UNAVAILABLE`. Kill the peer as well.
+    public func stop() async { await machine.stop() }
+
+    /// The replicated state machine's own status (applied and snapshot index, sessions).
+    public func replicationStatus() async -> ReplicatedStateMachine.Status { await machine.status() }
+
+    // MARK: skv.shardctrler.ShardCtrler
+
+    public func join(_ request: JoinRequest) async throws -> ChangeReply {
+        Self.changeReply(try await submit(.join(request.groups), session: request.session))
+    }
+
+    public func leave(_ request: LeaveRequest) async throws -> ChangeReply {
+        Self.changeReply(try await submit(.leave(request.gids), session: request.session))
+    }
+
+    public func move(_ request: MoveRequest) async throws -> ChangeReply {
+        Self.changeReply(try await submit(.move(shard: request.shard, gid: request.gid), session: request.session))
+    }
+
+    public func query(_ request: QueryRequest) async throws -> QueryReply {
+        let command = ShardCtrlerCommand.query(request.num)
+        let bytes = try Self.validatedBytes(command)
+        let outcome: SubmitOutcome
+        do {
+            outcome = try await machine.read(bytes)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        switch try answer(outcome) {
+        case .result(let result): return QueryReply(outcome: result.outcome, config: result.config)
+        case .retry(let outcome, let hint): return QueryReply(outcome: outcome, leader: hint)
+        }
+    }
+
+    // MARK: Helpers
+
+    /// What a request came to: the state machine's result, or a retry outcome for the clerk.
+    enum Answer {
+        case result(ShardCtrlerCommandResult)
+        case retry(ShardCtrlerOutcome, ShardCtrlerLeaderHint?)
+    }
+
+    private func submit(_ command: ShardCtrlerCommand, session: ClientSession?) async throws(RPCError) -> Answer {
+        let bytes = try Self.validatedBytes(command)
+        let outcome: SubmitOutcome
+        do {
+            outcome = try await machine.submit(bytes, session: session)
+        } catch {
+            throw Self.rpcError(error)
+        }
+        return try answer(outcome)
+    }
+
+    /// The command's log bytes; `INVALID_ARGUMENT` if it can never execute.
+    private static func validatedBytes(_ command: ShardCtrlerCommand) throws(RPCError) -> [UInt8] {
+        if let reason = command.invalidReason { throw RPCError(code: .invalidArgument, message: reason) }
+        return try ProtobufSerializer<ShardCtrlerCommand>().serialize(command)
+    }
+
+    private func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
+        switch outcome {
+        case .applied(let bytes):
+            do {
+                return .result(try ProtobufDeserializer<ShardCtrlerCommandResult>().deserialize(bytes))
+            } catch {
+                throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
+            }
+        case .wrongLeader(let hint):
+            return .retry(
+                .wrongLeader,
+                hint.map { ShardCtrlerLeaderHint(leaderID: $0, address: configuration.memberAddresses[$0] ?? "") })
+        case .timeout:
+            return .retry(.timeout, nil)
+        }
+    }
+
+    private static func changeReply(_ answer: Answer) -> ChangeReply {
+        switch answer {
+        case .result(let result): ChangeReply(outcome: result.outcome, configNum: result.configNum)
+        case .retry(let outcome, let hint): ChangeReply(outcome: outcome, leader: hint)
+        }
+    }
+
+    private static func rpcError(_ error: ReplicatedStateMachineError) -> RPCError {
+        switch error {
+        case .stopped: RPCError(code: .unavailable, message: error.description)
+        case .overloaded: RPCError(code: .resourceExhausted, message: error.description)
+        case .staleSequence: RPCError(code: .failedPrecondition, message: error.description)
+        }
+    }
+}

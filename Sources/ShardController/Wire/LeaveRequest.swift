@@ -1,0 +1,36 @@
+public import RPCCore
+public import RPCProtobuf
+public import RSM
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.shardctrler.LeaveRequest`: removes groups and gives their shards to the remaining
+/// ones. With a session the change applies exactly once across retries.
+public struct LeaveRequest: Sendable, Hashable, ProtobufCConvertible {
+    public var session: ClientSession?
+    public var gids: [UInt64]
+
+    public init(session: ClientSession?, gids: [UInt64]) {
+        self.session = session
+        self.gids = gids
+    }
+
+    public static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__shardctrler__leave_request__init)
+    }
+
+    public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(Skv__Shardctrler__LeaveRequest.self, initializer: skv__shardctrler__leave_request__init)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Shardctrler__Session.self)
+        m.pointee.n_gids = gids.count
+        m.pointee.gids = WireRepeated.field(gids, in: arena)
+        return ProtobufCMessagePointer(m)
+    }
+
+    public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Shardctrler__LeaveRequest.self).pointee
+        self.init(
+            session: try ProtobufCField.message(c.session, as: WireSession.self)?.session,
+            gids: WireRepeated.values(c.gids, count: c.n_gids))
+    }
+}
