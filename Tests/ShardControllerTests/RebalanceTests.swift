@@ -2,10 +2,6 @@ import ShardController
 import Simulation
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The pure `rebalance`: balance, validity, minimal movement (against a brute-force optimum on
 /// small cases), determinism, and a seeded randomized property test.
 @Suite struct RebalanceTests {
@@ -50,11 +46,6 @@ import Glibc
         #expect(result.allSatisfy { gids.contains($0) }, "\(context): \(result)", sourceLocation: sourceLocation)
         let counts = counts(result, gids)
         #expect((counts.max() ?? 0) - (counts.min() ?? 0) <= 1, "\(context): counts \(counts)", sourceLocation: sourceLocation)
-    }
-
-    static func seed() -> UInt64 {
-        if let raw = getenv("SHARDCTRLER_TEST_SEED"), let seed = UInt64(String(cString: raw)) { return seed }
-        return UInt64.random(in: 1...UInt64.max)
     }
 
     @Test func noGroupsUnassignsEveryShard() {
@@ -108,7 +99,7 @@ import Glibc
     /// (0 = unassigned; gids not live count as departed), for live group sets of 1–4 groups.
     @Test func movesAsFewShardsAsAnyBalancedAssignment() {
         let liveSets: [[UInt64]] = [[1], [1, 2], [2, 3], [1, 2, 3], [1, 3, 5], [1, 2, 3, 4], [2, 3, 4, 5]]
-        let seed = Self.seed()
+        let seed = LabSeed.next()
         print("movesAsFewShardsAsAnyBalancedAssignment seed \(seed)")
         var random = SeededRandom(seed: seed)
         var checked = 0
@@ -139,7 +130,7 @@ import Glibc
     /// move only the departed groups' shards, and rebalancing a balanced assignment moves
     /// nothing. Replay with SHARDCTRLER_TEST_SEED=<seed>.
     @Test func randomJoinAndLeaveHistoriesKeepTheInvariants() {
-        let seed = Self.seed()
+        let seed = LabSeed.next()
         print("randomJoinAndLeaveHistoriesKeepTheInvariants seed \(seed)")
         var random = SeededRandom(seed: seed)
         var steps = 0
