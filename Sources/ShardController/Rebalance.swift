@@ -3,11 +3,13 @@
 /// possible. The 6.824 Lab 4A controller runs it after every Join and Leave.
 ///
 /// A shard moves only if its group is not in `gids` (gid 0, or a group that left) or its group
-/// serves more than its share. The shares (`shards.count / gids.count`, plus one for the
-/// remainder) go to the groups that already serve the most shards, so no group that keeps all
-/// its shards gives any up: after a Join only the existing groups' surplus moves to the new
-/// ones, after a Leave only the departed groups' shards move. This is the least number of
-/// moves any balanced assignment needs.
+/// serves more than its share. The shares are `shards.count / gids.count`, plus one for as
+/// many groups as the remainder, and the larger shares go to the groups that already serve the
+/// most shards; so a group gives up only what it has beyond the largest share it could get.
+/// After a Join only the existing groups' surplus moves (to the new groups); after a Leave only
+/// the departed groups' shards move. That is the fewest moves any balanced assignment needs:
+/// every shard on a missing group must move, and a group holding `c` shards with share `t`
+/// must lose `c − t`, which giving the larger shares to the larger holders minimizes.
 ///
 /// Pure and deterministic: the result depends only on the arguments (ties are broken by gid,
 /// then by shard index; no hash-table iteration order), so every replica computes the same
