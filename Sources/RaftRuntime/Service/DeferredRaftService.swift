@@ -1,4 +1,4 @@
-public import RPCCore
+import RPCCore
 import Synchronization
 
 /// Serves `skv.raft.Raft` for a peer that does not exist yet: a composition root binds its

@@ -1,6 +1,6 @@
-public import Raft
-public import RPCCore
-public import RPCProtobuf
+import Raft
+import RPCCore
+import RPCProtobuf
 internal import CProtobufC
 internal import CProtos
 
