@@ -18,6 +18,9 @@ import Testing
     ) async throws -> ReplicatedStateMachine {
         var configuration = ReplicatedStateMachine.Configuration()
         configuration.leadershipCheckInterval = .milliseconds(5)
+        // Bounds ScriptedLog's ReadIndex calls too: a test that fails early leaves no read
+        // waiting forever (an `async let` would then hang the test at scope exit).
+        configuration.submitTimeout = TestTimeout.limit
         configure(&configuration)
         let machine = try ReplicatedStateMachine(
             log: log, stateMachine: RecordingMachine(), restoredSnapshot: restoredSnapshot, configuration: configuration)
@@ -27,7 +30,7 @@ import Testing
 
     /// Waits until the machine applied `index`.
     static func waitApplied(_ machine: ReplicatedStateMachine, _ index: UInt64) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while await machine.status().appliedIndex < index {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "index \(index) to apply") }
             try await Task.sleep(for: .milliseconds(2))
@@ -138,7 +141,7 @@ import Testing
         let log = ScriptedLog()
         let machine = try await Self.make(log)
         await log.finish()
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while await !machine.status().isStopped {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "stop") }
             try await Task.sleep(for: .milliseconds(2))
@@ -271,7 +274,7 @@ import Testing
     }
 
     static func waitFor(_ what: String, _ condition: () async -> Bool) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while await !condition() {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: what) }
             try await Task.sleep(for: .milliseconds(2))
@@ -317,7 +320,7 @@ import Testing
         #expect(await log.snapshots.isEmpty)
         await log.setRaftStateBytes(900)  // 90 % of the limit
         _ = try await machine.submit("b".bytes, session: nil)
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while await log.snapshots.isEmpty {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
             try await Task.sleep(for: .milliseconds(2))

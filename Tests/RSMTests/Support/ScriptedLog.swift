@@ -24,7 +24,8 @@ actor ScriptedLog: ReplicatedLog {
     private(set) var snapshots: [(index: UInt64, data: [UInt8])] = []
     /// ReadIndex calls made by a leader, and those still waiting for the test's answer.
     private(set) var readIndexCalls = 0
-    private var pendingReadIndex: [CheckedContinuation<Result<UInt64, RaftRuntime.RaftPeerError>, Never>] = []
+    private var pendingReadIndex: [(id: UInt64, continuation: CheckedContinuation<Result<UInt64, RaftRuntime.RaftPeerError>, Never>)] = []
+    private var nextReadID: UInt64 = 0
 
     init() {
         (applyStream, sink) = AsyncStream.makeStream(of: ApplyMessage.self)
@@ -40,12 +41,24 @@ actor ScriptedLog: ReplicatedLog {
     }
 
     /// A follower fails at once with its hint; a leader waits until the test answers with
-    /// ``answerReadIndex(_:)``.
+    /// ``answerReadIndex(_:)``, or fails with `.timeout` after `timeout` (as `RaftPeer` does).
     func readIndex(timeout: Duration) async throws(RaftRuntime.RaftPeerError) -> UInt64 {
         guard isLeader else { throw .notLeader(leaderHint: hint) }
         readIndexCalls += 1
-        let result = await withCheckedContinuation { pendingReadIndex.append($0) }
+        nextReadID += 1
+        let id = nextReadID
+        let expiry = Task {
+            try? await Task.sleep(for: timeout)
+            self.expireReadIndex(id)
+        }
+        let result = await withCheckedContinuation { pendingReadIndex.append((id, $0)) }
+        expiry.cancel()
         return try result.get()
+    }
+
+    private func expireReadIndex(_ id: UInt64) {
+        guard let position = pendingReadIndex.firstIndex(where: { $0.id == id }) else { return }
+        pendingReadIndex.remove(at: position).continuation.resume(returning: .failure(.timeout))
     }
 
     func state() -> (term: UInt64, isLeader: Bool) { (term, isLeader) }
@@ -81,14 +94,14 @@ actor ScriptedLog: ReplicatedLog {
 
     /// Answers the waiting ReadIndex calls (after waiting up to 5 s for one to arrive).
     func answerReadIndex(_ result: Result<UInt64, RaftRuntime.RaftPeerError>) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while pendingReadIndex.isEmpty {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a ReadIndex call") }
             try await Task.sleep(for: .milliseconds(2))
         }
         let waiting = pendingReadIndex
         pendingReadIndex = []
-        for continuation in waiting { continuation.resume(returning: result) }
+        for waiter in waiting { waiter.continuation.resume(returning: result) }
     }
 
     /// Delivers anything on the apply stream.
@@ -98,7 +111,7 @@ actor ScriptedLog: ReplicatedLog {
 
     /// Waits until `count` proposals were made.
     func waitForProposals(_ count: Int) async throws {
-        let deadline = ContinuousClock.now.advanced(by: .seconds(5))
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while proposals.count < count {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "\(count) proposals") }
             try await Task.sleep(for: .milliseconds(2))
@@ -107,6 +120,10 @@ actor ScriptedLog: ReplicatedLog {
 }
 
 struct TestTimeout: Error, CustomStringConvertible {
+    /// How long a test waits for something before failing: generous, since `swift test` runs
+    /// hundreds of tests on two cores at once and one can be starved for seconds.
+    static let limit: Duration = .seconds(30)
+
     var what: String
     var description: String { "timed out waiting for \(what)" }
 }
