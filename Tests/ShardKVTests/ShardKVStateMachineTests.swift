@@ -106,6 +106,21 @@ import Testing
         #expect(a.state.answerPull(configNum: 2, shards: Self.moved) == .notReady(currentConfigNum: 2))
     }
 
+    @Test func pullTasksAreGroupedByPreviousOwner() {
+        // Configuration 2 splits the shards between 100 and 101; configuration 3 gives 102
+        // shards from both, so it pulls from two groups.
+        var c = ReplicaGroup(gid: 102)
+        c.install(Self.config1)
+        c.install(Self.config2)
+        let config3 = makeConfig(3, [102, 100, 100, 100, 100, 102, 102, 101, 101, 101])
+        #expect(c.install(config3).outcome == .ok)
+        #expect(c.state.pullTasks.map(\.gid) == [100, 101])
+        #expect(c.state.pullTasks.map(\.shards) == [[0], [5, 6]])
+        #expect(c.state.pullTasks.allSatisfy { $0.configNum == 3 && $0.servers.count == 3 })
+        #expect(c.state.garbageCollectionTasks.isEmpty)
+        for shard in 1..<5 { #expect(c.state.status(ofShard: shard) == nil) }
+    }
+
     @Test func retriedAppendAfterMigrationIsNotAppliedTwice() {
         var (a, b) = Self.groupsInConfig1()
         let k = key(inShard: 6)

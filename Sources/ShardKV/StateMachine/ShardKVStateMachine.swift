@@ -99,8 +99,10 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     }
 
     /// Answers another group's PullShards: the requested shards' data if this group is in
-    /// configuration `configNum` and holds all of them as `bePulled`. Read-only, so a driver
-    /// may answer from any replica that is known to be up to date (leader with ReadIndex).
+    /// configuration `configNum` and holds all of them as `bePulled`. Read-only. A `bePulled`
+    /// shard's data never changes (no client operation applies to it), so every replica that
+    /// answers `.ready` answers the same data: the driver may answer from any replica, a
+    /// lagging one merely answers `.notReady`.
     public func answerPull(configNum: UInt64, shards requested: [Int]) -> ShardPullAnswer {
         guard configNum == currentConfig.num else { return .notReady(currentConfigNum: currentConfig.num) }
         var data: [ShardData] = []
