@@ -1,4 +1,4 @@
-public import ShardController
+import ShardController
 
 /// The shard that holds `key` — exactly 6.824's `key2shard`: the key's first byte (0 for the
 /// empty key) modulo ``ShardConfig/shardCount``. Keys "0"..."9" map to shards 8, 9, 0, ..., 7.
