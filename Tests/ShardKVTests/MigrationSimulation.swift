@@ -102,7 +102,8 @@ struct MigrationSimulation {
         guard !groups[g].state.mayInstall(other) else { return }
         let before = groups[g].state.snapshot()
         groups[g].install(other)
-        #expect(groups[g].state.snapshot() == before, "stale/future config #\(other.num) changed gid \(groups[g].gid); \(comment)")
+        let after = groups[g].state.snapshot()
+        #expect(after == before, "stale/future config #\(other.num) changed gid \(groups[g].gid); \(comment)")
     }
 
     /// A group asks each previous owner for the shards it is pulling; ready answers go in flight.
@@ -209,7 +210,8 @@ struct MigrationSimulation {
         // everything that is possible, so a healthy system converges in a few rounds per
         // configuration.
         for _ in 0..<(Self.maxConfigs * 20) {
-            if inFlight.isEmpty, groups.allSatisfy({ $0.state.currentConfig.num == UInt64(configs.count - 1) && !$0.state.isMigrating }) {
+            let lastNum = UInt64(configs.count - 1)
+            if inFlight.isEmpty, groups.allSatisfy({ $0.state.currentConfig.num == lastNum && !$0.state.isMigrating }) {
                 return true
             }
             for g in groups.indices {
@@ -219,12 +221,14 @@ struct MigrationSimulation {
             }
             for g in groups.indices {
                 for task in groups[g].state.pullTasks {
-                    if case .ready(let data) = groups[index(of: task.gid)].state.answerPull(configNum: task.configNum, shards: task.shards) {
+                    let owner = groups[index(of: task.gid)].state
+                    if case .ready(let data) = owner.answerPull(configNum: task.configNum, shards: task.shards) {
                         inFlight.append(.insert(to: groups[g].gid, configNum: task.configNum, data: data))
                     }
                 }
                 for task in groups[g].state.garbageCollectionTasks {
-                    inFlight.append(.delete(to: task.gid, from: groups[g].gid, configNum: task.configNum, shards: task.shards))
+                    inFlight.append(
+                        .delete(to: task.gid, from: groups[g].gid, configNum: task.configNum, shards: task.shards))
                 }
             }
             while !inFlight.isEmpty { deliver(inFlight.removeFirst()) }
@@ -240,7 +244,8 @@ struct MigrationSimulation {
         for shard in 0..<ShardConfig.shardCount {
             for group in groups {
                 let expected: ShardStatus? = last.shards[shard] == group.gid ? .serving : nil
-                #expect(group.state.status(ofShard: shard) == expected, "shard \(shard) at gid \(group.gid); \(comment)")
+                let status = group.state.status(ofShard: shard)
+                #expect(status == expected, "shard \(shard) at gid \(group.gid); \(comment)")
             }
         }
         for key in Self.keys {

@@ -54,12 +54,14 @@ struct ReplicaGroup {
 
     @discardableResult
     mutating func put(_ key: String, _ value: String, _ session: ClientSession? = nil) -> ShardKVCommandResult {
-        apply(.clientOperation(ShardKVOperation(kind: .put, key: Array(key.utf8), value: Array(value.utf8), session: session)))
+        apply(.clientOperation(
+            ShardKVOperation(kind: .put, key: Array(key.utf8), value: Array(value.utf8), session: session)))
     }
 
     @discardableResult
     mutating func append(_ key: String, _ value: String, _ session: ClientSession? = nil) -> ShardKVCommandResult {
-        apply(.clientOperation(ShardKVOperation(kind: .append, key: Array(key.utf8), value: Array(value.utf8), session: session)))
+        apply(.clientOperation(
+            ShardKVOperation(kind: .append, key: Array(key.utf8), value: Array(value.utf8), session: session)))
     }
 
     mutating func get(_ key: String) -> ShardKVCommandResult {

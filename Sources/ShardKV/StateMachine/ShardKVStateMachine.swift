@@ -202,7 +202,9 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     private mutating func forCurrentConfig(
         _ configNum: UInt64, _ body: (inout ShardKVStateMachine) -> Void
     ) -> ShardKVCommandResult {
-        if configNum > currentConfig.num { return ShardKVCommandResult(outcome: .notReady, configNum: currentConfig.num) }
+        if configNum > currentConfig.num {
+            return ShardKVCommandResult(outcome: .notReady, configNum: currentConfig.num)
+        }
         if configNum == currentConfig.num { body(&self) }
         return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num)
     }

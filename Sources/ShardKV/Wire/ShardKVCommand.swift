@@ -76,7 +76,8 @@ public enum ShardKVCommand: Sendable, Hashable, ProtobufCConvertible {
             }
             let session = try ProtobufCField.message(c.session, as: WireSession.self)?.session
             self = .clientOperation(
-                ShardKVOperation(kind: kind, key: WireBytes.value(c.key), value: WireBytes.value(c.value), session: session))
+                ShardKVOperation(
+                    kind: kind, key: WireBytes.value(c.key), value: WireBytes.value(c.value), session: session))
         case SKV__SHARDKV__COMMAND_KIND__COMMAND_INSTALL_CONFIG:
             guard let config = try ProtobufCField.message(c.config, as: ShardConfig.self) else {
                 throw RPCError(code: .invalidArgument, message: "InstallConfig without a configuration.")
