@@ -36,8 +36,8 @@ struct MigrationSimulation {
         let id: UInt64
         var sequence: UInt64 = 0
         var pending: (key: String, value: String)?
-        /// Whether some group already applied the pending Append (its reply was lost).
-        var pendingApplied = false
+        /// The group that first applied the pending Append (its reply was lost), if any.
+        var pendingAppliedBy: UInt64?
     }
 
     static let gids: [UInt64] = [100, 101, 102]
@@ -53,6 +53,10 @@ struct MigrationSimulation {
     /// Every acknowledged-or-applied Append, in application order: the expected values.
     private(set) var model: [String: String] = [:]
     private(set) var trace: [String] = []
+    /// Coverage: shards that arrived at a new owner through InsertShards.
+    private(set) var shardsMoved = 0
+    /// Coverage: retried writes that reached a different group than the one that applied them.
+    private(set) var retriesAfterMove = 0
 
     init(seed: UInt64) {
         self.seed = seed
@@ -138,7 +142,11 @@ struct MigrationSimulation {
         trace.append("deliver \(message)")
         switch message {
         case .insert(let to, let configNum, let data):
-            groups[index(of: to)].apply(.insertShards(configNum: configNum, data: data))
+            let g = index(of: to)
+            let pulling = data.filter { groups[g].state.status(ofShard: $0.shard) == .pulling }.count
+            groups[g].apply(.insertShards(configNum: configNum, data: data))
+            let arrived = data.filter { groups[g].state.status(ofShard: $0.shard) == .gcPending }.count
+            if groups[g].state.currentConfig.num == configNum { shardsMoved += min(pulling, arrived) }
         case .delete(let to, let from, let configNum, let shards):
             let result = groups[index(of: to)].apply(.deleteShards(configNum: configNum, shards: shards))
             if result.outcome == .ok { inFlight.append(.collected(to: from, configNum: configNum, shards: shards)) }
@@ -154,7 +162,7 @@ struct MigrationSimulation {
             clients[c].sequence += 1
             let key = Self.keys.randomElement(using: &rng)!
             clients[c].pending = (key, "c\(clients[c].id).\(clients[c].sequence);")
-            clients[c].pendingApplied = false
+            clients[c].pendingAppliedBy = nil
         }
         guard let (key, value) = clients[c].pending else { return }
         let shard = key2shard(Array(key.utf8))
@@ -163,9 +171,11 @@ struct MigrationSimulation {
         let result = groups[g].append(key, value, session)
         #expect(result.outcome == .ok, comment)
         trace.append("client \(clients[c].id) #\(clients[c].sequence) append \(key) at \(groups[g].gid)")
-        if !clients[c].pendingApplied {
+        if let firstGroup = clients[c].pendingAppliedBy {
+            if firstGroup != groups[g].gid { retriesAfterMove += 1 }
+        } else {
             model[key, default: ""] += value
-            clients[c].pendingApplied = true
+            clients[c].pendingAppliedBy = groups[g].gid
         }
         // Lose the reply a third of the time: the client will retry the same write later.
         if Int.random(in: 0..<3, using: &rng) != 0 { clients[c].pending = nil }
