@@ -294,6 +294,22 @@ import Testing
         #expect(throws: RPCError.self) { try fresh.restore([0xFF, 0xFF]) }
     }
 
+    @Test func shardDataWithABadSessionRecordIsRejected() throws {
+        var (a, b) = Self.groupsInConfig2()
+        let bogus = SessionRecord(clientID: 3, sequence: 1, reply: [0xFF, 0xFF], lastIndex: 1)
+        let data = ShardData(shard: 5, pairs: [], sessions: [bogus])
+        let bytes = try ProtobufSerializer<ShardKVCommand>().serialize(.insertShards(configNum: 2, data: [data]))
+        #expect(throws: RPCError.self) { _ = try ProtobufDeserializer<ShardKVCommand>().deserialize(bytes) }
+        #expect(b.applyBytes(bytes).outcome == .invalidArgument)
+        #expect(b.state.status(ofShard: 5) == .pulling)
+        let noClient = ShardData(
+            shard: 5, pairs: [], sessions: [SessionRecord(clientID: 0, sequence: 1, reply: [], lastIndex: 1)])
+        #expect(b.apply(.insertShards(configNum: 2, data: [noClient])).outcome == .invalidArgument)
+        // The real data still goes in afterwards.
+        Self.pull([5], from: a, into: &b)
+        #expect(b.state.status(ofShard: 5) == .gcPending)
+    }
+
     @Test func queryAnswersLikeApply() throws {
         var (a, _) = Self.groupsInConfig1()
         let get = try ProtobufSerializer<ShardKVCommand>().serialize(

@@ -64,12 +64,22 @@ public struct ShardData: Sendable, Hashable, ProtobufCConvertible {
         return ProtobufCMessagePointer(m)
     }
 
-    /// Rejects (`INVALID_ARGUMENT`) a shard number out of range.
+    /// Rejects (`INVALID_ARGUMENT`) a shard number out of range, and a session record whose
+    /// cached reply is not an `skv.shardkv.CommandResult` or whose client id is 0 (the data
+    /// comes from another group: a bad record must be refused here, not trap when a retry
+    /// later hits it).
     public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
         let c = message.assumingMemoryBound(to: Skv__Shardkv__ShardData.self).pointee
+        let sessions = try ProtobufCField.messages(c.sessions, count: c.n_sessions, as: SessionRecord.self)
+        for record in sessions {
+            guard record.clientID != 0 else {
+                throw RPCError(code: .invalidArgument, message: "A shard session record with client id 0.")
+            }
+            _ = try ProtobufDeserializer<ShardKVCommandResult>().deserialize(record.reply)
+        }
         self.init(
             shard: try WireShards.shard(c.shard),
             pairs: try ProtobufCField.messages(c.pairs, count: c.n_pairs, as: Pair.self),
-            sessions: try ProtobufCField.messages(c.sessions, count: c.n_sessions, as: SessionRecord.self))
+            sessions: sessions)
     }
 }
