@@ -131,12 +131,16 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
         switch command {
         case .clientOperation(let operation):
             let shard = key2shard(operation.key)
+            // Each case first clears the slot so `store` holds the only reference to the shard's
+            // tables and the write mutates them in place instead of copying the whole shard.
             switch shards[shard] {
             case .serving(var store):
+                shards[shard] = .absent
                 let result = store.apply(operation, index: index)
                 shards[shard] = .serving(store)
                 return result
             case .gcPending(var store):
+                shards[shard] = .absent
                 let result = store.apply(operation, index: index)
                 shards[shard] = .gcPending(store)
                 return result
