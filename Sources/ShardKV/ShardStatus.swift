@@ -1,5 +1,5 @@
 /// Where a shard held by a group stands in the group's current reconfiguration (the data-free
-/// view of ``ShardState``; `skv.shardkv.ShardStatus` on the wire).
+/// view of `ShardState`; `skv.shardkv.ShardStatus` on the wire).
 public enum ShardStatus: Sendable, Hashable, CaseIterable {
     /// Owned in the current configuration, data present: client operations are served.
     case serving

@@ -24,7 +24,7 @@ import RPCProtobuf
 /// - A moved shard's data is deleted from its previous owner only after the new owner has
 ///   logged it (`DeleteShards`, challenge 1), and the new owner stays `gcPending` (blocking the
 ///   next configuration) until the previous owner confirmed, so no copy is left behind.
-/// - De-duplication is per shard (``ShardStore``): the client session travels inside the
+/// - De-duplication is per shard (`ShardStore`): the client session travels inside the
 ///   command, and a shard's session records move with its data, so a write applied by the
 ///   previous owner is recognised as a duplicate by the new owner. The RSM envelope's own
 ///   session must therefore be unused (client id 0) for ShardKV commands.
