@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RSM", targets: ["RSM"]),
         .library(name: "KVRaft", targets: ["KVRaft"]),
         .library(name: "ShardController", targets: ["ShardController"]),
+        .library(name: "ShardKV", targets: ["ShardKV"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
@@ -97,6 +98,17 @@ let package = Package(
         .testTarget(
             name: "ShardControllerTests",
             dependencies: ["ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation"],
+            swiftSettings: swiftSettings),
+
+        // Sharded KV (Lab 4B): the deterministic shard state machine (ownership, migration,
+        // garbage collection, per-shard de-duplication).
+        .target(
+            name: "ShardKV",
+            dependencies: ["ShardController", "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "ShardKVTests",
+            dependencies: ["ShardKV", "ShardController", "RSM", "RPCCore", "RPCProtobuf"],
             swiftSettings: swiftSettings),
 
         // The `skv` daemon and CLI: `skv kv serve` runs one replica of the KV group over HTTP/2

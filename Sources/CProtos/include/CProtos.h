@@ -9,5 +9,6 @@
 #include "raft.pb-c.h"
 #include "rsm.pb-c.h"
 #include "shardctrler.pb-c.h"
+#include "shardkv.pb-c.h"
 #include "test.pb-c.h"
 #endif

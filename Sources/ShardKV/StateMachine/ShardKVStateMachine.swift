@@ -1,0 +1,288 @@
+public import RSM
+public import ShardController
+import RPCCore
+import RPCProtobuf
+
+/// The deterministic state of one ShardKV replica group (6.824 Lab 4B): which configuration the
+/// group is in, every shard it holds with its ``ShardStatus``, and each held shard's data and
+/// de-duplication table. Sans-I/O: it takes log commands and answers queries; the driver polls
+/// the controller, moves shards between groups and proposes the commands.
+///
+/// Invariants (every replica reaches the same state at the same log index):
+///
+/// - Configurations are installed one at a time, in order: `InstallConfig(c)` applies only if
+///   `c.num == currentConfig.num + 1` and no shard is `pulling`, `bePulled` or `gcPending`
+///   (``isMigrating``); otherwise it is ignored (`.ok` for an already-installed number,
+///   `.notReady` for a future one or while migrating).
+/// - Client operations are answered only for shards `serving` or `gcPending` (owned in the
+///   current configuration, data present); any other shard answers `.wrongGroup`. A shard the
+///   group loses stops being served in the same command that installs the configuration, and
+///   shards whose ownership did not change keep serving throughout (challenge 2).
+/// - `InsertShards`, `DeleteShards` and `ShardsGarbageCollected` act only for the current
+///   configuration number and only on shards in the matching state, so duplicates and late
+///   deliveries are no-ops (`.ok` for past configurations, `.notReady` for future ones).
+/// - A moved shard's data is deleted from its previous owner only after the new owner has
+///   logged it (`DeleteShards`, challenge 1), and the new owner stays `gcPending` (blocking the
+///   next configuration) until the previous owner confirmed, so no copy is left behind.
+/// - De-duplication is per shard (`ShardStore`): the client session travels inside the
+///   command, and a shard's session records move with its data, so a write applied by the
+///   previous owner is recognised as a duplicate by the new owner. The RSM envelope's own
+///   session must therefore be unused (client id 0) for ShardKV commands.
+/// - Snapshots list shards ascending by number, pairs by key and sessions by client id: equal
+///   states give identical bytes.
+///
+/// Known limitation: a shard that a configuration assigns to no group (gid 0; the controller
+/// does this only when every group has left) stays `bePulled` at its previous owner, which
+/// blocks that group's later configurations.
+public struct ShardKVStateMachine: StateMachine, Sendable {
+    /// Default for ``maxSessionsPerShard``: far above the number of clients the labs run.
+    public static let defaultMaxSessionsPerShard = 10_000
+
+    /// This replica group's id (non-zero).
+    public let gid: UInt64
+    /// Per-shard limit of de-duplication records (oldest evicted first; see `SessionTable`).
+    public let maxSessionsPerShard: Int
+    /// The configuration the group is in (#0 until the first InstallConfig).
+    public private(set) var currentConfig = ShardConfig()
+    /// The configuration before ``currentConfig`` (where pulled shards come from).
+    public private(set) var previousConfig = ShardConfig()
+    /// Indexed by shard number; ``ShardConfig/shardCount`` entries.
+    package private(set) var shards: [ShardState] = Array(repeating: .absent, count: ShardConfig.shardCount)
+
+    public init(gid: UInt64, maxSessionsPerShard: Int = ShardKVStateMachine.defaultMaxSessionsPerShard) {
+        precondition(gid != ShardConfig.noGroup, "a replica group's gid is not \(ShardConfig.noGroup)")
+        precondition(maxSessionsPerShard >= 1, "maxSessionsPerShard must be at least 1, not \(maxSessionsPerShard)")
+        self.gid = gid
+        self.maxSessionsPerShard = maxSessionsPerShard
+    }
+
+    // MARK: Queries for drivers and tests (pure)
+
+    /// The status of `shard` (`nil` if the group holds nothing for it).
+    public func status(ofShard shard: Int) -> ShardStatus? { shards[shard].status }
+
+    /// Whether `shard` answers client operations now.
+    public func isServing(shard: Int) -> Bool {
+        switch shards[shard] {
+        case .serving, .gcPending: true
+        case .absent, .pulling, .bePulled: false
+        }
+    }
+
+    /// Whether a reconfiguration is in progress (some shard pulling, bePulled or gcPending).
+    public var isMigrating: Bool {
+        shards.contains { state in
+            switch state {
+            case .absent, .serving: false
+            case .pulling, .bePulled, .gcPending: true
+            }
+        }
+    }
+
+    /// The number of the configuration the driver should fetch and log next (`nil` while a
+    /// migration is in progress: the driver keeps polling but proposes nothing).
+    public var nextConfigNum: UInt64? { isMigrating ? nil : currentConfig.num + 1 }
+
+    /// Whether `InstallConfig(config)` would take effect if applied now.
+    public func mayInstall(_ config: ShardConfig) -> Bool { config.num == nextConfigNum }
+
+    /// The shards to pull, grouped by their owner in ``previousConfig`` (ascending gid and
+    /// shard). The driver sends `PullShards(configNum, shards)` to each and proposes
+    /// `InsertShards` with the data a `.ready` answer carries.
+    public var pullTasks: [ShardTransfer] { transfers { if case .pulling = $0 { true } else { false } } }
+
+    /// The shards whose previous owner (in ``previousConfig``) still keeps a copy, grouped by
+    /// that owner. The driver sends `DeleteShards(configNum, shards)` to each and, on `.ok`,
+    /// proposes `ShardsGarbageCollected` for them.
+    public var garbageCollectionTasks: [ShardTransfer] {
+        transfers { if case .gcPending = $0 { true } else { false } }
+    }
+
+    /// Answers another group's PullShards: the requested shards' data if this group is in
+    /// configuration `configNum` and holds all of them as `bePulled`. Read-only. A `bePulled`
+    /// shard's data never changes (no client operation applies to it), so every replica that
+    /// answers `.ready` answers the same data: the driver may answer from any replica, a
+    /// lagging one merely answers `.notReady`.
+    public func answerPull(configNum: UInt64, shards requested: [Int]) -> ShardPullAnswer {
+        guard configNum == currentConfig.num else { return .notReady(currentConfigNum: currentConfig.num) }
+        var data: [ShardData] = []
+        for shard in requested {
+            guard (0..<ShardConfig.shardCount).contains(shard), case .bePulled(let store) = shards[shard] else {
+                return .notReady(currentConfigNum: currentConfig.num)
+            }
+            data.append(store.data(shard: shard))
+        }
+        return .ready(data)
+    }
+
+    /// The value of `key` in the group's copy of its shard, whatever the shard's status
+    /// (for checks; clients go through ``read(_:)``).
+    public func storedValue(forKey key: [UInt8]) -> [UInt8]? {
+        shards[key2shard(key)].store?.value(forKey: key)
+    }
+
+    /// Number of keys the group stores, over all shards it holds data for.
+    public var storedKeyCount: Int { shards.reduce(0) { $0 + ($1.store?.count ?? 0) } }
+
+    // MARK: Commands
+
+    /// Applies one committed command found at log `index` (see the type's invariants).
+    public mutating func execute(_ command: ShardKVCommand, index: UInt64) -> ShardKVCommandResult {
+        switch command {
+        case .clientOperation(let operation):
+            let shard = key2shard(operation.key)
+            // Each case first clears the slot so `store` holds the only reference to the shard's
+            // tables and the write mutates them in place instead of copying the whole shard.
+            switch shards[shard] {
+            case .serving(var store):
+                shards[shard] = .absent
+                let result = store.apply(operation, index: index)
+                shards[shard] = .serving(store)
+                return result
+            case .gcPending(var store):
+                shards[shard] = .absent
+                let result = store.apply(operation, index: index)
+                shards[shard] = .gcPending(store)
+                return result
+            case .absent, .pulling, .bePulled:
+                return ShardKVCommandResult(outcome: .wrongGroup)
+            }
+        case .installConfig(let config):
+            return installConfig(config)
+        case .insertShards(let configNum, let data):
+            return forCurrentConfig(configNum) {
+                for shardData in data where $0.shards[shardData.shard] == .pulling {
+                    $0.shards[shardData.shard] = .gcPending(ShardStore(shardData, maxSessions: $0.maxSessionsPerShard))
+                }
+            }
+        case .deleteShards(let configNum, let shardNumbers):
+            return forCurrentConfig(configNum) {
+                for shard in shardNumbers {
+                    if case .bePulled = $0.shards[shard] { $0.shards[shard] = .absent }
+                }
+            }
+        case .shardsGarbageCollected(let configNum, let shardNumbers):
+            return forCurrentConfig(configNum) {
+                for shard in shardNumbers {
+                    if case .gcPending(let store) = $0.shards[shard] { $0.shards[shard] = .serving(store) }
+                }
+            }
+        }
+    }
+
+    /// Get without a command (the ReadIndex path): same answer as applying it.
+    public func read(_ key: [UInt8]) -> ShardKVCommandResult {
+        let shard = key2shard(key)
+        guard isServing(shard: shard), let store = shards[shard].store else {
+            return ShardKVCommandResult(outcome: .wrongGroup)
+        }
+        return store.read(key)
+    }
+
+    private mutating func installConfig(_ config: ShardConfig) -> ShardKVCommandResult {
+        if config.num <= currentConfig.num { return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num) }
+        guard mayInstall(config) else { return ShardKVCommandResult(outcome: .notReady, configNum: currentConfig.num) }
+        for shard in 0..<ShardConfig.shardCount {
+            let ownedNext = config.shards[shard] == gid
+            switch shards[shard] {
+            case .serving(let store):
+                if !ownedNext { shards[shard] = .bePulled(store) }
+            case .absent:
+                guard ownedNext else { break }
+                shards[shard] = currentConfig.shards[shard] == ShardConfig.noGroup
+                    ? .serving(ShardStore(maxSessions: maxSessionsPerShard)) : .pulling
+            case .pulling, .bePulled, .gcPending:
+                preconditionFailure("installing config #\(config.num) while shard \(shard) is \(shards[shard])")
+            }
+        }
+        previousConfig = currentConfig
+        currentConfig = config
+        return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num)
+    }
+
+    /// Runs `body` if `configNum` is the current configuration; past numbers are no-ops that
+    /// answer `.ok` (the group only leaves a configuration once that work is done), future ones
+    /// `.notReady`.
+    private mutating func forCurrentConfig(
+        _ configNum: UInt64, _ body: (inout ShardKVStateMachine) -> Void
+    ) -> ShardKVCommandResult {
+        if configNum > currentConfig.num {
+            return ShardKVCommandResult(outcome: .notReady, configNum: currentConfig.num)
+        }
+        if configNum == currentConfig.num { body(&self) }
+        return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num)
+    }
+
+    private func transfers(where matches: (ShardState) -> Bool) -> [ShardTransfer] {
+        var shardsByGid: [UInt64: [Int]] = [:]
+        for shard in 0..<ShardConfig.shardCount where matches(shards[shard]) {
+            shardsByGid[previousConfig.shards[shard], default: []].append(shard)
+        }
+        return shardsByGid.keys.sorted().map { gid in
+            ShardTransfer(
+                gid: gid, servers: previousConfig.groups[gid] ?? [], configNum: currentConfig.num,
+                shards: shardsByGid[gid] ?? [])
+        }
+    }
+
+    // MARK: StateMachine
+
+    /// Bytes that are not an `skv.shardkv.Command` apply as a no-op whose reply is
+    /// `.invalidArgument`, identically on every replica.
+    public mutating func apply(_ command: [UInt8], index: UInt64) -> [UInt8] {
+        guard let command = try? ProtobufDeserializer<ShardKVCommand>().deserialize(command) else {
+            return Self.encode(ShardKVCommandResult(outcome: .invalidArgument, configNum: currentConfig.num))
+        }
+        return Self.encode(execute(command, index: index))
+    }
+
+    /// Answers a Get command; anything else is not a query and answers `.invalidArgument`.
+    public func query(_ query: [UInt8]) -> [UInt8] {
+        guard let command = try? ProtobufDeserializer<ShardKVCommand>().deserialize(query),
+            case .clientOperation(let operation) = command, operation.kind == .get
+        else {
+            return Self.encode(ShardKVCommandResult(outcome: .invalidArgument, configNum: currentConfig.num))
+        }
+        return Self.encode(read(operation.key))
+    }
+
+    public func snapshot() -> [UInt8] {
+        var entries: [ShardKVStateSnapshot.Entry] = []
+        for (shard, state) in shards.enumerated() {
+            guard let status = state.status else { continue }
+            let data = state.store?.data(shard: shard) ?? ShardData(shard: shard, pairs: [], sessions: [])
+            entries.append(ShardKVStateSnapshot.Entry(status: status, data: data))
+        }
+        let snapshot = ShardKVStateSnapshot(current: currentConfig, previous: previousConfig, entries: entries)
+        do {
+            return try ProtobufSerializer<ShardKVStateSnapshot>().serialize(snapshot)
+        } catch {
+            preconditionFailure("a ShardKV state snapshot always encodes: \(error)")
+        }
+    }
+
+    public mutating func restore(_ snapshot: [UInt8]) throws {
+        let decoded = try ProtobufDeserializer<ShardKVStateSnapshot>().deserialize(snapshot)
+        var restored: [ShardState] = Array(repeating: .absent, count: ShardConfig.shardCount)
+        for entry in decoded.entries {
+            let store = ShardStore(entry.data, maxSessions: maxSessionsPerShard)
+            restored[entry.data.shard] = switch entry.status {
+            case .serving: .serving(store)
+            case .pulling: .pulling
+            case .bePulled: .bePulled(store)
+            case .gcPending: .gcPending(store)
+            }
+        }
+        currentConfig = decoded.current
+        previousConfig = decoded.previous
+        shards = restored
+    }
+
+    static func encode(_ result: ShardKVCommandResult) -> [UInt8] {
+        do {
+            return try ProtobufSerializer<ShardKVCommandResult>().serialize(result)
+        } catch {
+            preconditionFailure("a command result always encodes: \(error)")
+        }
+    }
+}

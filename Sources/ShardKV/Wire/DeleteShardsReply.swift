@@ -1,0 +1,35 @@
+public import RPCCore
+public import RPCProtobuf
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.shardkv.DeleteShardsReply`: `.ok` once the previous owner applied `DeleteShards` (or
+/// had left that configuration already), `.notReady`, or `.wrongLeader`.
+public struct DeleteShardsReply: Sendable, Hashable, ProtobufCConvertible {
+    public var outcome: ShardKVOutcome
+    public var leader: ShardKVLeaderHint?
+
+    public init(outcome: ShardKVOutcome, leader: ShardKVLeaderHint? = nil) {
+        self.outcome = outcome
+        self.leader = leader
+    }
+
+    public static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__shardkv__delete_shards_reply__init)
+    }
+
+    public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(
+            Skv__Shardkv__DeleteShardsReply.self, initializer: skv__shardkv__delete_shards_reply__init)
+        m.pointee.outcome = outcome.wireValue
+        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        return ProtobufCMessagePointer(m)
+    }
+
+    public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Shardkv__DeleteShardsReply.self).pointee
+        self.init(
+            outcome: try ShardKVOutcome(wireValue: c.outcome),
+            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self))
+    }
+}

@@ -1,0 +1,42 @@
+public import RPCCore
+public import RPCProtobuf
+public import RSM
+internal import CProtobufC
+internal import CProtos
+
+/// `skv.shardkv.DeleteRequest`. With a session the write applies exactly once across retries,
+/// also when the key's shard moves to another group between the attempts.
+public struct ShardKVDeleteRequest: Sendable, Hashable, ProtobufCConvertible {
+    public var session: ClientSession?
+    public var key: [UInt8]
+
+    public init(session: ClientSession?, key: [UInt8]) {
+        self.session = session
+        self.key = key
+    }
+
+    /// The log command that executes this request.
+    public var command: ShardKVCommand {
+        .clientOperation(ShardKVOperation(kind: .delete, key: key, session: session))
+    }
+
+    public static var protobufCDescriptor: ProtobufCDescriptor {
+        ProtobufCDescriptor(initializer: skv__shardkv__delete_request__init)
+    }
+
+    public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
+        let m = arena.allocate(
+            Skv__Shardkv__DeleteRequest.self, initializer: skv__shardkv__delete_request__init)
+        let session: WireSession? = self.session.map { WireSession($0) }
+        m.pointee.session = try arena.message(session, as: Skv__Shardkv__Session.self)
+        m.pointee.key = WireBytes.field(key, in: arena)
+        return ProtobufCMessagePointer(m)
+    }
+
+    public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
+        let c = message.assumingMemoryBound(to: Skv__Shardkv__DeleteRequest.self).pointee
+        self.init(
+            session: try ProtobufCField.message(c.session, as: WireSession.self)?.session,
+            key: WireBytes.value(c.key))
+    }
+}
