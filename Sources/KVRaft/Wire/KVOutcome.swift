@@ -1,4 +1,4 @@
-public import RPCCore
+import RPCCore
 internal import CProtos
 
 /// `skv.kv.Outcome`: the domain outcome of a KV request (transport failures are RPC statuses).
