@@ -55,10 +55,8 @@ public actor Clerk {
 
     public nonisolated let clientID: UInt64
     public nonisolated let configuration: Configuration
-    private let servers: [Server]
+    private let group: ReplicaGroupCaller<KVClient>
     private var sequence: UInt64 = 0
-    /// Index (into `servers`) of the server to try first.
-    private var preferred = 0
     private var busy = false
 
     /// - Parameters:
@@ -71,7 +69,11 @@ public actor Clerk {
         precondition(!servers.isEmpty, "a Clerk needs at least one server")
         precondition(clientID != 0, "client id 0 means no session")
         precondition(configuration.rpcTimeout > .zero, "rpcTimeout must be positive")
-        self.servers = servers
+        group = ReplicaGroupCaller(
+            replicas: servers.map { ReplicaGroupCaller.Replica(client: $0.client, id: $0.id, address: $0.address) },
+            policy: ReplicaGroupCaller.Policy(
+                operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
+                retryPause: configuration.retryPause))
         self.configuration = configuration
         self.clientID = clientID
     }
@@ -154,64 +156,32 @@ public actor Clerk {
         return ClientSession(clientID: clientID, sequence: sequence)
     }
 
-    /// Runs one operation against the servers until one answers it with a final outcome.
+    /// Runs one operation through the group caller (see ``ReplicaGroupCaller``), one at a time.
     private func perform<Reply: Sendable>(
-        _ attempt: (KVClient, CallOptions) async throws -> Reply, outcome: (Reply) -> (KVOutcome, LeaderHint?)
+        _ attempt: @escaping @Sendable (KVClient, CallOptions) async throws -> Reply,
+        outcome: @escaping @Sendable (Reply) -> (KVOutcome, LeaderHint?)
     ) async throws(ClerkError) -> Reply {
         precondition(!busy, "a Clerk makes one call at a time")
         busy = true
         defer { busy = false }
-        let start = ContinuousClock.now
-        var failuresInARow = 0
-        // Terminates when a server answers, the task is cancelled, or the optional timeout
-        // passes; with no timeout it retries forever by design (the lab's contract).
-        while true {
-            if Task.isCancelled { throw .cancelled }
-            var timeout = configuration.rpcTimeout
-            if let limit = configuration.operationTimeout {
-                let remaining = limit - (ContinuousClock.now - start)
-                guard remaining > .zero else { throw .timedOut(limit) }
-                timeout = min(timeout, remaining)
-            }
-            let server = preferred
-            var next = (server + 1) % servers.count
-            do {
-                let reply = try await attempt(servers[server].client, CallOptions(timeout: timeout))
+        do {
+            return try await group.perform(attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
                 case .ok, .noKey, .compareFailed:
-                    return reply
+                    return .final
                 case .wrongLeader:
-                    if let hint, let hinted = index(of: hint), hinted != server { next = hinted }
+                    return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")
                 case .timeout:
-                    break
+                    return .retry
                 }
-            } catch let error as RPCError where !Self.isRetryable(error.code) {
-                throw .rejected(error)
-            } catch {
-                // Unreachable, lost, timed out, or stopped: try the next server.
             }
-            preferred = next
-            failuresInARow += 1
-            if failuresInARow >= servers.count {
-                failuresInARow = 0
-                try? await Task.sleep(for: configuration.retryPause)
+        } catch {
+            switch error {
+            case .timedOut(let limit): throw .timedOut(limit)
+            case .cancelled: throw .cancelled
+            case .rejected(let rpcError): throw .rejected(rpcError)
             }
-        }
-    }
-
-    private func index(of hint: LeaderHint) -> Int? {
-        if hint.leaderID != 0, let i = servers.firstIndex(where: { $0.id == hint.leaderID }) { return i }
-        if !hint.address.isEmpty, let i = servers.firstIndex(where: { $0.address == hint.address }) { return i }
-        return nil
-    }
-
-    /// Transport and overload failures are retried; anything else means the request itself
-    /// is wrong (or the server is broken) and is reported.
-    static func isRetryable(_ code: Status.Code) -> Bool {
-        switch code {
-        case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .cancelled, .unknown: true
-        default: false
         }
     }
 }

@@ -1,5 +1,6 @@
 @testable import KVRaft
 import RPCCore
+import RSM
 import Testing
 
 /// The clerk's retry policy: deadlines, cancellation, and errors it must not retry.
@@ -27,12 +28,12 @@ import Testing
     }
 
     @Test func retryableCodes() {
-        #expect(Clerk.isRetryable(.unavailable))
-        #expect(Clerk.isRetryable(.deadlineExceeded))
-        #expect(Clerk.isRetryable(.resourceExhausted))
-        #expect(!Clerk.isRetryable(.invalidArgument))
-        #expect(!Clerk.isRetryable(.failedPrecondition))
-        #expect(!Clerk.isRetryable(.unimplemented))
+        #expect(ReplicaGroupCaller<KVClient>.isRetryable(.unavailable))
+        #expect(ReplicaGroupCaller<KVClient>.isRetryable(.deadlineExceeded))
+        #expect(ReplicaGroupCaller<KVClient>.isRetryable(.resourceExhausted))
+        #expect(!ReplicaGroupCaller<KVClient>.isRetryable(.invalidArgument))
+        #expect(!ReplicaGroupCaller<KVClient>.isRetryable(.failedPrecondition))
+        #expect(!ReplicaGroupCaller<KVClient>.isRetryable(.unimplemented))
     }
 
     @Test func writesAfterAFailoverApplyOnce() async throws {

@@ -1,0 +1,137 @@
+public import RPCCore
+
+/// Calls one replica group the way a clerk of a replicated service must: it remembers the
+/// replica that last answered and starts there; on a wrong-leader answer it follows the
+/// leader hint when it names a known replica, else it tries the next one; transport failures
+/// and timeouts move on to the next. After every replica failed once in a row it pauses
+/// ``Policy/retryPause`` (so a leaderless or partitioned group is not flooded).
+///
+/// With ``Policy/operationTimeout`` `nil` (the labs' contract) an operation retries until a
+/// replica answers it or the task is cancelled. RPC errors that retrying cannot fix
+/// (`INVALID_ARGUMENT`, …) end the operation at once.
+///
+/// Shared by the clerks of every service on the RSM layer (KVRaft's `Clerk`, the shard
+/// controller's clerk), each of which adds its sessions and maps ``Failure`` to its own error.
+public actor ReplicaGroupCaller<Client: Sendable> {
+    /// One replica of the group.
+    public struct Replica: Sendable {
+        public var client: Client
+        /// Its Raft id, to follow leader hints (`nil`: hints by id are not matched to it).
+        public var id: UInt64?
+        /// Its address, to follow leader hints that carry one.
+        public var address: String?
+
+        public init(client: Client, id: UInt64? = nil, address: String? = nil) {
+            self.client = client
+            self.id = id
+            self.address = address
+        }
+    }
+
+    /// Time limits of one operation.
+    public struct Policy: Sendable {
+        /// Give up on an operation after this long; `nil` retries forever.
+        public var operationTimeout: Duration?
+        /// Longest one attempt (one RPC) may take.
+        public var rpcTimeout: Duration
+        /// Pause after every replica failed once in a row.
+        public var retryPause: Duration
+
+        public init(operationTimeout: Duration?, rpcTimeout: Duration, retryPause: Duration) {
+            self.operationTimeout = operationTimeout
+            self.rpcTimeout = rpcTimeout
+            self.retryPause = retryPause
+        }
+    }
+
+    /// What a reply means for the operation.
+    public enum Verdict: Sendable {
+        /// A final answer: return it.
+        case final
+        /// The replica does not lead; the hint names the leader if known (0 / "" = unknown).
+        case wrongLeader(leaderID: UInt64, address: String)
+        /// Not answered in time (the group may have no quorum): try the next replica.
+        case retry
+    }
+
+    /// Why an operation ended without a reply.
+    public enum Failure: Error, Sendable {
+        /// No replica answered within ``Policy/operationTimeout``.
+        case timedOut(Duration)
+        /// The calling task was cancelled.
+        case cancelled
+        /// A replica refused the request for a reason retrying cannot fix.
+        case rejected(RPCError)
+    }
+
+    private let replicas: [Replica]
+    private let policy: Policy
+    /// Index (into `replicas`) of the replica to try first.
+    private var preferred = 0
+
+    /// - Parameter replicas: every replica of the group, in any order (at least one).
+    public init(replicas: [Replica], policy: Policy) {
+        precondition(!replicas.isEmpty, "a replica group has at least one replica")
+        precondition(policy.rpcTimeout > .zero, "rpcTimeout must be positive")
+        self.replicas = replicas
+        self.policy = policy
+    }
+
+    /// Runs one operation against the replicas until one answers it with a final reply.
+    public func perform<Reply: Sendable>(
+        _ attempt: @Sendable (Client, CallOptions) async throws -> Reply,
+        verdict: @Sendable (Reply) -> Verdict
+    ) async throws(Failure) -> Reply {
+        let start = ContinuousClock.now
+        var failuresInARow = 0
+        // Terminates when a replica answers, the task is cancelled, or the optional timeout
+        // passes; with no timeout it retries forever by design (the lab's contract).
+        while true {
+            if Task.isCancelled { throw .cancelled }
+            var timeout = policy.rpcTimeout
+            if let limit = policy.operationTimeout {
+                let remaining = limit - (ContinuousClock.now - start)
+                guard remaining > .zero else { throw .timedOut(limit) }
+                timeout = min(timeout, remaining)
+            }
+            let replica = preferred
+            var next = (replica + 1) % replicas.count
+            do {
+                let reply = try await attempt(replicas[replica].client, CallOptions(timeout: timeout))
+                switch verdict(reply) {
+                case .final:
+                    return reply
+                case .wrongLeader(let leaderID, let address):
+                    if let hinted = index(leaderID: leaderID, address: address), hinted != replica { next = hinted }
+                case .retry:
+                    break
+                }
+            } catch let error as RPCError where !Self.isRetryable(error.code) {
+                throw .rejected(error)
+            } catch {
+                // Unreachable, lost, timed out, or stopped: try the next replica.
+            }
+            preferred = next
+            failuresInARow += 1
+            if failuresInARow >= replicas.count {
+                failuresInARow = 0
+                try? await Task.sleep(for: policy.retryPause)
+            }
+        }
+    }
+
+    private func index(leaderID: UInt64, address: String) -> Int? {
+        if leaderID != 0, let i = replicas.firstIndex(where: { $0.id == leaderID }) { return i }
+        if !address.isEmpty, let i = replicas.firstIndex(where: { $0.address == address }) { return i }
+        return nil
+    }
+
+    /// Transport and overload failures are retried; anything else means the request itself
+    /// is wrong (or the server is broken) and is reported.
+    public static func isRetryable(_ code: Status.Code) -> Bool {
+        switch code {
+        case .unavailable, .deadlineExceeded, .resourceExhausted, .aborted, .cancelled, .unknown: true
+        default: false
+        }
+    }
+}
