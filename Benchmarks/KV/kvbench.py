@@ -26,14 +26,10 @@ Subcommands (ENDPOINTS is HOST:PORT,... in member order; for ours, Raft id i is 
 """
 
 import argparse
-import atexit
-import importlib
 import os
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 
@@ -46,30 +42,17 @@ VALUE = bytes((ord("a") + i % 26) for i in range(256))
 RPC_TIMEOUT = 1.0
 
 
-STUB_DIRS = []
+sys.path.insert(0, os.path.join(REPO_ROOT, "Tests", "Interop", "python"))
+import proto_stubs  # noqa: E402  (the shared stub generator)
 
-
-def remove_stubs():
-    while STUB_DIRS:
-        shutil.rmtree(STUB_DIRS.pop(), ignore_errors=True)
+remove_stubs = proto_stubs.cleanup
 
 
 def load_stubs():
-    from grpc_tools import protoc
-
-    out = tempfile.mkdtemp(prefix="skv-bench-kv-stubs-")
-    STUB_DIRS.append(out)
-    atexit.register(remove_stubs)
-    for include, proto in ((os.path.join(REPO_ROOT, "Protos"), "kv.proto"), (HERE, "etcd_minimal.proto")):
-        args = ["grpc_tools.protoc", f"-I{include}", f"--python_out={out}", f"--grpc_python_out={out}", os.path.join(include, proto)]
-        if protoc.main(args) != 0:
-            raise SystemExit(f"kvbench: grpc_tools.protoc failed for {proto}")
-    sys.path.insert(0, out)
-    return (
-        importlib.import_module("kv_pb2"),
-        importlib.import_module("kv_pb2_grpc"),
-        importlib.import_module("etcd_minimal_pb2"),
-        importlib.import_module("etcd_minimal_pb2_grpc"),
+    return proto_stubs.load(
+        [(proto_stubs.PROTO_DIR, "kv.proto"), (HERE, "etcd_minimal.proto")],
+        ["kv_pb2", "kv_pb2_grpc", "etcd_minimal_pb2", "etcd_minimal_pb2_grpc"],
+        "skv-bench-kv-stubs-",
     )
 
 
