@@ -119,9 +119,9 @@ public actor ReplicatedStateMachine {
     private var queuedReads: [PendingRead] = []
     /// Reads whose round ended, until the state machine applied their read index.
     private var readsAwaitingApply: [(index: UInt64, reads: [PendingRead])] = []
-    /// Reads in the ReadIndex round in flight (at most one round at a time).
+    /// Reads in the ReadIndex round in flight (at most one round at a time; a round is in
+    /// flight exactly when this is non-zero, since a round never starts empty).
     private var readsInRound = 0
-    private var readRoundActive = false
     private var applyTask: Task<Void, Never>?
     private var monitorTask: Task<Void, Never>?
     private var stopped = false
@@ -235,8 +235,7 @@ public actor ReplicatedStateMachine {
     /// Starts a ReadIndex round for the queued reads unless one is in flight (its end starts
     /// the next).
     private func startReadRound() {
-        guard !readRoundActive, !queuedReads.isEmpty, !stopped else { return }
-        readRoundActive = true
+        guard readsInRound == 0, !queuedReads.isEmpty, !stopped else { return }
         let batch = queuedReads
         queuedReads = []
         readsInRound = batch.count
@@ -250,7 +249,6 @@ public actor ReplicatedStateMachine {
         } catch {
             result = .failure(error)
         }
-        readRoundActive = false
         readsInRound = 0
         guard !stopped else {
             for read in batch { read.continuation.resume(returning: .failure(.stopped)) }
