@@ -51,12 +51,12 @@ remove_stubs = proto_stubs.cleanup
 def load_stubs():
     return proto_stubs.load(
         [(proto_stubs.PROTO_DIR, "kv.proto"), (HERE, "etcd_minimal.proto")],
-        ["kv_pb2", "kv_pb2_grpc", "etcd_minimal_pb2", "etcd_minimal_pb2_grpc"],
+        ["kv_pb2", "kv_pb2_grpc", "rsm_pb2", "etcd_minimal_pb2", "etcd_minimal_pb2_grpc"],
         "skv-bench-kv-stubs-",
     )
 
 
-kv_pb2, kv_pb2_grpc, etcd_pb2, etcd_pb2_grpc = load_stubs()
+kv_pb2, kv_pb2_grpc, rsm_pb2, etcd_pb2, etcd_pb2_grpc = load_stubs()
 
 
 def die(message):
@@ -214,7 +214,7 @@ class Writer:
             sequence += 1
             value = self.value(sequence)
             if self.system == "ours":
-                session = kv_pb2.Session(client_id=self.client_id, sequence=sequence)
+                session = rsm_pb2.Session(client_id=self.client_id, sequence=sequence)
                 request = kv_pb2.PutRequest(session=session, key=self.key, value=value)
             else:
                 request = etcd_pb2.PutRequest(key=self.key, value=value)

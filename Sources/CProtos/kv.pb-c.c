@@ -7,96 +7,6 @@
 #endif
 
 #include "kv.pb-c.h"
-void   skv__kv__session__init
-                     (Skv__Kv__Session         *message)
-{
-  static const Skv__Kv__Session init_value = SKV__KV__SESSION__INIT;
-  *message = init_value;
-}
-size_t skv__kv__session__get_packed_size
-                     (const Skv__Kv__Session *message)
-{
-  assert(message->base.descriptor == &skv__kv__session__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__kv__session__pack
-                     (const Skv__Kv__Session *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__kv__session__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__kv__session__pack_to_buffer
-                     (const Skv__Kv__Session *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__kv__session__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Kv__Session *
-       skv__kv__session__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Kv__Session *)
-     protobuf_c_message_unpack (&skv__kv__session__descriptor,
-                                allocator, len, data);
-}
-void   skv__kv__session__free_unpacked
-                     (Skv__Kv__Session *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__kv__session__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   skv__kv__leader_hint__init
-                     (Skv__Kv__LeaderHint         *message)
-{
-  static const Skv__Kv__LeaderHint init_value = SKV__KV__LEADER_HINT__INIT;
-  *message = init_value;
-}
-size_t skv__kv__leader_hint__get_packed_size
-                     (const Skv__Kv__LeaderHint *message)
-{
-  assert(message->base.descriptor == &skv__kv__leader_hint__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__kv__leader_hint__pack
-                     (const Skv__Kv__LeaderHint *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__kv__leader_hint__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__kv__leader_hint__pack_to_buffer
-                     (const Skv__Kv__LeaderHint *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__kv__leader_hint__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Kv__LeaderHint *
-       skv__kv__leader_hint__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Kv__LeaderHint *)
-     protobuf_c_message_unpack (&skv__kv__leader_hint__descriptor,
-                                allocator, len, data);
-}
-void   skv__kv__leader_hint__free_unpacked
-                     (Skv__Kv__LeaderHint *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__kv__leader_hint__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
 void   skv__kv__get_request__init
                      (Skv__Kv__GetRequest         *message)
 {
@@ -727,108 +637,6 @@ void   skv__kv__state_snapshot__free_unpacked
   assert(message->base.descriptor == &skv__kv__state_snapshot__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor skv__kv__session__field_descriptors[2] =
-{
-  {
-    "client_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Kv__Session, client_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "sequence",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Kv__Session, sequence),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__kv__session__field_indices_by_name[] = {
-  0,   /* field[0] = client_id */
-  1,   /* field[1] = sequence */
-};
-static const ProtobufCIntRange skv__kv__session__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__kv__session__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.kv.Session",
-  "Session",
-  "Skv__Kv__Session",
-  "skv.kv",
-  sizeof(Skv__Kv__Session),
-  2,
-  skv__kv__session__field_descriptors,
-  skv__kv__session__field_indices_by_name,
-  1,  skv__kv__session__number_ranges,
-  (ProtobufCMessageInit) skv__kv__session__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor skv__kv__leader_hint__field_descriptors[2] =
-{
-  {
-    "leader_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Kv__LeaderHint, leader_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "address",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Kv__LeaderHint, address),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__kv__leader_hint__field_indices_by_name[] = {
-  1,   /* field[1] = address */
-  0,   /* field[0] = leader_id */
-};
-static const ProtobufCIntRange skv__kv__leader_hint__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__kv__leader_hint__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.kv.LeaderHint",
-  "LeaderHint",
-  "Skv__Kv__LeaderHint",
-  "skv.kv",
-  sizeof(Skv__Kv__LeaderHint),
-  2,
-  skv__kv__leader_hint__field_descriptors,
-  skv__kv__leader_hint__field_indices_by_name,
-  1,  skv__kv__leader_hint__number_ranges,
-  (ProtobufCMessageInit) skv__kv__leader_hint__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
 static const ProtobufCFieldDescriptor skv__kv__get_request__field_descriptors[1] =
 {
   {
@@ -900,7 +708,7 @@ static const ProtobufCFieldDescriptor skv__kv__get_reply__field_descriptors[3] =
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__GetReply, leader),
-    &skv__kv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -940,7 +748,7 @@ static const ProtobufCFieldDescriptor skv__kv__put_request__field_descriptors[3]
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__PutRequest, session),
-    &skv__kv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1004,7 +812,7 @@ static const ProtobufCFieldDescriptor skv__kv__append_request__field_descriptors
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__AppendRequest, session),
-    &skv__kv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1068,7 +876,7 @@ static const ProtobufCFieldDescriptor skv__kv__delete_request__field_descriptors
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__DeleteRequest, session),
-    &skv__kv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1119,7 +927,7 @@ static const ProtobufCFieldDescriptor skv__kv__compare_and_swap_request__field_d
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__CompareAndSwapRequest, session),
-    &skv__kv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1221,7 +1029,7 @@ static const ProtobufCFieldDescriptor skv__kv__write_reply__field_descriptors[2]
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__WriteReply, leader),
-    &skv__kv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1296,7 +1104,7 @@ static const ProtobufCFieldDescriptor skv__kv__compare_and_swap_reply__field_des
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__CompareAndSwapReply, leader),
-    &skv__kv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1391,7 +1199,7 @@ static const ProtobufCFieldDescriptor skv__kv__status_reply__field_descriptors[8
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Kv__StatusReply, leader),
-    &skv__kv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */

@@ -7,6 +7,96 @@
 #endif
 
 #include "rsm.pb-c.h"
+void   skv__rsm__session__init
+                     (Skv__Rsm__Session         *message)
+{
+  static const Skv__Rsm__Session init_value = SKV__RSM__SESSION__INIT;
+  *message = init_value;
+}
+size_t skv__rsm__session__get_packed_size
+                     (const Skv__Rsm__Session *message)
+{
+  assert(message->base.descriptor == &skv__rsm__session__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__rsm__session__pack
+                     (const Skv__Rsm__Session *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__rsm__session__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__rsm__session__pack_to_buffer
+                     (const Skv__Rsm__Session *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__rsm__session__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Rsm__Session *
+       skv__rsm__session__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Rsm__Session *)
+     protobuf_c_message_unpack (&skv__rsm__session__descriptor,
+                                allocator, len, data);
+}
+void   skv__rsm__session__free_unpacked
+                     (Skv__Rsm__Session *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__rsm__session__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skv__rsm__leader_hint__init
+                     (Skv__Rsm__LeaderHint         *message)
+{
+  static const Skv__Rsm__LeaderHint init_value = SKV__RSM__LEADER_HINT__INIT;
+  *message = init_value;
+}
+size_t skv__rsm__leader_hint__get_packed_size
+                     (const Skv__Rsm__LeaderHint *message)
+{
+  assert(message->base.descriptor == &skv__rsm__leader_hint__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__rsm__leader_hint__pack
+                     (const Skv__Rsm__LeaderHint *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__rsm__leader_hint__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__rsm__leader_hint__pack_to_buffer
+                     (const Skv__Rsm__LeaderHint *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__rsm__leader_hint__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Rsm__LeaderHint *
+       skv__rsm__leader_hint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Rsm__LeaderHint *)
+     protobuf_c_message_unpack (&skv__rsm__leader_hint__descriptor,
+                                allocator, len, data);
+}
+void   skv__rsm__leader_hint__free_unpacked
+                     (Skv__Rsm__LeaderHint *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__rsm__leader_hint__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__rsm__envelope__init
                      (Skv__Rsm__Envelope         *message)
 {
@@ -142,6 +232,108 @@ void   skv__rsm__snapshot__free_unpacked
   assert(message->base.descriptor == &skv__rsm__snapshot__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+static const ProtobufCFieldDescriptor skv__rsm__session__field_descriptors[2] =
+{
+  {
+    "client_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Rsm__Session, client_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "sequence",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Rsm__Session, sequence),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__rsm__session__field_indices_by_name[] = {
+  0,   /* field[0] = client_id */
+  1,   /* field[1] = sequence */
+};
+static const ProtobufCIntRange skv__rsm__session__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skv__rsm__session__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.rsm.Session",
+  "Session",
+  "Skv__Rsm__Session",
+  "skv.rsm",
+  sizeof(Skv__Rsm__Session),
+  2,
+  skv__rsm__session__field_descriptors,
+  skv__rsm__session__field_indices_by_name,
+  1,  skv__rsm__session__number_ranges,
+  (ProtobufCMessageInit) skv__rsm__session__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__rsm__leader_hint__field_descriptors[2] =
+{
+  {
+    "leader_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Rsm__LeaderHint, leader_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "address",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Rsm__LeaderHint, address),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__rsm__leader_hint__field_indices_by_name[] = {
+  1,   /* field[1] = address */
+  0,   /* field[0] = leader_id */
+};
+static const ProtobufCIntRange skv__rsm__leader_hint__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skv__rsm__leader_hint__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.rsm.LeaderHint",
+  "LeaderHint",
+  "Skv__Rsm__LeaderHint",
+  "skv.rsm",
+  sizeof(Skv__Rsm__LeaderHint),
+  2,
+  skv__rsm__leader_hint__field_descriptors,
+  skv__rsm__leader_hint__field_indices_by_name,
+  1,  skv__rsm__leader_hint__number_ranges,
+  (ProtobufCMessageInit) skv__rsm__leader_hint__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skv__rsm__envelope__field_descriptors[3] =
 {
   {

@@ -7,96 +7,6 @@
 #endif
 
 #include "shardctrler.pb-c.h"
-void   skv__shardctrler__session__init
-                     (Skv__Shardctrler__Session         *message)
-{
-  static const Skv__Shardctrler__Session init_value = SKV__SHARDCTRLER__SESSION__INIT;
-  *message = init_value;
-}
-size_t skv__shardctrler__session__get_packed_size
-                     (const Skv__Shardctrler__Session *message)
-{
-  assert(message->base.descriptor == &skv__shardctrler__session__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__shardctrler__session__pack
-                     (const Skv__Shardctrler__Session *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__shardctrler__session__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__shardctrler__session__pack_to_buffer
-                     (const Skv__Shardctrler__Session *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__shardctrler__session__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Shardctrler__Session *
-       skv__shardctrler__session__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Shardctrler__Session *)
-     protobuf_c_message_unpack (&skv__shardctrler__session__descriptor,
-                                allocator, len, data);
-}
-void   skv__shardctrler__session__free_unpacked
-                     (Skv__Shardctrler__Session *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__shardctrler__session__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   skv__shardctrler__leader_hint__init
-                     (Skv__Shardctrler__LeaderHint         *message)
-{
-  static const Skv__Shardctrler__LeaderHint init_value = SKV__SHARDCTRLER__LEADER_HINT__INIT;
-  *message = init_value;
-}
-size_t skv__shardctrler__leader_hint__get_packed_size
-                     (const Skv__Shardctrler__LeaderHint *message)
-{
-  assert(message->base.descriptor == &skv__shardctrler__leader_hint__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__shardctrler__leader_hint__pack
-                     (const Skv__Shardctrler__LeaderHint *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__shardctrler__leader_hint__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__shardctrler__leader_hint__pack_to_buffer
-                     (const Skv__Shardctrler__LeaderHint *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__shardctrler__leader_hint__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Shardctrler__LeaderHint *
-       skv__shardctrler__leader_hint__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Shardctrler__LeaderHint *)
-     protobuf_c_message_unpack (&skv__shardctrler__leader_hint__descriptor,
-                                allocator, len, data);
-}
-void   skv__shardctrler__leader_hint__free_unpacked
-                     (Skv__Shardctrler__LeaderHint *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__shardctrler__leader_hint__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
 void   skv__shardctrler__group__init
                      (Skv__Shardctrler__Group         *message)
 {
@@ -592,108 +502,6 @@ void   skv__shardctrler__state_snapshot__free_unpacked
   assert(message->base.descriptor == &skv__shardctrler__state_snapshot__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor skv__shardctrler__session__field_descriptors[2] =
-{
-  {
-    "client_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardctrler__Session, client_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "sequence",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardctrler__Session, sequence),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__shardctrler__session__field_indices_by_name[] = {
-  0,   /* field[0] = client_id */
-  1,   /* field[1] = sequence */
-};
-static const ProtobufCIntRange skv__shardctrler__session__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__shardctrler__session__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.shardctrler.Session",
-  "Session",
-  "Skv__Shardctrler__Session",
-  "skv.shardctrler",
-  sizeof(Skv__Shardctrler__Session),
-  2,
-  skv__shardctrler__session__field_descriptors,
-  skv__shardctrler__session__field_indices_by_name,
-  1,  skv__shardctrler__session__number_ranges,
-  (ProtobufCMessageInit) skv__shardctrler__session__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor skv__shardctrler__leader_hint__field_descriptors[2] =
-{
-  {
-    "leader_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardctrler__LeaderHint, leader_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "address",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardctrler__LeaderHint, address),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__shardctrler__leader_hint__field_indices_by_name[] = {
-  1,   /* field[1] = address */
-  0,   /* field[0] = leader_id */
-};
-static const ProtobufCIntRange skv__shardctrler__leader_hint__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__shardctrler__leader_hint__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.shardctrler.LeaderHint",
-  "LeaderHint",
-  "Skv__Shardctrler__LeaderHint",
-  "skv.shardctrler",
-  sizeof(Skv__Shardctrler__LeaderHint),
-  2,
-  skv__shardctrler__leader_hint__field_descriptors,
-  skv__shardctrler__leader_hint__field_indices_by_name,
-  1,  skv__shardctrler__leader_hint__number_ranges,
-  (ProtobufCMessageInit) skv__shardctrler__leader_hint__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
 static const ProtobufCFieldDescriptor skv__shardctrler__group__field_descriptors[2] =
 {
   {
@@ -818,7 +626,7 @@ static const ProtobufCFieldDescriptor skv__shardctrler__join_request__field_desc
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardctrler__JoinRequest, session),
-    &skv__shardctrler__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -869,7 +677,7 @@ static const ProtobufCFieldDescriptor skv__shardctrler__leave_request__field_des
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardctrler__LeaveRequest, session),
-    &skv__shardctrler__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -920,7 +728,7 @@ static const ProtobufCFieldDescriptor skv__shardctrler__move_request__field_desc
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardctrler__MoveRequest, session),
-    &skv__shardctrler__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1008,7 +816,7 @@ static const ProtobufCFieldDescriptor skv__shardctrler__change_reply__field_desc
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardctrler__ChangeReply, leader),
-    &skv__shardctrler__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1110,7 +918,7 @@ static const ProtobufCFieldDescriptor skv__shardctrler__query_reply__field_descr
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardctrler__QueryReply, leader),
-    &skv__shardctrler__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */

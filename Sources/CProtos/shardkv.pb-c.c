@@ -7,96 +7,6 @@
 #endif
 
 #include "shardkv.pb-c.h"
-void   skv__shardkv__session__init
-                     (Skv__Shardkv__Session         *message)
-{
-  static const Skv__Shardkv__Session init_value = SKV__SHARDKV__SESSION__INIT;
-  *message = init_value;
-}
-size_t skv__shardkv__session__get_packed_size
-                     (const Skv__Shardkv__Session *message)
-{
-  assert(message->base.descriptor == &skv__shardkv__session__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__shardkv__session__pack
-                     (const Skv__Shardkv__Session *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__shardkv__session__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__shardkv__session__pack_to_buffer
-                     (const Skv__Shardkv__Session *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__shardkv__session__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Shardkv__Session *
-       skv__shardkv__session__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Shardkv__Session *)
-     protobuf_c_message_unpack (&skv__shardkv__session__descriptor,
-                                allocator, len, data);
-}
-void   skv__shardkv__session__free_unpacked
-                     (Skv__Shardkv__Session *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__shardkv__session__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
-void   skv__shardkv__leader_hint__init
-                     (Skv__Shardkv__LeaderHint         *message)
-{
-  static const Skv__Shardkv__LeaderHint init_value = SKV__SHARDKV__LEADER_HINT__INIT;
-  *message = init_value;
-}
-size_t skv__shardkv__leader_hint__get_packed_size
-                     (const Skv__Shardkv__LeaderHint *message)
-{
-  assert(message->base.descriptor == &skv__shardkv__leader_hint__descriptor);
-  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
-}
-size_t skv__shardkv__leader_hint__pack
-                     (const Skv__Shardkv__LeaderHint *message,
-                      uint8_t       *out)
-{
-  assert(message->base.descriptor == &skv__shardkv__leader_hint__descriptor);
-  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
-}
-size_t skv__shardkv__leader_hint__pack_to_buffer
-                     (const Skv__Shardkv__LeaderHint *message,
-                      ProtobufCBuffer *buffer)
-{
-  assert(message->base.descriptor == &skv__shardkv__leader_hint__descriptor);
-  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
-}
-Skv__Shardkv__LeaderHint *
-       skv__shardkv__leader_hint__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data)
-{
-  return (Skv__Shardkv__LeaderHint *)
-     protobuf_c_message_unpack (&skv__shardkv__leader_hint__descriptor,
-                                allocator, len, data);
-}
-void   skv__shardkv__leader_hint__free_unpacked
-                     (Skv__Shardkv__LeaderHint *message,
-                      ProtobufCAllocator *allocator)
-{
-  if(!message)
-    return;
-  assert(message->base.descriptor == &skv__shardkv__leader_hint__descriptor);
-  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
-}
 void   skv__shardkv__get_request__init
                      (Skv__Shardkv__GetRequest         *message)
 {
@@ -817,108 +727,6 @@ void   skv__shardkv__state_snapshot__free_unpacked
   assert(message->base.descriptor == &skv__shardkv__state_snapshot__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor skv__shardkv__session__field_descriptors[2] =
-{
-  {
-    "client_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardkv__Session, client_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "sequence",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardkv__Session, sequence),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__shardkv__session__field_indices_by_name[] = {
-  0,   /* field[0] = client_id */
-  1,   /* field[1] = sequence */
-};
-static const ProtobufCIntRange skv__shardkv__session__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__shardkv__session__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.shardkv.Session",
-  "Session",
-  "Skv__Shardkv__Session",
-  "skv.shardkv",
-  sizeof(Skv__Shardkv__Session),
-  2,
-  skv__shardkv__session__field_descriptors,
-  skv__shardkv__session__field_indices_by_name,
-  1,  skv__shardkv__session__number_ranges,
-  (ProtobufCMessageInit) skv__shardkv__session__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
-static const ProtobufCFieldDescriptor skv__shardkv__leader_hint__field_descriptors[2] =
-{
-  {
-    "leader_id",
-    1,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_UINT64,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardkv__LeaderHint, leader_id),
-    NULL,
-    NULL,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-  {
-    "address",
-    2,
-    PROTOBUF_C_LABEL_NONE,
-    PROTOBUF_C_TYPE_STRING,
-    0,   /* quantifier_offset */
-    offsetof(Skv__Shardkv__LeaderHint, address),
-    NULL,
-    &protobuf_c_empty_string,
-    0,             /* flags */
-    0,NULL,NULL    /* reserved1,reserved2, etc */
-  },
-};
-static const unsigned skv__shardkv__leader_hint__field_indices_by_name[] = {
-  1,   /* field[1] = address */
-  0,   /* field[0] = leader_id */
-};
-static const ProtobufCIntRange skv__shardkv__leader_hint__number_ranges[1 + 1] =
-{
-  { 1, 0 },
-  { 0, 2 }
-};
-const ProtobufCMessageDescriptor skv__shardkv__leader_hint__descriptor =
-{
-  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "skv.shardkv.LeaderHint",
-  "LeaderHint",
-  "Skv__Shardkv__LeaderHint",
-  "skv.shardkv",
-  sizeof(Skv__Shardkv__LeaderHint),
-  2,
-  skv__shardkv__leader_hint__field_descriptors,
-  skv__shardkv__leader_hint__field_indices_by_name,
-  1,  skv__shardkv__leader_hint__number_ranges,
-  (ProtobufCMessageInit) skv__shardkv__leader_hint__init,
-  NULL,NULL,NULL    /* reserved[123] */
-};
 static const ProtobufCFieldDescriptor skv__shardkv__get_request__field_descriptors[1] =
 {
   {
@@ -990,7 +798,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__get_reply__field_descriptors
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__GetReply, leader),
-    &skv__shardkv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1030,7 +838,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__put_request__field_descripto
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__PutRequest, session),
-    &skv__shardkv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1094,7 +902,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__append_request__field_descri
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__AppendRequest, session),
-    &skv__shardkv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1158,7 +966,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__delete_request__field_descri
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__DeleteRequest, session),
-    &skv__shardkv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1221,7 +1029,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__write_reply__field_descripto
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__WriteReply, leader),
-    &skv__shardkv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1462,7 +1270,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__pull_shards_reply__field_des
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__PullShardsReply, leader),
-    &skv__shardkv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1566,7 +1374,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__delete_shards_reply__field_d
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__DeleteShardsReply, leader),
-    &skv__shardkv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
@@ -1653,7 +1461,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__command__field_descriptors[9
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__Command, session),
-    &skv__shardkv__session__descriptor,
+    &skv__rsm__session__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */

@@ -1,6 +1,5 @@
 import RPCCore
 public import RSM
-import RPCProtobuf
 
 /// One replica of the KV service: `skv.kv.KV` implemented on a ``ReplicatedStateMachine``
 /// running a ``KVStateMachine`` over a Raft peer (6.824 Lab 3's `KVServer`).
@@ -108,23 +107,21 @@ public final class KVServer: KVServiceProtocol, Sendable {
 
     public func status(_ request: StatusRequest) async throws -> StatusReply {
         let (term, isLeader) = await log.state()
-        let hint = isLeader ? id : await log.leaderHint()
+        let leaderID = isLeader ? id : await log.leaderHint()
         let replication = await machine.status()
         let raftStateBytes = await log.raftStateSize()
         let commitIndex = await log.commitIndex()
         return StatusReply(
-            id: id, term: term, isLeader: isLeader, leader: leaderHint(hint), commitIndex: commitIndex,
-            appliedIndex: replication.appliedIndex, raftStateBytes: UInt64(raftStateBytes),
+            id: id, term: term, isLeader: isLeader,
+            leader: LeaderHint(leaderID: leaderID, memberAddresses: configuration.memberAddresses),
+            commitIndex: commitIndex, appliedIndex: replication.appliedIndex, raftStateBytes: UInt64(raftStateBytes),
             snapshotIndex: replication.snapshotIndex)
     }
 
     // MARK: Helpers
 
     /// What a request came to: the state machine's result, or a retry outcome for the clerk.
-    enum Answer {
-        case result(KVCommandResult)
-        case retry(KVOutcome, LeaderHint?)
-    }
+    typealias Answer = ServiceAnswer<KVCommandResult, KVOutcome>
 
     private func validate(key: [UInt8], values: [UInt8]...) throws(RPCError) {
         guard key.count <= configuration.maxKeyBytes else {
@@ -140,63 +137,18 @@ public final class KVServer: KVServiceProtocol, Sendable {
     }
 
     private func submit(_ command: KVCommand, session: ClientSession?) async throws(RPCError) -> Answer {
-        let bytes = try Self.encode(command)
-        let outcome: SubmitOutcome
-        do {
-            outcome = try await machine.submit(bytes, session: session)
-        } catch {
-            throw Self.rpcError(error)
-        }
-        return try answer(outcome)
+        try await machine.answer(
+            submitting: command, session: session, memberAddresses: configuration.memberAddresses)
     }
 
     private func read(_ command: KVCommand) async throws(RPCError) -> Answer {
-        let bytes = try Self.encode(command)
-        let outcome: SubmitOutcome
-        do {
-            outcome = try await machine.read(bytes)
-        } catch {
-            throw Self.rpcError(error)
-        }
-        return try answer(outcome)
-    }
-
-    private static func encode(_ command: KVCommand) throws(RPCError) -> [UInt8] {
-        try ProtobufSerializer<KVCommand>().serialize(command)
-    }
-
-    /// The hint for a leader id, with its address when configured.
-    private func leaderHint(_ leaderID: UInt64?) -> LeaderHint? {
-        leaderID.map { LeaderHint(leaderID: $0, address: configuration.memberAddresses[$0] ?? "") }
-    }
-
-    private func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
-        switch outcome {
-        case .applied(let bytes):
-            do {
-                return .result(try ProtobufDeserializer<KVCommandResult>().deserialize(bytes))
-            } catch {
-                throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
-            }
-        case .wrongLeader(let hint):
-            return .retry(.wrongLeader, leaderHint(hint))
-        case .timeout:
-            return .retry(.timeout, nil)
-        }
+        try await machine.answer(reading: command, memberAddresses: configuration.memberAddresses)
     }
 
     private static func writeReply(_ answer: Answer) -> WriteReply {
         switch answer {
         case .result(let result): WriteReply(outcome: result.outcome)
         case .retry(let outcome, let hint): WriteReply(outcome: outcome, leader: hint)
-        }
-    }
-
-    private static func rpcError(_ error: ReplicatedStateMachineError) -> RPCError {
-        switch error {
-        case .stopped: RPCError(code: .unavailable, message: error.description)
-        case .overloaded: RPCError(code: .resourceExhausted, message: error.description)
-        case .staleSequence: RPCError(code: .failedPrecondition, message: error.description)
         }
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import KVRaft
 import RPCCore
 import RPCHTTP2NIO
+import RSM
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -121,7 +121,7 @@ public actor ShardCtrlerClerk {
     /// Runs one operation through the group caller (see ``ReplicaGroupCaller``), one at a time.
     private func perform<Reply: Sendable>(
         _ attempt: @escaping @Sendable (ShardCtrlerClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (ShardCtrlerOutcome, ShardCtrlerLeaderHint?)
+        outcome: @escaping @Sendable (Reply) -> (ShardCtrlerOutcome, LeaderHint?)
     ) async throws(ShardCtrlerClerkError) -> Reply {
         precondition(!busy, "a ShardCtrlerClerk makes one call at a time")
         busy = true

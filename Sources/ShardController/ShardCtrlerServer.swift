@@ -1,6 +1,5 @@
 import RPCCore
 public import RSM
-import RPCProtobuf
 
 /// One replica of the shard controller: `skv.shardctrler.ShardCtrler` implemented on a
 /// ``ReplicatedStateMachine`` running a ``ShardCtrlerStateMachine`` over a Raft peer (6.824
@@ -74,14 +73,10 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
 
     public func query(_ request: QueryRequest) async throws -> QueryReply {
         let command = ShardCtrlerCommand.query(request.num)
-        let bytes = try Self.validatedBytes(command)
-        let outcome: SubmitOutcome
-        do {
-            outcome = try await machine.read(bytes)
-        } catch {
-            throw Self.rpcError(error)
-        }
-        switch try answer(outcome) {
+        try Self.validate(command)
+        let answer: Answer = try await machine.answer(
+            reading: command, memberAddresses: configuration.memberAddresses)
+        switch answer {
         case .result(let result): return QueryReply(outcome: result.outcome, config: result.config)
         case .retry(let outcome, let hint): return QueryReply(outcome: outcome, leader: hint)
         }
@@ -90,57 +85,23 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     // MARK: Helpers
 
     /// What a request came to: the state machine's result, or a retry outcome for the clerk.
-    enum Answer {
-        case result(ShardCtrlerCommandResult)
-        case retry(ShardCtrlerOutcome, ShardCtrlerLeaderHint?)
-    }
+    typealias Answer = ServiceAnswer<ShardCtrlerCommandResult, ShardCtrlerOutcome>
 
     private func submit(_ command: ShardCtrlerCommand, session: ClientSession?) async throws(RPCError) -> Answer {
-        let bytes = try Self.validatedBytes(command)
-        let outcome: SubmitOutcome
-        do {
-            outcome = try await machine.submit(bytes, session: session)
-        } catch {
-            throw Self.rpcError(error)
-        }
-        return try answer(outcome)
+        try Self.validate(command)
+        return try await machine.answer(
+            submitting: command, session: session, memberAddresses: configuration.memberAddresses)
     }
 
-    /// The command's log bytes; `INVALID_ARGUMENT` if it can never execute.
-    private static func validatedBytes(_ command: ShardCtrlerCommand) throws(RPCError) -> [UInt8] {
+    /// `INVALID_ARGUMENT` if the command can never execute.
+    private static func validate(_ command: ShardCtrlerCommand) throws(RPCError) {
         if let reason = command.invalidReason { throw RPCError(code: .invalidArgument, message: reason) }
-        return try ProtobufSerializer<ShardCtrlerCommand>().serialize(command)
-    }
-
-    private func answer(_ outcome: SubmitOutcome) throws(RPCError) -> Answer {
-        switch outcome {
-        case .applied(let bytes):
-            do {
-                return .result(try ProtobufDeserializer<ShardCtrlerCommandResult>().deserialize(bytes))
-            } catch {
-                throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
-            }
-        case .wrongLeader(let hint):
-            return .retry(
-                .wrongLeader,
-                hint.map { ShardCtrlerLeaderHint(leaderID: $0, address: configuration.memberAddresses[$0] ?? "") })
-        case .timeout:
-            return .retry(.timeout, nil)
-        }
     }
 
     private static func changeReply(_ answer: Answer) -> ChangeReply {
         switch answer {
         case .result(let result): ChangeReply(outcome: result.outcome, configNum: result.configNum)
         case .retry(let outcome, let hint): ChangeReply(outcome: outcome, leader: hint)
-        }
-    }
-
-    private static func rpcError(_ error: ReplicatedStateMachineError) -> RPCError {
-        switch error {
-        case .stopped: RPCError(code: .unavailable, message: error.description)
-        case .overloaded: RPCError(code: .resourceExhausted, message: error.description)
-        case .staleSequence: RPCError(code: .failedPrecondition, message: error.description)
         }
     }
 }

@@ -45,6 +45,17 @@ import Testing
         try Self.roundTrip(KVStateSnapshot(pairs: [.init(key: [], value: [1]), .init(key: [1], value: [])]))
     }
 
+    @Test func sessionAndLeaderHintKeepTheirWireBytes() throws {
+        // PutRequest { session (1) { client_id (1): 1, sequence (2): 2 }, key (2): "k", value (3): "v" }
+        let put = PutRequest(session: ClientSession(clientID: 1, sequence: 2), key: [0x6B], value: [0x76])
+        let putBytes: [UInt8] = [0x0A, 0x04, 0x08, 0x01, 0x10, 0x02, 0x12, 0x01, 0x6B, 0x1A, 0x01, 0x76]
+        #expect(try ProtobufSerializer<PutRequest>().serialize(put) == putBytes)
+        // WriteReply { outcome (1): WRONG_LEADER = 2, leader (2) { leader_id (1): 3, address (2): "h:1" } }
+        let reply = WriteReply(outcome: .wrongLeader, leader: LeaderHint(leaderID: 3, address: "h:1"))
+        let replyBytes: [UInt8] = [0x08, 0x02, 0x12, 0x07, 0x08, 0x03, 0x12, 0x03, 0x68, 0x3A, 0x31]
+        #expect(try ProtobufSerializer<WriteReply>().serialize(reply) == replyBytes)
+    }
+
     @Test func sessionWithClientIDZeroMeansNoSession() throws {
         // PutRequest { session { client_id: 0, sequence: 5 } }
         let bytes: [UInt8] = [0x0A, 0x02, 0x10, 0x05]

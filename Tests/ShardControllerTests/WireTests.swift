@@ -38,11 +38,22 @@ import Testing
         #expect(try Self.roundTrip(QueryRequest(num: 12)) == QueryRequest(num: 12))
         let change = ChangeReply(outcome: .ok, configNum: 9, leader: nil)
         #expect(try Self.roundTrip(change) == change)
-        let redirect = ChangeReply(outcome: .wrongLeader, leader: ShardCtrlerLeaderHint(leaderID: 2, address: "h:1"))
+        let redirect = ChangeReply(outcome: .wrongLeader, leader: LeaderHint(leaderID: 2, address: "h:1"))
         #expect(try Self.roundTrip(redirect) == redirect)
         let query = QueryReply(outcome: .ok, config: Self.config)
         #expect(try Self.roundTrip(query) == query)
         #expect(try Self.roundTrip(QueryReply(outcome: .timeout)) == QueryReply(outcome: .timeout))
+    }
+
+    @Test func sessionAndLeaderHintKeepTheirWireBytes() throws {
+        // MoveRequest { session (1) { client_id (1): 1, sequence (2): 2 }, shard (2): 3, gid (3): 4 }
+        let move = MoveRequest(session: ClientSession(clientID: 1, sequence: 2), shard: 3, gid: 4)
+        let moveBytes: [UInt8] = [0x0A, 0x04, 0x08, 0x01, 0x10, 0x02, 0x10, 0x03, 0x18, 0x04]
+        #expect(try ProtobufSerializer<MoveRequest>().serialize(move) == moveBytes)
+        // ChangeReply { outcome (1): WRONG_LEADER = 1, leader (3) { leader_id (1): 3, address (2): "h:1" } }
+        let reply = ChangeReply(outcome: .wrongLeader, leader: LeaderHint(leaderID: 3, address: "h:1"))
+        let replyBytes: [UInt8] = [0x08, 0x01, 0x1A, 0x07, 0x08, 0x03, 0x12, 0x03, 0x68, 0x3A, 0x31]
+        #expect(try ProtobufSerializer<ChangeReply>().serialize(reply) == replyBytes)
     }
 
     @Test(arguments: [

@@ -32,13 +32,24 @@ import Testing
     }
 
     @Test func repliesRoundTrip() throws {
-        let hint = ShardKVLeaderHint(leaderID: 3, address: "127.0.0.1:7000")
+        let hint = LeaderHint(leaderID: 3, address: "127.0.0.1:7000")
         let getReply = ShardKVGetReply(outcome: .ok, value: [9, 8], leader: hint)
         #expect(try Self.roundTrip(getReply) == getReply)
         let wrongGroup = ShardKVWriteReply(outcome: .wrongGroup)
         #expect(try Self.roundTrip(wrongGroup) == wrongGroup)
         let wrongLeader = ShardKVWriteReply(outcome: .wrongLeader, leader: hint)
         #expect(try Self.roundTrip(wrongLeader) == wrongLeader)
+    }
+
+    @Test func sessionAndLeaderHintKeepTheirWireBytes() throws {
+        // PutRequest { session (1) { client_id (1): 1, sequence (2): 2 }, key (2): "k", value (3): "v" }
+        let put = ShardKVPutRequest(session: ClientSession(clientID: 1, sequence: 2), key: [0x6B], value: [0x76])
+        let putBytes: [UInt8] = [0x0A, 0x04, 0x08, 0x01, 0x10, 0x02, 0x12, 0x01, 0x6B, 0x1A, 0x01, 0x76]
+        #expect(try ProtobufSerializer<ShardKVPutRequest>().serialize(put) == putBytes)
+        // WriteReply { outcome (1): WRONG_LEADER = 2, leader (2) { leader_id (1): 3, address (2): "h:1" } }
+        let reply = ShardKVWriteReply(outcome: .wrongLeader, leader: LeaderHint(leaderID: 3, address: "h:1"))
+        let replyBytes: [UInt8] = [0x08, 0x02, 0x12, 0x07, 0x08, 0x03, 0x12, 0x03, 0x68, 0x3A, 0x31]
+        #expect(try ProtobufSerializer<ShardKVWriteReply>().serialize(reply) == replyBytes)
     }
 
     @Test func unknownOutcomeIsInvalidArgument() {

@@ -18,7 +18,7 @@ import Testing
         #expect(try Self.roundTrip(pull) == pull)
         let delete = DeleteShardsRequest(configNum: 8, shards: [1])
         #expect(try Self.roundTrip(delete) == delete)
-        let deleted = DeleteShardsReply(outcome: .wrongLeader, leader: ShardKVLeaderHint(leaderID: 2, address: "h:1"))
+        let deleted = DeleteShardsReply(outcome: .wrongLeader, leader: LeaderHint(leaderID: 2, address: "h:1"))
         #expect(try Self.roundTrip(deleted) == deleted)
         let notReady = PullShardsReply(.notReady(currentConfigNum: 6), configNum: 6)
         #expect(notReady.outcome == .notReady && notReady.configNum == 6 && notReady.shards.isEmpty)

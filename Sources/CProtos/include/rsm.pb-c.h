@@ -15,6 +15,8 @@ PROTOBUF_C__BEGIN_DECLS
 #endif
 
 
+typedef struct Skv__Rsm__Session Skv__Rsm__Session;
+typedef struct Skv__Rsm__LeaderHint Skv__Rsm__LeaderHint;
 typedef struct Skv__Rsm__Envelope Skv__Rsm__Envelope;
 typedef struct Skv__Rsm__SessionRecord Skv__Rsm__SessionRecord;
 typedef struct Skv__Rsm__Snapshot Skv__Rsm__Snapshot;
@@ -24,6 +26,35 @@ typedef struct Skv__Rsm__Snapshot Skv__Rsm__Snapshot;
 
 
 /* --- messages --- */
+
+/*
+ * Exactly-once identity of a write: a clerk's id (random, non-zero) and its sequence number.
+ * A request without a session (client_id 0) is applied once per delivery, so a retry may apply twice.
+ */
+struct  Skv__Rsm__Session
+{
+  ProtobufCMessage base;
+  uint64_t client_id;
+  uint64_t sequence;
+};
+#define SKV__RSM__SESSION__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__rsm__session__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * Who this server believes leads its group, so the caller can go there directly (0 / "" = unknown).
+ */
+struct  Skv__Rsm__LeaderHint
+{
+  ProtobufCMessage base;
+  uint64_t leader_id;
+  char *address;
+};
+#define SKV__RSM__LEADER_HINT__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__rsm__leader_hint__descriptor) \
+    , 0, (char *)protobuf_c_empty_string }
+
 
 /*
  * One log entry's payload: a service command, and the client session it belongs to.
@@ -86,6 +117,44 @@ struct  Skv__Rsm__Snapshot
     , 0,NULL, {0,NULL} }
 
 
+/* Skv__Rsm__Session methods */
+void   skv__rsm__session__init
+                     (Skv__Rsm__Session         *message);
+size_t skv__rsm__session__get_packed_size
+                     (const Skv__Rsm__Session   *message);
+size_t skv__rsm__session__pack
+                     (const Skv__Rsm__Session   *message,
+                      uint8_t             *out);
+size_t skv__rsm__session__pack_to_buffer
+                     (const Skv__Rsm__Session   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Rsm__Session *
+       skv__rsm__session__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__rsm__session__free_unpacked
+                     (Skv__Rsm__Session *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Rsm__LeaderHint methods */
+void   skv__rsm__leader_hint__init
+                     (Skv__Rsm__LeaderHint         *message);
+size_t skv__rsm__leader_hint__get_packed_size
+                     (const Skv__Rsm__LeaderHint   *message);
+size_t skv__rsm__leader_hint__pack
+                     (const Skv__Rsm__LeaderHint   *message,
+                      uint8_t             *out);
+size_t skv__rsm__leader_hint__pack_to_buffer
+                     (const Skv__Rsm__LeaderHint   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Rsm__LeaderHint *
+       skv__rsm__leader_hint__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__rsm__leader_hint__free_unpacked
+                     (Skv__Rsm__LeaderHint *message,
+                      ProtobufCAllocator *allocator);
 /* Skv__Rsm__Envelope methods */
 void   skv__rsm__envelope__init
                      (Skv__Rsm__Envelope         *message);
@@ -145,6 +214,12 @@ void   skv__rsm__snapshot__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
+typedef void (*Skv__Rsm__Session_Closure)
+                 (const Skv__Rsm__Session *message,
+                  void *closure_data);
+typedef void (*Skv__Rsm__LeaderHint_Closure)
+                 (const Skv__Rsm__LeaderHint *message,
+                  void *closure_data);
 typedef void (*Skv__Rsm__Envelope_Closure)
                  (const Skv__Rsm__Envelope *message,
                   void *closure_data);
@@ -160,6 +235,8 @@ typedef void (*Skv__Rsm__Snapshot_Closure)
 
 /* --- descriptors --- */
 
+extern const ProtobufCMessageDescriptor skv__rsm__session__descriptor;
+extern const ProtobufCMessageDescriptor skv__rsm__leader_hint__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__envelope__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__session_record__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__snapshot__descriptor;

@@ -17,8 +17,6 @@ PROTOBUF_C__BEGIN_DECLS
 #include "rsm.pb-c.h"
 #include "shardctrler.pb-c.h"
 
-typedef struct Skv__Shardkv__Session Skv__Shardkv__Session;
-typedef struct Skv__Shardkv__LeaderHint Skv__Shardkv__LeaderHint;
 typedef struct Skv__Shardkv__GetRequest Skv__Shardkv__GetRequest;
 typedef struct Skv__Shardkv__GetReply Skv__Shardkv__GetReply;
 typedef struct Skv__Shardkv__PutRequest Skv__Shardkv__PutRequest;
@@ -127,35 +125,6 @@ typedef enum _Skv__Shardkv__ShardStatus {
 
 /* --- messages --- */
 
-/*
- * Exactly-once identity of a write: a clerk's id (random, non-zero) and its sequence number.
- * A request without a session (client_id 0) is applied once per delivery, so a retry may apply twice.
- */
-struct  Skv__Shardkv__Session
-{
-  ProtobufCMessage base;
-  uint64_t client_id;
-  uint64_t sequence;
-};
-#define SKV__SHARDKV__SESSION__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__session__descriptor) \
-    , 0, 0 }
-
-
-/*
- * Who this server believes leads its group, so the caller can go there directly (0 / "" = unknown).
- */
-struct  Skv__Shardkv__LeaderHint
-{
-  ProtobufCMessage base;
-  uint64_t leader_id;
-  char *address;
-};
-#define SKV__SHARDKV__LEADER_HINT__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__leader_hint__descriptor) \
-    , 0, (char *)protobuf_c_empty_string }
-
-
 struct  Skv__Shardkv__GetRequest
 {
   ProtobufCMessage base;
@@ -171,7 +140,7 @@ struct  Skv__Shardkv__GetReply
   ProtobufCMessage base;
   Skv__Shardkv__Outcome outcome;
   ProtobufCBinaryData value;
-  Skv__Shardkv__LeaderHint *leader;
+  Skv__Rsm__LeaderHint *leader;
 };
 #define SKV__SHARDKV__GET_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__get_reply__descriptor) \
@@ -181,7 +150,7 @@ struct  Skv__Shardkv__GetReply
 struct  Skv__Shardkv__PutRequest
 {
   ProtobufCMessage base;
-  Skv__Shardkv__Session *session;
+  Skv__Rsm__Session *session;
   ProtobufCBinaryData key;
   ProtobufCBinaryData value;
 };
@@ -193,7 +162,7 @@ struct  Skv__Shardkv__PutRequest
 struct  Skv__Shardkv__AppendRequest
 {
   ProtobufCMessage base;
-  Skv__Shardkv__Session *session;
+  Skv__Rsm__Session *session;
   ProtobufCBinaryData key;
   ProtobufCBinaryData value;
 };
@@ -205,7 +174,7 @@ struct  Skv__Shardkv__AppendRequest
 struct  Skv__Shardkv__DeleteRequest
 {
   ProtobufCMessage base;
-  Skv__Shardkv__Session *session;
+  Skv__Rsm__Session *session;
   ProtobufCBinaryData key;
 };
 #define SKV__SHARDKV__DELETE_REQUEST__INIT \
@@ -217,7 +186,7 @@ struct  Skv__Shardkv__WriteReply
 {
   ProtobufCMessage base;
   Skv__Shardkv__Outcome outcome;
-  Skv__Shardkv__LeaderHint *leader;
+  Skv__Rsm__LeaderHint *leader;
 };
 #define SKV__SHARDKV__WRITE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__write_reply__descriptor) \
@@ -282,7 +251,7 @@ struct  Skv__Shardkv__PullShardsReply
    * The answering group's current configuration number.
    */
   uint64_t config_num;
-  Skv__Shardkv__LeaderHint *leader;
+  Skv__Rsm__LeaderHint *leader;
 };
 #define SKV__SHARDKV__PULL_SHARDS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__pull_shards_reply__descriptor) \
@@ -312,7 +281,7 @@ struct  Skv__Shardkv__DeleteShardsReply
    * OUTCOME_OK (deleted now or earlier), OUTCOME_NOT_READY, OUTCOME_WRONG_LEADER.
    */
   Skv__Shardkv__Outcome outcome;
-  Skv__Shardkv__LeaderHint *leader;
+  Skv__Rsm__LeaderHint *leader;
 };
 #define SKV__SHARDKV__DELETE_SHARDS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__delete_shards_reply__descriptor) \
@@ -330,7 +299,7 @@ struct  Skv__Shardkv__Command
   Skv__Shardkv__ClientOp op;
   ProtobufCBinaryData key;
   ProtobufCBinaryData value;
-  Skv__Shardkv__Session *session;
+  Skv__Rsm__Session *session;
   Skv__Shardctrler__Config *config;
   uint64_t config_num;
   size_t n_shards;
@@ -392,44 +361,6 @@ struct  Skv__Shardkv__StateSnapshot
     , NULL, NULL, 0,NULL }
 
 
-/* Skv__Shardkv__Session methods */
-void   skv__shardkv__session__init
-                     (Skv__Shardkv__Session         *message);
-size_t skv__shardkv__session__get_packed_size
-                     (const Skv__Shardkv__Session   *message);
-size_t skv__shardkv__session__pack
-                     (const Skv__Shardkv__Session   *message,
-                      uint8_t             *out);
-size_t skv__shardkv__session__pack_to_buffer
-                     (const Skv__Shardkv__Session   *message,
-                      ProtobufCBuffer     *buffer);
-Skv__Shardkv__Session *
-       skv__shardkv__session__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data);
-void   skv__shardkv__session__free_unpacked
-                     (Skv__Shardkv__Session *message,
-                      ProtobufCAllocator *allocator);
-/* Skv__Shardkv__LeaderHint methods */
-void   skv__shardkv__leader_hint__init
-                     (Skv__Shardkv__LeaderHint         *message);
-size_t skv__shardkv__leader_hint__get_packed_size
-                     (const Skv__Shardkv__LeaderHint   *message);
-size_t skv__shardkv__leader_hint__pack
-                     (const Skv__Shardkv__LeaderHint   *message,
-                      uint8_t             *out);
-size_t skv__shardkv__leader_hint__pack_to_buffer
-                     (const Skv__Shardkv__LeaderHint   *message,
-                      ProtobufCBuffer     *buffer);
-Skv__Shardkv__LeaderHint *
-       skv__shardkv__leader_hint__unpack
-                     (ProtobufCAllocator  *allocator,
-                      size_t               len,
-                      const uint8_t       *data);
-void   skv__shardkv__leader_hint__free_unpacked
-                     (Skv__Shardkv__LeaderHint *message,
-                      ProtobufCAllocator *allocator);
 /* Skv__Shardkv__GetRequest methods */
 void   skv__shardkv__get_request__init
                      (Skv__Shardkv__GetRequest         *message);
@@ -736,12 +667,6 @@ void   skv__shardkv__state_snapshot__free_unpacked
                       ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
-typedef void (*Skv__Shardkv__Session_Closure)
-                 (const Skv__Shardkv__Session *message,
-                  void *closure_data);
-typedef void (*Skv__Shardkv__LeaderHint_Closure)
-                 (const Skv__Shardkv__LeaderHint *message,
-                  void *closure_data);
 typedef void (*Skv__Shardkv__GetRequest_Closure)
                  (const Skv__Shardkv__GetRequest *message,
                   void *closure_data);
@@ -878,8 +803,6 @@ extern const ProtobufCEnumDescriptor    skv__shardkv__outcome__descriptor;
 extern const ProtobufCEnumDescriptor    skv__shardkv__command_kind__descriptor;
 extern const ProtobufCEnumDescriptor    skv__shardkv__client_op__descriptor;
 extern const ProtobufCEnumDescriptor    skv__shardkv__shard_status__descriptor;
-extern const ProtobufCMessageDescriptor skv__shardkv__session__descriptor;
-extern const ProtobufCMessageDescriptor skv__shardkv__leader_hint__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__get_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__get_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__put_request__descriptor;

@@ -22,7 +22,7 @@ public struct AppendRequest: Sendable, Hashable, ProtobufCConvertible {
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Kv__AppendRequest.self, initializer: skv__kv__append_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Kv__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         m.pointee.value = WireBytes.field(value, in: arena)
         return ProtobufCMessagePointer(m)

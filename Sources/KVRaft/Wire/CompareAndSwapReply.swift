@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -28,7 +29,7 @@ public struct CompareAndSwapReply: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.outcome = outcome.wireValue
         m.pointee.current = WireBytes.field(current, in: arena)
         m.pointee.current_present = currentPresent ? 1 : 0
-        m.pointee.leader = try arena.message(leader, as: Skv__Kv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 

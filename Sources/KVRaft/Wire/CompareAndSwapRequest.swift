@@ -29,7 +29,7 @@ public struct CompareAndSwapRequest: Sendable, Hashable, ProtobufCConvertible {
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(
             Skv__Kv__CompareAndSwapRequest.self, initializer: skv__kv__compare_and_swap_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Kv__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         m.pointee.expected = WireBytes.field(expected, in: arena)
         m.pointee.expect_absent = expectAbsent ? 1 : 0

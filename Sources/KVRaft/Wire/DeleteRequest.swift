@@ -20,7 +20,7 @@ public struct DeleteRequest: Sendable, Hashable, ProtobufCConvertible {
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Kv__DeleteRequest.self, initializer: skv__kv__delete_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Kv__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         return ProtobufCMessagePointer(m)
     }

@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -24,7 +25,7 @@ public struct GetReply: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(Skv__Kv__GetReply.self, initializer: skv__kv__get_reply__init)
         m.pointee.outcome = outcome.wireValue
         m.pointee.value = WireBytes.field(value, in: arena)
-        m.pointee.leader = try arena.message(leader, as: Skv__Kv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 

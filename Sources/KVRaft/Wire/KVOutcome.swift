@@ -1,3 +1,4 @@
+package import RSM
 import RPCCore
 internal import CProtos
 
@@ -37,3 +38,6 @@ extension KVOutcome {
         }
     }
 }
+
+/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
+extension KVOutcome: RetryableOutcome {}

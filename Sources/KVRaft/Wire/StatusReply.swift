@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -39,7 +40,7 @@ public struct StatusReply: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.id = id
         m.pointee.term = term
         m.pointee.is_leader = isLeader ? 1 : 0
-        m.pointee.leader = try arena.message(leader, as: Skv__Kv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         m.pointee.commit_index = commitIndex
         m.pointee.applied_index = appliedIndex
         m.pointee.raft_state_bytes = raftStateBytes

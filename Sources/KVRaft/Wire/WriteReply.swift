@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -20,7 +21,7 @@ public struct WriteReply: Sendable, Hashable, ProtobufCConvertible {
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Kv__WriteReply.self, initializer: skv__kv__write_reply__init)
         m.pointee.outcome = outcome.wireValue
-        m.pointee.leader = try arena.message(leader, as: Skv__Kv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 

@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -8,9 +9,9 @@ internal import CProtos
 public struct ChangeReply: Sendable, Hashable, ProtobufCConvertible {
     public var outcome: ShardCtrlerOutcome
     public var configNum: UInt64
-    public var leader: ShardCtrlerLeaderHint?
+    public var leader: LeaderHint?
 
-    public init(outcome: ShardCtrlerOutcome, configNum: UInt64 = 0, leader: ShardCtrlerLeaderHint? = nil) {
+    public init(outcome: ShardCtrlerOutcome, configNum: UInt64 = 0, leader: LeaderHint? = nil) {
         self.outcome = outcome
         self.configNum = configNum
         self.leader = leader
@@ -24,7 +25,7 @@ public struct ChangeReply: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(Skv__Shardctrler__ChangeReply.self, initializer: skv__shardctrler__change_reply__init)
         m.pointee.outcome = outcome.wireValue
         m.pointee.config_num = configNum
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardctrler__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -32,6 +33,6 @@ public struct ChangeReply: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardctrler__ChangeReply.self).pointee
         self.init(
             outcome: try ShardCtrlerOutcome(wireValue: c.outcome), configNum: c.config_num,
-            leader: try ProtobufCField.message(c.leader, as: ShardCtrlerLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

@@ -22,7 +22,7 @@ public struct JoinRequest: Sendable, Hashable, ProtobufCConvertible {
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Shardctrler__JoinRequest.self, initializer: skv__shardctrler__join_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Shardctrler__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         let groups = WireGroup.sorted(groups)
         m.pointee.n_groups = groups.count
         m.pointee.groups = try arena.messages(groups, as: Skv__Shardctrler__Group.self)

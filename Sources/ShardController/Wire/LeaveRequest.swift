@@ -21,7 +21,7 @@ public struct LeaveRequest: Sendable, Hashable, ProtobufCConvertible {
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Shardctrler__LeaveRequest.self, initializer: skv__shardctrler__leave_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Shardctrler__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.n_gids = gids.count
         m.pointee.gids = WireRepeated.field(gids, in: arena)
         return ProtobufCMessagePointer(m)

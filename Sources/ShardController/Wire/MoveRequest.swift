@@ -23,7 +23,7 @@ public struct MoveRequest: Sendable, Hashable, ProtobufCConvertible {
 
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Shardctrler__MoveRequest.self, initializer: skv__shardctrler__move_request__init)
-        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Shardctrler__Session.self)
+        m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.shard = shard
         m.pointee.gid = gid
         return ProtobufCMessagePointer(m)

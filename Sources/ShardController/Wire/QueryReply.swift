@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -9,9 +10,9 @@ public struct QueryReply: Sendable, Hashable, ProtobufCConvertible {
     public var outcome: ShardCtrlerOutcome
     /// The configuration (`.ok` only).
     public var config: ShardConfig?
-    public var leader: ShardCtrlerLeaderHint?
+    public var leader: LeaderHint?
 
-    public init(outcome: ShardCtrlerOutcome, config: ShardConfig? = nil, leader: ShardCtrlerLeaderHint? = nil) {
+    public init(outcome: ShardCtrlerOutcome, config: ShardConfig? = nil, leader: LeaderHint? = nil) {
         self.outcome = outcome
         self.config = config
         self.leader = leader
@@ -25,7 +26,7 @@ public struct QueryReply: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(Skv__Shardctrler__QueryReply.self, initializer: skv__shardctrler__query_reply__init)
         m.pointee.outcome = outcome.wireValue
         m.pointee.config = try arena.message(config, as: Skv__Shardctrler__Config.self)
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardctrler__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -34,6 +35,6 @@ public struct QueryReply: Sendable, Hashable, ProtobufCConvertible {
         self.init(
             outcome: try ShardCtrlerOutcome(wireValue: c.outcome),
             config: try ProtobufCField.message(c.config, as: ShardConfig.self),
-            leader: try ProtobufCField.message(c.leader, as: ShardCtrlerLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

@@ -1,3 +1,4 @@
+package import RSM
 import RPCCore
 internal import CProtos
 
@@ -44,3 +45,6 @@ extension ShardCtrlerOutcome {
         }
     }
 }
+
+/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
+extension ShardCtrlerOutcome: RetryableOutcome {}

@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -7,9 +8,9 @@ internal import CProtos
 /// had left that configuration already), `.notReady`, or `.wrongLeader`.
 public struct DeleteShardsReply: Sendable, Hashable, ProtobufCConvertible {
     public var outcome: ShardKVOutcome
-    public var leader: ShardKVLeaderHint?
+    public var leader: LeaderHint?
 
-    public init(outcome: ShardKVOutcome, leader: ShardKVLeaderHint? = nil) {
+    public init(outcome: ShardKVOutcome, leader: LeaderHint? = nil) {
         self.outcome = outcome
         self.leader = leader
     }
@@ -22,7 +23,7 @@ public struct DeleteShardsReply: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(
             Skv__Shardkv__DeleteShardsReply.self, initializer: skv__shardkv__delete_shards_reply__init)
         m.pointee.outcome = outcome.wireValue
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -30,6 +31,6 @@ public struct DeleteShardsReply: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardkv__DeleteShardsReply.self).pointee
         self.init(
             outcome: try ShardKVOutcome(wireValue: c.outcome),
-            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

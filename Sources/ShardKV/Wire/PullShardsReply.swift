@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -12,10 +13,10 @@ public struct PullShardsReply: Sendable, Hashable, ProtobufCConvertible {
     public var shards: [ShardData]
     /// The answering group's current configuration number.
     public var configNum: UInt64
-    public var leader: ShardKVLeaderHint?
+    public var leader: LeaderHint?
 
     public init(
-        outcome: ShardKVOutcome, shards: [ShardData] = [], configNum: UInt64 = 0, leader: ShardKVLeaderHint? = nil
+        outcome: ShardKVOutcome, shards: [ShardData] = [], configNum: UInt64 = 0, leader: LeaderHint? = nil
     ) {
         self.outcome = outcome
         self.shards = shards
@@ -42,7 +43,7 @@ public struct PullShardsReply: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.n_shards = shards.count
         m.pointee.shards = try arena.messages(shards, as: Skv__Shardkv__ShardData.self)
         m.pointee.config_num = configNum
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -52,6 +53,6 @@ public struct PullShardsReply: Sendable, Hashable, ProtobufCConvertible {
             outcome: try ShardKVOutcome(wireValue: c.outcome),
             shards: try ProtobufCField.messages(c.shards, count: c.n_shards, as: ShardData.self),
             configNum: c.config_num,
-            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

@@ -1,6 +1,7 @@
 public import RPCCore
 public import RPCProtobuf
 public import ShardController
+import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -37,7 +38,7 @@ public enum ShardKVCommand: Sendable, Hashable, ProtobufCConvertible {
             m.pointee.key = WireBytes.field(operation.key, in: arena)
             m.pointee.value = WireBytes.field(operation.value, in: arena)
             let session: WireSession? = operation.session.map { WireSession($0) }
-            m.pointee.session = try arena.message(session, as: Skv__Shardkv__Session.self)
+            m.pointee.session = try arena.message(session, as: Skv__Rsm__Session.self)
         case .installConfig(let config):
             m.pointee.kind = SKV__SHARDKV__COMMAND_KIND__COMMAND_INSTALL_CONFIG
             let wireConfig: UnsafeMutablePointer<Skv__Shardctrler__Config> = try arena.message(

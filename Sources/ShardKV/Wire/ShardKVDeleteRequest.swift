@@ -28,7 +28,7 @@ public struct ShardKVDeleteRequest: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(
             Skv__Shardkv__DeleteRequest.self, initializer: skv__shardkv__delete_request__init)
         let session: WireSession? = self.session.map { WireSession($0) }
-        m.pointee.session = try arena.message(session, as: Skv__Shardkv__Session.self)
+        m.pointee.session = try arena.message(session, as: Skv__Rsm__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         return ProtobufCMessagePointer(m)
     }

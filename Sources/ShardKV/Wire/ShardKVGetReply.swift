@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -8,9 +9,9 @@ internal import CProtos
 public struct ShardKVGetReply: Sendable, Hashable, ProtobufCConvertible {
     public var outcome: ShardKVOutcome
     public var value: [UInt8]
-    public var leader: ShardKVLeaderHint?
+    public var leader: LeaderHint?
 
-    public init(outcome: ShardKVOutcome, value: [UInt8] = [], leader: ShardKVLeaderHint? = nil) {
+    public init(outcome: ShardKVOutcome, value: [UInt8] = [], leader: LeaderHint? = nil) {
         self.outcome = outcome
         self.value = value
         self.leader = leader
@@ -24,7 +25,7 @@ public struct ShardKVGetReply: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(Skv__Shardkv__GetReply.self, initializer: skv__shardkv__get_reply__init)
         m.pointee.outcome = outcome.wireValue
         m.pointee.value = WireBytes.field(value, in: arena)
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -32,6 +33,6 @@ public struct ShardKVGetReply: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardkv__GetReply.self).pointee
         self.init(
             outcome: try ShardKVOutcome(wireValue: c.outcome), value: WireBytes.value(c.value),
-            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

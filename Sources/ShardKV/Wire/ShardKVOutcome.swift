@@ -1,3 +1,4 @@
+package import RSM
 import RPCCore
 internal import CProtos
 
@@ -46,3 +47,6 @@ extension ShardKVOutcome {
         }
     }
 }
+
+/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
+extension ShardKVOutcome: RetryableOutcome {}

@@ -30,7 +30,7 @@ public struct ShardKVPutRequest: Sendable, Hashable, ProtobufCConvertible {
         let m = arena.allocate(
             Skv__Shardkv__PutRequest.self, initializer: skv__shardkv__put_request__init)
         let session: WireSession? = self.session.map { WireSession($0) }
-        m.pointee.session = try arena.message(session, as: Skv__Shardkv__Session.self)
+        m.pointee.session = try arena.message(session, as: Skv__Rsm__Session.self)
         m.pointee.key = WireBytes.field(key, in: arena)
         m.pointee.value = WireBytes.field(value, in: arena)
         return ProtobufCMessagePointer(m)

@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -7,9 +8,9 @@ internal import CProtos
 /// `.wrongGroup`, `.wrongLeader` with an optional leader hint, `.timeout`).
 public struct ShardKVWriteReply: Sendable, Hashable, ProtobufCConvertible {
     public var outcome: ShardKVOutcome
-    public var leader: ShardKVLeaderHint?
+    public var leader: LeaderHint?
 
-    public init(outcome: ShardKVOutcome, leader: ShardKVLeaderHint? = nil) {
+    public init(outcome: ShardKVOutcome, leader: LeaderHint? = nil) {
         self.outcome = outcome
         self.leader = leader
     }
@@ -21,7 +22,7 @@ public struct ShardKVWriteReply: Sendable, Hashable, ProtobufCConvertible {
     public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Shardkv__WriteReply.self, initializer: skv__shardkv__write_reply__init)
         m.pointee.outcome = outcome.wireValue
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -29,6 +30,6 @@ public struct ShardKVWriteReply: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardkv__WriteReply.self).pointee
         self.init(
             outcome: try ShardKVOutcome(wireValue: c.outcome),
-            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self))
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self))
     }
 }

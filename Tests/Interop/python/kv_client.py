@@ -30,7 +30,7 @@ import grpc
 
 import kv_stubs
 
-kv_pb2, kv_pb2_grpc = kv_stubs.load()
+kv_pb2, kv_pb2_grpc, rsm_pb2 = kv_stubs.load()
 
 CASE_TIMEOUT_SECONDS = 60
 RPC_TIMEOUT_SECONDS = 2.0
@@ -101,7 +101,7 @@ class Cluster:
     def session(self):
         with self.lock:
             self.sequence += 1
-            return kv_pb2.Session(client_id=self.client_id, sequence=self.sequence)
+            return rsm_pb2.Session(client_id=self.client_id, sequence=self.sequence)
 
     def _next(self, address):
         if address in self.order:

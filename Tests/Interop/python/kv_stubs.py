@@ -1,4 +1,5 @@
-"""The skv.kv Python stubs, generated from Protos/kv.proto at run time (see proto_stubs.py)."""
+"""The skv.kv Python stubs, generated from Protos/kv.proto (and rsm.proto, which defines the
+Session and LeaderHint it uses) at run time (see proto_stubs.py)."""
 
 import proto_stubs
 
@@ -6,5 +7,6 @@ cleanup = proto_stubs.cleanup
 
 
 def load():
-    """Returns (kv_pb2, kv_pb2_grpc)."""
-    return proto_stubs.load([(proto_stubs.PROTO_DIR, "kv.proto")], ["kv_pb2", "kv_pb2_grpc"], "skv-kv-stubs-")
+    """Returns (kv_pb2, kv_pb2_grpc, rsm_pb2)."""
+    return proto_stubs.load(
+        [(proto_stubs.PROTO_DIR, "kv.proto")], ["kv_pb2", "kv_pb2_grpc", "rsm_pb2"], "skv-kv-stubs-")
