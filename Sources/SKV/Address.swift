@@ -1,10 +1,3 @@
-/// Why `skv` refuses to start or to run a command; one line for the user.
-struct SKVError: Error, CustomStringConvertible {
-    var message: String
-    init(_ message: String) { self.message = message }
-    var description: String { message }
-}
-
 /// A `host:port` address as given on the command line (`127.0.0.1:7001`, `[::1]:7001`).
 struct Address: Hashable, Sendable, CustomStringConvertible {
     var host: String
@@ -57,5 +50,32 @@ struct PeerList: Equatable, Sendable, CustomStringConvertible {
     /// `1=host:port,2=host:port,...`, by id.
     var description: String {
         addresses.keys.sorted().map { "\($0)=\(addresses[$0]!)" }.joined(separator: ",")
+    }
+}
+
+/// One server in a client's list: `HOST:PORT`, or `ID=HOST:PORT` where the Raft id lets the
+/// client match leader hints by id.
+struct Endpoint: Sendable {
+    var id: UInt64?
+    var address: Address
+
+    /// Parses a comma-separated list (`--endpoints`, `--ctrlers`); `option` names it in errors.
+    /// - Throws: ``SKVError`` for an empty list or a malformed entry.
+    static func list(parsing text: String, option: String) throws(SKVError) -> [Endpoint] {
+        let parts = text.split(separator: ",").map(String.init)
+        guard !parts.isEmpty else { throw SKVError("\(option) is empty") }
+        var result: [Endpoint] = []
+        for part in parts {
+            if let equals = part.firstIndex(of: "=") {
+                guard let id = UInt64(part[..<equals]), id > 0 else {
+                    throw SKVError("invalid \(option) entry '\(part)': expected HOST:PORT or ID=HOST:PORT")
+                }
+                let address = try Address(parsing: String(part[part.index(after: equals)...]))
+                result.append(Endpoint(id: id, address: address))
+            } else {
+                result.append(Endpoint(id: nil, address: try Address(parsing: part)))
+            }
+        }
+        return result
     }
 }

@@ -26,25 +26,12 @@ struct ClientOptions: ParsableArguments {
     func addresses() -> [Address] { servers().map(\.address) }
 
     /// The endpoints with their Raft ids where given (exit 2 for a malformed list).
-    func servers() -> [(id: UInt64?, address: Address)] {
+    func servers() -> [Endpoint] {
         do throws(SKVError) {
-            let parts = endpoints.split(separator: ",").map(String.init)
-            guard !parts.isEmpty else { throw SKVError("--endpoints is empty") }
             guard timeout > 0 else { throw SKVError("--timeout must be positive") }
-            var result: [(id: UInt64?, address: Address)] = []
-            for part in parts {
-                if let equals = part.firstIndex(of: "=") {
-                    guard let id = UInt64(part[..<equals]), id > 0 else {
-                        throw SKVError("invalid endpoint '\(part)': expected HOST:PORT or ID=HOST:PORT")
-                    }
-                    result.append((id, try Address(parsing: String(part[part.index(after: equals)...]))))
-                } else {
-                    result.append((nil, try Address(parsing: part)))
-                }
-            }
-            return result
+            return try Endpoint.list(parsing: endpoints, option: "--endpoints")
         } catch {
-            fail(error.message, status: 2)
+            fail(error.message, status: SKVCommand.exitBadOptions)
         }
     }
 
@@ -53,22 +40,22 @@ struct ClientOptions: ParsableArguments {
     /// Runs `body` with a clerk over every endpoint; maps clerk errors to exit statuses.
     func withClerk<T>(_ body: (Clerk) async throws(ClerkError) -> T) async -> T {
         let servers = servers()
-        let transports = servers.map { HTTP2ClientTransport(host: $0.address.host, port: $0.address.port) }
         var configuration = Clerk.Configuration()
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(3))
-        let clerk = Clerk(
-            servers: zip(servers, transports).map {
-                Clerk.Server(client: KVClient(wrapping: RPCClient(transport: $1)), id: $0.id, address: "\($0.address)")
-            },
-            configuration: configuration)
-        let result: Result<T, ClerkError>
-        do throws(ClerkError) {
-            result = .success(try await body(clerk))
-        } catch {
-            result = .failure(error)
+        let result: Result<T, ClerkError> = await withClientTransports(to: servers) { transports in
+            let clerk = Clerk(
+                servers: zip(servers, transports).map {
+                    Clerk.Server(
+                        client: KVClient(wrapping: RPCClient(transport: $1)), id: $0.id, address: "\($0.address)")
+                },
+                configuration: configuration)
+            do throws(ClerkError) {
+                return .success(try await body(clerk))
+            } catch {
+                return .failure(error)
+            }
         }
-        for transport in transports { await transport.close() }
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: Self.exitRejected)

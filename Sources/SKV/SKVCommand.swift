@@ -2,11 +2,33 @@ import ArgumentParser
 
 /// `skv`: the swift-skv command line. `skv kv serve` runs one replica of the KV group;
 /// `skv kv get|put|append|delete|status` are its clients.
+///
+/// Options the parser rejects (a missing or unknown flag, a value of the wrong type) exit
+/// with status 2 and one `skv: ...` line, like the commands' own option checks; `--help`
+/// prints the usage.
 @main
 struct SKVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skv", abstract: "A fault-tolerant key/value service on Raft.",
         subcommands: [KVCommandGroup.self])
+
+    /// Exit status for invalid options.
+    static let exitBadOptions: Int32 = 2
+
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
+            fail("\(line) (see --help)", status: exitBadOptions)
+        }
+    }
 }
 
 /// `skv kv ...`.
@@ -14,7 +36,7 @@ struct KVCommandGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv", abstract: "Run or talk to the replicated KV service.",
         subcommands: [
-            ServeCommand.self, GetCommand.self, PutCommand.self, AppendCommand.self, DeleteCommand.self,
+            KVServeCommand.self, GetCommand.self, PutCommand.self, AppendCommand.self, DeleteCommand.self,
             StatusCommand.self, BenchCommand.self,
         ])
 }

@@ -1,0 +1,163 @@
+import Dispatch
+import Logging
+import RaftRuntime
+import RPCCore
+import RPCHTTP2NIO
+import RSM
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs one replica daemon: the part every `skv … serve` shares. It checks the
+/// ``ReplicaOptions``, opens the data directory (a locking `DiskRaftStore`, then the
+/// ``DataDirectoryMarker`` for its service), creates the Raft peer with HTTP/2 clients to the
+/// other members, lets the caller make the service on it (restored from the peer's snapshot),
+/// serves Raft and the service on one HTTP/2 listener, and on SIGTERM or SIGINT stops
+/// gracefully: the service, then the peer (closing the store), then the listener after at most
+/// ``shutdownGrace``.
+///
+/// Exit status: 2 with a one-line `skv: ...` message for invalid options (a malformed
+/// address, a duplicate id, its own id missing from the peers, unusable timing); 1 for a data
+/// directory that is locked, corrupt or marked for another configuration or service, a
+/// snapshot the service cannot restore, or an address that cannot be bound; `run` returns
+/// after a graceful shutdown (exit 0).
+struct ReplicaHost {
+    /// How long in-flight calls get to finish after SIGTERM/SIGINT before the process exits.
+    static let shutdownGrace: Duration = .seconds(2)
+    /// Exit status when the data directory, the snapshot or the listen address is unusable.
+    static let exitStartFailure: Int32 = 1
+
+    var options: ReplicaOptions
+    /// The service recorded in (and checked against) the data directory's marker.
+    var service: DataDirectoryMarker.Service
+    /// The service's RPC name for the log (`skv.kv.KV`, …).
+    var serviceName: String
+
+    /// Runs until SIGTERM or SIGINT; exits the process (see the type's exit statuses) on a
+    /// start-up failure. `makeService` may throw if the service cannot restore its snapshot.
+    func run(makeService: (ReplicaContext) async throws -> any ReplicaService) async {
+        let label = switch service {
+        case .kv: "skv.kv.serve"
+        case .ctrler: "skv.ctrler.serve"
+        case .shard: "skv.shard.serve"
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: label)
+        logger[metadataKey: "node"] = "\(options.id)"
+        if case .shard(let gid) = service { logger[metadataKey: "gid"] = "\(gid)" }
+
+        let (listenAddress, members): (Address, PeerList)
+        do throws(SKVError) {
+            (listenAddress, members) = try options.validated()
+        } catch {
+            fail(error.message, status: SKVCommand.exitBadOptions)
+        }
+        let id = options.id
+        let dataDir = options.dataDir
+
+        // The store first: it locks the directory, so two replicas never share one.
+        let store: DiskRaftStore
+        do {
+            store = try DiskRaftStore(directory: dataDir)
+        } catch {
+            fail("cannot open data directory \(dataDir): \(error)", status: Self.exitStartFailure)
+        }
+        do throws(SKVError) {
+            try DataDirectoryMarker(service: service, id: id, peers: members.description).verifyOrCreate(in: dataDir)
+        } catch {
+            fail(error.message, status: Self.exitStartFailure)
+        }
+
+        var clientTransports: [HTTP2ClientTransport] = []
+        var peerClients: [UInt64: RaftPeerClient] = [:]
+        for (member, address) in members.addresses where member != id {
+            let transport = HTTP2ClientTransport(host: address.host, port: address.port)
+            clientTransports.append(transport)
+            peerClients[member] = RaftPeerClient(wrapping: RPCClient(transport: transport))
+        }
+        let peer: RaftPeer
+        do {
+            peer = try RaftPeer(id: id, peers: peerClients, logStore: store, configuration: peerConfiguration)
+        } catch {
+            fail("cannot load the Raft state in \(dataDir): \(error)", status: Self.exitStartFailure)
+        }
+        var replication = ReplicatedStateMachine.Configuration()
+        replication.maxRaftStateBytes = options.maxRaftState
+        let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
+        let context = ReplicaContext(
+            id: id, peer: peer, restoredSnapshot: restored, memberAddresses: members.addresses.mapValues { "\($0)" },
+            replication: replication, logger: logger)
+        let replica: any ReplicaService
+        do {
+            replica = try await makeService(context)
+        } catch {
+            await peer.kill()
+            fail(
+                "cannot restore the \(serviceName) state from the snapshot in \(dataDir): \(error)",
+                status: Self.exitStartFailure)
+        }
+        if let restored { logger.info("restored snapshot", metadata: ["index": "\(restored.index)"]) }
+
+        let transport = HTTP2ServerTransport(host: listenAddress.host, port: listenAddress.port)
+        let server = RPCServer(transport: transport, services: [peer, replica])
+        let shutdown = AsyncStream.makeStream(of: Int32.self)
+        let signalSources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { shutdown.continuation.yield(number) }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
+
+        let serveTask = Task {
+            do {
+                try await server.serve()
+            } catch {
+                fail("cannot serve on \(listenAddress): \(error)", status: Self.exitStartFailure)
+            }
+        }
+        do {
+            _ = try await transport.listeningPort()
+        } catch {
+            await peer.kill()
+            fail("cannot listen on \(listenAddress): \(error)", status: Self.exitStartFailure)
+        }
+        await replica.start()
+        await peer.start()
+        logger.info(
+            "serving skv.raft.Raft and \(serviceName)",
+            metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
+
+        var signalNumber: Int32 = 0
+        for await number in shutdown.stream {
+            signalNumber = number
+            break
+        }
+        logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
+        server.beginGracefulShutdown()
+        await replica.stop()
+        // Killing the peer closes the store (and releases the directory lock).
+        await peer.kill()
+        let grace = Task {
+            try? await Task.sleep(for: Self.shutdownGrace)
+            serveTask.cancel()
+        }
+        await serveTask.value
+        grace.cancel()
+        for client in clientTransports { await client.close() }
+        logger.info("stopped")
+    }
+
+    /// The Raft peer's timing from the options, a random seed, and one in-flight Step per
+    /// follower (appends batch behind it: a disk-backed deployment).
+    private var peerConfiguration: RaftPeer.Configuration {
+        var configuration = RaftPeer.Configuration()
+        configuration.seed = UInt64.random(in: 1...UInt64.max)
+        configuration.tickInterval = .milliseconds(ReplicaOptions.tickMilliseconds)
+        configuration.heartbeatIntervalTicks = options.heartbeatIntervalMilliseconds / ReplicaOptions.tickMilliseconds
+        configuration.electionTimeoutTicks = options.electionTimeoutMilliseconds / ReplicaOptions.tickMilliseconds
+        configuration.pipelinedRPCsPerPeer = 1
+        return configuration
+    }
+}

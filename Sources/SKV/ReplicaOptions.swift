@@ -1,0 +1,64 @@
+import ArgumentParser
+
+/// The options every replica daemon takes (`skv kv serve`, `skv ctrler serve`, `skv shard
+/// serve`): its Raft id, listen address, the group's members, data directory, snapshot
+/// threshold and Raft timing. ``validated()`` checks them together.
+struct ReplicaOptions: ParsableArguments {
+    /// The Raft clock's tick: the timing flags are whole numbers of ticks.
+    static let tickMilliseconds = 10
+
+    @Option(help: "This replica's Raft id (one of the --peer ids).")
+    var id: UInt64
+
+    @Option(help: "Address to serve Raft and the service on, HOST:PORT.")
+    var listen: String
+
+    @Option(
+        name: .customLong("peer"),
+        help: "A member of the group, ID=HOST:PORT (every member, this one included).")
+    var peers: [String] = []
+
+    @Option(name: .customLong("data-dir"), help: "Directory for the Raft log, snapshots and hard state.")
+    var dataDir: String
+
+    @Option(
+        name: .customLong("max-raft-state"), help: "Snapshot when the Raft state nears this many bytes (-1: never).")
+    var maxRaftState: Int = 8 << 20
+
+    @Option(
+        name: .customLong("heartbeat-interval-ms"),
+        help: "Leader heartbeat interval in milliseconds (a multiple of 10).")
+    var heartbeatIntervalMilliseconds: Int = 100
+
+    @Option(
+        name: .customLong("election-timeout-ms"),
+        help: """
+            Base election timeout in milliseconds (randomized in [T, 2T); a multiple of 10, above the heartbeat \
+            interval).
+            """)
+    var electionTimeoutMilliseconds: Int = 300
+
+    /// The options checked together: the listen address and members parsed, this replica among
+    /// them, the snapshot threshold and the timing usable.
+    /// - Throws: ``SKVError`` with a one-line reason.
+    func validated() throws(SKVError) -> (listen: Address, members: PeerList) {
+        let listenAddress = try Address(parsing: listen)
+        let members = try PeerList(parsing: peers)
+        guard members.addresses[id] != nil else {
+            throw SKVError("own id \(id) is not among the peers (\(members))")
+        }
+        guard maxRaftState == -1 || maxRaftState > 0 else {
+            throw SKVError("--max-raft-state must be positive or -1, got \(maxRaftState)")
+        }
+        let tick = Self.tickMilliseconds
+        guard heartbeatIntervalMilliseconds >= tick, heartbeatIntervalMilliseconds % tick == 0,
+            electionTimeoutMilliseconds % tick == 0, electionTimeoutMilliseconds > heartbeatIntervalMilliseconds
+        else {
+            throw SKVError(
+                "--heartbeat-interval-ms (\(heartbeatIntervalMilliseconds)) and --election-timeout-ms "
+                    + "(\(electionTimeoutMilliseconds)) must be multiples of \(tick) with the election timeout "
+                    + "above the heartbeat interval")
+        }
+        return (listenAddress, members)
+    }
+}
