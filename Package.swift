@@ -116,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "SKV",
             dependencies: [
-                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability",
+                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability", "ShardController",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,0 +1,27 @@
+import ArgumentParser
+import ShardController
+
+/// `skv ctrler serve --id N --listen HOST:PORT --peer 1=HOST:PORT ... --data-dir DIR`: one
+/// replica of the shard controller group. It serves `skv.raft.Raft` and
+/// `skv.shardctrler.ShardCtrler` on one HTTP/2 listener and keeps the configuration history
+/// in DIR, like `skv kv serve` keeps the KV state (see ``ReplicaHost`` for the exit statuses).
+struct CtrlerServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve", abstract: "Run one replica of the shard controller group.")
+
+    @OptionGroup var replica: ReplicaOptions
+
+    func run() async throws {
+        await ReplicaHost(options: replica, service: .ctrler, serviceName: "skv.shardctrler.ShardCtrler").run {
+            context in
+            var configuration = ShardCtrlerServer.Configuration()
+            configuration.replication = context.replication
+            configuration.memberAddresses = context.memberAddresses
+            return try ShardCtrlerServer(
+                id: context.id, log: context.peer, restoredSnapshot: context.restoredSnapshot,
+                configuration: configuration)
+        }
+    }
+}
+
+extension ShardCtrlerServer: ReplicaService {}
