@@ -104,7 +104,10 @@ let package = Package(
         // garbage collection, per-shard de-duplication).
         .target(
             name: "ShardKV",
-            dependencies: ["ShardController", "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            dependencies: [
+                "ShardController", "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardKVTests",

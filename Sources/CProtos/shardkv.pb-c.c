@@ -277,6 +277,141 @@ void   skv__shardkv__write_reply__free_unpacked
   assert(message->base.descriptor == &skv__shardkv__write_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__shardkv__status_request__init
+                     (Skv__Shardkv__StatusRequest         *message)
+{
+  static const Skv__Shardkv__StatusRequest init_value = SKV__SHARDKV__STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skv__shardkv__status_request__get_packed_size
+                     (const Skv__Shardkv__StatusRequest *message)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardkv__status_request__pack
+                     (const Skv__Shardkv__StatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardkv__status_request__pack_to_buffer
+                     (const Skv__Shardkv__StatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardkv__StatusRequest *
+       skv__shardkv__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardkv__StatusRequest *)
+     protobuf_c_message_unpack (&skv__shardkv__status_request__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardkv__status_request__free_unpacked
+                     (Skv__Shardkv__StatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardkv__status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skv__shardkv__shard_info__init
+                     (Skv__Shardkv__ShardInfo         *message)
+{
+  static const Skv__Shardkv__ShardInfo init_value = SKV__SHARDKV__SHARD_INFO__INIT;
+  *message = init_value;
+}
+size_t skv__shardkv__shard_info__get_packed_size
+                     (const Skv__Shardkv__ShardInfo *message)
+{
+  assert(message->base.descriptor == &skv__shardkv__shard_info__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardkv__shard_info__pack
+                     (const Skv__Shardkv__ShardInfo *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardkv__shard_info__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardkv__shard_info__pack_to_buffer
+                     (const Skv__Shardkv__ShardInfo *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardkv__shard_info__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardkv__ShardInfo *
+       skv__shardkv__shard_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardkv__ShardInfo *)
+     protobuf_c_message_unpack (&skv__shardkv__shard_info__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardkv__shard_info__free_unpacked
+                     (Skv__Shardkv__ShardInfo *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardkv__shard_info__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skv__shardkv__status_reply__init
+                     (Skv__Shardkv__StatusReply         *message)
+{
+  static const Skv__Shardkv__StatusReply init_value = SKV__SHARDKV__STATUS_REPLY__INIT;
+  *message = init_value;
+}
+size_t skv__shardkv__status_reply__get_packed_size
+                     (const Skv__Shardkv__StatusReply *message)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardkv__status_reply__pack
+                     (const Skv__Shardkv__StatusReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardkv__status_reply__pack_to_buffer
+                     (const Skv__Shardkv__StatusReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardkv__status_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardkv__StatusReply *
+       skv__shardkv__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardkv__StatusReply *)
+     protobuf_c_message_unpack (&skv__shardkv__status_reply__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardkv__status_reply__free_unpacked
+                     (Skv__Shardkv__StatusReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardkv__status_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__shardkv__key_value__init
                      (Skv__Shardkv__KeyValue         *message)
 {
@@ -1059,6 +1194,230 @@ const ProtobufCMessageDescriptor skv__shardkv__write_reply__descriptor =
   (ProtobufCMessageInit) skv__shardkv__write_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define skv__shardkv__status_request__field_descriptors NULL
+#define skv__shardkv__status_request__field_indices_by_name NULL
+#define skv__shardkv__status_request__number_ranges NULL
+const ProtobufCMessageDescriptor skv__shardkv__status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardkv.StatusRequest",
+  "StatusRequest",
+  "Skv__Shardkv__StatusRequest",
+  "skv.shardkv",
+  sizeof(Skv__Shardkv__StatusRequest),
+  0,
+  skv__shardkv__status_request__field_descriptors,
+  skv__shardkv__status_request__field_indices_by_name,
+  0,  skv__shardkv__status_request__number_ranges,
+  (ProtobufCMessageInit) skv__shardkv__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__shardkv__shard_info__field_descriptors[3] =
+{
+  {
+    "shard",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__ShardInfo, shard),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "status",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__ShardInfo, status),
+    &skv__shardkv__shard_status__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "keys",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__ShardInfo, keys),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__shardkv__shard_info__field_indices_by_name[] = {
+  2,   /* field[2] = keys */
+  0,   /* field[0] = shard */
+  1,   /* field[1] = status */
+};
+static const ProtobufCIntRange skv__shardkv__shard_info__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor skv__shardkv__shard_info__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardkv.ShardInfo",
+  "ShardInfo",
+  "Skv__Shardkv__ShardInfo",
+  "skv.shardkv",
+  sizeof(Skv__Shardkv__ShardInfo),
+  3,
+  skv__shardkv__shard_info__field_descriptors,
+  skv__shardkv__shard_info__field_indices_by_name,
+  1,  skv__shardkv__shard_info__number_ranges,
+  (ProtobufCMessageInit) skv__shardkv__shard_info__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__shardkv__status_reply__field_descriptors[9] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "gid",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, gid),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "term",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, term),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_leader",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, is_leader),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, leader),
+    &skv__shardkv__leader_hint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "commit_index",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, commit_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "applied_index",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, applied_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "config_num",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StatusReply, config_num),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shards",
+    9,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Skv__Shardkv__StatusReply, n_shards),
+    offsetof(Skv__Shardkv__StatusReply, shards),
+    &skv__shardkv__shard_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__shardkv__status_reply__field_indices_by_name[] = {
+  6,   /* field[6] = applied_index */
+  5,   /* field[5] = commit_index */
+  7,   /* field[7] = config_num */
+  1,   /* field[1] = gid */
+  0,   /* field[0] = id */
+  3,   /* field[3] = is_leader */
+  4,   /* field[4] = leader */
+  8,   /* field[8] = shards */
+  2,   /* field[2] = term */
+};
+static const ProtobufCIntRange skv__shardkv__status_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 9 }
+};
+const ProtobufCMessageDescriptor skv__shardkv__status_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardkv.StatusReply",
+  "StatusReply",
+  "Skv__Shardkv__StatusReply",
+  "skv.shardkv",
+  sizeof(Skv__Shardkv__StatusReply),
+  9,
+  skv__shardkv__status_reply__field_descriptors,
+  skv__shardkv__status_reply__field_indices_by_name,
+  1,  skv__shardkv__status_reply__number_ranges,
+  (ProtobufCMessageInit) skv__shardkv__status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skv__shardkv__key_value__field_descriptors[2] =
 {
   {
@@ -1674,7 +2033,7 @@ const ProtobufCMessageDescriptor skv__shardkv__shard_entry__descriptor =
   (ProtobufCMessageInit) skv__shardkv__shard_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skv__shardkv__state_snapshot__field_descriptors[3] =
+static const ProtobufCFieldDescriptor skv__shardkv__state_snapshot__field_descriptors[4] =
 {
   {
     "current",
@@ -1712,16 +2071,29 @@ static const ProtobufCFieldDescriptor skv__shardkv__state_snapshot__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "sources",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__StateSnapshot, sources),
+    &skv__shardctrler__config__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skv__shardkv__state_snapshot__field_indices_by_name[] = {
   0,   /* field[0] = current */
   1,   /* field[1] = previous */
   2,   /* field[2] = shards */
+  3,   /* field[3] = sources */
 };
 static const ProtobufCIntRange skv__shardkv__state_snapshot__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor skv__shardkv__state_snapshot__descriptor =
 {
@@ -1731,7 +2103,7 @@ const ProtobufCMessageDescriptor skv__shardkv__state_snapshot__descriptor =
   "Skv__Shardkv__StateSnapshot",
   "skv.shardkv",
   sizeof(Skv__Shardkv__StateSnapshot),
-  3,
+  4,
   skv__shardkv__state_snapshot__field_descriptors,
   skv__shardkv__state_snapshot__field_indices_by_name,
   1,  skv__shardkv__state_snapshot__number_ranges,
@@ -1842,21 +2214,23 @@ const ProtobufCEnumDescriptor skv__shardkv__client_op__descriptor =
   skv__shardkv__client_op__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue skv__shardkv__shard_status__enum_values_by_number[4] =
+static const ProtobufCEnumValue skv__shardkv__shard_status__enum_values_by_number[5] =
 {
   { "SHARD_SERVING", "SKV__SHARDKV__SHARD_STATUS__SHARD_SERVING", 0 },
   { "SHARD_PULLING", "SKV__SHARDKV__SHARD_STATUS__SHARD_PULLING", 1 },
   { "SHARD_BE_PULLED", "SKV__SHARDKV__SHARD_STATUS__SHARD_BE_PULLED", 2 },
   { "SHARD_GC_PENDING", "SKV__SHARDKV__SHARD_STATUS__SHARD_GC_PENDING", 3 },
+  { "SHARD_RETAINED", "SKV__SHARDKV__SHARD_STATUS__SHARD_RETAINED", 4 },
 };
 static const ProtobufCIntRange skv__shardkv__shard_status__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex skv__shardkv__shard_status__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex skv__shardkv__shard_status__enum_values_by_name[5] =
 {
   { "SHARD_BE_PULLED", 2 },
   { "SHARD_GC_PENDING", 3 },
   { "SHARD_PULLING", 1 },
+  { "SHARD_RETAINED", 4 },
   { "SHARD_SERVING", 0 },
 };
 const ProtobufCEnumDescriptor skv__shardkv__shard_status__descriptor =
@@ -1866,26 +2240,28 @@ const ProtobufCEnumDescriptor skv__shardkv__shard_status__descriptor =
   "ShardStatus",
   "Skv__Shardkv__ShardStatus",
   "skv.shardkv",
-  4,
+  5,
   skv__shardkv__shard_status__enum_values_by_number,
-  4,
+  5,
   skv__shardkv__shard_status__enum_values_by_name,
   1,
   skv__shardkv__shard_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__shardkv__shard_kv__method_descriptors[4] =
+static const ProtobufCMethodDescriptor skv__shardkv__shard_kv__method_descriptors[5] =
 {
   { "Get", &skv__shardkv__get_request__descriptor, &skv__shardkv__get_reply__descriptor },
   { "Put", &skv__shardkv__put_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Append", &skv__shardkv__append_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Delete", &skv__shardkv__delete_request__descriptor, &skv__shardkv__write_reply__descriptor },
+  { "Status", &skv__shardkv__status_request__descriptor, &skv__shardkv__status_reply__descriptor },
 };
 const unsigned skv__shardkv__shard_kv__method_indices_by_name[] = {
   2,        /* Append */
   3,        /* Delete */
   0,        /* Get */
-  1         /* Put */
+  1,        /* Put */
+  4         /* Status */
 };
 const ProtobufCServiceDescriptor skv__shardkv__shard_kv__descriptor =
 {
@@ -1894,7 +2270,7 @@ const ProtobufCServiceDescriptor skv__shardkv__shard_kv__descriptor =
   "ShardKV",
   "Skv__Shardkv__ShardKV",
   "skv.shardkv",
-  4,
+  5,
   skv__shardkv__shard_kv__method_descriptors,
   skv__shardkv__shard_kv__method_indices_by_name
 };
@@ -1929,6 +2305,14 @@ void skv__shardkv__shard_kv__delete(ProtobufCService *service,
 {
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skv__shardkv__shard_kv__status(ProtobufCService *service,
+                                    const Skv__Shardkv__StatusRequest *input,
+                                    Skv__Shardkv__StatusReply_Closure closure,
+                                    void *closure_data)
+{
+  assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardkv__shard_kv__init (Skv__Shardkv__ShardKV_Service *service,
                                    Skv__Shardkv__ShardKV_ServiceDestroy destroy)

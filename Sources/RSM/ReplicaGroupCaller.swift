@@ -36,11 +36,16 @@ public actor ReplicaGroupCaller<Client: Sendable> {
         public var rpcTimeout: Duration
         /// Pause after every replica failed once in a row.
         public var retryPause: Duration
+        /// Give up after this many rounds in which every replica failed once (a sharded
+        /// clerk then re-reads its configuration); `nil` keeps going.
+        public var maxRounds: Int?
 
-        public init(operationTimeout: Duration?, rpcTimeout: Duration, retryPause: Duration) {
+        public init(operationTimeout: Duration?, rpcTimeout: Duration, retryPause: Duration, maxRounds: Int? = nil) {
+            precondition(maxRounds.map { $0 >= 1 } ?? true, "maxRounds must be at least 1")
             self.operationTimeout = operationTimeout
             self.rpcTimeout = rpcTimeout
             self.retryPause = retryPause
+            self.maxRounds = maxRounds
         }
     }
 
@@ -58,6 +63,8 @@ public actor ReplicaGroupCaller<Client: Sendable> {
     public enum Failure: Error, Sendable {
         /// No replica answered within ``Policy/operationTimeout``.
         case timedOut(Duration)
+        /// Every replica failed in each of ``Policy/maxRounds`` rounds.
+        case roundsExhausted(Int)
         /// The calling task was cancelled.
         case cancelled
         /// A replica refused the request for a reason retrying cannot fix.
@@ -84,8 +91,10 @@ public actor ReplicaGroupCaller<Client: Sendable> {
     ) async throws(Failure) -> Reply {
         let start = ContinuousClock.now
         var failuresInARow = 0
-        // Terminates when a replica answers, the task is cancelled, or the optional timeout
-        // passes; with no timeout it retries forever by design (the lab's contract).
+        var rounds = 0
+        // Terminates when a replica answers, the task is cancelled, the optional timeout passes
+        // or the optional round limit is reached; without either it retries forever by design
+        // (the lab's contract).
         while true {
             if Task.isCancelled { throw .cancelled }
             var timeout = policy.rpcTimeout
@@ -115,6 +124,8 @@ public actor ReplicaGroupCaller<Client: Sendable> {
             failuresInARow += 1
             if failuresInARow >= replicas.count {
                 failuresInARow = 0
+                rounds += 1
+                if let limit = policy.maxRounds, rounds >= limit { throw .roundsExhausted(limit) }
                 try? await Task.sleep(for: policy.retryPause)
             }
         }

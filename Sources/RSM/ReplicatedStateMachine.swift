@@ -180,6 +180,21 @@ public actor ReplicatedStateMachine {
             pendingSubmissions: pendingCount, isStopped: stopped)
     }
 
+    /// A local, non-replicated look at the state machine as this replica has applied it so far
+    /// (for a service's own driver and for answers any replica may give, such as a frozen
+    /// shard's data). Not linearizable: a follower may lag; use ``read(_:)`` for clients.
+    /// `body` runs on this actor, so it sees one consistent state between two applied entries.
+    ///
+    /// - Precondition: the state machine is a `Machine` (the service passes its own type).
+    public func inspect<Machine: StateMachine, Result: Sendable>(
+        _ type: Machine.Type, _ body: (Machine, _ appliedIndex: UInt64) -> Result
+    ) -> Result {
+        guard let machine = machine as? Machine else {
+            preconditionFailure("the state machine is a \(Swift.type(of: self.machine)), not a \(Machine.self)")
+        }
+        return body(machine, appliedIndex)
+    }
+
     // MARK: Submitting
 
     /// Submits a command (a write, or anything that must be ordered in the log) and waits until

@@ -39,6 +39,19 @@ public struct ShardConfig: Sendable, Hashable, CustomStringConvertible {
         return counts
     }
 
+    /// Why this configuration cannot be acted on, or `nil` if it can: a shard assigned to a gid
+    /// that is not among `groups`, or a group without servers. (The shard count is checked when
+    /// a configuration is made or decoded.)
+    public var inconsistency: String? {
+        for (shard, gid) in shards.enumerated() where gid != Self.noGroup && groups[gid] == nil {
+            return "configuration \(num) assigns shard \(shard) to gid \(gid), which has no servers listed"
+        }
+        for gid in gids where groups[gid]?.isEmpty ?? true {
+            return "configuration \(num) lists gid \(gid) without servers"
+        }
+        return nil
+    }
+
     public var description: String {
         let groupList = gids.map { "\($0): \(groups[$0] ?? [])" }.joined(separator: ", ")
         return "config #\(num) shards \(shards) groups [\(groupList)]"

@@ -143,6 +143,7 @@ public actor ShardCtrlerClerk {
             case .timedOut(let limit): throw .timedOut(limit)
             case .cancelled: throw .cancelled
             case .rejected(let rpcError): throw .rejected(rpcError)
+            case .roundsExhausted: preconditionFailure("this clerk sets no round limit")
             }
         }
     }

@@ -10,15 +10,20 @@
 /// - `serving` → `bePulled` (InstallConfig: the shard is no longer ours; we stop serving it
 ///   at once and keep the data for the new owner).
 /// - `bePulled` → `absent` (DeleteShards: the new owner confirmed it holds the data).
+/// - `serving` → `retained` (InstallConfig: the shard is no longer ours and no group owns it,
+///   because every group left; we keep the data, unserved, for whoever owns it next).
+/// - `retained` → `serving` (InstallConfig: the shard is ours again), `retained` → `bePulled`
+///   (InstallConfig: another group owns it now and pulls it from us, its last holder).
 ///
-/// A configuration is installed only when every shard is `absent` or `serving`, so the states
-/// always refer to the current configuration and the one before it.
+/// A configuration is installed only when every shard is `absent`, `serving` or `retained`, so
+/// the states always refer to the current configuration and the one before it.
 package enum ShardState: Sendable, Equatable {
     case absent
     case serving(ShardStore)
     case pulling
     case bePulled(ShardStore)
     case gcPending(ShardStore)
+    case retained(ShardStore)
 
     /// The data-free view (`nil` for `absent`).
     package var status: ShardStatus? {
@@ -28,6 +33,7 @@ package enum ShardState: Sendable, Equatable {
         case .pulling: .pulling
         case .bePulled: .bePulled
         case .gcPending: .gcPending
+        case .retained: .retained
         }
     }
 
@@ -35,7 +41,7 @@ package enum ShardState: Sendable, Equatable {
     package var store: ShardStore? {
         switch self {
         case .absent, .pulling: nil
-        case .serving(let store), .bePulled(let store), .gcPending(let store): store
+        case .serving(let store), .bePulled(let store), .gcPending(let store), .retained(let store): store
         }
     }
 }

@@ -10,4 +10,7 @@ public enum ShardStatus: Sendable, Hashable, CaseIterable {
     case bePulled
     /// Owned and served; the previous owner has not yet confirmed that it deleted its copy.
     case gcPending
+    /// Owned by no group in the current configuration (every group left); this group held it
+    /// last and keeps the data, unserved, until a configuration gives the shard an owner again.
+    case retained
 }

@@ -57,6 +57,10 @@ struct MigrationSimulation {
     private(set) var shardsMoved = 0
     /// Coverage: retried writes that reached a different group than the one that applied them.
     private(set) var retriesAfterMove = 0
+    /// Coverage: configurations in which no group owned any shard.
+    private(set) var emptyConfigs = 0
+    /// Coverage: retained shards handed on (served again or pulled) when a group was given them.
+    private(set) var retainedHandedOn = 0
 
     init(seed: UInt64) {
         self.seed = seed
@@ -83,9 +87,17 @@ struct MigrationSimulation {
     }
 
     /// The controller creates the next configuration: a random non-empty set of groups, each
-    /// shard on a random one of them.
+    /// shard on a random one of them; or, one time in four, an empty one (every group left, every
+    /// shard on no group), whose shards must survive at their last owner until a later
+    /// configuration gives them a group again.
     private mutating func newConfiguration() {
         guard configs.count < Self.maxConfigs else { return }
+        if Int.random(in: 0..<4, using: &rng) == 0 {
+            configs.append(makeConfig(UInt64(configs.count), Array(repeating: ShardConfig.noGroup, count: ShardConfig.shardCount)))
+            emptyConfigs += 1
+            trace.append("controller: config #\(configs.count - 1) empty")
+            return
+        }
         let members = Self.gids.filter { _ in Bool.random(using: &rng) }
         let joined = members.isEmpty ? [Self.gids.randomElement(using: &rng)!] : members
         let owners = (0..<ShardConfig.shardCount).map { _ in joined.randomElement(using: &rng)! }
@@ -98,8 +110,7 @@ struct MigrationSimulation {
     private mutating func pollController() {
         let g = Int.random(in: 0..<groups.count, using: &rng)
         if let next = groups[g].state.nextConfigNum, next < UInt64(configs.count), Bool.random(using: &rng) {
-            #expect(groups[g].install(configs[Int(next)]).outcome == .ok, comment)
-            trace.append("gid \(groups[g].gid) installs #\(next)")
+            installNext(g)
             return
         }
         let other = configs.randomElement(using: &rng)!
@@ -108,6 +119,15 @@ struct MigrationSimulation {
         groups[g].install(other)
         let after = groups[g].state.snapshot()
         #expect(after == before, "stale/future config #\(other.num) changed gid \(groups[g].gid); \(comment)")
+    }
+
+    /// Group `g` installs its next configuration (which must exist and be installable).
+    private mutating func installNext(_ g: Int) {
+        guard let next = groups[g].state.nextConfigNum else { return }
+        let retained = (0..<ShardConfig.shardCount).filter { groups[g].state.status(ofShard: $0) == .retained }
+        #expect(groups[g].install(configs[Int(next)]).outcome == .ok, comment)
+        retainedHandedOn += retained.filter { groups[g].state.status(ofShard: $0) != .retained }.count
+        trace.append("gid \(groups[g].gid) installs #\(next)")
     }
 
     /// A group asks each previous owner for the shards it is pulling; ready answers go in flight.
@@ -225,9 +245,7 @@ struct MigrationSimulation {
                 return true
             }
             for g in groups.indices {
-                if let next = groups[g].state.nextConfigNum, next < UInt64(configs.count) {
-                    groups[g].install(configs[Int(next)])
-                }
+                if let next = groups[g].state.nextConfigNum, next < UInt64(configs.count) { installNext(g) }
             }
             for g in groups.indices {
                 for task in groups[g].state.pullTasks {
@@ -247,23 +265,39 @@ struct MigrationSimulation {
         return false
     }
 
-    /// After ``settle()``: each shard is served by exactly its owner in the last configuration,
-    /// every write is readable there exactly once, and no other group keeps any copy.
+    /// After ``settle()``: each shard is served by exactly its owner in the last configuration
+    /// (or, if no group owns it, kept `retained` by exactly the group that owned it last), every
+    /// write is readable there exactly once, and no other group keeps any copy.
     func checkFinalState() {
         let last = configs[configs.count - 1]
         for shard in 0..<ShardConfig.shardCount {
+            let holder = lastHolder(of: shard)
             for group in groups {
-                let expected: ShardStatus? = last.shards[shard] == group.gid ? .serving : nil
+                let expected: ShardStatus? =
+                    if last.shards[shard] == group.gid { .serving }
+                    else if last.shards[shard] == ShardConfig.noGroup && holder == group.gid { .retained }
+                    else { nil }
                 let status = group.state.status(ofShard: shard)
                 #expect(status == expected, "shard \(shard) at gid \(group.gid); \(comment)")
             }
         }
         for key in Self.keys {
-            let owner = last.shards[key2shard(Array(key.utf8))]
-            guard owner != ShardConfig.noGroup else { continue }
-            let value = groups[index(of: owner)].read(key)
-            #expect(value == model[key], "key \(key) at gid \(owner); \(comment)")
+            let shard = key2shard(Array(key.utf8))
+            let holder = lastHolder(of: shard)
+            guard holder != ShardConfig.noGroup else {
+                #expect(model[key] == nil, "key \(key) written to a shard no group ever owned; \(comment)")
+                continue
+            }
+            let value = groups[index(of: holder)].state.storedValue(forKey: Array(key.utf8))
+                .map { String(decoding: $0, as: UTF8.self) }
+            #expect(value == model[key], "key \(key) at gid \(holder); \(comment)")
         }
         #expect(groups.map(\.state.storedKeyCount).reduce(0, +) == model.count, "leftover copies; \(comment)")
+    }
+
+    /// The owner of `shard` in the latest configuration that gave it one (``ShardConfig/noGroup``
+    /// if none did).
+    private func lastHolder(of shard: Int) -> UInt64 {
+        configs.last { $0.shards[shard] != ShardConfig.noGroup }?.shards[shard] ?? ShardConfig.noGroup
     }
 }

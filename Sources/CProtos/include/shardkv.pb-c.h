@@ -23,6 +23,9 @@ typedef struct Skv__Shardkv__PutRequest Skv__Shardkv__PutRequest;
 typedef struct Skv__Shardkv__AppendRequest Skv__Shardkv__AppendRequest;
 typedef struct Skv__Shardkv__DeleteRequest Skv__Shardkv__DeleteRequest;
 typedef struct Skv__Shardkv__WriteReply Skv__Shardkv__WriteReply;
+typedef struct Skv__Shardkv__StatusRequest Skv__Shardkv__StatusRequest;
+typedef struct Skv__Shardkv__ShardInfo Skv__Shardkv__ShardInfo;
+typedef struct Skv__Shardkv__StatusReply Skv__Shardkv__StatusReply;
 typedef struct Skv__Shardkv__KeyValue Skv__Shardkv__KeyValue;
 typedef struct Skv__Shardkv__ShardData Skv__Shardkv__ShardData;
 typedef struct Skv__Shardkv__PullShardsRequest Skv__Shardkv__PullShardsRequest;
@@ -119,7 +122,12 @@ typedef enum _Skv__Shardkv__ShardStatus {
   /*
    * Owned and served; the previous owner has not yet confirmed it deleted its copy.
    */
-  SKV__SHARDKV__SHARD_STATUS__SHARD_GC_PENDING = 3
+  SKV__SHARDKV__SHARD_STATUS__SHARD_GC_PENDING = 3,
+  /*
+   * Owned by no group in the current configuration (every group left): this group held it last
+   * and keeps its data, unserved, until a configuration gives the shard to a group again.
+   */
+  SKV__SHARDKV__SHARD_STATUS__SHARD_RETAINED = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDKV__SHARD_STATUS)
 } Skv__Shardkv__ShardStatus;
 
@@ -191,6 +199,58 @@ struct  Skv__Shardkv__WriteReply
 #define SKV__SHARDKV__WRITE_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__write_reply__descriptor) \
     , SKV__SHARDKV__OUTCOME__OUTCOME_OK, NULL }
+
+
+struct  Skv__Shardkv__StatusRequest
+{
+  ProtobufCMessage base;
+};
+#define SKV__SHARDKV__STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__status_request__descriptor) \
+     }
+
+
+/*
+ * One shard this replica holds something for (shards it holds nothing for are not listed).
+ */
+struct  Skv__Shardkv__ShardInfo
+{
+  ProtobufCMessage base;
+  uint32_t shard;
+  Skv__Shardkv__ShardStatus status;
+  /*
+   * Keys stored for the shard (0 while SHARD_PULLING).
+   */
+  uint64_t keys;
+};
+#define SKV__SHARDKV__SHARD_INFO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__shard_info__descriptor) \
+    , 0, SKV__SHARDKV__SHARD_STATUS__SHARD_SERVING, 0 }
+
+
+/*
+ * What one replica knows about itself and its group (any replica answers; not linearizable).
+ */
+struct  Skv__Shardkv__StatusReply
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  uint64_t gid;
+  uint64_t term;
+  protobuf_c_boolean is_leader;
+  Skv__Shardkv__LeaderHint *leader;
+  uint64_t commit_index;
+  uint64_t applied_index;
+  /*
+   * The configuration this replica has applied.
+   */
+  uint64_t config_num;
+  size_t n_shards;
+  Skv__Shardkv__ShardInfo **shards;
+};
+#define SKV__SHARDKV__STATUS_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__status_reply__descriptor) \
+    , 0, 0, 0, 0, NULL, 0, 0, 0, 0,NULL }
 
 
 struct  Skv__Shardkv__KeyValue
@@ -355,10 +415,17 @@ struct  Skv__Shardkv__StateSnapshot
   Skv__Shardctrler__Config *previous;
   size_t n_shards;
   Skv__Shardkv__ShardEntry **shards;
+  /*
+   * For each shard, the group that held its data when `current` was installed (its owner in the
+   * latest configuration before `current` that gave it an owner; gid 0 if none ever did), with
+   * those groups' servers: where a shard is pulled from, even across configurations in which no
+   * group owned it. Absent in snapshots written before it existed: `previous` is used instead.
+   */
+  Skv__Shardctrler__Config *sources;
 };
 #define SKV__SHARDKV__STATE_SNAPSHOT__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__state_snapshot__descriptor) \
-    , NULL, NULL, 0,NULL }
+    , NULL, NULL, 0,NULL, NULL }
 
 
 /* Skv__Shardkv__GetRequest methods */
@@ -474,6 +541,63 @@ Skv__Shardkv__WriteReply *
                       const uint8_t       *data);
 void   skv__shardkv__write_reply__free_unpacked
                      (Skv__Shardkv__WriteReply *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Shardkv__StatusRequest methods */
+void   skv__shardkv__status_request__init
+                     (Skv__Shardkv__StatusRequest         *message);
+size_t skv__shardkv__status_request__get_packed_size
+                     (const Skv__Shardkv__StatusRequest   *message);
+size_t skv__shardkv__status_request__pack
+                     (const Skv__Shardkv__StatusRequest   *message,
+                      uint8_t             *out);
+size_t skv__shardkv__status_request__pack_to_buffer
+                     (const Skv__Shardkv__StatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardkv__StatusRequest *
+       skv__shardkv__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardkv__status_request__free_unpacked
+                     (Skv__Shardkv__StatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Shardkv__ShardInfo methods */
+void   skv__shardkv__shard_info__init
+                     (Skv__Shardkv__ShardInfo         *message);
+size_t skv__shardkv__shard_info__get_packed_size
+                     (const Skv__Shardkv__ShardInfo   *message);
+size_t skv__shardkv__shard_info__pack
+                     (const Skv__Shardkv__ShardInfo   *message,
+                      uint8_t             *out);
+size_t skv__shardkv__shard_info__pack_to_buffer
+                     (const Skv__Shardkv__ShardInfo   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardkv__ShardInfo *
+       skv__shardkv__shard_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardkv__shard_info__free_unpacked
+                     (Skv__Shardkv__ShardInfo *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Shardkv__StatusReply methods */
+void   skv__shardkv__status_reply__init
+                     (Skv__Shardkv__StatusReply         *message);
+size_t skv__shardkv__status_reply__get_packed_size
+                     (const Skv__Shardkv__StatusReply   *message);
+size_t skv__shardkv__status_reply__pack
+                     (const Skv__Shardkv__StatusReply   *message,
+                      uint8_t             *out);
+size_t skv__shardkv__status_reply__pack_to_buffer
+                     (const Skv__Shardkv__StatusReply   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardkv__StatusReply *
+       skv__shardkv__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardkv__status_reply__free_unpacked
+                     (Skv__Shardkv__StatusReply *message,
                       ProtobufCAllocator *allocator);
 /* Skv__Shardkv__KeyValue methods */
 void   skv__shardkv__key_value__init
@@ -685,6 +809,15 @@ typedef void (*Skv__Shardkv__DeleteRequest_Closure)
 typedef void (*Skv__Shardkv__WriteReply_Closure)
                  (const Skv__Shardkv__WriteReply *message,
                   void *closure_data);
+typedef void (*Skv__Shardkv__StatusRequest_Closure)
+                 (const Skv__Shardkv__StatusRequest *message,
+                  void *closure_data);
+typedef void (*Skv__Shardkv__ShardInfo_Closure)
+                 (const Skv__Shardkv__ShardInfo *message,
+                  void *closure_data);
+typedef void (*Skv__Shardkv__StatusReply_Closure)
+                 (const Skv__Shardkv__StatusReply *message,
+                  void *closure_data);
 typedef void (*Skv__Shardkv__KeyValue_Closure)
                  (const Skv__Shardkv__KeyValue *message,
                   void *closure_data);
@@ -738,6 +871,10 @@ struct Skv__Shardkv__ShardKV_Service
                  const Skv__Shardkv__DeleteRequest *input,
                  Skv__Shardkv__WriteReply_Closure closure,
                  void *closure_data);
+  void (*status)(Skv__Shardkv__ShardKV_Service *service,
+                 const Skv__Shardkv__StatusRequest *input,
+                 Skv__Shardkv__StatusReply_Closure closure,
+                 void *closure_data);
 };
 typedef void (*Skv__Shardkv__ShardKV_ServiceDestroy)(Skv__Shardkv__ShardKV_Service *);
 void skv__shardkv__shard_kv__init (Skv__Shardkv__ShardKV_Service *service,
@@ -749,7 +886,8 @@ void skv__shardkv__shard_kv__init (Skv__Shardkv__ShardKV_Service *service,
       function_prefix__ ## get,\
       function_prefix__ ## put,\
       function_prefix__ ## append,\
-      function_prefix__ ## delete  }
+      function_prefix__ ## delete,\
+      function_prefix__ ## status  }
 void skv__shardkv__shard_kv__get(ProtobufCService *service,
                                  const Skv__Shardkv__GetRequest *input,
                                  Skv__Shardkv__GetReply_Closure closure,
@@ -765,6 +903,10 @@ void skv__shardkv__shard_kv__append(ProtobufCService *service,
 void skv__shardkv__shard_kv__delete(ProtobufCService *service,
                                     const Skv__Shardkv__DeleteRequest *input,
                                     Skv__Shardkv__WriteReply_Closure closure,
+                                    void *closure_data);
+void skv__shardkv__shard_kv__status(ProtobufCService *service,
+                                    const Skv__Shardkv__StatusRequest *input,
+                                    Skv__Shardkv__StatusReply_Closure closure,
                                     void *closure_data);
 typedef struct Skv__Shardkv__ShardMigration_Service Skv__Shardkv__ShardMigration_Service;
 struct Skv__Shardkv__ShardMigration_Service
@@ -809,6 +951,9 @@ extern const ProtobufCMessageDescriptor skv__shardkv__put_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__append_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__delete_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__write_reply__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardkv__status_request__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardkv__shard_info__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardkv__status_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__key_value__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__shard_data__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__pull_shards_request__descriptor;

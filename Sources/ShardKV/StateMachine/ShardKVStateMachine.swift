@@ -31,9 +31,11 @@ import RPCProtobuf
 /// - Snapshots list shards ascending by number, pairs by key and sessions by client id: equal
 ///   states give identical bytes.
 ///
-/// Known limitation: a shard that a configuration assigns to no group (gid 0; the controller
-/// does this only when every group has left) stays `bePulled` at its previous owner, which
-/// blocks that group's later configurations.
+/// - A shard that a configuration assigns to no group (gid 0: the controller does this only when
+///   every group has left) is never dropped: its last owner keeps it `retained` (unserved, not
+///   blocking later configurations), and ``sources`` remembers that group, so the next owner
+///   pulls from it however many configurations later that is. A shard is created empty only if
+///   no configuration ever gave it an owner.
 public struct ShardKVStateMachine: StateMachine, Sendable {
     /// Default for ``maxSessionsPerShard``: far above the number of clients the labs run.
     public static let defaultMaxSessionsPerShard = 10_000
@@ -44,8 +46,14 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     public let maxSessionsPerShard: Int
     /// The configuration the group is in (#0 until the first InstallConfig).
     public private(set) var currentConfig = ShardConfig()
-    /// The configuration before ``currentConfig`` (where pulled shards come from).
+    /// The configuration before ``currentConfig``.
     public private(set) var previousConfig = ShardConfig()
+    /// Where each shard's data was when ``currentConfig`` was installed, as a configuration:
+    /// `shards[i]` is the group that held shard `i` then (its owner in the latest configuration
+    /// before the current one that gave it an owner; ``ShardConfig/noGroup`` if none ever did)
+    /// and `groups` has those groups' servers (remembered even after they left). Pulls and
+    /// deletions go there. It equals ``previousConfig`` on every shard some group owned in it.
+    public private(set) var sources = ShardConfig()
     /// Indexed by shard number; ``ShardConfig/shardCount`` entries.
     package private(set) var shards: [ShardState] = Array(repeating: .absent, count: ShardConfig.shardCount)
 
@@ -65,7 +73,7 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     public func isServing(shard: Int) -> Bool {
         switch shards[shard] {
         case .serving, .gcPending: true
-        case .absent, .pulling, .bePulled: false
+        case .absent, .pulling, .bePulled, .retained: false
         }
     }
 
@@ -73,7 +81,7 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     public var isMigrating: Bool {
         shards.contains { state in
             switch state {
-            case .absent, .serving: false
+            case .absent, .serving, .retained: false
             case .pulling, .bePulled, .gcPending: true
             }
         }
@@ -86,13 +94,13 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     /// Whether `InstallConfig(config)` would take effect if applied now.
     public func mayInstall(_ config: ShardConfig) -> Bool { config.num == nextConfigNum }
 
-    /// The shards to pull, grouped by their owner in ``previousConfig`` (ascending gid and
-    /// shard). The driver sends `PullShards(configNum, shards)` to each and proposes
+    /// The shards to pull, grouped by the group holding their data (``sources``; ascending gid
+    /// and shard). The driver sends `PullShards(configNum, shards)` to each and proposes
     /// `InsertShards` with the data a `.ready` answer carries.
     public var pullTasks: [ShardTransfer] { transfers { if case .pulling = $0 { true } else { false } } }
 
-    /// The shards whose previous owner (in ``previousConfig``) still keeps a copy, grouped by
-    /// that owner. The driver sends `DeleteShards(configNum, shards)` to each and, on `.ok`,
+    /// The shards whose previous holder (in ``sources``) still keeps a copy, grouped by that
+    /// holder. The driver sends `DeleteShards(configNum, shards)` to each and, on `.ok`,
     /// proposes `ShardsGarbageCollected` for them.
     public var garbageCollectionTasks: [ShardTransfer] {
         transfers { if case .gcPending = $0 { true } else { false } }
@@ -124,6 +132,9 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     /// Number of keys the group stores, over all shards it holds data for.
     public var storedKeyCount: Int { shards.reduce(0) { $0 + ($1.store?.count ?? 0) } }
 
+    /// Number of keys the group stores for `shard` (0 if it holds no data for it).
+    public func storedKeyCount(ofShard shard: Int) -> Int { shards[shard].store?.count ?? 0 }
+
     // MARK: Commands
 
     /// Applies one committed command found at log `index` (see the type's invariants).
@@ -144,7 +155,7 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
                 let result = store.apply(operation, index: index)
                 shards[shard] = .gcPending(store)
                 return result
-            case .absent, .pulling, .bePulled:
+            case .absent, .pulling, .bePulled, .retained:
                 return ShardKVCommandResult(outcome: .wrongGroup)
             }
         case .installConfig(let config):
@@ -182,19 +193,34 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     private mutating func installConfig(_ config: ShardConfig) -> ShardKVCommandResult {
         if config.num <= currentConfig.num { return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num) }
         guard mayInstall(config) else { return ShardKVCommandResult(outcome: .notReady, configNum: currentConfig.num) }
+        // Where each shard's data is now that every migration into the current configuration is
+        // done: with its current owner, or, for a shard no group owns, where it was before.
+        let holders = (0..<ShardConfig.shardCount).map { shard in
+            currentConfig.shards[shard] != ShardConfig.noGroup ? currentConfig.shards[shard] : sources.shards[shard]
+        }
         for shard in 0..<ShardConfig.shardCount {
-            let ownedNext = config.shards[shard] == gid
+            let owner = config.shards[shard]
             switch shards[shard] {
-            case .serving(let store):
-                if !ownedNext { shards[shard] = .bePulled(store) }
+            case .serving(let store), .retained(let store):
+                if owner == gid {
+                    shards[shard] = .serving(store)
+                } else {
+                    shards[shard] = owner == ShardConfig.noGroup ? .retained(store) : .bePulled(store)
+                }
             case .absent:
-                guard ownedNext else { break }
-                shards[shard] = currentConfig.shards[shard] == ShardConfig.noGroup
+                guard owner == gid else { break }
+                precondition(holders[shard] != gid, "gid \(gid) holds shard \(shard) but has no data for it")
+                shards[shard] = holders[shard] == ShardConfig.noGroup
                     ? .serving(ShardStore(maxSessions: maxSessionsPerShard)) : .pulling
             case .pulling, .bePulled, .gcPending:
                 preconditionFailure("installing config #\(config.num) while shard \(shard) is \(shards[shard])")
             }
         }
+        var holderServers: [UInt64: [String]] = [:]
+        for holder in Set(holders) where holder != ShardConfig.noGroup {
+            holderServers[holder] = currentConfig.groups[holder] ?? sources.groups[holder] ?? []
+        }
+        sources = ShardConfig(num: currentConfig.num, shards: holders, groups: holderServers)
         previousConfig = currentConfig
         currentConfig = config
         return ShardKVCommandResult(outcome: .ok, configNum: currentConfig.num)
@@ -216,11 +242,11 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     private func transfers(where matches: (ShardState) -> Bool) -> [ShardTransfer] {
         var shardsByGid: [UInt64: [Int]] = [:]
         for shard in 0..<ShardConfig.shardCount where matches(shards[shard]) {
-            shardsByGid[previousConfig.shards[shard], default: []].append(shard)
+            shardsByGid[sources.shards[shard], default: []].append(shard)
         }
         return shardsByGid.keys.sorted().map { gid in
             ShardTransfer(
-                gid: gid, servers: previousConfig.groups[gid] ?? [], configNum: currentConfig.num,
+                gid: gid, servers: sources.groups[gid] ?? [], configNum: currentConfig.num,
                 shards: shardsByGid[gid] ?? [])
         }
     }
@@ -253,7 +279,8 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
             let data = state.store?.data(shard: shard) ?? ShardData(shard: shard, pairs: [], sessions: [])
             entries.append(ShardKVStateSnapshot.Entry(status: status, data: data))
         }
-        let snapshot = ShardKVStateSnapshot(current: currentConfig, previous: previousConfig, entries: entries)
+        let snapshot = ShardKVStateSnapshot(
+            current: currentConfig, previous: previousConfig, entries: entries, sources: sources)
         do {
             return try ProtobufSerializer<ShardKVStateSnapshot>().serialize(snapshot)
         } catch {
@@ -271,10 +298,12 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
             case .pulling: .pulling
             case .bePulled: .bePulled(store)
             case .gcPending: .gcPending(store)
+            case .retained: .retained(store)
             }
         }
         currentConfig = decoded.current
         previousConfig = decoded.previous
+        sources = decoded.sources ?? decoded.previous
         shards = restored
     }
 

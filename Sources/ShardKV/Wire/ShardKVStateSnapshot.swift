@@ -25,12 +25,7 @@ public struct ShardKVStateSnapshot: Sendable, Hashable, ProtobufCConvertible {
 
         public func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
             let m = arena.allocate(Skv__Shardkv__ShardEntry.self, initializer: skv__shardkv__shard_entry__init)
-            m.pointee.status = switch status {
-            case .serving: SKV__SHARDKV__SHARD_STATUS__SHARD_SERVING
-            case .pulling: SKV__SHARDKV__SHARD_STATUS__SHARD_PULLING
-            case .bePulled: SKV__SHARDKV__SHARD_STATUS__SHARD_BE_PULLED
-            case .gcPending: SKV__SHARDKV__SHARD_STATUS__SHARD_GC_PENDING
-            }
+            m.pointee.status = status.wireValue
             let wireData: UnsafeMutablePointer<Skv__Shardkv__ShardData> = try arena.message(
                 data, as: Skv__Shardkv__ShardData.self)
             m.pointee.data = wireData
@@ -39,14 +34,7 @@ public struct ShardKVStateSnapshot: Sendable, Hashable, ProtobufCConvertible {
 
         public init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
             let c = message.assumingMemoryBound(to: Skv__Shardkv__ShardEntry.self).pointee
-            switch c.status {
-            case SKV__SHARDKV__SHARD_STATUS__SHARD_SERVING: status = .serving
-            case SKV__SHARDKV__SHARD_STATUS__SHARD_PULLING: status = .pulling
-            case SKV__SHARDKV__SHARD_STATUS__SHARD_BE_PULLED: status = .bePulled
-            case SKV__SHARDKV__SHARD_STATUS__SHARD_GC_PENDING: status = .gcPending
-            default:
-                throw RPCError(code: .invalidArgument, message: "Unknown skv.shardkv.ShardStatus \(c.status.rawValue).")
-            }
+            status = try ShardStatus(wireValue: c.status)
             guard let data = try ProtobufCField.message(c.data, as: ShardData.self) else {
                 throw RPCError(code: .invalidArgument, message: "A shard entry without data.")
             }
@@ -58,11 +46,15 @@ public struct ShardKVStateSnapshot: Sendable, Hashable, ProtobufCConvertible {
     public var previous: ShardConfig
     /// Ascending by shard number, each shard at most once.
     public var entries: [Entry]
+    /// Where each shard's data was when ``current`` was installed (see
+    /// `ShardKVStateMachine.sources`); `nil` in snapshots written before the field existed.
+    public var sources: ShardConfig?
 
-    public init(current: ShardConfig, previous: ShardConfig, entries: [Entry]) {
+    public init(current: ShardConfig, previous: ShardConfig, entries: [Entry], sources: ShardConfig? = nil) {
         self.current = current
         self.previous = previous
         self.entries = entries
+        self.sources = sources
     }
 
     public static var protobufCDescriptor: ProtobufCDescriptor {
@@ -79,6 +71,7 @@ public struct ShardKVStateSnapshot: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.previous = wirePrevious
         m.pointee.n_shards = entries.count
         m.pointee.shards = try arena.messages(entries, as: Skv__Shardkv__ShardEntry.self)
+        m.pointee.sources = try arena.message(sources, as: Skv__Shardctrler__Config.self)
         return ProtobufCMessagePointer(m)
     }
 
@@ -93,6 +86,7 @@ public struct ShardKVStateSnapshot: Sendable, Hashable, ProtobufCConvertible {
         guard Set(entries.map(\.data.shard)).count == entries.count else {
             throw RPCError(code: .invalidArgument, message: "A ShardKV snapshot lists a shard twice.")
         }
-        self.init(current: current, previous: previous, entries: entries)
+        let sources = try ProtobufCField.message(c.sources, as: ShardConfig.self)
+        self.init(current: current, previous: previous, entries: entries, sources: sources)
     }
 }

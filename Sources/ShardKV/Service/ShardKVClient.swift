@@ -1,0 +1,57 @@
+public import RPCCore
+import RPCProtobuf
+
+/// The client side of `skv.shardkv.ShardKV` and `skv.shardkv.ShardMigration` on one server:
+/// one function per RPC, no retries (``ShardKVClerk`` and the migration driver retry).
+public struct ShardKVClient: Sendable {
+    public let client: RPCClient
+
+    public init(wrapping client: RPCClient) {
+        self.client = client
+    }
+
+    public func get(_ request: ShardKVGetRequest, options: CallOptions = .defaults) async throws -> ShardKVGetReply {
+        try await unary(request, ShardKVService.Methods.get, options)
+    }
+
+    public func put(_ request: ShardKVPutRequest, options: CallOptions = .defaults) async throws -> ShardKVWriteReply {
+        try await unary(request, ShardKVService.Methods.put, options)
+    }
+
+    public func append(
+        _ request: ShardKVAppendRequest, options: CallOptions = .defaults
+    ) async throws -> ShardKVWriteReply {
+        try await unary(request, ShardKVService.Methods.append, options)
+    }
+
+    public func delete(
+        _ request: ShardKVDeleteRequest, options: CallOptions = .defaults
+    ) async throws -> ShardKVWriteReply {
+        try await unary(request, ShardKVService.Methods.delete, options)
+    }
+
+    public func status(
+        _ request: ShardKVStatusRequest = ShardKVStatusRequest(), options: CallOptions = .defaults
+    ) async throws -> ShardKVStatusReply {
+        try await unary(request, ShardKVService.Methods.status, options)
+    }
+
+    public func pullShards(_ request: PullShardsRequest, options: CallOptions = .defaults) async throws -> PullShardsReply {
+        try await unary(request, ShardKVService.MigrationMethods.pullShards, options)
+    }
+
+    public func deleteShards(
+        _ request: DeleteShardsRequest, options: CallOptions = .defaults
+    ) async throws -> DeleteShardsReply {
+        try await unary(request, ShardKVService.MigrationMethods.deleteShards, options)
+    }
+
+    private func unary<Request: ProtobufCConvertible, Reply: ProtobufCConvertible>(
+        _ request: Request, _ descriptor: MethodDescriptor, _ options: CallOptions
+    ) async throws -> Reply {
+        try await client.unary(
+            request: ClientRequest(message: request), descriptor: descriptor,
+            serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Reply>(), options: options
+        ).message
+    }
+}

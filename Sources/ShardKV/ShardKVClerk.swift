@@ -1,0 +1,207 @@
+public import RPCCore
+import RSM
+public import ShardController
+
+/// A client of the sharded KV service (6.824 Lab 4B's `Clerk`): finds the group serving a
+/// key's shard from a cached configuration, calls it, and re-reads the configuration when the
+/// group answers `.wrongGroup` or does not answer.
+///
+/// Each operation: key → shard (``key2shard(_:)``) → gid in the cached configuration → one
+/// round over that group's servers (following leader hints; see `ReplicaGroupCaller`). If the
+/// group answered, that is the result; after `.wrongGroup`, a round without an answer, or when
+/// no group owns the shard, the clerk pauses ``Configuration/retryPause`` and asks the
+/// controller for the latest configuration, then tries again. Writes carry a session (a random
+/// non-zero client id and a sequence number per write, kept across retries), so a write
+/// applies once even if it is retried at another group after its shard moved: de-duplication
+/// records travel with the shard.
+///
+/// By default an operation retries until it succeeds (the lab's contract); with
+/// ``Configuration/operationTimeout`` it throws ``ShardKVClerkError/timedOut(_:)``. A clerk makes
+/// one call at a time (overlapping calls trap); use one clerk per concurrent client.
+public actor ShardKVClerk {
+    public struct Configuration: Sendable {
+        /// Give up on an operation after this long; `nil` retries forever (the labs).
+        public var operationTimeout: Duration? = nil
+        /// Longest one RPC to one server may take.
+        public var rpcTimeout: Duration = .seconds(1)
+        /// Pause before re-reading the configuration (the lab's 100 ms).
+        public var retryPause: Duration = .milliseconds(100)
+
+        public init() {}
+    }
+
+    public nonisolated let clientID: UInt64
+    public nonisolated let configuration: Configuration
+    private let controller: any ShardConfigSource
+    private let makeClient: @Sendable (String) -> RPCClient
+    private var config = ShardConfig()
+    /// One caller per group, for the server list it was made for.
+    private var callers: [UInt64: (servers: [String], caller: ReplicaGroupCaller<ShardKVClient>)] = [:]
+    private var sequence: UInt64 = 0
+    private var busy = false
+
+    /// - Parameters:
+    ///   - controller: where to read configurations (the clerk makes one call at a time).
+    ///   - makeClient: a client for a server, by the name configurations list it under.
+    ///   - clientID: non-zero; random by default (two clerks must never share one).
+    public init(
+        controller: any ShardConfigSource, makeClient: @escaping @Sendable (String) -> RPCClient,
+        configuration: Configuration = Configuration(), clientID: UInt64 = UInt64.random(in: 1...UInt64.max)
+    ) {
+        precondition(clientID != 0, "client id 0 means no session")
+        precondition(configuration.rpcTimeout > .zero, "rpcTimeout must be positive")
+        self.controller = controller
+        self.makeClient = makeClient
+        self.configuration = configuration
+        self.clientID = clientID
+    }
+
+    /// The configuration the clerk routes by (refreshed when a group answers `.wrongGroup`).
+    public var cachedConfig: ShardConfig { config }
+
+    // MARK: Bytes API
+
+    /// The value of `key`, or `nil` if it does not exist.
+    public func get(_ key: [UInt8]) async throws(ShardKVClerkError) -> [UInt8]? {
+        let request = ShardKVGetRequest(key: key)
+        let reply = try await perform(key, { try await $0.get(request, options: $1) }) { ($0.outcome, $0.leader) }
+        return reply.outcome == .ok ? reply.value : nil
+    }
+
+    public func put(_ key: [UInt8], _ value: [UInt8]) async throws(ShardKVClerkError) {
+        let request = ShardKVPutRequest(session: nextSession(), key: key, value: value)
+        _ = try await perform(key, { try await $0.put(request, options: $1) }) { ($0.outcome, $0.leader) }
+    }
+
+    /// Appends `value` to the value of `key` (a missing key counts as empty).
+    public func append(_ key: [UInt8], _ value: [UInt8]) async throws(ShardKVClerkError) {
+        let request = ShardKVAppendRequest(session: nextSession(), key: key, value: value)
+        _ = try await perform(key, { try await $0.append(request, options: $1) }) { ($0.outcome, $0.leader) }
+    }
+
+    /// Removes `key`; returns whether it existed.
+    @discardableResult
+    public func delete(_ key: [UInt8]) async throws(ShardKVClerkError) -> Bool {
+        let request = ShardKVDeleteRequest(session: nextSession(), key: key)
+        let reply = try await perform(key, { try await $0.delete(request, options: $1) }) { ($0.outcome, $0.leader) }
+        return reply.outcome == .ok
+    }
+
+    // MARK: Lab API (UTF-8 strings)
+
+    /// The lab's Get: the value of `key`, or "" if it does not exist.
+    public func get(_ key: String) async throws(ShardKVClerkError) -> String {
+        String(decoding: try await get(Array(key.utf8)) ?? [], as: UTF8.self)
+    }
+
+    public func put(_ key: String, _ value: String) async throws(ShardKVClerkError) {
+        try await put(Array(key.utf8), Array(value.utf8))
+    }
+
+    public func append(_ key: String, _ value: String) async throws(ShardKVClerkError) {
+        try await append(Array(key.utf8), Array(value.utf8))
+    }
+
+    // MARK: Routing and retrying
+
+    private func nextSession() -> ClientSession {
+        sequence += 1
+        return ClientSession(clientID: clientID, sequence: sequence)
+    }
+
+    private func perform<Reply: Sendable>(
+        _ key: [UInt8], _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, ShardKVLeaderHint?)
+    ) async throws(ShardKVClerkError) -> Reply {
+        precondition(!busy, "a ShardKVClerk makes one call at a time")
+        busy = true
+        defer { busy = false }
+        let start = ContinuousClock.now
+        let shard = key2shard(key)
+        // Ends when a group answers, the task is cancelled, or the optional timeout passes;
+        // without a timeout it retries forever by design (the lab's contract).
+        while true {
+            if let reply = try await askOwner(of: shard, attempt, outcome: outcome) { return reply }
+            let remaining = try remainingTime(since: start)
+            do {
+                try await Task.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
+            } catch {
+                throw .cancelled
+            }
+            await refreshConfig(within: try remainingTime(since: start))
+        }
+    }
+
+    /// One round at the group that owns `shard` in the cached configuration: its reply, or
+    /// `nil` if there is no such group, it answered `.wrongGroup`, or no server answered.
+    private func askOwner<Reply: Sendable>(
+        of shard: Int, _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, ShardKVLeaderHint?)
+    ) async throws(ShardKVClerkError) -> Reply? {
+        let gid = config.shards[shard]
+        guard gid != ShardConfig.noGroup, let servers = config.groups[gid], !servers.isEmpty else { return nil }
+        let caller = caller(gid: gid, servers: servers)
+        let reply: Reply
+        do {
+            reply = try await caller.perform(attempt) { reply in
+                let (result, hint) = outcome(reply)
+                switch result {
+                case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument:
+                    return .final
+                case .wrongLeader:
+                    return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")
+                case .timeout:
+                    return .retry
+                }
+            }
+        } catch {
+            switch error {
+            case .cancelled: throw .cancelled
+            case .rejected(let rpcError): throw .rejected(rpcError)
+            case .timedOut, .roundsExhausted: return nil
+            }
+        }
+        switch outcome(reply).0 {
+        case .ok, .noKey:
+            return reply
+        case .invalidArgument:
+            throw .rejected(RPCError(code: .invalidArgument, message: "The group refused the command."))
+        case .wrongGroup, .notReady, .wrongLeader, .timeout:
+            return nil
+        }
+    }
+
+    private func caller(gid: UInt64, servers: [String]) -> ReplicaGroupCaller<ShardKVClient> {
+        if let cached = callers[gid], cached.servers == servers { return cached.caller }
+        let caller = ReplicaGroupCaller(
+            replicas: servers.map { ReplicaGroupCaller.Replica(client: ShardKVClient(wrapping: makeClient($0)), address: $0) },
+            policy: ReplicaGroupCaller.Policy(
+                operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1))
+        callers[gid] = (servers, caller)
+        return caller
+    }
+
+    /// Time left of the operation (`nil`: no limit); throws once it is used up.
+    private func remainingTime(since start: ContinuousClock.Instant) throws(ShardKVClerkError) -> Duration? {
+        if Task.isCancelled { throw .cancelled }
+        guard let limit = configuration.operationTimeout else { return nil }
+        let remaining = limit - (ContinuousClock.now - start)
+        guard remaining > .zero else { throw .timedOut(limit) }
+        return remaining
+    }
+
+    /// Reads the latest configuration (keeps the cached one if the controller does not answer
+    /// in time) and forgets callers of groups that left.
+    private func refreshConfig(within remaining: Duration?) async {
+        let controller = self.controller
+        let latest: ShardConfig?
+        if let remaining {
+            latest = try? await withTimeout(remaining) { try await controller.config(nil) }
+        } else {
+            latest = try? await controller.config(nil)
+        }
+        guard let latest, latest.num >= config.num else { return }
+        config = latest
+        callers = callers.filter { latest.groups[$0.key] == $0.value.servers }
+    }
+}
