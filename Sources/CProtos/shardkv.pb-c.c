@@ -1333,7 +1333,7 @@ static const ProtobufCFieldDescriptor skv__shardkv__status_reply__field_descript
     PROTOBUF_C_TYPE_MESSAGE,
     0,   /* quantifier_offset */
     offsetof(Skv__Shardkv__StatusReply, leader),
-    &skv__shardkv__leader_hint__descriptor,
+    &skv__rsm__leader_hint__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */

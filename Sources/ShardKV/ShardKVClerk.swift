@@ -111,7 +111,7 @@ public actor ShardKVClerk {
 
     private func perform<Reply: Sendable>(
         _ key: [UInt8], _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, ShardKVLeaderHint?)
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?)
     ) async throws(ShardKVClerkError) -> Reply {
         precondition(!busy, "a ShardKVClerk makes one call at a time")
         busy = true
@@ -136,7 +136,7 @@ public actor ShardKVClerk {
     /// `nil` if there is no such group, it answered `.wrongGroup`, or no server answered.
     private func askOwner<Reply: Sendable>(
         of shard: Int, _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, ShardKVLeaderHint?)
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?)
     ) async throws(ShardKVClerkError) -> Reply? {
         let gid = config.shards[shard]
         guard gid != ShardConfig.noGroup, let servers = config.groups[gid], !servers.isEmpty else { return nil }

@@ -179,11 +179,7 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
 
     // MARK: Helpers
 
-    /// What a request came to: the state machine's result, or a retry outcome for the caller.
-    enum Answer {
-        case result(ShardKVCommandResult)
-        case retry(ShardKVOutcome, ShardKVLeaderHint?)
-    }
+    typealias Answer = ServiceAnswer<ShardKVCommandResult, ShardKVOutcome>
 
     private func validate(key: [UInt8], value: [UInt8] = []) throws(RPCError) {
         guard key.count <= configuration.maxKeyBytes else {
@@ -198,35 +194,17 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
         }
     }
 
-    /// Reads (`read`: the ReadIndex path) or logs `command` and maps the outcome.
+    /// Reads (`read`: the ReadIndex path) or logs `command` (with no RSM session: de-duplication
+    /// is per shard, inside the command) and maps the outcome.
     private func perform(_ command: ShardKVCommand, read: Bool) async throws(RPCError) -> Answer {
-        let bytes = try ProtobufSerializer<ShardKVCommand>().serialize(command)
-        let outcome: SubmitOutcome
-        do {
-            outcome = read ? try await machine.read(bytes) : try await machine.submit(bytes, session: nil)
-        } catch {
-            switch error {
-            case .stopped: throw RPCError(code: .unavailable, message: error.description)
-            case .overloaded: throw RPCError(code: .resourceExhausted, message: error.description)
-            case .staleSequence: preconditionFailure("ShardKV submits without an RSM session")
-            }
-        }
-        switch outcome {
-        case .applied(let reply):
-            do {
-                return .result(try ProtobufDeserializer<ShardKVCommandResult>().deserialize(reply))
-            } catch {
-                throw RPCError(code: .internal, message: "The state machine's reply does not decode: \(error.message)")
-            }
-        case .wrongLeader(let hint):
-            return .retry(.wrongLeader, leaderHint(hint))
-        case .timeout:
-            return .retry(.timeout, nil)
-        }
+        let addresses = configuration.memberAddresses
+        return read
+            ? try await machine.answer(reading: command, memberAddresses: addresses)
+            : try await machine.answer(submitting: command, session: nil, memberAddresses: addresses)
     }
 
-    private func leaderHint(_ leaderID: UInt64?) -> ShardKVLeaderHint? {
-        leaderID.map { ShardKVLeaderHint(leaderID: $0, address: configuration.memberAddresses[$0] ?? "") }
+    private func leaderHint(_ leaderID: UInt64?) -> LeaderHint? {
+        LeaderHint(leaderID: leaderID, memberAddresses: configuration.memberAddresses)
     }
 
     private static func writeReply(_ answer: Answer) -> ShardKVWriteReply {

@@ -238,7 +238,7 @@ struct  Skv__Shardkv__StatusReply
   uint64_t gid;
   uint64_t term;
   protobuf_c_boolean is_leader;
-  Skv__Shardkv__LeaderHint *leader;
+  Skv__Rsm__LeaderHint *leader;
   uint64_t commit_index;
   uint64_t applied_index;
   /*

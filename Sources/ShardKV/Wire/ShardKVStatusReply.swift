@@ -1,5 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
+public import RSM
 internal import CProtobufC
 internal import CProtos
 
@@ -41,7 +42,7 @@ public struct ShardKVStatusReply: Sendable, Hashable, ProtobufCConvertible {
     public var gid: UInt64
     public var term: UInt64
     public var isLeader: Bool
-    public var leader: ShardKVLeaderHint?
+    public var leader: LeaderHint?
     /// Highest committed index this replica knows (0 = not reported).
     public var commitIndex: UInt64
     public var appliedIndex: UInt64
@@ -51,7 +52,7 @@ public struct ShardKVStatusReply: Sendable, Hashable, ProtobufCConvertible {
     public var shards: [Shard]
 
     public init(
-        id: UInt64, gid: UInt64, term: UInt64, isLeader: Bool, leader: ShardKVLeaderHint?, commitIndex: UInt64,
+        id: UInt64, gid: UInt64, term: UInt64, isLeader: Bool, leader: LeaderHint?, commitIndex: UInt64,
         appliedIndex: UInt64, configNum: UInt64, shards: [Shard]
     ) {
         self.id = id
@@ -75,7 +76,7 @@ public struct ShardKVStatusReply: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.gid = gid
         m.pointee.term = term
         m.pointee.is_leader = isLeader ? 1 : 0
-        m.pointee.leader = try arena.message(leader, as: Skv__Shardkv__LeaderHint.self)
+        m.pointee.leader = try arena.message(leader, as: Skv__Rsm__LeaderHint.self)
         m.pointee.commit_index = commitIndex
         m.pointee.applied_index = appliedIndex
         m.pointee.config_num = configNum
@@ -88,7 +89,7 @@ public struct ShardKVStatusReply: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardkv__StatusReply.self).pointee
         self.init(
             id: c.id, gid: c.gid, term: c.term, isLeader: c.is_leader != 0,
-            leader: try ProtobufCField.message(c.leader, as: ShardKVLeaderHint.self), commitIndex: c.commit_index,
+            leader: try ProtobufCField.message(c.leader, as: LeaderHint.self), commitIndex: c.commit_index,
             appliedIndex: c.applied_index, configNum: c.config_num,
             shards: try ProtobufCField.messages(c.shards, count: c.n_shards, as: Shard.self))
     }
