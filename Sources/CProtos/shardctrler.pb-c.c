@@ -668,7 +668,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__join_request__descriptor =
   (ProtobufCMessageInit) skv__shardctrler__join_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skv__shardctrler__leave_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor skv__shardctrler__leave_request__field_descriptors[3] =
 {
   {
     "session",
@@ -694,15 +694,28 @@ static const ProtobufCFieldDescriptor skv__shardctrler__leave_request__field_des
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "force",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__LeaveRequest, force),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skv__shardctrler__leave_request__field_indices_by_name[] = {
+  2,   /* field[2] = force */
   1,   /* field[1] = gids */
   0,   /* field[0] = session */
 };
 static const ProtobufCIntRange skv__shardctrler__leave_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor skv__shardctrler__leave_request__descriptor =
 {
@@ -712,7 +725,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__leave_request__descriptor =
   "Skv__Shardctrler__LeaveRequest",
   "skv.shardctrler",
   sizeof(Skv__Shardctrler__LeaveRequest),
-  2,
+  3,
   skv__shardctrler__leave_request__field_descriptors,
   skv__shardctrler__leave_request__field_indices_by_name,
   1,  skv__shardctrler__leave_request__number_ranges,
@@ -949,7 +962,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__query_reply__descriptor =
   (ProtobufCMessageInit) skv__shardctrler__query_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skv__shardctrler__command__field_descriptors[6] =
+static const ProtobufCFieldDescriptor skv__shardctrler__command__field_descriptors[7] =
 {
   {
     "kind",
@@ -1023,6 +1036,18 @@ static const ProtobufCFieldDescriptor skv__shardctrler__command__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "refuse_orphaning",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__Command, refuse_orphaning),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skv__shardctrler__command__field_indices_by_name[] = {
   4,   /* field[4] = gid */
@@ -1030,12 +1055,13 @@ static const unsigned skv__shardctrler__command__field_indices_by_name[] = {
   1,   /* field[1] = groups */
   0,   /* field[0] = kind */
   5,   /* field[5] = num */
+  6,   /* field[6] = refuse_orphaning */
   3,   /* field[3] = shard */
 };
 static const ProtobufCIntRange skv__shardctrler__command__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor skv__shardctrler__command__descriptor =
 {
@@ -1045,7 +1071,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__command__descriptor =
   "Skv__Shardctrler__Command",
   "skv.shardctrler",
   sizeof(Skv__Shardctrler__Command),
-  6,
+  7,
   skv__shardctrler__command__field_descriptors,
   skv__shardctrler__command__field_indices_by_name,
   1,  skv__shardctrler__command__number_ranges,
@@ -1154,7 +1180,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__state_snapshot__descriptor =
   (ProtobufCMessageInit) skv__shardctrler__state_snapshot__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number[6] =
+static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number[7] =
 {
   { "OUTCOME_OK", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_OK", 0 },
   { "OUTCOME_WRONG_LEADER", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_WRONG_LEADER", 1 },
@@ -1162,17 +1188,19 @@ static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number
   { "OUTCOME_GROUP_EXISTS", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_GROUP_EXISTS", 3 },
   { "OUTCOME_NO_GROUP", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP", 4 },
   { "OUTCOME_INVALID_COMMAND", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND", 5 },
+  { "OUTCOME_WOULD_ORPHAN_SHARDS", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS", 6 },
 };
 static const ProtobufCIntRange skv__shardctrler__outcome__value_ranges[] = {
-{0, 0},{0, 6}
+{0, 0},{0, 7}
 };
-static const ProtobufCEnumValueIndex skv__shardctrler__outcome__enum_values_by_name[6] =
+static const ProtobufCEnumValueIndex skv__shardctrler__outcome__enum_values_by_name[7] =
 {
   { "OUTCOME_GROUP_EXISTS", 3 },
   { "OUTCOME_INVALID_COMMAND", 5 },
   { "OUTCOME_NO_GROUP", 4 },
   { "OUTCOME_OK", 0 },
   { "OUTCOME_TIMEOUT", 2 },
+  { "OUTCOME_WOULD_ORPHAN_SHARDS", 6 },
   { "OUTCOME_WRONG_LEADER", 1 },
 };
 const ProtobufCEnumDescriptor skv__shardctrler__outcome__descriptor =
@@ -1182,9 +1210,9 @@ const ProtobufCEnumDescriptor skv__shardctrler__outcome__descriptor =
   "Outcome",
   "Skv__Shardctrler__Outcome",
   "skv.shardctrler",
-  6,
+  7,
   skv__shardctrler__outcome__enum_values_by_number,
-  6,
+  7,
   skv__shardctrler__outcome__enum_values_by_name,
   1,
   skv__shardctrler__outcome__value_ranges,

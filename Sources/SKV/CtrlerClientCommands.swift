@@ -43,19 +43,23 @@ struct CtrlerJoinCommand: AsyncParsableCommand {
     }
 }
 
-/// `skv ctrler leave GID...`: removes replica groups and gives their shards to the others.
+/// `skv ctrler leave GID... [--force]`: removes replica groups and gives their shards to the
+/// others. Removing the last groups would leave every shard (and its data) without a group:
+/// the controller refuses that (exit 1) unless `--force` is given.
 struct CtrlerLeaveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leave", abstract: "Remove replica groups and rebalance their shards onto the others.")
     @OptionGroup var options: CtrlerClientOptions
     @Argument(help: "The gids of the groups to remove.")
     var gids: [UInt64]
+    @Flag(help: "Remove the last groups even though no group would then serve the shards.")
+    var force = false
 
     func run() async throws {
         guard !gids.isEmpty else { fail("leave needs at least one gid", status: SKVCommand.exitBadOptions) }
         if gids.contains(ShardConfig.noGroup) { fail("gid 0 is not a group", status: SKVCommand.exitBadOptions) }
         await options.change("left \(gidList(gids))", gids: gids) { clerk throws(ShardCtrlerClerkError) in
-            try await clerk.leave(gids)
+            try await clerk.leave(gids, force: force)
         }
     }
 }

@@ -59,6 +59,10 @@ struct CtrlerClientOptions: ParsableArguments {
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: ClientOptions.exitRejected)
+        case .failure(.wouldOrphanShards):
+            fail(
+                "refused: no group would remain to serve the shards (their data would be unowned); "
+                    + "pass --force to leave anyway", status: Self.exitRefused)
         case .failure(let error): fail("unavailable: \(error)", status: ClientOptions.exitUnavailable)
         }
     }
@@ -78,7 +82,7 @@ struct CtrlerClientOptions: ParsableArguments {
             fail("refused: \(named) has already joined", status: Self.exitRefused)
         case .noGroup:
             fail("refused: \(named) is not in the latest configuration", status: Self.exitRefused)
-        case .wrongLeader, .timeout, .invalidCommand:
+        case .wrongLeader, .timeout, .invalidCommand, .wouldOrphanShards:
             fail("refused: the controller answered \(reply.outcome)", status: ClientOptions.exitRejected)
         }
     }

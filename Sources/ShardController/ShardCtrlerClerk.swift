@@ -95,10 +95,16 @@ public actor ShardCtrlerClerk {
     }
 
     /// Removes the groups and rebalances. The reply's outcome is `.ok` or `.noGroup`.
+    ///
+    /// - Parameter force: `true` (the default: the lab's Leave) applies a Leave that removes
+    ///   the last groups, leaving every shard to gid 0; `false` refuses it with
+    ///   ``ShardCtrlerClerkError/wouldOrphanShards`` and changes nothing.
     @discardableResult
-    public func leave(_ gids: [UInt64]) async throws(ShardCtrlerClerkError) -> ChangeReply {
-        let request = LeaveRequest(session: nextSession(), gids: gids)
-        return try await perform({ try await $0.leave(request, options: $1) }) { ($0.outcome, $0.leader) }
+    public func leave(_ gids: [UInt64], force: Bool = true) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        let request = LeaveRequest(session: nextSession(), gids: gids, force: force)
+        let reply = try await perform({ try await $0.leave(request, options: $1) }) { ($0.outcome, $0.leader) }
+        if reply.outcome == .wouldOrphanShards { throw .wouldOrphanShards }
+        return reply
     }
 
     /// Assigns `shard` to `gid`. The reply's outcome is `.ok` or `.noGroup`.
@@ -130,7 +136,7 @@ public actor ShardCtrlerClerk {
             return try await group.perform(attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
-                case .ok, .groupExists, .noGroup, .invalidCommand:
+                case .ok, .groupExists, .noGroup, .invalidCommand, .wouldOrphanShards:
                     return .final
                 case .wrongLeader:
                     return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")

@@ -11,12 +11,17 @@ public enum ShardCtrlerClerkError: Error, Sendable, Hashable, CustomStringConver
     /// A server refused the request for a reason retrying cannot fix (for example gid 0 or a
     /// shard out of range: `INVALID_ARGUMENT`).
     case rejected(RPCError)
+    /// A Leave without `force` would have removed the last groups, leaving every shard without
+    /// a group (``ShardCtrlerOutcome/wouldOrphanShards``); nothing changed.
+    case wouldOrphanShards
 
     public var description: String {
         switch self {
         case .timedOut(let limit): "No shard controller server completed the operation within \(limit)."
         case .cancelled: "The operation was cancelled."
         case .rejected(let error): "The shard controller rejected the request: \(error)"
+        case .wouldOrphanShards:
+            "The Leave would remove the last groups and leave every shard without a group; nothing changed."
         }
     }
 }

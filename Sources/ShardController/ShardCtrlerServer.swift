@@ -64,7 +64,7 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     }
 
     public func leave(_ request: LeaveRequest) async throws -> ChangeReply {
-        Self.changeReply(try await submit(.leave(request.gids), session: request.session))
+        Self.changeReply(try await submit(.leave(request.gids, force: request.force), session: request.session))
     }
 
     public func move(_ request: MoveRequest) async throws -> ChangeReply {

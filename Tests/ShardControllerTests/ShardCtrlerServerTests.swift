@@ -27,6 +27,25 @@ import Testing
         }
     }
 
+    /// A Leave of the last group without `force` is refused through the whole path (request
+    /// field, log command, outcome, clerk error) and changes nothing; the clerk's default (the
+    /// lab's Leave) forces it.
+    @Test func anOrphaningLeaveNeedsForce() async throws {
+        try await ShardCtrlerLabCluster.with(servers: 1) { cluster in
+            let clerk = await cluster.makeClerk(to: [0])
+            try await clerk.join([1: ["a"], 2: ["b"]])
+            #expect(try await clerk.leave([1], force: false) == ChangeReply(outcome: .ok, configNum: 2))
+            await #expect(throws: ShardCtrlerClerkError.wouldOrphanShards) { try await clerk.leave([2], force: false) }
+            #expect(try await clerk.query().num == 2)
+            let client = ShardCtrlerClient(wrapping: await cluster.makeRawClient(to: 0))
+            let refused = try await client.leave(LeaveRequest(session: nil, gids: [2]))
+            #expect(refused.outcome == .wouldOrphanShards)
+            #expect(try await clerk.leave([2]) == ChangeReply(outcome: .ok, configNum: 3))
+            let unassigned = Array(repeating: ShardConfig.noGroup, count: ShardConfig.shardCount)
+            #expect(try await clerk.query().shards == unassigned)
+        }
+    }
+
     @Test func requestsThatCanNeverExecuteAreRejected() async throws {
         try await ShardCtrlerLabCluster.with(servers: 1) { cluster in
             let clerk = await cluster.makeClerk(to: [0])

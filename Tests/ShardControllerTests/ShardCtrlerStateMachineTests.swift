@@ -30,27 +30,58 @@ import Testing
         expected[0] = 3
         #expect(machine.latest.shards == expected)
 
-        #expect(machine.execute(.leave([1])) == ShardCtrlerCommandResult(outcome: .ok, configNum: 4))
+        #expect(machine.execute(.leave([1], force: false)) == ShardCtrlerCommandResult(outcome: .ok, configNum: 4))
         #expect(machine.latest.gids == [2, 3])
         #expect(Self.counts(machine.latest) == [5, 5])
-        #expect(machine.execute(.leave([2, 3])) == ShardCtrlerCommandResult(outcome: .ok, configNum: 5))
+        #expect(machine.execute(.leave([2, 3], force: true)) == ShardCtrlerCommandResult(outcome: .ok, configNum: 5))
         #expect(machine.latest.shards == Array(repeating: 0, count: 10))
         #expect(machine.configs.map(\.num) == [0, 1, 2, 3, 4, 5])
+    }
+
+    /// Without `force`, a Leave of the last groups is refused (the shards would go to gid 0)
+    /// and changes nothing; with it, it applies (the lab's Leave). Unknown gids still win.
+    @Test func leavingTheLastGroupsNeedsForce() {
+        var machine = ShardCtrlerStateMachine()
+        _ = machine.execute(.join([1: ["a"], 2: ["b"]]))
+        #expect(machine.execute(.leave([1, 2], force: false)) == ShardCtrlerCommandResult(outcome: .wouldOrphanShards))
+        #expect(machine.execute(.leave([1, 2, 3], force: false)).outcome == .noGroup)
+        #expect(machine.configs.count == 2)
+        #expect(machine.execute(.leave([1], force: false)) == ShardCtrlerCommandResult(outcome: .ok, configNum: 2))
+        #expect(machine.latest.shards == Array(repeating: 2, count: ShardConfig.shardCount))
+        #expect(machine.execute(.leave([2], force: false)).outcome == .wouldOrphanShards)
+        #expect(machine.latest.num == 2)
+        #expect(machine.execute(.leave([2], force: true)) == ShardCtrlerCommandResult(outcome: .ok, configNum: 3))
+        #expect(machine.latest.shards == Array(repeating: ShardConfig.noGroup, count: ShardConfig.shardCount))
+        #expect(machine.latest.groups.isEmpty)
+    }
+
+    /// The refusal goes through the log like any result: replicas applying the same entries
+    /// agree, and a Leave without `force` is recorded as such in its bytes.
+    @Test func anUnforcedLeaveAppliesTheSameFromItsBytes() throws {
+        var machine = ShardCtrlerStateMachine()
+        _ = machine.execute(.join([1: ["a"]]))
+        let unforced = try ProtobufSerializer<ShardCtrlerCommand>().serialize(.leave([1], force: false))
+        let reply = try ProtobufDeserializer<ShardCtrlerCommandResult>().deserialize(machine.apply(unforced, index: 2))
+        #expect(reply == ShardCtrlerCommandResult(outcome: .wouldOrphanShards))
+        let forced = try ProtobufSerializer<ShardCtrlerCommand>().serialize(.leave([1], force: true))
+        let applied = try ProtobufDeserializer<ShardCtrlerCommandResult>().deserialize(machine.apply(forced, index: 3))
+        #expect(applied == ShardCtrlerCommandResult(outcome: .ok, configNum: 2))
     }
 
     @Test func changesToUnknownOrExistingGroupsAreOutcomesAndChangeNothing() {
         var machine = ShardCtrlerStateMachine()
         _ = machine.execute(.join([1: ["a"]]))
         #expect(machine.execute(.join([1: ["b"], 2: ["c"]])).outcome == .groupExists)
-        #expect(machine.execute(.leave([1, 9])).outcome == .noGroup)
+        #expect(machine.execute(.leave([1, 9], force: true)).outcome == .noGroup)
         #expect(machine.execute(.move(shard: 3, gid: 9)).outcome == .noGroup)
         #expect(machine.configs.count == 2)
         #expect(machine.latest.groups == [1: ["a"]])
     }
 
     @Test(arguments: [
-        ShardCtrlerCommand.join([:]), .join([0: ["a"]]), .join([4: []]), .join([4: ["a\u{0}b"]]), .leave([]),
-        .leave([0]), .move(shard: 10, gid: 1), .move(shard: 0, gid: 0), .query(-2),
+        ShardCtrlerCommand.join([:]), .join([0: ["a"]]), .join([4: []]), .join([4: ["a\u{0}b"]]),
+        .leave([], force: true), .leave([0], force: false), .move(shard: 10, gid: 1), .move(shard: 0, gid: 0),
+        .query(-2),
     ])
     func commandsThatCanNeverExecuteAreInvalid(_ command: ShardCtrlerCommand) {
         var machine = ShardCtrlerStateMachine()
@@ -98,8 +129,8 @@ import Testing
         var groupsB: [UInt64: [String]] = [:]
         for gid in UInt64(1)...8 { groupsA[gid] = ["s\(gid)-1", "s\(gid)-0"] }
         for gid in (UInt64(1)...8).reversed() { groupsB[gid] = ["s\(gid)-1", "s\(gid)-0"] }
-        let commandsA: [ShardCtrlerCommand] = [.join(groupsA), .leave([3, 5]), .move(shard: 9, gid: 8)]
-        let commandsB: [ShardCtrlerCommand] = [.join(groupsB), .leave([3, 5]), .move(shard: 9, gid: 8)]
+        let commandsA: [ShardCtrlerCommand] = [.join(groupsA), .leave([3, 5], force: false), .move(shard: 9, gid: 8)]
+        let commandsB: [ShardCtrlerCommand] = [.join(groupsB), .leave([3, 5], force: false), .move(shard: 9, gid: 8)]
         for (index, command) in commandsA.enumerated() {
             let bytes = try ProtobufSerializer<ShardCtrlerCommand>().serialize(command)
             _ = first.apply(bytes, index: UInt64(index + 1))

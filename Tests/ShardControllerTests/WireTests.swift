@@ -32,6 +32,8 @@ import Testing
         #expect(try Self.roundTrip(JoinRequest(session: nil, groups: [:])) == JoinRequest(session: nil, groups: [:]))
         let leave = LeaveRequest(session: Self.session, gids: [3, 1, 2, 1])
         #expect(try Self.roundTrip(leave) == leave)
+        let forced = LeaveRequest(session: nil, gids: [4], force: true)
+        #expect(try Self.roundTrip(forced) == forced)
         let move = MoveRequest(session: nil, shard: 9, gid: 1 << 40)
         #expect(try Self.roundTrip(move) == move)
         #expect(try Self.roundTrip(QueryRequest()) == QueryRequest(num: -1))
@@ -43,6 +45,26 @@ import Testing
         let query = QueryReply(outcome: .ok, config: Self.config)
         #expect(try Self.roundTrip(query) == query)
         #expect(try Self.roundTrip(QueryReply(outcome: .timeout)) == QueryReply(outcome: .timeout))
+    }
+
+    /// A Leave's `force` on the wire: field 3 of the request (absent: not forced, so a client
+    /// that does not know it is refused rather than orphaning shards); inverted in the log
+    /// command (`refuse_orphaning`, field 7), so a Leave logged before the field existed
+    /// (absent: the lab's Leave) still applies when replayed.
+    @Test func leaveForceWireBytes() throws {
+        // LeaveRequest { gids (2): [5], force (3): true }
+        let request = LeaveRequest(session: nil, gids: [5], force: true)
+        let requestBytes: [UInt8] = [0x12, 0x01, 0x05, 0x18, 0x01]
+        #expect(try ProtobufSerializer<LeaveRequest>().serialize(request) == requestBytes)
+        #expect(try ProtobufDeserializer<LeaveRequest>().deserialize([0x12, 0x01, 0x05]).force == false)
+        // Command { kind (1): LEAVE = 2, gids (3): [5] } (no refuse_orphaning): forced.
+        let oldLeave: [UInt8] = [0x08, 0x02, 0x1A, 0x01, 0x05]
+        #expect(try ProtobufDeserializer<ShardCtrlerCommand>().deserialize(oldLeave) == .leave([5], force: true))
+        #expect(try ProtobufSerializer<ShardCtrlerCommand>().serialize(.leave([5], force: true)) == oldLeave)
+        // ... and with refuse_orphaning (7): true.
+        let unforced: [UInt8] = oldLeave + [0x38, 0x01]
+        #expect(try ProtobufSerializer<ShardCtrlerCommand>().serialize(.leave([5], force: false)) == unforced)
+        #expect(try ProtobufDeserializer<ShardCtrlerCommand>().deserialize(unforced) == .leave([5], force: false))
     }
 
     @Test func sessionAndLeaderHintKeepTheirWireBytes() throws {
@@ -57,7 +79,7 @@ import Testing
     }
 
     @Test(arguments: [
-        ShardCtrlerOutcome.ok, .wrongLeader, .timeout, .groupExists, .noGroup, .invalidCommand,
+        ShardCtrlerOutcome.ok, .wrongLeader, .timeout, .groupExists, .noGroup, .invalidCommand, .wouldOrphanShards,
     ])
     func everyOutcomeRoundTrips(_ outcome: ShardCtrlerOutcome) throws {
         #expect(try Self.roundTrip(ChangeReply(outcome: outcome)).outcome == outcome)
@@ -65,7 +87,8 @@ import Testing
 
     @Test func commandsResultsAndSnapshotsRoundTrip() throws {
         let commands: [ShardCtrlerCommand] = [
-            .join([3: ["a", "b"], 1: ["c"]]), .leave([4, 2]), .move(shard: 3, gid: 8), .query(-1), .query(5),
+            .join([3: ["a", "b"], 1: ["c"]]), .leave([4, 2], force: false), .leave([1], force: true),
+            .move(shard: 3, gid: 8), .query(-1), .query(5),
         ]
         for command in commands { #expect(try Self.roundTrip(command) == command) }
         let result = ShardCtrlerCommandResult(outcome: .ok, configNum: 3, config: Self.config)

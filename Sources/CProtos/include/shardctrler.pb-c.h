@@ -56,7 +56,12 @@ typedef enum _Skv__Shardctrler__Outcome {
    * A logged command the state machine cannot execute (gid 0, shard out of range, no servers):
    * servers reject such requests with INVALID_ARGUMENT before logging them.
    */
-  SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND = 5
+  SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND = 5,
+  /*
+   * Leave without `force`: no group would remain, so every shard would be left without a group
+   * (gid 0) and the data it holds unowned; no configuration was created.
+   */
+  SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS = 6
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDCTRLER__OUTCOME)
 } Skv__Shardctrler__Outcome;
 typedef enum _Skv__Shardctrler__CommandKind {
@@ -118,7 +123,9 @@ struct  Skv__Shardctrler__JoinRequest
 
 
 /*
- * Removes the groups and gives their shards to the remaining ones.
+ * Removes the groups and gives their shards to the remaining ones. A Leave that would remove
+ * the last groups (leaving the shards to gid 0) is refused with OUTCOME_WOULD_ORPHAN_SHARDS
+ * unless `force` is set (the 6.824 lab's Leave always applies: its clerk sets it).
  */
 struct  Skv__Shardctrler__LeaveRequest
 {
@@ -126,10 +133,11 @@ struct  Skv__Shardctrler__LeaveRequest
   Skv__Rsm__Session *session;
   size_t n_gids;
   uint64_t *gids;
+  protobuf_c_boolean force;
 };
 #define SKV__SHARDCTRLER__LEAVE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardctrler__leave_request__descriptor) \
-    , NULL, 0,NULL }
+    , NULL, 0,NULL, 0 }
 
 
 /*
@@ -208,6 +216,12 @@ struct  Skv__Shardctrler__Command
   size_t n_gids;
   uint64_t *gids;
   /*
+   * Leave: refuse with OUTCOME_WOULD_ORPHAN_SHARDS if no group would remain (a request without
+   * `force`). Inverted from the request so that Leaves logged before the field existed, which
+   * applied unconditionally, replay the same.
+   */
+  protobuf_c_boolean refuse_orphaning;
+  /*
    * Move.
    */
   uint32_t shard;
@@ -219,7 +233,7 @@ struct  Skv__Shardctrler__Command
 };
 #define SKV__SHARDCTRLER__COMMAND__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardctrler__command__descriptor) \
-    , SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_QUERY, 0,NULL, 0,NULL, 0, 0, 0 }
+    , SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_QUERY, 0,NULL, 0,NULL, 0, 0, 0, 0 }
 
 
 /*

@@ -6,7 +6,8 @@ import RPCProtobuf
 ///
 /// - Join: adds the groups (none may exist yet: `.groupExists`) and ``rebalance(_:among:)``s.
 /// - Leave: removes the groups (all must exist: `.noGroup`) and rebalances their shards onto
-///   the remaining groups (with none left, every shard goes to gid 0).
+///   the remaining groups. With none left every shard goes to gid 0 if the Leave is forced
+///   (the lab's Leave); otherwise it answers `.wouldOrphanShards` and changes nothing.
 /// - Move: assigns one shard to an existing group (`.noGroup` otherwise), no rebalance.
 /// - Query: configuration `num`; -1 or a number past the latest gives the latest.
 ///
@@ -45,11 +46,13 @@ public struct ShardCtrlerStateMachine: StateMachine, Sendable {
             }
             next.groups.merge(groups) { current, _ in current }
             next.shards = rebalance(next.shards, among: next.groups.keys)
-        case .leave(let gids):
+        case .leave(let gids, let force):
             guard gids.allSatisfy({ next.groups[$0] != nil }) else {
                 return ShardCtrlerCommandResult(outcome: .noGroup)
             }
             for gid in gids { next.groups[gid] = nil }
+            let orphans = next.groups.isEmpty && next.shards.contains { $0 != ShardConfig.noGroup }
+            guard force || !orphans else { return ShardCtrlerCommandResult(outcome: .wouldOrphanShards) }
             next.shards = rebalance(next.shards, among: next.groups.keys)
         case .move(let shard, let gid):
             guard next.groups[gid] != nil else { return ShardCtrlerCommandResult(outcome: .noGroup) }

@@ -9,10 +9,14 @@ internal import CProtos
 public struct LeaveRequest: Sendable, Hashable, ProtobufCConvertible {
     public var session: ClientSession?
     public var gids: [UInt64]
+    /// Apply the Leave even if no group would remain (every shard then goes to gid 0);
+    /// without it such a Leave answers ``ShardCtrlerOutcome/wouldOrphanShards``.
+    public var force: Bool
 
-    public init(session: ClientSession?, gids: [UInt64]) {
+    public init(session: ClientSession?, gids: [UInt64], force: Bool = false) {
         self.session = session
         self.gids = gids
+        self.force = force
     }
 
     public static var protobufCDescriptor: ProtobufCDescriptor {
@@ -24,6 +28,7 @@ public struct LeaveRequest: Sendable, Hashable, ProtobufCConvertible {
         m.pointee.session = try arena.message(session.map(WireSession.init), as: Skv__Rsm__Session.self)
         m.pointee.n_gids = gids.count
         m.pointee.gids = WireRepeated.field(gids, in: arena)
+        m.pointee.force = force ? 1 : 0
         return ProtobufCMessagePointer(m)
     }
 
@@ -31,6 +36,6 @@ public struct LeaveRequest: Sendable, Hashable, ProtobufCConvertible {
         let c = message.assumingMemoryBound(to: Skv__Shardctrler__LeaveRequest.self).pointee
         self.init(
             session: try ProtobufCField.message(c.session, as: WireSession.self)?.session,
-            gids: WireRepeated.values(c.gids, count: c.n_gids))
+            gids: WireRepeated.values(c.gids, count: c.n_gids), force: c.force != 0)
     }
 }

@@ -5,12 +5,14 @@ internal import CProtos
 
 /// `skv.shardctrler.Command`: one controller operation as stored in the Raft log (inside an
 /// `skv.rsm.Envelope`). Join's groups are encoded sorted by gid; a gid listed twice does not
-/// decode (`INVALID_ARGUMENT`).
+/// decode (`INVALID_ARGUMENT`). A Leave's `force` is stored inverted (`refuse_orphaning`), so
+/// that Leaves logged before the field existed (which always applied) replay the same.
 public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
     /// Adds the groups (gid → servers) and rebalances.
     case join([UInt64: [String]])
-    /// Removes the groups and rebalances.
-    case leave([UInt64])
+    /// Removes the groups and rebalances. Without `force`, a Leave that would remove the last
+    /// groups (leaving every shard to gid 0) answers ``ShardCtrlerOutcome/wouldOrphanShards``.
+    case leave([UInt64], force: Bool)
     /// Assigns `shard` to `gid`, without rebalancing.
     case move(shard: UInt32, gid: UInt64)
     /// Configuration `num` (-1 or past the latest: the latest). Changes nothing.
@@ -33,7 +35,7 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
                 return "A server name of group \(gid) contains NUL."
             }
             return nil
-        case .leave(let gids):
+        case .leave(let gids, _):
             if gids.isEmpty { return "A Leave needs at least one gid." }
             if gids.contains(ShardConfig.noGroup) { return "gid 0 is not a group." }
             return nil
@@ -60,10 +62,11 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
             let groups = WireGroup.sorted(groups)
             m.pointee.n_groups = groups.count
             m.pointee.groups = try arena.messages(groups, as: Skv__Shardctrler__Group.self)
-        case .leave(let gids):
+        case .leave(let gids, let force):
             m.pointee.kind = SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_LEAVE
             m.pointee.n_gids = gids.count
             m.pointee.gids = WireRepeated.field(gids, in: arena)
+            m.pointee.refuse_orphaning = force ? 0 : 1
         case .move(let shard, let gid):
             m.pointee.kind = SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE
             m.pointee.shard = shard
@@ -82,7 +85,7 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
             let groups = try ProtobufCField.messages(c.groups, count: c.n_groups, as: WireGroup.self)
             self = .join(try WireGroup.dictionary(groups, in: "The Join command"))
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_LEAVE:
-            self = .leave(WireRepeated.values(c.gids, count: c.n_gids))
+            self = .leave(WireRepeated.values(c.gids, count: c.n_gids), force: c.refuse_orphaning == 0)
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE:
             self = .move(shard: c.shard, gid: c.gid)
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_QUERY:

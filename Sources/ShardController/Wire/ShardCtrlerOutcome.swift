@@ -17,6 +17,9 @@ public enum ShardCtrlerOutcome: Sendable, Hashable {
     /// A logged command the state machine cannot execute (servers reject such requests with
     /// `INVALID_ARGUMENT` before logging them).
     case invalidCommand
+    /// Leave without `force`: no group would remain, so every shard would go to gid 0 (its data
+    /// unowned); nothing changed.
+    case wouldOrphanShards
 }
 
 extension ShardCtrlerOutcome {
@@ -28,6 +31,7 @@ extension ShardCtrlerOutcome {
         case .groupExists: SKV__SHARDCTRLER__OUTCOME__OUTCOME_GROUP_EXISTS
         case .noGroup: SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP
         case .invalidCommand: SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND
+        case .wouldOrphanShards: SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS
         }
     }
 
@@ -40,6 +44,7 @@ extension ShardCtrlerOutcome {
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_GROUP_EXISTS: self = .groupExists
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP: self = .noGroup
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND: self = .invalidCommand
+        case SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS: self = .wouldOrphanShards
         default:
             throw RPCError(code: .invalidArgument, message: "Unknown skv.shardctrler.Outcome \(wireValue.rawValue).")
         }
