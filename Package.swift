@@ -126,7 +126,8 @@ let package = Package(
             swiftSettings: swiftSettings),
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
         .testTarget(
-            name: "SKVProcessTests", dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO"],
+            name: "SKVProcessTests",
+            dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO", "ShardController"],
             swiftSettings: swiftSettings),
 
         // RPC framework.

@@ -15,7 +15,8 @@ trap 'rm -f "$log"' EXIT
 # All our tests use Swift Testing; XCTest would only print an empty run. The 6.824 Lab 2 and
 # Lab 3 suites measure time (elections, RPC rates, ops per second), so they run after the
 # rest, each on its own; so does KVProcessTests (three `skv` daemons as processes; the filter
-# matches the whole SKVProcessTests module, including the kill -9 stress suite nested in it).
+# matches the whole SKVProcessTests module, including the kill -9 stress suite and the
+# `skv ctrler` daemons' CtrlerProcessTests nested in it).
 # The 6.824 Lab 4A shard controller suite (Lab4A) stays in the parallel step: it takes a few
 # seconds, has no timing thresholds (only the lab's 120-s limit) and its clerks retry forever.
 swift test --skip-build --disable-xctest --skip Lab2 --skip Lab3 --skip KVProcessTests 2>&1 | tee "$log"

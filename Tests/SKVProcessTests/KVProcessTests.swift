@@ -112,10 +112,4 @@ struct KVProcessTests {
         let unavailable = try await cluster.cli(["get", "k"], timeout: 2)
         #expect(unavailable.status == 3, "\(unavailable.stderr)")
     }
-
-    private func makeTemporaryDirectory() throws -> String {
-        let path = NSTemporaryDirectory() + "skv-process-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }

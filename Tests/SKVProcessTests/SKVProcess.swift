@@ -65,14 +65,40 @@ func freeLoopbackPort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
-/// Three `skv kv serve` daemons on loopback ports with data directories under `root`.
+/// A fresh directory under the system's temporary directory (`skv-process-<uuid>`).
+func makeTemporaryDirectory() throws -> String {
+    let path = NSTemporaryDirectory() + "skv-process-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+/// Which `skv` daemons a ``SKVProcessCluster`` runs, and how its CLI reaches them.
+struct SKVDaemon: Sendable {
+    /// The command group: `kv` (`skv kv serve`, `skv kv get ...`) or `ctrler`.
+    var command: String
+    /// The CLI option listing the servers.
+    var endpointsOption: String
+    /// Options added to every `serve` command line.
+    var serveOptions: [String]
+
+    /// `skv kv serve`, snapshotting at 4 KiB so restarts restore from snapshots.
+    static let kv = SKVDaemon(command: "kv", endpointsOption: "--endpoints", serveOptions: ["--max-raft-state", "4096"])
+    /// `skv ctrler serve`, snapshotting at 256 bytes (every few configurations).
+    static let ctrler = SKVDaemon(
+        command: "ctrler", endpointsOption: "--ctrlers", serveOptions: ["--max-raft-state", "256"])
+}
+
+/// Three `skv kv serve` (or `skv ctrler serve`) daemons on loopback ports with data
+/// directories under `root`.
 final class SKVProcessCluster {
     let root: String
+    let daemon: SKVDaemon
     let ports: [Int]
     private var processes: [Process?]
 
-    init(root: String) throws {
+    init(root: String, daemon: SKVDaemon = .kv) throws {
         self.root = root
+        self.daemon = daemon
         var ports: [Int] = []
         while ports.count < 3 {
             let port = try freeLoopbackPort()
@@ -87,8 +113,8 @@ final class SKVProcessCluster {
     func dataDirectory(_ i: Int) -> String { "\(root)/node\(i + 1)" }
 
     func serveArguments(_ i: Int, peers: [String]? = nil) -> [String] {
-        ["kv", "serve", "--id", "\(i + 1)", "--listen", "127.0.0.1:\(ports[i])"] + (peers ?? peerOptions)
-            + ["--data-dir", dataDirectory(i), "--max-raft-state", "4096"]
+        [daemon.command, "serve", "--id", "\(i + 1)", "--listen", "127.0.0.1:\(ports[i])"] + (peers ?? peerOptions)
+            + ["--data-dir", dataDirectory(i)] + daemon.serveOptions
     }
 
     /// Starts daemon `i` (0-based), logging to `root/nodeN.log`.
@@ -151,14 +177,16 @@ final class SKVProcessCluster {
         processes = [nil, nil, nil]
     }
 
-    /// `skv kv ARGS --endpoints ...`.
+    /// `skv kv ARGS --endpoints ...` (`skv ctrler ARGS --ctrlers ...`).
     func cli(_ arguments: [String], timeout seconds: Int = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
         try await SKVBinary.run(
-            ["kv"] + arguments + ["--endpoints", endpoints, "--timeout", "\(seconds)"], within: .seconds(seconds + 10))
+            [daemon.command] + arguments + [daemon.endpointsOption, endpoints, "--timeout", "\(seconds)"],
+            within: .seconds(seconds + 10))
     }
 
-    /// The 0-based index of the node that reports itself leader, polling up to `limit`.
+    /// The 0-based index of the KV node that reports itself leader, polling up to `limit`.
     func leader(within limit: Duration = .seconds(20)) async throws -> Int? {
+        precondition(daemon.command == SKVDaemon.kv.command, "skv kv status reports the leader; see ctrlerLeader")
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             let result = try await cli(["status"], timeout: 2)
