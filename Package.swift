@@ -87,7 +87,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "KVRaftTests",
-            dependencies: ["KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "Linearizability"],
+            dependencies: [
+                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "Linearizability", "LabHarness",
+            ],
             swiftSettings: swiftSettings),
 
         // The shard controller (6.824 Lab 4A): the configuration service of the sharded KV.
@@ -97,7 +99,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardControllerTests",
-            dependencies: ["ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation"],
+            dependencies: ["ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness"],
             swiftSettings: swiftSettings),
 
         // Sharded KV (Lab 4B): the deterministic shard state machine (ownership, migration,
@@ -111,7 +113,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardKVTests",
-            dependencies: ["ShardKV", "ShardController", "RSM", "RPCCore", "RPCProtobuf"],
+            dependencies: ["ShardKV", "ShardController", "RSM", "RPCCore", "RPCProtobuf", "LabHarness"],
             swiftSettings: swiftSettings),
 
         // The `skv` daemon and CLI: `skv kv serve` runs one replica of the KV group over HTTP/2
@@ -158,6 +160,12 @@ let package = Package(
 
         // Simulated labrpc network, persister and seeded randomness for the lab test clusters.
         .target(name: "Simulation", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
+        // The lab harness shared by the Lab 3, 4A and 4B suites (the labs' config.go): replica
+        // groups of Raft servers on one simulated network, make_end, seeds, the 120-s limit,
+        // checklogs. Test support only (no `Testing` import).
+        .target(
+            name: "LabHarness", dependencies: ["Simulation", "RaftRuntime", "RSM", "RPCCore", "Linearizability"],
+            path: "Tests/LabHarness", swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings),

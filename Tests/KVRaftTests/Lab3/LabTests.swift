@@ -1,4 +1,5 @@
 import KVRaft
+import LabHarness
 import Simulation
 
 /// The lab's shared test bodies: `GenericTest` and `GenericTestSpeed` (kvraft/test_test.go).
@@ -8,16 +9,9 @@ enum LabTests {
         servers: Int, unreliable: Bool, maxRaftState: Int, _ body: (KVLabCluster) async throws -> Result
     ) async throws -> Result {
         let cluster = try await KVLabCluster(
-            servers: servers, unreliable: unreliable, maxRaftState: maxRaftState, seed: LabSeed.next())
-        do {
-            let result = try await body(cluster)
-            await cluster.cleanup()
-            return result
-        } catch {
-            print("  ... FAILED (seed \(cluster.seed)): \(error)")
-            await cluster.cleanup()
-            throw error
-        }
+            servers: servers, unreliable: unreliable, maxRaftState: maxRaftState,
+            seed: LabSeed.next(environmentVariable: "KV_LAB_SEED"))
+        return try await cluster.lab.run { try await body(cluster) }
     }
 
     /// The lab's `GenericTest`: three rounds on one cluster, each with `clients` clerks doing
@@ -117,7 +111,7 @@ enum LabTests {
                     }
                 }
             }
-            try KVLabCluster.checkLinearizable(history)
+            try history.checkLinearizable()
             try await cluster.end()
         }
     }

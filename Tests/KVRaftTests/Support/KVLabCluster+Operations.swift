@@ -1,8 +1,10 @@
 import KVRaft
+import LabHarness
 import Linearizability
 
 /// The lab's clerk helpers (`Get`, `Put`, `Append`, `check`) and append checks: each helper
-/// operation is counted and, given a history, recorded for the linearizability check.
+/// operation is counted and, given a history, recorded for the linearizability check
+/// (`OperationHistory.checkLinearizable()`).
 extension KVLabCluster {
     nonisolated func get(
         _ clerk: LabClerk, _ key: String, history: OperationHistory? = nil, client: Int = -1
@@ -105,19 +107,6 @@ extension KVLabCluster {
     static func checkConcurrentAppends(_ value: String, counts: [Int]) throws {
         for (client, count) in counts.enumerated() {
             try checkClientAppends(client, value, count)
-        }
-    }
-
-    /// The porcupine check at the end of a test: illegal fails, a timeout is accepted.
-    static func checkLinearizable(_ history: OperationHistory) throws {
-        let operations = history.all
-        switch LinearizabilityChecker.check(KVModel(), operations, timeout: .seconds(1)) {
-        case .ok:
-            break
-        case .unknown:
-            print("info: linearizability check timed out on \(operations.count) operations, assuming history is ok")
-        case .illegal(let failure):
-            throw LabFailure("history is not linearizable: \(failure)")
         }
     }
 }

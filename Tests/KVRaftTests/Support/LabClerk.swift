@@ -1,14 +1,14 @@
 import KVRaft
+import LabHarness
 
 /// A clerk made by the lab cluster, with its own client end to every server (indexed by
 /// server), so the test can connect and disconnect it per server.
 final class LabClerk: Sendable {
     let clerk: Clerk
-    /// endNames[i]: this clerk's end to server i.
-    let endNames: [String]
+    let ends: LabClientEnds
 
-    init(clerk: Clerk, endNames: [String]) {
+    init(clerk: Clerk, ends: LabClientEnds) {
         self.clerk = clerk
-        self.endNames = endNames
+        self.ends = ends
     }
 }

@@ -1,4 +1,5 @@
 import KVRaft
+import LabHarness
 import RaftRuntime
 import RPCCore
 import RSM

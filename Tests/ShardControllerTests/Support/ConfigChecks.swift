@@ -1,3 +1,4 @@
+import LabHarness
 import ShardController
 
 /// The Lab 4A tester's checks (`shardctrler/test_test.go`), throwing ``LabFailure`` like the
