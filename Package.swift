@@ -99,7 +99,9 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardControllerTests",
-            dependencies: ["ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness"],
+            dependencies: [
+                "ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness",
+            ],
             swiftSettings: swiftSettings),
 
         // Sharded KV (Lab 4B): the deterministic shard state machine (ownership, migration,

@@ -11,7 +11,8 @@ import Testing
         print("lab harness test: seed \(lab.seed)")
         try await lab.run {
             let factory: LabServiceFactory<KVServer> = { context in
-                try KVServer(id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot)
+                try KVServer(
+                    id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot)
             }
             let a = try await lab.makeGroup(label: "a", serverNames: ["a-0"], maxRaftState: -1, makeService: factory)
             let b = try await lab.makeGroup(

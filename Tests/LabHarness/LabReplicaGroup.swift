@@ -36,7 +36,8 @@ public actor LabReplicaGroup<Service: LabService> {
         lab: LabCluster, label: String, serverNames: [String], maxRaftState: Int,
         makeService: @escaping LabServiceFactory<Service>
     ) {
-        precondition(!serverNames.isEmpty && Set(serverNames).count == serverNames.count, "server names must be distinct")
+        precondition(
+            !serverNames.isEmpty && Set(serverNames).count == serverNames.count, "server names must be distinct")
         self.lab = lab
         self.label = label
         self.serverNames = serverNames
@@ -212,7 +213,8 @@ public actor LabReplicaGroup<Service: LabService> {
         for (i, persister) in persisters.enumerated() {
             if maxRaftState >= 0, persister.raftStateSize > 8 * maxRaftState {
                 throw LabFailure(
-                    "\(serverNames[i]): persister.RaftStateSize() \(persister.raftStateSize), but maxraftstate \(maxRaftState)")
+                    "\(serverNames[i]): persister.RaftStateSize() \(persister.raftStateSize), "
+                        + "but maxraftstate \(maxRaftState)")
             }
             if maxRaftState < 0, persister.snapshotSize > 0 {
                 throw LabFailure("\(serverNames[i]): maxraftstate is -1, but snapshot is non-empty!")

@@ -36,7 +36,8 @@ actor KVLabCluster {
                 configuration: configuration)
         }
         lab.setReliable(!unreliable)
-        print("kv lab cluster: \(servers) servers, unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(seed)")
+        print(
+            "kv lab cluster: \(servers) servers, unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(seed)")
     }
 
     // MARK: Servers and connectivity (the group's)
