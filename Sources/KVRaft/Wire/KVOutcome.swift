@@ -1,4 +1,4 @@
-package import RSM
+import RSM
 import RPCCore
 internal import CProtos
 
