@@ -21,7 +21,8 @@ extension RaftPeer {
     ///
     /// - Throws: ``RaftPeerError/notLeader(leaderHint:)``, ``RaftPeerError/leadershipLost``
     ///   (deposed while waiting), ``RaftPeerError/timeout`` (no quorum confirmed within
-    ///   `timeout`), ``RaftPeerError/tooManyPendingReads(limit:)``, ``RaftPeerError/stopped``.
+    ///   `timeout`, measured on ``Configuration/clock``, so virtual time in a simulation),
+    ///   ``RaftPeerError/tooManyPendingReads(limit:)``, ``RaftPeerError/stopped``.
     public func readIndex(timeout: Duration = .seconds(1)) async throws(RaftPeerError) -> UInt64 {
         let status = status()
         guard !status.isStopped else { throw .stopped }
@@ -49,8 +50,13 @@ extension RaftPeer {
             continuation.resume(throwing: RaftPeerError(error))
             return
         }
-        let timeoutTask = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+        // On the peer's clock and executor, as the tick loop: in a simulation a real-time
+        // sleep on the global pool would escape the scheduler. The sleep fails early only when
+        // the read completed (the task is cancelled; expiring is then a no-op) or when a
+        // simulation is over.
+        let clock = configuration.clock
+        let timeoutTask = Task(executorPreference: configuration.taskExecutor) { [weak self] in
+            try? await clock.sleep(for: timeout)
             await self?.expireRead(readID)
         }
         pendingReads[readID] = PendingRead(continuation: continuation, timeoutTask: timeoutTask)
@@ -64,14 +70,16 @@ extension RaftPeer {
     }
 
     /// Records the reads a `Ready` confirmed, and resumes every confirmed read whose index has
-    /// been delivered on the apply stream.
+    /// been delivered on the apply stream, in read id order (each resumption and cancellation
+    /// enqueues a job: a simulation run must not depend on hashing).
     func completeReads(_ states: [ReadState]) {
         for state in states {
             guard let readID = Self.readID(state.context), pendingReads[readID] != nil else { continue }
             confirmedReads[readID] = state.index
         }
         guard !confirmedReads.isEmpty else { return }
-        for (readID, index) in confirmedReads where index <= deliveredIndex {
+        let due = confirmedReads.filter { $0.value <= deliveredIndex }.keys.sorted()
+        for readID in due {
             confirmedReads[readID] = nil
             guard let read = pendingReads.removeValue(forKey: readID) else { continue }
             read.timeoutTask.cancel()
@@ -79,12 +87,13 @@ extension RaftPeer {
         }
     }
 
-    /// Fails every waiting read (leadership lost, or the peer stopped).
+    /// Fails every waiting read (leadership lost, or the peer stopped), in read id order (see
+    /// ``completeReads(_:)``).
     func failPendingReads(_ error: RaftPeerError) {
-        let reads = pendingReads
+        let reads = pendingReads.sorted { $0.key < $1.key }.map(\.value)
         pendingReads = [:]
         confirmedReads = [:]
-        for read in reads.values {
+        for read in reads {
             read.timeoutTask.cancel()
             read.continuation.resume(throwing: error)
         }

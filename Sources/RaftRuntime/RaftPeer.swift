@@ -63,12 +63,13 @@ public actor RaftPeer: RaftServiceProtocol {
         /// Most ``RaftPeer/readIndex(timeout:)`` calls that may wait at once; more fail with
         /// ``RaftPeerError/tooManyPendingReads(limit:)``.
         public var maxPendingReads = 1024
-        /// The clock the tick loop sleeps on; a deterministic simulation passes its virtual
-        /// clock.
+        /// The clock the tick loop and read timeouts sleep on; a deterministic simulation
+        /// passes its virtual clock.
         public var clock: any Clock<Duration> = ContinuousClock()
-        /// The executor the peer's own tasks (tick loop, outgoing RPCs) prefer; `nil` for the
-        /// global one. A deterministic simulation passes its single-threaded executor, since
-        /// unstructured tasks do not inherit the creator's task executor preference (SE-0417).
+        /// The executor the peer's own tasks (tick loop, outgoing RPCs, read timeouts) prefer;
+        /// `nil` for the global one. A deterministic simulation passes its single-threaded
+        /// executor, since unstructured tasks do not inherit the creator's task executor
+        /// preference (SE-0417).
         public var taskExecutor: (any TaskExecutor)?
 
         public init() {}

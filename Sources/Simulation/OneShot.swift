@@ -5,8 +5,9 @@ import Synchronization
 /// Used by the network for "the request is complete", "the handler returned" and "the network
 /// was cleaned up". ``fulfil(_:)`` may be called from any task; only the first call has an
 /// effect. ``wait()`` returns the value, or `nil` as soon as the waiting task is cancelled (it
-/// never suspends a cancelled task). Thread safety: all state is under one mutex, and
-/// continuations are resumed outside it.
+/// never suspends a cancelled task). ``fulfil(_:)`` resumes the waiters in the order they
+/// started waiting, so a run on a ``SimulationScheduler`` does not depend on hashing. Thread
+/// safety: all state is under one mutex, and continuations are resumed outside it.
 final class OneShot<Value: Sendable>: Sendable {
     private enum State {
         case pending(waiters: [UInt64: CheckedContinuation<Value?, Never>], nextWaiterID: UInt64)
@@ -24,7 +25,11 @@ final class OneShot<Value: Sendable>: Sendable {
         let waiters: [CheckedContinuation<Value?, Never>]? = state.withLock { state in
             guard case .pending(let waiters, _) = state else { return nil }
             state = .fulfilled(value)
-            return Array(waiters.values)
+            // In id (arrival) order, never hash order: each resumption enqueues a job, and on a
+            // `SimulationScheduler` the order of those jobs is part of the run. Swift seeds its
+            // hashing per process, so `waiters.values` could differ between two runs of one
+            // seed (issue 16).
+            return waiters.sorted { $0.key < $1.key }.map(\.value)
         }
         guard let waiters else { return false }
         for waiter in waiters { waiter.resume(returning: value) }

@@ -31,10 +31,13 @@ import Darwin
 /// on ``clock`` from another thread is therefore a programmer error and traps.
 ///
 /// Sleeps are cancellable: cancelling a sleeping task wakes it at once with
-/// `CancellationError` (without advancing time). After ``run(_:)``'s body returns, the
-/// scheduler drains: it keeps running jobs, wakes every remaining sleeper with
-/// `CancellationError`, refuses new sleeps with `CancellationError`, and once idle stops its
-/// thread; jobs enqueued after that go to the global concurrent executor.
+/// `CancellationError` (without advancing time). When ``run(_:)``'s body returns (or throws),
+/// the scheduler drains, starting from that point of the run (the body's last job): it fires
+/// no more timers, keeps running jobs, wakes every remaining sleeper with `CancellationError`
+/// (in the order they went to sleep), refuses new sleeps with `CancellationError`, and once
+/// no job is left stops its thread; jobs enqueued after that go to the global concurrent
+/// executor. ``run(_:)`` returns only then, so the run's teardown is part of the run, and
+/// ``statistics`` read after it do not depend on how fast anything else was.
 ///
 /// Thread safety: all state is under one pthread mutex (with a condition variable the idle
 /// thread waits on); continuations and jobs are resumed and run outside it.
@@ -67,6 +70,8 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     private var thread: pthread_t?
     private var jobsRun = 0
     private var timersFired = 0
+    /// Fulfilled by the thread once it has stopped: the run and its teardown are over.
+    private let stopped = OneShot<Void>()
     /// Virtual time each job costs.
     public let jobCost: Duration
 
@@ -93,8 +98,8 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     public var elapsed: Duration { withLock { now } }
 
     /// Statistics of the run so far: jobs executed, timers fired, virtual time. Equal numbers
-    /// for two runs of the same seed are the determinism check; read them from inside the
-    /// run (after ``run(_:)`` returns, the scheduler drains leftover tasks concurrently).
+    /// for two runs of the same seed are the determinism check; read them after ``run(_:)``
+    /// returned, when the scheduler has stopped and they are final (the teardown included).
     public var statistics: Statistics {
         withLock { Statistics(jobs: jobsRun, timers: timersFired, elapsed: now) }
     }
@@ -109,12 +114,56 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     // MARK: Running
 
     /// Runs `body` on this scheduler (as the calling task's executor preference), then drains
-    /// and stops the scheduler. A scheduler runs one body in its life.
-    public func run<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+    /// and stops the scheduler, and returns `body`'s result once the scheduler has stopped
+    /// (see the type's discussion). A scheduler runs one body in its life.
+    ///
+    /// - Throws: what `body` threw; ``DrainTimeout`` if the drain did not end within
+    ///   `drainTimeLimit` of real time (some task keeps running jobs without sleeping);
+    ///   `CancellationError` if the calling task was cancelled while the scheduler drained.
+    public func run<Result: Sendable>(
+        drainTimeLimit: Duration = .seconds(60), _ body: () async throws -> Result
+    ) async throws -> Result {
         startThread()
-        defer { requestDrain() }
-        return try await withTaskExecutorPreference(self) {
-            try await body()
+        let result: Swift.Result<Result, any Error> = await withTaskExecutorPreference(self) {
+            // On the scheduler's thread, inside the body's last job: the drain starts at a
+            // fixed point of the run, not whenever the caller's task gets to run next.
+            defer { requestDrain() }
+            do {
+                return .success(try await body())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try await waitUntilStopped(within: drainTimeLimit)
+        return try result.get()
+    }
+
+    /// The drain of a run did not end in time (see ``run(drainTimeLimit:_:)``).
+    public struct DrainTimeout: Error, CustomStringConvertible {
+        public var limit: Duration
+        public var statistics: Statistics
+        public var description: String {
+            "SimulationScheduler: the run's drain did not end within \(limit) of real time (\(statistics))"
+        }
+    }
+
+    /// Waits (off the scheduler's thread) until the thread has stopped, at most `limit`.
+    private func waitUntilStopped(within limit: Duration) async throws {
+        let stopped = self.stopped
+        let done: Bool? = await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { await stopped.wait() != nil ? true : nil }
+            group.addTask {
+                // Real time: the scheduler's thread is stopping, its virtual clock no longer runs.
+                (try? await Task.sleep(for: limit)) == nil ? nil : false
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+        switch done {
+        case true?: return
+        case false?: throw DrainTimeout(limit: limit, statistics: statistics)
+        case nil: throw CancellationError()
         }
     }
 
@@ -192,6 +241,7 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
             case .cancel(let continuations):
                 for continuation in continuations { continuation.resume(throwing: CancellationError()) }
             case .stop:
+                stopped.fulfil(())
                 return
             }
         }

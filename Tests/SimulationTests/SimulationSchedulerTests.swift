@@ -52,6 +52,32 @@ struct SimulationSchedulerTests {
         #expect(scheduler.elapsed == .seconds(1))
     }
 
+    /// `run` returns only once the drain is over: a leftover sleeper is woken with
+    /// `CancellationError`, finishes its work on the scheduler, and the statistics read after
+    /// `run` count that work (so they cannot depend on how fast the caller went on).
+    @Test func runReturnsOnceTheDrainIsOver() async throws {
+        let scheduler = SimulationScheduler(jobCost: .microseconds(10))
+        let clock = scheduler.clock
+        let yields = Counter()
+        let atReturn = try await scheduler.run {
+            Task(executorPreference: scheduler) {
+                do {
+                    try await clock.sleep(for: .seconds(3600))
+                } catch {
+                    for _ in 0..<100 {
+                        await Task.yield()
+                        yields.increment()
+                    }
+                }
+            }
+            try await clock.sleep(for: .seconds(1))
+            return scheduler.statistics
+        }
+        #expect(yields.count == 100, "the leftover task finished before run returned")
+        #expect(scheduler.statistics.jobs > atReturn.jobs + 100)
+        #expect(scheduler.elapsed < .seconds(2), "the drain fires no timers")
+    }
+
     /// Jobs cost virtual time, so a loop that polls without sleeping still lets time pass and
     /// a sleeper that would end it wakes; `charge` adds to the running job's cost.
     @Test func jobsCostTimeSoAPollingLoopEnds() async throws {
@@ -123,7 +149,7 @@ struct SimulationSchedulerTests {
     static func networkRun(seed: UInt64) async throws -> RunSummary {
         let scheduler = SimulationScheduler()
         let network = SimulatedNetwork(seed: seed, scheduler: scheduler)
-        let (successes, statistics) = try await scheduler.run {
+        let successes = try await scheduler.run {
             network.setReliable(false)
             network.setLongReordering(true)
             network.addServer(name: "server", router: echoRouter())
@@ -146,10 +172,11 @@ struct SimulationSchedulerTests {
                 return successes
             }
             network.cleanup()
-            // At a fixed point of the run: after `run` returns the scheduler is draining.
-            return (successes, scheduler.statistics)
+            return successes
         }
-        return RunSummary(successes: successes, rpcs: network.totalRPCs, bytes: network.totalBytes, statistics: statistics)
+        // `run` returned once the scheduler had drained and stopped: the statistics are final.
+        return RunSummary(
+            successes: successes, rpcs: network.totalRPCs, bytes: network.totalBytes, statistics: scheduler.statistics)
     }
 }
 
@@ -157,6 +184,12 @@ final class Flag: Sendable {
     private let value = Atomic(false)
     var isSet: Bool { value.load(ordering: .relaxed) }
     func set() { value.store(true, ordering: .relaxed) }
+}
+
+final class Counter: Sendable {
+    private let value = Atomic(0)
+    var count: Int { value.load(ordering: .relaxed) }
+    func increment() { value.add(1, ordering: .relaxed) }
 }
 
 actor ThreadProbe {

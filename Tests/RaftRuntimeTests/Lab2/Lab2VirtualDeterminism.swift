@@ -3,7 +3,9 @@ import Testing
 extension Lab2Virtual {
     /// A seed reproduces a run: the same body twice with the same seed gives identical
     /// numbers: each part's virtual elapsed time, RPCs, bytes, agreements and final terms, and
-    /// the scheduler's jobs, timers and virtual time. (Across processes too: run the suite
+    /// the scheduler's jobs, timers and virtual time once it has drained and stopped (the
+    /// teardown is part of the run). Loop it with `Scripts/loop-determinism.sh N`, which
+    /// prints each run's seed. (Across processes too: run the suite
     /// twice with the same `RAFT_LAB_SEED` and compare the "Passed" lines.)
     @Suite struct Determinism {
         @Test(arguments: ["reElection2A", "backup2B", "figure8Unreliable2C", "unreliableChurn2C", "snapshotInstallUnCrash2D"])

@@ -234,7 +234,8 @@ actor RaftLabCluster {
                 }
             }
             var lastTerm: UInt64 = 0
-            for (term, servers) in leaders {
+            // In term order, not hash order: which failure is reported must not vary.
+            for (term, servers) in leaders.sorted(by: { $0.key < $1.key }) {
                 if servers.count > 1 { throw LabFailure(description: "term \(term) has \(servers.count) (>1) leaders") }
                 lastTerm = max(lastTerm, term)
             }
