@@ -115,7 +115,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardKVTests",
-            dependencies: ["ShardKV", "ShardController", "RSM", "RPCCore", "RPCProtobuf", "LabHarness"],
+            dependencies: [
+                "ShardKV", "ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
 
         // The `skv` daemon and CLI: `skv kv serve` runs one replica of the KV group over HTTP/2

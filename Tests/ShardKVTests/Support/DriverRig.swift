@@ -1,0 +1,78 @@
+import Logging
+import RaftRuntime
+import RPCCore
+import RPCProtobuf
+import RSM
+import ShardController
+
+@testable import ShardKV
+
+/// Test support: one replica's ShardKV state machine on a one-server Raft group, with
+/// migration drivers the test makes and steps round by round (``ShardMigrationDriver/round()``)
+/// instead of a server's own loop.
+final class DriverRig: FixtureService {
+    let gid: UInt64
+    let peer: RaftPeer
+    let machine: ReplicatedStateMachine
+    private let controller: any ShardConfigSource
+    private let makeClient: @Sendable (String) -> RPCClient
+
+    /// Driver timings for tests: poll every 10 ms, 2 s per RPC or controller query.
+    static let timing = ShardMigrationDriver.Timing(
+        pollInterval: .milliseconds(10), migrationRPCTimeout: .seconds(2), controllerTimeout: .seconds(2))
+
+    init(
+        gid: UInt64, peer: RaftPeer, controller: any ShardConfigSource,
+        makeClient: @escaping @Sendable (String) -> RPCClient
+    ) throws {
+        self.gid = gid
+        self.peer = peer
+        self.controller = controller
+        self.makeClient = makeClient
+        machine = try ReplicatedStateMachine(log: peer, stateMachine: ShardKVStateMachine(gid: gid))
+    }
+
+    /// A driver of this replica (not started).
+    func makeDriver(logger: Logger = ShardKVFixture.quietLogger) -> ShardMigrationDriver {
+        ShardMigrationDriver(
+            gid: gid, machine: machine, log: peer, controller: controller, makeClient: makeClient, timing: Self.timing,
+            logger: logger)
+    }
+
+    func registerMethods(with router: inout RPCRouter) {}
+
+    func start() async {
+        await machine.start()
+    }
+
+    func stop() async {
+        await machine.stop()
+    }
+
+    /// Waits (bounded) until the peer leads (a one-server group elects itself).
+    func waitForLeadership() async throws {
+        try await waitUntil("gid \(gid) to elect itself") { await peer.state().isLeader }
+    }
+
+    /// A look at the replica's state machine.
+    func state<Result: Sendable>(_ body: @Sendable (ShardKVStateMachine) -> Result) async -> Result {
+        await machine.inspect(ShardKVStateMachine.self) { machine, _ in body(machine) }
+    }
+
+    var configNum: UInt64 {
+        get async { await state { $0.currentConfig.num } }
+    }
+
+    /// Logs `command` (as a client write or another replica's driver would) and returns its
+    /// result.
+    func submit(_ command: ShardKVCommand) async throws -> ShardKVCommandResult {
+        let outcome = try await machine.submit(ProtobufSerializer<ShardKVCommand>().serialize(command), session: nil)
+        guard case .applied(let reply) = outcome else { throw NotApplied(outcome: outcome) }
+        return try ProtobufDeserializer<ShardKVCommandResult>().deserialize(reply)
+    }
+}
+
+/// A command the rig submitted did not apply (this replica did not lead, or it timed out).
+struct NotApplied: Error {
+    let outcome: SubmitOutcome
+}
