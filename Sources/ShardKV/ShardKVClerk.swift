@@ -121,7 +121,7 @@ public actor ShardKVClerk {
         // Ends when a group answers, the task is cancelled, or the optional timeout passes;
         // without a timeout it retries forever by design (the lab's contract).
         while true {
-            if let reply = try await askOwner(of: shard, attempt, outcome: outcome) { return reply }
+            if let reply = try await askOwner(of: shard, attempt, outcome: outcome, since: start) { return reply }
             let remaining = try remainingTime(since: start)
             do {
                 try await Task.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
@@ -134,16 +134,21 @@ public actor ShardKVClerk {
 
     /// One round at the group that owns `shard` in the cached configuration: its reply, or
     /// `nil` if there is no such group, it answered `.wrongGroup`, or no server answered.
+    /// With an operation timeout, no RPC of the round outlasts the operation (it started at
+    /// `start`).
     private func askOwner<Reply: Sendable>(
         of shard: Int, _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?)
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?), since start: ContinuousClock.Instant
     ) async throws(ShardKVClerkError) -> Reply? {
         let gid = config.shards[shard]
         guard gid != ShardConfig.noGroup, let servers = config.groups[gid], !servers.isEmpty else { return nil }
         let caller = caller(gid: gid, servers: servers)
+        let deadline = configuration.operationTimeout.map { start + $0 }
         let reply: Reply
         do {
-            reply = try await caller.perform(attempt) { reply in
+            reply = try await caller.perform({ client, options in
+                try await attempt(client, try Self.options(options, until: deadline))
+            }) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
                 case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument:
@@ -179,6 +184,19 @@ public actor ShardKVClerk {
                 operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1))
         callers[gid] = (servers, caller)
         return caller
+    }
+
+    /// `options` with the timeout cut to what is left before `deadline` (`nil`: no limit);
+    /// `DEADLINE_EXCEEDED` (which the caller treats as a failed attempt) once nothing is left.
+    private static func options(
+        _ options: CallOptions, until deadline: ContinuousClock.Instant?
+    ) throws(RPCError) -> CallOptions {
+        guard let deadline else { return options }
+        let remaining = deadline - ContinuousClock.now
+        guard remaining > .zero else {
+            throw RPCError(code: .deadlineExceeded, message: "The operation's timeout has passed.")
+        }
+        return CallOptions(timeout: min(options.timeout ?? remaining, remaining))
     }
 
     /// Time left of the operation (`nil`: no limit); throws once it is used up.

@@ -83,6 +83,22 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func anOperationTimeoutAlsoBoundsARoundAtServersThatNeverAnswer() async throws {
+        let fixture = ShardKVFixture()
+        // Requests to the group's servers (none exists) are lost without an answer: each RPC
+        // would wait out the clerk's 1-s rpcTimeout.
+        fixture.network.setLongDelays(true)
+        await fixture.controller.add(allShardsTo: 1, groups: [1: ["silent-1", "silent-2", "silent-3"]])
+        var configuration = ShardKVFixture.clerkConfiguration
+        configuration.operationTimeout = .milliseconds(300)
+        configuration.rpcTimeout = .seconds(1)
+        let clerk = fixture.clerk(configuration: configuration)
+        try await Self.expectTimedOut(after: .milliseconds(300), slack: .milliseconds(700)) {
+            try await clerk.put(key(inShard: 1), "x")
+        }
+        await fixture.shutdown()
+    }
+
     static func expectTimedOut(
         after limit: Duration, slack: Duration = .seconds(3), _ operation: @Sendable () async throws -> Void
     ) async throws {
