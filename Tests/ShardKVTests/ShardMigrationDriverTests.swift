@@ -17,8 +17,8 @@ import Testing
     /// Starts the rig of group `gid` (network name "g\(gid)") and waits until it leads.
     static func startRig(_ fixture: ShardKVFixture, gid: UInt64) async throws -> DriverRig {
         let controller = fixture.controller
-        let rig = try await fixture.startServer(name: "g\(gid)") { peer in
-            try DriverRig(gid: gid, peer: peer, controller: controller, makeClient: { fixture.makeClient($0) })
+        let rig = try await fixture.startServer(name: "g\(gid)") { context in
+            try DriverRig(gid: gid, context: context, controller: controller)
         }
         try await rig.waitForLeadership()
         return rig

@@ -1,3 +1,4 @@
+import LabHarness
 import Logging
 import RaftRuntime
 import RPCCore
@@ -10,7 +11,7 @@ import ShardController
 /// Test support: one replica's ShardKV state machine on a one-server Raft group, with
 /// migration drivers the test makes and steps round by round (``ShardMigrationDriver/round()``)
 /// instead of a server's own loop.
-final class DriverRig: FixtureService {
+final class DriverRig: LabService {
     let gid: UInt64
     let peer: RaftPeer
     let machine: ReplicatedStateMachine
@@ -21,15 +22,13 @@ final class DriverRig: FixtureService {
     static let timing = ShardMigrationDriver.Timing(
         pollInterval: .milliseconds(10), migrationRPCTimeout: .seconds(2), controllerTimeout: .seconds(2))
 
-    init(
-        gid: UInt64, peer: RaftPeer, controller: any ShardConfigSource,
-        makeClient: @escaping @Sendable (String) -> RPCClient
-    ) throws {
+    init(gid: UInt64, context: LabServerContext, controller: any ShardConfigSource) throws {
         self.gid = gid
-        self.peer = peer
+        peer = context.peer
         self.controller = controller
-        self.makeClient = makeClient
-        machine = try ReplicatedStateMachine(log: peer, stateMachine: ShardKVStateMachine(gid: gid))
+        makeClient = context.makeEnd
+        machine = try ReplicatedStateMachine(
+            log: context.peer, stateMachine: ShardKVStateMachine(gid: gid), restoredSnapshot: context.restoredSnapshot)
     }
 
     /// A driver of this replica (not started).

@@ -1,45 +1,20 @@
+import LabHarness
 import Logging
-import RaftRuntime
 import RPCCore
-import RSM
 import ShardKV
 import Simulation
-import Synchronization
 
-/// What a fixture server runs on its Raft peer (a `ShardKVServer`, or a test's own assembly).
-protocol FixtureService: Sendable {
-    func registerMethods(with router: inout RPCRouter)
-    func start() async
-    func stop() async
-}
-
-extension ShardKVServer: FixtureService {}
-
-/// Test support: one reliable simulated network with a scripted controller, ShardKV replica
-/// groups of one server each (a `RaftPeer` without peers, which elects itself, and the service
-/// on it), other network servers a test scripts, and clerks. Servers are reached by their
-/// network names, which are also the names configurations list.
+/// Test support: one lab cluster (a reliable simulated network) with a scripted controller,
+/// replica groups of one server each (a Raft peer that elects itself and the service on it),
+/// other network servers a test scripts, and clerks. Servers are reached by their network
+/// names, which are also the names configurations list.
 final class ShardKVFixture: Sendable {
-    let network: SimulatedNetwork
+    let lab = LabCluster(seed: 1, label: "shardkv unit")
     let controller = ScriptedConfigSource()
 
-    private struct Running: Sendable {
-        let peer: RaftPeer
-        let service: any FixtureService
-    }
+    var network: SimulatedNetwork { lab.network }
 
-    private struct State: Sendable {
-        var running: [Running] = []
-        var endCounter = 0
-    }
-
-    private let state = Mutex(State())
-
-    init(seed: UInt64 = 1) {
-        network = SimulatedNetwork(seed: seed)
-    }
-
-    /// Server timings for tests: the driver polls every 20 ms.
+    /// Server timings for tests: the driver polls every 20 ms and logs nothing.
     static var serverConfiguration: ShardKVServer.Configuration {
         var configuration = ShardKVServer.Configuration()
         configuration.pollInterval = .milliseconds(20)
@@ -50,20 +25,12 @@ final class ShardKVFixture: Sendable {
     /// A logger that drops everything (tests run in parallel; a failure says what went wrong).
     static var quietLogger: Logger { Logger(label: "test") { _ in SwiftLogNoOpLogHandler() } }
 
-    /// Starts a one-server group's server named `name` running the service `make` builds on
-    /// its peer (the service starts before the peer, as in a replica).
-    func startServer<Service: FixtureService>(
-        name: String, _ make: (RaftPeer) throws -> Service
+    /// Starts a one-server group whose server, named `name`, runs the service `make` builds.
+    func startServer<Service: LabService>(
+        name: String, _ make: @escaping LabServiceFactory<Service>
     ) async throws -> Service {
-        let peer = try RaftPeer(id: 1, peers: [:], store: MemoryRaftStateStore(persister: SimulatedPersister()))
-        let service = try make(peer)
-        var router = RPCRouter()
-        service.registerMethods(with: &router)
-        peer.registerMethods(with: &router)
-        network.addServer(name: name, router: router)
-        state.withLock { $0.running.append(Running(peer: peer, service: service)) }
-        await service.start()
-        await peer.start()
+        let group = try await lab.makeGroup(label: name, serverNames: [name], maxRaftState: -1, makeService: make)
+        guard let service = await group.service(0) else { throw LabFailure("\(name) did not start") }
         return service
     }
 
@@ -71,10 +38,11 @@ final class ShardKVFixture: Sendable {
     func startShardKVServer(
         gid: UInt64, name: String, configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
     ) async throws -> ShardKVServer {
-        try await startServer(name: name) { peer in
+        let controller = controller
+        return try await startServer(name: name) { context in
             try ShardKVServer(
-                gid: gid, id: 1, log: peer, restoredSnapshot: nil, controller: controller,
-                makeClient: { self.makeClient($0) }, configuration: configuration)
+                gid: gid, id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
+                controller: controller, makeClient: context.makeEnd, configuration: configuration)
         }
     }
 
@@ -87,24 +55,18 @@ final class ShardKVFixture: Sendable {
 
     /// The labs' `make_end`: a fresh, enabled end to the server named `name`.
     func makeClient(_ name: String) -> RPCClient {
-        let endName = state.withLock { state in
-            state.endCounter += 1
-            return "end-\(state.endCounter)-\(name)"
-        }
-        let end = network.makeEnd(name: endName)
-        network.connect(end: endName, to: name)
-        network.enable(end: endName, true)
-        return RPCClient(transport: end)
+        lab.makeEnd(to: name)
     }
 
     /// A clerk over the scripted controller (clients made by `makeClient`, by default fresh
-    /// ends), retrying every 10 ms.
+    /// ends).
     func clerk(
         configuration: ShardKVClerk.Configuration = ShardKVFixture.clerkConfiguration,
         makeClient: (@Sendable (String) -> RPCClient)? = nil
     ) -> ShardKVClerk {
-        ShardKVClerk(
-            controller: controller, makeClient: makeClient ?? { self.makeClient($0) }, configuration: configuration)
+        let lab = lab
+        return ShardKVClerk(
+            controller: controller, makeClient: makeClient ?? { lab.makeEnd(to: $0) }, configuration: configuration)
     }
 
     /// Clerk timings for tests: re-read the configuration after 10 ms; give up after 10 s.
@@ -115,32 +77,8 @@ final class ShardKVFixture: Sendable {
         return configuration
     }
 
-    /// Kills every peer, stops every service and closes the network.
+    /// Stops every server and closes the network.
     func shutdown() async {
-        let running = state.withLock { state in
-            defer { state.running = [] }
-            return state.running
-        }
-        for server in running {
-            await server.peer.kill()
-            await server.service.stop()
-        }
-        network.cleanup()
-    }
-}
-
-/// The simulated persister as a Raft peer's store.
-struct MemoryRaftStateStore: RaftStateStore {
-    let persister: SimulatedPersister
-
-    func readRaftState() -> [UInt8] { persister.readRaftState() }
-    func readSnapshot() -> [UInt8] { persister.readSnapshot() }
-
-    func save(raftState: [UInt8], snapshot: [UInt8]?) {
-        if let snapshot {
-            persister.saveStateAndSnapshot(state: raftState, snapshot: snapshot)
-        } else {
-            persister.saveRaftState(raftState)
-        }
+        await lab.cleanup()
     }
 }
