@@ -12,8 +12,7 @@ import Testing
     @Test func aWrongGroupAnswerMakesTheClerkReadTheConfigurationAgain() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
-        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        let one = try await fixture.startShardKVServer(gid: 1, name: "s1")
+        let one = try await fixture.startGroupOneWithEveryShard()
         _ = try await fixture.startShardKVServer(gid: 2, name: "s2")
         let clerk = fixture.clerk()
         let key = key(inShard: 7)
@@ -53,8 +52,7 @@ import Testing
     @Test func theClerkFollowsAGroupWhoseServersChanged() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
-        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        let server = try await fixture.startShardKVServer(gid: 1, name: "s1")
+        let server = try await fixture.startGroupOneWithEveryShard()
         let clerk = fixture.clerk()
         try await clerk.put(key(inShard: 0), "a")
         // Gid 1's server changes its address: configuration #2 lists the new name, the old one
@@ -121,8 +119,7 @@ import Testing
         let fixture = ShardKVFixture()
         var configuration = ShardKVFixture.serverConfiguration
         configuration.maxKeyBytes = 4
-        await fixture.controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        _ = try await fixture.startShardKVServer(gid: 1, name: "s1", configuration: configuration)
+        _ = try await fixture.startGroupOneWithEveryShard(configuration: configuration)
         let clerk = fixture.clerk()
         do {
             try await clerk.put(key(inShard: 3, "long"), "x")
@@ -143,8 +140,7 @@ import Testing
     @Test func aRetriedWriteWhoseShardMovedAppliesOnce() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
-        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        let one = try await fixture.startShardKVServer(gid: 1, name: "s1")
+        let one = try await fixture.startGroupOneWithEveryShard()
         let two = try await fixture.startShardKVServer(gid: 2, name: "s2")
         // The first Append to gid 1 applies but its reply is lost; meanwhile shard 7 moves to
         // gid 2, so the clerk retries the same write (same session) there.

@@ -92,9 +92,7 @@ import Testing
     @Test func aRefusedConfigurationDoesNotStallTheServer() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
-        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        let server = try await fixture.startShardKVServer(gid: 1, name: "s1")
-        try await server.waitForConfig(1)
+        let server = try await fixture.startGroupOneWithEveryShard()
         // The clerk reads #1 now (and has no reason to read the controller again).
         let clerk = fixture.clerk()
         _ = try await clerk.get(key(inShard: 9))
@@ -248,9 +246,7 @@ import Testing
     @Test func stoppingTheServerEndsItsDriver() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
-        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
-        let server = try await fixture.startShardKVServer(gid: 1, name: "s1")
-        try await server.waitForConfig(1)
+        let server = try await fixture.startGroupOneWithEveryShard()
         await server.stop()
         let queries = await controller.queries.count
         await controller.add(allShardsTo: 1, groups: [1: ["s1"]])

@@ -46,6 +46,17 @@ final class ShardKVFixture: Sendable {
         }
     }
 
+    /// Adds configuration #1 with every shard on gid 1, served by "s1", starts that server and
+    /// waits until it applied #1.
+    func startGroupOneWithEveryShard(
+        configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
+    ) async throws -> ShardKVServer {
+        await controller.add(allShardsTo: 1, groups: [1: ["s1"]])
+        let server = try await startShardKVServer(gid: 1, name: "s1", configuration: configuration)
+        try await server.waitForConfig(1)
+        return server
+    }
+
     /// Registers a scripted server (e.g. a fake replica of another group) under `name`.
     func addServer(name: String, _ service: some RegistrableRPCService) {
         var router = RPCRouter()
