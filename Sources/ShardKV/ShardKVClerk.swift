@@ -9,11 +9,11 @@ public import ShardController
 /// Each operation: key → shard (``key2shard(_:)``) → gid in the cached configuration → one
 /// round over that group's servers (following leader hints; see `ReplicaGroupCaller`). If the
 /// group answered, that is the result; after `.wrongGroup`, a round without an answer, or when
-/// no group owns the shard, the clerk pauses ``Configuration/retryPause`` and asks the
-/// controller for the latest configuration, then tries again. Writes carry a session (a random
-/// non-zero client id and a sequence number per write, kept across retries), so a write
-/// applies once even if it is retried at another group after its shard moved: de-duplication
-/// records travel with the shard.
+/// no group owns the shard, the clerk pauses ``Configuration/retryPause`` (not before its first
+/// configuration) and asks the controller for the latest configuration, then tries again.
+/// Writes carry a session (a random non-zero client id and a sequence number per write, kept
+/// across retries), so a write applies once even if it is retried at another group after its
+/// shard moved: de-duplication records travel with the shard.
 ///
 /// By default an operation retries until it succeeds (the lab's contract); with
 /// ``Configuration/operationTimeout`` it throws ``ShardKVClerkError/timedOut(_:)``. A clerk makes
@@ -123,10 +123,14 @@ public actor ShardKVClerk {
         while true {
             if let reply = try await askOwner(of: shard, attempt, outcome: outcome, since: start) { return reply }
             let remaining = try remainingTime(since: start)
-            do {
-                try await Task.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
-            } catch {
-                throw .cancelled
+            // A clerk that has never read a configuration asks at once; otherwise it pauses so a
+            // group in the middle of a change is not flooded.
+            if config.num != 0 {
+                do {
+                    try await Task.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
+                } catch {
+                    throw .cancelled
+                }
             }
             await refreshConfig(within: try remainingTime(since: start))
         }
