@@ -117,6 +117,7 @@ let package = Package(
             name: "ShardKVTests",
             dependencies: [
                 "ShardKV", "ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness",
+                "Linearizability",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
