@@ -6,7 +6,8 @@
 ///
 /// Memory: one record per client (a client sends write n+1 only after seeing n's reply, so
 /// older replies are never needed). Past ``maxSessions`` the record with the oldest last write
-/// (smallest log index, unique per record) is evicted; a client whose session was evicted and
+/// (smallest log index; ties, possible for records migrated between groups, by client id) is
+/// evicted; a client whose session was evicted and
 /// that retries its last write would have it applied again, so the limit must comfortably exceed
 /// the number of clients active at once.
 package struct SessionTable: Sendable, Equatable {
@@ -42,12 +43,24 @@ package struct SessionTable: Sendable, Equatable {
     package mutating func record(_ session: ClientSession, reply: [UInt8], index: UInt64) {
         records[session.clientID] = SessionRecord(
             clientID: session.clientID, sequence: session.sequence, reply: reply, lastIndex: index)
+        evictPastLimit()
+    }
+
+    /// Evicts the records with the oldest last write until at most ``maxSessions`` remain. Ties
+    /// (records migrated from another log can share an index) go to the smaller client id, so
+    /// the choice never depends on the dictionary's iteration order, which differs between
+    /// processes: every replica evicts the same records.
+    private mutating func evictPastLimit() {
         // Terminates: each pass removes one record. O(sessions) per eviction, which only happens
         // when more clients than the limit have written.
         while records.count > maxSessions {
-            guard let oldest = records.values.min(by: { $0.lastIndex < $1.lastIndex }) else { break }
+            guard let oldest = records.values.min(by: Self.olderFirst) else { break }
             records[oldest.clientID] = nil
         }
+    }
+
+    private static func olderFirst(_ a: SessionRecord, _ b: SessionRecord) -> Bool {
+        (a.lastIndex, a.clientID) < (b.lastIndex, b.clientID)
     }
 
     /// The records sorted by client id (the snapshot form: identical bytes on every replica).
@@ -58,12 +71,9 @@ package struct SessionTable: Sendable, Equatable {
     /// Replaces the table with the records of a snapshot (keeping the newest ``maxSessions``).
     package mutating func restore(_ snapshotRecords: [SessionRecord]) {
         records = [:]
-        for record in snapshotRecords.sorted(by: { $0.lastIndex < $1.lastIndex }) {
+        for record in snapshotRecords.sorted(by: Self.olderFirst) {
             records[record.clientID] = record
         }
-        while records.count > maxSessions {
-            guard let oldest = records.values.min(by: { $0.lastIndex < $1.lastIndex }) else { break }
-            records[oldest.clientID] = nil
-        }
+        evictPastLimit()
     }
 }

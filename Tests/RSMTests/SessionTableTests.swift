@@ -47,4 +47,17 @@ import Testing
         #expect(a.sortedRecords == b.sortedRecords)
         #expect(a.sortedRecords.map(\.clientID) == [1, 2, 3])
     }
+
+    /// Records migrated between groups may share a last index: eviction then takes the smaller
+    /// client id, whatever order the table (a dictionary) holds them in.
+    @Test func evictionTiesGoToTheSmallerClientID() {
+        let tied = (1...40).map { SessionRecord(clientID: UInt64($0), sequence: 1, reply: [], lastIndex: 7) }
+        for order in [tied, Array(tied.reversed()), tied.shuffled()] {
+            var table = SessionTable(maxSessions: 3)
+            table.restore(order)
+            #expect(table.sortedRecords.map(\.clientID) == [38, 39, 40])
+            table.record(ClientSession(clientID: 100, sequence: 1), reply: [], index: 7)
+            #expect(table.sortedRecords.map(\.clientID) == [39, 40, 100])
+        }
+    }
 }

@@ -162,7 +162,10 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
             return installConfig(config)
         case .insertShards(let configNum, let data):
             return forCurrentConfig(configNum) {
-                for shardData in data where $0.shards[shardData.shard] == .pulling {
+                for var shardData in data where $0.shards[shardData.shard] == .pulling {
+                    // The records carry the previous holder's log indices, which mean nothing
+                    // in this log: they count as written now (for eviction order).
+                    for i in shardData.sessions.indices { shardData.sessions[i].lastIndex = index }
                     $0.shards[shardData.shard] = .gcPending(ShardStore(shardData, maxSessions: $0.maxSessionsPerShard))
                 }
             }
