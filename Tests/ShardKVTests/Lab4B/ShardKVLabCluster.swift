@@ -77,6 +77,10 @@ final class ShardKVLabCluster: Sendable {
                     context in
                     var configuration = ShardKVServer.Configuration()
                     configuration.replication.maxRaftStateBytes = context.maxRaftState
+                    // Leader hints name the leader as configurations do (its server name), so
+                    // clerks and other groups, which know servers by name only, follow them.
+                    configuration.memberAddresses = Dictionary(
+                        uniqueKeysWithValues: serverNames(gid: gid).enumerated().map { (UInt64($0.offset + 1), $0.element) })
                     configuration.logger.logLevel = .warning
                     return try ShardKVServer(
                         gid: gid, id: UInt64(context.index + 1), log: context.peer,
