@@ -1,4 +1,4 @@
-public import LabHarness
+import LabHarness
 import Logging
 import RPCCore
 import RSM
