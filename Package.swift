@@ -128,6 +128,7 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability", "ShardController",
+                "ShardKV",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -10,10 +10,7 @@ import ShardController
 /// shard out of range or gid 0); 3 no controller completed the operation within `--timeout`
 /// (unreachable or no leader); 4 the controller rejected the request.
 struct CtrlerClientOptions: ParsableArguments {
-    @Option(
-        name: .customLong("ctrlers"),
-        help: "The shard controllers, HOST:PORT,... or ID=HOST:PORT,... (repeatable; every member of the group).")
-    var ctrlers: [String] = []
+    @OptionGroup var controllers: CtrlerEndpointOptions
 
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 10
@@ -21,17 +18,13 @@ struct CtrlerClientOptions: ParsableArguments {
     /// Exit status when the controller refused the change.
     static let exitRefused: Int32 = 1
 
-    /// The controllers from every `--ctrlers` option (exit 2 for a malformed or missing list).
+    /// The controllers from every `--ctrlers` option (exit 2 for a malformed or missing list,
+    /// or a timeout that is not positive).
     func servers() -> [Endpoint] {
-        do throws(SKVError) {
-            guard timeout > 0, timeout.isFinite else { throw SKVError("--timeout must be positive") }
-            guard !ctrlers.isEmpty else { throw SKVError("--ctrlers is required (HOST:PORT,...)") }
-            var servers: [Endpoint] = []
-            for list in ctrlers { servers += try Endpoint.list(parsing: list, option: "--ctrlers") }
-            return servers
-        } catch {
-            fail(error.message, status: SKVCommand.exitBadOptions)
+        guard timeout > 0, timeout.isFinite else {
+            fail("--timeout must be positive", status: SKVCommand.exitBadOptions)
         }
+        return controllers.servers()
     }
 
     var deadline: Duration { .milliseconds(Int64(timeout * 1000)) }
@@ -43,13 +36,7 @@ struct CtrlerClientOptions: ParsableArguments {
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(3))
         let result: Result<T, ShardCtrlerClerkError> = await withClientTransports(to: servers) { transports in
-            let clerk = ShardCtrlerClerk(
-                servers: zip(servers, transports).map {
-                    ShardCtrlerClerk.Server(
-                        client: ShardCtrlerClient(wrapping: RPCClient(transport: $1)), id: $0.id,
-                        address: "\($0.address)")
-                },
-                configuration: configuration)
+            let clerk = ShardCtrlerClerk(servers: servers, transports: transports, configuration: configuration)
             do throws(ShardCtrlerClerkError) {
                 return .success(try await body(clerk))
             } catch {

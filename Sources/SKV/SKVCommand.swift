@@ -2,7 +2,8 @@ import ArgumentParser
 
 /// `skv`: the swift-skv command line. `skv kv serve` runs one replica of the KV group;
 /// `skv kv get|put|append|delete|status` are its clients. `skv ctrler serve` runs one replica
-/// of the shard controller; `skv ctrler join|leave|move|query` operate it.
+/// of the shard controller; `skv ctrler join|leave|move|query` operate it. `skv shard serve`
+/// runs one replica of a ShardKV replica group.
 ///
 /// Options the parser rejects (a missing or unknown flag, a value of the wrong type) exit
 /// with status 2 and one `skv: ...` line, like the commands' own option checks; `--help`
@@ -11,7 +12,7 @@ import ArgumentParser
 struct SKVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skv", abstract: "A fault-tolerant key/value service on Raft.",
-        subcommands: [KVCommandGroup.self, CtrlerCommandGroup.self])
+        subcommands: [KVCommandGroup.self, CtrlerCommandGroup.self, ShardCommandGroup.self])
 
     /// Exit status for invalid options.
     static let exitBadOptions: Int32 = 2

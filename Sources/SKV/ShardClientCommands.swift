@@ -1,0 +1,105 @@
+import ArgumentParser
+import RPCCore
+import RSM
+import ShardController
+import ShardKV
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ShardGetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a key's value.")
+    @OptionGroup var options: ShardClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let key = Array(key.utf8)
+        let value = await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.get(key) }
+        guard let value else { fail("no such key", status: ClientOptions.exitNoKey) }
+        print(String(decoding: value, as: UTF8.self))
+    }
+}
+
+struct ShardPutCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "put", abstract: "Set a key's value.")
+    @OptionGroup var options: ShardClientOptions
+    @Argument var key: String
+    @Argument var value: String
+
+    func run() async throws {
+        let (key, value) = (Array(key.utf8), Array(value.utf8))
+        await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.put(key, value) }
+    }
+}
+
+struct ShardAppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "append", abstract: "Append to a key's value.")
+    @OptionGroup var options: ShardClientOptions
+    @Argument var key: String
+    @Argument var value: String
+
+    func run() async throws {
+        let (key, value) = (Array(key.utf8), Array(value.utf8))
+        await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.append(key, value) }
+    }
+}
+
+struct ShardDeleteCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key.")
+    @OptionGroup var options: ShardClientOptions
+    @Argument var key: String
+
+    func run() async throws {
+        let key = Array(key.utf8)
+        let existed = await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.delete(key) }
+        if !existed { fail("no such key", status: ClientOptions.exitNoKey) }
+    }
+}
+
+/// `skv shard status`: the latest configuration's number, then one line per server of every
+/// group in it (gid, address, id, term, role, applied configuration, each shard it holds with
+/// its state and key count). Exit 3 if the controller or no server answers.
+struct ShardStatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Show every group's servers and the shards they hold.")
+    @OptionGroup var options: ShardClientOptions
+
+    func run() async throws {
+        let servers = options.servers()
+        let config = await withClientTransports(to: servers) { transports in
+            let clerk = options.controllerClerk(servers, transports)
+            return try? await clerk.query()
+        }
+        guard let config else {
+            fail(
+                "unavailable: no shard controller answered within \(options.deadline)",
+                status: ClientOptions.exitUnavailable)
+        }
+        print("configuration \(config.num)")
+        var answered = 0
+        let rpcTimeout = min(options.deadline, .seconds(3))
+        for gid in config.gids {
+            for name in config.groups[gid] ?? [] {
+                let pool = HTTP2ClientPool()
+                let client = ShardKVClient(wrapping: pool.client(for: name))
+                do {
+                    let reply = try await client.status(options: CallOptions(timeout: rpcTimeout))
+                    answered += 1
+                    print(Self.line(gid: gid, server: name, reply))
+                } catch {
+                    print("gid=\(gid) \(name) unavailable: \(error)")
+                }
+                await pool.closeAll()
+            }
+        }
+        if answered == 0 && !config.groups.isEmpty { Glibc.exit(ClientOptions.exitUnavailable) }
+    }
+
+    static func line(gid: UInt64, server: String, _ reply: ShardKVStatusReply) -> String {
+        let leader = reply.leader.map { "\($0.leaderID)" } ?? "-"
+        let shards = reply.shards.map { "\($0.shard):\($0.status)(\($0.keys))" }.joined(separator: ",")
+        return "gid=\(gid) \(server) id=\(reply.id) term=\(reply.term) role=\(reply.isLeader ? "leader" : "follower") "
+            + "leader=\(leader) applied=\(reply.appliedIndex) config=\(reply.configNum) "
+            + "shards=\(shards.isEmpty ? "-" : shards)"
+    }
+}

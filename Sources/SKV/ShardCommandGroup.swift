@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// `skv shard ...`: the sharded KV service's replica daemon and its clients.
+struct ShardCommandGroup: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shard", abstract: "Run or talk to the sharded KV service.",
+        subcommands: [
+            ShardServeCommand.self, ShardGetCommand.self, ShardPutCommand.self, ShardAppendCommand.self,
+            ShardDeleteCommand.self, ShardStatusCommand.self,
+        ])
+}
