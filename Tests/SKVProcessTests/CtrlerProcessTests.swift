@@ -30,7 +30,8 @@ extension KVProcessTests {
 
             let initial = try await cluster.cli(["query"])
             try #require(initial.status == 0, "query: \(initial.stderr)")
-            #expect(initial.stdout == "configuration 0\nshards: " + (0..<10).map { "\($0)=-" }.joined(separator: " ") + "\n")
+            let unassigned = (0..<10).map { "\($0)=-" }.joined(separator: " ")
+            #expect(initial.stdout == "configuration 0\nshards: \(unassigned)\n")
 
             let servers100 = "127.0.0.1:7101,127.0.0.1:7102", servers101 = "127.0.0.1:7111"
             let join = try await cluster.cli(["join", "101=\(servers101)", "100=\(servers100)"])
@@ -106,7 +107,8 @@ extension KVProcessTests {
 
             // Invalid options: exit 2, one line.
             let dir = ["--data-dir", root + "/x"]
-            try await expectRefusal(SKVBinary.run(["ctrler", "serve", "--listen", "127.0.0.1:9"] + dir), status: 2, "--id")
+            try await expectRefusal(
+                SKVBinary.run(["ctrler", "serve", "--listen", "127.0.0.1:9"] + dir), status: 2, "--id")
             try await expectRefusal(
                 SKVBinary.run(["ctrler", "serve", "--id", "4", "--listen", "127.0.0.1:9"] + cluster.peerOptions + dir),
                 status: 2, "own id 4")
@@ -120,7 +122,8 @@ extension KVProcessTests {
             try await expectRefusal(cluster.cli(["move", "x", "1"]), status: 2, "'x' is invalid")
             try await expectRefusal(SKVBinary.run(["ctrler", "query"]), status: 2, "--ctrlers")
             try await expectRefusal(
-                SKVBinary.run(["ctrler", "query", "--ctrlers", cluster.endpoints, "--timeout", "0"]), status: 2, "--timeout")
+                SKVBinary.run(["ctrler", "query", "--ctrlers", cluster.endpoints, "--timeout", "0"]), status: 2,
+                "--timeout")
 
             // No controller answers: exit 3 within the timeout.
             let started = ContinuousClock.now
@@ -165,7 +168,9 @@ extension KVProcessTests {
             _ result: Result, status: Int32, _ text: String, sourceLocation: SourceLocation = #_sourceLocation
         ) {
             #expect(result.status == status, "\(result)", sourceLocation: sourceLocation)
-            #expect(result.stderr.hasPrefix("skv: ") && result.stderr.contains(text), "\(result)", sourceLocation: sourceLocation)
+            #expect(
+                result.stderr.hasPrefix("skv: ") && result.stderr.contains(text), "\(result)",
+                sourceLocation: sourceLocation)
             #expect(result.stderr.split(separator: "\n").count == 1, "\(result)", sourceLocation: sourceLocation)
             #expect(result.stdout.isEmpty, "\(result)", sourceLocation: sourceLocation)
         }

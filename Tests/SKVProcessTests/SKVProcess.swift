@@ -74,18 +74,29 @@ func makeTemporaryDirectory() throws -> String {
 
 /// Which `skv` daemons a ``SKVProcessCluster`` runs, and how its CLI reaches them.
 struct SKVDaemon: Sendable {
-    /// The command group: `kv` (`skv kv serve`, `skv kv get ...`) or `ctrler`.
+    /// The command group: `kv` (`skv kv serve`, `skv kv get ...`), `ctrler` or `shard`.
     var command: String
     /// The CLI option listing the servers.
     var endpointsOption: String
     /// Options added to every `serve` command line.
     var serveOptions: [String]
+    /// What the CLI lists after ``endpointsOption``; `nil`: the cluster's own servers.
+    var clientEndpoints: String? = nil
 
     /// `skv kv serve`, snapshotting at 4 KiB so restarts restore from snapshots.
     static let kv = SKVDaemon(command: "kv", endpointsOption: "--endpoints", serveOptions: ["--max-raft-state", "4096"])
     /// `skv ctrler serve`, snapshotting at 256 bytes (every few configurations).
     static let ctrler = SKVDaemon(
         command: "ctrler", endpointsOption: "--ctrlers", serveOptions: ["--max-raft-state", "256"])
+
+    /// `skv shard serve --gid GID --ctrlers CTRLERS`, snapshotting at 4 KiB; its CLI (`skv shard
+    /// get ...`) goes through the controllers.
+    static func shard(gid: UInt64, ctrlers: String) -> SKVDaemon {
+        SKVDaemon(
+            command: "shard", endpointsOption: "--ctrlers",
+            serveOptions: ["--gid", "\(gid)", "--ctrlers", ctrlers, "--max-raft-state", "4096"],
+            clientEndpoints: ctrlers)
+    }
 }
 
 /// Three `skv kv serve` (or `skv ctrler serve`) daemons on loopback ports with data
@@ -96,13 +107,14 @@ final class SKVProcessCluster {
     let ports: [Int]
     private var processes: [Process?]
 
-    init(root: String, daemon: SKVDaemon = .kv) throws {
+    /// - Parameter avoiding: ports of other clusters in the same test.
+    init(root: String, daemon: SKVDaemon = .kv, avoiding: [Int] = []) throws {
         self.root = root
         self.daemon = daemon
         var ports: [Int] = []
         while ports.count < 3 {
             let port = try freeLoopbackPort()
-            if !ports.contains(port) { ports.append(port) }
+            if !ports.contains(port) && !avoiding.contains(port) { ports.append(port) }
         }
         self.ports = ports
         processes = [nil, nil, nil]
@@ -177,10 +189,13 @@ final class SKVProcessCluster {
         processes = [nil, nil, nil]
     }
 
-    /// `skv kv ARGS --endpoints ...` (`skv ctrler ARGS --ctrlers ...`).
-    func cli(_ arguments: [String], timeout seconds: Int = 20) async throws -> (status: Int32, stdout: String, stderr: String) {
+    /// `skv kv ARGS --endpoints ...` (`skv ctrler ARGS --ctrlers ...`, `skv shard ARGS --ctrlers ...`).
+    func cli(_ arguments: [String], timeout seconds: Int = 20) async throws
+        -> (status: Int32, stdout: String, stderr: String)
+    {
         try await SKVBinary.run(
-            [daemon.command] + arguments + [daemon.endpointsOption, endpoints, "--timeout", "\(seconds)"],
+            [daemon.command] + arguments
+                + [daemon.endpointsOption, daemon.clientEndpoints ?? endpoints, "--timeout", "\(seconds)"],
             within: .seconds(seconds + 10))
     }
 

@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sharded service as processes: three `skv ctrler serve` daemons and two groups of three
+/// `skv shard serve` daemons on loopback, driven by the CLI. Data written through `skv shard`
+/// stays readable while a second group joins (its shards move), while a group's leader is
+/// killed with SIGKILL and restarted, after the first group leaves (every shard moves), and
+/// after a full graceful restart; a data directory of one group is refused by another.
+extension KVProcessTests {
+    @Suite("ShardProcessTests")
+    struct ShardProcessTests {
+        static let keys = 10
+
+        @Test(.timeLimit(.minutes(3)))
+        func writesSurviveJoinLeaveLeaderKillAndRestart() async throws {
+            let root = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            for name in ["ctrler", "g100", "g101"] {
+                try FileManager.default.createDirectory(atPath: "\(root)/\(name)", withIntermediateDirectories: true)
+            }
+            let ctrlers = try SKVProcessCluster(root: root + "/ctrler", daemon: .ctrler)
+            var groups: [SKVProcessCluster] = []
+            for gid: UInt64 in [100, 101] {
+                groups.append(
+                    try SKVProcessCluster(
+                        root: root + "/g\(gid)", daemon: .shard(gid: gid, ctrlers: ctrlers.endpoints),
+                        avoiding: ctrlers.ports + groups.flatMap(\.ports)))
+            }
+            let clusters = [ctrlers] + groups
+            defer { for cluster in clusters { cluster.killAll() } }
+            for cluster in clusters { try cluster.startAll() }
+            let shard = groups[0]
+
+            let join100 = try await ctrlers.cli(["join", "100=\(groups[0].endpoints)"])
+            try #require(join100.status == 0, "\(join100)")
+            var expected: [String: String] = [:]
+            for k in 0..<Self.keys {
+                let put = try await shard.cli(["put", "k\(k)", "v\(k)"])
+                try #require(put.status == 0, "put k\(k): \(put)")
+                expected["k\(k)"] = "v\(k)"
+            }
+
+            // A second group joins: half the shards (and their keys) move to it.
+            let join101 = try await ctrlers.cli(["join", "101=\(groups[1].endpoints)"])
+            try #require(join101.status == 0, "\(join101)")
+            try await appendToEveryKey("+a", &expected, shard)
+            try await expectValues(expected, shard)
+            let status = try await shard.cli(["status"])
+            #expect(status.status == 0 && status.stdout.hasPrefix("configuration 2\n"), "\(status)")
+            #expect(status.stdout.contains("gid=101 ") && status.stdout.contains(":serving("), "\(status.stdout)")
+
+            // Kill -9 group 101's leader; writes go on; restart it.
+            let leader = try #require(try await leader(of: 101, in: groups[1], shard), "no leader in group 101")
+            try await groups[1].stop(leader, signal: SIGKILL)
+            try await appendToEveryKey("+b", &expected, shard)
+            try groups[1].start(leader)
+            try await expectValues(expected, shard)
+
+            // The first group leaves: every shard moves to group 101. Then the last group may
+            // not leave without --force.
+            let leave = try await ctrlers.cli(["leave", "100"])
+            try #require(leave.status == 0, "\(leave)")
+            try await appendToEveryKey("+c", &expected, shard)
+            try await expectValues(expected, shard)
+            let refused = try await ctrlers.cli(["leave", "101"])
+            #expect(refused.status == 1 && refused.stderr.contains("--force"), "\(refused)")
+
+            // A graceful full restart keeps everything.
+            for cluster in clusters {
+                for i in 0..<3 { #expect(try await cluster.stop(i) == 0, "\(cluster.root) node \(i + 1) exit status") }
+            }
+            try ctrlers.startAll()
+            try groups[1].startAll()
+            try await expectValues(expected, shard)
+
+            // Group 100's data directory is refused by group 101's daemon.
+            var arguments = groups[1].serveArguments(0)
+            arguments[arguments.firstIndex(of: groups[1].dataDirectory(0))!] = groups[0].dataDirectory(0)
+            arguments[arguments.firstIndex(of: "--listen")! + 1] = "127.0.0.1:\(try freeLoopbackPort())"
+            let foreign = try await SKVBinary.run(arguments)
+            #expect(foreign.status == 1 && foreign.stderr.contains("gid=100"), "\(foreign)")
+            for cluster in [ctrlers, groups[1]] { for i in 0..<3 { try await cluster.stop(i) } }
+        }
+
+        private func appendToEveryKey(_ suffix: String, _ expected: inout [String: String], _ shard: SKVProcessCluster)
+            async throws
+        {
+            for key in expected.keys.sorted() {
+                let append = try await shard.cli(["append", key, suffix])
+                try #require(append.status == 0, "append \(key): \(append)")
+                expected[key, default: ""] += suffix
+            }
+        }
+
+        private func expectValues(_ expected: [String: String], _ shard: SKVProcessCluster) async throws {
+            for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
+                let get = try await shard.cli(["get", key])
+                #expect(get.status == 0 && get.stdout == value + "\n", "\(key): \(get)")
+            }
+        }
+
+        /// The 0-based index in `group` of the server `skv shard status` reports as group `gid`'s
+        /// leader, polling up to 20 s.
+        private func leader(of gid: UInt64, in group: SKVProcessCluster, _ shard: SKVProcessCluster) async throws
+            -> Int?
+        {
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let status = try await shard.cli(["status"], timeout: 3)
+                for line in status.stdout.split(separator: "\n") where line.hasPrefix("gid=\(gid) ") {
+                    guard line.contains(" role=leader ") else { continue }
+                    if let i = group.ports.firstIndex(where: { line.contains(" 127.0.0.1:\($0) ") }) { return i }
+                }
+                try await Task.sleep(for: .milliseconds(200))
+            }
+            return nil
+        }
+    }
+}
