@@ -64,53 +64,21 @@ struct ClientOptions: ParsableArguments {
     }
 }
 
-struct GetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a key's value.")
-    @OptionGroup var options: ClientOptions
-    @Argument var key: String
-
-    func run() async throws {
-        let key = Array(key.utf8)
-        guard let value = await options.withClerk({ clerk throws(ClerkError) in try await clerk.get(key) }) else {
-            fail("no such key", status: ClientOptions.exitNoKey)
-        }
-        print(String(decoding: value, as: UTF8.self))
+extension ClientOptions: KeyValueClientOptions {
+    func get(_ key: [UInt8]) async -> [UInt8]? {
+        await withClerk { clerk throws(ClerkError) in try await clerk.get(key) }
     }
-}
 
-struct PutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "put", abstract: "Set a key's value.")
-    @OptionGroup var options: ClientOptions
-    @Argument var key: String
-    @Argument var value: String
-
-    func run() async throws {
-        let (key, value) = (Array(key.utf8), Array(value.utf8))
-        await options.withClerk { clerk throws(ClerkError) in try await clerk.put(key, value) }
+    func put(_ key: [UInt8], _ value: [UInt8]) async {
+        await withClerk { clerk throws(ClerkError) in try await clerk.put(key, value) }
     }
-}
 
-struct AppendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "append", abstract: "Append to a key's value.")
-    @OptionGroup var options: ClientOptions
-    @Argument var key: String
-    @Argument var value: String
-
-    func run() async throws {
-        let (key, value) = (Array(key.utf8), Array(value.utf8))
-        await options.withClerk { clerk throws(ClerkError) in try await clerk.append(key, value) }
+    func append(_ key: [UInt8], _ value: [UInt8]) async {
+        await withClerk { clerk throws(ClerkError) in try await clerk.append(key, value) }
     }
-}
 
-struct DeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key.")
-    @OptionGroup var options: ClientOptions
-    @Argument var key: String
-
-    func run() async throws {
-        let key = Array(key.utf8)
-        let existed = await options.withClerk { clerk throws(ClerkError) in try await clerk.delete(key) }
-        if !existed { fail("no such key", status: ClientOptions.exitNoKey) }
+    func delete(_ key: [UInt8]) async -> Bool {
+        await withClerk { clerk throws(ClerkError) in try await clerk.delete(key) }
     }
 }
 

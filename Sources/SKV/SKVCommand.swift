@@ -38,7 +38,8 @@ struct KVCommandGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kv", abstract: "Run or talk to the replicated KV service.",
         subcommands: [
-            KVServeCommand.self, GetCommand.self, PutCommand.self, AppendCommand.self, DeleteCommand.self,
+            KVServeCommand.self, GetCommand<ClientOptions>.self, PutCommand<ClientOptions>.self,
+            AppendCommand<ClientOptions>.self, DeleteCommand<ClientOptions>.self,
             StatusCommand.self, BenchCommand.self,
         ])
 }

@@ -7,52 +7,21 @@ import ShardKV
 import Glibc
 #endif
 
-struct ShardGetCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "get", abstract: "Print a key's value.")
-    @OptionGroup var options: ShardClientOptions
-    @Argument var key: String
-
-    func run() async throws {
-        let key = Array(key.utf8)
-        let value = await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.get(key) }
-        guard let value else { fail("no such key", status: ClientOptions.exitNoKey) }
-        print(String(decoding: value, as: UTF8.self))
+extension ShardClientOptions: KeyValueClientOptions {
+    func get(_ key: [UInt8]) async -> [UInt8]? {
+        await withClerk { clerk throws(ShardKVClerkError) in try await clerk.get(key) }
     }
-}
 
-struct ShardPutCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "put", abstract: "Set a key's value.")
-    @OptionGroup var options: ShardClientOptions
-    @Argument var key: String
-    @Argument var value: String
-
-    func run() async throws {
-        let (key, value) = (Array(key.utf8), Array(value.utf8))
-        await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.put(key, value) }
+    func put(_ key: [UInt8], _ value: [UInt8]) async {
+        await withClerk { clerk throws(ShardKVClerkError) in try await clerk.put(key, value) }
     }
-}
 
-struct ShardAppendCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "append", abstract: "Append to a key's value.")
-    @OptionGroup var options: ShardClientOptions
-    @Argument var key: String
-    @Argument var value: String
-
-    func run() async throws {
-        let (key, value) = (Array(key.utf8), Array(value.utf8))
-        await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.append(key, value) }
+    func append(_ key: [UInt8], _ value: [UInt8]) async {
+        await withClerk { clerk throws(ShardKVClerkError) in try await clerk.append(key, value) }
     }
-}
 
-struct ShardDeleteCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "delete", abstract: "Delete a key.")
-    @OptionGroup var options: ShardClientOptions
-    @Argument var key: String
-
-    func run() async throws {
-        let key = Array(key.utf8)
-        let existed = await options.withClerk { clerk throws(ShardKVClerkError) in try await clerk.delete(key) }
-        if !existed { fail("no such key", status: ClientOptions.exitNoKey) }
+    func delete(_ key: [UInt8]) async -> Bool {
+        await withClerk { clerk throws(ShardKVClerkError) in try await clerk.delete(key) }
     }
 }
 

@@ -5,7 +5,7 @@ struct ShardCommandGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shard", abstract: "Run or talk to the sharded KV service.",
         subcommands: [
-            ShardServeCommand.self, ShardGetCommand.self, ShardPutCommand.self, ShardAppendCommand.self,
-            ShardDeleteCommand.self, ShardStatusCommand.self,
+            ShardServeCommand.self, GetCommand<ShardClientOptions>.self, PutCommand<ShardClientOptions>.self,
+            AppendCommand<ShardClientOptions>.self, DeleteCommand<ShardClientOptions>.self, ShardStatusCommand.self,
         ])
 }
