@@ -9,6 +9,25 @@ import Testing
 /// group whose servers changed, gives up at its operation timeout, does not retry a refused
 /// request, and a write retried at the shard's new owner applies once.
 @Suite(.timeLimit(.minutes(1))) struct ShardKVClerkTests {
+    @Test func everyOperationThroughTheClerk() async throws {
+        let fixture = ShardKVFixture()
+        _ = try await fixture.startGroupOneWithEveryShard()
+        let clerk = fixture.clerk()
+        #expect(try await clerk.get("k") == "")
+        #expect(try await clerk.get("k".bytes) == nil)
+        try await clerk.put("k", "a")
+        try await clerk.append("k", "b")
+        try await clerk.append("fresh", "x")
+        #expect(try await clerk.get("k") == "ab")
+        #expect(try await clerk.get("fresh") == "x")
+        #expect(try await clerk.delete("k".bytes))
+        #expect(try await !clerk.delete("k".bytes))
+        #expect(try await clerk.get("k".bytes) == nil)
+        try await clerk.put([], [1, 2])
+        #expect(try await clerk.get([]) == [1, 2])
+        await fixture.shutdown()
+    }
+
     @Test func aWrongGroupAnswerMakesTheClerkReadTheConfigurationAgain() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
@@ -73,25 +92,35 @@ import Testing
         // No configuration gives the shard an owner yet.
         let unowned = fixture.clerk(configuration: configuration)
         try await Self.expectTimedOut(after: .milliseconds(300)) { try await unowned.put(key(inShard: 1), "x") }
-        // The owner never answers.
+        // The owner does not exist.
         await fixture.controller.add(allShardsTo: 1, groups: [1: ["nowhere"]])
+        configuration.operationTimeout = .seconds(1)
         let unanswered = fixture.clerk(configuration: configuration)
-        try await Self.expectTimedOut(after: .milliseconds(300)) { _ = try await unanswered.get(key(inShard: 1)) }
+        try await Self.expectTimedOut(after: .seconds(1)) { _ = try await unanswered.get(key(inShard: 1)) }
         #expect(await unanswered.cachedConfig.num == 1)
         await fixture.shutdown()
     }
 
     @Test func anOperationTimeoutAlsoBoundsARoundAtServersThatNeverAnswer() async throws {
         let fixture = ShardKVFixture()
-        // Requests to the group's servers (none exists) are lost without an answer: each RPC
-        // would wait out the clerk's 1-s rpcTimeout.
-        fixture.network.setLongDelays(true)
+        // Three servers that take each Put in and never answer (within the test): each RPC would
+        // wait out the clerk's 5-s rpcTimeout.
+        for name in ["silent-1", "silent-2", "silent-3"] {
+            var router = RPCRouter()
+            router.registerUnary(
+                ShardKVService.Methods.put, deserializer: IdentityCoder(), serializer: IdentityCoder()
+            ) { _, _ -> ServerResponse<[UInt8]> in
+                try await Task.sleep(for: .seconds(10))
+                throw RPCError(code: .unavailable, message: "silent")
+            }
+            fixture.network.addServer(name: name, router: router)
+        }
         await fixture.controller.add(allShardsTo: 1, groups: [1: ["silent-1", "silent-2", "silent-3"]])
         var configuration = ShardKVFixture.clerkConfiguration
         configuration.operationTimeout = .milliseconds(300)
-        configuration.rpcTimeout = .seconds(1)
+        configuration.rpcTimeout = .seconds(5)
         let clerk = fixture.clerk(configuration: configuration)
-        try await Self.expectTimedOut(after: .milliseconds(300), slack: .milliseconds(700)) {
+        try await Self.expectTimedOut(after: .milliseconds(300), slack: .seconds(2)) {
             try await clerk.put(key(inShard: 1), "x")
         }
         await fixture.shutdown()

@@ -1,3 +1,4 @@
+import LabHarness
 import RPCCore
 import RSM
 import ShardController
@@ -200,6 +201,42 @@ import Testing
         // A repeated deletion is a no-op.
         #expect(try await client.deleteShards(DeleteShardsRequest(configNum: 2, shards: [5])).outcome == .ok)
         #expect(try await client.status().shards.map(\.shard) == [0, 1, 2, 3, 4, 6, 7])
+        await fixture.shutdown()
+    }
+
+    @Test func restartsFromItsSnapshot() async throws {
+        let fixture = ShardKVFixture()
+        await fixture.controller.add(shards: [1, 1, 1, 1, 1, 1, 1, 1, 2, 2], groups: [1: ["s1"], 2: ["s2"]])
+        let group = try await fixture.startShardKVGroup(gid: 1, name: "s1", maxRaftState: 1_000)
+        try await #require(await group.service(0)).waitForConfig(1)
+        let client = ShardKVClient(wrapping: fixture.makeClient("s1"))
+        for i in 0..<40 {
+            let append = ShardKVAppendRequest(
+                session: Self.session(UInt64(i + 1)), key: key(inShard: i % 8, "\(i % 3)").bytes, value: "\(i),".bytes)
+            #expect(try await client.append(append).outcome == .ok)
+        }
+        #expect(await group.maxSnapshotSize() > 0)
+        try await fixture.lab.checkLogs()
+        await group.shutdownServer(0)
+        try await group.startServer(0)
+        await group.connectAll()
+        let restarted = try #require(await group.service(0))
+        #expect(await restarted.configNum == 1)
+        let again = ShardKVClient(wrapping: fixture.makeClient("s1"))
+        // The latest append, retried, is still recognised (its shard's session record was in
+        // the snapshot or the log).
+        let last = ShardKVAppendRequest(
+            session: Self.session(40), key: key(inShard: 39 % 8, "\(39 % 3)").bytes, value: "39,".bytes)
+        try await waitUntil("the restarted server to lead and answer") {
+            try await again.append(last).outcome == .ok
+        }
+        for shard in 0..<8 {
+            for variant in 0..<3 {
+                let expected = (0..<40).filter { $0 % 8 == shard && $0 % 3 == variant }.map { "\($0)," }.joined()
+                let reply = try await again.get(ShardKVGetRequest(key: key(inShard: shard, "\(variant)").bytes))
+                #expect(reply.value.text == expected, "shard \(shard) key \(variant)")
+            }
+        }
         await fixture.shutdown()
     }
 

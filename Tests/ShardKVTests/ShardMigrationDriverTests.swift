@@ -57,6 +57,16 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func aDriverWhoseReplicaDoesNotLeadDoesNothing() async throws {
+        let fixture = ShardKVFixture()
+        let rig = try await Self.startRig(fixture, gid: 1)
+        await fixture.controller.add(allShardsTo: 1, groups: [1: ["g1"]])
+        #expect(await !rig.makeDriver(leading: false).round())
+        #expect(await fixture.controller.queries.isEmpty)
+        #expect(await rig.configNum == 0)
+        await fixture.shutdown()
+    }
+
     @Test func anInconsistentConfigurationIsRefusedLoggedOnceAndRetried() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
@@ -173,6 +183,25 @@ import Testing
         await fixture.shutdown()
     }
 
+    @Test func aPullAnswerWithOtherShardsIsNotInserted() async throws {
+        let fixture = ShardKVFixture()
+        let data = try Self.frozenData([0, 1, 2, 3, 4])
+        // Answers one shard fewer than asked for.
+        let holder = ScriptedMigrationPeer { _, _ in
+            PullShardsReply(outcome: .ok, shards: Array(data.dropLast()), configNum: 2)
+        }
+        fixture.addServer(name: "holder", holder)
+        let rig = try await Self.startRig(fixture, gid: 2)
+        let driver = rig.makeDriver()
+        try await Self.moveFirstHalf(to: rig, from: ["holder"], controller: fixture.controller, driver: driver)
+        #expect(await !driver.round())
+        #expect(await !driver.round())
+        #expect(holder.pullRequests.count == 2)
+        #expect(await rig.state { machine in (0..<5).map { machine.status(ofShard: $0) } }
+            == Array(repeating: .pulling, count: 5))
+        await fixture.shutdown()
+    }
+
     @Test func aDuplicatePullAnswerChangesNothing() async throws {
         let fixture = ShardKVFixture()
         let data = try Self.frozenData([0, 1, 2, 3, 4])
@@ -240,6 +269,29 @@ import Testing
         let put = ShardKVOperation(kind: .put, key: key(inShard: 1).bytes, value: "v".bytes)
         #expect(try await rig.submit(.clientOperation(put)).outcome == .ok)
         await driver.stop()
+        await fixture.shutdown()
+    }
+
+    @Test func stopEndsTheDriverInTheMiddleOfAPull() async throws {
+        let fixture = ShardKVFixture()
+        let asked = Latch()
+        // A holder that takes its time (longer than the test waits for stop()).
+        let holder = ScriptedMigrationPeer { _, _ in
+            asked.open()
+            try? await Task.sleep(for: .seconds(5))
+            return PullShardsReply(outcome: .notReady, configNum: 2)
+        }
+        fixture.addServer(name: "holder", holder)
+        let rig = try await Self.startRig(fixture, gid: 2)
+        let driver = rig.makeDriver()
+        try await Self.moveFirstHalf(to: rig, from: ["holder"], controller: fixture.controller, driver: driver)
+        await driver.start()
+        try await waitUntil("the driver to pull") { asked.isOpen }
+        let start = ContinuousClock.now
+        await driver.stop()
+        let elapsed = ContinuousClock.now - start
+        #expect(elapsed < .milliseconds(500), "stop() took \(elapsed)")
+        #expect(holder.pullRequests.count == 1)
         await fixture.shutdown()
     }
 

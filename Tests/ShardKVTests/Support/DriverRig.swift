@@ -32,10 +32,12 @@ final class DriverRig: LabService {
     }
 
     /// A driver of this replica (not started).
-    func makeDriver(logger: Logger = ShardKVFixture.quietLogger) -> ShardMigrationDriver {
+    /// A driver of this replica (not started); with `leading` false, its view of the log says
+    /// another replica leads.
+    func makeDriver(logger: Logger = ShardKVFixture.quietLogger, leading: Bool = true) -> ShardMigrationDriver {
         ShardMigrationDriver(
-            gid: gid, machine: machine, log: peer, controller: controller, makeClient: makeClient, timing: Self.timing,
-            logger: logger)
+            gid: gid, machine: machine, log: leading ? peer : FollowerView(peer: peer), controller: controller,
+            makeClient: makeClient, timing: Self.timing, logger: logger)
     }
 
     func registerMethods(with router: inout RPCRouter) {}
@@ -74,4 +76,18 @@ final class DriverRig: LabService {
 /// A command the rig submitted did not apply (this replica did not lead, or it timed out).
 struct NotApplied: Error {
     let outcome: SubmitOutcome
+}
+
+/// The peer's log as a follower sees it: every call goes to the peer, but it never leads.
+private struct FollowerView: ReplicatedLog {
+    let peer: RaftPeer
+
+    var applyStream: AsyncStream<ApplyMessage> { peer.applyStream }
+    func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool) { (0, 0, false) }
+    func readIndex(timeout: Duration) async throws(RaftPeerError) -> UInt64 { throw .notLeader(leaderHint: nil) }
+    func state() async -> (term: UInt64, isLeader: Bool) { (await peer.state().term, false) }
+    func leaderHint() async -> UInt64? { nil }
+    func commitIndex() async -> UInt64 { await peer.commitIndex() }
+    func raftStateSize() async -> Int { await peer.raftStateSize() }
+    func snapshot(index: UInt64, data: [UInt8]) async {}
 }

@@ -1,6 +1,7 @@
 import LabHarness
 import Logging
 import RPCCore
+import RSM
 import ShardKV
 import Simulation
 
@@ -38,12 +39,28 @@ final class ShardKVFixture: Sendable {
     func startShardKVServer(
         gid: UInt64, name: String, configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
     ) async throws -> ShardKVServer {
+        let group = try await startShardKVGroup(gid: gid, name: name, configuration: configuration)
+        guard let server = await group.service(0) else { throw LabFailure("\(name) did not start") }
+        return server
+    }
+
+    /// Starts group `gid` as a lab group of one server named `name` (to shut down and restart),
+    /// snapshotting at `maxRaftState` bytes (-1: never).
+    func startShardKVGroup(
+        gid: UInt64, name: String, maxRaftState: Int = -1,
+        configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
+    ) async throws -> LabReplicaGroup<ShardKVServer> {
         let controller = controller
-        return try await startServer(name: name) { context in
-            try ShardKVServer(
+        let group = try await lab.makeGroup(
+            label: "gid \(gid)", serverNames: [name], maxRaftState: maxRaftState
+        ) { context in
+            var configuration = configuration
+            configuration.replication.maxRaftStateBytes = context.maxRaftState
+            return try ShardKVServer(
                 gid: gid, id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
                 controller: controller, makeClient: context.makeEnd, configuration: configuration)
         }
+        return group
     }
 
     /// Adds configuration #1 with every shard on gid 1, served by "s1", starts that server and
