@@ -1,0 +1,165 @@
+import Linearizability
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One bounded mixed workload as `skv kv bench` and `skv shard bench` run it: several clients
+/// each doing get (50 %), put (20 %), append (25 %) and delete (5 %) on random keys until the
+/// end, a progress line per second, and a summary with operations, ops/s, p50/p99 latency and
+/// whether the recorded history is linearizable (the `KVModel` checker).
+///
+/// Every operation is recorded with its call and return times; one that failed may still have
+/// applied, so it stays pending (no return) and ends its client's history.
+final class BenchRun: Sendable {
+    typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
+    /// Performs one operation; `nil` if it failed (timed out, rejected).
+    typealias Perform = @Sendable (KVModel.Input) async -> KVModel.Output?
+
+    /// How long the linearizability check may search.
+    static let checkTimeout: Duration = .seconds(60)
+    /// How often the watcher polls (and the progress line is considered).
+    static let pollInterval: Duration = .milliseconds(250)
+    /// How often the progress line is printed.
+    static let progressInterval: Duration = .seconds(1)
+
+    let duration: Int
+    let keys: [String]
+    let start: ContinuousClock.Instant
+    let end: ContinuousClock.Instant
+    private let history = Mutex<[Operation]>([])
+    private let completed = Atomic<Int>(0)
+    private let failed = Atomic<Int>(0)
+
+    /// - Parameters:
+    ///   - duration: seconds of workload (positive).
+    ///   - keys: the keys operations pick from (not empty).
+    init(duration: Int, keys: [String]) {
+        precondition(duration > 0 && !keys.isEmpty, "a bench needs a duration and keys")
+        self.duration = duration
+        self.keys = keys
+        start = ContinuousClock.now
+        end = start + .seconds(duration)
+    }
+
+    /// Exits 2 with one line unless `--duration`, `--clients` and `--keys` are positive.
+    static func checkOptions(duration: Int, clients: Int, keys: Int) {
+        guard duration > 0, clients > 0, keys > 0 else {
+            fail("--duration, --clients and --keys must be positive", status: SKVCommand.exitBadOptions)
+        }
+    }
+
+    var isRunning: Bool { ContinuousClock.now < end }
+
+    /// Nanoseconds since the start.
+    func nanos() -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+
+    /// Runs one client per `performers` entry until the end, next to `watch` (which should
+    /// return by the end; see ``watch(poll:describe:)``).
+    func run(_ performers: [Perform], watch: @escaping @Sendable () async -> Void) async {
+        await withTaskGroup(of: Void.self) { group in
+            for (client, perform) in performers.enumerated() {
+                group.addTask { await self.runClient(client, perform) }
+            }
+            group.addTask { await watch() }
+        }
+    }
+
+    private func runClient(_ client: Int, _ perform: Perform) async {
+        var sequence = 0
+        while isRunning {
+            sequence += 1
+            let key = keys.randomElement()!
+            let value = "c\(client)s\(sequence);"
+            let roll = Int.random(in: 0..<100)
+            let input: KVModel.Input =
+                roll < 50 ? .get(key: key)
+                : roll < 70 ? .put(key: key, value: value)
+                : roll < 95 ? .append(key: key, value: value) : .delete(key: key)
+            let call = nanos()
+            let output = await perform(input)
+            let returned = nanos()
+            if output != nil {
+                completed.add(1, ordering: .relaxed)
+            } else {
+                failed.add(1, ordering: .relaxed)
+            }
+            history.withLock {
+                $0.append(
+                    Operation(clientID: client, input: input, call: call, output: output,
+                        return: output == nil ? nil : returned))
+            }
+            // A pending operation ends this client's history (no later calls from it).
+            if output == nil { return }
+        }
+    }
+
+    /// Until the end: `poll()` every ``pollInterval`` and a progress line every second,
+    /// `[Ns/Ds] ops=N (+N/s) failed=N` followed by `describe()`.
+    func watch(poll: () async -> Void, describe: () -> String) async {
+        var lastPrint = ContinuousClock.now
+        var lastCount = 0
+        while isRunning {
+            await poll()
+            if ContinuousClock.now - lastPrint >= Self.progressInterval {
+                let count = completed.load(ordering: .relaxed)
+                let elapsed = Int((ContinuousClock.now - start).components.seconds)
+                print(
+                    "[\(elapsed)s/\(duration)s] ops=\(count) (+\(count - lastCount)/s) "
+                        + "failed=\(failed.load(ordering: .relaxed)) \(describe())")
+                fflush(nil)
+                lastPrint = ContinuousClock.now
+                lastCount = count
+            }
+            try? await Task.sleep(for: Self.pollInterval)
+        }
+    }
+
+    /// The recorded history (call it after ``run(_:watch:)``).
+    var operations: [Operation] { history.withLock { $0 } }
+
+    /// Prints `summary: ops=N failed=N ops/s=X p50=Xms p99=Xms <extra> linearizable: yes|no`
+    /// and exits 3 if no operation completed, 1 (after the failing operations) if the history
+    /// is not linearizable; returns otherwise.
+    func finish(extra: String) {
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let history = operations
+        let ops = completed.load(ordering: .relaxed)
+        let sorted = history.compactMap { op in op.return.map { $0 - op.call } }.sorted()
+        func percentile(_ p: Double) -> String {
+            guard !sorted.isEmpty else { return "-" }
+            return milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
+        }
+        let verdict = LinearizabilityChecker.check(KVModel(), history, timeout: Self.checkTimeout)
+        let linearizable =
+            switch verdict {
+            case .ok: "yes"
+            case .illegal: "no"
+            case .unknown: "unknown (check timed out)"
+            }
+        let rate = fixed(Double(ops) / max(seconds, 0.001))
+        let failures = failed.load(ordering: .relaxed)
+        print(
+            "summary: ops=\(ops) failed=\(failures) ops/s=\(rate) p50=\(percentile(0.5)) p99=\(percentile(0.99)) "
+                + "\(extra) linearizable: \(linearizable)")
+        fflush(nil)
+        if ops == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
+        if case .illegal(let failure) = verdict {
+            print(failure.description)
+            Glibc.exit(1)
+        }
+    }
+}
+
+/// `value` with one decimal.
+func fixed(_ value: Double) -> String {
+    let tenths = Int((value * 10).rounded())
+    return "\(tenths / 10).\(tenths % 10)"
+}
+
+/// Nanoseconds as `12.3ms`.
+func milliseconds(_ nanoseconds: Int64) -> String { fixed(Double(nanoseconds) / 1e6) + "ms" }
