@@ -2,7 +2,8 @@
 # Installs dependencies, builds, and runs every test suite of swift-skv:
 # generated-code check, `swift test` (unit, in-process and loopback tests; Swift Testing),
 # gRPC interop against Python grpcio in both directions, a Python grpcio KV client against a
-# 3-node `skv` cluster (Scripts/test-kv-python.sh), and the 6.824 Lab 1 MapReduce tests
+# 3-node `skv` cluster (Scripts/test-kv-python.sh), a Python grpcio client of the sharded service routing
+# through the controller (Scripts/test-shardkv-python.sh), and the 6.824 Lab 1 MapReduce tests
 # (Scripts/test-mr.sh). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,7 +31,9 @@ Scripts/interop.sh 2>&1 | tee -a "$log"
 interop_passed="$(awk '/^[0-9]+ of [0-9]+ interop cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-kv-python.sh 2>&1 | tee -a "$log"
 kv_python_passed="$(awk '/^[0-9]+ of [0-9]+ kv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
+Scripts/test-shardkv-python.sh 2>&1 | tee -a "$log"
+shardkv_python_passed="$(awk '/^[0-9]+ of [0-9]+ shardkv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-mr.sh 2>&1 | tee -a "$log"
 mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
-echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
-echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; shardkv python: ${shardkv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${shardkv_python_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"
