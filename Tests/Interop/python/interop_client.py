@@ -11,11 +11,11 @@ import argparse
 import os
 import queue
 import sys
-import threading
 
 import grpc
 
 import interop_stubs
+from case_runner import CaseFailure, expect, run_cases
 
 empty_pb2, messages_pb2, test_pb2_grpc = interop_stubs.load()
 
@@ -27,15 +27,6 @@ ECHO_INITIAL = ("x-grpc-test-echo-initial", "test_initial_metadata_value")
 ECHO_TRAILING = ("x-grpc-test-echo-trailing-bin", b"\xab\xab\xab")
 SPECIAL_MESSAGE = "\t\ntest with whitespace\r\nand Unicode BMP \u263a and non-BMP \U0001f608\t\n"
 CASE_TIMEOUT_SECONDS = 30
-
-
-class CaseFailure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise CaseFailure(message)
 
 
 def expect_zeros(payload, size, what):
@@ -252,29 +243,6 @@ CASES = {
 }
 
 
-def run_case(name, stub, channel):
-    """Runs one case on a daemon thread, bounded by CASE_TIMEOUT_SECONDS; returns None or the
-    failure reason."""
-    outcome = {}
-
-    def body():
-        try:
-            CASES[name](stub, channel)
-        except CaseFailure as failure:
-            outcome["error"] = str(failure)
-        except grpc.RpcError as error:
-            outcome["error"] = f"unexpected status {error.code()}: {error.details()!r}"
-        except Exception as error:  # any other exception is a failure of this case
-            outcome["error"] = f"unexpected error {error!r}"
-
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    thread.join(CASE_TIMEOUT_SECONDS)
-    if thread.is_alive():
-        return f"did not finish within {CASE_TIMEOUT_SECONDS} s"
-    return outcome.get("error")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--host", default="127.0.0.1")
@@ -285,14 +253,7 @@ def main():
     names = list(CASES) if args.test_case == "all" else [args.test_case]
     channel = grpc.insecure_channel(f"{args.host}:{args.port}")
     stub = test_pb2_grpc.TestServiceStub(channel)
-    failures = 0
-    for name in names:
-        reason = run_case(name, stub, channel)
-        if reason is None:
-            print(f"PASS {name}", flush=True)
-        else:
-            failures += 1
-            print(f"FAIL {name}: {reason}", flush=True)
+    failures = run_cases(CASES, names, CASE_TIMEOUT_SECONDS, stub, channel)
     print(f"{len(names) - failures} of {len(names)} interop cases passed", flush=True)
     sys.stdout.flush()
     # A case that timed out may leave a thread blocked inside grpc; do not wait for it.

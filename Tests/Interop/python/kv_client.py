@@ -29,6 +29,7 @@ import time
 import grpc
 
 import kv_stubs
+from case_runner import CaseFailure, expect, run_cases
 
 kv_pb2, kv_pb2_grpc, rsm_pb2 = kv_stubs.load()
 
@@ -42,15 +43,6 @@ RETRYABLE_CODES = (
     grpc.StatusCode.DEADLINE_EXCEEDED,
     grpc.StatusCode.RESOURCE_EXHAUSTED,
 )
-
-
-class CaseFailure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise CaseFailure(message)
 
 
 def outcome_name(outcome):
@@ -393,29 +385,6 @@ CASES = {
 }
 
 
-def run_case(name, cluster, pids):
-    """Runs one case on a daemon thread, bounded by CASE_TIMEOUT_SECONDS; returns
-    (failure reason or None, detail)."""
-    outcome = {}
-
-    def body():
-        try:
-            outcome["detail"] = CASES[name](cluster, pids)
-        except CaseFailure as failure:
-            outcome["error"] = str(failure)
-        except grpc.RpcError as error:
-            outcome["error"] = f"unexpected status {error.code()}: {error.details()!r}"
-        except Exception as error:  # any other exception is a failure of this case
-            outcome["error"] = f"unexpected error {error!r}"
-
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    thread.join(CASE_TIMEOUT_SECONDS)
-    if thread.is_alive():
-        return f"did not finish within {CASE_TIMEOUT_SECONDS} s", None
-    return outcome.get("error"), outcome.get("detail")
-
-
 def parse_map(text, what):
     result = {}
     for part in filter(None, (text or "").split(",")):
@@ -439,14 +408,7 @@ def main():
 
     names = list(CASES) if args.test_case == "all" else [args.test_case]
     cluster = Cluster(endpoints)
-    failures = 0
-    for name in names:
-        reason, detail = run_case(name, cluster, pids)
-        if reason is None:
-            print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
-        else:
-            failures += 1
-            print(f"FAIL {name}: {reason}", flush=True)
+    failures = run_cases(CASES, names, CASE_TIMEOUT_SECONDS, cluster, pids)
     hints = cluster.hints
     print(
         f"wrong-leader replies followed: {hints['address']} by address, {hints['leader_id']} by leader_id, "

@@ -24,6 +24,7 @@ import time
 import grpc
 
 import proto_stubs
+from case_runner import CaseFailure, expect, run_cases
 
 shardkv_pb2, shardkv_pb2_grpc, shardctrler_pb2, shardctrler_pb2_grpc, rsm_pb2 = proto_stubs.load(
     [(proto_stubs.PROTO_DIR, "shardkv.proto")],
@@ -41,15 +42,6 @@ RETRYABLE_CODES = (
     grpc.StatusCode.DEADLINE_EXCEEDED,
     grpc.StatusCode.RESOURCE_EXHAUSTED,
 )
-
-
-class CaseFailure(Exception):
-    pass
-
-
-def expect(condition, message):
-    if not condition:
-        raise CaseFailure(message)
 
 
 def outcome_name(outcome):
@@ -402,27 +394,6 @@ CASES = {
 }
 
 
-def run_case(name, client):
-    outcome = {}
-
-    def body():
-        try:
-            outcome["detail"] = CASES[name](client)
-        except CaseFailure as failure:
-            outcome["error"] = str(failure)
-        except grpc.RpcError as error:
-            outcome["error"] = f"unexpected status {error.code()}: {error.details()!r}"
-        except Exception as error:  # any other exception is a failure of this case
-            outcome["error"] = f"unexpected error {error!r}"
-
-    thread = threading.Thread(target=body, daemon=True)
-    thread.start()
-    thread.join(CASE_TIMEOUT_SECONDS)
-    if thread.is_alive():
-        return f"did not finish within {CASE_TIMEOUT_SECONDS} s", None
-    return outcome.get("error"), outcome.get("detail")
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ctrlers", required=True, help="HOST:PORT,... of the shard controllers")
@@ -434,14 +405,7 @@ def main():
 
     names = list(CASES) if args.test_case == "all" else [args.test_case]
     client = ShardedClient(ctrlers)
-    failures = 0
-    for name in names:
-        reason, detail = run_case(name, client)
-        if reason is None:
-            print(f"PASS {name}" + (f" ({detail})" if detail else ""), flush=True)
-        else:
-            failures += 1
-            print(f"FAIL {name}: {reason}", flush=True)
+    failures = run_cases(CASES, names, CASE_TIMEOUT_SECONDS, client)
     counts = client.counts
     print(
         f"routing: {counts['queries']} controller queries, {counts['wrong_group']} WRONG_GROUP and "
