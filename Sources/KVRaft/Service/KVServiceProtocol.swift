@@ -14,41 +14,11 @@ public protocol KVServiceProtocol: RegistrableRPCService {
 
 extension KVServiceProtocol {
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(
-            KVService.Methods.get, deserializer: ProtobufDeserializer<GetRequest>(),
-            serializer: ProtobufSerializer<GetReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.get(request.message))
-        }
-        router.registerUnary(
-            KVService.Methods.put, deserializer: ProtobufDeserializer<PutRequest>(),
-            serializer: ProtobufSerializer<WriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.put(request.message))
-        }
-        router.registerUnary(
-            KVService.Methods.append, deserializer: ProtobufDeserializer<AppendRequest>(),
-            serializer: ProtobufSerializer<WriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.append(request.message))
-        }
-        router.registerUnary(
-            KVService.Methods.delete, deserializer: ProtobufDeserializer<DeleteRequest>(),
-            serializer: ProtobufSerializer<WriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.delete(request.message))
-        }
-        router.registerUnary(
-            KVService.Methods.compareAndSwap, deserializer: ProtobufDeserializer<CompareAndSwapRequest>(),
-            serializer: ProtobufSerializer<CompareAndSwapReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.compareAndSwap(request.message))
-        }
-        router.registerUnary(
-            KVService.Methods.status, deserializer: ProtobufDeserializer<StatusRequest>(),
-            serializer: ProtobufSerializer<StatusReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.status(request.message))
-        }
+        router.registerUnary(KVService.Methods.get) { try await self.get($0) }
+        router.registerUnary(KVService.Methods.put) { try await self.put($0) }
+        router.registerUnary(KVService.Methods.append) { try await self.append($0) }
+        router.registerUnary(KVService.Methods.delete) { try await self.delete($0) }
+        router.registerUnary(KVService.Methods.compareAndSwap) { try await self.compareAndSwap($0) }
+        router.registerUnary(KVService.Methods.status) { try await self.status($0) }
     }
 }

@@ -11,27 +11,18 @@ public struct ShardCtrlerClient: Sendable {
     }
 
     public func join(_ request: JoinRequest, options: CallOptions = .defaults) async throws -> ChangeReply {
-        try await unary(request, ShardCtrlerService.Methods.join, options)
+        try await client.unary(request, ShardCtrlerService.Methods.join, options: options)
     }
 
     public func leave(_ request: LeaveRequest, options: CallOptions = .defaults) async throws -> ChangeReply {
-        try await unary(request, ShardCtrlerService.Methods.leave, options)
+        try await client.unary(request, ShardCtrlerService.Methods.leave, options: options)
     }
 
     public func move(_ request: MoveRequest, options: CallOptions = .defaults) async throws -> ChangeReply {
-        try await unary(request, ShardCtrlerService.Methods.move, options)
+        try await client.unary(request, ShardCtrlerService.Methods.move, options: options)
     }
 
     public func query(_ request: QueryRequest, options: CallOptions = .defaults) async throws -> QueryReply {
-        try await unary(request, ShardCtrlerService.Methods.query, options)
-    }
-
-    private func unary<Request: ProtobufCConvertible, Reply: ProtobufCConvertible>(
-        _ request: Request, _ descriptor: MethodDescriptor, _ options: CallOptions
-    ) async throws -> Reply {
-        try await client.unary(
-            request: ClientRequest(message: request), descriptor: descriptor,
-            serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Reply>(), options: options
-        ).message
+        try await client.unary(request, ShardCtrlerService.Methods.query, options: options)
     }
 }

@@ -12,29 +12,9 @@ public protocol ShardCtrlerServiceProtocol: RegistrableRPCService {
 
 extension ShardCtrlerServiceProtocol {
     public func registerMethods(with router: inout RPCRouter) {
-        router.registerUnary(
-            ShardCtrlerService.Methods.join, deserializer: ProtobufDeserializer<JoinRequest>(),
-            serializer: ProtobufSerializer<ChangeReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.join(request.message))
-        }
-        router.registerUnary(
-            ShardCtrlerService.Methods.leave, deserializer: ProtobufDeserializer<LeaveRequest>(),
-            serializer: ProtobufSerializer<ChangeReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.leave(request.message))
-        }
-        router.registerUnary(
-            ShardCtrlerService.Methods.move, deserializer: ProtobufDeserializer<MoveRequest>(),
-            serializer: ProtobufSerializer<ChangeReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.move(request.message))
-        }
-        router.registerUnary(
-            ShardCtrlerService.Methods.query, deserializer: ProtobufDeserializer<QueryRequest>(),
-            serializer: ProtobufSerializer<QueryReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.query(request.message))
-        }
+        router.registerUnary(ShardCtrlerService.Methods.join) { try await self.join($0) }
+        router.registerUnary(ShardCtrlerService.Methods.leave) { try await self.leave($0) }
+        router.registerUnary(ShardCtrlerService.Methods.move) { try await self.move($0) }
+        router.registerUnary(ShardCtrlerService.Methods.query) { try await self.query($0) }
     }
 }

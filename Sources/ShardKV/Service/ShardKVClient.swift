@@ -11,47 +11,38 @@ public struct ShardKVClient: Sendable {
     }
 
     public func get(_ request: ShardKVGetRequest, options: CallOptions = .defaults) async throws -> ShardKVGetReply {
-        try await unary(request, ShardKVService.Methods.get, options)
+        try await client.unary(request, ShardKVService.Methods.get, options: options)
     }
 
     public func put(_ request: ShardKVPutRequest, options: CallOptions = .defaults) async throws -> ShardKVWriteReply {
-        try await unary(request, ShardKVService.Methods.put, options)
+        try await client.unary(request, ShardKVService.Methods.put, options: options)
     }
 
     public func append(
         _ request: ShardKVAppendRequest, options: CallOptions = .defaults
     ) async throws -> ShardKVWriteReply {
-        try await unary(request, ShardKVService.Methods.append, options)
+        try await client.unary(request, ShardKVService.Methods.append, options: options)
     }
 
     public func delete(
         _ request: ShardKVDeleteRequest, options: CallOptions = .defaults
     ) async throws -> ShardKVWriteReply {
-        try await unary(request, ShardKVService.Methods.delete, options)
+        try await client.unary(request, ShardKVService.Methods.delete, options: options)
     }
 
     public func status(
         _ request: ShardKVStatusRequest = ShardKVStatusRequest(), options: CallOptions = .defaults
     ) async throws -> ShardKVStatusReply {
-        try await unary(request, ShardKVService.Methods.status, options)
+        try await client.unary(request, ShardKVService.Methods.status, options: options)
     }
 
     public func pullShards(_ request: PullShardsRequest, options: CallOptions = .defaults) async throws -> PullShardsReply {
-        try await unary(request, ShardKVService.MigrationMethods.pullShards, options)
+        try await client.unary(request, ShardKVService.MigrationMethods.pullShards, options: options)
     }
 
     public func deleteShards(
         _ request: DeleteShardsRequest, options: CallOptions = .defaults
     ) async throws -> DeleteShardsReply {
-        try await unary(request, ShardKVService.MigrationMethods.deleteShards, options)
-    }
-
-    private func unary<Request: ProtobufCConvertible, Reply: ProtobufCConvertible>(
-        _ request: Request, _ descriptor: MethodDescriptor, _ options: CallOptions
-    ) async throws -> Reply {
-        try await client.unary(
-            request: ClientRequest(message: request), descriptor: descriptor,
-            serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Reply>(), options: options
-        ).message
+        try await client.unary(request, ShardKVService.MigrationMethods.deleteShards, options: options)
     }
 }

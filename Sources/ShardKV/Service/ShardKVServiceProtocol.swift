@@ -14,35 +14,10 @@ public protocol ShardKVServiceProtocol: Sendable {
 extension ShardKVServiceProtocol {
     /// Registers every `skv.shardkv.ShardKV` method on `router`.
     public func registerShardKVMethods(with router: inout RPCRouter) {
-        router.registerUnary(
-            ShardKVService.Methods.get, deserializer: ProtobufDeserializer<ShardKVGetRequest>(),
-            serializer: ProtobufSerializer<ShardKVGetReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.get(request.message))
-        }
-        router.registerUnary(
-            ShardKVService.Methods.put, deserializer: ProtobufDeserializer<ShardKVPutRequest>(),
-            serializer: ProtobufSerializer<ShardKVWriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.put(request.message))
-        }
-        router.registerUnary(
-            ShardKVService.Methods.append, deserializer: ProtobufDeserializer<ShardKVAppendRequest>(),
-            serializer: ProtobufSerializer<ShardKVWriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.append(request.message))
-        }
-        router.registerUnary(
-            ShardKVService.Methods.delete, deserializer: ProtobufDeserializer<ShardKVDeleteRequest>(),
-            serializer: ProtobufSerializer<ShardKVWriteReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.delete(request.message))
-        }
-        router.registerUnary(
-            ShardKVService.Methods.status, deserializer: ProtobufDeserializer<ShardKVStatusRequest>(),
-            serializer: ProtobufSerializer<ShardKVStatusReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.status(request.message))
-        }
+        router.registerUnary(ShardKVService.Methods.get) { try await self.get($0) }
+        router.registerUnary(ShardKVService.Methods.put) { try await self.put($0) }
+        router.registerUnary(ShardKVService.Methods.append) { try await self.append($0) }
+        router.registerUnary(ShardKVService.Methods.delete) { try await self.delete($0) }
+        router.registerUnary(ShardKVService.Methods.status) { try await self.status($0) }
     }
 }

@@ -12,17 +12,7 @@ public protocol ShardMigrationServiceProtocol: Sendable {
 extension ShardMigrationServiceProtocol {
     /// Registers every `skv.shardkv.ShardMigration` method on `router`.
     public func registerShardMigrationMethods(with router: inout RPCRouter) {
-        router.registerUnary(
-            ShardKVService.MigrationMethods.pullShards, deserializer: ProtobufDeserializer<PullShardsRequest>(),
-            serializer: ProtobufSerializer<PullShardsReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.pullShards(request.message))
-        }
-        router.registerUnary(
-            ShardKVService.MigrationMethods.deleteShards, deserializer: ProtobufDeserializer<DeleteShardsRequest>(),
-            serializer: ProtobufSerializer<DeleteShardsReply>()
-        ) { request, _ in
-            ServerResponse(message: try await self.deleteShards(request.message))
-        }
+        router.registerUnary(ShardKVService.MigrationMethods.pullShards) { try await self.pullShards($0) }
+        router.registerUnary(ShardKVService.MigrationMethods.deleteShards) { try await self.deleteShards($0) }
     }
 }

@@ -1,0 +1,14 @@
+public import RPCCore
+
+extension RPCClient {
+    /// One unary call whose request and reply are protobuf-c messages: the one-line body of
+    /// every handwritten client stub (`KVClient`, `ShardCtrlerClient`, `ShardKVClient`, …).
+    public func unary<Request: ProtobufCConvertible, Reply: ProtobufCConvertible>(
+        _ request: Request, _ descriptor: MethodDescriptor, options: CallOptions
+    ) async throws -> Reply {
+        try await unary(
+            request: ClientRequest(message: request), descriptor: descriptor,
+            serializer: ProtobufSerializer<Request>(), deserializer: ProtobufDeserializer<Reply>(), options: options
+        ).message
+    }
+}
