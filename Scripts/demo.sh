@@ -1,72 +1,90 @@
 #!/usr/bin/env bash
-# The main demo: a 3-node swift-skv cluster on loopback. Installs dependencies, builds `skv`,
-# starts three `skv kv serve` daemons (data directories in a temporary directory), runs a
-# bounded mixed workload (`skv kv bench`, DURATION seconds, default 30) with a progress line
-# per second, kills the leader with SIGKILL midway and restarts it from its data directory,
-# then prints the summary (ops, ops/s, p50/p99, leader changes, linearizable: yes/no) and a
-# final status. Ctrl-C stops everything. Exit status: the workload's (0 = linearizable).
+# The main demo: swift-skv's sharded KV service on loopback. Installs dependencies, builds
+# `skv` (release), starts 3 shard controllers (`skv ctrler serve`) and two replica groups of 3
+# (`skv shard serve`), joins both groups, then runs a bounded mixed workload over every shard
+# (`skv shard bench`, DURATION seconds, default 30) with a progress line per second. Meanwhile
+# a third group starts and joins (shards migrate to it), one shard is moved by hand
+# (`skv ctrler move`), and group 1's leader is killed with SIGKILL and restarted from its data
+# directory. The summary prints ops, ops/s, p50/p99, the shard map before and after, leader
+# changes and whether the recorded history is linearizable. Ctrl-C stops everything; data
+# directories and logs live in a temporary directory that is removed at exit (KEEP=1 keeps it).
+# Exit status: the workload's (0 = linearizable). The single-group demo is Scripts/demo-kv.sh.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source Scripts/lib/processes.sh
+source Scripts/lib/shardkv.sh
 Scripts/bootstrap.sh
-swift build --product skv
-skv="$(swift build --show-bin-path)/skv"
+swift build -c release --product skv
+skv="$(swift build -c release --show-bin-path)/skv"
 duration="${DURATION:-30}"
+[ "$duration" -ge 8 ] 2>/dev/null || { echo "demo: DURATION must be at least 8 (seconds)" >&2; exit 2; }
 
 work="$(mktemp -d)"
-pids=("" "" "")
 bench_pid=""
 cleanup() {
   trap - EXIT INT TERM
   [ -n "$bench_pid" ] && kill "$bench_pid" 2>/dev/null || true
-  stop_pids "${pids[@]}"
-  rm -rf "$work"
+  stop_shard_cluster
+  if [ -n "${KEEP:-}" ]; then echo "demo: data and logs kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 trap 'echo "demo: interrupted"; exit 130' INT TERM
+say() { echo "demo: $*"; }
 
-# Three free loopback ports.
-ports=($(free_ports 3))
-peers=()
-endpoints=""
-for i in 1 2 3; do
-  peers+=(--peer "$i=127.0.0.1:${ports[$((i - 1))]}")
-  endpoints+="${endpoints:+,}127.0.0.1:${ports[$((i - 1))]}"
-done
+shard_cluster_ports 3
+start_ctrlers
+start_group 1
+start_group 2
+say "3 controllers on $(ctrler_list); group 1 on $(group_list 1); group 2 on $(group_list 2)"
+wait_for_ctrlers 30 || { show_shard_logs; exit 1; }
+join_groups 1 2
+wait_for_groups 30 1 2 || { show_shard_logs; exit 1; }
+before="$(shard_map)"
+say "shard map: $before"
 
-start_node() {
-  local i="$1"
-  "$skv" kv serve --id "$i" --listen "127.0.0.1:${ports[$((i - 1))]}" "${peers[@]}" \
-    --data-dir "$work/node$i" --max-raft-state 1048576 >>"$work/node$i.log" 2>&1 &
-  pids[$((i - 1))]=$!
-}
-
-for i in 1 2 3; do start_node "$i"; done
-echo "demo: 3 nodes on $endpoints (data and logs in $work)"
-"$skv" kv status --endpoints "$endpoints" --timeout 10 >/dev/null || true
-sleep 1
-"$skv" kv status --endpoints "$endpoints" --timeout 5 || true
-
-"$skv" kv bench --endpoints "$endpoints" --duration "$duration" &
+# (Not a pipeline: $! is then the bench itself, which cleanup stops; a background command of a
+# script ignores SIGINT, so Ctrl-C reaches it only that way.)
+"$skv" shard bench --ctrlers "$(ctrler_list)" --duration "$duration" > >(tee "$work/bench.out") &
 bench_pid=$!
 
-sleep $((duration / 2))
-leader="$("$skv" kv status --endpoints "$endpoints" --timeout 2 | sed -n 's/.* id=\([0-9]*\) .*role=leader.*/\1/p' | head -1 || true)"
-if [ -n "$leader" ]; then
-  echo "demo: kill -9 the leader, node $leader (pid ${pids[$((leader - 1))]})"
-  kill -KILL "${pids[$((leader - 1))]}"
-  wait "${pids[$((leader - 1))]}" 2>/dev/null || true
-  sleep 2
-  echo "demo: restarting node $leader from $work/node$leader"
-  start_node "$leader"
+# The events, at fixed fractions of the workload.
+at() { sleep "$(awk -v d="$duration" -v f="$1" -v s="$SECONDS" -v t0="$t0" 'BEGIN { w = t0 + d * f - s; print (w > 0 ? w : 0) }')"; }
+t0=$SECONDS
+at 0.25
+say "group 3 starts on $(group_list 3) and joins"
+start_group 3
+join_groups 3 | sed 's/^/demo: /'
+at 0.45
+shard="$("$skv" ctrler query --ctrlers "$(ctrler_list)" --timeout 5 | sed -n 's/^shards: //p' | tr ' ' '\n' | awk -F= '$2 == 1 { print $1; exit }')"
+if [ -n "$shard" ]; then
+  say "moving shard $shard from group 1 to group 2 by hand"
+  "$skv" ctrler move --ctrlers "$(ctrler_list)" --timeout 5 "$shard" 2 | sed 's/^/demo: /' || true
 else
-  echo "demo: no leader found midway; not killing anyone"
+  say "group 1 owns no shard; nothing to move"
+fi
+at 0.6
+leader="$(group_leader 1)"
+if [ -n "$leader" ]; then
+  say "kill -9 group 1's leader, member $leader (pid ${shard_pids[g1n$leader]})"
+  kill_member 1 "$leader"
+  sleep 2
+  say "restarting group 1 member $leader from $work/g1n$leader"
+  start_member 1 "$leader"
+else
+  say "group 1 has no leader right now; not killing anyone"
 fi
 
 status=0
 wait "$bench_pid" || status=$?
 bench_pid=""
-"$skv" kv status --endpoints "$endpoints" --timeout 5 || true
-echo "demo: done (workload exit status $status)"
+after="$(shard_map)"
+echo
+"$skv" shard status --ctrlers "$(ctrler_list)" --timeout 5 || true
+echo
+say "summary"
+echo "  shard map before: $before"
+echo "  shard map after:  $after"
+sed -n 's/^summary: /  workload: /p' "$work/bench.out"
+say "done (workload exit status $status)"
 exit "$status"
