@@ -207,7 +207,7 @@ import Testing
     @Test func restartsFromItsSnapshot() async throws {
         let fixture = ShardKVFixture()
         await fixture.controller.add(shards: [1, 1, 1, 1, 1, 1, 1, 1, 2, 2], groups: [1: ["s1"], 2: ["s2"]])
-        let group = try await fixture.startShardKVGroup(gid: 1, name: "s1", maxRaftState: 1_000)
+        let group = try await fixture.startShardKVGroup(gid: 1, names: ["s1"], maxRaftState: 1_000)
         try await #require(await group.service(0)).waitForConfig(1)
         let client = ShardKVClient(wrapping: fixture.makeClient("s1"))
         for i in 0..<40 {
@@ -237,6 +237,41 @@ import Testing
                 #expect(reply.value.text == expected, "shard \(shard) key \(variant)")
             }
         }
+        await fixture.shutdown()
+    }
+
+    @Test func anyReplicaAnswersPullShardsAndOnlyTheLeaderDeletes() async throws {
+        let fixture = ShardKVFixture()
+        let names = ["s1-a", "s1-b", "s1-c"]
+        await fixture.controller.add(allShardsTo: 1, groups: [1: names])
+        let group = try await fixture.startShardKVGroup(gid: 1, names: names)
+        let clerk = fixture.clerk()
+        try await clerk.put(key(inShard: 5), "v")
+        await fixture.controller.add(shards: [1, 1, 1, 1, 1, 2, 1, 1, 1, 1], groups: [1: names, 2: ["s2"]])
+        for i in group.all {
+            let server = try #require(await group.service(i))
+            try await waitUntil("\(names[i]) to freeze shard 5") { await server.status(ofShard: 5) == .bePulled }
+        }
+        // Every replica, leader or not, answers the pull with the same data.
+        let request = PullShardsRequest(configNum: 2, shards: [5])
+        var answers: [PullShardsReply] = []
+        for name in names {
+            answers.append(try await ShardKVClient(wrapping: fixture.makeClient(name)).pullShards(request))
+        }
+        #expect(Set(answers).count == 1)
+        #expect(answers[0].outcome == .ok)
+        #expect(answers[0].shards.first?.pairs == [ShardData.Pair(key: key(inShard: 5).bytes, value: "v".bytes)])
+        // A deletion goes through the log: a follower names the leader.
+        let leader = try await group.awaitLeader(within: .seconds(10))
+        let follower = (leader + 1) % 3
+        let delete = DeleteShardsRequest(configNum: 2, shards: [5])
+        let redirected = try await ShardKVClient(wrapping: fixture.makeClient(names[follower])).deleteShards(delete)
+        #expect(redirected.outcome == .wrongLeader)
+        #expect(redirected.leader?.leaderID == UInt64(leader + 1))
+        let toLeader = ShardKVClient(wrapping: fixture.makeClient(names[leader]))
+        #expect(try await toLeader.deleteShards(delete).outcome == .ok)
+        let followerServer = try #require(await group.service(follower))
+        try await waitUntil("the follower to apply the deletion") { await followerServer.status(ofShard: 5) == nil }
         await fixture.shutdown()
     }
 

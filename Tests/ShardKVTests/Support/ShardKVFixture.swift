@@ -39,20 +39,20 @@ final class ShardKVFixture: Sendable {
     func startShardKVServer(
         gid: UInt64, name: String, configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
     ) async throws -> ShardKVServer {
-        let group = try await startShardKVGroup(gid: gid, name: name, configuration: configuration)
+        let group = try await startShardKVGroup(gid: gid, names: [name], configuration: configuration)
         guard let server = await group.service(0) else { throw LabFailure("\(name) did not start") }
         return server
     }
 
-    /// Starts group `gid` as a lab group of one server named `name` (to shut down and restart),
-    /// snapshotting at `maxRaftState` bytes (-1: never).
+    /// Starts group `gid` as a lab group of the servers named `names` (to shut down and
+    /// restart), snapshotting at `maxRaftState` bytes (-1: never).
     func startShardKVGroup(
-        gid: UInt64, name: String, maxRaftState: Int = -1,
+        gid: UInt64, names: [String], maxRaftState: Int = -1,
         configuration: ShardKVServer.Configuration = ShardKVFixture.serverConfiguration
     ) async throws -> LabReplicaGroup<ShardKVServer> {
         let controller = controller
         let group = try await lab.makeGroup(
-            label: "gid \(gid)", serverNames: [name], maxRaftState: maxRaftState
+            label: "gid \(gid)", serverNames: names, maxRaftState: maxRaftState
         ) { context in
             var configuration = configuration
             configuration.replication.maxRaftStateBytes = context.maxRaftState
