@@ -18,9 +18,10 @@ final class DriverRig: LabService {
     private let controller: any ShardConfigSource
     private let makeClient: @Sendable (String) -> RPCClient
 
-    /// Driver timings for tests: poll every 10 ms, 2 s per RPC or controller query.
+    /// Driver timings for tests: poll every 10 ms, 5 s per RPC or controller query (generous:
+    /// a test that waits for an answer must not see it time out on a loaded machine).
     static let timing = ShardMigrationDriver.Timing(
-        pollInterval: .milliseconds(10), migrationRPCTimeout: .seconds(2), controllerTimeout: .seconds(2))
+        pollInterval: .milliseconds(10), migrationRPCTimeout: .seconds(5), controllerTimeout: .seconds(5))
 
     init(gid: UInt64, context: LabServerContext, controller: any ShardConfigSource) throws {
         self.gid = gid
