@@ -8,7 +8,8 @@ import Glibc
 /// `skv shard serve` daemons on loopback, driven by the CLI. Data written through `skv shard`
 /// stays readable while a second group joins (its shards move), while a group's leader is
 /// killed with SIGKILL and restarted, after the first group leaves (every shard moves), and
-/// after a full graceful restart; a data directory of one group is refused by another.
+/// after a full graceful restart; a short `skv shard bench` is linearizable; a data directory
+/// of one group is refused by another.
 extension KVProcessTests {
     @Suite("ShardProcessTests")
     struct ShardProcessTests {
@@ -51,6 +52,11 @@ extension KVProcessTests {
             let status = try await shard.cli(["status"])
             #expect(status.status == 0 && status.stdout.hasPrefix("configuration 2\n"), "\(status)")
             #expect(status.stdout.contains("gid=101 ") && status.stdout.contains(":serving("), "\(status.stdout)")
+
+            // A short bench over both groups (its own keys, in every shard): linearizable.
+            let bench = try await shard.cli(["bench", "--duration", "2", "--clients", "2"], timeout: 30)
+            #expect(bench.status == 0 && bench.stdout.contains("linearizable: yes"), "\(bench)")
+            #expect(bench.stdout.contains("config=2 leaders=[100:"), "\(bench.stdout)")
 
             // Kill -9 group 101's leader; writes go on; restart it.
             let leader = try #require(try await leader(of: 101, in: groups[1], shard), "no leader in group 101")
