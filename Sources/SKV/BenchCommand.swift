@@ -20,11 +20,10 @@ struct BenchCommand: AsyncParsableCommand {
     func run() async throws {
         BenchRun.checkOptions(duration: bench.duration, clients: bench.clients, keys: keys)
         let addresses = options.addresses()
-        let run = BenchRun(duration: bench.duration, keys: (0..<keys).map { "key\($0)" })
         let leaders = LeaderChanges()
 
         var transports: [HTTP2ClientTransport] = []
-        var performers: [BenchRun.Perform] = []
+        var clerks: [Clerk] = []
         for _ in 0..<bench.clients {
             let clientTransports = addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port) }
             transports += clientTransports
@@ -34,8 +33,13 @@ struct BenchCommand: AsyncParsableCommand {
             let clerk = Clerk(
                 servers: clientTransports.map { Clerk.Server(client: KVClient(wrapping: RPCClient(transport: $0))) },
                 configuration: configuration)
-            performers.append { input in await clerk.perform(input) }
+            clerks.append(clerk)
         }
+        let performers: [BenchRun.Perform] = clerks.map { clerk in { input in await clerk.perform(input) } }
+        let names = (0..<keys).map { "key\($0)" }
+        let first = clerks[0]
+        let values = await BenchRun.readValues(of: names) { input in await first.perform(input) }
+        let run = BenchRun(duration: bench.duration, keys: names, initialValues: values)
         let watchTransports = addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port) }
         await run.run(performers) {
             let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }

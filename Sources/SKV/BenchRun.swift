@@ -28,18 +28,42 @@ final class BenchRun: Sendable {
     let start: ContinuousClock.Instant
     let end: ContinuousClock.Instant
     private let history = Mutex<[Operation]>([])
+    /// The keys' values before the workload, as puts completed before it (checked, not counted).
+    private let initialValues: [Operation]
     private let completed = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - duration: seconds of workload (positive).
     ///   - keys: the keys operations pick from (not empty).
-    init(duration: Int, keys: [String]) {
+    ///   - initialValues: the keys' values before the workload (see ``readValues(of:_:)``);
+    ///     a key not listed starts empty.
+    init(duration: Int, keys: [String], initialValues: [String: String] = [:]) {
         precondition(duration > 0 && !keys.isEmpty, "a bench needs a duration and keys")
         self.duration = duration
         self.keys = keys
+        // Puts that completed before the workload's first call (at time 0).
+        self.initialValues = keys.compactMap { key in
+            initialValues[key].map {
+                Operation(clientID: -1, input: .put(key: key, value: $0), call: -2, output: .done, return: -1)
+            }
+        }
         start = ContinuousClock.now
         end = start + .seconds(duration)
+    }
+
+    /// Each key's value, read once with `read` (e.g. one clerk's get) before a workload, so
+    /// that its check starts from the values the keys have (an earlier run's, say). Exits 3 if
+    /// a key cannot be read.
+    static func readValues(of keys: [String], _ read: Perform) async -> [String: String] {
+        var values: [String: String] = [:]
+        for key in keys {
+            guard case .value(let value)? = await read(.get(key: key)) else {
+                fail("unavailable: cannot read \(key) before the workload", status: ClientOptions.exitUnavailable)
+            }
+            values[key] = value
+        }
+        return values
     }
 
     /// Exits 2 with one line unless `--duration`, `--clients` and `--keys` are positive.
@@ -134,7 +158,7 @@ final class BenchRun: Sendable {
             guard !sorted.isEmpty else { return "-" }
             return milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
         }
-        let verdict = LinearizabilityChecker.check(KVModel(), history, timeout: Self.checkTimeout)
+        let verdict = LinearizabilityChecker.check(KVModel(), initialValues + history, timeout: Self.checkTimeout)
         let linearizable =
             switch verdict {
             case .ok: "yes"

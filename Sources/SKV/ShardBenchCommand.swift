@@ -77,7 +77,10 @@ struct ShardBenchCommand: AsyncParsableCommand {
         // A clerk reads its first configuration after a failed round: not on the clock. (A Get
         // changes nothing, so leaving it out of the history keeps the check sound.)
         for clerk in clerks { _ = try? await clerk.get(Array(Self.key(0).utf8)) }
-        let run = BenchRun(duration: bench.duration, keys: (0..<keys).map(Self.key))
+        let names = (0..<keys).map(Self.key)
+        let reader = clerks[0]
+        let values = await BenchRun.readValues(of: names) { input in await reader.perform(input) }
+        let run = BenchRun(duration: bench.duration, keys: names, initialValues: values)
         let performers: [BenchRun.Perform] = clerks.map { clerk in { input in await clerk.perform(input) } }
         let watchPool = HTTP2ClientPool()
         await run.run(performers) {
