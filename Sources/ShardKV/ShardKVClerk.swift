@@ -222,7 +222,9 @@ public actor ShardKVClerk {
         } else {
             latest = try? await controller.config(nil)
         }
-        guard let latest, latest.num >= config.num else { return }
+        // An inconsistent configuration (a gid without servers) would strand the keys it names:
+        // keep routing by the one cached until the controller has a usable one.
+        guard let latest, latest.num >= config.num, latest.inconsistency == nil else { return }
         config = latest
         callers = callers.filter { latest.groups[$0.key] == $0.value.servers }
     }

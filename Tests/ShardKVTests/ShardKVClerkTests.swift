@@ -51,6 +51,31 @@ import Testing
         await fixture.shutdown()
     }
 
+    /// A latest configuration that names a gid without servers is not adopted: the clerk keeps
+    /// routing by the configuration it has (which still reaches the data) until a usable one exists.
+    @Test func anInconsistentConfigurationIsNotAdopted() async throws {
+        let fixture = ShardKVFixture()
+        let controller = fixture.controller
+        let one = try await fixture.startGroupOneWithEveryShard()
+        let clerk = fixture.clerk()
+        try await clerk.put("k", "v")
+        #expect(await clerk.cachedConfig.num == 1)
+        // #2 gives every shard to gid 9, which has no servers; gid 1 never installs it (its driver
+        // refuses it), so it keeps serving; the clerk, sent to re-read by a lost round, must not
+        // switch to #2.
+        await controller.add(allShardsTo: 9, groups: [1: ["s1"]])
+        let queries = await controller.queryCount(for: nil)
+        await one.stop()
+        let failing = Task { try await clerk.get("k") }
+        try await waitUntil("the clerk to re-read the configuration") {
+            await controller.queryCount(for: nil) > queries
+        }
+        failing.cancel()
+        _ = try? await failing.value
+        #expect(await clerk.cachedConfig.num == 1)
+        await fixture.shutdown()
+    }
+
     @Test func aRoundWithoutAnswerMakesTheClerkReadTheConfigurationAgain() async throws {
         let fixture = ShardKVFixture()
         let controller = fixture.controller
