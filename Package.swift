@@ -136,7 +136,7 @@ let package = Package(
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
         .testTarget(
             name: "SKVProcessTests",
-            dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO", "ShardController"],
+            dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO", "ShardController", "ShardKV"],
             swiftSettings: swiftSettings),
 
         // RPC framework.
