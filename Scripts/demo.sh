@@ -49,14 +49,19 @@ say "shard map: $before"
 bench_pid=$!
 
 # The events, at fixed fractions of the workload.
-at() { sleep "$(awk -v d="$duration" -v f="$1" -v s="$SECONDS" -v t0="$t0" 'BEGIN { w = t0 + d * f - s; print (w > 0 ? w : 0) }')"; }
+at() {
+  sleep "$(awk -v d="$duration" -v f="$1" -v s="$SECONDS" -v t0="$t0" \
+    'BEGIN { w = t0 + d * f - s; print (w > 0 ? w : 0) }')"
+}
 t0=$SECONDS
 at 0.25
 say "group 3 starts on $(group_list 3) and joins"
 start_group 3
 join_groups 3 | sed 's/^/demo: /'
 at 0.45
-shard="$("$skv" ctrler query --ctrlers "$(ctrler_list)" --timeout 5 | sed -n 's/^shards: //p' | tr ' ' '\n' | awk -F= '$2 == 1 { print $1; exit }')"
+# The first shard group 1 serves.
+shard="$("$skv" ctrler query --ctrlers "$(ctrler_list)" --timeout 5 | sed -n 's/^shards: //p' | tr ' ' '\n' |
+  awk -F= '$2 == 1 { print $1; exit }')"
 if [ -n "$shard" ]; then
   say "moving shard $shard from group 1 to group 2 by hand"
   "$skv" ctrler move --ctrlers "$(ctrler_list)" --timeout 5 "$shard" 2 | sed 's/^/demo: /' || true

@@ -86,7 +86,10 @@ wait_for_groups() {
     status="$("$skv" shard status --ctrlers "$(ctrler_list)" --timeout 2 2>/dev/null || true)"
     awk -v want="$*" '
       /^configuration / { num = $2 }
-      /role=leader/ { for (i = 1; i <= NF; i++) { split($i, f, "="); v[f[1]] = f[2] } if (v["config"] == num) ok[v["gid"]] = 1 }
+      /role=leader/ {
+        for (i = 1; i <= NF; i++) { split($i, f, "="); v[f[1]] = f[2] }
+        if (v["config"] == num) ok[v["gid"]] = 1
+      }
       END { n = split(want, w, " "); for (i = 1; i <= n; i++) if (!(w[i] in ok)) exit 1 }' <<<"$status" && return 0
     check_shard_cluster || return 1
     if [ $SECONDS -ge $deadline ]; then
@@ -101,7 +104,9 @@ wait_for_groups() {
 # group_leader G: the Raft id of group G's leader (empty if none answers as leader).
 group_leader() {
   "$skv" shard status --ctrlers "$(ctrler_list)" --timeout 2 2>/dev/null | awk -v g="$1" '
-    $1 == "gid=" g && /role=leader/ { for (i = 1; i <= NF; i++) if ($i ~ /^id=/) { print substr($i, 4); exit } }' || true
+    $1 == "gid=" g && /role=leader/ {
+      for (i = 1; i <= NF; i++) if ($i ~ /^id=/) { print substr($i, 4); exit }
+    }' || true
 }
 
 # The shard map of the latest configuration on one line: `configuration N: 0=G 1=G ...`.

@@ -8,7 +8,8 @@ import RPCHTTP2NIO
 /// leader changes seen by polling `Status`, and whether the recorded history is linearizable
 /// (see ``BenchRun``). Exit 0 if linearizable, 1 if not, 3 if no operation completed.
 struct BenchCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Run a mixed workload and check it.")
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Run a mixed workload and check it.")
 
     @OptionGroup var options: ClientOptions
 

@@ -184,7 +184,10 @@ class ShardedClient:
     def expect_value(self, key, value):
         reply = self.get(key)
         if value is None:
-            expect(reply.outcome == shardkv_pb2.OUTCOME_NO_KEY, f"Get({key!r}): {outcome_name(reply.outcome)}, expected NO_KEY")
+            expect(
+                reply.outcome == shardkv_pb2.OUTCOME_NO_KEY,
+                f"Get({key!r}): {outcome_name(reply.outcome)}, expected NO_KEY",
+            )
         else:
             expect(reply.outcome == shardkv_pb2.OUTCOME_OK, f"Get({key!r}): {outcome_name(reply.outcome)}")
             expect(reply.value == value, f"Get({key!r}) = {reply.value!r}, expected {value!r}")
@@ -370,7 +373,8 @@ def case_status(client):
             if len(leaders) != 1:
                 problem = f"group {group.gid} has no leader at configuration {config.num}"
                 break
-            served = {s.shard for s in leaders[0].shards if s.status in (shardkv_pb2.SHARD_SERVING, shardkv_pb2.SHARD_GC_PENDING)}
+            serving = (shardkv_pb2.SHARD_SERVING, shardkv_pb2.SHARD_GC_PENDING)
+            served = {s.shard for s in leaders[0].shards if s.status in serving}
             owned = {s for s in range(SHARD_COUNT) if config.shards[s] == group.gid}
             if not owned <= served:
                 problem = f"group {group.gid} serves {sorted(served)}, owns {sorted(owned)}"
