@@ -100,21 +100,23 @@ struct ReplicaHost {
 
         let transport = HTTP2ServerTransport(host: listenAddress.host, port: listenAddress.port)
         let server = RPCServer(transport: transport, services: [peer, replica])
-        let shutdown = AsyncStream.makeStream(of: Int32.self)
+        let stops = AsyncStream.makeStream(of: StopReason.self)
         let signalSources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { shutdown.continuation.yield(number) }
+            source.setEventHandler { stops.continuation.yield(.signal(number)) }
             source.resume()
             return source
         }
         defer { signalSources.forEach { $0.cancel() } }
 
+        // A listener that cannot start is reported once, below; one that fails later stops
+        // the replica.
         let serveTask = Task {
             do {
                 try await server.serve()
             } catch {
-                fail("cannot serve on \(listenAddress): \(error)", status: Self.exitStartFailure)
+                stops.continuation.yield(.serveFailed("\(error)"))
             }
         }
         do {
@@ -129,12 +131,17 @@ struct ReplicaHost {
             "serving skv.raft.Raft and \(serviceName)",
             metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
 
-        var signalNumber: Int32 = 0
-        for await number in shutdown.stream {
-            signalNumber = number
+        var reason = StopReason.signal(0)
+        for await stop in stops.stream {
+            reason = stop
             break
         }
-        logger.info("shutting down", metadata: ["signal": "\(signalNumber)"])
+        if case .serveFailed(let error) = reason {
+            await replica.stop()
+            await peer.kill()
+            fail("cannot serve on \(listenAddress): \(error)", status: Self.exitStartFailure)
+        }
+        logger.info("shutting down", metadata: ["reason": "\(reason)"])
         server.beginGracefulShutdown()
         await replica.stop()
         // Killing the peer closes the store (and releases the directory lock).
@@ -147,6 +154,21 @@ struct ReplicaHost {
         grace.cancel()
         for client in clientTransports { await client.close() }
         logger.info("stopped")
+    }
+
+    /// Why the host stops serving.
+    private enum StopReason: Sendable, CustomStringConvertible {
+        /// SIGTERM or SIGINT: a graceful stop.
+        case signal(Int32)
+        /// The listener failed while serving.
+        case serveFailed(String)
+
+        var description: String {
+            switch self {
+            case .signal(let number): "signal \(number)"
+            case .serveFailed(let error): "serving failed: \(error)"
+            }
+        }
     }
 
     /// The Raft peer's timing from the options, a random seed, and one in-flight Step per

@@ -99,7 +99,7 @@ extension KVProcessTests {
         }
 
         @Test(.timeLimit(.minutes(2)))
-        func badOptionsUnreachableControllersAndForeignDataDirectories() async throws {
+        func badOptionsUnreachableControllersTakenAddressesAndForeignDataDirectories() async throws {
             let root = try makeTemporaryDirectory()
             defer { try? FileManager.default.removeItem(atPath: root) }
             let cluster = try SKVProcessCluster(root: root, daemon: .ctrler)
@@ -129,6 +129,14 @@ extension KVProcessTests {
             let started = ContinuousClock.now
             try await expectRefusal(cluster.cli(["query"], timeout: 1), status: 3, "unavailable")
             #expect(ContinuousClock.now - started < .seconds(10))
+
+            // An address another daemon listens on: exit 1, one line.
+            try cluster.start(0)
+            try await Task.sleep(for: .seconds(1))
+            var taken = cluster.serveArguments(0)
+            taken[taken.firstIndex(of: cluster.dataDirectory(0))!] = root + "/other"
+            try await expectRefusal(SKVBinary.run(taken), status: 1, "cannot listen on 127.0.0.1:\(cluster.ports[0])")
+            #expect(try await cluster.stop(0) == 0)
 
             // A KV replica's data directory (an old marker, without the service) is refused by
             // the controller and still accepted by `skv kv serve`.
