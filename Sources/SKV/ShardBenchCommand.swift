@@ -48,12 +48,7 @@ struct ShardBenchCommand: AsyncParsableCommand {
             return options.controllerClerk(servers, transports)
         }
         let watchController = controllerClerk()
-        let first: ShardConfig
-        do throws(ShardCtrlerClerkError) {
-            first = try await watchController.query()
-        } catch {
-            fail("unavailable: no shard controller answered: \(error)", status: ClientOptions.exitUnavailable)
-        }
+        let first = await options.latestConfig(watchController)
         guard !first.groups.isEmpty else {
             fail(
                 "unavailable: no group has joined (configuration \(first.num)); see skv ctrler join",

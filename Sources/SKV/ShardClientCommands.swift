@@ -36,13 +36,7 @@ struct ShardStatusCommand: AsyncParsableCommand {
     func run() async throws {
         let servers = options.servers()
         let config = await withClientTransports(to: servers) { transports in
-            let clerk = options.controllerClerk(servers, transports)
-            return try? await clerk.query()
-        }
-        guard let config else {
-            fail(
-                "unavailable: no shard controller answered within \(options.deadline)",
-                status: ClientOptions.exitUnavailable)
+            await options.latestConfig(options.controllerClerk(servers, transports))
         }
         print("configuration \(config.num)")
         var answered = 0

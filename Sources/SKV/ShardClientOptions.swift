@@ -34,7 +34,22 @@ struct ShardClientOptions: ParsableArguments {
         return ShardCtrlerClerk(servers: servers, transports: transports, configuration: configuration)
     }
 
-    /// Runs `body` with a ShardKV clerk; exits 3 or 4 on a clerk error.
+    /// The latest configuration from `controller`; exits 3 with one line if no controller
+    /// answers within `--timeout` (4 if one rejects the query).
+    func latestConfig(_ controller: ShardCtrlerClerk) async -> ShardConfig {
+        do throws(ShardCtrlerClerkError) {
+            return try await controller.query()
+        } catch {
+            if case .rejected(let error) = error { fail("rejected: \(error)", status: ClientOptions.exitRejected) }
+            let list = servers().map { "\($0.address)" }.joined(separator: ",")
+            fail(
+                "unavailable: no shard controller (\(list)) answered within \(deadline)",
+                status: ClientOptions.exitUnavailable)
+        }
+    }
+
+    /// Runs `body` with a ShardKV clerk (after checking that the controllers answer); exits 3
+    /// or 4 on a clerk error.
     func withClerk<T>(_ body: (ShardKVClerk) async throws(ShardKVClerkError) -> T) async -> T {
         let servers = servers()
         var configuration = ShardKVClerk.Configuration()
@@ -42,9 +57,10 @@ struct ShardClientOptions: ParsableArguments {
         configuration.rpcTimeout = min(deadline, .seconds(1))
         let groups = HTTP2ClientPool()
         let result: Result<T, ShardKVClerkError> = await withClientTransports(to: servers) { transports in
+            let controller = controllerClerk(servers, transports)
+            _ = await latestConfig(controller)
             let clerk = ShardKVClerk(
-                controller: controllerClerk(servers, transports), makeClient: { groups.client(for: $0) },
-                configuration: configuration)
+                controller: controller, makeClient: { groups.client(for: $0) }, configuration: configuration)
             do throws(ShardKVClerkError) {
                 return .success(try await body(clerk))
             } catch {
