@@ -16,7 +16,9 @@
 #    time. For the moving shard and for the unaffected ones (worst of them): the longest
 #    operation and the longest gap between completed operations on the shard (targets:
 #    unaffected no worse than steady state, moving shard < 1 s).
-# Every bench also checks its history for linearizability.
+# Every bench also checks its history for linearizability. Next to ops/s, each row gives the
+# servers' CPU time per operation (controllers included for ShardKV), which depends much less on
+# the other load of a shared machine than ops/s does.
 #
 # Environment: DURATION (seconds per throughput run, default 8), ROUNDS (runs per row, default
 #   3), CLIENTS (default 8), KEYS (default 20), STALL_SECONDS (default 12), SKV_BIN (a prebuilt
@@ -44,6 +46,7 @@ skv="$SKV_BIN"
 
 work="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/skv-bench-shardkv.XXXXXX")"
 kv_pids=("" "" "")
+service_pids=() # the servers of the service a bench loads (for its CPU time)
 cleanup() {
   trap - EXIT INT TERM
   stop_pids "${kv_pids[@]}"
@@ -67,22 +70,41 @@ median() {
 }
 # row LABEL NAME GROUPS: a table row from the runs of NAME (the median run; every run's ops/s).
 row() {
-  local file ops all verdicts
+  local file ops all verdicts cpu
   file="$(median "$2")"
   ops="$(field 'ops/s' "$file")"
   all="$(for f in "$work/$2".*.out; do field 'ops/s' "$f"; done | paste -sd ' ')"
   verdicts="$(for f in "$work/$2".*.out; do verdict "$f"; done | sort | uniq -c |
     awk '{ printf "%s%s x%d", (NR > 1 ? ", " : ""), $2, $1 }')"
   per_group="$(awk -v o="$ops" -v g="$3" 'BEGIN { printf "%.1f", o / g }')"
-  rows+=("| $1 | $ops | $per_group | $(field p50 "$file") | $(field p99 "$file") | $all | $verdicts |")
+  cpu="$(for f in "$work/$2".*.out; do sed -n 's/^cpu-us-per-op=//p' "$f"; done | sort -n |
+    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
+  rows+=("| $1 | $ops | $per_group | $(field p50 "$file") | $(field p99 "$file") | $cpu | $all | $verdicts |")
 }
 # bench_run NAME ARGS...: runs a bench (progress to stderr), output in $work/NAME.out.
+# The servers' CPU time (user + system) per operation is recorded too (in the output file, as
+# `cpu-us-per-op=N`): unlike ops/s it hardly depends on what else the shared machine runs.
 bench_run() {
-  local name="$1"
+  local name="$1" before after ops
   shift
   say "$name: $*"
+  before="$(cpu_seconds "${service_pids[@]}")"
   "$skv" "$@" >"$work/$name.out" 2>&1 || { say "$name failed:"; tail -n 5 "$work/$name.out" >&2; }
-  grep '^summary: ' "$work/$name.out" >&2 || true
+  after="$(cpu_seconds "${service_pids[@]}")"
+  ops="$(sed -n 's/^summary: ops=\([0-9]*\) .*/\1/p' "$work/$name.out")"
+  awk -v b="$before" -v a="$after" -v o="${ops:-0}" \
+    'BEGIN { printf "cpu-us-per-op=%.0f\n", (o > 0 ? (a - b) * 1e6 / o : 0) }' >>"$work/$name.out"
+  grep -E '^(summary|cpu-us-per-op)' "$work/$name.out" | paste -sd ' ' >&2 || true
+}
+# cpu_seconds PID...: their user + system CPU time so far, in seconds.
+cpu_seconds() {
+  local pid total=0 ticks
+  for pid in "$@"; do
+    # Fields 14 and 15 of /proc/PID/stat (after the parenthesized command name).
+    ticks="$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')" || ticks=0
+    total=$((total + ${ticks:-0}))
+  done
+  awk -v t="$total" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f", t / hz }'
 }
 
 # --- 1. One KV group (started here, benched next to the 1-group ShardKV below) ---------------
@@ -105,9 +127,11 @@ until "$skv" kv status --endpoints "$kv_endpoints" --timeout 1 2>/dev/null | gre
   sleep 0.2
 done
 kv_bench() {
+  service_pids=("${kv_pids[@]}")
   bench_run "kv.$1" kv bench --endpoints "$kv_endpoints" --duration "$duration" --clients "$clients" --keys "$keys"
 }
 shard_bench() {
+  service_pids=("${shard_pids[@]}") # controllers and every group
   bench_run "shard$1.$2" shard bench --ctrlers "$(ctrler_list)" --duration "$duration" --clients "$clients" \
     --keys "$keys"
 }
@@ -137,6 +161,7 @@ for g in 1 2 3; do
 done
 
 # --- 3. Stalls during a shard move (3 groups) ---------------------------------------------------
+service_pids=("${shard_pids[@]}")
 bench_run steady shard bench --ctrlers "$(ctrler_list)" --duration "$stall_seconds" --clients "$clients" \
   --keys "$keys" --stall-report
 map="$("$skv" ctrler query --ctrlers "$(ctrler_list)" --timeout 5 | sed -n 's/^shards: //p')"
@@ -171,8 +196,9 @@ done | paste -sd ' ')"
 echo
 echo "Throughput ($load; mixed 50/20/25/5 get/put/append/delete; release; $(nproc) cores)"
 echo
-echo "| service | ops/s (median) | ops/s per group | p50 | p99 | every run's ops/s | linearizable |"
-echo "|---|---|---|---|---|---|---|"
+echo "| service | ops/s (median) | ops/s per group | p50 | p99 | server CPU µs/op (median) | every run's ops/s |" \
+  "linearizable |"
+echo "|---|---|---|---|---|---|---|---|"
 printf '%s\n' "${rows[@]}"
 echo
 echo "ShardKV / KV, one group each: $(ratio "$shard_rate" "$kv_rate")x of the medians (target >= 0.9);" \
