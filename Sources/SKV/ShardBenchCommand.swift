@@ -69,8 +69,8 @@ struct ShardBenchCommand: AsyncParsableCommand {
                 controller: controllerClerk(), makeClient: { pool.client(for: $0) }, configuration: configuration)
             clerks.append(clerk)
         }
-        // A clerk reads its first configuration after a failed round: not on the clock. (A Get
-        // changes nothing, so leaving it out of the history keeps the check sound.)
+        // Each clerk's first operation reads the configuration and connects: not on the clock.
+        // (A Get changes nothing, so leaving it out of the history keeps the check sound.)
         for clerk in clerks { _ = try? await clerk.get(Array(Self.key(0).utf8)) }
         let names = (0..<keys).map(Self.key)
         let reader = clerks[0]
