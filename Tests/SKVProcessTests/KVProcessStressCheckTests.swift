@@ -2,13 +2,15 @@ import Foundation
 import Linearizability
 import Testing
 
-/// The final-value checks of ``KVProcessTests/KVProcessStressTests`` on hand-made histories: each flags the
+/// The final-value checks of the process stress tests (``StressChecks``) on hand-made histories: each flags the
 /// fault it is there for (a lost, duplicated, reordered or foreign append; a put that
 /// survives a later one; an acknowledged append the final put cannot explain away) and
 /// accepts the legal outcomes (a timed-out write applied or not).
 @Suite("KVProcessStressCheckTests")
 struct KVProcessStressCheckTests {
-    typealias Operation = KVProcessTests.KVProcessStressTests.Operation
+    typealias Operation = StressWorkload.Operation
+    static let own0 = StressWorkload.ownKey(0, generation: 0)
+    static let own1 = StressWorkload.ownKey(0, generation: 1)
 
     static func append(_ client: Int, _ key: String, _ token: String, _ call: Int64, _ returned: Int64?) -> Operation {
         Operation(
@@ -24,12 +26,12 @@ struct KVProcessStressCheckTests {
 
     /// Client 0 appends c0.1 and c0.2 (acknowledged), c0.3 (timed out), c0.4 (acknowledged).
     static let ownHistory: [Operation] = [
-        append(0, "own0.0", "c0.1;", 0, 10), append(0, "own0.0", "c0.2;", 20, 30),
-        append(0, "own0.0", "c0.3;", 40, nil), append(0, "own0.0", "c0.4;", 50, 60),
+        append(0, Self.own0, "c0.1;", 0, 10), append(0, Self.own0, "c0.2;", 20, 30),
+        append(0, Self.own0, "c0.3;", 40, nil), append(0, Self.own0, "c0.4;", 50, 60),
     ]
 
     func ownKey(_ value: String) -> [String] {
-        KVProcessTests.KVProcessStressTests.checkOwnKeys(Self.ownHistory, ["own0.0": value], clients: 0..<1)
+        StressChecks.checkOwnKeys(Self.ownHistory, [Self.own0: value], clients: 0..<1)
     }
 
     @Test func ownKeyAcceptsEveryAcknowledgedAppendOnceInOrderWithOrWithoutTheTimedOutOne() {
@@ -45,14 +47,15 @@ struct KVProcessStressCheckTests {
         let reordered = ownKey("c0.2;c0.1;c0.4;")
         #expect(reordered.contains { $0.contains("out of order") }, "\(reordered)")
         let foreign = ownKey("c0.1;c0.2;c1.9;c0.4;")
-        #expect(foreign.contains { $0.contains("no append to own0.0 wrote") }, "\(foreign)")
-        let none = KVProcessTests.KVProcessStressTests.checkOwnKeys([], ["own0.0": ""], clients: 0..<1)
+        #expect(foreign.contains { $0.contains("no append to \(Self.own0) wrote") }, "\(foreign)")
+        let none = StressChecks.checkOwnKeys([], [Self.own0: ""], clients: 0..<1)
         #expect(none.contains { $0.contains("no append to its keys was acknowledged") }, "\(none)")
         // The next generation's key lost its one acknowledged append.
-        let nextKey = KVProcessTests.KVProcessStressTests.checkOwnKeys(
-            Self.ownHistory + [Self.append(0, "own0.1", "c0.5;", 70, 80)], ["own0.0": "c0.1;c0.2;c0.4;", "own0.1": ""],
+        let nextKey = StressChecks.checkOwnKeys(
+            Self.ownHistory + [Self.append(0, Self.own1, "c0.5;", 70, 80)],
+            [Self.own0: "c0.1;c0.2;c0.4;", Self.own1: ""],
             clients: 0..<1)
-        #expect(nextKey.count == 1 && nextKey[0].contains("own0.1 lost 1"), "\(nextKey)")
+        #expect(nextKey.count == 1 && nextKey[0].contains("\(Self.own1) lost 1"), "\(nextKey)")
     }
 
     /// On s0: put A [0, 10]; append x [15, 18]; put B [20, 30]; append y [40, 50]; put C
@@ -63,7 +66,7 @@ struct KVProcessStressCheckTests {
     ]
 
     func shared(_ value: String) -> [String] {
-        KVProcessTests.KVProcessStressTests.checkSharedKeys(Self.sharedHistory, ["s0": value], keys: ["s0"])
+        StressChecks.checkSharedKeys(Self.sharedHistory, ["s0": value], keys: ["s0"])
     }
 
     @Test func sharedKeyAcceptsTheLegalFinalValues() {
@@ -101,7 +104,7 @@ struct KVProcessStressCheckTests {
         try (serving + "RSM/ReplicatedStateMachine.swift:300: Fatal error: cannot install the snapshot\n")
             .write(toFile: root + "/node2.log", atomically: true, encoding: .utf8)
         try "skv: cannot open data directory /x: locked\n".write(toFile: root + "/node3.log", atomically: true, encoding: .utf8)
-        let problems = KVProcessTests.KVProcessStressTests.logProblems(root: root)
+        let problems = StressChecks.logProblems(root: root)
         #expect(problems.count == 2, "\(problems)")
         #expect(problems.first?.hasPrefix("node2.log: ") == true && problems.last?.hasPrefix("node3.log: skv: ") == true)
     }

@@ -30,8 +30,6 @@ import Testing
 extension KVProcessTests {
     @Suite("KVProcessStressTests")
     struct KVProcessStressTests {
-        typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
-
         static let clients = 5
         static let sharedKeys = 4
         /// Kill rounds; `KV_STRESS_ROUNDS` overrides it for soak runs (about 3 s a round: up to
@@ -69,7 +67,7 @@ extension KVProcessTests {
             defer {
                 cluster.killAll()
                 if keepArtifacts {
-                    try? Self.render(history.all).write(
+                    try? StressChecks.render(history.all).write(
                         toFile: root + "/history.txt", atomically: true, encoding: .utf8)
                     print("KVProcessStressTests: kept \(root) (node logs, history.txt)")
                 } else {
@@ -113,16 +111,16 @@ extension KVProcessTests {
             for i in 0..<3 where !cluster.isRunning(i) {
                 problems.append("node \(i + 1) is not running after the nemesis:\n\(cluster.logTail(i))")
             }
-            problems += Self.logProblems(root: root)
+            problems += StressChecks.logProblems(root: root)
 
             // Final values, read through the log (commits everything the current leader holds).
             let keys = Set(history.all.map(\.input.key)).sorted()
             let finalValues = try await readAll(keys, ports: ports, history: history, clientID: Self.clients)
             let operations = history.all
 
-            problems += Self.checkOwnKeys(operations, finalValues, clients: 0..<Self.clients)
-            problems += Self.checkSharedKeys(
-                operations, finalValues, keys: (0..<Self.sharedKeys).map { Self.sharedKey($0) })
+            problems += StressChecks.checkOwnKeys(operations, finalValues, clients: 0..<Self.clients)
+            problems += StressChecks.checkSharedKeys(
+                operations, finalValues, keys: (0..<Self.sharedKeys).map { StressWorkload.sharedKey($0) })
             if history.rejected.load(ordering: .relaxed) > 0 {
                 problems.append(
                     "\(history.rejected.load(ordering: .relaxed)) operation(s) were rejected by a server (see the printed errors)"
@@ -138,26 +136,10 @@ extension KVProcessTests {
 
             // Linearizability of the whole history (including the final reads).
             let checkStart = ContinuousClock.now
-            let verdict = LinearizabilityChecker.check(KVModel(), operations, timeout: Self.checkTimeout)
+            let (linearizable, linearizabilityProblems) = StressChecks.linearizability(
+                operations, timeout: Self.checkTimeout)
             let checkTime = elapsed(since: checkStart)
-            var linearizable = "yes"
-            switch verdict {
-            case .ok:
-                break
-            case .unknown:
-                linearizable = "unknown"
-                print(
-                    "info: linearizability check timed out after \(Self.checkTimeout) on \(operations.count) operations; no verdict"
-                )
-            case .illegal(let failure):
-                linearizable = "no"
-                let lines = failure.renderedOperations
-                let shown = lines.count > 60 ? Array(lines.prefix(30)) + ["..."] + Array(lines.suffix(30)) : lines
-                problems.append(
-                    "history is not linearizable: partition \(failure.partition), \(failure.operations.count) operations, "
-                        + "at most \(failure.longestLinearizedPrefix) linearized:\n  " + shown.joined(separator: "\n  ")
-                )
-            }
+            problems += linearizabilityProblems
             print(
                 "[\(elapsed(since: started))] linearizability: \(linearizable) (\(operations.count) operations, checked in \(checkTime))"
             )
@@ -215,14 +197,6 @@ extension KVProcessTests {
             return UInt64.random(in: 1...UInt64.max)
         }
 
-        /// Client `client`'s appends go to `own<client>.0` until it holds `appendsPerOwnKey`
-        /// tokens, then to `own<client>.1`, ...: the values (and the checker's per-key
-        /// sub-histories) stay small.
-        static let appendsPerOwnKey = 40
-        static func ownKeyPrefix(_ client: Int) -> String { "own\(client)." }
-        static func ownKey(_ client: Int, generation: Int) -> String { ownKeyPrefix(client) + "\(generation)" }
-        static func sharedKey(_ k: Int) -> String { "s\(k)" }
-
         // MARK: Clients
 
         static func clientTransportConfiguration() -> HTTP2ClientTransport.Configuration {
@@ -249,61 +223,12 @@ extension KVProcessTests {
             return (clerk, transports)
         }
 
-        /// One client: a random mix (from its own seeded generator) until `stop`. Every operation
-        /// is recorded; one whose outcome the clerk could not learn (timeout) is recorded pending.
-        /// The clerk goes on after a timeout with its next sequence number: the server's session
-        /// table then refuses the timed-out write if it arrives later.
+        /// One client (``StressWorkload/runClient(_:seed:clerk:sharedKeys:history:stop:)``) over its own clerk.
         static func runClient(_ client: Int, seed: UInt64, ports: [Int], history: StressHistory, stop: StopSignal) async
         {
-            var random = SplitMix64(seed: seed ^ (0x5EED_0000 + UInt64(client)))
             let (clerk, transports) = makeClerk(ports: ports, operationTimeout: operationTimeout(client: client))
-            var sequence = 0
-            var ownAppends = 0
-            while !stop.isSet, !Task.isCancelled {
-                sequence += 1
-                let token = "c\(client).\(sequence);"
-                let shared = sharedKey(Int.random(in: 0..<sharedKeys, using: &random))
-                let input: KVModel.Input
-                switch Int.random(in: 0..<100, using: &random) {
-                case 0..<35:
-                    input = .append(key: ownKey(client, generation: ownAppends / appendsPerOwnKey), value: token)
-                    ownAppends += 1
-                case 35..<45: input = .get(key: ownKey(client, generation: max(0, ownAppends - 1) / appendsPerOwnKey))
-                case 45..<65: input = .get(key: shared)
-                case 65..<80: input = .put(key: shared, value: token)
-                default: input = .append(key: shared, value: token)
-                }
-                let call = history.now()
-                var output: KVModel.Output?
-                do throws(ClerkError) {
-                    switch input {
-                    case .get(let key):
-                        output = .value(String(decoding: try await clerk.get(Array(key.utf8)) ?? [], as: UTF8.self))
-                    case .put(let key, let value):
-                        try await clerk.put(Array(key.utf8), Array(value.utf8))
-                        output = .done
-                    case .append(let key, let value):
-                        try await clerk.append(Array(key.utf8), Array(value.utf8))
-                        output = .done
-                    case .delete, .compareAndSwap:
-                        output = nil
-                    }
-                } catch {
-                    if case .rejected = error {
-                        history.rejected.add(1, ordering: .relaxed)
-                        print("client \(client): \(input) rejected: \(error)")
-                    }
-                    output = nil
-                }
-                let returned = history.now()
-                history.append(
-                    Operation(
-                        clientID: client, input: input, call: call, output: output,
-                        return: output == nil ? nil : returned))
-                if output == nil, Task.isCancelled { break }
-                let pause = Int.random(in: 0...2, using: &random)
-                if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
-            }
+            await StressWorkload.runClient(
+                client, seed: seed, clerk: clerk, sharedKeys: sharedKeys, history: history, stop: stop)
             for transport in transports { await transport.close() }
         }
 
@@ -312,21 +237,12 @@ extension KVProcessTests {
             String]
         {
             let (clerk, transports) = Self.makeClerk(ports: ports, operationTimeout: .seconds(15))
-            var values: [String: String] = [:]
-            for key in keys {
-                let call = history?.now() ?? 0
-                let value: String
-                do {
-                    value = String(decoding: try await clerk.get(Array(key.utf8)) ?? [], as: UTF8.self)
-                } catch {
-                    for transport in transports { await transport.close() }
-                    throw SKVProcessError(description: "reading \(key) failed: \(error)")
-                }
-                history?.append(
-                    Operation(
-                        clientID: clientID, input: .get(key: key), call: call, output: .value(value),
-                        return: history?.now()))
-                values[key] = value
+            let values: [String: String]
+            do {
+                values = try await StressWorkload.readAll(keys, clerk: clerk, history: history, clientID: clientID)
+            } catch {
+                for transport in transports { await transport.close() }
+                throw error
             }
             for transport in transports { await transport.close() }
             return values
@@ -423,213 +339,6 @@ extension KVProcessTests {
                 description: "node \(i + 1) does not answer Status within \(Self.restartReadyLimit) of starting:\n"
                     + cluster.logTail(i))
         }
-
-        // MARK: Checks
-
-        /// What the history says about each written token.
-        struct Write {
-            var key: String
-            var isPut: Bool
-            var call: Int64
-            /// `nil` if the outcome is unknown.
-            var returned: Int64?
-            var client: Int
-        }
-
-        static func writes(_ operations: [Operation]) -> [String: Write] {
-            var result: [String: Write] = [:]
-            for op in operations {
-                switch op.input {
-                case .put(let key, let value):
-                    result[value] = Write(
-                        key: key, isPut: true, call: op.call, returned: op.return, client: op.clientID)
-                case .append(let key, let value):
-                    result[value] = Write(
-                        key: key, isPut: false, call: op.call, returned: op.return, client: op.clientID)
-                default: break
-                }
-            }
-            return result
-        }
-
-        static func tokens(_ value: String) -> [String] {
-            value.split(separator: ";").map { $0 + ";" }
-        }
-
-        /// `c3.17;` → 17.
-        static func sequenceNumber(_ token: String) -> Int? {
-            guard let dot = token.firstIndex(of: ".") else { return nil }
-            return Int(token[token.index(after: dot)...].dropLast())
-        }
-
-        /// Each client's own keys: only its own appends, each at most once, in the order issued
-        /// (the session table never applies a write after a later one of the same clerk), and
-        /// every acknowledged one present.
-        static func checkOwnKeys(_ operations: [Operation], _ finalValues: [String: String], clients: Range<Int>)
-            -> [String]
-        {
-            let writes = writes(operations)
-            var problems: [String] = []
-            for client in clients {
-                let prefix = ownKeyPrefix(client)
-                let keys = Set(writes.values.map(\.key) + finalValues.keys).filter { $0.hasPrefix(prefix) }
-                var acknowledgedCount = 0
-                for key in keys.sorted() {
-                    let found = tokens(finalValues[key] ?? "")
-                    var seen = Set<String>()
-                    var lastSequence = 0
-                    for token in found {
-                        guard let write = writes[token], write.key == key, !write.isPut else {
-                            problems.append("\(key) holds \(token.debugDescription), which no append to \(key) wrote")
-                            continue
-                        }
-                        if !seen.insert(token).inserted {
-                            problems.append("\(key) holds \(token.debugDescription) twice (applied twice)")
-                            continue
-                        }
-                        let sequence = sequenceNumber(token) ?? 0
-                        if sequence <= lastSequence {
-                            problems.append(
-                                "\(key): \(token.debugDescription) comes after sequence \(lastSequence) (out of order)")
-                        }
-                        lastSequence = sequence
-                    }
-                    let acknowledged = writes.filter { $0.value.key == key && $0.value.returned != nil }
-                    acknowledgedCount += acknowledged.count
-                    let missing = acknowledged.keys.filter { !seen.contains($0) }.sorted {
-                        (sequenceNumber($0) ?? 0) < (sequenceNumber($1) ?? 0)
-                    }
-                    if !missing.isEmpty {
-                        problems.append(
-                            "\(key) lost \(missing.count) acknowledged append(s): "
-                                + missing.prefix(10).joined(separator: " "))
-                    }
-                }
-                if acknowledgedCount == 0 {
-                    problems.append("client \(client): no append to its keys was acknowledged")
-                }
-            }
-            return problems
-        }
-
-        /// The shared keys: the final value is at most one put's token followed by appends'
-        /// tokens, each written to that key and present once; that put may be last (no
-        /// acknowledged put began after it returned); every other acknowledged put was
-        /// overwritten by a put that could follow it; every acknowledged append that began after
-        /// the final put returned is present, and none that returned before the final put began is.
-        static func checkSharedKeys(_ operations: [Operation], _ finalValues: [String: String], keys: [String])
-            -> [String]
-        {
-            let writes = writes(operations)
-            var problems: [String] = []
-            for key in keys {
-                let found = tokens(finalValues[key] ?? "")
-                var seen = Set<String>()
-                for (position, token) in found.enumerated() {
-                    guard let write = writes[token], write.key == key else {
-                        problems.append("\(key) holds \(token.debugDescription), which no write to \(key) wrote")
-                        continue
-                    }
-                    if !seen.insert(token).inserted { problems.append("\(key) holds \(token.debugDescription) twice") }
-                    if write.isPut && position != 0 {
-                        problems.append("\(key): put token \(token.debugDescription) is not first")
-                    }
-                }
-                let onKey = writes.filter { $0.value.key == key }
-                let acknowledgedPuts = onKey.filter { $0.value.isPut && $0.value.returned != nil }
-                let acknowledgedAppends = onKey.filter { !$0.value.isPut && $0.value.returned != nil }
-                let finalPut = found.first.flatMap { token in
-                    writes[token].flatMap { $0.isPut && $0.key == key ? (token, $0) : nil }
-                }
-                if let (finalToken, put) = finalPut {
-                    for (token, other) in acknowledgedPuts where token != finalToken {
-                        if let returned = put.returned, other.call > returned {
-                            problems.append(
-                                "\(key): final put \(finalToken) returned before acknowledged put \(token) began, yet \(token) is gone"
-                            )
-                        }
-                        let overwritable = onKey.contains { candidate, write in
-                            candidate != token && write.isPut && (write.returned ?? .max) > other.call
-                        }
-                        if !overwritable {
-                            problems.append(
-                                "\(key): acknowledged put \(token) is neither final nor overwritten by a later put")
-                        }
-                    }
-                    for (token, append) in acknowledgedAppends
-                    where append.call > (put.returned ?? .max) && !seen.contains(token) {
-                        problems.append(
-                            "\(key): acknowledged append \(token) began after the final put \(finalToken) returned but is missing"
-                        )
-                    }
-                    for token in found.dropFirst() {
-                        if let append = writes[token], let returned = append.returned, returned < put.call {
-                            problems.append(
-                                "\(key): append \(token) returned before the final put \(finalToken) began, yet survives it"
-                            )
-                        }
-                    }
-                } else {
-                    if let (token, _) = acknowledgedPuts.first {
-                        problems.append(
-                            "\(key): no put survives though put \(token) (and \(acknowledgedPuts.count - 1) others) were acknowledged"
-                        )
-                    }
-                    for (token, _) in acknowledgedAppends where !seen.contains(token) {
-                        problems.append("\(key): acknowledged append \(token) is missing")
-                    }
-                }
-            }
-            return problems
-        }
-
-        /// Lines of the daemons' logs that show a crash (a trap) or a refusal to start.
-        static func logProblems(root: String) -> [String] {
-            (1...3).flatMap { node in
-                let log = (try? String(contentsOfFile: "\(root)/node\(node).log", encoding: .utf8)) ?? ""
-                let bad = log.split(separator: "\n").filter { $0.contains("Fatal error") || $0.hasPrefix("skv: ") }
-                return bad.prefix(5).map { "node\(node).log: \($0)" }
-            }
-        }
-
-        static func render(_ operations: [Operation]) -> String {
-            operations.sorted { $0.call < $1.call }.map { op in
-                "client \(op.clientID) [\(op.call), \(op.return.map(String.init) ?? "pending")] \(KVModel().describe(op.input, op.output))"
-            }.joined(separator: "\n") + "\n"
-        }
-    }
-}
-
-/// Elapsed time for progress lines: `12.3s`.
-private func elapsed(since start: ContinuousClock.Instant) -> String {
-    let duration = ContinuousClock.now - start
-    let tenths = duration.components.seconds * 10 + duration.components.attoseconds / 100_000_000_000_000_000
-    return "\(tenths / 10).\(tenths % 10)s"
-}
-
-/// The shared operation log of the clients (and the final reads).
-final class StressHistory: Sendable {
-    typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
-
-    private let start = ContinuousClock.now
-    private let operations = Mutex<[Operation]>([])
-    let rejected = Atomic<Int>(0)
-
-    /// Nanoseconds since the history began.
-    func now() -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
-    }
-
-    func append(_ operation: Operation) { operations.withLock { $0.append(operation) } }
-
-    var all: [Operation] { operations.withLock { $0 } }
-
-    func counts() -> (total: Int, acknowledged: Int, unknown: Int) {
-        operations.withLock { ops in
-            let unknown = ops.count { $0.isPending }
-            return (ops.count, ops.count - unknown, unknown)
-        }
     }
 }
 
@@ -670,27 +379,5 @@ final class StatusProbe: Sendable {
 
     func close() async {
         for transport in transports { await transport.close() }
-    }
-}
-
-/// Tells the clients to stop after their current operation.
-final class StopSignal: Sendable {
-    private let flag = Atomic<Bool>(false)
-    func set() { flag.store(true, ordering: .relaxed) }
-    var isSet: Bool { flag.load(ordering: .relaxed) }
-}
-
-/// SplitMix64: a small seeded generator (the same seed gives the same schedule).
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,0 +1,58 @@
+import Foundation
+import Linearizability
+import Synchronization
+
+/// The shared operation log of the clients (and the final reads).
+final class StressHistory: Sendable {
+    typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
+
+    private let start = ContinuousClock.now
+    private let operations = Mutex<[Operation]>([])
+    let rejected = Atomic<Int>(0)
+
+    /// Nanoseconds since the history began.
+    func now() -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+    }
+
+    func append(_ operation: Operation) { operations.withLock { $0.append(operation) } }
+
+    var all: [Operation] { operations.withLock { $0 } }
+
+    func counts() -> (total: Int, acknowledged: Int, unknown: Int) {
+        operations.withLock { ops in
+            let unknown = ops.count { $0.isPending }
+            return (ops.count, ops.count - unknown, unknown)
+        }
+    }
+}
+
+/// Elapsed time for progress lines: `12.3s`.
+func elapsed(since start: ContinuousClock.Instant) -> String {
+    let duration = ContinuousClock.now - start
+    let tenths = duration.components.seconds * 10 + duration.components.attoseconds / 100_000_000_000_000_000
+    return "\(tenths / 10).\(tenths % 10)s"
+}
+
+/// Tells the clients to stop after their current operation.
+final class StopSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    func set() { flag.store(true, ordering: .relaxed) }
+    var isSet: Bool { flag.load(ordering: .relaxed) }
+}
+
+/// SplitMix64: a small seeded generator (the same seed gives the same schedule).
+struct SplitMix64: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
