@@ -37,23 +37,24 @@ extension KVProcessTests {
         static let gids: [UInt64] = [100, 101, 102]
         static let clients = 4
         static let sharedKeys = 4
-        /// Nemesis rounds; `SHARDKV_STRESS_ROUNDS` overrides it for soak runs (about 4 s a round:
-        /// up to ~30 rounds fit the time limit).
+        /// Nemesis rounds; `SHARDKV_STRESS_ROUNDS` overrides it for soak runs (about 3 s a round:
+        /// up to ~45 rounds fit the time limit).
         static func rounds() -> Int {
             if let raw = getenv("SHARDKV_STRESS_ROUNDS"), let rounds = Int(String(cString: raw)), rounds > 0 {
                 return rounds
             }
-            return 10
+            return 16
         }
         /// Healthy time before each round's kill, in seconds.
         static let healthyGap = 0.8...2.0
         /// How long the killed daemon(s) stay down, in seconds.
         static let downtime = 0.3...1.5
         /// Per-round chances, in percent: kill a controller daemon (else a shard daemon); kill
-        /// the chosen group's leader; kill a second shard daemon in another group.
+        /// the chosen group's leader; kill a second shard daemon, in another group or (half of
+        /// these) in the same group, which then loses its quorum while it is down.
         static let ctrlerKillPercent = 15
         static let leaderKillPercent = 40
-        static let doubleKillPercent = 15
+        static let doubleKillPercent = 20
         /// Per-round chances, in percent: move a shard (else join or remove a group); of the
         /// moves, through the `skv ctrler move` CLI (else a `ShardCtrlerClerk`).
         static let movePercent = 50
@@ -62,7 +63,7 @@ extension KVProcessTests {
         static let tail: Duration = .seconds(2)
         /// Clerk deadlines per client: the first gives up quickly, so kills and moves leave
         /// operations with unknown outcomes (pending in the history) and retried sessions.
-        static func operationTimeout(client: Int) -> Duration { client == 0 ? .seconds(2) : .seconds(10) }
+        static func operationTimeout(client: Int) -> Duration { client == 0 ? .seconds(1) : .seconds(10) }
         static let checkTimeout: Duration = .seconds(20)
         static let restartReadyLimit: Duration = .seconds(10)
         /// How long every replica may take to apply the latest configuration and finish its
@@ -228,6 +229,7 @@ extension KVProcessTests {
             var kills = 0
             var leaderKills = 0
             var doubleKills = 0
+            var quorumLosses = 0
             var ctrlerKills = 0
             var moves = 0
             var cliMoves = 0
@@ -236,7 +238,8 @@ extension KVProcessTests {
             var changes: Int { moves + joins + leaves }
 
             var description: String {
-                "kills=\(kills) (leader \(leaderKills), double \(doubleKills), ctrler \(ctrlerKills)) "
+                "kills=\(kills) (leader \(leaderKills), double \(doubleKills), quorum lost \(quorumLosses), "
+                    + "ctrler \(ctrlerKills)) "
                     + "moves=\(moves) (cli \(cliMoves)) joins=\(joins) leaves=\(leaves)"
             }
         }
@@ -258,6 +261,7 @@ extension KVProcessTests {
                 let node = Int.random(in: 0..<3, using: &random)
                 let otherGroup = (group + Int.random(in: 1..<Self.gids.count, using: &random)) % Self.gids.count
                 let otherNode = Int.random(in: 0..<3, using: &random)
+                let sameGroup = Bool.random(using: &random)
                 let down = Double.random(in: Self.downtime, using: &random)
                 let change = Change(
                     isMove: Int.random(in: 0..<100, using: &random) < Self.movePercent,
@@ -287,8 +291,12 @@ extension KVProcessTests {
                     }
                     victims = [deployment.shardDaemon(gid, first)]
                     if kind >= 100 - Self.doubleKillPercent {
-                        victims.append(deployment.shardDaemon(Self.gids[otherGroup], otherNode))
+                        victims.append(
+                            sameGroup
+                                ? deployment.shardDaemon(gid, (first + 1 + otherNode % 2) % 3)
+                                : deployment.shardDaemon(Self.gids[otherGroup], otherNode))
                         report.doubleKills += 1
+                        if sameGroup { report.quorumLosses += 1 }
                     }
                 }
                 for victim in victims {
@@ -310,7 +318,8 @@ extension KVProcessTests {
 
         /// One round's configuration change, drawn before the round starts.
         struct Change {
-            /// Move `shard` (else join a group that is out, or remove one of at least two).
+            /// Move `shard` to another group (else, or with one group in, join a group that is out
+            /// or remove one of at least two).
             var isMove: Bool
             var shard: Int
             /// Picks the gid among the candidates (modulo their count).
@@ -325,11 +334,9 @@ extension KVProcessTests {
             let config = try await admin.query()
             let joined = config.gids
             let out = Self.gids.filter { !joined.contains($0) }
-            if change.isMove, !joined.isEmpty {
+            if change.isMove, joined.count > 1 {
                 var gid = joined[change.gidChoice % joined.count]
-                if gid == config.shards[change.shard], joined.count > 1 {
-                    gid = joined[(change.gidChoice + 1) % joined.count]
-                }
+                if gid == config.shards[change.shard] { gid = joined[(change.gidChoice + 1) % joined.count] }
                 if change.viaCLI {
                     let result = try await deployment.ctrlers.cli(["move", "\(change.shard)", "\(gid)"])
                     guard result.status == 0 else {
@@ -392,8 +399,7 @@ extension KVProcessTests {
 
         /// What is wrong with where the shards are, given every replica's `Status` (`nil`: it
         /// did not answer): each replica must have applied `config`, list only the shards its
-        /// group owns there, each serving, with `expectedKeys` keys (an owned shard without keys
-        /// may be unlisted).
+        /// group owns there, and each of those serving with `expectedKeys` keys.
         static func placementProblems(
             _ config: ShardConfig, _ expectedKeys: [Int: UInt64], _ statuses: [UInt64: [ShardKVStatusReply?]]
         ) -> [String] {
@@ -424,7 +430,7 @@ extension KVProcessTests {
                                     "\(name) has its shard \(shard) \(entry.status) with \(entry.keys) keys, "
                                         + "expected serving with \(expected)")
                             }
-                        } else if expected > 0 {
+                        } else {
                             problems.append("\(name) does not hold its shard \(shard) (\(expected) keys expected)")
                         }
                     }
