@@ -34,12 +34,7 @@ extension KVProcessTests {
         static let sharedKeys = 4
         /// Kill rounds; `KV_STRESS_ROUNDS` overrides it for soak runs (about 3 s a round: up to
         /// ~45 rounds fit the time limit).
-        static func rounds() -> Int {
-            if let raw = getenv("KV_STRESS_ROUNDS"), let rounds = Int(String(cString: raw)), rounds > 0 {
-                return rounds
-            }
-            return 14
-        }
+        static func rounds() -> Int { StressWorkload.rounds(from: "KV_STRESS_ROUNDS", default: 14) }
         /// Healthy time before each kill, in seconds.
         static let healthyGap = 1.0...2.5
         /// How long the killed node(s) stay down, in seconds.
@@ -192,10 +187,7 @@ extension KVProcessTests {
 
         // MARK: Seed
 
-        static func seed() -> UInt64 {
-            if let raw = getenv("KV_STRESS_SEED"), let seed = UInt64(String(cString: raw)) { return seed }
-            return UInt64.random(in: 1...UInt64.max)
-        }
+        static func seed() -> UInt64 { StressWorkload.seed(from: "KV_STRESS_SEED") }
 
         // MARK: Clients
 
@@ -237,15 +229,8 @@ extension KVProcessTests {
             String]
         {
             let (clerk, transports) = Self.makeClerk(ports: ports, operationTimeout: .seconds(15))
-            let values: [String: String]
-            do {
-                values = try await StressWorkload.readAll(keys, clerk: clerk, history: history, clientID: clientID)
-            } catch {
-                for transport in transports { await transport.close() }
-                throw error
-            }
-            for transport in transports { await transport.close() }
-            return values
+            return try await StressWorkload.readAll(
+                keys, clerk: clerk, closing: transports, history: history, clientID: clientID)
         }
 
         // MARK: Nemesis
@@ -324,20 +309,9 @@ extension KVProcessTests {
 
         /// Waits (bounded) until node `i` answers Status; fails with its log if it exits or never answers.
         func waitUntilServing(_ i: Int, cluster: SKVProcessCluster, probe: StatusProbe) async throws {
-            let deadline = ContinuousClock.now + Self.restartReadyLimit
-            while ContinuousClock.now < deadline {
-                if !cluster.isRunning(i) {
-                    throw SKVProcessError(
-                        description:
-                            "node \(i + 1) exited with status \(cluster.exitStatus(i).map { "\($0)" } ?? "?") on start:\n"
-                            + cluster.logTail(i))
-                }
-                if await probe.status(i) != nil { return }
-                try await Task.sleep(for: .milliseconds(50))
+            try await cluster.waitUntilAnswering(i, name: "node \(i + 1)", within: Self.restartReadyLimit) {
+                await probe.status(i) != nil
             }
-            throw SKVProcessError(
-                description: "node \(i + 1) does not answer Status within \(Self.restartReadyLimit) of starting:\n"
-                    + cluster.logTail(i))
         }
     }
 }

@@ -39,12 +39,7 @@ extension KVProcessTests {
         static let sharedKeys = 4
         /// Nemesis rounds; `SHARDKV_STRESS_ROUNDS` overrides it for soak runs (about 3 s a round:
         /// up to ~45 rounds fit the time limit).
-        static func rounds() -> Int {
-            if let raw = getenv("SHARDKV_STRESS_ROUNDS"), let rounds = Int(String(cString: raw)), rounds > 0 {
-                return rounds
-            }
-            return 16
-        }
+        static func rounds() -> Int { StressWorkload.rounds(from: "SHARDKV_STRESS_ROUNDS", default: 16) }
         /// Healthy time before each round's kill, in seconds.
         static let healthyGap = 0.8...2.0
         /// How long the killed daemon(s) stay down, in seconds.
@@ -196,10 +191,7 @@ extension KVProcessTests {
             }
         }
 
-        static func seed() -> UInt64 {
-            if let raw = getenv("SHARDKV_STRESS_SEED"), let seed = UInt64(String(cString: raw)) { return seed }
-            return UInt64.random(in: 1...UInt64.max)
-        }
+        static func seed() -> UInt64 { StressWorkload.seed(from: "SHARDKV_STRESS_SEED") }
 
         /// Non-empty keys per shard (what each owner's `Status` should count).
         static func keyCounts(_ values: [String: String]) -> [Int: UInt64] {
@@ -212,15 +204,8 @@ extension KVProcessTests {
             async throws -> [String: String]
         {
             let (clerk, transports) = deployment.shardClerk(operationTimeout: .seconds(20))
-            let values: [String: String]
-            do {
-                values = try await StressWorkload.readAll(keys, clerk: clerk, history: history, clientID: clientID)
-            } catch {
-                for transport in transports { await transport.close() }
-                throw error
-            }
-            for transport in transports { await transport.close() }
-            return values
+            return try await StressWorkload.readAll(
+                keys, clerk: clerk, closing: transports, history: history, clientID: clientID)
         }
 
         // MARK: Nemesis
@@ -364,20 +349,9 @@ extension KVProcessTests {
 
         /// Waits (bounded) until `daemon` answers; fails with its log if it exits or never answers.
         func waitUntilServing(_ daemon: ShardDeployment.Daemon, probe: ShardDeploymentProbe) async throws {
-            let deadline = ContinuousClock.now + Self.restartReadyLimit
-            while ContinuousClock.now < deadline {
-                if !daemon.cluster.isRunning(daemon.index) {
-                    throw SKVProcessError(
-                        description: "\(daemon) exited with status "
-                            + "\(daemon.cluster.exitStatus(daemon.index).map { "\($0)" } ?? "?") on start:\n"
-                            + daemon.logTail)
-                }
-                if await probe.answers(daemon) { return }
-                try await Task.sleep(for: .milliseconds(50))
-            }
-            throw SKVProcessError(
-                description: "\(daemon) does not answer within \(Self.restartReadyLimit) of starting:\n"
-                    + daemon.logTail)
+            try await daemon.cluster.waitUntilAnswering(
+                daemon.index, name: "\(daemon)", within: Self.restartReadyLimit
+            ) { await probe.answers(daemon) }
         }
 
         // MARK: Placement

@@ -1,5 +1,7 @@
+import Foundation
 import KVRaft
 import Linearizability
+import RPCHTTP2NIO
 import ShardKV
 import Synchronization
 
@@ -109,6 +111,34 @@ enum StressWorkload {
             let pause = Int.random(in: 0...2, using: &random)
             if pause > 0 { try? await Task.sleep(for: .milliseconds(pause)) }
         }
+    }
+
+    /// The seed in the environment variable `variable`, else a random one.
+    static func seed(from variable: String) -> UInt64 {
+        if let raw = getenv(variable), let seed = UInt64(String(cString: raw)) { return seed }
+        return UInt64.random(in: 1...UInt64.max)
+    }
+
+    /// The positive round count in the environment variable `variable` (soak runs), else `default`.
+    static func rounds(from variable: String, default rounds: Int) -> Int {
+        if let raw = getenv(variable), let value = Int(String(cString: raw)), value > 0 { return value }
+        return rounds
+    }
+
+    /// ``readAll(_:clerk:history:clientID:)``, then closes `transports` (the clerk's), also on failure.
+    static func readAll(
+        _ keys: [String], clerk: some StressClerk, closing transports: [HTTP2ClientTransport], history: StressHistory?,
+        clientID: Int
+    ) async throws -> [String: String] {
+        let values: [String: String]
+        do {
+            values = try await readAll(keys, clerk: clerk, history: history, clientID: clientID)
+        } catch {
+            for transport in transports { await transport.close() }
+            throw error
+        }
+        for transport in transports { await transport.close() }
+        return values
     }
 
     /// Reads every key through `clerk` (recorded in `history` if given).
