@@ -17,9 +17,8 @@ trap 'rm -f "$log"' EXIT
 # Lab 3 suites measure time (elections, RPC rates, ops per second), so they run after the
 # rest, each on its own; so does KVProcessTests (three `skv` daemons as processes; the filter
 # matches the whole SKVProcessTests module, including the kill -9 stress suite and the
-# `skv ctrler` and `skv shard` daemons' CtrlerProcessTests, ShardProcessTests,
-# ShardProcessStressTests (skv shard bench) and ShardKVProcessStressTests (in-process clerks,
-# ~50 s) nested in it).
+# `skv ctrler` and `skv shard` daemons' CtrlerProcessTests, ShardProcessTests and
+# ShardKVProcessStressTests (~50 s) nested in it).
 # The 6.824 Lab 4B sharded KV suite (12 Raft peers per test, ~2-3 min) runs on its own too.
 # The 6.824 Lab 4A shard controller suite (Lab4A) stays in the parallel step: it takes a few
 # seconds, has no timing thresholds (only the lab's 120-s limit) and its clerks retry forever.
