@@ -70,7 +70,7 @@ public final class SimulatedNetwork: Sendable {
 
     /// The deterministic mode: as ``init(seed:)``, but every delay is virtual time on
     /// `scheduler` and the network's own tasks run on it. Use it only from tasks running on
-    /// the scheduler (inside ``SimulationScheduler/run(_:)``), and make calls without a
+    /// the scheduler (inside ``SimulationScheduler/run(drainTimeLimit:_:)``), and make calls without a
     /// timeout (``RPCClient`` enforces timeouts in real time); every call still ends in
     /// bounded virtual time, since the network itself bounds it as labrpc does.
     ///

@@ -21,7 +21,7 @@ import Darwin
 /// A cost of zero gives the pure model where CPU work takes no virtual time.
 ///
 /// How tasks get here (checked on Swift 6.3.1, see `Tests/SimulationTests/SimulationSchedulerTests`):
-/// ``run(_:)`` gives the calling task this executor as its *task executor preference*
+/// ``run(drainTimeLimit:_:)`` gives the calling task this executor as its *task executor preference*
 /// (SE-0417). Structured child tasks (task groups, `async let`) inherit the preference;
 /// default actors called from such a task run their code on this executor's thread;
 /// continuations resumed from anywhere resume here. Unstructured tasks do **not** inherit it:
@@ -31,12 +31,12 @@ import Darwin
 /// on ``clock`` from another thread is therefore a programmer error and traps.
 ///
 /// Sleeps are cancellable: cancelling a sleeping task wakes it at once with
-/// `CancellationError` (without advancing time). When ``run(_:)``'s body returns (or throws),
+/// `CancellationError` (without advancing time). When ``run(drainTimeLimit:_:)``'s body returns (or throws),
 /// the scheduler drains, starting from that point of the run (the body's last job): it fires
 /// no more timers, keeps running jobs, wakes every remaining sleeper with `CancellationError`
 /// (in the order they went to sleep), refuses new sleeps with `CancellationError`, and once
 /// no job is left stops its thread; jobs enqueued after that go to the global concurrent
-/// executor. ``run(_:)`` returns only then, so the run's teardown is part of the run, and
+/// executor. ``run(drainTimeLimit:_:)`` returns only then, so the run's teardown is part of the run, and
 /// ``statistics`` read after it do not depend on how fast anything else was.
 ///
 /// Thread safety: all state is under one pthread mutex (with a condition variable the idle
@@ -98,7 +98,7 @@ public final class SimulationScheduler: TaskExecutor, @unchecked Sendable {
     public var elapsed: Duration { withLock { now } }
 
     /// Statistics of the run so far: jobs executed, timers fired, virtual time. Equal numbers
-    /// for two runs of the same seed are the determinism check; read them after ``run(_:)``
+    /// for two runs of the same seed are the determinism check; read them after ``run(drainTimeLimit:_:)``
     /// returned, when the scheduler has stopped and they are final (the teardown included).
     public var statistics: Statistics {
         withLock { Statistics(jobs: jobsRun, timers: timersFired, elapsed: now) }
