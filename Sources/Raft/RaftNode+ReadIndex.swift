@@ -20,13 +20,16 @@ extension RaftNode {
     }
 
     mutating func handleReadIndexRequest(from requester: UInt64, context: [UInt8]) {
-        if voters.count == 1 {
-            // Nobody else can be leader, and the no-op commits at once on election.
-            respondToReadIndex(index: raftLog.committed, to: requester, context: context)
-            return
-        }
+        // First, also with one voter: a restarted node's commit index may lag what it
+        // acknowledged (commit-only changes need not be synced), and without the election
+        // no-op nothing of this term has committed yet to bring it up to date.
         guard committedEntryInCurrentTerm else {
             leaderState.pendingReadIndexRequests.append((requester, context))
+            return
+        }
+        if voters.count == 1 {
+            // Nobody else can be leader: no heartbeat round is needed.
+            respondToReadIndex(index: raftLog.committed, to: requester, context: context)
             return
         }
         leaderState.readOnly.add(index: raftLog.committed, from: requester, context: context)

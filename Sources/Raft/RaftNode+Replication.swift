@@ -15,8 +15,8 @@ extension RaftNode {
         guard increaseUncommittedBytes(entries) else { return false }
         let newLast = raftLog.append(entries)
         _ = leaderState.progress[id]!.maybeUpdate(newLast)
-        // A single-node cluster commits immediately.
-        _ = maybeCommit()
+        // A single-node cluster commits immediately, which may release waiting reads.
+        if maybeCommit() { releasePendingReadIndexRequests() }
         return true
     }
 

@@ -535,4 +535,66 @@ import Testing
             """
         ).run()
     }
+
+    /// A single voter without the election no-op restarts with a commit index that lagged on
+    /// disk (commit-only changes are not fsynced): entries 2 and 3 were acknowledged, but the
+    /// stored commit says 1. Its ReadIndex must wait for an entry of its new term to commit
+    /// instead of answering 1, which would miss those writes.
+    @Test func singleVoterReadIndexWaitsForCurrentTermCommit() {
+        InteractionScript(
+            """
+            add-nodes 1 noop=false
+
+            campaign 1
+
+            propose 1 a
+            ----
+            proposed at 1 term 1
+
+            propose 1 b
+            ----
+            proposed at 2 term 1
+
+            propose 1 c
+            ----
+            proposed at 3 term 1
+
+            stabilize quiet
+
+            crash 1
+
+            lag-commit 1 1
+
+            restart 1
+
+            status 1
+            ----
+            1: follower term=1 vote=1 leader=0 commit=1 applied=0 last=3
+
+            campaign 1
+
+            stabilize quiet
+
+            read-index 1 r1
+
+            stabilize
+
+            status 1
+            ----
+            1: leader term=2 vote=1 leader=1 commit=1 applied=1 last=3
+
+            propose 1 d
+            ----
+            proposed at 4 term 2
+
+            stabilize
+            ----
+            > 1 handling Ready
+              HardState term=2 vote=1 commit=4
+              Entries: 2/4 d
+              Committed: 1/2 b 1/3 c 2/4 d
+              ReadState index=4 context=r1
+            """
+        ).run()
+    }
 }

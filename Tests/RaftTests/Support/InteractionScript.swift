@@ -16,7 +16,7 @@ import Testing
 /// with the actual output of the whole script, ready to paste back after review.
 ///
 /// Commands:
-/// * `add-nodes N [pre-vote=B] [check-quorum=B] [max-inflight=N]` — a new cluster 1...N.
+/// * `add-nodes N [pre-vote=B] [check-quorum=B] [max-inflight=N] [noop=B]` — a new cluster 1...N.
 /// * `campaign ID`, `propose ID TEXT`, `tick ID [COUNT]`, `tick-all [COUNT]`
 /// * `transfer-leadership FROM TO`, `read-index ID CTX`, `compact ID`
 /// * `process-ready ID...` — one Ready cycle per node, printed.
@@ -24,6 +24,8 @@ import Testing
 /// * `stabilize [quiet]` — process Ready and deliver until quiet, printing everything
 ///   (or nothing, for setting up a scene another script already traces).
 /// * `isolate ID`, `heal`, `crash ID`, `restart ID`
+/// * `lag-commit ID N` — rewrites the commit index in ID's stored HardState to N: a
+///   commit-only change that was never fsynced (storage need not sync it) before a crash.
 /// * `status ID...`, `raft-log ID`
 struct InteractionScript {
     struct Block {
@@ -99,6 +101,7 @@ struct InteractionRunner {
                 config.preVote = options["pre-vote"].map { $0 == "true" } ?? false
                 config.checkQuorum = options["check-quorum"].map { $0 == "true" } ?? false
                 if let w = options["max-inflight"] { config.maxInflightAppends = Int(w)! }
+                if let noop = options["noop"] { config.appendsNoopOnElection = noop == "true" }
             }
         case "campaign":
             cluster!.nodes[node()]!.campaign()
@@ -150,6 +153,11 @@ struct InteractionRunner {
             cluster!.crash(node())
         case "restart":
             cluster!.start(node())
+        case "lag-commit":
+            let storage = cluster!.storages[node()]!
+            var hardState = storage.initialState().hardState
+            hardState.commit = UInt64(args[1])!
+            storage.setHardState(hardState)
         case "status":
             for id in ids {
                 let n = cluster![id]
