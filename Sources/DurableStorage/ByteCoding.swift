@@ -50,8 +50,9 @@ func joinPath(_ directory: String, _ name: String) -> String {
     directory.hasSuffix("/") ? directory + name : directory + "/" + name
 }
 
-/// The directory part of a path ("." when it has none).
-func parentDirectory(of path: String) -> String {
+/// The directory part of a path ("." when it has none): what to `syncDirectory` to make the
+/// path's own entry durable.
+public func parentDirectory(of path: String) -> String {
     guard let slash = path.lastIndex(of: "/") else { return "." }
     if slash == path.startIndex { return "/" }
     return String(path[..<slash])

@@ -6,10 +6,15 @@ internal import Glibc
 /// * each file written or truncated since its last `syncData`/`sync` is cut back to the length
 ///   it had when last synced (data appended after the last sync is lost; a truncation is kept,
 ///   which is the conservative outcome for a log);
-/// * each file created since its directory was last synced is removed.
+/// * each file created since its directory was last synced is removed;
+/// * each directory created (`createDirectory`) since its parent was last synced is removed
+///   with everything in it;
+/// * a removal not yet made durable by a sync of its directory can be undone, file by file,
+///   as the test chooses (`crash(undoingRemovals:)`): the file comes back with the content
+///   it had durably. A file system may persist directory entry changes in any order.
 ///
-/// Not modelled (known gaps): unsynced renames and removals are not rolled back, and
-/// overwrites inside the synced length are not reverted (the WAL never overwrites).
+/// Not modelled (known gaps): unsynced renames are not rolled back, and overwrites inside the
+/// synced length are not reverted (the WAL never overwrites).
 ///
 /// It can also fail the next sync call with a chosen `errno` (`failNextSync`), to test how
 /// callers react to `fdatasync` errors.
@@ -24,6 +29,11 @@ public final class CrashSimulatingFileSystem: FileSystem {
     private var durableLength: [String: Int64] = [:]
     /// Files created since their directory was last synced.
     private var unsyncedCreations: Set<String> = []
+    /// Directories created since their parent was last synced.
+    private var unsyncedDirectories: Set<String> = []
+    /// Files removed since their directory was last synced, with their durable content, in
+    /// removal order.
+    private var unsyncedRemovals: [(path: String, durableContent: [UInt8])] = []
     private var pendingSyncFailure: Int32?
 
     /// Number of `syncData`/`sync` calls forwarded (file syncs, not directory syncs).
@@ -44,14 +54,33 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// Simulates a power loss: closes every open handle, drops unsynced data and unsynced
     /// file creations. Storage objects using this file system must be discarded afterwards
     /// (their handles are gone) and reopened, typically on the base file system.
-    public func crash() throws(WALError) {
+    ///
+    /// - Parameter undoingRemovals: which unsynced removals the power loss undoes (the file
+    ///   reappears with its durable content); by default none.
+    public func crash(undoingRemovals: (String) -> Bool = { _ in false }) throws(WALError) {
         for handle in openHandles { try? base.close(handle) }
         openHandles.removeAll()
-        for path in unsyncedCreations {
+        let lostDirectories = unsyncedDirectories
+        func isLost(_ path: String) -> Bool {
+            lostDirectories.contains { path.hasPrefix($0 + "/") }
+        }
+        for (path, content) in unsyncedRemovals where !isLost(path) && undoingRemovals(path) {
+            let handle = try base.open(path, mode: .createExclusive)
+            try base.write(handle, content, at: 0)
+            try base.sync(handle)
+            try base.close(handle)
+        }
+        unsyncedRemovals.removeAll()
+        for path in unsyncedCreations where !isLost(path) {
             try base.remove(path)
             durableLength[path] = nil
         }
         unsyncedCreations.removeAll()
+        durableLength = durableLength.filter { !isLost($0.key) }
+        for directory in lostDirectories where !isLost(directory) {
+            try removeTree(directory)
+        }
+        unsyncedDirectories.removeAll()
         for (path, length) in durableLength {
             let handle = try base.open(path, mode: .readWrite)
             let current = try base.size(handle)
@@ -135,6 +164,8 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try base.syncDirectory(path)
         directorySyncCount += 1
         unsyncedCreations = unsyncedCreations.filter { parentDirectory(of: $0) != path }
+        unsyncedDirectories = unsyncedDirectories.filter { parentDirectory(of: $0) != path }
+        unsyncedRemovals.removeAll { parentDirectory(of: $0.path) == path }
     }
 
     public func rename(_ source: String, to destination: String) throws(WALError) {
@@ -144,13 +175,41 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func remove(_ path: String) throws(WALError) {
+        // What a power loss that undoes this removal brings back: the synced content only.
+        var durableContent: [UInt8]?
+        if !unsyncedCreations.contains(path) {
+            durableContent = try base.readWholeFile(path)
+            if let length = durableLength[path], Int(length) < durableContent!.count {
+                durableContent!.removeLast(durableContent!.count - Int(length))
+            }
+        }
         try base.remove(path)
         unsyncedCreations.remove(path)
         durableLength[path] = nil
+        if let durableContent { unsyncedRemovals.append((path, durableContent)) }
     }
 
     public func createDirectory(_ path: String) throws(WALError) {
+        let existed = (try? base.listDirectory(path)) != nil
         try base.createDirectory(path)
+        if !existed { unsyncedDirectories.insert(path) }
+    }
+
+    /// Removes `directory` and everything below it (a directory lost in the crash).
+    private func removeTree(_ directory: String) throws(WALError) {
+        for name in try base.listDirectory(directory) {
+            let path = joinPath(directory, name)
+            if (try? base.listDirectory(path)) != nil {
+                try removeTree(path)
+            } else {
+                try base.remove(path)
+            }
+        }
+        if rmdir(directory) != 0 {
+            throw WALError.io(
+                operation: "rmdir", path: directory, errno: errno,
+                message: "removing a directory lost in a simulated crash")
+        }
     }
 
     public func listDirectory(_ path: String) throws(WALError) -> [String] {

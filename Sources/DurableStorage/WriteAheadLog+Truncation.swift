@@ -3,10 +3,17 @@ extension WriteAheadLog {
     /// entries after index `sequence` before appending the leader's). Durable on return.
     ///
     /// Implemented by physical truncation, not a marker record, so replay never has to
-    /// reconcile overwritten entries: later segments are removed newest first (then the
-    /// directory is synced), and the segment holding `sequence` is cut at the first record
+    /// reconcile overwritten entries: later segments are removed newest first, the directory
+    /// synced after each removal, and the segment holding `sequence` is cut at the first record
     /// past it and `fdatasync`ed. A crash in between leaves a prefix of the old log that still
     /// holds the kept records, so recovery sees a consistent (if longer) log.
+    ///
+    /// Why a directory sync per removal: a file system may persist unsynced directory entry
+    /// changes in any order, so after removing C then B with one sync at the end, a crash can
+    /// keep B's removal and lose C's: A, C is a chain with a hole, which recovery refuses.
+    /// Syncing after each removal means at most one removal is ever undecided, and either
+    /// outcome of it leaves a contiguous chain (A, B, C or A, B). Several segments go only when
+    /// a leader overwrites a long suffix, which is rare; a directory fsync each is cheap then.
     ///
     /// - Throws: `io` (the log becomes unusable).
     public func truncateSuffix(after sequence: UInt64) throws(WALError) {
@@ -22,17 +29,12 @@ extension WriteAheadLog {
             try fileSystem.close(handle)
         }
         dirty = false  // Everything kept is synced below.
-        // Drop whole segments that start after `sequence`, newest first.
-        var removedAny = false
+        // Drop whole segments that start after `sequence`, newest first, each durably before
+        // the next (see above).
         while let newest = segments.last, newest.firstSequence > sequence {
-            try fileSystem.remove(joinPath(directory, newest.name))
+            try removeSegmentDurably(newest.name)
             segments.removeLast()
             nextOrdinal = newest.ordinal
-            removedAny = true
-        }
-        if removedAny {
-            try fileSystem.syncDirectory(directory)
-            statistics.directorySyncs += 1
         }
         guard let index = segments.indices.last else { return }
         let segment = segments[index]
@@ -56,8 +58,12 @@ extension WriteAheadLog {
     /// Releases whole segments whose records all have sequences below `sequence` (Raft: after a
     /// snapshot at index `sequence - 1` is durable). The last segment is never removed, and
     /// records below `sequence` in the first kept segment stay (callers skip them on replay).
-    /// Oldest segments are removed first so a crash leaves a contiguous chain; the directory
-    /// is synced once. Durable on return.
+    /// Oldest segments are removed first, the directory synced after each, so a crash leaves a
+    /// contiguous chain: with one sync at the end, the file system could persist the removal of
+    /// A and C but not of B, leaving B, D, ... with a hole, which recovery refuses. This way at
+    /// most one removal is undecided at any time and both of its outcomes are contiguous.
+    /// (Accepting a missing prefix instead would need recovery to know the snapshot.) Durable
+    /// on return.
     ///
     /// - Returns: the names of the removed segment files.
     /// - Throws: `io` (the log becomes unusable).
@@ -67,15 +73,19 @@ extension WriteAheadLog {
         var removed: [String] = []
         try poisoningOnFailure { () throws(WALError) in
             while segments.count > 1, let last = segments[0].lastSequence, last < sequence {
-                try fileSystem.remove(joinPath(directory, segments[0].name))
+                try removeSegmentDurably(segments[0].name)
                 removed.append(segments[0].name)
                 segments.removeFirst()
             }
-            if !removed.isEmpty {
-                try fileSystem.syncDirectory(directory)
-                statistics.directorySyncs += 1
-            }
         }
         return removed
+    }
+
+    /// Removes one segment file and syncs the directory, so the removal is decided before the
+    /// next one starts.
+    private func removeSegmentDurably(_ name: String) throws(WALError) {
+        try fileSystem.remove(joinPath(directory, name))
+        try fileSystem.syncDirectory(directory)
+        statistics.directorySyncs += 1
     }
 }

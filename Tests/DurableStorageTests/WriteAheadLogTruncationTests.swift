@@ -1,4 +1,5 @@
 import DurableStorage
+import Glibc
 import Testing
 
 /// `truncateSuffix` (Raft: drop conflicting tail entries) and `truncatePrefix` (release
@@ -134,6 +135,65 @@ import Testing
             #expect(log.segmentNames == ["0000000000000019.wal"])
             #expect(try log.readAll() == records(25...30, size: 300))
             #expect(try log.truncatePrefix(before: 1) == [])
+        }
+    }
+
+    /// Opens the log after a crash, naming the undone removals if recovery refuses.
+    static func reopen(_ directory: String, undone: Set<String>) throws -> WriteAheadLog {
+        do {
+            return try WriteAheadLog(directory: directory, config: smallSegments)
+        } catch {
+            Issue.record("recovery refused with removals of \(undone.sorted()) undone: \(error)")
+            throw error
+        }
+    }
+
+    /// Every subset of `names`, as predicates for `CrashSimulatingFileSystem.crash`.
+    static func subsets(of names: [String]) -> [Set<String>] {
+        (0..<(1 << names.count)).map { mask in
+            Set(names.indices.filter { mask & (1 << $0) != 0 }.map { names[$0] })
+        }
+    }
+
+    /// A crash in the middle of `truncatePrefix` (its directory sync fails) may persist any
+    /// subset of the removals done so far; recovery must still find a contiguous chain.
+    @Test func truncatePrefixCrashBeforeDirectorySyncLeavesAContiguousChain() throws {
+        for undone in Self.subsets(of: ["0000000000000001.wal", "000000000000000d.wal", "0000000000000019.wal"]) {
+            try withTemporaryDirectory { directory in
+                let fileSystem = CrashSimulatingFileSystem()
+                let log = try WriteAheadLog(
+                    directory: directory, config: smallSegments, fileSystem: fileSystem)
+                try log.append(records(1...60, size: 300))  // segments 1, 13, 25, 37, 49
+                try log.sync()
+                fileSystem.failNextSync(errno: EIO)
+                #expect(throws: WALError.self) { try log.truncatePrefix(before: 41) }
+                try fileSystem.crash(undoingRemovals: { undone.contains(String($0.split(separator: "/").last!)) })
+                let reopened = try Self.reopen(directory, undone: undone)
+                let first = try #require(reopened.firstSequence)
+                #expect([1, 13, 25, 37].contains(first), "undone: \(undone)")
+                #expect(try reopened.readAll() == records(first...60, size: 300), "undone: \(undone)")
+            }
+        }
+    }
+
+    /// The same for `truncateSuffix`: whatever subset of its removals a crash keeps, the log
+    /// recovers to a prefix of the old log that holds every kept record.
+    @Test func truncateSuffixCrashBeforeDirectorySyncLeavesAContiguousChain() throws {
+        for undone in Self.subsets(of: ["0000000000000025.wal", "0000000000000031.wal"]) {
+            try withTemporaryDirectory { directory in
+                let fileSystem = CrashSimulatingFileSystem()
+                let log = try WriteAheadLog(
+                    directory: directory, config: smallSegments, fileSystem: fileSystem)
+                try log.append(records(1...60, size: 300))  // segments 1, 13, 25, 37, 49
+                try log.sync()
+                fileSystem.failNextSync(errno: EIO)
+                #expect(throws: WALError.self) { try log.truncateSuffix(after: 30) }
+                try fileSystem.crash(undoingRemovals: { undone.contains(String($0.split(separator: "/").last!)) })
+                let reopened = try Self.reopen(directory, undone: undone)
+                let last = try #require(reopened.lastSequence)
+                #expect(last >= 30, "undone: \(undone)")
+                #expect(try reopened.readAll() == records(1...last, size: 300), "undone: \(undone)")
+            }
         }
     }
 }

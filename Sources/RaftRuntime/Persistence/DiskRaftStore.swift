@@ -62,6 +62,9 @@ public final class DiskRaftStore: RaftLogStore {
         self.fileSystem = fileSystem
         do {
             try fileSystem.createDirectory(directory)
+            // The data directory's own entry: without this, a crash can lose the whole
+            // directory (and every synced file in it) if it was just created.
+            try fileSystem.syncDirectory(parentDirectory(of: directory))
             lock = try fileSystem.lockFile(directory + "/LOCK")
         } catch {
             if case .locked = error { throw .locked(directory: directory) }

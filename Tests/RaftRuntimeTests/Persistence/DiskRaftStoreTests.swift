@@ -136,6 +136,26 @@ struct DiskRaftStoreTests {
         }
     }
 
+    /// A data directory the store creates is itself durable before the first `persist`
+    /// returns: its entry in the parent directory is synced, not only what is inside it.
+    @Test func crashKeepsANewlyCreatedDataDirectory() async throws {
+        try await withTemporaryDirectory { root in
+            let directory = root + "/node"
+            let fileSystem = CrashSimulatingFileSystem()
+            do {
+                let store = try DiskRaftStore(directory: directory, fileSystem: fileSystem)
+                _ = try store.load()
+                try store.persist(
+                    hardState: HardState(term: 1, vote: 1, commit: 0), entries: Self.entries(1...3, term: 1),
+                    snapshot: nil, mustSync: true)
+                try fileSystem.crash()
+            }
+            let state = try DiskRaftStore(directory: directory).load()
+            #expect(state.entries == Self.entries(1...3, term: 1))
+            #expect(state.hardState == HardState(term: 1, vote: 1, commit: 0))
+        }
+    }
+
     /// A record cut short at the end of the log (a write the crash interrupted) is dropped.
     @Test func tornTailIsTruncated() async throws {
         try await withTemporaryDirectory { directory in
