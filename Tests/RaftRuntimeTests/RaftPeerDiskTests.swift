@@ -85,6 +85,57 @@ struct RaftPeerDiskTests {
         }
     }
 
+    /// Waits (bounded) until `peer` is leader; a single voter elects itself.
+    static func waitForLeadership(_ peer: RaftPeer) async throws {
+        for _ in 0..<500 where !(await peer.status().isLeader) {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(await peer.status().isLeader, "no leader within 5 s")
+    }
+
+    /// A single voter without the election no-op loses power after three acknowledged
+    /// writes; its stored commit index lagged (commit-only changes are not synced). After the
+    /// restart its ReadIndex must not answer below 3 (a read there would miss acknowledged
+    /// writes): it waits for an entry of its new term, so it times out until one commits.
+    @Test func singleVoterReadAfterCrashSeesAcknowledgedWrites() async throws {
+        try await withTemporaryDirectory { root in
+            let directory = root + "/peer1"
+            var configuration = RaftPeer.Configuration()
+            configuration.appendsNoopOnElection = false
+            do {
+                let fileSystem = SharedCrashFileSystem()
+                let peer = try RaftPeer(
+                    id: 1, peers: [:], logStore: DiskRaftStore(directory: directory, fileSystem: fileSystem),
+                    configuration: configuration)
+                await peer.start()
+                try await Self.waitForLeadership(peer)
+                for k in 1...3 { #expect(await peer.propose([UInt8(k)]).index == UInt64(k)) }
+                var applied: UInt64 = 0
+                for await message in peer.applyStream {
+                    if case .command(let index, _, _) = message { applied = index }
+                    if applied == 3 { break }
+                }
+                try fileSystem.crash()  // no close: the commit index on disk lags
+                await peer.kill()
+            }
+            let peer = try RaftPeer(
+                id: 1, peers: [:], logStore: DiskRaftStore(directory: directory), configuration: configuration)
+            await peer.start()
+            try await Self.waitForLeadership(peer)
+            do {
+                let index = try await peer.readIndex(timeout: .milliseconds(300))
+                #expect(index >= 3, "stale read index \(index) after restart")
+            } catch RaftPeerError.timeout {
+                // Correct: nothing of the new term has committed yet.
+            }
+            let written = await peer.propose([4])
+            #expect(written.index == 4)
+            let index = try await peer.readIndex(timeout: .seconds(5))
+            #expect(index >= 4)
+            await peer.kill()
+        }
+    }
+
     /// A peer whose store fails while handling a vote request stops without answering.
     @Test func persistFailureStopsThePeerBeforeItVotes() async throws {
         try await withTemporaryDirectory { directory in
