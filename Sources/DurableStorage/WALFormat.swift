@@ -3,7 +3,7 @@
 /// A segment file is a 32-byte header followed by records:
 ///
 ///     header:  magic "skvwal01" (8) | ordinal (UInt64) | first sequence (UInt64)
-///              | reserved, zero (UInt32) | CRC-32C of the previous 28 bytes (UInt32)
+///              | flags (UInt32) | CRC-32C of the previous 28 bytes (UInt32)
 ///     record:  length (UInt32) | CRC-32C of body (UInt32) | body
 ///     body:    type (UInt8) | sequence (UInt64) | payload (length - 9 bytes)
 ///
@@ -11,12 +11,29 @@
 /// `length >= 9`. The ordinal increases by one per segment created, which makes a missing
 /// segment in the middle of the chain detectable; the first sequence equals the sequence of the
 /// segment's first record and the number in its file name.
+///
+/// Flags bit 0 (`syncMarkersFlag`, set on every segment this version creates; older segments
+/// have 0 there): the segment may hold **sync markers**, framed like a record with a 17-byte
+/// body (type 0, sequence 0, UInt64 durable byte count) but whose checksum field is the
+/// body's CRC-32C XOR `syncMarkerChecksumMask`, so no record parses as a marker or a marker
+/// as a record (short of a 2^-32 collision). The count says how many bytes of this segment
+/// were durable (`fdatasync`ed) when the marker was appended. Scans skip markers.
 enum WALFormat {
     static let segmentHeaderBytes = 32
     static let recordHeaderBytes = 8
     static let bodyPrefixBytes = 9
     static let segmentMagic: [UInt8] = Array("skvwal01".utf8)
     static let segmentSuffix = ".wal"
+    /// Header flag: the segment carries sync markers.
+    static let syncMarkersFlag: UInt32 = 1
+    /// XORed into a sync marker's checksum to tell it from a record.
+    static let syncMarkerChecksumMask: UInt32 = 0x5359_4E43  // "SYNC"
+    /// Body bytes of a sync marker: type, sequence (both 0), durable byte count (UInt64).
+    static let syncMarkerBodyBytes = bodyPrefixBytes + 8
+    /// Bytes a sync marker occupies in a segment.
+    static let syncMarkerBytes = recordHeaderBytes + syncMarkerBodyBytes
+    /// The unit in which a crash keeps or loses unsynced data (the page cache's page).
+    static let pageBytes = 4096
 
     static func segmentName(firstSequence: UInt64) -> String {
         hexName(firstSequence) + segmentSuffix
@@ -27,7 +44,7 @@ enum WALFormat {
         bytes.reserveCapacity(segmentHeaderBytes)
         bytes.appendLittleEndian(ordinal)
         bytes.appendLittleEndian(firstSequence)
-        bytes.appendLittleEndian(UInt32(0))
+        bytes.appendLittleEndian(syncMarkersFlag)
         bytes.appendLittleEndian(CRC32C.checksum(bytes))
         return bytes
     }
@@ -35,6 +52,8 @@ enum WALFormat {
     struct SegmentHeader: Equatable {
         var ordinal: UInt64
         var firstSequence: UInt64
+        /// Whether the segment may hold sync markers (flag bit 0).
+        var recordsSyncMarkers: Bool
     }
 
     /// The header in the first 32 bytes, or why they are not one.
@@ -50,7 +69,8 @@ enum WALFormat {
         return .success(
             SegmentHeader(
                 ordinal: bytes.loadLittleEndianUInt64(at: 8),
-                firstSequence: bytes.loadLittleEndianUInt64(at: 16)))
+                firstSequence: bytes.loadLittleEndianUInt64(at: 16),
+                recordsSyncMarkers: bytes.loadLittleEndianUInt32(at: 24) & syncMarkersFlag != 0))
     }
 
     struct HeaderProblem: Error {
@@ -109,20 +129,99 @@ enum WALFormat {
         return .record(record, next: bodyStart + length)
     }
 
+    /// Appends a sync marker saying the first `durableBytes` bytes of the segment are durable.
+    static func encodeSyncMarker(durableBytes: Int64, into buffer: inout [UInt8]) {
+        let start = buffer.count
+        var payload: [UInt8] = []
+        payload.appendLittleEndian(UInt64(durableBytes))
+        encode(WriteAheadLog.Record(type: 0, sequence: 0, payload: payload), into: &buffer)
+        let checksum = buffer.loadLittleEndianUInt32(at: start + 4) ^ syncMarkerChecksumMask
+        buffer.storeLittleEndian(checksum, at: start + 4)
+    }
+
+    /// The durable byte count of the sync marker at `offset`, nil if there is none.
+    static func syncMarker(_ bytes: [UInt8], at offset: Int) -> Int64? {
+        guard offset + syncMarkerBytes <= bytes.count,
+            bytes.loadLittleEndianUInt32(at: offset) == UInt32(syncMarkerBodyBytes)
+        else { return nil }
+        let bodyStart = offset + recordHeaderBytes
+        let checksum = CRC32C.checksum(bytes[bodyStart..<(bodyStart + syncMarkerBodyBytes)])
+        guard bytes.loadLittleEndianUInt32(at: offset + 4) == checksum ^ syncMarkerChecksumMask
+        else { return nil }
+        return Int64(truncatingIfNeeded: bytes.loadLittleEndianUInt64(at: bodyStart + bodyPrefixBytes))
+    }
+
+    /// The largest durable byte count of the checksum-valid sync markers starting anywhere in
+    /// `bytes[from...]`, nil if there is none. Linear: a marker has a fixed length, so each
+    /// byte offset costs a 4-byte comparison and at most one 17-byte checksum.
+    static func highestSyncMarker(_ bytes: [UInt8], from start: Int) -> Int64? {
+        var highest: Int64?
+        var offset = max(start, 0)
+        while offset + syncMarkerBytes <= bytes.count {
+            if let value = syncMarker(bytes, at: offset) { highest = max(highest ?? value, value) }
+            offset += 1
+        }
+        return highest
+    }
+
+    /// Whether the damage at `offset` is explained by a lost page: a page-aligned, zero-filled
+    /// page (what an unsynced page the crash did not write reads as in a file the log only
+    /// extends) starting where the damaged record lies. The record's own bytes before that page
+    /// were valid up to `offset`, so the page starts at or after `offset`, and before the end
+    /// the damaged record's length field claims (if that is readable and plausible).
+    static func damageStartsAtLostPage(_ bytes: [UInt8], at offset: Int, maxRecordBytes: Int) -> Bool {
+        var claimedEnd = offset + 1
+        if offset + recordHeaderBytes <= bytes.count {
+            let length = Int(bytes.loadLittleEndianUInt32(at: offset))
+            if length >= bodyPrefixBytes && length <= bodyPrefixBytes + maxRecordBytes {
+                claimedEnd = offset + recordHeaderBytes + length
+            }
+        }
+        var page = (offset + pageBytes - 1) / pageBytes * pageBytes
+        while page < claimedEnd && page + pageBytes <= bytes.count {
+            if bytes[page..<(page + pageBytes)].allSatisfy({ $0 == 0 }) { return true }
+            page += pageBytes
+        }
+        return false
+    }
+
+    /// What a search for a valid record after damage found.
+    enum TailScan: Equatable {
+        case validRecordFollows
+        case nothingValidFollows
+        /// The checksum budget ran out first: neither is proven.
+        case undetermined
+    }
+
+    /// Checksum bytes the tail scan may spend per byte of tail searched, beyond a fixed
+    /// allowance of two records of the largest size. Keeps the scan linear in the tail.
+    static let tailScanChecksumBytesPerTailByte = 16
+
     /// Whether any checksum-valid record starts anywhere in `bytes[from...]`. Used only on the
     /// damaged tail of the last segment to tell a torn write (nothing valid follows) from
-    /// corruption in the middle of the log (valid records follow). Cost: one cheap length check
-    /// per byte offset, plus a checksum for each plausible length; a zero-filled tail is
-    /// rejected by the length check alone.
-    static func containsValidRecord(_ bytes: [UInt8], from start: Int, maxRecordBytes: Int) -> Bool
-    {
+    /// corruption in the middle of the log (valid records follow). Each byte offset costs a
+    /// length check; a plausible length costs a checksum over that length, so the search is
+    /// bounded by a checksum budget linear in the tail (`tailScanChecksumBytesPerTailByte`):
+    /// without it, a tail where many offsets hold plausible lengths would cost tail size times
+    /// record size. A zero-filled tail is rejected by the length check alone.
+    static func scanForValidRecord(_ bytes: [UInt8], from start: Int, maxRecordBytes: Int) -> TailScan {
+        let tailBytes = max(bytes.count - start, 0)
+        var budget =
+            tailScanChecksumBytesPerTailByte * tailBytes + 2 * (bodyPrefixBytes + maxRecordBytes)
         var offset = start
         while offset + recordHeaderBytes + bodyPrefixBytes <= bytes.count {
-            if case .record = parseRecord(bytes, at: offset, maxRecordBytes: maxRecordBytes) {
-                return true
+            let length = Int(bytes.loadLittleEndianUInt32(at: offset))
+            if length >= bodyPrefixBytes && length <= bodyPrefixBytes + maxRecordBytes
+                && offset + recordHeaderBytes + length <= bytes.count
+            {
+                budget -= length
+                if budget < 0 { return .undetermined }
+                if case .record = parseRecord(bytes, at: offset, maxRecordBytes: maxRecordBytes) {
+                    return .validRecordFollows
+                }
             }
             offset += 1
         }
-        return false
+        return .nothingValidFollows
     }
 }

@@ -5,8 +5,11 @@ extension WriteAheadLog {
         var records: [(record: Record, offset: Int)] = []
         /// Offset just past the last valid record.
         var validEnd: Int
-        /// Why scanning stopped before the end of the file, if it did.
-        var damage: (offset: Int, reason: String, validRecordsFollow: Bool)?
+        /// Why scanning stopped before the end of the file, if it did; `refusal` says why the
+        /// damage cannot be a torn write (nil: it can).
+        var damage: (offset: Int, reason: String, refusal: String?)?
+        /// The highest durable byte count a sync marker before the damage recorded.
+        var syncedWatermark: Int64?
     }
 
     /// Lists the segment files in sequence order, checking names.
@@ -41,6 +44,12 @@ extension WriteAheadLog {
         var offset = WALFormat.segmentHeaderBytes
         var previous: UInt64?
         while offset < bytes.count {
+            if header.recordsSyncMarkers, let durable = WALFormat.syncMarker(bytes, at: offset) {
+                scanned.syncedWatermark = max(scanned.syncedWatermark ?? durable, durable)
+                offset += WALFormat.syncMarkerBytes
+                scanned.validEnd = offset
+                continue
+            }
             switch WALFormat.parseRecord(bytes, at: offset, maxRecordBytes: config.maxRecordBytes) {
             case .record(let record, let next):
                 if previous == nil && record.sequence != header.firstSequence {
@@ -60,13 +69,47 @@ extension WriteAheadLog {
                 offset = next
                 scanned.validEnd = next
             case .incomplete(let reason), .invalid(let reason):
-                let follows = WALFormat.containsValidRecord(
-                    bytes, from: offset + 1, maxRecordBytes: config.maxRecordBytes)
-                scanned.damage = (offset, reason, follows)
+                scanned.damage = (offset, reason, tornWriteRefusal(bytes, header: header, damageAt: offset))
                 return scanned
             }
         }
         return scanned
+    }
+
+    /// Why damage at `offset` cannot be a torn write, or nil if it can.
+    ///
+    /// Safety argument. Only bytes appended after the last successful `sync()` may be lost or
+    /// damaged by a crash, and nothing there was acknowledged, so cutting the log at damage in
+    /// that region loses nothing acknowledged. Damage in durable bytes is corruption and must
+    /// be refused. The log cannot know where the last sync ended, but:
+    /// 1. A sync marker records a byte count that was durable when it was appended, so a valid
+    ///    marker after the damage that counts past `offset` proves the damage is in durable
+    ///    bytes: refused, whatever else holds.
+    /// 2. With nothing valid after the damage, it is a tail cut short: torn.
+    /// 3. With valid records after it, the damage is torn only if a lost page explains it: the
+    ///    OS wrote back a later unsynced page and not this one, which reads as zeros in a file
+    ///    the log only extends. A bit flip or a stray write does not look like that.
+    /// What stays ambiguous: damage of that shape in the last synced batch when no marker was
+    /// appended after its sync (a device that zeroes a synced page); it is cut like a torn
+    /// tail, as etcd does with a zero-filled sector.
+    func tornWriteRefusal(
+        _ bytes: [UInt8], header: WALFormat.SegmentHeader, damageAt offset: Int
+    ) -> String? {
+        if header.recordsSyncMarkers,
+            let durable = WALFormat.highestSyncMarker(bytes, from: offset + 1), durable > offset
+        {
+            return "a later sync marker says the first \(durable) bytes were synced"
+        }
+        if WALFormat.damageStartsAtLostPage(bytes, at: offset, maxRecordBytes: config.maxRecordBytes) {
+            return nil
+        }
+        switch WALFormat.scanForValidRecord(
+            bytes, from: offset + 1, maxRecordBytes: config.maxRecordBytes)
+        {
+        case .nothingValidFollows: return nil
+        case .validRecordFollows: return "followed by valid records"
+        case .undetermined: return "valid records may follow (the bounded scan could not tell)"
+        }
     }
 
     /// The recovery pass run by `init`; see the type's contract.
@@ -122,10 +165,10 @@ extension WriteAheadLog {
                         segment: entry.name, offset: Int64(damage.offset),
                         reason: "\(damage.reason) in a sealed (non-last) segment")
                 }
-                guard !damage.validRecordsFollow else {
+                if let refusal = damage.refusal {
                     throw .corruptRecord(
                         segment: entry.name, offset: Int64(damage.offset),
-                        reason: "\(damage.reason), followed by valid records")
+                        reason: "\(damage.reason), \(refusal)")
                 }
                 // Torn tail: cut it off durably.
                 validEnd = scanned.validEnd
@@ -157,7 +200,13 @@ extension WriteAheadLog {
             let segment = Segment(
                 name: entry.name, ordinal: scanned.header.ordinal,
                 firstSequence: scanned.header.firstSequence,
-                lastSequence: scanned.records.last!.record.sequence, size: Int64(validEnd))
+                lastSequence: scanned.records.last!.record.sequence, size: Int64(validEnd),
+                recordsSyncMarkers: scanned.header.recordsSyncMarkers)
+            // Durable for sure: what a cut just synced; otherwise only the header (the file
+            // may hold unsynced bytes a process crash left in the page cache).
+            activeDurableBytes =
+                scanned.damage == nil ? Int64(WALFormat.segmentHeaderBytes) : Int64(validEnd)
+            activeMarkedBytes = scanned.syncedWatermark ?? Int64(WALFormat.segmentHeaderBytes)
             segments.append(segment)
             report.recordCount += scanned.records.count
             nextOrdinal = segment.ordinal + 1

@@ -53,6 +53,9 @@ extension WriteAheadLog {
             segments[index].size = Int64(offset)
             segments[index].lastSequence = scanned.records[cut - 1].record.sequence
         }
+        // Everything kept is durable; markers past the cut are gone.
+        activeDurableBytes = segments[index].size
+        activeMarkedBytes = Int64(WALFormat.segmentHeaderBytes)
     }
 
     /// Releases whole segments whose records all have sequences below `sequence` (Raft: after a

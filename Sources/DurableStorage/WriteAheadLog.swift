@@ -24,10 +24,12 @@
 ///   incomplete or checksum-failing record at the end of the last segment, followed by
 ///   nothing valid) is cut off and described in `recoveryReport`; any other damage throws
 ///   `WALError.corruptRecord` or `WALError.inconsistentSegments` and is never skipped.
-///   Known limitation: if the OS persisted an unsynced batch out of order (a later page
-///   written, an earlier one not), the hole is followed by valid records and recovery refuses
-///   to open rather than guess; etcd instead treats a zero-filled 512-byte sector inside the
-///   bad record as torn. Such a crash loses only unacknowledged data, but needs an operator.
+///   If the OS persisted an unsynced batch out of order (a later page written, an earlier
+///   one not), the hole (a zero-filled page) is followed by valid records; that is cut like a
+///   torn tail unless a later sync marker proves the hole lies in synced bytes (see
+///   `tornWriteRefusal` for the safety argument). Sync markers are small records the log
+///   adds at the start of a batch when a sync happened since the last one; they are skipped
+///   by reads.
 /// * **Failures.** After an I/O error in `append`, `sync`, or a truncation, the on-disk state
 ///   is unknown, so the log refuses further work (`WALError.unusable`); reopen it.
 ///
@@ -130,6 +132,8 @@ public final class WriteAheadLog {
         /// nil only while a new last segment holds no record yet.
         var lastSequence: UInt64?
         var size: Int64
+        /// Whether the segment's header allows sync markers (segments of older versions not).
+        var recordsSyncMarkers = true
     }
 
     public let directory: String
@@ -143,6 +147,10 @@ public final class WriteAheadLog {
     var nextOrdinal: UInt64 = 0
     /// Whether `segments.last` has writes not yet synced.
     var dirty = false
+    /// Bytes of `segments.last` known durable (synced), and the highest such count a sync
+    /// marker in it records; a batch after a sync starts with a marker when they differ.
+    var activeDurableBytes: Int64 = 0
+    var activeMarkedBytes: Int64 = 0
     var failure: WALError?
     var isClosed = false
 
@@ -221,6 +229,16 @@ public final class WriteAheadLog {
         let total = records.reduce(0) { $0 + WALFormat.encodedSize(payloadBytes: $1.payload.count) }
         buffer.reserveCapacity(min(total, config.segmentSizeBytes))
         var bufferLast: UInt64?
+        if let first = records.first, activeHandle != nil, let active = segments.last,
+            active.recordsSyncMarkers, activeDurableBytes > activeMarkedBytes,
+            active.size + Int64(WALFormat.syncMarkerBytes)
+                + Int64(WALFormat.encodedSize(payloadBytes: first.payload.count))
+                <= Int64(config.segmentSizeBytes)
+        {
+            // The first record stays in this segment, so the marker is never alone in it.
+            WALFormat.encodeSyncMarker(durableBytes: activeDurableBytes, into: &buffer)
+            activeMarkedBytes = activeDurableBytes
+        }
         for record in records {
             let size = WALFormat.encodedSize(payloadBytes: record.payload.count)
             let activeSize = (segments.last?.size ?? 0) + Int64(buffer.count)
@@ -275,6 +293,8 @@ public final class WriteAheadLog {
             Segment(
                 name: name, ordinal: nextOrdinal, firstSequence: firstSequence, lastSequence: nil,
                 size: Int64(header.count)))
+        activeDurableBytes = Int64(header.count)
+        activeMarkedBytes = Int64(header.count)
         nextOrdinal += 1
     }
 
@@ -291,6 +311,7 @@ public final class WriteAheadLog {
             try fileSystem.syncData(handle)
             statistics.dataSyncs += 1
             dirty = false
+            activeDurableBytes = segments.last!.size
         }
     }
 

@@ -376,4 +376,110 @@ import Testing
             }
         }
     }
+
+    /// Overwrites `count` bytes at `offset` with zeros (a page the crash never wrote back).
+    private func zeroBytes(_ path: String, at offset: Int64, count: Int) throws {
+        let file = try Disk.fileSystem.open(path, mode: .readWrite)
+        defer { try? Disk.fileSystem.close(file) }
+        try Disk.fileSystem.write(file, [UInt8](repeating: 0, count: count), at: offset)
+    }
+
+    /// Writes one segment batch by batch, syncing after the batches marked so, then closes
+    /// the log (closing does not sync). Returns the segment's path.
+    private func writeBatches(
+        _ directory: String, _ batches: [(ClosedRange<UInt64>, synced: Bool)]
+    ) throws -> String {
+        let log = try WriteAheadLog(directory: directory)
+        for (sequences, synced) in batches {
+            try log.append(records(sequences))
+            if synced { try log.sync() }
+        }
+        try log.close()
+        return directory + "/0000000000000001.wal"
+    }
+
+    /// The OS wrote an unsynced batch back out of order: a later page reached the disk, an
+    /// earlier one did not (it reads as zeros). Nothing after the last sync was acknowledged,
+    /// so recovery cuts at the hole and keeps every synced record, instead of refusing.
+    @Test func unsyncedPageLostOutOfOrderIsCutLikeATornTail() throws {
+        try withTemporaryDirectory { directory in
+            // The second batch is never synced: 90 records, about 10 KiB.
+            let path = try writeBatches(directory, [(1...10, synced: true), (11...100, synced: false)])
+            let synced = segmentHeaderBytes + 10 * Int64(recordFramingBytes + 100)
+            let lostPage = (synced + 4095) / 4096 * 4096
+            #expect(try Disk.size(path) > lostPage + 4096)  // later pages "reached the disk"
+            try zeroBytes(path, at: lostPage, count: 4096)
+            let log = try WriteAheadLog(directory: directory)
+            let recovered = try log.readAll()
+            #expect(recovered.count >= 10)
+            #expect(recovered == Array(records(1...100).prefix(recovered.count)))
+            #expect(log.recoveryReport.truncatedAtOffset ?? 0 <= lostPage)
+            #expect(try Disk.size(path) <= lostPage)
+        }
+    }
+
+    /// The same hole inside bytes a later batch's sync marker says were synced is corruption
+    /// of acknowledged data: refused, not cut.
+    @Test func lostPageInSyncedBytesIsRefused() throws {
+        try withTemporaryDirectory { directory in
+            // The second batch is acknowledged; the third starts with a sync marker.
+            let path = try writeBatches(
+                directory, [(1...10, synced: true), (11...100, synced: true), (101...110, synced: true)])
+            let before = try Disk.bytes(path)
+            try zeroBytes(path, at: 4096, count: 4096)
+            let failure = #expect(throws: WALError.self) { try WriteAheadLog(directory: directory) }
+            guard case .corruptRecord(_, let offset, let reason)? = failure else {
+                Issue.record("expected corruptRecord, got \(String(describing: failure))")
+                return
+            }
+            #expect(offset < 4096)
+            #expect(reason.contains("sync marker"))
+            var after = try Disk.bytes(path)
+            after.replaceSubrange(4096..<8192, with: before[4096..<8192])
+            #expect(after == before)  // refusing modified nothing
+        }
+    }
+
+    /// Sync markers are not records: reads, counts and reopen skip them.
+    @Test func syncMarkersAreInvisibleToReaders() throws {
+        try withTemporaryDirectory { directory in
+            let log = try WriteAheadLog(directory: directory)
+            for batch in 0..<5 as Range<UInt64> {
+                try log.append(records((batch * 10 + 1)...(batch * 10 + 10)))
+                try log.sync()
+            }
+            #expect(try log.readAll() == records(1...50))
+            try log.truncateSuffix(after: 25)
+            try log.append(records(26...30))
+            try log.sync()
+            try log.close()
+            let reopened = try WriteAheadLog(directory: directory)
+            #expect(reopened.recoveryReport.recordCount == 30)
+            #expect(reopened.recoveryReport.bytesTruncated == 0)
+            #expect(try reopened.readAll() == records(1...30))
+        }
+    }
+
+    /// A damaged tail where every other offset holds a plausible length (64 KiB and 256
+    /// bytes) would cost the search for valid records tail size times record size; the
+    /// bounded scan gives up and refuses (an unexplained tail needs an operator) promptly.
+    @Test func searchAfterDamageIsBounded() throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeSingleSegment(directory)
+            var tail: [UInt8] = []
+            for _ in 0..<(1 << 18) { tail += [0, 0, 1, 0] }  // 1 MiB
+            try Disk.append(path, tail)
+            let clock = ContinuousClock()
+            let started = clock.now
+            let failure = #expect(throws: WALError.self) { try WriteAheadLog(directory: directory) }
+            let elapsed = clock.now - started
+            print("searchAfterDamageIsBounded: recovery took \(elapsed)")
+            #expect(elapsed < .seconds(20))
+            guard case .corruptRecord(_, let offset, _)? = failure else {
+                Issue.record("expected corruptRecord, got \(String(describing: failure))")
+                return
+            }
+            #expect(offset == offsetOfRecord(51))
+        }
+    }
 }

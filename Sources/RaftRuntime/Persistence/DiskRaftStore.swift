@@ -24,8 +24,9 @@ import RPCProtobuf
 ///    again in order. It never runs ahead of the log on disk (entries are synced first).
 ///
 /// Recovery (`init`): the WAL cuts a torn tail (an incomplete or checksum-failing last
-/// record: an append that was never acknowledged) and refuses any other damage with
-/// ``RaftStoreError/corrupt(reason:)``; `load()` also refuses a gap in the log.
+/// record, or an unsynced page lost out of order: appends that were never acknowledged) and
+/// refuses any other damage with ``RaftStoreError/corrupt(reason:)``; `load()` also refuses
+/// a gap in the log.
 ///
 /// Confinement: owned by one `RaftPeer` and called synchronously on its actor, so the file
 /// system calls (fsync included) block that actor while they run.
