@@ -61,7 +61,7 @@ public actor ReplicaGroupCaller<Client: Sendable> {
 
     /// Why an operation ended without a reply.
     public enum Failure: Error, Sendable {
-        /// No replica answered within ``Policy/operationTimeout``.
+        /// No replica answered within ``Policy/operationTimeout`` (or before the call's deadline).
         case timedOut(Duration)
         /// Every replica failed in each of ``Policy/maxRounds`` rounds.
         case roundsExhausted(Int)
@@ -85,11 +85,18 @@ public actor ReplicaGroupCaller<Client: Sendable> {
     }
 
     /// Runs one operation against the replicas until one answers it with a final reply.
+    ///
+    /// - Parameter deadline: an end for this call besides ``Policy/operationTimeout`` (for a
+    ///   caller whose operation spans several calls, such as a sharded clerk's rounds); no RPC
+    ///   outlasts it, and once it passes the call throws ``Failure/timedOut(_:)``.
     public func perform<Reply: Sendable>(
+        until deadline: ContinuousClock.Instant? = nil,
         _ attempt: @Sendable (Client, CallOptions) async throws -> Reply,
         verdict: @Sendable (Reply) -> Verdict
     ) async throws(Failure) -> Reply {
         let start = ContinuousClock.now
+        let ends = [deadline, policy.operationTimeout.map { start + $0 }].compactMap { $0 }
+        let end = ends.min()
         var failuresInARow = 0
         var rounds = 0
         // Terminates when a replica answers, the task is cancelled, the optional timeout passes
@@ -98,9 +105,9 @@ public actor ReplicaGroupCaller<Client: Sendable> {
         while true {
             if Task.isCancelled { throw .cancelled }
             var timeout = policy.rpcTimeout
-            if let limit = policy.operationTimeout {
-                let remaining = limit - (ContinuousClock.now - start)
-                guard remaining > .zero else { throw .timedOut(limit) }
+            if let end {
+                let remaining = end - ContinuousClock.now
+                guard remaining > .zero else { throw .timedOut(end - start) }
                 timeout = min(timeout, remaining)
             }
             let replica = preferred

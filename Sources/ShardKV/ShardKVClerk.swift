@@ -150,9 +150,7 @@ public actor ShardKVClerk {
         let deadline = configuration.operationTimeout.map { start + $0 }
         let reply: Reply
         do {
-            reply = try await caller.perform({ client, options in
-                try await attempt(client, try Self.options(options, until: deadline))
-            }) { reply in
+            reply = try await caller.perform(until: deadline, attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
                 case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument:
@@ -188,19 +186,6 @@ public actor ShardKVClerk {
                 operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1))
         callers[gid] = (servers, caller)
         return caller
-    }
-
-    /// `options` with the timeout cut to what is left before `deadline` (`nil`: no limit);
-    /// `DEADLINE_EXCEEDED` (which the caller treats as a failed attempt) once nothing is left.
-    private static func options(
-        _ options: CallOptions, until deadline: ContinuousClock.Instant?
-    ) throws(RPCError) -> CallOptions {
-        guard let deadline else { return options }
-        let remaining = deadline - ContinuousClock.now
-        guard remaining > .zero else {
-            throw RPCError(code: .deadlineExceeded, message: "The operation's timeout has passed.")
-        }
-        return CallOptions(timeout: min(options.timeout ?? remaining, remaining))
     }
 
     /// Time left of the operation (`nil`: no limit); throws once it is used up.
