@@ -53,6 +53,15 @@ public struct Config: Sendable {
     public var appliedIndex: UInt64
     /// Source of election jitter. Seed it differently per node (and per run in production).
     public var random: any RandomSource
+    /// Whether the driver reports the outcome of every snapshot it sends
+    /// (`RaftNode.reportSnapshot(to:succeeded:)`) within bounded time. If so, a leader keeps a
+    /// follower in the snapshot state until the report or the follower's acknowledgement,
+    /// however long the transfer takes, so exactly one snapshot is in flight per follower.
+    /// If not (the default, for drivers that lose messages silently), a leader gives up on an
+    /// unacknowledged snapshot after an election timeout and may send it again, even while
+    /// the first copy is still on its way (a resend storm over a link slower than
+    /// snapshot bytes per election timeout).
+    public var driverReportsSnapshots: Bool
 
     public init(
         id: UInt64,
@@ -68,7 +77,8 @@ public struct Config: Sendable {
         readOnlyOption: ReadOnlyOption = .safe,
         maxPendingReadIndexRequests: Int = 4096,
         appliedIndex: UInt64 = 0,
-        random: (any RandomSource)? = nil
+        random: (any RandomSource)? = nil,
+        driverReportsSnapshots: Bool = false
     ) {
         self.id = id
         self.electionTimeoutTicks = electionTimeoutTicks
@@ -84,6 +94,7 @@ public struct Config: Sendable {
         self.maxPendingReadIndexRequests = maxPendingReadIndexRequests
         self.appliedIndex = appliedIndex
         self.random = random ?? SplitMix64(seed: id)
+        self.driverReportsSnapshots = driverReportsSnapshots
     }
 
     /// Checks every field; called once by `RaftNode.init`.

@@ -11,7 +11,8 @@
 ///   → `probe` on rejection or when the follower is reported unreachable.
 /// * `snapshot`: a snapshot at `pendingSnapshot` was sent; nothing else is sent until the
 ///   follower acknowledges an index `>= pendingSnapshot` (→ `probe` then `replicate`), the
-///   driver reports the snapshot failed, or an election timeout passes (→ `probe`).
+///   driver reports the snapshot failed, or (unless `Config.driverReportsSnapshots`) an
+///   election timeout passes (→ `probe`).
 struct Progress {
     enum State: Hashable, CustomStringConvertible {
         case probe

@@ -105,9 +105,11 @@ extension RaftNode {
         electionElapsed += 1
 
         // A snapshot that has not been acknowledged for a whole election timeout was
-        // probably lost; probe again (the leader resends it if still needed). Hash order is
-        // harmless here: each iteration updates only its own peer's progress and emits nothing.
-        for (peer, var pr) in leaderState.progress where pr.state == .snapshot {
+        // probably lost; probe again (the leader resends it if still needed). Not when the
+        // driver reports every snapshot's outcome: a slow transfer is not a lost one. Hash
+        // order is harmless here: each iteration updates only its own peer's progress and
+        // emits nothing.
+        for (peer, var pr) in leaderState.progress where pr.state == .snapshot && !driverReportsSnapshots {
             pr.snapshotTicks += 1
             if pr.snapshotTicks >= electionTimeout {
                 pr.abandonSnapshot()

@@ -46,6 +46,7 @@ public struct RaftNode {
     let checkQuorum: Bool
     let preVote: Bool
     let appendsNoopOnElection: Bool
+    let driverReportsSnapshots: Bool
     var random: any RandomSource
 
     // Ready bookkeeping.
@@ -73,6 +74,7 @@ public struct RaftNode {
         maxUncommittedEntriesBytes = config.maxUncommittedEntriesBytes
         maxPendingReadIndexRequests = config.maxPendingReadIndexRequests
         checkQuorum = config.checkQuorum
+        driverReportsSnapshots = config.driverReportsSnapshots
         preVote = config.preVote
         appendsNoopOnElection = config.appendsNoopOnElection
         random = config.random

@@ -55,6 +55,10 @@ public actor RaftPeer: RaftServiceProtocol {
         /// deadline, only over a transport that ends every call in bounded time by itself
         /// (the simulated network in virtual time, where a real-time deadline cannot work).
         public var rpcTimeout: Duration? = .seconds(10)
+        /// The slowest link a snapshot is expected to cross, in bytes per second: a `Step`
+        /// carrying a snapshot may take `rpcTimeout` plus its bytes at this rate. Conservative
+        /// (a slow network, a busy receiver writing and fsyncing it) rather than loopback's.
+        public var snapshotTransferBytesPerSecond = 8 << 20
         /// Seed of the peer's election-timeout randomness.
         public var seed: UInt64 = 1
         /// Whether a new leader appends an empty entry of its term (see
@@ -89,8 +93,10 @@ public actor RaftPeer: RaftServiceProtocol {
     private let peers: [UInt64: RaftPeerClient]
     let configuration: Configuration
     private var tickTask: Task<Void, Never>?
-    private var killed = false
+    private(set) var killed = false
     private var inflight: [UInt64: Int] = [:]
+    /// Snapshots on their way to followers (see `RaftPeer+Snapshot.swift`).
+    var snapshotTransfers = SnapshotTransfers()
     /// Messages waiting for an in-flight RPC to their peer to return (`pipelinedRPCsPerPeer`).
     private var queued: [UInt64: [Message]] = [:]
     /// `Step` RPCs being handled, by sender, and the answers waiting for one of their replies.
@@ -162,7 +168,8 @@ public actor RaftPeer: RaftServiceProtocol {
             heartbeatIntervalTicks: configuration.heartbeatIntervalTicks,
             appendsNoopOnElection: configuration.appendsNoopOnElection,
             maxPendingReadIndexRequests: configuration.maxPendingReads, appliedIndex: applied,
-            random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)))
+            random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)),
+            driverReportsSnapshots: true)
         node = try RaftNode(config: config, storage: storage)
     }
 
@@ -290,18 +297,20 @@ public actor RaftPeer: RaftServiceProtocol {
         return true
     }
 
-    private func receive(_ messages: [Message], from peer: UInt64) {
+    private func receive(_ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?) {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
         if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
         for message in messages where message.to == id { node.step(message) }
+        if let snapshot { snapshotTransferSucceeded(snapshot, to: peer) }
         processReady()
     }
 
-    private func failed(_ peer: UInt64) {
+    private func failed(_ peer: UInt64, snapshot: SnapshotTransfers.Transfer?) {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
         node.reportUnreachable(peer)
+        if let snapshot { snapshotTransferFailed(snapshot, to: peer) }
         if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
     }
 
@@ -395,16 +404,18 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         guard inflight[peer, default: 0] < configuration.maxInflightRPCsPerPeer else {
             node.reportUnreachable(peer)
+            dropped(messages, to: peer)
             return
         }
         inflight[peer, default: 0] += 1
-        let options = CallOptions(timeout: configuration.rpcTimeout)
+        let options = callOptions(for: messages)
+        let snapshot = startSnapshotTransfer(messages, to: peer)
         Task(executorPreference: configuration.taskExecutor) { [weak self] in
             do {
                 let response = try await client.step(StepRequest(messages: messages), options: options)
-                await self?.receive(response.messages, from: peer)
+                await self?.receive(response.messages, from: peer, snapshot: snapshot)
             } catch {
-                await self?.failed(peer)
+                await self?.failed(peer, snapshot: snapshot)
             }
         }
     }

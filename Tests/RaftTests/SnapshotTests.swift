@@ -48,6 +48,31 @@ import Testing
         #expect(c.appliedData[2] == c.appliedData[1])
     }
 
+    /// With a driver that reports every snapshot's outcome, a snapshot still unacknowledged
+    /// after many election timeouts (a slow transfer, heartbeats answered meanwhile) is not
+    /// sent again; a reported failure sends it again, and the follower catches up.
+    @Test func reportingDriverKeepsOneSnapshotInFlight() {
+        let c = TestCluster(seed: 43) { $0.driverReportsSnapshots = true }
+        c.campaign(1)
+        c.isolate(2)
+        for i in 0..<5 { c.propose([UInt8(i)], on: 1) }
+        c.compact(1)
+        c.heal()
+        c.recordSent = true
+        // The transfer is "still on its way": the message never arrives in this window.
+        c.shouldDrop = { $0.type == .installSnapshot }
+        c.run(ticks: 100)
+        let sent = { c.sentMessages.filter { $0.type == .installSnapshot && $0.to == 2 }.count }
+        #expect(sent() == 1)
+        #expect(c[1].leaderState.progress[2]!.state == .snapshot)
+        c.shouldDrop = { _ in false }
+        c[1].reportSnapshot(to: 2, succeeded: false)
+        c.run(ticks: 40)
+        #expect(sent() == 2)
+        #expect(c.appliedIndex[2] == c.appliedIndex[1])
+        #expect(c.appliedData[2] == c.appliedData[1])
+    }
+
     /// The driver's delivery reports move a follower out of the snapshot state: success
     /// assumes the follower has the snapshot, failure probes from its match index again.
     /// An unreachable follower in the replicate state falls back to probing.

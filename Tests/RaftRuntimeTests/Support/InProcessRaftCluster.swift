@@ -21,9 +21,11 @@ final class InProcessRaftCluster: Sendable {
         return configuration
     }
 
-    /// Builds and starts `n` peers; `makeStore(id)` gives each its store.
+    /// Builds and starts `n` peers; `makeStore(id)` gives each its store. `serve(peer)` is
+    /// the service a peer's servers expose (the peer itself, or a wrapper that injects faults).
     init(
         n: Int, configuration: RaftPeer.Configuration = fastConfiguration,
+        serve: (RaftPeer) -> any RaftServiceProtocol = { $0 },
         makeStore: (UInt64) throws -> sending any RaftLogStore
     ) throws {
         var servers: [RPCServer] = []
@@ -44,8 +46,9 @@ final class InProcessRaftCluster: Sendable {
                 id: UInt64(i + 1), peers: clients[i], logStore: makeStore(UInt64(i + 1)),
                 configuration: peerConfiguration)
             peers.append(peer)
+            let service = serve(peer)
             for transport in serverTransports[i] {
-                servers.append(RPCServer(transport: transport, services: [peer]))
+                servers.append(RPCServer(transport: transport, services: [service]))
             }
         }
         self.peers = peers

@@ -1,0 +1,84 @@
+import Raft
+import RaftRuntime
+import RPCCore
+import Simulation
+import Testing
+
+/// Snapshots sent by a `RaftPeer` leader (`RaftPeer+Snapshot.swift`): the outcome of each
+/// transfer reaches the core, so a slow transfer is not abandoned and sent again.
+@Suite("RaftPeer snapshots")
+struct RaftPeerSnapshotTests {
+    /// A follower's link that can be cut (every `Step` fails) and that delivers a `Step`
+    /// carrying a snapshot only after `snapshotDelay` (a slow link for large messages);
+    /// counts the snapshots that arrive and the most on their way at once.
+    actor SlowSnapshotLink: RaftServiceProtocol {
+        let peer: RaftPeer
+        let snapshotDelay: Duration
+        var isCut = false
+        private(set) var snapshotsReceived = 0
+        private(set) var mostSnapshotsInFlight = 0
+        private var snapshotsInFlight = 0
+
+        init(peer: RaftPeer, snapshotDelay: Duration) {
+            self.peer = peer
+            self.snapshotDelay = snapshotDelay
+        }
+
+        func setCut(_ cut: Bool) { isCut = cut }
+
+        func step(_ request: StepRequest) async throws -> StepResponse {
+            guard !isCut else { throw RPCError(code: .unavailable, message: "The link is cut.") }
+            guard request.messages.contains(where: { $0.type == .installSnapshot }) else {
+                return try await peer.step(request)
+            }
+            snapshotsReceived += 1
+            snapshotsInFlight += 1
+            mostSnapshotsInFlight = max(mostSnapshotsInFlight, snapshotsInFlight)
+            defer { snapshotsInFlight -= 1 }
+            try await Task.sleep(for: snapshotDelay)
+            return try await peer.step(request)
+        }
+    }
+
+    /// A follower that missed compacted entries gets the leader's 1 MiB snapshot over a link
+    /// that takes 8 election timeouts to carry it: heartbeats keep being answered meanwhile,
+    /// yet exactly one snapshot is sent, and the follower catches up through it.
+    @Test(.timeLimit(.minutes(1)))
+    func slowLinkCarriesExactlyOneSnapshot() async throws {
+        let configuration = InProcessRaftCluster.fastConfiguration
+        let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
+        let snapshotDelay = electionTimeout * 8
+        var links: [UInt64: SlowSnapshotLink] = [:]
+        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
+            let link = SlowSnapshotLink(peer: peer, snapshotDelay: snapshotDelay)
+            links[peer.id] = link
+            return link
+        } makeStore: { _ in
+            BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
+        }
+        await cluster.start()
+        let leader = try await cluster.leader()
+        let follower = cluster.peers.first { $0.id != leader.id }!
+        let link = try #require(links[follower.id])
+        await link.setCut(true)
+        var last: UInt64 = 0
+        for command in 0..<20 { last = try await cluster.propose([UInt8(command)]) }
+        #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: last))
+        let state = [UInt8](repeating: 7, count: 1 << 20)
+        await leader.snapshot(index: last, data: state)
+        #expect(await leader.status().snapshotIndex == last)
+
+        await link.setCut(false)
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last))
+        // Long enough for a resend to show: the old core resent after each election timeout.
+        try await Task.sleep(for: electionTimeout * 5)
+        #expect(await link.snapshotsReceived == 1)
+        #expect(await link.mostSnapshotsInFlight == 1)
+        let delivered = await cluster.recorders[Int(follower.id) - 1].messages()
+        #expect(delivered.contains { if case .snapshot(last, _, state) = $0 { true } else { false } })
+        // Replication continues normally after the snapshot.
+        let next = try await cluster.propose([99])
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: next))
+        await cluster.shutdown()
+    }
+}
