@@ -19,7 +19,8 @@ struct BenchCommand: AsyncParsableCommand {
     var keys: Int = 5
 
     func run() async throws {
-        BenchRun.checkOptions(duration: bench.duration, clients: bench.clients, keys: keys)
+        BenchRun.checkOptions(
+            duration: bench.duration, clients: bench.clients, keys: keys, valueBytes: bench.valueBytes)
         let addresses = options.addresses()
         let leaders = LeaderChanges()
 
@@ -40,7 +41,9 @@ struct BenchCommand: AsyncParsableCommand {
         let names = (0..<keys).map { "key\($0)" }
         let first = clerks[0]
         let values = await BenchRun.readValues(of: names) { input in await first.perform(input) }
-        let run = BenchRun(duration: bench.duration, keys: names, initialValues: values)
+        let run = BenchRun(
+            duration: bench.duration, keys: names, initialValues: values, workload: bench.workload,
+            valueBytes: bench.valueBytes)
         let watchTransports = addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port) }
         await run.run(performers) {
             let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }

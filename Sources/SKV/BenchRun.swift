@@ -4,9 +4,9 @@ import Synchronization
 import Glibc
 #endif
 
-/// One bounded mixed workload as `skv kv bench` and `skv shard bench` run it: several clients
-/// each doing get (50 %), put (20 %), append (25 %) and delete (5 %) on random keys until the
-/// end, a progress line per second, and a summary with operations, ops/s, p50/p99 latency and
+/// One bounded workload as `skv kv bench` and `skv shard bench` run it: several clients each
+/// doing the ``BenchWorkload``'s operations (by default get 50 %, put 20 %, append 25 %,
+/// delete 5 %) on random keys until the end, a progress line per second, and a summary with operations, ops/s, p50/p99 latency and
 /// whether the recorded history is linearizable (the `KVModel` checker).
 ///
 /// Every operation is recorded with its call and return times; one that failed may still have
@@ -25,6 +25,9 @@ final class BenchRun: Sendable {
 
     let duration: Int
     let keys: [String]
+    let workload: BenchWorkload
+    /// Length of written values (0: unpadded).
+    let valueBytes: Int
     let start: ContinuousClock.Instant
     let end: ContinuousClock.Instant
     private let history = Mutex<[Operation]>([])
@@ -38,10 +41,17 @@ final class BenchRun: Sendable {
     ///   - keys: the keys operations pick from (not empty).
     ///   - initialValues: the keys' values before the workload (see ``readValues(of:_:)``);
     ///     a key not listed starts empty.
-    init(duration: Int, keys: [String], initialValues: [String: String] = [:]) {
-        precondition(duration > 0 && !keys.isEmpty, "a bench needs a duration and keys")
+    ///   - workload: the operation mix.
+    ///   - valueBytes: length of written values (their unique prefix padded with dots; 0: unpadded).
+    init(
+        duration: Int, keys: [String], initialValues: [String: String] = [:], workload: BenchWorkload = .mixed,
+        valueBytes: Int = 0
+    ) {
+        precondition(duration > 0 && !keys.isEmpty && valueBytes >= 0, "a bench needs a duration and keys")
         self.duration = duration
         self.keys = keys
+        self.workload = workload
+        self.valueBytes = valueBytes
         // Puts that completed before the workload's first call (at time 0).
         self.initialValues = keys.compactMap { key in
             initialValues[key].map {
@@ -66,11 +76,13 @@ final class BenchRun: Sendable {
         return values
     }
 
-    /// Exits 2 with one line unless `--duration`, `--clients` and `--keys` are positive.
-    static func checkOptions(duration: Int, clients: Int, keys: Int) {
+    /// Exits 2 with one line unless `--duration`, `--clients` and `--keys` are positive and
+    /// `--value-bytes` is not negative.
+    static func checkOptions(duration: Int, clients: Int, keys: Int, valueBytes: Int = 0) {
         guard duration > 0, clients > 0, keys > 0 else {
             fail("--duration, --clients and --keys must be positive", status: SKVCommand.exitBadOptions)
         }
+        guard valueBytes >= 0 else { fail("--value-bytes must not be negative", status: SKVCommand.exitBadOptions) }
     }
 
     var isRunning: Bool { ContinuousClock.now < end }
@@ -97,12 +109,9 @@ final class BenchRun: Sendable {
         while isRunning {
             sequence += 1
             let key = keys.randomElement()!
-            let value = "c\(client)s\(sequence);"
-            let roll = Int.random(in: 0..<100)
-            let input: KVModel.Input =
-                roll < 50 ? .get(key: key)
-                : roll < 70 ? .put(key: key, value: value)
-                : roll < 95 ? .append(key: key, value: value) : .delete(key: key)
+            var value = "c\(client)s\(sequence);"
+            if value.utf8.count < valueBytes { value += String(repeating: ".", count: valueBytes - value.utf8.count) }
+            let input = workload.operation(key: key, value: value)
             let call = nanos()
             let output = await perform(input)
             let returned = nanos()

@@ -37,7 +37,8 @@ struct ShardBenchCommand: AsyncParsableCommand {
     var stallReport = false
 
     func run() async throws {
-        BenchRun.checkOptions(duration: bench.duration, clients: bench.clients, keys: keys)
+        BenchRun.checkOptions(
+            duration: bench.duration, clients: bench.clients, keys: keys, valueBytes: bench.valueBytes)
         let servers = options.servers()
         // The watcher's and each client's connections; closed at the end.
         var controllerTransports: [HTTP2ClientTransport] = []
@@ -75,7 +76,9 @@ struct ShardBenchCommand: AsyncParsableCommand {
         let names = (0..<keys).map(Self.key)
         let reader = clerks[0]
         let values = await BenchRun.readValues(of: names) { input in await reader.perform(input) }
-        let run = BenchRun(duration: bench.duration, keys: names, initialValues: values)
+        let run = BenchRun(
+            duration: bench.duration, keys: names, initialValues: values, workload: bench.workload,
+            valueBytes: bench.valueBytes)
         let performers: [BenchRun.Perform] = clerks.map { clerk in { input in await clerk.perform(input) } }
         let watchPool = HTTP2ClientPool()
         await run.run(performers) {

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# Client benchmark: our Swift client against h2load, on the same 3-node skv cluster in one run.
+#
+# The server is the same for both; what differs is the client. h2load (C, nghttp2) sends one
+# prepared gRPC request body (Benchmarks/KV/kvbench.py bodies: a Put of a 256-byte value
+# without a session, or a linearizable Get of it) to the leader over min(N, 4) HTTP/2
+# connections (h2load -c min(N,4) -m N/c), as Scripts/bench-kv.sh does. `skv kv bench` runs N
+# clerks (Clerk → ReplicaGroupCaller → RPCClient → HTTP2ClientTransport, the code every Swift
+# user of the service runs) with the same operation alone (`--workload put|get`, one key,
+# 256-byte values; the clerk's Puts carry a session, h2load's do not) and checks the history
+# for linearizability after the run. Each row: WARMUP_SECONDS of h2load warm-up, then
+# DURATION seconds of each client, alternating which goes first per row; only one client
+# loads the cluster at a time. Prints ops/s and p50/p99 latency of each and the ratio
+# ours/h2load (the target of issue 15: at least 0.9).
+#
+# Environment: DURATION (seconds per client and row, default 5), WARMUP_SECONDS (default 1),
+#   STREAMS (concurrency, default "1 16 64"), OPS (default "put get"), SKV_BIN (the skv the
+#   servers run; otherwise built here in release), CLIENT_BINS (space-separated skv binaries to
+#   run `skv kv bench` with, each a column, e.g. a before and an after build; default SKV_BIN),
+#   BENCH_TMPDIR (where the data directories go, default /tmp; refused on tmpfs).
+# Installs nghttp2-client (h2load) with apt-get if missing. Loopback only.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+source Scripts/lib/processes.sh
+duration="${DURATION:-5}"
+warmup="${WARMUP_SECONDS:-1}"
+streams_list="${STREAMS:-1 16 64}"
+ops_list="${OPS:-put get}"
+kvbench="$root/Benchmarks/KV/kvbench.py"
+
+say() { echo "bench-kv-client: $*" >&2; }
+
+if ! command -v h2load >/dev/null; then
+  say "installing nghttp2-client"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nghttp2-client >/dev/null
+fi
+python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
+if [ -z "${SKV_BIN:-}" ]; then
+  say "building skv (release)"
+  swift build -c release --product skv >&2
+  SKV_BIN="$(swift build -c release --show-bin-path)/skv"
+fi
+[ -x "$SKV_BIN" ] || { say "no skv binary at $SKV_BIN"; exit 1; }
+read -r -a clients <<<"${CLIENT_BINS:-$SKV_BIN}"
+for bin in "${clients[@]}"; do [ -x "$bin" ] || { say "no skv binary at $bin"; exit 1; }; done
+
+work="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/skv-bench-kv-client.XXXXXX")"
+if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
+  rmdir "$work"
+  say "${BENCH_TMPDIR:-/tmp} is tmpfs (fsync would cost nothing); set BENCH_TMPDIR to a directory on a disk"
+  exit 1
+fi
+pids=("" "" "")
+cleanup() {
+  trap - EXIT INT TERM
+  stop_pids "${pids[@]}"
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'say interrupted; exit 130' INT TERM
+
+ports=($(free_ports 3))
+peers=()
+endpoints=""
+for i in 1 2 3; do
+  peers+=(--peer "$i=127.0.0.1:${ports[$((i - 1))]}")
+  endpoints+="${endpoints:+,}$i=127.0.0.1:${ports[$((i - 1))]}"
+done
+plain_endpoints="$(echo "$endpoints" | sed 's/[0-9]*=//g')"
+for i in 1 2 3; do
+  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ports[$((i - 1))]}" "${peers[@]}" \
+    --data-dir "$work/ours$i" >"$work/ours$i.log" 2>&1 &
+  pids[$((i - 1))]=$!
+done
+python3 "$kvbench" leader ours "$plain_endpoints" >/dev/null
+python3 "$kvbench" bodies "$work/bodies"
+read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
+for op in put get; do python3 "$kvbench" check ours "$address" "$op" "$work/bodies/ours-$op.bin" >&2; done
+say "cluster $endpoints (skv $SKV_BIN), data in $work; clients: h2load ${clients[*]}"
+
+# h2load at the leader; prints "ops/s p50 p99" (from its per-request log) or "0 nan nan".
+run_h2load() {
+  local op="$1" streams="$2"
+  local conns=$((streams < 4 ? streams : 4))
+  local method=/skv.kv.KV/Put
+  [ "$op" = get ] && method=/skv.kv.KV/Get
+  read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
+  local h2=(h2load -c "$conns" -m "$((streams / conns))" -d "$work/bodies/ours-$op.bin"
+    -H 'content-type: application/grpc' -H 'te: trailers' "http://$address$method")
+  timeout $((warmup + 30)) "${h2[@]}" -D "$warmup" >/dev/null 2>&1 || true
+  rm -f "$work/requests.log"
+  timeout $((duration + 30)) "${h2[@]}" -D "$duration" --log-file="$work/requests.log" >"$work/h2load.out" 2>&1 || true
+  python3 - "$work/requests.log" "$work/h2load.out" <<'PY'
+import re, sys
+durations, bad = [], 0
+try:
+    for line in open(sys.argv[1]):
+        parts = line.split()
+        if len(parts) < 3 or parts[1] == "0":
+            continue
+        bad += parts[1] != "200"
+        durations.append(int(parts[2]))
+except FileNotFoundError:
+    pass
+rps = re.search(r"finished in [^,]+, ([0-9.]+) req/s", open(sys.argv[2]).read())
+if not rps or not durations or bad:
+    print("0 nan nan")
+    sys.exit()
+durations.sort()
+pick = lambda q: durations[min(len(durations) - 1, int(q * len(durations)))] / 1000.0
+print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f}")
+PY
+}
+
+# `skv kv bench` with one client binary; prints "ops/s p50 p99" or "0 nan nan" (also when the
+# history is not linearizable).
+run_clerks() {
+  local bin="$1" op="$2" streams="$3"
+  "$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 \
+    --workload "$op" --value-bytes 256 >"$work/bench.out" 2>&1 || true
+  python3 - "$work/bench.out" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"summary: .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: yes", text)
+print(" ".join(m.groups()) if m else "0 nan nan")
+PY
+}
+
+header=$(printf '%-4s %7s  %-22s' op streams h2load)
+for i in "${!clients[@]}"; do header+=$(printf '  %-22s %6s' "skv-client-$((i + 1))" ratio); done
+echo "$header"
+echo "$(printf '%-4s %7s  %-22s' '' '' 'ops/s p50/p99 ms')$(for _ in "${clients[@]}"; do printf '  %-22s %6s' 'ops/s p50/p99 ms' '/h2load'; done)"
+row=0
+for op in $ops_list; do
+  for streams in $streams_list; do
+    declare -A r=()
+    runners=(h2load "${!clients[@]}")
+    if [ $((row % 2)) -eq 1 ]; then runners=("${!clients[@]}" h2load); fi
+    row=$((row + 1))
+    for runner in "${runners[@]}"; do
+      if [ "$runner" = h2load ]; then r[h2load]="$(run_h2load "$op" "$streams")"
+      else r[$runner]="$(run_clerks "${clients[$runner]}" "$op" "$streams")"; fi
+    done
+    read -r hops hp50 hp99 <<<"${r[h2load]}"
+    line=$(printf '%-4s %7s  %-22s' "$op" "$streams" "$hops $hp50/$hp99")
+    for i in "${!clients[@]}"; do
+      read -r cops cp50 cp99 <<<"${r[$i]}"
+      ratio="$(python3 -c "print(f'{$cops/max($hops,1):.2f}')")"
+      line+=$(printf '  %-22s %6s' "$cops $cp50/$cp99" "$ratio")
+    done
+    echo "$line"
+    unset r
+  done
+done
+echo "clients: ${clients[*]}"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
