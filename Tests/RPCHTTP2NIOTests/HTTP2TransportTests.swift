@@ -1,3 +1,4 @@
+import NIOCore
 import RPCCore
 import RPCHTTP2
 import RPCHTTP2NIO
@@ -151,6 +152,39 @@ import Testing
                     }
                     #expect(service.cancelledHandlers.current == 1)
                 }
+            }
+        }
+    }
+
+    /// A task that prefers the transport's executor runs on the connection's loop: its calls
+    /// write and read there directly, and deadlines still expire.
+    @Test func callsFromATaskOnTheTransportsLoop() async throws {
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer { port in
+                let transport = HTTP2ClientTransport(host: "127.0.0.1", port: port)
+                let client = RPCClient(transport: transport)
+                let outcome = await Task(executorPreference: transport.taskExecutor) { () async throws -> [String] in
+                    var replies: [String] = []
+                    for i in 0..<20 {
+                        let reply = try await client.unary(
+                            request: ClientRequest(message: "m\(i)"), descriptor: EchoService.get,
+                            serializer: StringCoder(), deserializer: StringCoder())
+                        let onLoop = transport.eventLoop.inEventLoop
+                        #expect(onLoop)
+                        replies.append(reply.message)
+                    }
+                    let error = await #expect(throws: RPCError.self) {
+                        try await client.unary(
+                            request: ClientRequest(message: ""), descriptor: EchoService.sleep,
+                            serializer: StringCoder(), deserializer: StringCoder(),
+                            options: CallOptions(timeout: .milliseconds(100)))
+                    }
+                    #expect(error?.code == .deadlineExceeded)
+                    return replies
+                }.result
+                await transport.close()
+                let replies = try outcome.get()
+                #expect(replies == (0..<20).map { "m\($0)" })
             }
         }
     }

@@ -19,4 +19,14 @@ public protocol ClientTransport: Sendable {
 
     /// Closes the transport: new calls fail with `UNAVAILABLE`; in-flight calls finish.
     func close() async
+
+    /// Whether the transport itself ends a call whose ``CallOptions/timeout`` passed (from the
+    /// start of ``withStream(descriptor:options:_:)``, connecting included) with a
+    /// `DEADLINE_EXCEEDED` status and a reset of its stream. If not (the default), ``RPCClient``
+    /// runs a timer task beside each call.
+    var enforcesDeadlines: Bool { get }
+}
+
+extension ClientTransport {
+    public var enforcesDeadlines: Bool { false }
 }

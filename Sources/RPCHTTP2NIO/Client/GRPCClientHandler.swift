@@ -19,6 +19,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
         var timeout: Duration?
         var inbound: InboundQueue<RPCResponsePart>
         var streamID: Int32?
+        /// Ends the call with `DEADLINE_EXCEEDED` (cancelled when the call ends first).
+        var deadlineTimer: Scheduled<Void>?
     }
 
     private let connection: GRPCClientConnection
@@ -118,7 +120,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
     /// What a call's first write brings along to register the call on this connection.
     struct Registration: Sendable {
         var descriptor: MethodDescriptor
+        /// Sent to the server as `grpc-timeout`.
         var timeout: Duration?
+        /// When the call ends with `DEADLINE_EXCEEDED` unless it ended before.
+        var deadline: ContinuousClock.Instant?
         var inbound: InboundQueue<RPCResponsePart>
     }
 
@@ -132,7 +137,21 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 registration.inbound.finish()
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
             }
-            bridges[token] = Bridge(descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
+            var bridge = Bridge(descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
+            if let deadline = registration.deadline {
+                let remaining = deadline - ContinuousClock.now
+                guard remaining > .zero else {
+                    bridges[token] = bridge
+                    deadlineExceeded(token: token, after: registration.timeout ?? .zero)
+                    return loop.makeFailedFuture(RPCError(code: .deadlineExceeded, message: "The call has ended."))
+                }
+                let bound = NIOLoopBound(self, eventLoop: loop)
+                let timeout = registration.timeout ?? remaining
+                bridge.deadlineTimer = loop.scheduleTask(in: .nanoseconds(remaining.nanoseconds)) {
+                    bound.value.deadlineExceeded(token: token, after: timeout)
+                }
+            }
+            bridges[token] = bridge
         }
         var result = loop.makeSucceededVoidFuture()
         for part in parts {
@@ -200,6 +219,17 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
+    /// The call's deadline passed: it ends with `DEADLINE_EXCEEDED` and its stream is reset.
+    private func deadlineExceeded(token: UInt64, after timeout: Duration) {
+        guard let bridge = bridges[token] else { return }
+        finishCall(token, Status(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded."))
+        if let streamID = bridge.streamID {
+            connection.cancel(streamID)  // its CANCELLED status finds no call any more
+            processEvents()
+            scheduleFlush()
+        }
+    }
+
     /// Graceful close: GOAWAY, then close once the open calls have finished.
     func shutdown() {
         guard !shuttingDown else { return }
@@ -235,6 +265,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
         guard let bridge = bridges.removeValue(forKey: token) else { return }
+        bridge.deadlineTimer?.cancel()
         bridge.inbound.append(.status(status, trailers), bytes: 0)
         bridge.inbound.finish()
         if let streamID = bridge.streamID {

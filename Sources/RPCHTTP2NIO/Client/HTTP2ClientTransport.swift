@@ -10,6 +10,16 @@ import Synchronization
 /// in back-off: until the back-off delay has passed, calls fail fast with `UNAVAILABLE`
 /// (callers such as clerks retry); the next call after it tries again. Delays grow
 /// exponentially with jitter up to ``Configuration/maxBackoff`` and reset after a success.
+///
+/// A call's deadline (``CallOptions/timeout``) is enforced here, by a timer on the
+/// connection's event loop that ends the call with `DEADLINE_EXCEEDED` and resets its stream
+/// (``enforcesDeadlines``), so a call costs no timer task on the cooperative pool.
+///
+/// Every connection of a transport runs on one event loop, ``eventLoop``. A task that makes
+/// many calls through it (a clerk's loop, say) can run on that loop's thread with
+/// `withTaskExecutorPreference(transport.taskExecutor)`: its calls then reach the connection
+/// and their responses reach the task without waking another thread (the task must not block:
+/// it shares the thread with the connection's I/O).
 public final class HTTP2ClientTransport: ClientTransport {
     public struct Configuration: Sendable {
         /// Largest response message accepted, in bytes; larger → `RESOURCE_EXHAUSTED`.
@@ -67,11 +77,15 @@ public final class HTTP2ClientTransport: ClientTransport {
     public let host: String
     public let port: Int
     public let configuration: Configuration
-    private let group: any EventLoopGroup
+    /// The loop every connection of this transport runs on.
+    public let eventLoop: any EventLoop
+    private let executor: EventLoopTaskExecutor
     private let locked = Mutex(Locked())
     /// Call tokens, unique across this transport's connections.
     private let nextToken = Atomic<UInt64>(0)
 
+    /// - Parameter group: the group whose next loop becomes ``eventLoop`` (pass a loop to choose
+    ///   it); the shared `MultiThreadedEventLoopGroup.singleton` by default.
     public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
         precondition(configuration.initialBackoff > .zero && configuration.maxBackoff >= configuration.initialBackoff, "invalid back-off")
         precondition(configuration.backoffMultiplier >= 1 && (0...1).contains(configuration.backoffJitter), "invalid back-off")
@@ -79,15 +93,20 @@ public final class HTTP2ClientTransport: ClientTransport {
         self.host = host
         self.port = port
         self.configuration = configuration
-        self.group = group ?? MultiThreadedEventLoopGroup.singleton
+        self.eventLoop = (group ?? MultiThreadedEventLoopGroup.singleton).next()
+        self.executor = EventLoopTaskExecutor(loop: eventLoop)
     }
+
+    /// Runs tasks on ``eventLoop``'s thread (see the type's documentation).
+    public var taskExecutor: any TaskExecutor { executor }
 
     public func withStream<Result: Sendable>(
         descriptor: MethodDescriptor,
         options: CallOptions,
         _ body: @Sendable (ClientStream) async throws -> Result
     ) async throws -> Result {
-        let connection = try await readyConnection()
+        let start = ContinuousClock.now
+        let connection = try await readyConnection(timeout: options.timeout)
         let handler = connection.handler
         let loop = handler.eventLoop
         let token = nextToken.add(1, ordering: .relaxed).newValue
@@ -95,8 +114,12 @@ public final class HTTP2ClientTransport: ClientTransport {
             highWaterBytes: configuration.streamInboundHighWaterBytes,
             lowWaterBytes: configuration.streamInboundLowWaterBytes,
             onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
-        // The call is registered on the connection by its first write, which saves a hop.
-        let pending = PendingRegistration(GRPCClientHandler.Registration(descriptor: descriptor, timeout: options.timeout, inbound: inbound))
+        // The call is registered on the connection by its first write, which saves a hop; its
+        // deadline counts from the start of the call (connecting included).
+        let pending = PendingRegistration(
+            GRPCClientHandler.Registration(
+                descriptor: descriptor, timeout: options.timeout, deadline: options.timeout.map { start + $0 },
+                inbound: inbound))
         let outbound = ClosableRPCWriter<RPCRequestPart>(
             writer: RPCWriter(
                 { part in
@@ -112,19 +135,29 @@ public final class HTTP2ClientTransport: ClientTransport {
                 try? await loop.flatSubmit { handler.value.write([], token: token, registration: registration, finish: true) }.get()
             },
             writeAndFinish: { parts in
+                // Not awaited: nothing follows on the request side, and if the parts cannot
+                // be sent the call ends with a status the response side reports.
                 let registration = pending.take()
-                try await loop.flatSubmit { handler.value.write(parts, token: token, registration: registration, finish: true) }.get()
+                if loop.inEventLoop {
+                    _ = handler.value.write(parts, token: token, registration: registration, finish: true)
+                } else {
+                    loop.execute { _ = handler.value.write(parts, token: token, registration: registration, finish: true) }
+                }
             })
         defer {
             if let unused = pending.take() {
                 // Never written to: nothing to release on the connection.
                 unused.inbound.finish()
+            } else if loop.inEventLoop {
+                handler.value.release(token: token)
             } else {
                 loop.execute { handler.value.release(token: token) }
             }
         }
         return try await body(ClientStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound))
     }
+
+    public var enforcesDeadlines: Bool { true }
 
     public func close() async {
         let connections = locked.withLock { locked -> [Connection] in
@@ -149,7 +182,9 @@ public final class HTTP2ClientTransport: ClientTransport {
         case connect(EventLoopPromise<Connection>, id: Int)
     }
 
-    private func readyConnection() async throws -> Connection {
+    /// The connection to use; waiting for one to be made ends with `DEADLINE_EXCEEDED` after
+    /// `timeout`.
+    private func readyConnection(timeout: Duration?) async throws -> Connection {
         let step = locked.withLock { locked -> Step in
             switch locked.state {
             case .ready(let connection):
@@ -161,7 +196,7 @@ public final class HTTP2ClientTransport: ClientTransport {
             case .backingOff(let until, let failure) where ContinuousClock.now < until:
                 return .fail(RPCError(code: .unavailable, message: "Not connected to \(host):\(port) (\(failure)); retrying after back-off."))
             case .idle, .backingOff:
-                let promise = group.next().makePromise(of: Connection.self)
+                let promise = eventLoop.makePromise(of: Connection.self)
                 locked.state = .connecting(promise.futureResult)
                 locked.nextConnectionID += 1
                 return .connect(promise, id: locked.nextConnectionID)
@@ -171,13 +206,28 @@ public final class HTTP2ClientTransport: ClientTransport {
         case .use(let connection):
             return connection
         case .wait(let future):
-            return try await Self.mapConnectError(future)
+            return try await Self.mapConnectError(Self.bounded(future, by: timeout))
         case .fail(let error):
             throw error
         case .connect(let promise, let id):
             promise.completeWith(connect(id: id))
-            return try await Self.mapConnectError(promise.futureResult)
+            return try await Self.mapConnectError(Self.bounded(promise.futureResult, by: timeout))
         }
+    }
+
+    /// `future`, or a `DEADLINE_EXCEEDED` failure if it is not complete within `timeout`.
+    private static func bounded(_ future: EventLoopFuture<Connection>, by timeout: Duration?) -> EventLoopFuture<Connection> {
+        guard let timeout else { return future }
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: Connection.self)
+        let timer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+            promise.fail(RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded while connecting."))
+        }
+        future.whenComplete { result in
+            timer.cancel()
+            promise.completeWith(result)  // a second completion (after the timer) is ignored
+        }
+        return promise.futureResult
     }
 
     private static func mapConnectError(_ future: EventLoopFuture<Connection>) async throws -> Connection {
@@ -193,7 +243,7 @@ public final class HTTP2ClientTransport: ClientTransport {
     private func connect(id: Int) -> EventLoopFuture<Connection> {
         let configuration = self.configuration
         let authority = "\(host):\(port)"
-        let bootstrap = ClientBootstrap(group: group)
+        let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [weak self] channel in

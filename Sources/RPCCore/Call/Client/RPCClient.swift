@@ -20,11 +20,67 @@ public struct RPCClient: Sendable {
         onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
     ) async throws -> Result {
         let transport = self.transport
-        return try await withDeadline(options.timeout) {
+        // A transport that enforces the deadline itself (on its I/O thread) spares each call a
+        // timer task and the task group around it.
+        let timeout = transport.enforcesDeadlines ? nil : options.timeout
+        return try await withDeadline(timeout) {
             try await transport.withStream(descriptor: descriptor, options: options) { stream in
-                try await Self.run(stream: stream, request: request, serializer: serializer, deserializer: deserializer, onResponse: onResponse)
+                if let single = request.single {
+                    return try await Self.run(
+                        stream: stream, single: single, serializer: serializer, deserializer: deserializer,
+                        onResponse: onResponse)
+                }
+                return try await Self.run(
+                    stream: stream, request: request, serializer: serializer, deserializer: deserializer,
+                    onResponse: onResponse)
             }
         }
+    }
+
+    /// A call with one request message, in the calling task: the request is written (metadata,
+    /// message and end of stream in one step), then the response is read. No concurrent
+    /// producer is needed: a transport's final write does not wait for the response, and if
+    /// the stream ends before the request is taken (the server answered early, the deadline
+    /// passed, the connection was lost) the write fails and the response side reports the
+    /// status, as in the streaming case.
+    private static func run<Input: Sendable, Output: Sendable, Result: Sendable>(
+        stream: ClientStream,
+        single: ClientRequest<Input>,
+        serializer: some MessageSerializer<Input>,
+        deserializer: some MessageDeserializer<Output>,
+        onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
+    ) async throws -> Result {
+        let bytes = try serializer.serialize(single.message)
+        try? await stream.outbound.finish(afterWriting: [.metadata(single.metadata), .message(bytes)])
+        return try await respond(stream: stream, deserializer: deserializer, onResponse: onResponse)
+    }
+
+    /// Reads the response side of a call and hands it to `onResponse`.
+    private static func respond<Output: Sendable, Result: Sendable>(
+        stream: ClientStream,
+        deserializer: some MessageDeserializer<Output>,
+        onResponse: @escaping @Sendable (StreamingClientResponse<Output>) async throws -> Result
+    ) async throws -> Result {
+        let iterator = IteratorBox(stream.inbound.makeAsyncIterator())
+        let response: StreamingClientResponse<Output>
+        switch try await iterator.next() {
+        case .metadata(let metadata)?:
+            response = StreamingClientResponse(
+                metadata: metadata,
+                bodyParts: RPCAsyncSequence(wrapping: ClientBodySequence(iterator: iterator, deserializer: deserializer)))
+        case .status(let status, let trailers)?:
+            // A trailers-only response: no messages.
+            guard status.code == .ok else {
+                throw RPCError(code: status.code, message: status.message, metadata: trailers)
+            }
+            response = StreamingClientResponse(metadata: [:], bodyParts: .elements([.trailingMetadata(trailers)]))
+        case .message?:
+            throw RPCError(code: .internal, message: "The server sent a message before its metadata.")
+        case nil:
+            if Task.isCancelled { throw RPCError(code: .cancelled, message: "The RPC was cancelled.") }
+            throw RPCError(code: .internal, message: "The response stream ended without a status.")
+        }
+        return try await onResponse(response)
     }
 
     private static func run<Input: Sendable, Output: Sendable, Result: Sendable>(
@@ -40,15 +96,6 @@ public struct RPCClient: Sendable {
                 // reports the status the server or transport gave, so it is not an error
                 // here. An error thrown by the producer itself aborts the call.
                 do {
-                    if let single = request.single {
-                        let bytes = try serializer.serialize(single.message)
-                        do {
-                            try await stream.outbound.finish(afterWriting: [.metadata(single.metadata), .message(bytes)])
-                        } catch {
-                            throw TransportWriteFailed(underlying: error)
-                        }
-                        return nil
-                    }
                     do {
                         try await stream.outbound.write(.metadata(request.metadata))
                     } catch {
@@ -69,26 +116,7 @@ public struct RPCClient: Sendable {
                 return nil
             }
             group.addTask {
-                let iterator = IteratorBox(stream.inbound.makeAsyncIterator())
-                let response: StreamingClientResponse<Output>
-                switch try await iterator.next() {
-                case .metadata(let metadata)?:
-                    response = StreamingClientResponse(
-                        metadata: metadata,
-                        bodyParts: RPCAsyncSequence(wrapping: ClientBodySequence(iterator: iterator, deserializer: deserializer)))
-                case .status(let status, let trailers)?:
-                    // A trailers-only response: no messages.
-                    guard status.code == .ok else {
-                        throw RPCError(code: status.code, message: status.message, metadata: trailers)
-                    }
-                    response = StreamingClientResponse(metadata: [:], bodyParts: .elements([.trailingMetadata(trailers)]))
-                case .message?:
-                    throw RPCError(code: .internal, message: "The server sent a message before its metadata.")
-                case nil:
-                    if Task.isCancelled { throw RPCError(code: .cancelled, message: "The RPC was cancelled.") }
-                    throw RPCError(code: .internal, message: "The response stream ended without a status.")
-                }
-                return try await onResponse(response)
+                try await respond(stream: stream, deserializer: deserializer, onResponse: onResponse)
             }
             // The response side decides the call's outcome. The request side may fail early
             // (its producer threw): that aborts the call. If the request side is still
