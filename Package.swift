@@ -35,12 +35,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C layer: each library wrapped once, imported only by the modules that need it.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
         .target(name: "CProtos", dependencies: ["CProtobufC"]),
+
+        // Latency percentiles of the benchmarks (one HdrHistogram wrapper).
+        .target(
+            name: "BenchSupport", dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "BenchSupportTests", dependencies: ["BenchSupport"], swiftSettings: swiftSettings),
 
         // Durable storage: write-ahead log, atomic snapshot store, hard-state file (Glibc only;
         // records are opaque bytes, so it knows no Raft types).
@@ -64,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "RaftBench",
             dependencies: [
-                "RaftRuntime", "DurableStorage", "RPCCore", "RPCInProcess", "RPCHTTP2NIO",
+                "RaftRuntime", "DurableStorage", "RPCCore", "RPCInProcess", "RPCHTTP2NIO", "BenchSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings),
@@ -128,7 +135,8 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability", "ShardController",
-                "ShardKV",
+                "ShardKV", "BenchSupport",
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,19 +1,13 @@
+import BenchSupport
 import Foundation
 
 /// What one measurement saw.
 struct BenchResult {
-    var latencies: [Duration]
+    var latencies: LatencyHistogram
     var elapsed: Duration
     var syncs: Int
 
     var commits: Int { latencies.count }
-
-    func percentile(_ p: Double) -> Double {
-        guard !latencies.isEmpty else { return .nan }
-        let sorted = latencies.sorted()
-        let rank = min(sorted.count - 1, Int((p * Double(sorted.count)).rounded(.up)) - 1)
-        return Self.milliseconds(sorted[max(0, rank)])
-    }
 
     static func milliseconds(_ d: Duration) -> Double {
         Double(d.components.seconds) * 1e3 + Double(d.components.attoseconds) / 1e15
@@ -26,8 +20,9 @@ struct BenchResult {
             transport.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0),
             String(proposers).leftPadded(9), mode.leftPadded(18), String(commits).leftPadded(7),
             String(format: "%.0f", Double(commits) / seconds).leftPadded(9),
-            String(format: "%.2f", percentile(0.50)).leftPadded(6),
-            String(format: "%.2f", percentile(0.99)).leftPadded(6),
+            String(format: "%.2f", latencies.milliseconds(atPercentile: 50)).leftPadded(6),
+            String(format: "%.2f", latencies.milliseconds(atPercentile: 99)).leftPadded(6),
+            String(format: "%.2f", latencies.milliseconds(atPercentile: 99.9)).leftPadded(8),
             String(format: "%.3f", perCommit).leftPadded(13),
         ].joined(separator: "  ")
     }

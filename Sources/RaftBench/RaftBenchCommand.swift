@@ -1,11 +1,12 @@
 import ArgumentParser
+import BenchSupport
 import Foundation
 import RaftRuntime
 
 /// `raft-bench`: three Raft replicas with `DiskRaftStore` (fsync on) in one process, over
 /// `InProcessTransport` and over loopback HTTP/2; 1, then 64, concurrent proposers each
 /// propose a command and wait until the leader has applied it, for a fixed duration. Prints
-/// commits/s, p50/p99 commit latency (propose → applied on the leader) and fsyncs per
+/// commits/s, p50/p99/p99.9 commit latency (propose → applied on the leader) and fsyncs per
 /// commit (all three replicas' file and directory syncs, counted at the FileSystem seam).
 @main
 struct RaftBenchCommand: AsyncParsableCommand {
@@ -45,7 +46,7 @@ struct RaftBenchCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        print("transport  proposers  leader-sends-first  commits  commits/s  p50 ms  p99 ms  fsyncs/commit")
+        print("transport  proposers  leader-sends-first  commits  commits/s  p50 ms  p99 ms  p99.9 ms  fsyncs/commit")
         for transport in transports {
             for count in proposers {
                 for mode in leaderSendsFirst {
@@ -80,21 +81,21 @@ struct RaftBenchCommand: AsyncParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start + .seconds(seconds)
-        let latencies = await withTaskGroup(of: [Duration].self) { group in
+        let latencies = await withTaskGroup(of: LatencyHistogram.self) { group in
             for _ in 0..<proposers {
                 group.addTask {
-                    var latencies: [Duration] = []
+                    var latencies = LatencyHistogram()
                     while clock.now < deadline {
                         let begin = clock.now
                         let receipt = await peer.propose(payload)
                         guard receipt.isLeader else { break }
                         await waiter.wait(for: receipt.index)
-                        latencies.append(clock.now - begin)
+                        latencies.record(clock.now - begin)
                     }
                     return latencies
                 }
             }
-            return await group.reduce(into: []) { $0.append(contentsOf: $1) }
+            return await group.reduce(into: LatencyHistogram()) { $0.merge($1) }
         }
         let elapsed = clock.now - start
         let syncs = counter.value - syncsBefore

@@ -1,3 +1,4 @@
+import BenchSupport
 import Linearizability
 import Synchronization
 #if canImport(Glibc)
@@ -6,8 +7,9 @@ import Glibc
 
 /// One bounded workload as `skv kv bench` and `skv shard bench` run it: several clients each
 /// doing the ``BenchWorkload``'s operations (by default get 50 %, put 20 %, append 25 %,
-/// delete 5 %) on random keys until the end, a progress line per second, and a summary with operations, ops/s, p50/p99 latency and
-/// whether the recorded history is linearizable (the `KVModel` checker).
+/// delete 5 %) on random keys until the end, a progress line per second, and a summary with
+/// operations, ops/s, p50/p99/p99.9 latency (from a `LatencyHistogram`) and whether the
+/// recorded history is linearizable (the `KVModel` checker).
 ///
 /// Every operation is recorded with its call and return times; one that failed may still have
 /// applied, so it stays pending (no return) and ends its client's history.
@@ -31,6 +33,8 @@ final class BenchRun: Sendable {
     let start: ContinuousClock.Instant
     let end: ContinuousClock.Instant
     private let history = Mutex<[Operation]>([])
+    /// Latencies of the completed operations.
+    private let latencies = Mutex(LatencyHistogram())
     /// The keys' values before the workload, as puts completed before it (checked, not counted).
     private let initialValues: [Operation]
     private let completed = Atomic<Int>(0)
@@ -94,29 +98,37 @@ final class BenchRun: Sendable {
     }
 
     /// Runs one client per `performers` entry until the end, next to `watch` (which should
-    /// return by the end; see ``watch(poll:describe:)``).
-    func run(_ performers: [Perform], watch: @escaping @Sendable () async -> Void) async {
+    /// return by the end; see ``watch(poll:describe:)``). Client `i` runs on `executors[i]`
+    /// where given (its connections' event loop, so that its calls wake no other thread).
+    func run(
+        _ performers: [Perform], executors: [(any TaskExecutor)?] = [],
+        watch: @escaping @Sendable () async -> Void
+    ) async {
         await withTaskGroup(of: Void.self) { group in
             for (client, perform) in performers.enumerated() {
-                group.addTask { await self.runClient(client, perform) }
+                let executor = client < executors.count ? executors[client] : nil
+                group.addTask(executorPreference: executor) { await self.runClient(client, perform) }
             }
             group.addTask { await watch() }
         }
     }
 
     private func runClient(_ client: Int, _ perform: Perform) async {
+        let padding = String(repeating: ".", count: valueBytes)
         var sequence = 0
         while isRunning {
             sequence += 1
             let key = keys.randomElement()!
-            var value = "c\(client)s\(sequence);"
-            if value.utf8.count < valueBytes { value += String(repeating: ".", count: valueBytes - value.utf8.count) }
-            let input = workload.operation(key: key, value: value)
+            let input = workload.operation(key: key) {
+                let value = "c\(client)s\(sequence);"
+                return value.utf8.count < valueBytes ? value + padding.prefix(valueBytes - value.utf8.count) : value
+            }
             let call = nanos()
             let output = await perform(input)
             let returned = nanos()
             if output != nil {
                 completed.add(1, ordering: .relaxed)
+                latencies.withLock { $0.record(.nanoseconds(returned - call)) }
             } else {
                 failed.add(1, ordering: .relaxed)
             }
@@ -154,7 +166,7 @@ final class BenchRun: Sendable {
     /// The recorded history (call it after ``run(_:watch:)``).
     var operations: [Operation] { history.withLock { $0 } }
 
-    /// Prints `summary: ops=N failed=N ops/s=X p50=Xms p99=Xms <extra> linearizable: yes|no`
+    /// Prints `summary: ops=N failed=N ops/s=X p50=Xms p99=Xms p99.9=Xms <extra> linearizable: yes|no`
     /// and exits 3 if no operation completed, 1 (after the failing operations) if the history
     /// is not linearizable; returns otherwise.
     func finish(extra: String) {
@@ -162,11 +174,6 @@ final class BenchRun: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let history = operations
         let ops = completed.load(ordering: .relaxed)
-        let sorted = history.compactMap { op in op.return.map { $0 - op.call } }.sorted()
-        func percentile(_ p: Double) -> String {
-            guard !sorted.isEmpty else { return "-" }
-            return milliseconds(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
-        }
         let verdict = LinearizabilityChecker.check(KVModel(), initialValues + history, timeout: Self.checkTimeout)
         let linearizable =
             switch verdict {
@@ -177,7 +184,7 @@ final class BenchRun: Sendable {
         let rate = fixed(Double(ops) / max(seconds, 0.001))
         let failures = failed.load(ordering: .relaxed)
         print(
-            "summary: ops=\(ops) failed=\(failures) ops/s=\(rate) p50=\(percentile(0.5)) p99=\(percentile(0.99)) "
+            "summary: ops=\(ops) failed=\(failures) ops/s=\(rate) \(latencies.withLock { $0.summary }) "
                 + "\(extra) linearizable: \(linearizable)")
         fflush(nil)
         if ops == 0 { Glibc.exit(ClientOptions.exitUnavailable) }

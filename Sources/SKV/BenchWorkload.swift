@@ -12,16 +12,16 @@ enum BenchWorkload: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// Gets only (of the keys' values before the run).
     case get
 
-    /// The next operation on `key`; `value` is the value a write would carry.
-    func operation(key: String, value: String) -> KVModel.Input {
+    /// The next operation on `key`; `value` makes the value a write carries.
+    func operation(key: String, value: () -> String) -> KVModel.Input {
         switch self {
-        case .put: return .put(key: key, value: value)
+        case .put: return .put(key: key, value: value())
         case .get: return .get(key: key)
         case .mixed:
             let roll = Int.random(in: 0..<100)
             return roll < 50 ? .get(key: key)
-                : roll < 70 ? .put(key: key, value: value)
-                : roll < 95 ? .append(key: key, value: value) : .delete(key: key)
+                : roll < 70 ? .put(key: key, value: value())
+                : roll < 95 ? .append(key: key, value: value()) : .delete(key: key)
         }
     }
 }
