@@ -1,23 +1,30 @@
 #!/usr/bin/env bash
-# RPC benchmark: our gRPC server (skv-rpc-interop, nghttp2 + protobuf-c + SwiftNIO) against a
-# grpc-swift-2 + grpc-swift-nio-transport server of the same service (Benchmarks/GRPCSwiftPeer,
-# its own package, never a dependency of the product), measured in the same run with h2load.
+# RPC benchmark: our gRPC server (skv-rpc-interop, nghttp2 + protobuf-c + SwiftNIO) against two
+# peers serving the same grpc.testing.TestService, all measured in the same run with h2load:
+# a grpc-swift-2 + grpc-swift-nio-transport server (Benchmarks/GRPCSwiftPeer, its own package,
+# never a dependency of the product) and a Python grpcio server (Tests/Interop/python/
+# interop_server.py: grpc.server with a 32-thread pool, the interop harness's server).
 #
 # For each payload (0 B, 1 KiB, 64 KiB: request payload and response_size) and load (-c1 -m1,
 # -c4 -m32, -c16 -m64), each server gets a warm-up and a bounded timed run of
 # /grpc.testing.TestService/UnaryCall; the script prints requests/s and p50/p99 latency (from
-# h2load's per-request log) per server, and our ratio to the peer. Both servers run during the
-# whole benchmark but only one is loaded at a time; the order alternates per configuration.
+# h2load's per-request log) per server, our ratio to each peer and to the best peer of the row,
+# and whether we stay at least 2x the best peer in every row. All servers run during the
+# whole benchmark but only one is loaded at a time; the order rotates per configuration.
 #
 # Environment: BENCH_SECONDS (timed part of each run, default 5), WARMUP_SECONDS (default 1),
-#              OURS_BIN / PEER_BIN (prebuilt binaries; otherwise both are built in release).
-# Loopback only. Needs h2load (Debian nghttp2-client; Scripts/bootstrap.sh installs it).
+#              OURS_BIN / PEER_BIN (prebuilt binaries; otherwise both are built in release),
+#              PEERS (default "grpc-swift grpcio").
+# Loopback only. Needs h2load (Debian nghttp2-client; Scripts/bootstrap.sh installs it) and
+# grpcio + grpcio-tools for Python (installed with pip if missing).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 seconds="${BENCH_SECONDS:-5}"
 warmup="${WARMUP_SECONDS:-1}"
+peers="${PEERS:-grpc-swift grpcio}"
 command -v h2load >/dev/null || { echo "bench-rpc: h2load not found (run Scripts/bootstrap.sh)" >&2; exit 1; }
+python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
 
 if [ -z "${OURS_BIN:-}" ]; then
   swift build -c release --product skv-rpc-interop >&2
@@ -48,18 +55,24 @@ wait_for_port() {
   return 1
 }
 
-ours_port="$(free_port)"
-"$OURS_BIN" server --host 127.0.0.1 --port "$ours_port" >"$work/ours.log" 2>&1 &
-pids+=($!)
-peer_port="$(free_port)"
-"$PEER_BIN" --host 127.0.0.1 --port "$peer_port" >"$work/peer.log" 2>&1 &
-pids+=($!)
-wait_for_port "$ours_port"
-wait_for_port "$peer_port"
+declare -A port_of=()
+servers=(ours $peers)
+for server in "${servers[@]}"; do
+  port="$(free_port)"
+  port_of[$server]="$port"
+  case "$server" in
+    ours) "$OURS_BIN" server --host 127.0.0.1 --port "$port" >"$work/ours.log" 2>&1 & ;;
+    grpc-swift) "$PEER_BIN" --host 127.0.0.1 --port "$port" >"$work/grpc-swift.log" 2>&1 & ;;
+    grpcio) python3 Tests/Interop/python/interop_server.py --host 127.0.0.1 --port "$port" >"$work/grpcio.log" 2>&1 & ;;
+    *) echo "bench-rpc: unknown peer $server (PEERS takes grpc-swift and grpcio)" >&2; exit 1 ;;
+  esac
+  pids+=($!)
+done
+for server in "${servers[@]}"; do wait_for_port "${port_of[$server]}"; done
 
 # gRPC-level check (h2load only sees HTTP 200): our interop client runs empty_unary and
-# large_unary (UnaryCall with real payloads) against both servers.
-for port in "$ours_port" "$peer_port"; do
+# large_unary (UnaryCall with real payloads) against every server.
+for port in "${port_of[@]}"; do
   for case in empty_unary large_unary; do
     "$OURS_BIN" client --host 127.0.0.1 --port "$port" --test-case "$case" >"$work/check.log" 2>&1 \
       || { echo "bench-rpc: $case failed against port $port:" >&2; cat "$work/check.log" >&2; exit 1; }
@@ -117,23 +130,35 @@ print(f"{rps:.0f} {pick(0.50):.3f} {pick(0.99):.3f}" + (f" ({bad} non-200)" if b
 PY
 }
 
-printf '%-8s %-12s %-6s %12s %10s %10s\n' payload load server "req/s" "p50 ms" "p99 ms"
-ratios=()
+printf '%-8s %-12s %-10s %12s %10s %10s\n' payload load server "req/s" "p50 ms" "p99 ms"
+summary=()
 order=0
+misses=0
 for size in 0 1024 65536; do
   for load in "-c1 -m1" "-c4 -m32" "-c16 -m64"; do
-    if [ $((order % 2)) -eq 0 ]; then servers="ours peer"; else servers="peer ours"; fi
+    # Rotate the order so that no server always goes first.
+    rotated=("${servers[@]:$((order % ${#servers[@]}))}" "${servers[@]:0:$((order % ${#servers[@]}))}")
     order=$((order + 1))
     declare -A rps=()
-    for server in $servers; do
-      port="$ours_port"; [ "$server" = peer ] && port="$peer_port"
-      read -r r p50 p99 rest < <(run_load "$port" "$size" "$load")
+    for server in "${rotated[@]}"; do
+      read -r r p50 p99 rest < <(run_load "${port_of[$server]}" "$size" "$load")
       rps[$server]="$r"
-      printf '%-8s %-12s %-6s %12s %10s %10s %s\n' "$size" "$load" "$server" "$r" "$p50" "$p99" "${rest:-}"
+      printf '%-8s %-12s %-10s %12s %10s %10s %s\n' "$size" "$load" "$server" "$r" "$p50" "$p99" "${rest:-}"
     done
-    ratios+=("$(printf '%-8s %-12s ours/peer req/s = %s' "$size" "$load" "$(python3 -c "print(f'{${rps[ours]}/max(${rps[peer]},1):.2f}')")")")
+    line="$(printf '%-8s %-12s' "$size" "$load")"
+    best=0; best_peer=""
+    for peer in $peers; do
+      line+="$(printf '  ours/%s = %s' "$peer" "$(python3 -c "print(f'{${rps[ours]}/max(${rps[$peer]},1):.2f}')")")"
+      if [ "${rps[$peer]%.*}" -gt "$best" ]; then best="${rps[$peer]%.*}"; best_peer="$peer"; fi
+    done
+    ratio="$(python3 -c "print(f'{${rps[ours]}/max($best,1):.2f}')")"
+    verdict="ok"
+    python3 -c "import sys; sys.exit(0 if ${rps[ours]} >= 2 * $best else 1)" || { verdict="BELOW 2x"; misses=$((misses + 1)); }
+    summary+=("$line  best peer $best_peer: $ratio ($verdict)")
     unset rps
   done
 done
 echo
-printf '%s\n' "${ratios[@]}"
+printf '%s\n' "${summary[@]}"
+echo "target (ours >= 2x the best peer's req/s): met in $((order - misses)) of $order rows"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
