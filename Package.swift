@@ -134,8 +134,8 @@ let package = Package(
         .executableTarget(
             name: "SKV",
             dependencies: [
-                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "Linearizability", "ShardController",
-                "ShardKV", "BenchSupport",
+                "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
+                "ShardController", "ShardKV", "BenchSupport",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import RaftRuntime
 import RPCCore
+import RPCHTTP2
 import RPCHTTP2NIO
 import RSM
 #if canImport(Glibc)
@@ -26,6 +27,16 @@ struct ReplicaHost {
     static let shutdownGrace: Duration = .seconds(2)
     /// Exit status when the data directory, the snapshot or the listen address is unusable.
     static let exitStartFailure: Int32 = 1
+    /// Largest gRPC message, in bytes, between the members and on the listener (raised
+    /// deliberately from the transports' 32 MiB default). A snapshot travels to a lagging
+    /// follower in one `Step` message, so this bounds the service state a group can carry:
+    /// the snapshot store's own limit (`SnapshotStore.Config.maxSnapshotBytes`, 1 GiB) plus
+    /// room for the envelope; 1 million 100-byte values make a ≈ 120 MB snapshot. A larger
+    /// snapshot fails its transfer with `RESOURCE_EXHAUSTED`, which the leader retries at a
+    /// bounded rate (`RaftPeer+Snapshot.swift`); lifting the bound needs a chunked transfer.
+    /// The service's own RPCs share the listener, so a client message is buffered up to this
+    /// size before the service checks its own limits (e.g. `KVServer`'s 1 MiB values).
+    static let maxMessageBytes = (1 << 30) + (1 << 20)
 
     var options: ReplicaOptions
     /// The service recorded in (and checked against) the data directory's marker.
@@ -71,7 +82,11 @@ struct ReplicaHost {
         var clientTransports: [HTTP2ClientTransport] = []
         var peerClients: [UInt64: RaftPeerClient] = [:]
         for (member, address) in members.addresses where member != id {
-            let transport = HTTP2ClientTransport(host: address.host, port: address.port)
+            var clientConfiguration = HTTP2ClientTransport.Configuration()
+            clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
+            clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
+            let transport = HTTP2ClientTransport(
+                host: address.host, port: address.port, configuration: clientConfiguration)
             clientTransports.append(transport)
             peerClients[member] = RaftPeerClient(wrapping: RPCClient(transport: transport))
         }
@@ -98,7 +113,11 @@ struct ReplicaHost {
         }
         if let restored { logger.info("restored snapshot", metadata: ["index": "\(restored.index)"]) }
 
-        let transport = HTTP2ServerTransport(host: listenAddress.host, port: listenAddress.port)
+        var serverConfiguration = HTTP2ServerTransport.Configuration()
+        serverConfiguration.connection.maxReceiveMessageBytes = Self.maxMessageBytes
+        serverConfiguration.connection.maxSendMessageBytes = Self.maxMessageBytes
+        let transport = HTTP2ServerTransport(
+            host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration)
         let server = RPCServer(transport: transport, services: [peer, replica])
         let stops = AsyncStream.makeStream(of: StopReason.self)
         let signalSources = [SIGINT, SIGTERM].map { number in

@@ -8,13 +8,15 @@ import Testing
 /// transfer reaches the core, so a slow transfer is not abandoned and sent again.
 @Suite("RaftPeer snapshots")
 struct RaftPeerSnapshotTests {
-    /// A follower's link that can be cut (every `Step` fails) and that delivers a `Step`
-    /// carrying a snapshot only after `snapshotDelay` (a slow link for large messages);
-    /// counts the snapshots that arrive and the most on their way at once.
+    /// A follower's link that can be cut (every `Step` fails), that delivers a `Step`
+    /// carrying a snapshot only after `snapshotDelay` (a slow link for large messages) or
+    /// refuses it as too large; counts the snapshots that arrive and the most on their way at
+    /// once.
     actor SlowSnapshotLink: RaftServiceProtocol {
         let peer: RaftPeer
         let snapshotDelay: Duration
         var isCut = false
+        var refusesSnapshots = false
         private(set) var snapshotsReceived = 0
         private(set) var mostSnapshotsInFlight = 0
         private var snapshotsInFlight = 0
@@ -25,6 +27,7 @@ struct RaftPeerSnapshotTests {
         }
 
         func setCut(_ cut: Bool) { isCut = cut }
+        func setRefusesSnapshots(_ refuses: Bool) { refusesSnapshots = refuses }
 
         func step(_ request: StepRequest) async throws -> StepResponse {
             guard !isCut else { throw RPCError(code: .unavailable, message: "The link is cut.") }
@@ -32,6 +35,9 @@ struct RaftPeerSnapshotTests {
                 return try await peer.step(request)
             }
             snapshotsReceived += 1
+            guard !refusesSnapshots else {
+                throw RPCError(code: .resourceExhausted, message: "The message exceeds the limit.")
+            }
             snapshotsInFlight += 1
             mostSnapshotsInFlight = max(mostSnapshotsInFlight, snapshotsInFlight)
             defer { snapshotsInFlight -= 1 }
@@ -79,6 +85,43 @@ struct RaftPeerSnapshotTests {
         // Replication continues normally after the snapshot.
         let next = try await cluster.propose([99])
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: next))
+        await cluster.shutdown()
+    }
+
+    /// A snapshot the follower's side refuses at once (as a transport refuses a message over
+    /// its size limit) is retried after a back-off that doubles, not on every heartbeat.
+    @Test(.timeLimit(.minutes(1)))
+    func refusedSnapshotIsRetriedWithBackoff() async throws {
+        let configuration = InProcessRaftCluster.fastConfiguration
+        let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
+        var links: [UInt64: SlowSnapshotLink] = [:]
+        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
+            let link = SlowSnapshotLink(peer: peer, snapshotDelay: .zero)
+            links[peer.id] = link
+            return link
+        } makeStore: { _ in
+            BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
+        }
+        await cluster.start()
+        let leader = try await cluster.leader()
+        let follower = cluster.peers.first { $0.id != leader.id }!
+        let link = try #require(links[follower.id])
+        await link.setCut(true)
+        var last: UInt64 = 0
+        for command in 0..<5 { last = try await cluster.propose([UInt8(command)]) }
+        #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: last))
+        await leader.snapshot(index: last, data: [1, 2, 3])
+        await link.setRefusesSnapshots(true)
+        await link.setCut(false)
+        // 20 election timeouts: retries after 1, 2, 4 and 8 of them fit (5 attempts in all,
+        // fewer if a slow machine delays the first). Reporting each failure at once would
+        // resend on every heartbeat (~130); the old core resent every election timeout (~20).
+        try await Task.sleep(for: electionTimeout * 20)
+        let attempts = await link.snapshotsReceived
+        #expect(attempts >= 2 && attempts <= 6, "\(attempts) snapshot attempts in 20 election timeouts")
+        // Once the link accepts snapshots, the next retry goes through.
+        await link.setRefusesSnapshots(false)
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last, within: .seconds(30)))
         await cluster.shutdown()
     }
 }
