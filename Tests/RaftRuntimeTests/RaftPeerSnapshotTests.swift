@@ -46,14 +46,16 @@ struct RaftPeerSnapshotTests {
         }
     }
 
-    /// A follower that missed compacted entries gets the leader's 1 MiB snapshot over a link
-    /// that takes 8 election timeouts to carry it: heartbeats keep being answered meanwhile,
-    /// yet exactly one snapshot is sent, and the follower catches up through it.
-    @Test(.timeLimit(.minutes(1)))
-    func slowLinkCarriesExactlyOneSnapshot() async throws {
-        let configuration = InProcessRaftCluster.fastConfiguration
-        let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
-        let snapshotDelay = electionTimeout * 8
+    static let configuration = InProcessRaftCluster.fastConfiguration
+    static let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
+
+    /// Three peers whose servers sit behind `SlowSnapshotLink`s: once a leader is elected, one
+    /// follower's link is cut while `commands` commands commit, the leader snapshots them as
+    /// `state`, and the link comes back (refusing snapshots if `refusesSnapshots`).
+    /// Returns the cluster, the leader, the follower, its link and the snapshot's index.
+    static func clusterWithLaggingFollower(
+        snapshotDelay: Duration, commands: Int, state: [UInt8], refusesSnapshots: Bool = false
+    ) async throws -> (InProcessRaftCluster, leader: RaftPeer, follower: RaftPeer, SlowSnapshotLink, UInt64) {
         var links: [UInt64: SlowSnapshotLink] = [:]
         let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
             let link = SlowSnapshotLink(peer: peer, snapshotDelay: snapshotDelay)
@@ -68,16 +70,26 @@ struct RaftPeerSnapshotTests {
         let link = try #require(links[follower.id])
         await link.setCut(true)
         var last: UInt64 = 0
-        for command in 0..<20 { last = try await cluster.propose([UInt8(command)]) }
+        for command in 0..<commands { last = try await cluster.propose([UInt8(command)]) }
         #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: last))
-        let state = [UInt8](repeating: 7, count: 1 << 20)
         await leader.snapshot(index: last, data: state)
         #expect(await leader.status().snapshotIndex == last)
-
+        await link.setRefusesSnapshots(refusesSnapshots)
         await link.setCut(false)
+        return (cluster, leader, follower, link, last)
+    }
+
+    /// A follower that missed compacted entries gets the leader's 1 MiB snapshot over a link
+    /// that takes 8 election timeouts to carry it: heartbeats keep being answered meanwhile,
+    /// yet exactly one snapshot is sent, and the follower catches up through it.
+    @Test(.timeLimit(.minutes(1)))
+    func slowLinkCarriesExactlyOneSnapshot() async throws {
+        let state = [UInt8](repeating: 7, count: 1 << 20)
+        let (cluster, _, follower, link, last) = try await Self.clusterWithLaggingFollower(
+            snapshotDelay: Self.electionTimeout * 8, commands: 20, state: state)
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last))
         // Long enough for a resend to show: the old core resent after each election timeout.
-        try await Task.sleep(for: electionTimeout * 5)
+        try await Task.sleep(for: Self.electionTimeout * 5)
         #expect(await link.snapshotsReceived == 1)
         #expect(await link.mostSnapshotsInFlight == 1)
         let delivered = await cluster.recorders[Int(follower.id) - 1].messages()
@@ -92,31 +104,12 @@ struct RaftPeerSnapshotTests {
     /// its size limit) is retried after a back-off that doubles, not on every heartbeat.
     @Test(.timeLimit(.minutes(1)))
     func refusedSnapshotIsRetriedWithBackoff() async throws {
-        let configuration = InProcessRaftCluster.fastConfiguration
-        let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
-        var links: [UInt64: SlowSnapshotLink] = [:]
-        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
-            let link = SlowSnapshotLink(peer: peer, snapshotDelay: .zero)
-            links[peer.id] = link
-            return link
-        } makeStore: { _ in
-            BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
-        }
-        await cluster.start()
-        let leader = try await cluster.leader()
-        let follower = cluster.peers.first { $0.id != leader.id }!
-        let link = try #require(links[follower.id])
-        await link.setCut(true)
-        var last: UInt64 = 0
-        for command in 0..<5 { last = try await cluster.propose([UInt8(command)]) }
-        #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: last))
-        await leader.snapshot(index: last, data: [1, 2, 3])
-        await link.setRefusesSnapshots(true)
-        await link.setCut(false)
+        let (cluster, _, follower, link, last) = try await Self.clusterWithLaggingFollower(
+            snapshotDelay: .zero, commands: 5, state: [1, 2, 3], refusesSnapshots: true)
         // 20 election timeouts: retries after 1, 2, 4 and 8 of them fit (5 attempts in all,
         // fewer if a slow machine delays the first). Reporting each failure at once would
         // resend on every heartbeat (~130); the old core resent every election timeout (~20).
-        try await Task.sleep(for: electionTimeout * 20)
+        try await Task.sleep(for: Self.electionTimeout * 20)
         let attempts = await link.snapshotsReceived
         #expect(attempts >= 2 && attempts <= 6, "\(attempts) snapshot attempts in 20 election timeouts")
         // Once the link accepts snapshots, the next retry goes through.
