@@ -81,19 +81,16 @@ public struct KVStateMachine: StateMachine, Sendable {
         return Self.encode(read(command.key))
     }
 
+    /// Encoded straight from the dictionary (``KVStateSnapshotCodec``): besides the sorted
+    /// references, the only copy of the data is the snapshot itself.
     public func snapshot() -> [UInt8] {
-        let pairs = values.map { KVStateSnapshot.Pair(key: $0.key, value: $0.value) }
-            .sorted { $0.key.lexicographicallyPrecedes($1.key) }
-        do {
-            return try ProtobufSerializer<KVStateSnapshot>().serialize(KVStateSnapshot(pairs: pairs))
-        } catch {
-            preconditionFailure("a KV state snapshot always encodes: \(error)")
-        }
+        KVStateSnapshotCodec.encode(values.sorted { $0.key.lexicographicallyPrecedes($1.key) })
     }
 
     public mutating func restore(_ snapshot: [UInt8]) throws {
-        let decoded = try ProtobufDeserializer<KVStateSnapshot>().deserialize(snapshot)
-        values = Dictionary(decoded.pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        var restored: [[UInt8]: [UInt8]] = [:]
+        try KVStateSnapshotCodec.decode(snapshot) { key, value in restored[key] = value }
+        values = restored
     }
 
     static func encode(_ result: KVCommandResult) -> [UInt8] {
