@@ -39,6 +39,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source Scripts/lib/processes.sh
+source Scripts/lib/kvclusters.sh
 duration="${DURATION:-5}"
 warmup="${WARMUP_SECONDS:-1}"
 streams_list="${STREAMS:-1 16 64 256}"
@@ -50,33 +51,10 @@ kvbench="$root/Benchmarks/KV/kvbench.py"
 say() { echo "bench-kv: $*" >&2; }
 
 # --- Dependencies and build ------------------------------------------------------------------
-missing=()
-for p in etcd-server etcd-client nghttp2-client; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  # Debian's etcd-server package enables an etcd service (on 2379/2380) where systemd runs;
-  # this benchmark starts its own members on free ports and does not use or stop that one.
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-for tool in etcd etcdctl h2load; do command -v "$tool" >/dev/null || { say "$tool not found after installing"; exit 1; }; done
-python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
-if [ -z "${SKV_BIN:-}" ]; then
-  say "building skv (release)"
-  swift build -c release --product skv >&2
-  SKV_BIN="$(swift build -c release --show-bin-path)/skv"
-fi
-[ -x "$SKV_BIN" ] || { say "no skv binary at $SKV_BIN"; exit 1; }
-
-work="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/skv-bench-kv.XXXXXX")"
-if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
-  rmdir "$work"
-  say "${BENCH_TMPDIR:-/tmp} is tmpfs (fsync would cost nothing); set BENCH_TMPDIR to a directory on a disk"
-  exit 1
-fi
-ours_pids=("" "" "")
-etcd_pids=("" "" "")
+kv_bench_prerequisites
+kv_bench_workdir skv-bench-kv
+ours_pids=("" "" "" "")
+etcd_pids=("" "" "" "")
 cleanup() {
   trap - EXIT INT TERM
   stop_pids "${ours_pids[@]}" "${etcd_pids[@]}"
@@ -86,48 +64,15 @@ trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
 # --- Both clusters ---------------------------------------------------------------------------
-ports=($(free_ports 9))
-ours_peers=()
-ours_endpoints=""
-etcd_endpoints=""
-etcd_cluster=""
-for i in 1 2 3; do
-  ours_peers+=(--peer "$i=127.0.0.1:${ports[$((i - 1))]}")
-  ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ports[$((i - 1))]}"
-  etcd_endpoints+="${etcd_endpoints:+,}127.0.0.1:${ports[$((i + 2))]}"
-  etcd_cluster+="${etcd_cluster:+,}e$i=http://127.0.0.1:${ports[$((i + 5))]}"
-done
-for i in 1 2 3; do
-  # Disowned: the failover kills one with SIGKILL, and bash would print a "Killed" notice.
-  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ports[$((i - 1))]}" "${ours_peers[@]}" \
-    --data-dir "$work/ours$i" >"$work/ours$i.log" 2>&1 &
-  ours_pids[$((i - 1))]=$!
-  disown "$!"
-  etcd --name "e$i" --data-dir "$work/etcd$i" \
-    --listen-client-urls "http://127.0.0.1:${ports[$((i + 2))]}" \
-    --advertise-client-urls "http://127.0.0.1:${ports[$((i + 2))]}" \
-    --listen-peer-urls "http://127.0.0.1:${ports[$((i + 5))]}" \
-    --initial-advertise-peer-urls "http://127.0.0.1:${ports[$((i + 5))]}" \
-    --initial-cluster "$etcd_cluster" --initial-cluster-token "skv-bench-kv-$$" \
-    --initial-cluster-state new --logger zap --log-level warn ${BENCH_ETCD_FLAGS:-} >"$work/etcd$i.log" 2>&1 &
-  etcd_pids[$((i - 1))]=$!
-  disown "$!"
-done
-say "ours: $ours_endpoints (skv $SKV_BIN); etcd $(etcd --version | sed -n 's/^etcd Version: //p'): $etcd_endpoints; data in $work ($(stat -f -c %T "$work"))"
-show_logs() {
-  for f in "$work"/ours*.log "$work"/etcd*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
-}
-deadline=$((SECONDS + 30))
-until ETCDCTL_API=3 etcdctl --endpoints "$etcd_endpoints" --command-timeout=2s endpoint health >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || { say "etcd cluster not healthy within 30 s"; show_logs; exit 1; }
-  sleep 0.3
-done
+# Members are disowned: the failover kills one with SIGKILL, and bash would print a "Killed"
+# notice.
+kv_bench_start_clusters skv-bench-kv
 leader_of() { # system endpoints -> "INDEX ADDRESS TERM COUNTER"
   python3 "$kvbench" leader "$1" "$2"
 }
 for system in ours etcd; do
   endpoints="$ours_endpoints"; [ "$system" = etcd ] && endpoints="$etcd_endpoints"
-  leader_of "$system" "$endpoints" >/dev/null || { show_logs; exit 1; }
+  leader_of "$system" "$endpoints" >/dev/null || { kv_bench_show_logs; exit 1; }
 done
 
 python3 "$kvbench" bodies "$work/bodies"
@@ -284,9 +229,9 @@ say "election timeouts: ours 300 ms base (RaftPeer.Configuration: 30 ticks of 10
   "heartbeat 100 ms); etcd $( [ -n "${BENCH_ETCD_FLAGS:-}" ] && echo "with BENCH_ETCD_FLAGS='$BENCH_ETCD_FLAGS'" || echo "default 1000 ms (randomized in [1000, 2000) ms; heartbeat 100 ms)")"
 failover_status=0
 python3 "$kvbench" writers ours "$ours_endpoints" --writers 6 --duration "$failover" --kill-after "$kill_after" \
-  --pids "$(IFS=,; echo "${ours_pids[*]}")" || failover_status=1
+  --pids "$(IFS=,; echo "${ours_pids[*]:1}")" || failover_status=1
 python3 "$kvbench" writers etcd "$etcd_endpoints" --writers 6 --duration "$failover" --kill-after "$kill_after" \
-  --pids "$(IFS=,; echo "${etcd_pids[*]}")" || failover_status=1
+  --pids "$(IFS=,; echo "${etcd_pids[*]:1}")" || failover_status=1
 echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 if [ "$steady_status" -ne 0 ] || [ "$failover_status" -ne 0 ]; then
   say "a writer run failed (see above)"
