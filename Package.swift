@@ -221,6 +221,16 @@ let package = Package(
         .target(
             name: "MapReduceExamplePlugin", dependencies: ["MapReduce"], path: "Examples/MapReduceExamplePlugin",
             swiftSettings: swiftSettings),
+        // Fuzz targets (Scripts/fuzz.sh builds this with libFuzzer; a plain build makes the seed
+        // writer and crash replayer `SKVFuzz`): protobuf-c decoders, the HTTP/2 server input path,
+        // DiskRaftStore recovery.
+        .executableTarget(
+            name: "SKVFuzz",
+            dependencies: [
+                "DurableStorage", "KVRaft", "MapReduce", "RPCCore", "RPCHTTP2", "RPCProtobuf", "RSM", "Raft",
+                "RaftRuntime", "ShardController", "ShardKV",
+            ],
+            path: "Fuzz/SKVFuzz", swiftSettings: swiftSettings),
         .testTarget(
             name: "MapReduceTests", dependencies: ["MapReduce", "MapReduceApps", "RPCCore", "RPCInProcess"],
             swiftSettings: swiftSettings),

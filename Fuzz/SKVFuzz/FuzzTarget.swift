@@ -1,0 +1,36 @@
+/// The fuzz targets: each feeds arbitrary bytes to one family of input parsers and checks
+/// that they answer with a value or an error, never a crash, and that what they accept
+/// survives a round trip.
+enum FuzzTarget: String, CaseIterable, Sendable {
+    /// Raft RPC and persistence messages (`skv.raft`): StepRequest, StepResponse,
+    /// PersistentState, and the persisted snapshot blob.
+    case raftWire = "raft-wire"
+    /// KV service requests, replies, commands and the KV state machine's snapshot.
+    case kvWire = "kv-wire"
+    /// Shard controller requests, replies, commands and its state machine's snapshot.
+    case shardCtrlerWire = "shardctrler-wire"
+    /// ShardKV requests, replies, commands, shard transfers and its state machine's snapshot.
+    case shardKVWire = "shardkv-wire"
+    /// The RSM envelope, service snapshot and session records.
+    case rsmWire = "rsm-wire"
+    /// MapReduce coordinator RPC messages.
+    case mapReduceWire = "mapreduce-wire"
+    /// The sans-I/O gRPC-over-HTTP/2 server connection, fed arbitrary client bytes.
+    case http2Server = "http2-server"
+    /// Recovery of a `DiskRaftStore` (WAL segments, snapshot files, hard state) over
+    /// arbitrary file contents in an in-memory file system.
+    case storage = "storage"
+
+    func run(_ bytes: [UInt8]) {
+        switch self {
+        case .raftWire: WireFuzzing.raft(bytes)
+        case .kvWire: WireFuzzing.kv(bytes)
+        case .shardCtrlerWire: WireFuzzing.shardCtrler(bytes)
+        case .shardKVWire: WireFuzzing.shardKV(bytes)
+        case .rsmWire: WireFuzzing.rsm(bytes)
+        case .mapReduceWire: WireFuzzing.mapReduce(bytes)
+        case .http2Server: HTTP2ServerFuzzing.run(bytes)
+        case .storage: StorageFuzzing.run(bytes)
+        }
+    }
+}
