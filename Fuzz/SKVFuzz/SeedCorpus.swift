@@ -238,8 +238,27 @@ enum SeedCorpus {
                 try client.collectOutput(into: &bytes)
             }
             // Control: no preface added, answer streams; varied chunk sizes and pausing.
-            result.append([UInt8(2 | (index % 2) << 2 | (index * 5) << 3)] + bytes)
-            result.append([0xFA] + bytes)
+            result.append([UInt8(2 | (index % 2) << 2 | (index * 5) << 4)] + bytes)
+            result.append([0xF2] + bytes)
+        }
+        // Structured requests (control bit 3, preface added): valid gRPC headers, then
+        // variations of the fields the server validates.
+        let length = UInt32(request.count)
+        let framed = [0] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * (3 - UInt32($0)))) } + request
+        let valid = [
+            (":method", "POST"), (":scheme", "http"), (":path", "/skv.raft.Raft/Step"), (":authority", "localhost"),
+            ("content-type", "application/grpc"), ("te", "trailers"), ("grpc-timeout", "5S"),
+            ("x-trace-bin", "AAH/"), ("x-custom", "value"),
+        ]
+        let variations: [[(String, String)]] = [
+            valid,
+            valid.map { $0.0 == "grpc-timeout" ? ($0.0, "99999999H") : $0 },
+            valid.map { $0.0 == "x-trace-bin" ? ($0.0, "!!notbase64") : $0 },
+            valid.map { $0.0 == "content-type" ? ($0.0, "text/plain") : $0 } + [("grpc-encoding", "gzip")],
+            valid.map { $0.0 == ":path" ? ($0.0, "no-slash") : $0 },
+        ]
+        for fields in variations {
+            result.append([0x0B] + HTTP2ServerFuzzing.structuredSpec(fields: fields, payload: framed))
         }
         return result
     }

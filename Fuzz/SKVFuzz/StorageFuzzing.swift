@@ -9,7 +9,10 @@ import RaftRuntime
 /// (UInt16 LE) | `length` bytes (fewer at the end of the input). `kind` modulo 6 picks where
 /// the file goes: a WAL segment `wal/<name as 16 hex digits>.wal`, a snapshot
 /// `snapshots/<name>.snap`, `hardstate`, `hardstate.tmp`, a leftover `snapshots/<name>.snap.tmp`,
-/// or a segment named in upper-case hex.
+/// or a segment named in upper-case hex. With bit 7 of `kind` set, the harness first repairs
+/// the file's checksums (``ChecksumRepair``), so mutations reach the logic behind them
+/// (segment chains, sequence order, snapshot and log agreement) instead of stopping at a
+/// checksum mismatch.
 ///
 /// Oracles: opening and loading either succeed or throw; a store that opened opens again
 /// (recovery is idempotent) and loads the same state; after a successful load, one more
@@ -71,7 +74,9 @@ enum StorageFuzzing {
             let length = Int(input[offset + 9]) | Int(input[offset + 10]) << 8
             let start = offset + 11
             let end = min(start + length, input.count)
-            result.append((path(kind: kind, name: name), Array(input[start..<end])))
+            var bytes = Array(input[start..<end])
+            if kind & 0x80 != 0 { ChecksumRepair.repair(&bytes, kind: kind % 6) }
+            result.append((path(kind: kind, name: name), bytes))
             offset = end
         }
         return result
@@ -96,7 +101,7 @@ enum StorageFuzzing {
         var result: [UInt8] = []
         for (path, bytes) in files.sorted(by: { $0.key < $1.key }) {
             guard let (kind, name) = kindAndName(of: path) else { continue }
-            result.append(kind)
+            result.append(kind | 0x80)
             for i in 0..<8 { result.append(UInt8(truncatingIfNeeded: name >> (8 * UInt64(i)))) }
             let length = min(bytes.count, Int(UInt16.max))
             result.append(UInt8(truncatingIfNeeded: length))
