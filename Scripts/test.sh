@@ -4,7 +4,8 @@
 # gRPC interop against Python grpcio in both directions, a Python grpcio KV client against a
 # 3-node `skv` cluster (Scripts/test-kv-python.sh), a Python grpcio client of the sharded service routing
 # through the controller (Scripts/test-shardkv-python.sh), and the 6.824 Lab 1 MapReduce tests
-# (Scripts/test-mr.sh). Ends with one summary line.
+# (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 8 libFuzzer targets, 20 s each,
+# after its own sanitizer build in .build-fuzz). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -39,5 +40,8 @@ Scripts/test-shardkv-python.sh 2>&1 | tee -a "$log"
 shardkv_python_passed="$(awk '/^[0-9]+ of [0-9]+ shardkv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-mr.sh 2>&1 | tee -a "$log"
 mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
-echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; shardkv python: ${shardkv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed"
-echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${shardkv_python_passed:-0} + ${mr_passed:-0} )) passed, 0 failed"
+# A fuzz target passes when its bounded run found no crash (fuzz.sh exits non-zero otherwise).
+Scripts/fuzz.sh 20 2>&1 | tee -a "$log"
+fuzz_passed="$(grep -c '^fuzz [a-z0-9-]*: [0-9]* executions in [0-9]* s, 0 crashes$' "$log" || true)"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; shardkv python: ${shardkv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed; fuzz: ${fuzz_passed:-0} targets passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${shardkv_python_passed:-0} + ${mr_passed:-0} + ${fuzz_passed:-0} )) passed, 0 failed"

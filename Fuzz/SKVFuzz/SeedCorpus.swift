@@ -82,16 +82,23 @@ enum SeedCorpus {
         ]
     }
 
+    /// Encoded commands of each state machine: seeds, and probes run after a fuzzed restore.
+    static let kvCommands = [
+        KVCommand(kind: .put, key: Array("a".utf8), value: Array("1".utf8)),
+        KVCommand(kind: .append, key: Array("a".utf8), value: Array("2".utf8)),
+        KVCommand(kind: .put, key: Array("b".utf8), value: []),
+        KVCommand(kind: .compareAndSwap, key: Array("b".utf8), value: [3], expected: []),
+        KVCommand(kind: .delete, key: Array("c".utf8)),
+        KVCommand(kind: .get, key: Array("a".utf8)),
+    ].map { encode($0) }
+
+    static func encode<Message: ProtobufCConvertible>(_ value: Message) -> [UInt8] {
+        Array(seed(0, value).dropFirst())
+    }
+
     static func kvSeeds() -> [[UInt8]] {
         let session = ClientSession(clientID: 7, sequence: 3)
         var machine = KVStateMachine()
-        let commands = [
-            KVCommand(kind: .put, key: Array("a".utf8), value: Array("1".utf8)),
-            KVCommand(kind: .append, key: Array("a".utf8), value: Array("2".utf8)),
-            KVCommand(kind: .put, key: Array("b".utf8), value: []),
-            KVCommand(kind: .compareAndSwap, key: Array("b".utf8), value: [3], expected: []),
-            KVCommand(kind: .delete, key: Array("c".utf8)),
-        ]
         var result = [
             seed(0, GetRequest(key: Array("key".utf8))),
             seed(1, GetReply(outcome: .ok, value: Array("value".utf8))),
@@ -102,11 +109,10 @@ enum SeedCorpus {
                 session: session, key: Array("k".utf8), expected: [1], expectAbsent: false, value: [2])),
             seed(11, KVCommandResult(outcome: .compareFailed, value: [1], valuePresent: true)),
         ]
-        for (index, command) in commands.enumerated() {
-            let bytes = seed(10, command)
-            result.append(bytes)
-            result.append([13] + bytes.dropFirst())
-            _ = machine.apply(Array(bytes.dropFirst()), index: UInt64(index + 1))
+        for (index, command) in kvCommands.enumerated() {
+            result.append([10] + command)
+            result.append([13] + command)
+            _ = machine.apply(command, index: UInt64(index + 1))
         }
         result.append([12] + machine.snapshot())
         result.append([13] + machine.snapshot())
@@ -115,21 +121,21 @@ enum SeedCorpus {
 
     static let sampleGroups: [UInt64: [String]] = [100: ["a:1", "b:2"], 101: ["c:3"]]
 
+    static let shardCtrlerCommands = [
+        ShardCtrlerCommand.join(sampleGroups), .move(shard: 3, gid: 101), .leave([100], force: false), .query(-1),
+        .query(0), .join([102: ["d:4"]]), .leave([101, 102], force: true),
+    ].map { encode($0) }
+
     static func shardCtrlerSeeds() -> [[UInt8]] {
         var machine = ShardCtrlerStateMachine()
-        let commands: [ShardCtrlerCommand] = [
-            .join(sampleGroups), .move(shard: 3, gid: 101), .leave([100], force: false), .query(-1),
-        ]
         var result = [
             seed(0, JoinRequest(session: ClientSession(clientID: 1, sequence: 1), groups: sampleGroups)),
             seed(3, QueryRequest(num: -1)),
         ]
-        for (index, command) in commands.enumerated() {
-            let bytes = seed(7, command)
-            result.append(bytes)
-            result.append([10] + bytes.dropFirst())
-            let reply = machine.apply(Array(bytes.dropFirst()), index: UInt64(index + 1))
-            result.append([8] + reply)
+        for (index, command) in shardCtrlerCommands.prefix(4).enumerated() {
+            result.append([7] + command)
+            result.append([10] + command)
+            result.append([8] + machine.apply(command, index: UInt64(index + 1)))
         }
         result.append([6] + mustSucceed("encode a config") { () throws(RPCError) in
             try ProtobufSerializer<ShardConfig>().serialize(machine.config(-1))
@@ -140,32 +146,41 @@ enum SeedCorpus {
         return result
     }
 
-    static func shardKVSeeds() -> [[UInt8]] {
-        var machine = ShardKVStateMachine(gid: 100)
-        let config = ShardConfig(num: 1, shards: Array(repeating: 100, count: ShardConfig.shardCount), groups: sampleGroups)
-        let session = ClientSession(clientID: 9, sequence: 1)
-        let data = ShardData(
-            shard: 2, pairs: [.init(key: [1], value: [2])],
-            sessions: [SessionRecord(clientID: 9, sequence: 1, reply: [], lastIndex: 4)])
+    static let sampleSession = ClientSession(clientID: 9, sequence: 1)
+    static let sampleShardData = ShardData(
+        shard: 2, pairs: [.init(key: [1], value: [2])],
+        sessions: [SessionRecord(clientID: 9, sequence: 1, reply: [], lastIndex: 4)])
+
+    static let shardKVCommands: [[UInt8]] = {
+        let owners: [UInt64] = [100, 100, 101, 101, 100, 100, 101, 100, 100, 100]
+        let config = ShardConfig(num: 1, shards: owners, groups: sampleGroups)
+        let next = ShardConfig(num: 2, shards: Array(repeating: 100, count: ShardConfig.shardCount), groups: sampleGroups)
         let commands: [ShardKVCommand] = [
             .installConfig(config),
-            .clientOperation(ShardKVOperation(kind: .put, key: Array("k".utf8), value: [1], session: session)),
-            .clientOperation(ShardKVOperation(kind: .append, key: Array("k".utf8), value: [2], session: session)),
-            .insertShards(configNum: 1, data: [data]),
-            .deleteShards(configNum: 1, shards: [4, 5]),
-            .shardsGarbageCollected(configNum: 1, shards: [6]),
+            .clientOperation(ShardKVOperation(kind: .put, key: Array("k".utf8), value: [1], session: sampleSession)),
+            .clientOperation(ShardKVOperation(kind: .append, key: Array("k".utf8), value: [2], session: sampleSession)),
+            .installConfig(next),
+            .insertShards(configNum: 2, data: [sampleShardData]),
+            .deleteShards(configNum: 2, shards: [4, 5]),
+            .shardsGarbageCollected(configNum: 2, shards: [2, 3]),
+            .clientOperation(ShardKVOperation(kind: .get, key: Array("k".utf8))),
         ]
+        return commands.map { encode($0) }
+    }()
+
+    static func shardKVSeeds() -> [[UInt8]] {
+        var machine = ShardKVStateMachine(gid: 100)
+        let session = sampleSession
+        let data = sampleShardData
         var result = [
             seed(2, ShardKVPutRequest(session: session, key: [1], value: [2])),
             seed(8, PullShardsRequest(configNum: 3, shards: [0, 9])),
             seed(12, data),
         ]
-        for (index, command) in commands.enumerated() {
-            let bytes = seed(13, command)
-            result.append(bytes)
-            result.append([16] + bytes.dropFirst())
-            let reply = machine.apply(Array(bytes.dropFirst()), index: UInt64(index + 1))
-            result.append([14] + reply)
+        for (index, command) in shardKVCommands.enumerated() {
+            result.append([13] + command)
+            result.append([16] + command)
+            result.append([14] + machine.apply(command, index: UInt64(index + 1)))
         }
         result.append([15] + machine.snapshot())
         result.append([16] + machine.snapshot())

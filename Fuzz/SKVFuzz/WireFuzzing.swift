@@ -37,7 +37,7 @@ enum WireFuzzing {
             { roundTrip(StatusRequest.self, $0) }, { roundTrip(StatusReply.self, $0) },
             { roundTrip(KVCommand.self, $0) }, { roundTrip(KVCommandResult.self, $0) },
             { roundTrip(KVStateSnapshot.self, $0) },
-            { stateMachine(KVStateMachine(), $0) },
+            { stateMachine(KVStateMachine(), $0, probes: SeedCorpus.kvCommands) },
         ])
     }
 
@@ -48,7 +48,7 @@ enum WireFuzzing {
             { roundTrip(QueryReply.self, $0) }, { roundTrip(ChangeReply.self, $0) },
             { roundTrip(ShardConfig.self, $0) }, { roundTrip(ShardCtrlerCommand.self, $0) },
             { roundTrip(ShardCtrlerCommandResult.self, $0) }, { roundTrip(ShardCtrlerStateSnapshot.self, $0) },
-            { stateMachine(ShardCtrlerStateMachine(), $0) },
+            { stateMachine(ShardCtrlerStateMachine(), $0, probes: SeedCorpus.shardCtrlerCommands) },
         ])
     }
 
@@ -62,7 +62,7 @@ enum WireFuzzing {
             { roundTrip(DeleteShardsRequest.self, $0) }, { roundTrip(DeleteShardsReply.self, $0) },
             { roundTrip(ShardData.self, $0) }, { roundTrip(ShardKVCommand.self, $0) },
             { roundTrip(ShardKVCommandResult.self, $0) }, { roundTrip(ShardKVStateSnapshot.self, $0) },
-            { stateMachine(ShardKVStateMachine(gid: 100), $0) },
+            { stateMachine(ShardKVStateMachine(gid: 100), $0, probes: SeedCorpus.shardKVCommands) },
         ])
     }
 
@@ -134,8 +134,9 @@ enum WireFuzzing {
     }
 
     /// Feeds `bytes` to a fresh state machine as a snapshot, a command and a query. A
-    /// snapshot it accepts must snapshot and restore again to the same bytes.
-    static func stateMachine<Machine: StateMachine>(_ fresh: Machine, _ bytes: [UInt8]) {
+    /// snapshot it accepts must snapshot and restore again to the same bytes, and the restored
+    /// machine must then execute real commands (`probes`, encoded) and queries.
+    static func stateMachine<Machine: StateMachine>(_ fresh: Machine, _ bytes: [UInt8], probes: [[UInt8]]) {
         var machine = fresh
         _ = machine.query(bytes)
         _ = machine.apply(bytes, index: 1)
@@ -147,7 +148,11 @@ enum WireFuzzing {
         check(again.snapshot() == snapshot, "\(Machine.self) snapshots differently after a restore")
         _ = restored.query(bytes)
         _ = restored.apply(bytes, index: 2)
-        _ = restored.snapshot()
+        for (index, probe) in probes.enumerated() {
+            _ = restored.query(probe)
+            _ = restored.apply(probe, index: UInt64(index + 3))
+        }
+        mustSucceed("restore a \(Machine.self) from its snapshot after commands") { try again.restore(restored.snapshot()) }
     }
 }
 
