@@ -42,7 +42,7 @@ for target in "${targets[@]}"; do
   status=0
   # -timeout: an input running longer than 10 s is a hang (reported like a crash);
   # -rss_limit_mb: more memory than that is a finding too (hostile lengths must be bounded).
-  SKV_FUZZ_TARGET="$target" timeout $((seconds + 120)) "$fuzzer" "${inputs[@]}" \
+  SWIFT_BACKTRACE=enable=no SKV_FUZZ_TARGET="$target" timeout $((seconds + 120)) "$fuzzer" "${inputs[@]}" \
     -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$crashes/" >"$log" 2>&1 || status=$?
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"

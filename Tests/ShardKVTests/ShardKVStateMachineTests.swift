@@ -295,6 +295,29 @@ import Testing
         #expect(throws: RPCError.self) { try fresh.restore([0xFF, 0xFF]) }
     }
 
+    /// Found by the `shardkv-wire` fuzz target: a snapshot whose configuration gives this
+    /// group a shard it has no entry for restored, and the next InstallConfig trapped ("holds
+    /// shard 0 but has no data for it"). Restore now refuses it.
+    @Test func snapshotHoldingAShardWithoutItsDataIsRejected() throws {
+        let inconsistent = ShardKVStateSnapshot(current: Self.config1, previous: ShardConfig(), entries: [])
+        var fresh = ShardKVStateMachine(gid: 100)
+        #expect(throws: RPCError.self) {
+            try fresh.restore(try ProtobufSerializer<ShardKVStateSnapshot>().serialize(inconsistent))
+        }
+        // The fuzzer's input (configuration 1 gives every shard to gid 100; no shard entries).
+        let fuzzed: [UInt8] = [
+            0x0a, 0x25, 0x08, 0x01, 0x12, 0x0a, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64, 0x64,
+            0x22, 0x0c, 0x08, 0x64, 0x12, 0x03, 0x61, 0x3a, 0x31, 0x12, 0x03, 0x62, 0x3a, 0x32, 0x1a, 0x07,
+            0x08, 0x65, 0x12, 0x03, 0x63, 0x3a, 0x33, 0x12, 0x0c, 0x12, 0x0a, 0x00, 0x02, 0x12, 0x05, 0x1a,
+            0x04, 0x12, 0x02, 0x08, 0x06,
+        ]
+        #expect(throws: RPCError.self) { try fresh.restore(fuzzed) }
+        // The other group of that configuration holds nothing, so the same snapshot is fine there.
+        var other = ShardKVStateMachine(gid: 101)
+        try other.restore(fuzzed)
+        #expect(other.currentConfig.num == 1)
+    }
+
     @Test func shardDataWithABadSessionRecordIsRejected() throws {
         var (a, b) = Self.groupsInConfig2()
         let bogus = SessionRecord(clientID: 3, sequence: 1, reply: [0xFF, 0xFF], lastIndex: 1)

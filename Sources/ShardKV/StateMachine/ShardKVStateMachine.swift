@@ -304,9 +304,23 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
             case .retained: .retained(store)
             }
         }
+        let restoredSources = decoded.sources ?? decoded.previous
+        // A shard this group holds (its owner, or for an unowned shard its last holder) must
+        // come with data: the next InstallConfig relies on it. A snapshot without it is
+        // corrupt, not a state this machine can reach.
+        for shard in 0..<ShardConfig.shardCount {
+            guard case .absent = restored[shard] else { continue }
+            let owner = decoded.current.shards[shard]
+            let holder = owner != ShardConfig.noGroup ? owner : restoredSources.shards[shard]
+            guard holder != gid else {
+                throw RPCError(
+                    code: .invalidArgument,
+                    message: "A ShardKV snapshot in which gid \(gid) holds shard \(shard) but has no entry for it.")
+            }
+        }
         currentConfig = decoded.current
         previousConfig = decoded.previous
-        sources = decoded.sources ?? decoded.previous
+        sources = restoredSources
         shards = restored
     }
 
