@@ -40,6 +40,8 @@ for target in "${targets[@]}"; do
   [ -d "Tests/Fixtures/fuzz/$target" ] && inputs+=("Tests/Fixtures/fuzz/$target")
   before="$(find "$crashes" -type f | wc -l)"
   status=0
+  # SWIFT_BACKTRACE=enable=no: a Swift trap goes straight to libFuzzer (the runtime's backtracer
+  # reads the stack in a way AddressSanitizer reports as an underflow).
   # -timeout: an input running longer than 10 s is a hang (reported like a crash);
   # -rss_limit_mb: more memory than that is a finding too (hostile lengths must be bounded).
   SWIFT_BACKTRACE=enable=no SKV_FUZZ_TARGET="$target" timeout $((seconds + 120)) "$fuzzer" "${inputs[@]}" \
