@@ -1,5 +1,6 @@
 import RPCCore
 import RSM
+import Synchronization
 
 /// A client of a KVRaft group (6.824 Lab 3's `Clerk`): finds the leader, retries, and makes
 /// every write apply exactly once.
@@ -18,7 +19,11 @@ import RSM
 ///
 /// A clerk makes one call at a time (the sessions' contract); overlapping calls are a
 /// programmer error and trap. Use one clerk per concurrent client.
-public actor Clerk {
+///
+/// Not an actor: its state (the write sequence, the one-call-at-a-time flag) sits behind a
+/// mutex never held across an `await`, so an operation runs on its caller's executor (a task
+/// that prefers its transport's event loop stays there) instead of hopping to an actor.
+public final class Clerk: Sendable {
     /// One server of the group.
     public struct Server: Sendable {
         public var client: KVClient
@@ -53,11 +58,11 @@ public actor Clerk {
         case failed(current: [UInt8]?)
     }
 
-    public nonisolated let clientID: UInt64
-    public nonisolated let configuration: Configuration
+    public let clientID: UInt64
+    public let configuration: Configuration
     private let group: ReplicaGroupCaller<KVClient>
-    private var sequence: UInt64 = 0
-    private var busy = false
+    /// The last write sequence number used, and whether an operation is in progress.
+    private let state = Mutex((sequence: UInt64(0), busy: false))
 
     /// - Parameters:
     ///   - servers: every server of the group, in any order (at least one).
@@ -79,7 +84,7 @@ public actor Clerk {
     }
 
     /// A clerk over plain clients (leader hints by id are then not followed).
-    public init(clients: [KVClient], configuration: Configuration = Configuration()) {
+    public convenience init(clients: [KVClient], configuration: Configuration = Configuration()) {
         self.init(servers: clients.map { Server(client: $0) }, configuration: configuration)
     }
 
@@ -152,7 +157,10 @@ public actor Clerk {
     // MARK: Retrying
 
     private func nextSession() -> ClientSession {
-        sequence += 1
+        let sequence = state.withLock { state in
+            state.sequence += 1
+            return state.sequence
+        }
         return ClientSession(clientID: clientID, sequence: sequence)
     }
 
@@ -161,9 +169,11 @@ public actor Clerk {
         _ attempt: @escaping @Sendable (KVClient, CallOptions) async throws -> Reply,
         outcome: @escaping @Sendable (Reply) -> (KVOutcome, LeaderHint?)
     ) async throws(ClerkError) -> Reply {
-        precondition(!busy, "a Clerk makes one call at a time")
-        busy = true
-        defer { busy = false }
+        state.withLock { state in
+            precondition(!state.busy, "a Clerk makes one call at a time")
+            state.busy = true
+        }
+        defer { state.withLock { $0.busy = false } }
         do {
             return try await group.perform(attempt) { reply in
                 let (result, hint) = outcome(reply)

@@ -1,4 +1,5 @@
 public import RPCCore
+import Synchronization
 
 /// Calls one replica group the way a clerk of a replicated service must: it remembers the
 /// replica that last answered and starts there; on a wrong-leader answer it follows the
@@ -12,7 +13,12 @@ public import RPCCore
 ///
 /// Shared by the clerks of every service on the RSM layer (KVRaft's `Clerk`, the shard
 /// controller's clerk), each of which adds its sessions and maps ``Failure`` to its own error.
-public actor ReplicaGroupCaller<Client: Sendable> {
+///
+/// Not an actor: its one piece of state, the preferred replica, sits behind a mutex (never
+/// held across an `await`), so an operation runs on its caller's executor without hopping to
+/// an actor and back on every attempt. Concurrent operations interleave at their awaits as
+/// they would on an actor.
+public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
     /// One replica of the group.
     public struct Replica: Sendable {
         public var client: Client
@@ -74,7 +80,7 @@ public actor ReplicaGroupCaller<Client: Sendable> {
     private let replicas: [Replica]
     private let policy: Policy
     /// Index (into `replicas`) of the replica to try first.
-    private var preferred = 0
+    private let preferred = Mutex(0)
 
     /// - Parameter replicas: every replica of the group, in any order (at least one).
     public init(replicas: [Replica], policy: Policy) {
@@ -110,7 +116,7 @@ public actor ReplicaGroupCaller<Client: Sendable> {
                 guard remaining > .zero else { throw .timedOut(end - start) }
                 timeout = min(timeout, remaining)
             }
-            let replica = preferred
+            let replica = preferred.withLock { $0 }
             var next = (replica + 1) % replicas.count
             do {
                 let reply = try await attempt(replicas[replica].client, CallOptions(timeout: timeout))
@@ -127,7 +133,7 @@ public actor ReplicaGroupCaller<Client: Sendable> {
             } catch {
                 // Unreachable, lost, timed out, or stopped: try the next replica.
             }
-            preferred = next
+            preferred.withLock { $0 = next }
             failuresInARow += 1
             if failuresInARow >= replicas.count {
                 failuresInARow = 0
