@@ -136,6 +136,7 @@ let package = Package(
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
                 "ShardController", "ShardKV", "BenchSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,5 +1,6 @@
 import ArgumentParser
 import KVRaft
+import NIOCore
 import NIOPosix
 import RPCCore
 import RPCHTTP2NIO
@@ -27,10 +28,16 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "HTTP/2 connections to each server, shared by the clients round-robin.")
     var connections: Int = 4
 
+    @Option(help: "Event-loop threads the clients and their connections run on.")
+    var threads: Int = 1
+
     func run() async throws {
         BenchRun.checkOptions(
             duration: bench.duration, clients: bench.clients, keys: keys, valueBytes: bench.valueBytes)
-        guard connections > 0 else { fail("--connections must be positive", status: SKVCommand.exitBadOptions) }
+        guard connections > 0, threads > 0 else {
+            fail("--connections and --threads must be positive", status: SKVCommand.exitBadOptions)
+        }
+        let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let servers = options.servers()
         let addresses = servers.map(\.address)
         let leaders = LeaderChanges()
@@ -38,7 +45,7 @@ struct BenchCommand: AsyncParsableCommand {
         // Clerk i uses connection set i mod --connections (HTTP/2 multiplexes their calls) and
         // runs on that set's event loop, so its calls and replies wake no other thread.
         let transports = (0..<min(connections, bench.clients)).map { _ in
-            let loop = MultiThreadedEventLoopGroup.singleton.next()
+            let loop = loops.next()
             return addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port, group: loop) }
         }
         var clerks: [Clerk] = []
@@ -80,6 +87,7 @@ struct BenchCommand: AsyncParsableCommand {
             }
         }
         for transport in transports.joined() + watchTransports { await transport.close() }
+        try? await loops.shutdownGracefully()
         run.finish(extra: "leader-changes=\(leaders.changes)")
     }
 }

@@ -37,6 +37,9 @@ final class BenchRun: Sendable {
     private let latencies = Mutex(LatencyHistogram())
     /// The keys' values before the workload, as puts completed before it (checked, not counted).
     private let initialValues: [Operation]
+    /// This process's CPU time (user + system) at the start, and what the workload used.
+    private let cpuAtStart = BenchRun.processCPUTime()
+    private let cpuOfRun = Mutex<Duration?>(nil)
     private let completed = Atomic<Int>(0)
     private let failed = Atomic<Int>(0)
 
@@ -111,6 +114,16 @@ final class BenchRun: Sendable {
             }
             group.addTask { await watch() }
         }
+        let used = Self.processCPUTime() - cpuAtStart
+        cpuOfRun.withLock { $0 = used }
+    }
+
+    /// CPU time (user + system) this process has used so far.
+    static func processCPUTime() -> Duration {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func duration(_ time: timeval) -> Duration { .seconds(time.tv_sec) + .microseconds(time.tv_usec) }
+        return duration(usage.ru_utime) + duration(usage.ru_stime)
     }
 
     private func runClient(_ client: Int, _ perform: Perform) async {
@@ -166,7 +179,15 @@ final class BenchRun: Sendable {
     /// The recorded history (call it after ``run(_:watch:)``).
     var operations: [Operation] { history.withLock { $0 } }
 
-    /// Prints `summary: ops=N failed=N ops/s=X p50=Xms p99=Xms p99.9=Xms <extra> linearizable: yes|no`
+    /// The client's CPU time per completed operation during the workload, in microseconds
+    /// (all of this process: clerks, connections, recording; `-` before the run ended).
+    private func cpuPerOperation(_ ops: Int) -> String {
+        guard let used = cpuOfRun.withLock({ $0 }), ops > 0 else { return "-" }
+        return fixed(Double(used / .nanoseconds(1)) / 1000 / Double(ops))
+    }
+
+    /// Prints `summary: ops=N failed=N ops/s=X p50=Xms p99=Xms p99.9=Xms client-cpu/op=Xus <extra>
+    /// linearizable: yes|no`
     /// and exits 3 if no operation completed, 1 (after the failing operations) if the history
     /// is not linearizable; returns otherwise.
     func finish(extra: String) {
@@ -185,6 +206,7 @@ final class BenchRun: Sendable {
         let failures = failed.load(ordering: .relaxed)
         print(
             "summary: ops=\(ops) failed=\(failures) ops/s=\(rate) \(latencies.withLock { $0.summary }) "
+                + "client-cpu/op=\(cpuPerOperation(ops))us "
                 + "\(extra) linearizable: \(linearizable)")
         fflush(nil)
         if ops == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
