@@ -51,31 +51,8 @@ kvscale="$root/Benchmarks/KV/kvscale.py"
 say() { echo "bench-kv-scale: $*" >&2; }
 
 # --- Dependencies and build ------------------------------------------------------------------
-missing=()
-for p in etcd-server etcd-client nghttp2-client; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-  say "installing ${missing[*]}"
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-for tool in etcd etcdctl h2load; do
-  command -v "$tool" >/dev/null || { say "$tool not found after installing"; exit 1; }
-done
-python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
-if [ -z "${SKV_BIN:-}" ]; then
-  say "building skv (release)"
-  swift build -c release --product skv >&2
-  SKV_BIN="$(swift build -c release --show-bin-path)/skv"
-fi
-[ -x "$SKV_BIN" ] || { say "no skv binary at $SKV_BIN"; exit 1; }
-
-work="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/skv-bench-kv-scale.XXXXXX")"
-if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
-  rmdir "$work"
-  say "${BENCH_TMPDIR:-/tmp} is tmpfs (fsync would cost nothing); set BENCH_TMPDIR to a directory on a disk"
-  exit 1
-fi
+kv_bench_prerequisites
+kv_bench_workdir skv-bench-kv-scale
 ours_pids=("" "" "" "")
 etcd_pids=("" "" "" "")
 watcher_pid=""
@@ -88,34 +65,8 @@ trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
 # --- Both clusters ---------------------------------------------------------------------------
-read -r -a ports <<<"$(free_ports 9)"
-ours_ports=(0); etcd_ports=(0); etcd_peer_ports=(0)
-ours_peers=()
-ours_endpoints=""; etcd_endpoints=""; etcd_cluster=""
-etcd_token="skv-bench-kv-scale-$$"
-for i in 1 2 3; do
-  ours_ports+=("${ports[$((i - 1))]}")
-  etcd_ports+=("${ports[$((i + 2))]}")
-  etcd_peer_ports+=("${ports[$((i + 5))]}")
-  ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
-  ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ours_ports[$i]}"
-  etcd_endpoints+="${etcd_endpoints:+,}127.0.0.1:${etcd_ports[$i]}"
-  etcd_cluster+="${etcd_cluster:+,}e$i=http://127.0.0.1:${etcd_peer_ports[$i]}"
-done
-for i in 1 2 3; do
-  ours_pids[i]="$(start_ours_member "$i")"
-  etcd_pids[i]="$(start_etcd_member "$i")"
-done
-say "ours: $ours_endpoints (skv $SKV_BIN); etcd $(etcd --version | sed -n 's/^etcd Version: //p'): $etcd_endpoints;" \
-  "data in $work ($(stat -f -c %T "$work")); $keys keys, $procs loader processes x $streams streams"
-show_logs() {
-  for f in "$work"/ours*.log "$work"/etcd*.log; do echo "--- $f" >&2; tail -n 15 "$f" >&2; done
-}
-deadline=$((SECONDS + 30))
-until ETCDCTL_API=3 etcdctl --endpoints "$etcd_endpoints" --command-timeout=2s endpoint health >/dev/null 2>&1; do
-  [ $SECONDS -lt $deadline ] || { say "etcd cluster not healthy within 30 s"; show_logs; exit 1; }
-  sleep 0.3
-done
+kv_bench_start_clusters skv-bench-kv-scale
+say "$keys keys, $procs loader processes x $streams streams"
 
 endpoints_of() { if [ "$1" = ours ]; then echo "$ours_endpoints"; else echo "$etcd_endpoints"; fi; }
 address_of() { # system index
@@ -308,8 +259,8 @@ echo
 echo "bench-kv-scale: $keys keys (16 B keys, 100 B values), 3 members each, loopback, fsync on"
 echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- Sources || echo '+dirty');" \
   "skv $SKV_BIN; etcd $(etcd --version | sed -n 's/^etcd Version: //p')"
-printf '%-38s %-28s %-28s\n' metric ours etcd
-line() { printf '%-38s %-28s %-28s\n' "$1" "${result[ours.$2]:-?}" "${result[etcd.$2]:-?}"; }
+printf '%-40s %-26s %-26s\n' metric ours etcd
+line() { printf '%-40s %-26s %-26s\n' "$1" "${result[ours.$2]:-?}" "${result[etcd.$2]:-?}"; }
 line "load ($procs procs x $streams streams)" load
 line "RSS per node after load, MiB" rss
 line "peak RSS (VmHWM) per node, MiB" hwm
