@@ -8,15 +8,8 @@ import Testing
 @Suite struct KVStateSnapshotCodecTests {
     /// Pairs of random keys and values (empty ones included), from a printed seed.
     static func randomPairs(seed: UInt64, count: Int) -> [(key: [UInt8], value: [UInt8])] {
-        var state = seed
-        func next() -> UInt64 {
-            // SplitMix64.
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
+        var random = SeededBytes(state: seed)
+        func next() -> UInt64 { random.next() }
         func bytes(upTo limit: UInt64) -> [UInt8] {
             (0..<Int(next() % (limit + 1))).map { _ in UInt8(truncatingIfNeeded: next()) }
         }

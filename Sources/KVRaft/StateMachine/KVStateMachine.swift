@@ -84,7 +84,7 @@ public struct KVStateMachine: StateMachine, Sendable {
     /// Encoded straight from the dictionary (``KVStateSnapshotCodec``): besides the sorted
     /// references, the only copy of the data is the snapshot itself.
     public func snapshot() -> [UInt8] {
-        KVStateSnapshotCodec.encode(values.sorted { $0.key.lexicographicallyPrecedes($1.key) })
+        KVStateSnapshotCodec.encode(KeyOrder.sorted(Array(values)))
     }
 
     public mutating func restore(_ snapshot: [UInt8]) throws {
