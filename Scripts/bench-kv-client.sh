@@ -10,7 +10,8 @@
 # 256-byte values; the clerk's Puts carry a session, h2load's do not) and checks the history
 # for linearizability after the run. Each row: WARMUP_SECONDS of h2load warm-up, then
 # DURATION seconds of each client, alternating which goes first per row; only one client
-# loads the cluster at a time. Prints ops/s and p50/p99 latency of each and the ratio
+# loads the cluster at a time. Prints ops/s, p50/p99 latency and the client's CPU time per
+# operation (h2load's from GNU time, ours from the bench's summary) of each, and the ratio
 # ours/h2load (the target of issue 15: at least 0.9).
 #
 # Environment: DURATION (seconds per client and row, default 5), WARMUP_SECONDS (default 1),
@@ -81,7 +82,9 @@ read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
 for op in put get; do python3 "$kvbench" check ours "$address" "$op" "$work/bodies/ours-$op.bin" >&2; done
 say "cluster $endpoints (skv $SKV_BIN), data in $work; clients: h2load ${clients[*]}"
 
-# h2load at the leader; prints "ops/s p50 p99" (from its per-request log) or "0 nan nan".
+# h2load at the leader; prints "ops/s p50 p99 cpu/op" (latencies from its per-request log,
+# cpu/op: h2load's user + system CPU time per completed request, in microseconds) or
+# "0 nan nan nan".
 run_h2load() {
   local op="$1" streams="$2"
   local conns=$((streams < 4 ? streams : 4))
@@ -92,8 +95,12 @@ run_h2load() {
     -H 'content-type: application/grpc' -H 'te: trailers' "http://$address$method")
   timeout $((warmup + 30)) "${h2[@]}" -D "$warmup" >/dev/null 2>&1 || true
   rm -f "$work/requests.log"
-  timeout $((duration + 30)) "${h2[@]}" -D "$duration" --log-file="$work/requests.log" >"$work/h2load.out" 2>&1 || true
-  python3 - "$work/requests.log" "$work/h2load.out" <<'PY'
+  local timer=()
+  rm -f "$work/h2load.cpu"
+  [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/h2load.cpu")
+  timeout $((duration + 30)) "${timer[@]}" "${h2[@]}" -D "$duration" --log-file="$work/requests.log" \
+    >"$work/h2load.out" 2>&1 || true
+  python3 - "$work/requests.log" "$work/h2load.out" "$work/h2load.cpu" <<'PY'
 import re, sys
 durations, bad = [], 0
 try:
@@ -105,18 +112,24 @@ try:
         durations.append(int(parts[2]))
 except FileNotFoundError:
     pass
-rps = re.search(r"finished in [^,]+, ([0-9.]+) req/s", open(sys.argv[2]).read())
-if not rps or not durations or bad:
-    print("0 nan nan")
+text = open(sys.argv[2]).read()
+rps = re.search(r"finished in [^,]+, ([0-9.]+) req/s", text)
+done = re.search(r"requests: \d+ total, \d+ started, (\d+) done", text)
+if not rps or not done or not durations or bad:
+    print("0 nan nan nan")
     sys.exit()
 durations.sort()
 pick = lambda q: durations[min(len(durations) - 1, int(q * len(durations)))] / 1000.0
-print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f}")
+try:  # GNU time's "user system" seconds (absent without /usr/bin/time)
+    cpu = f"{sum(map(float, open(sys.argv[3]).read().split()[-2:])) * 1e6 / max(int(done.group(1)), 1):.1f}"
+except (OSError, ValueError):
+    cpu = "nan"
+print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f} {cpu}")
 PY
 }
 
-# `skv kv bench` with one client binary; prints "ops/s p50 p99" or "0 nan nan" (also when the
-# history is not linearizable).
+# `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op" or "0 nan nan nan" (also
+# when the history is not linearizable; cpu/op "nan" from a client that does not print it).
 run_clerks() {
   local bin="$1" op="$2" streams="$3"
   "$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 \
@@ -125,14 +138,16 @@ run_clerks() {
 import re, sys
 text = open(sys.argv[1]).read()
 m = re.search(r"summary: .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: yes", text)
-print(" ".join(m.groups()) if m else "0 nan nan")
+cpu = re.search(r"client-cpu/op=([0-9.]+)us", text)
+print(" ".join(m.groups()) + " " + (cpu.group(1) if cpu else "nan") if m else "0 nan nan nan")
 PY
 }
 
-header=$(printf '%-4s %7s  %-22s' op streams h2load)
-for i in "${!clients[@]}"; do header+=$(printf '  %-22s %6s' "skv-client-$((i + 1))" ratio); done
+header=$(printf '%-4s %7s  %-30s' op streams h2load)
+for i in "${!clients[@]}"; do header+=$(printf '  %-30s %6s' "skv-client-$((i + 1))" ratio); done
 echo "$header"
-echo "$(printf '%-4s %7s  %-22s' '' '' 'ops/s p50/p99 ms')$(for _ in "${clients[@]}"; do printf '  %-22s %6s' 'ops/s p50/p99 ms' '/h2load'; done)"
+echo "$(printf '%-4s %7s  %-30s' '' '' 'ops/s p50/p99 ms cpu/op us')$(for _ in "${clients[@]}"; do
+  printf '  %-30s %6s' 'ops/s p50/p99 ms cpu/op us' '/h2load'; done)"
 row=0
 for op in $ops_list; do
   for streams in $streams_list; do
@@ -144,12 +159,12 @@ for op in $ops_list; do
       if [ "$runner" = h2load ]; then r[h2load]="$(run_h2load "$op" "$streams")"
       else r[$runner]="$(run_clerks "${clients[$runner]}" "$op" "$streams")"; fi
     done
-    read -r hops hp50 hp99 <<<"${r[h2load]}"
-    line=$(printf '%-4s %7s  %-22s' "$op" "$streams" "$hops $hp50/$hp99")
+    read -r hops hp50 hp99 hcpu <<<"${r[h2load]}"
+    line=$(printf '%-4s %7s  %-30s' "$op" "$streams" "$hops $hp50/$hp99 $hcpu")
     for i in "${!clients[@]}"; do
-      read -r cops cp50 cp99 <<<"${r[$i]}"
+      read -r cops cp50 cp99 ccpu <<<"${r[$i]}"
       ratio="$(python3 -c "print(f'{$cops/max($hops,1):.2f}')")"
-      line+=$(printf '  %-22s %6s' "$cops $cp50/$cp99" "$ratio")
+      line+=$(printf '  %-30s %6s' "$cops $cp50/$cp99 $ccpu" "$ratio")
     done
     echo "$line"
     unset r
