@@ -1,4 +1,5 @@
 import KVRaft
+import Raft
 import RPCCore
 import RPCProtobuf
 import Testing
@@ -8,7 +9,7 @@ import Testing
 @Suite struct KVStateSnapshotCodecTests {
     /// Pairs of random keys and values (empty ones included), from a printed seed.
     static func randomPairs(seed: UInt64, count: Int) -> [(key: [UInt8], value: [UInt8])] {
-        var random = SeededBytes(state: seed)
+        var random = SplitMix64(seed: seed)
         func next() -> UInt64 { random.next() }
         func bytes(upTo limit: UInt64) -> [UInt8] {
             (0..<Int(next() % (limit + 1))).map { _ in UInt8(truncatingIfNeeded: next()) }

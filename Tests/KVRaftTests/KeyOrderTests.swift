@@ -1,4 +1,5 @@
 @testable import KVRaft
+import Raft
 import Testing
 
 /// `KeyOrder.sorted` against the plain byte-order sort, on keys that share long prefixes,
@@ -7,7 +8,7 @@ import Testing
     @Test func sortsLikeLexicographicOrder() {
         let seed = UInt64.random(in: 1...UInt64.max)
         print("KeyOrderTests: seed \(seed)")
-        var random = SeededBytes(state: seed)
+        var random = SplitMix64(seed: seed)
         var keys: [[UInt8]] = [[], [0], [0, 0], [1], Array(repeating: 7, count: 16), Array(repeating: 7, count: 17)]
         for _ in 0..<2_000 {
             // A few distinct bytes and shared 20-byte stems make ties at every position likely.
