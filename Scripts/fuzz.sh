@@ -5,7 +5,7 @@
 #   Scripts/fuzz.sh [seconds-per-target] [target...]     (default: 30 s, every target)
 #
 # Targets: raft-wire kv-wire shardctrler-wire shardkv-wire rsm-wire mapreduce-wire (protobuf-c
-# decoders and state-machine snapshots), http2-server (the gRPC HTTP/2 server input path),
+# decoders and state-machine snapshots), http2-server and http2-client (the gRPC HTTP/2 input paths),
 # storage (DiskRaftStore recovery over arbitrary WAL, snapshot and hard-state files).
 # Seeds: real messages written by the plain build (`SKVFuzz seeds`), plus the committed
 # regression inputs under Tests/Fixtures/fuzz/<target>/. The corpus grows in

@@ -4,7 +4,7 @@
 # gRPC interop against Python grpcio in both directions, a Python grpcio KV client against a
 # 3-node `skv` cluster (Scripts/test-kv-python.sh), a Python grpcio client of the sharded service routing
 # through the controller (Scripts/test-shardkv-python.sh), and the 6.824 Lab 1 MapReduce tests
-# (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 8 libFuzzer targets, 20 s each,
+# (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 9 libFuzzer targets, 20 s each,
 # after its own sanitizer build in .build-fuzz). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -37,8 +37,16 @@ extension FuzzTarget {
 /// ```
 @main
 struct FuzzCommand {
-    static func main() throws {
-        let arguments = Array(CommandLine.arguments.dropFirst())
+    static func main() {
+        do {
+            try run(Array(CommandLine.arguments.dropFirst()))
+        } catch {
+            print("SKVFuzz: \(error)")
+            exit(2)
+        }
+    }
+
+    static func run(_ arguments: [String]) throws {
         switch arguments.first {
         case "list":
             for target in FuzzTarget.allCases { print(target.rawValue) }

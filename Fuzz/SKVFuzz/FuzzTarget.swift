@@ -17,6 +17,9 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case mapReduceWire = "mapreduce-wire"
     /// The sans-I/O gRPC-over-HTTP/2 server connection, fed arbitrary client bytes.
     case http2Server = "http2-server"
+    /// The sans-I/O gRPC-over-HTTP/2 client connection with calls in flight, fed arbitrary
+    /// server bytes.
+    case http2Client = "http2-client"
     /// Recovery of a `DiskRaftStore` (WAL segments, snapshot files, hard state) over
     /// arbitrary file contents in an in-memory file system.
     case storage = "storage"
@@ -30,6 +33,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .rsmWire: WireFuzzing.rsm(bytes)
         case .mapReduceWire: WireFuzzing.mapReduce(bytes)
         case .http2Server: HTTP2ServerFuzzing.run(bytes)
+        case .http2Client: HTTP2ClientFuzzing.run(bytes)
         case .storage: StorageFuzzing.run(bytes)
         }
     }

@@ -40,6 +40,7 @@ enum SeedCorpus {
         case .rsmWire: rsmSeeds()
         case .mapReduceWire: mapReduceSeeds()
         case .http2Server: http2Seeds()
+        case .http2Client: http2ClientSeeds()
         case .storage: storageSeeds()
         }
     }
@@ -274,6 +275,43 @@ enum SeedCorpus {
         ]
         for fields in variations {
             result.append([0x0B] + HTTP2ServerFuzzing.structuredSpec(fields: fields, payload: framed))
+        }
+        return result
+    }
+
+    /// What a real server connection answers to the calls the client target opens: full
+    /// responses, trailers-only errors with trailers, and a response followed by GOAWAY.
+    static func http2ClientSeeds() -> [[UInt8]] {
+        var result: [[UInt8]] = []
+        for mode in 0..<3 {
+            let client = GRPCClientConnection(configuration: .init(authority: "localhost"))
+            _ = HTTP2ClientFuzzing.openCalls(on: client)
+            var request: [UInt8] = []
+            mustSucceed("collect a client's output") { () throws(HTTP2ConnectionError) in
+                try client.collectOutput(into: &request)
+            }
+            let server = GRPCServerConnection()
+            let received = request.withUnsafeBytes { (try? server.receive($0)) != nil }
+            check(received, "a server rejected a real client's request")
+            for case .streamOpened(let streamID, _, _, _) in server.takeEvents() {
+                switch mode {
+                case 0:
+                    server.send(.metadata(["x-reply": .string("1")]), on: streamID)
+                    server.send(.message([0x0A, 0x02, 0x68, 0x69]), on: streamID)
+                    server.send(.status(Status(code: .ok, message: ""), [:]), on: streamID)
+                case 1:
+                    server.send(.status(Status(code: .notFound, message: "no such key"), ["x-reason": .string("gone")]), on: streamID)
+                default:
+                    server.send(.message([0x0A, 0x00]), on: streamID)
+                }
+            }
+            if mode == 2 { server.sendGoAway() }
+            var response: [UInt8] = []
+            mustSucceed("collect a server's output") { () throws(HTTP2ConnectionError) in
+                try server.collectOutput(into: &response)
+            }
+            result.append([UInt8(mode * 5) | (mode == 1 ? 0x10 : 0) | (mode == 2 ? 0x20 : 0)] + response)
+            result.append([0x0F] + response)
         }
         return result
     }
