@@ -15,8 +15,9 @@ import RaftRuntime
 /// checksum mismatch.
 ///
 /// Oracles: opening and loading either succeed or throw; a store that opened opens again
-/// (recovery is idempotent) and loads the same state; after a successful load, one more
-/// entry persists and is there after a reopen.
+/// (recovery is idempotent) and loads the same state; a loaded state starts a Raft node the
+/// way `RaftPeer` does (a clear error or a node that runs, never a trap); after a successful
+/// load, one more entry persists and is there after a reopen.
 enum StorageFuzzing {
     static let directory = "/data"
     /// Small segments, so that seeds span several of them.
@@ -43,6 +44,7 @@ enum StorageFuzzing {
             try second.load()
         }
         check(reloaded == loaded, "a second recovery loaded a different state")
+        startNode(from: loaded)
 
         let lastIndex = loaded.entries.last?.index ?? loaded.snapshot?.metadata.index ?? 0
         guard lastIndex < UInt64.max - 1 else {
@@ -61,6 +63,27 @@ enum StorageFuzzing {
         let final = mustSucceed("load after persisting") { () throws(RaftStoreError) in try third.load() }
         check(final.entries.last == entry, "the entry persisted after recovery is missing")
         third.close()
+    }
+
+    /// Builds a node of a three-voter group from `state` as `RaftPeer.init` does (snapshot,
+    /// entries after it, hard state), then lets it campaign and hands out its `Ready`s.
+    static func startNode(from state: PersistedRaftState) {
+        let storage = MemoryStorage(voters: [1, 2, 3])
+        var applied: UInt64 = 0
+        if let snapshot = state.snapshot, snapshot.metadata.index > 0 {
+            guard (try? storage.applySnapshot(snapshot)) != nil else { return }
+            applied = snapshot.metadata.index
+        }
+        storage.append(state.entries.filter { $0.index > applied })
+        if !state.hardState.isEmpty { storage.setHardState(state.hardState) }
+        let config = Config(id: 1, appliedIndex: applied, random: SplitMix64(seed: 1))
+        guard var node = try? RaftNode(config: config, storage: storage) else { return }
+        node.campaign()
+        for _ in 0..<3 {
+            let ready = node.ready()
+            node.advance(ready)
+            node.tick()
+        }
     }
 
     /// The files an input describes (see the type's documentation).
