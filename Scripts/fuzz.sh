@@ -52,7 +52,9 @@ for target in "${targets[@]}"; do
   if [ "$status" -ne 0 ] && [ "$found" -eq 0 ]; then found=1; fi
   total_runs=$(( total_runs + ${runs:-0} ))
   total_crashes=$(( total_crashes + found ))
+  seed="$(sed -n 's/^INFO: Seed: *//p' "$log" | head -1)"
   echo "fuzz $target: ${runs:-0} executions in ${seconds} s, $found crashes"
+  echo "  (libFuzzer seed ${seed:-?}; log $log)"
   if [ "$found" -ne 0 ]; then
     grep -m 5 -E 'ERROR|Fatal error|fuzz oracle|deadly signal|Test unit written' "$log" | sed 's/^/  /' || true
   fi
