@@ -47,4 +47,29 @@ import Testing
         // An unknown message type number.
         #expect(throws: RPCError.self) { try ProtobufDeserializer<StepRequest>().deserialize([0x0a, 0x02, 0x08, 0x63]) }
     }
+
+    /// A peer's term or index past `RaftLimits.maxTermOrIndex` would make the receiving node
+    /// trap on `term + 1` at its next election (as the `storage` fuzz target found for the
+    /// hard state on disk): the decoder refuses it.
+    @Test func termsAndIndexesBeyondTheLimitAreRejected() throws {
+        let limit = RaftLimits.maxTermOrIndex
+        let fine = StepRequest(messages: [Message(type: .heartbeat, from: 1, to: 2, term: limit, commit: limit)])
+        let bytes = try ProtobufSerializer<StepRequest>().serialize(fine)
+        #expect(try ProtobufDeserializer<StepRequest>().deserialize(bytes).messages == fine.messages)
+        let hostile = [
+            Message(type: .heartbeat, from: 1, to: 2, term: .max),
+            Message(type: .appendEntries, from: 1, to: 2, term: 1, index: limit + 1),
+            Message(type: .appendEntries, from: 1, to: 2, term: 1, entries: [Entry(term: .max, index: 1)]),
+            Message(
+                type: .installSnapshot, from: 1, to: 2, term: 1,
+                snapshot: Snapshot(metadata: .init(index: .max, term: 1, voters: [1]))),
+        ]
+        for message in hostile {
+            let bytes = try ProtobufSerializer<StepRequest>().serialize(StepRequest(messages: [message]))
+            #expect(throws: RPCError.self) { try ProtobufDeserializer<StepRequest>().deserialize(bytes) }
+        }
+        let state = PersistentState(hardState: HardState(term: .max), entries: [], snapshot: .init())
+        let stateBytes = try ProtobufSerializer<PersistentState>().serialize(state)
+        #expect(throws: RPCError.self) { try ProtobufDeserializer<PersistentState>().deserialize(stateBytes) }
+    }
 }

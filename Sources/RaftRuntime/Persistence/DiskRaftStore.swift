@@ -103,6 +103,11 @@ public final class DiskRaftStore: RaftLogStore {
                 state.snapshot = snapshot
             }
             if let hard = try hardStateFile.load() {
+                guard RaftLimits.accepts(hard.term, hard.commit) else {
+                    throw RaftStoreError.corrupt(
+                        reason: "hard state term \(hard.term) or commit \(hard.commit) exceeds "
+                            + "\(RaftLimits.maxTermOrIndex)")
+                }
                 state.hardState = Raft.HardState(term: hard.term, vote: hard.vote, commit: hard.commit)
             }
             let first = (state.snapshot?.metadata.index ?? 0) + 1
@@ -250,6 +255,10 @@ public final class DiskRaftStore: RaftLogStore {
         }
         var term: UInt64 = 0
         for k in 0..<8 { term |= UInt64(bytes[k]) << (8 * UInt64(k)) }
+        guard RaftLimits.accepts(term, index) else {
+            throw .corrupt(
+                reason: "entry \(index) has term \(term); terms and indexes stop at \(RaftLimits.maxTermOrIndex)")
+        }
         let kind: Entry.Kind
         switch bytes[8] {
         case 0: kind = .normal

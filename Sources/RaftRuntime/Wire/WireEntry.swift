@@ -37,6 +37,10 @@ struct WireEntry: ProtobufCConvertible {
         case SKV__RAFT__ENTRY_KIND__ENTRY_CONFIG_CHANGE: kind = .configChange
         default: throw RPCError(code: .invalidArgument, message: "Unknown Raft entry kind \(c.kind.rawValue).")
         }
+        guard RaftLimits.accepts(c.term, c.index) else {
+            throw RPCError(
+                code: .invalidArgument, message: "A Raft entry's term or index exceeds \(RaftLimits.maxTermOrIndex).")
+        }
         entry = Entry(term: c.term, index: c.index, kind: kind, data: ProtobufCField.bytes(c.data.data, count: c.data.len))
     }
 }
@@ -65,6 +69,11 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
 
     init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
         let c = message.assumingMemoryBound(to: Skv__Raft__SnapshotMetadata.self).pointee
+        guard RaftLimits.accepts(c.index, c.term) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "A Raft snapshot's index or term exceeds \(RaftLimits.maxTermOrIndex).")
+        }
         let voters = c.n_voters > 0 && c.voters != nil ? Array(UnsafeBufferPointer(start: c.voters, count: c.n_voters)) : []
         metadata = Snapshot.Metadata(index: c.index, term: c.term, voters: voters)
     }

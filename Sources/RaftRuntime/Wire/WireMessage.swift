@@ -47,6 +47,11 @@ struct WireMessage: ProtobufCConvertible {
         guard Self.kinds.indices.contains(number) else {
             throw RPCError(code: .invalidArgument, message: "Unknown Raft message type \(number).")
         }
+        guard RaftLimits.accepts(c.term, c.log_term, c.index, c.commit, c.reject_hint) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "A Raft message's term or index exceeds \(RaftLimits.maxTermOrIndex).")
+        }
         message = Message(
             type: Self.kinds[number], from: c.from, to: c.to, term: c.term, logTerm: c.log_term, index: c.index,
             entries: try ProtobufCField.messages(c.entries, count: c.n_entries, as: WireEntry.self).map(\.entry),
@@ -131,6 +136,11 @@ public struct PersistentState: Sendable, ProtobufCConvertible {
 
     public init(protobufCMessage pointer: ProtobufCMessagePointer) throws(RPCError) {
         let c = pointer.assumingMemoryBound(to: Skv__Raft__PersistentState.self).pointee
+        guard RaftLimits.accepts(c.term, c.commit) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "A Raft hard state's term or commit exceeds \(RaftLimits.maxTermOrIndex).")
+        }
         hardState = HardState(term: c.term, vote: c.vote, commit: c.commit)
         entries = try ProtobufCField.messages(c.entries, count: c.n_entries, as: WireEntry.self).map(\.entry)
         snapshot = try ProtobufCField.message(c.snapshot, as: WireSnapshotMetadata.self)?.metadata ?? Snapshot.Metadata()

@@ -232,6 +232,37 @@ struct DiskRaftStoreTests {
         }
     }
 
+    /// Found by the `storage` fuzz target: a hard state (checksums intact) with term 2^64 - 1
+    /// loaded, and the node started from it trapped on `term + 1` when it campaigned. Terms
+    /// and indexes past `RaftLimits.maxTermOrIndex` are now refused as corruption.
+    @Test func termsBeyondTheLimitAreRefused() async throws {
+        try await withTemporaryDirectory { directory in
+            do {
+                let store = try DiskRaftStore(directory: directory)
+                _ = try store.load()
+                try store.persist(
+                    hardState: HardState(term: 1, vote: 1, commit: 0), entries: Self.entries(1...2, term: 1),
+                    snapshot: nil, mustSync: true)
+                store.close()
+            }
+            try HardStateFile(path: directory + "/hardstate").save(
+                DurableStorage.HardState(term: .max, vote: 1, commit: 0))
+            let store = try DiskRaftStore(directory: directory)
+            #expect {
+                _ = try store.load()
+            } throws: { error in
+                if case RaftStoreError.corrupt = error { return true }
+                return false
+            }
+            store.close()
+            try HardStateFile(path: directory + "/hardstate").save(
+                DurableStorage.HardState(term: RaftLimits.maxTermOrIndex, vote: 1, commit: 0))
+            let reopened = try DiskRaftStore(directory: directory)
+            #expect(try reopened.load().hardState.term == RaftLimits.maxTermOrIndex)
+            reopened.close()
+        }
+    }
+
     static func onlySegment(_ directory: String) throws -> String {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/wal").filter { $0.hasSuffix(".wal") }
         try #require(names.count == 1)
