@@ -194,9 +194,16 @@ latency_row() { # system op size -> "p50 p99 count"
   rm -f "$work/requests.log"
   timeout $((latency_seconds + 30)) h2load -c 1 -m 1 -D "$latency_seconds" --log-file="$work/requests.log" \
     -d "$work/bodies/$system-$op-$size.bin" -H 'content-type: application/grpc' -H 'te: trailers' \
-    "http://$address$method" >/dev/null 2>&1 || true
-  read -r count p50 p99 < <(python3 "$kvscale" h2stats "$work/requests.log")
-  echo "$p50 $p99 $count"
+    "http://$address$method" >"$work/h2load.out" 2>&1 || true
+  # h2load counts any HTTP 200, even a WRONG_LEADER reply: a row is valid only if every reply
+  # has the size of a success (ours Put: an empty WriteReply, 5 bytes with the gRPC prefix;
+  # every Get: at least the value).
+  local min=0 max=0
+  [ "$op" = get ] && min="$size"
+  [ "$system/$op" = ours/put ] && max=5
+  read -r count p50 p99 verdict < <(python3 "$kvscale" h2stats "$work/requests.log" \
+    --out "$work/h2load.out" --min-reply-bytes "$min" --max-reply-bytes "$max")
+  if [ "$verdict" = ok ]; then echo "$p50 $p99 $count"; else echo "INVALID($verdict) - $count"; fi
 }
 row=0
 for size in "${sizes[@]}"; do
@@ -205,6 +212,10 @@ for size in "${sizes[@]}"; do
     row=$((row + 1))
     for system in $order; do
       read -r p50 p99 count < <(latency_row "$system" "$op" "$size")
+      if [[ "$p50" == INVALID* ]]; then
+        say "$system $op $size B: $p50 ($count requests; the leader may have moved), measuring once more"
+        read -r p50 p99 count < <(latency_row "$system" "$op" "$size")
+      fi
       result[$system.$op.$size]="$p50/$p99"
       say "$system $op $size B: p50 $p50 ms, p99 $p99 ms ($count requests)"
     done

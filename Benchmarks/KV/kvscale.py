@@ -17,13 +17,16 @@ Subcommands (ENDPOINTS is HOST:PORT,... in member order):
                       polls a linearizable Get of that loaded key through the members until one
                       returns its value; prints the seconds since EPOCH (or "timeout")
   bodies DIR SIZE...  writes h2load bodies {ours,etcd}-{put,get}-SIZE.bin (key "lat-SIZE")
-  h2stats LOG         "COUNT P50_MS P99_MS" of an h2load --log-file (status 200 only)
+  h2stats LOG [--out H2LOAD_OUTPUT --min-reply-bytes N --max-reply-bytes N]
+                      "COUNT P50_MS P99_MS VERDICT" of an h2load --log-file (status 200 only);
+                      VERDICT is ok, or why the replies do not have the size of a success
 """
 
 import argparse
 import asyncio
 import multiprocessing
 import os
+import re
 import sys
 import time
 
@@ -212,6 +215,17 @@ def cmd_bodies(args):
 
 
 def cmd_h2stats(args):
+    verdict = "ok"
+    if args.out:
+        text = open(args.out).read()
+        done = re.search(r"requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded", text)
+        data = re.search(r"\((\d+)\) data", text)
+        succeeded = int(done.group(1)) if done else 0
+        per = int(data.group(1)) / succeeded if data and succeeded else 0
+        if not succeeded:
+            verdict = "no-replies"
+        elif per < args.min_reply_bytes or (args.max_reply_bytes and per > args.max_reply_bytes + 0.01):
+            verdict = f"replies-{per:.1f}B"
     durations = []
     try:
         for line in open(args.log):
@@ -221,14 +235,14 @@ def cmd_h2stats(args):
     except FileNotFoundError:
         pass
     if not durations:
-        print("0 nan nan")
+        print(f"0 nan nan {verdict}")
         return
     durations.sort()
 
     def pick(q):
         return durations[min(len(durations) - 1, int(q * len(durations)))] / 1000.0
 
-    print(f"{len(durations)} {pick(0.5):.2f} {pick(0.99):.2f}")
+    print(f"{len(durations)} {pick(0.5):.2f} {pick(0.99):.2f} {verdict}")
 
 
 def main():
@@ -265,6 +279,9 @@ def main():
     p.set_defaults(run=cmd_bodies)
     p = sub.add_parser("h2stats")
     p.add_argument("log")
+    p.add_argument("--out", help="h2load's output: check the reply bytes per succeeded request")
+    p.add_argument("--min-reply-bytes", type=float, default=0)
+    p.add_argument("--max-reply-bytes", type=float, default=0, help="0: no upper bound")
     p.set_defaults(run=cmd_h2stats)
     args = parser.parse_args()
     args.run(args)
