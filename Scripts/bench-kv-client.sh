@@ -24,6 +24,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 source Scripts/lib/processes.sh
+source Scripts/lib/kvclusters.sh
 duration="${DURATION:-5}"
 warmup="${WARMUP_SECONDS:-1}"
 streams_list="${STREAMS:-1 16 64}"
@@ -39,21 +40,11 @@ if ! command -v h2load >/dev/null; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nghttp2-client >/dev/null
 fi
 python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
-if [ -z "${SKV_BIN:-}" ]; then
-  say "building skv (release)"
-  swift build -c release --product skv >&2
-  SKV_BIN="$(swift build -c release --show-bin-path)/skv"
-fi
-[ -x "$SKV_BIN" ] || { say "no skv binary at $SKV_BIN"; exit 1; }
+kv_bench_skv_binary
 read -r -a clients <<<"${CLIENT_BINS:-$SKV_BIN}"
 for bin in "${clients[@]}"; do [ -x "$bin" ] || { say "no skv binary at $bin"; exit 1; }; done
 
-work="$(mktemp -d "${BENCH_TMPDIR:-/tmp}/skv-bench-kv-client.XXXXXX")"
-if [ "$(stat -f -c %T "$work")" = tmpfs ]; then
-  rmdir "$work"
-  say "${BENCH_TMPDIR:-/tmp} is tmpfs (fsync would cost nothing); set BENCH_TMPDIR to a directory on a disk"
-  exit 1
-fi
+kv_bench_workdir skv-bench-kv-client
 pids=("" "" "")
 cleanup() {
   trap - EXIT INT TERM
@@ -64,18 +55,15 @@ trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
 ports=($(free_ports 3))
-peers=()
+ours_ports=(unused "${ports[@]}")
+ours_peers=()
 endpoints=""
 for i in 1 2 3; do
-  peers+=(--peer "$i=127.0.0.1:${ports[$((i - 1))]}")
-  endpoints+="${endpoints:+,}$i=127.0.0.1:${ports[$((i - 1))]}"
+  ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
+  endpoints+="${endpoints:+,}$i=127.0.0.1:${ours_ports[$i]}"
 done
 plain_endpoints="$(echo "$endpoints" | sed 's/[0-9]*=//g')"
-for i in 1 2 3; do
-  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ports[$((i - 1))]}" "${peers[@]}" \
-    --data-dir "$work/ours$i" >"$work/ours$i.log" 2>&1 &
-  pids[$((i - 1))]=$!
-done
+for i in 1 2 3; do pids[$((i - 1))]="$(start_ours_member "$i")"; done
 python3 "$kvbench" leader ours "$plain_endpoints" >/dev/null
 python3 "$kvbench" bodies "$work/bodies"
 read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")

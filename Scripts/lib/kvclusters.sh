@@ -18,6 +18,11 @@ kv_bench_prerequisites() {
     command -v "$tool" >/dev/null || { say "$tool not found after installing"; exit 1; }
   done
   python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
+  kv_bench_skv_binary
+}
+
+# kv_bench_skv_binary: builds a release skv unless SKV_BIN names one; sets SKV_BIN.
+kv_bench_skv_binary() {
   if [ -z "${SKV_BIN:-}" ]; then
     say "building skv (release)"
     swift build -c release --product skv >&2
