@@ -6,19 +6,21 @@
 # without a session, or a linearizable Get of it) to the leader over min(N, 4) HTTP/2
 # connections (h2load -c min(N,4) -m N/c), as Scripts/bench-kv.sh does. `skv kv bench` runs N
 # clerks (Clerk → ReplicaGroupCaller → RPCClient → HTTP2ClientTransport, the code every Swift
-# user of the service runs) with the same operation alone (`--workload put|get`, one key,
-# 256-byte values; the clerk's Puts carry a session, h2load's do not) and checks the history
-# for linearizability after the run. Each row: WARMUP_SECONDS of h2load warm-up, then
-# DURATION seconds of each client, alternating which goes first per row; only one client
-# loads the cluster at a time. Prints ops/s, p50/p99 latency and the client's CPU time per
-# operation (h2load's from GNU time, ours from the bench's summary) of each, and the ratio
-# ours/h2load (the target of issue 15: at least 0.9).
+# user of the service runs; by default all on one event loop sharing one connection per
+# server; BENCH_CLIENT_FLAGS adds flags such as "--connections 4") with the same operation
+# alone (`--workload put|get`, one key, 256-byte values; the clerk's Puts carry a session,
+# h2load's do not) and checks the history for linearizability after the run. Each row:
+# WARMUP_SECONDS of h2load warm-up, then DURATION seconds of each client, alternating which
+# goes first per row; only one client loads the cluster at a time. Prints ops/s, p50/p99
+# latency and the client's CPU time per operation (h2load's from GNU time, ours from the
+# bench's summary) of each, and the ratio ours/h2load (the target of issue 15: at least 0.9).
 #
 # Environment: DURATION (seconds per client and row, default 5), WARMUP_SECONDS (default 1),
 #   STREAMS (concurrency, default "1 16 64"), OPS (default "put get"), SKV_BIN (the skv the
 #   servers run; otherwise built here in release), CLIENT_BINS (space-separated skv binaries to
 #   run `skv kv bench` with, each a column, e.g. a before and an after build; default SKV_BIN),
-#   BENCH_TMPDIR (where the data directories go, default /tmp; refused on tmpfs).
+#   BENCH_TMPDIR (where the data directories go, default /tmp; refused on tmpfs),
+#   BENCH_CLIENT_FLAGS (extra `skv kv bench` flags, e.g. "--connections 4 --threads 2").
 # Installs nghttp2-client (h2load) with apt-get if missing. Loopback only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -121,7 +123,7 @@ PY
 run_clerks() {
   local bin="$1" op="$2" streams="$3"
   "$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 \
-    --workload "$op" --value-bytes 256 >"$work/bench.out" 2>&1 || true
+    --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-} >"$work/bench.out" 2>&1 || true
   python3 - "$work/bench.out" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()

@@ -153,7 +153,10 @@ for size in 0 1024 65536; do
     done
     ratio="$(python3 -c "print(f'{${rps[ours]}/max($best,1):.2f}')")"
     verdict="ok"
-    python3 -c "import sys; sys.exit(0 if ${rps[ours]} >= 2 * $best else 1)" || { verdict="BELOW 2x"; misses=$((misses + 1)); }
+    if ! python3 -c "import sys; sys.exit(0 if ${rps[ours]} >= 2 * $best else 1)"; then
+      verdict="BELOW 2x"
+      misses=$((misses + 1))
+    fi
     summary+=("$line  best peer $best_peer: $ratio ($verdict)")
     unset rps
   done

@@ -25,8 +25,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Distinct keys.")
     var keys: Int = 5
 
+    /// One by default: every clerk's calls share one connection per server, so a loop tick
+    /// sends many requests in one write (measured: about 20 % less client CPU per operation
+    /// than 4 connections at 16 and 64 clerks, and more operations per second).
     @Option(help: "HTTP/2 connections to each server, shared by the clients round-robin.")
-    var connections: Int = 4
+    var connections: Int = 1
 
     @Option(help: "Event-loop threads the clients and their connections run on.")
     var threads: Int = 1

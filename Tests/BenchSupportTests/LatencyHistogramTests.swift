@@ -11,7 +11,8 @@ import Testing
         #expect(histogram.count == 1000)
         for (percent, expected) in [(50.0, 500.0), (99.0, 990.0), (99.9, 999.0)] {
             let measured = histogram.milliseconds(atPercentile: percent)
-            #expect(abs(measured - expected) <= expected * 0.001, "p\(percent): \(measured) ms, expected \(expected) ms")
+            #expect(
+                abs(measured - expected) <= expected * 0.001, "p\(percent): \(measured) ms, expected \(expected) ms")
         }
         #expect(histogram.summary.hasPrefix("p50=50"))
         #expect(histogram.summary.contains(" p99.9="))

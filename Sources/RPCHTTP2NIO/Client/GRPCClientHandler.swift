@@ -137,7 +137,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 registration.inbound.finish()
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
             }
-            var bridge = Bridge(descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
+            var bridge = Bridge(
+                descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
             if let deadline = registration.deadline {
                 let remaining = deadline - ContinuousClock.now
                 guard remaining > .zero else {

@@ -141,7 +141,9 @@ public final class HTTP2ClientTransport: ClientTransport {
                 if loop.inEventLoop {
                     _ = handler.value.write(parts, token: token, registration: registration, finish: true)
                 } else {
-                    loop.execute { _ = handler.value.write(parts, token: token, registration: registration, finish: true) }
+                    loop.execute {
+                        _ = handler.value.write(parts, token: token, registration: registration, finish: true)
+                    }
                 }
             })
         defer {
@@ -216,12 +218,15 @@ public final class HTTP2ClientTransport: ClientTransport {
     }
 
     /// `future`, or a `DEADLINE_EXCEEDED` failure if it is not complete within `timeout`.
-    private static func bounded(_ future: EventLoopFuture<Connection>, by timeout: Duration?) -> EventLoopFuture<Connection> {
+    private static func bounded(
+        _ future: EventLoopFuture<Connection>, by timeout: Duration?
+    ) -> EventLoopFuture<Connection> {
         guard let timeout else { return future }
         let loop = future.eventLoop
         let promise = loop.makePromise(of: Connection.self)
         let timer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-            promise.fail(RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded while connecting."))
+            promise.fail(
+                RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded while connecting."))
         }
         future.whenComplete { result in
             timer.cancel()
