@@ -1,3 +1,4 @@
+import RaftRuntime
 import RPCCore
 public import RSM
 
@@ -67,6 +68,8 @@ public final class KVServer: KVServiceProtocol, Sendable {
     // MARK: skv.kv.KV
 
     public func get(_ request: GetRequest) async throws -> GetReply {
+        let start = StageTiming.shared.isEnabled ? StageTiming.shared.now() : 0
+        defer { StageTiming.shared.record("kv: get handler", since: start) }
         try validate(key: request.key)
         switch try await read(KVCommand(kind: .get, key: request.key)) {
         case .result(let result): return GetReply(outcome: result.outcome, value: result.value)
@@ -75,6 +78,8 @@ public final class KVServer: KVServiceProtocol, Sendable {
     }
 
     public func put(_ request: PutRequest) async throws -> WriteReply {
+        let start = StageTiming.shared.isEnabled ? StageTiming.shared.now() : 0
+        defer { StageTiming.shared.record("kv: put handler", since: start) }
         try validate(key: request.key, values: request.value)
         let command = KVCommand(kind: .put, key: request.key, value: request.value)
         return Self.writeReply(try await submit(command, session: request.session))

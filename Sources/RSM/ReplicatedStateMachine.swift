@@ -88,6 +88,8 @@ public actor ReplicatedStateMachine {
     /// One read waiting for a ReadIndex round or for its read index to apply.
     private struct PendingRead {
         var query: [UInt8]
+        /// When the read arrived (``StageTiming/now()``; 0 when timing is off).
+        var start: UInt64
         var continuation: CheckedContinuation<SubmitResult, Never>
     }
 
@@ -233,8 +235,9 @@ public actor ReplicatedStateMachine {
             guard pendingCount < configuration.maxPendingSubmissions else {
                 throw .overloaded(limit: configuration.maxPendingSubmissions)
             }
+            let start = StageTiming.shared.isEnabled ? StageTiming.shared.now() : 0
             let result = await withCheckedContinuation { continuation in
-                queuedReads.append(PendingRead(query: query, continuation: continuation))
+                queuedReads.append(PendingRead(query: query, start: start, continuation: continuation))
                 startReadRound()
             }
             return try result.get()
@@ -259,12 +262,18 @@ public actor ReplicatedStateMachine {
 
     private func runReadRound(_ batch: [PendingRead]) async {
         let result: Result<UInt64, RaftPeerError>
+        if StageTiming.shared.isEnabled {
+            for read in batch { StageTiming.shared.record("read: queued until round", since: read.start) }
+        }
         do throws(RaftPeerError) {
             result = .success(try await log.readIndex(timeout: configuration.submitTimeout))
         } catch {
             result = .failure(error)
         }
         readsInRound = 0
+        if StageTiming.shared.isEnabled {
+            for read in batch { StageTiming.shared.record("read: ReadIndex confirmed", since: read.start) }
+        }
         guard !stopped else {
             for read in batch { read.continuation.resume(returning: .failure(.stopped)) }
             return
@@ -290,7 +299,10 @@ public actor ReplicatedStateMachine {
 
     /// Answers reads from the current state (their read index has applied).
     private func answer(_ reads: [PendingRead]) {
-        for read in reads { read.continuation.resume(returning: .success(.applied(machine.query(read.query)))) }
+        for read in reads {
+            read.continuation.resume(returning: .success(.applied(machine.query(read.query))))
+            StageTiming.shared.record("read: answered", since: read.start)
+        }
     }
 
     /// Answers the reads whose read index has now applied.
@@ -317,7 +329,12 @@ public actor ReplicatedStateMachine {
         nextProposalID += 1
         let proposal = nextProposalID
         proposalsInFlight[proposal] = appliedIndex
+        let timing = StageTiming.shared
+        let start = timing.isEnabled ? timing.now() : 0
         let (index, term, isLeader) = await log.propose(bytes)
+        timing.start(index: index, at: start)
+        timing.mark("write: propose returned", index: index)
+        defer { timing.mark("write: submitter resumed", index: index, finish: true) }
         proposalsInFlight[proposal] = nil
         let recent = recentResults[index]
         pruneRecentResults()
@@ -433,6 +450,7 @@ public actor ReplicatedStateMachine {
         case .command(let index, let term, let data):
             guard index > appliedIndex else { return }
             let result = execute(data, index: index)
+            StageTiming.shared.mark("write: applied", index: index)
             appliedIndex = index
             if !proposalsInFlight.isEmpty { recentResults[index] = (term, result) }
             resolveWaiters(through: index) { waiterIndex, waiter in

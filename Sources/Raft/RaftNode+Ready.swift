@@ -56,6 +56,7 @@ extension RaftNode {
         }
         if let last = ready.entries.last {
             raftLog.unstable.stableTo(index: last.index, term: last.term)
+            countOwnStableEntries(through: last.index, term: last.term)
         }
         if let snapshot = ready.snapshot {
             raftLog.unstable.stableSnapshotTo(snapshot.metadata.index)

@@ -2,9 +2,10 @@
 extension RaftNode {
     // MARK: Leader: appending and committing
 
-    /// Leader: stamps `entries` with our term and the next indices, appends them to the
-    /// log and counts our own copy. Returns false (appending nothing) if the proposal would
-    /// exceed `maxUncommittedEntriesBytes`.
+    /// Leader: stamps `entries` with our term and the next indices and appends them to the
+    /// log. Our own copy counts towards a quorum only once it is stable (see
+    /// ``countOwnStableEntries(through:term:)``). Returns false (appending nothing) if the
+    /// proposal would exceed `maxUncommittedEntriesBytes`.
     mutating func appendEntries(_ entries: [Entry]) -> Bool {
         var entries = entries
         let last = raftLog.lastIndex
@@ -13,11 +14,28 @@ extension RaftNode {
             entries[i].index = last + 1 + UInt64(i)
         }
         guard increaseUncommittedBytes(entries) else { return false }
-        let newLast = raftLog.append(entries)
-        _ = leaderState.progress[id]!.maybeUpdate(newLast)
-        // A single-node cluster commits immediately, which may release waiting reads.
-        if maybeCommit() { releasePendingReadIndexRequests() }
+        _ = raftLog.append(entries)
         return true
+    }
+
+    /// Leader: our own entries through `index` (of `term`) are on stable storage, so our copy
+    /// now counts towards their quorum (etcd's self-acknowledgement after the storage write).
+    ///
+    /// Safety: an entry is committed only once a quorum holds it *durably*. A leader that
+    /// counted its unsynced copy could commit an entry with fewer durable copies than a quorum
+    /// (3 voters: the leader's unsynced copy and one follower's); if the leader then crashed
+    /// and lost it, the two others could elect a leader without it and lose a committed entry.
+    /// Counting only what the driver reported stable (`advance`) keeps the quorum durable even
+    /// when the driver writes asynchronously and receives followers' acknowledgements before
+    /// its own write completes.
+    mutating func countOwnStableEntries(through index: UInt64, term entryTerm: UInt64) {
+        guard role == .leader, entryTerm == term, raftLog.termOrZero(index) == entryTerm else { return }
+        guard leaderState.progress[id]!.maybeUpdate(index) else { return }
+        // A single-node cluster commits here, which may release waiting reads.
+        if maybeCommit() {
+            releasePendingReadIndexRequests()
+            broadcastAppend()
+        }
     }
 
     /// Advances the commit index to the highest index replicated on a quorum, provided

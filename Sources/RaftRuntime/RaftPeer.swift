@@ -279,10 +279,14 @@ public actor RaftPeer: RaftServiceProtocol {
                 if let orphans = stepReplies.removeValue(forKey: sender), !killed { send(orphans, to: sender) }
             }
         }
+        let timing = StageTiming.shared
+        let start = timing.isEnabled ? timing.now() : 0
         for message in request.messages where message.to == id { node.step(message) }
         // Let queued Steps and proposals join this Ready (group commit).
         await Task.yield()
+        timing.record("step: yielded", since: start)
         processReady()
+        timing.record("step: handled", since: start)
         // A peer whose store just failed must not answer (its vote or ack is not durable).
         guard !killed else { throw RPCError(code: .unavailable, message: "The Raft peer is stopped.") }
         return StepResponse(messages: stepReplies.removeValue(forKey: sender) ?? [])
@@ -335,6 +339,10 @@ public actor RaftPeer: RaftServiceProtocol {
     func processReady() {
         while !killed && node.hasReady {
             var ready = node.ready()
+            let timing = StageTiming.shared
+            if timing.isEnabled && node.role == .leader {
+                for entry in ready.entries { timing.mark("write: ready taken", index: entry.index) }
+            }
             if configuration.leaderSendsBeforePersisting && node.role == .leader && !ready.messages.isEmpty {
                 let early = ready.messages.filter { $0.type == .appendEntries || $0.type == .heartbeat }
                 if !early.isEmpty {
@@ -356,6 +364,9 @@ public actor RaftPeer: RaftServiceProtocol {
                     storeFailed(error)
                     return
                 }
+                if timing.isEnabled && node.role == .leader {
+                    for entry in ready.entries { timing.mark("write: leader persisted", index: entry.index) }
+                }
             }
             if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
             var outgoing: [UInt64: [Message]] = [:]
@@ -374,6 +385,7 @@ public actor RaftPeer: RaftServiceProtocol {
                 lastYieldedIndex = snapshot.metadata.index
             }
             for entry in ready.committedEntries {
+                timing.mark("write: committed", index: entry.index)
                 if entry.kind == .normal {
                     applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
                     lastYieldedIndex = entry.index
@@ -410,9 +422,13 @@ public actor RaftPeer: RaftServiceProtocol {
         inflight[peer, default: 0] += 1
         let options = callOptions(for: messages)
         let snapshot = startSnapshotTransfer(messages, to: peer)
+        let timing = StageTiming.shared
+        let start = timing.isEnabled ? timing.now() : 0
         Task(executorPreference: configuration.taskExecutor) { [weak self] in
             do {
+                timing.record("send: task started", since: start)
                 let response = try await client.step(StepRequest(messages: messages), options: options)
+                timing.record("send: step round trip", since: start)
                 await self?.receive(response.messages, from: peer, snapshot: snapshot)
             } catch {
                 await self?.failed(peer, snapshot: snapshot)

@@ -172,6 +172,10 @@ struct ReplicaHost {
         await serveTask.value
         grace.cancel()
         for client in clientTransports { await client.close() }
+        if StageTiming.shared.isEnabled {
+            let bytes = Array("stage timing of node \(id) (SKV_STAGE_TIMING=1):\n\(StageTiming.shared.report())\n".utf8)
+            _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
         logger.info("stopped")
     }
 

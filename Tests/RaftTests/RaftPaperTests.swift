@@ -227,6 +227,7 @@ import Testing
         node.forceLeader()
         commitNoop(&node)
         let index = try! node.propose(.bytes("x")).index
+        node.persistOwnEntries()
         _ = node.takeMessages()
         #expect(node.commitIndex == index - 1)
         node.step(appendResponse(from: 2, term: 1, index: index))
@@ -252,8 +253,26 @@ import Testing
         var node = makeNode(1, peers: peers)
         node.forceLeader()
         let index = try! node.propose(.bytes("x")).index
+        node.persistOwnEntries()
         for peer in acks { node.step(appendResponse(from: peer, term: 1, index: index)) }
         #expect((node.commitIndex >= index) == committed)
+    }
+
+    /// The leader's own copy counts towards the quorum only once it is stable: with 3 voters,
+    /// one follower's acknowledgement and the leader's unsynced copy are one durable copy, not
+    /// two (a crash of the leader could then lose a committed entry).
+    @Test func leaderCountsItsOwnCopyOnlyOnceStable() {
+        var node = makeNode(1)
+        node.forceLeader()
+        commitNoop(&node)
+        let index = try! node.propose(.bytes("x")).index
+        node.step(appendResponse(from: 2, term: 1, index: index))
+        #expect(node.commitIndex == index - 1)
+        node.persistOwnEntries()
+        #expect(node.commitIndex == index)
+        // The new commit index goes out at once (the followers learn it without waiting
+        // for the next heartbeat).
+        #expect(node.takeMessages().contains { $0.to == 3 && $0.type == .appendEntries && $0.commit == index })
     }
 
     /// §5.3: "When the leader commits an entry, it also commits all preceding entries in its
@@ -264,6 +283,7 @@ import Testing
         node.term = 2
         node.forceLeader()  // term 3, appends no-op at index 3
         let index = try! node.propose(.bytes("x")).index  // index 4
+        node.persistOwnEntries()
         node.step(appendResponse(from: 2, term: 3, index: index))
         #expect(node.commitIndex == index)
         let committed = node.raftLog.nextCommittedEntries(maxBytes: .max)
@@ -433,6 +453,7 @@ import Testing
         node.term = 2
         node.forceLeader()  // term 3, no-op at index 4
         #expect(node.lastIndex == 4)
+        node.persistOwnEntries()
         node.step(appendResponse(from: 2, term: 3, index: ackIndex))
         #expect(node.commitIndex == commit)
     }

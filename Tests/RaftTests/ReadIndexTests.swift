@@ -104,11 +104,13 @@ import Testing
         try leader.readIndex(context: [5])
     }
 
-    /// A single-node cluster answers at once.
+    /// A single-node cluster answers at once (once its election no-op is stable and so
+    /// committed).
     @Test func singleNodeAnswersImmediately() throws {
         var node = makeNode(1, peers: [1])
         node.campaign()
         #expect(node.role == .leader)
+        node.persistOwnEntries()
         try node.readIndex(context: [7])
         #expect(node.readStates == [ReadState(index: node.commitIndex, context: [7])])
     }

@@ -590,8 +590,9 @@ import Testing
             stabilize
             ----
             > 1 handling Ready
-              HardState term=2 vote=1 commit=4
               Entries: 2/4 d
+            > 1 handling Ready
+              HardState term=2 vote=1 commit=4
               Committed: 1/2 b 1/3 c 2/4 d
               ReadState index=4 context=r1
             """

@@ -64,6 +64,21 @@ extension RaftNode {
         return applied
     }
 
+    /// Writes the unstable entries and hard state to the node's `MemoryStorage` and
+    /// acknowledges them (`ready` + `advance`), keeping the messages and read states queued
+    /// for the test to inspect: what a driver does before a leader's own copy counts.
+    mutating func persistOwnEntries() {
+        guard hasReady else { return }
+        let rd = ready()
+        let storage = raftLog.storage as! MemoryStorage
+        if let snapshot = rd.snapshot { try! storage.applySnapshot(snapshot) }
+        storage.append(rd.entries)
+        if let hs = rd.hardState { storage.setHardState(hs) }
+        advance(rd)
+        messages = rd.messages + messages
+        readStates = rd.readStates + readStates
+    }
+
     /// All entries in the log (storage and unstable), from the first available index.
     var allEntries: [Entry] {
         (try? raftLog.slice(raftLog.firstIndex, raftLog.lastIndex + 1, maxBytes: .max)) ?? []
