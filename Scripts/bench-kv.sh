@@ -29,7 +29,8 @@
 #
 # Environment: DURATION (measured seconds per row, default 5), WARMUP_SECONDS (default 1),
 #   STREAMS (default "1 16 64 256"), STEADY_SECONDS (default 15), FAILOVER_SECONDS (default 10),
-#   KILL_AFTER (default 3), SKV_BIN (a prebuilt release skv; otherwise built here),
+#   KILL_AFTER (default 3), ROWS_ONLY (set: only the throughput rows), STAGE_TIMING (set: the rows,
+#   then our members' per-stage latency breakdown, see RaftRuntime's StageTiming), SKV_BIN (a prebuilt release skv; otherwise built here),
 #   BENCH_TMPDIR (where the data directories go, default /tmp), BENCH_ETCD_FLAGS (extra etcd flags,
 #   e.g. "--heartbeat-interval=50 --election-timeout=300" to match our election timeout: etcd
 #   wants it at least 5 heartbeats; default none). Not named ETCD_*: etcd reads those itself.
@@ -216,6 +217,18 @@ invalid = [f"{s} {o} {n}" for (s, o, n), (_, _, c) in rows.items() if not c.star
 print(f"target (>= etcd ops/s and <= etcd p50 at every row) met in {sum(met)} of {len(met)} rows"
       + (f"; INVALID rows (see check column): {', '.join(invalid)}" if invalid else "; every row validated"))
 PY
+
+# --- Per-stage breakdown (STAGE_TIMING=1) -----------------------------------------------------
+if [ -n "${STAGE_TIMING:-}" ]; then
+  echo
+  say "per-stage latency of our members (SKV_STAGE_TIMING=1; microseconds from the leader's proposal," \
+    "or per call); members stopped with SIGTERM to print it, so the steady-state and failover parts are skipped"
+  stop_pids "${ours_pids[@]}"
+  ours_pids=("" "" "")
+  for i in 1 2 3; do awk '/^stage timing of node/ { on = 1 } /^20[0-9][0-9]-/ { on = 0 } on' "$work/ours$i.log"; done
+  exit 0
+fi
+[ -n "${ROWS_ONLY:-}" ] && exit 0
 
 # --- Steady state and failover ---------------------------------------------------------------
 echo

@@ -45,7 +45,8 @@ kv_bench_workdir() {
 # Member start-up. The caller sets: SKV_BIN, work (the directory holding every
 # data directory and log), ours_peers (the --peer arguments), ours_ports and etcd_ports
 # (client ports by member, 1-based: index 0 unused), etcd_peer_ports, etcd_cluster (the
-# --initial-cluster value), etcd_token, and optionally BENCH_SKV_FLAGS / BENCH_ETCD_FLAGS.
+# --initial-cluster value), etcd_token, and optionally BENCH_SKV_FLAGS / BENCH_ETCD_FLAGS,
+# STAGE_TIMING and STORAGE_WRITES.
 # Each function prints the new pid; the process is disowned (a later SIGKILL prints no
 # "Killed" notice) and logs to $work/<name><i>.log (appended, so restarts keep the history).
 
@@ -53,7 +54,9 @@ kv_bench_workdir() {
 start_ours_member() {
   local i="$1"
   # shellcheck disable=SC2086  # BENCH_SKV_FLAGS is a list of flags
-  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
+  # STAGE_TIMING / STORAGE_WRITES: see Scripts/bench-kv.sh.
+  SKV_STAGE_TIMING="${STAGE_TIMING:+1}" SKV_STORAGE_WRITES="${STORAGE_WRITES:-async}" \
+    "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
     --data-dir "$work/ours$i" ${BENCH_SKV_FLAGS:-} >>"$work/ours$i.log" 2>&1 &
   echo "$!"
   disown "$!" 2>/dev/null || true

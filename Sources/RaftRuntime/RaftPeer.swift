@@ -1,3 +1,4 @@
+import Dispatch
 import Raft
 import RPCCore
 import RPCProtobuf
@@ -11,9 +12,12 @@ import RPCProtobuf
 /// For services: ``status()``, ``readIndex(timeout:)`` and ``transferLeadership(to:)``.
 ///
 /// Contracts:
-/// - Every `Ready` is handled synchronously inside the actor in the order the core requires
-///   (persist, then send, then apply, then advance); nothing awaits in between, so actor
-///   re-entrancy cannot interleave two Readies.
+/// - Every `Ready` is handled in the order the core requires (persist, then send, then apply,
+///   then advance), one at a time. With synchronous writes (the default) the whole `Ready` runs
+///   inside one actor turn. With ``Configuration/writesStorageAsynchronously`` the write and
+///   its fsync run on a dedicated serial queue while the actor goes on stepping messages and
+///   proposals into the core (they join the next `Ready`: group commit); the rest of the
+///   `Ready` runs when the write completes. No second `Ready` is taken before that.
 /// - Proposals do not handle their `Ready` at once: the first one schedules a flush, and
 ///   every proposal that reaches the actor before it runs joins the same `Ready` (one
 ///   persist, one fsync with ``DiskRaftStore``, one append per follower).
@@ -47,10 +51,18 @@ public actor RaftPeer: RaftServiceProtocol {
         public var pipelinedRPCsPerPeer: Int? = nil
         /// Whether a leader sends its appends and heartbeats before persisting the `Ready`
         /// that made them, so its own fsync overlaps the followers' (Raft thesis §10.2.1).
-        /// Safe here because persisting blocks this actor: no follower's acknowledgement is
-        /// counted — nothing commits — until the leader's own write is durable. Every other
-        /// message (votes, acknowledgements) still leaves only after the write.
+        /// Safe because the core counts the leader's own copy towards a quorum only once the
+        /// write is reported stable (`advance`): a commit always rests on a quorum of durable
+        /// copies. Every other message (votes, acknowledgements) still leaves only after the
+        /// write.
         public var leaderSendsBeforePersisting = true
+        /// Whether the store's writes (append, fsync, compaction, close) run on a dedicated
+        /// serial dispatch queue instead of blocking the peer's executor (etcd 3.6's
+        /// asynchronous storage writes). The actor keeps stepping messages and proposals while
+        /// a write is in flight; followers still answer only after their write, and the
+        /// leader's own copy counts only once stable (see `leaderSendsBeforePersisting`). For
+        /// a disk-backed store in a daemon; `false` keeps a simulation deterministic.
+        public var writesStorageAsynchronously = false
         /// Longest a `Step` RPC may take before it counts as failed; `nil` for no local
         /// deadline, only over a transport that ends every call in bounded time by itself
         /// (the simulated network in virtual time, where a real-time deadline cannot work).
@@ -90,6 +102,17 @@ public actor RaftPeer: RaftServiceProtocol {
     var node: RaftNode
     private let storage: MemoryStorage
     private let store: any RaftLogStore
+    /// With asynchronous writes: the queue every use of `store` after `init` runs on.
+    private let storageQueue: DispatchQueue?
+    /// A write of the current `Ready` is on `storageQueue`; no other `Ready` is taken meanwhile.
+    private var writeInFlight = false
+    /// `Ready`s taken from the core, and those fully handled (persisted, sent, applied, advanced).
+    private var startedReadies: UInt64 = 0
+    private var finishedReadies: UInt64 = 0
+    /// `Step` RPCs waiting for the `Ready` that carries their answers (by that `Ready`'s number).
+    private var stepWaiters: [(ready: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    /// The store's persisted size as of the last completed write (asynchronous writes).
+    private var storedRaftStateBytes = 0
     private let peers: [UInt64: RaftPeerClient]
     let configuration: Configuration
     private var tickTask: Task<Void, Never>?
@@ -148,6 +171,7 @@ public actor RaftPeer: RaftServiceProtocol {
         self.peers = peers
         self.store = logStore
         self.configuration = configuration
+        storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         storage = MemoryStorage(voters: ([id] + Array(peers.keys)).sorted())
         let persisted = try logStore.load()
@@ -171,6 +195,7 @@ public actor RaftPeer: RaftServiceProtocol {
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)),
             driverReportsSnapshots: true)
         node = try RaftNode(config: config, storage: storage)
+        storedRaftStateBytes = logStore.raftStateBytes
     }
 
     /// Starts the tick loop.
@@ -193,7 +218,13 @@ public actor RaftPeer: RaftServiceProtocol {
         if !killed { stop() }
         if !storeClosed {
             storeClosed = true
-            store.close()
+            if let storageQueue {
+                // Waits for a write in flight (at most one) to finish first.
+                let store = StoreReference(store)
+                storageQueue.sync { store.value.close() }
+            } else {
+                store.close()
+            }
         }
     }
 
@@ -204,6 +235,7 @@ public actor RaftPeer: RaftServiceProtocol {
         tickTask = nil
         applySink.finish()
         failPendingReads(.stopped)
+        resumeStepWaiters(all: true)
     }
 
     /// Proposes a command; returns at once with the index it will have if committed, the
@@ -225,7 +257,7 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     /// Bytes of the persisted Raft state (the labs' `RaftStateSize`).
-    public func raftStateSize() -> Int { store.raftStateBytes }
+    public func raftStateSize() -> Int { storageQueue == nil ? store.raftStateBytes : storedRaftStateBytes }
 
     /// A consistent view of this peer's Raft state (one actor turn).
     public func status() -> RaftPeerStatus {
@@ -258,10 +290,28 @@ public actor RaftPeer: RaftServiceProtocol {
         else { return }
         guard let snapshot = try? storage.createSnapshot(index: index, data: data) else { return }
         try? storage.compact(index: index)
+        if let storageQueue {
+            let store = StoreReference(store)
+            storageQueue.async {
+                let result = Result { () throws(RaftStoreError) in
+                    try store.value.compact(snapshot: snapshot)
+                    return store.value.raftStateBytes
+                }
+                Task(executorPreference: self.configuration.taskExecutor) { await self.compacted(result) }
+            }
+            return
+        }
         do {
             try store.compact(snapshot: snapshot)
         } catch {
             storeFailed(error)
+        }
+    }
+
+    private func compacted(_ result: Result<Int, RaftStoreError>) {
+        switch result {
+        case .success(let bytes): storedRaftStateBytes = bytes
+        case .failure(let error): if !killed { storeFailed(error) }
         }
     }
 
@@ -281,11 +331,18 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         let timing = StageTiming.shared
         let start = timing.isEnabled ? timing.now() : 0
+        // The first Ready taken from now on carries the answers to these messages.
+        let answering = startedReadies + 1
         for message in request.messages where message.to == id { node.step(message) }
-        // Let queued Steps and proposals join this Ready (group commit).
-        await Task.yield()
-        timing.record("step: yielded", since: start)
+        if storageQueue == nil {
+            // Let queued Steps and proposals join this Ready (group commit). With asynchronous
+            // writes they join the next Ready while this one's write is in flight instead.
+            await Task.yield()
+        }
         processReady()
+        if writeInFlight && finishedReadies < answering {
+            await withCheckedContinuation { stepWaiters.append((answering, $0)) }
+        }
         timing.record("step: handled", since: start)
         // A peer whose store just failed must not answer (its vote or ack is not durable).
         guard !killed else { throw RPCError(code: .unavailable, message: "The Raft peer is stopped.") }
@@ -319,6 +376,12 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     private func scheduleFlush() {
+        if storageQueue != nil {
+            // Proposals that arrive while a write is in flight join the next Ready; the first
+            // one after an idle period goes out at once.
+            processReady()
+            return
+        }
         guard !flushScheduled else { return }
         flushScheduled = true
         Task(executorPreference: configuration.taskExecutor) { await self.flush() }
@@ -336,9 +399,12 @@ public actor RaftPeer: RaftServiceProtocol {
         stop()
     }
 
+    /// Takes and handles `Ready`s until the core has none (or, with asynchronous writes, until
+    /// one's write is in flight: ``persisted(_:_:)`` goes on from there).
     func processReady() {
-        while !killed && node.hasReady {
+        while !killed && !writeInFlight && node.hasReady {
             var ready = node.ready()
+            startedReadies += 1
             let timing = StageTiming.shared
             if timing.isEnabled && node.role == .leader {
                 for entry in ready.entries { timing.mark("write: ready taken", index: entry.index) }
@@ -356,6 +422,21 @@ public actor RaftPeer: RaftServiceProtocol {
             storage.append(ready.entries)
             if let hardState = ready.hardState { storage.setHardState(hardState) }
             if ready.snapshot != nil || !ready.entries.isEmpty || ready.hardState != nil {
+                if let storageQueue {
+                    writeInFlight = true
+                    let store = StoreReference(store)
+                    let write = ready
+                    storageQueue.async {
+                        let result = Result { () throws(RaftStoreError) in
+                            try store.value.persist(
+                                hardState: write.hardState, entries: write.entries, snapshot: write.snapshot,
+                                mustSync: write.mustSync)
+                            return store.value.raftStateBytes
+                        }
+                        Task(executorPreference: self.configuration.taskExecutor) { await self.persisted(write, result) }
+                    }
+                    return
+                }
                 do {
                     try store.persist(
                         hardState: ready.hardState, entries: ready.entries, snapshot: ready.snapshot,
@@ -364,39 +445,72 @@ public actor RaftPeer: RaftServiceProtocol {
                     storeFailed(error)
                     return
                 }
-                if timing.isEnabled && node.role == .leader {
-                    for entry in ready.entries { timing.mark("write: leader persisted", index: entry.index) }
-                }
             }
-            if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
-            var outgoing: [UInt64: [Message]] = [:]
-            for message in ready.messages {
-                if pendingSteps[message.to] != nil && Self.isAnswer(message.type) {
-                    stepReplies[message.to, default: []].append(message)
-                } else {
-                    outgoing[message.to, default: []].append(message)
-                }
-            }
-            // In peer order, not hash order: a simulation run must not depend on hashing.
-            for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
-            if let snapshot = ready.snapshot {
-                applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
-                deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
-                lastYieldedIndex = snapshot.metadata.index
-            }
-            for entry in ready.committedEntries {
-                timing.mark("write: committed", index: entry.index)
-                if entry.kind == .normal {
-                    applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
-                    lastYieldedIndex = entry.index
-                }
-                deliveredIndex = max(deliveredIndex, entry.index)
-            }
-            // After the entries: a read is answered once everything up to its index is on the
-            // apply stream.
-            completeReads(ready.readStates)
-            node.advance(ready)
+            finish(ready)
         }
+    }
+
+    /// The write of `ready` completed (asynchronous writes): handles the rest of it, then the
+    /// next `Ready` (everything stepped meanwhile).
+    private func persisted(_ ready: Ready, _ result: Result<Int, RaftStoreError>) {
+        writeInFlight = false
+        guard !killed else { return }
+        switch result {
+        case .success(let bytes):
+            storedRaftStateBytes = bytes
+        case .failure(let error):
+            storeFailed(error)
+            return
+        }
+        finish(ready)
+        processReady()
+        resumeStepWaiters(all: !writeInFlight)
+    }
+
+    /// Everything of a `Ready` after its write: messages, applies, reads, `advance`.
+    private func finish(_ ready: Ready) {
+        let timing = StageTiming.shared
+        if timing.isEnabled && node.role == .leader {
+            for entry in ready.entries { timing.mark("write: leader persisted", index: entry.index) }
+        }
+        if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
+        var outgoing: [UInt64: [Message]] = [:]
+        for message in ready.messages {
+            if pendingSteps[message.to] != nil && Self.isAnswer(message.type) {
+                stepReplies[message.to, default: []].append(message)
+            } else {
+                outgoing[message.to, default: []].append(message)
+            }
+        }
+        // In peer order, not hash order: a simulation run must not depend on hashing.
+        for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
+        if let snapshot = ready.snapshot {
+            applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+            deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
+            lastYieldedIndex = snapshot.metadata.index
+        }
+        for entry in ready.committedEntries {
+            timing.mark("write: committed", index: entry.index)
+            if entry.kind == .normal {
+                applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
+                lastYieldedIndex = entry.index
+            }
+            deliveredIndex = max(deliveredIndex, entry.index)
+        }
+        // After the entries: a read is answered once everything up to its index is on the
+        // apply stream.
+        completeReads(ready.readStates)
+        node.advance(ready)
+        finishedReadies += 1
+    }
+
+    /// Resumes the `Step`s whose answers left (all of them when nothing is in flight any more,
+    /// or the peer stopped).
+    private func resumeStepWaiters(all: Bool) {
+        guard !stepWaiters.isEmpty else { return }
+        let done = stepWaiters.filter { all || $0.ready <= finishedReadies }
+        stepWaiters.removeAll { all || $0.ready <= finishedReadies }
+        for waiter in done { waiter.continuation.resume() }
     }
 
     static func isAnswer(_ type: Message.Kind) -> Bool {
@@ -434,5 +548,19 @@ public actor RaftPeer: RaftServiceProtocol {
                 await self?.failed(peer, snapshot: snapshot)
             }
         }
+    }
+}
+
+/// The peer's store, handed to its storage queue.
+///
+/// `@unchecked Sendable` proof: with asynchronous writes every use of the store after the
+/// peer's `init` (persist, compact, close, `raftStateBytes`) runs as a block on the peer's one
+/// serial `storageQueue`, and the actor itself no longer touches it; so exactly one thread
+/// uses the store at a time, in submission order. With synchronous writes no reference is made.
+private struct StoreReference: @unchecked Sendable {
+    let value: any RaftLogStore
+
+    init(_ value: any RaftLogStore) {
+        self.value = value
     }
 }

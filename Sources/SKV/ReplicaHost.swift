@@ -194,8 +194,9 @@ struct ReplicaHost {
         }
     }
 
-    /// The Raft peer's timing from the options, a random seed, and one in-flight Step per
-    /// follower (appends batch behind it: a disk-backed deployment).
+    /// The Raft peer's timing from the options, a random seed, one in-flight Step per
+    /// follower (appends batch behind it: a disk-backed deployment), and the store's writes
+    /// and fsyncs on their own queue, off the cooperative pool.
     private var peerConfiguration: RaftPeer.Configuration {
         var configuration = RaftPeer.Configuration()
         configuration.seed = UInt64.random(in: 1...UInt64.max)
@@ -203,6 +204,7 @@ struct ReplicaHost {
         configuration.heartbeatIntervalTicks = options.heartbeatIntervalMilliseconds / ReplicaOptions.tickMilliseconds
         configuration.electionTimeoutTicks = options.electionTimeoutMilliseconds / ReplicaOptions.tickMilliseconds
         configuration.pipelinedRPCsPerPeer = 1
+        configuration.writesStorageAsynchronously = true
         return configuration
     }
 }

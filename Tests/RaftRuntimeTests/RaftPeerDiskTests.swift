@@ -6,15 +6,26 @@ import RPCCore
 import Testing
 
 /// `RaftPeer` on `DiskRaftStore`: restarts keep committed entries; a failing store stops the
-/// peer before it can vote or acknowledge.
+/// peer before it can vote or acknowledge. Each test runs with the store's writes on the
+/// peer's executor and on its own storage queue (``RaftPeer/Configuration/writesStorageAsynchronously``).
 @Suite("RaftPeer on disk")
 struct RaftPeerDiskTests {
-    @Test func fullRestartKeepsCommittedEntries() async throws {
+    /// The in-process cluster's configuration with or without asynchronous writes.
+    static func configuration(asynchronousWrites: Bool) -> RaftPeer.Configuration {
+        var configuration = InProcessRaftCluster.fastConfiguration
+        configuration.writesStorageAsynchronously = asynchronousWrites
+        return configuration
+    }
+
+    @Test(arguments: [false, true]) func fullRestartKeepsCommittedEntries(asynchronousWrites: Bool) async throws {
+        let configuration = Self.configuration(asynchronousWrites: asynchronousWrites)
         try await withTemporaryDirectory { root in
             let directories = (1...3).map { "\(root)/peer\($0)" }
             var committed: [UInt64: [UInt8]] = [:]
             do {
-                let cluster = try InProcessRaftCluster(n: 3) { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+                let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
+                    try DiskRaftStore(directory: directories[Int(id) - 1])
+                }
                 await cluster.start()
                 var last: UInt64 = 0
                 for k in 0..<20 {
@@ -27,7 +38,9 @@ struct RaftPeerDiskTests {
                 await cluster.peers[0].snapshot(index: 5, data: [5])
                 await cluster.shutdown()
             }
-            let cluster = try InProcessRaftCluster(n: 3) { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+            let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
+                try DiskRaftStore(directory: directories[Int(id) - 1])
+            }
             #expect(cluster.peers[0].restoredSnapshot?.index == 5)
             #expect(cluster.peers[0].restoredSnapshot?.data == [5])
             await cluster.start()
@@ -48,13 +61,14 @@ struct RaftPeerDiskTests {
     /// Power loss on every machine at once while proposals keep coming: after a restart,
     /// every command the leader had applied (so a quorum had synced) is delivered again on
     /// every peer; unsynced tails may be lost, nothing else.
-    @Test func crashOfAllPeersKeepsAcknowledgedCommands() async throws {
+    @Test(arguments: [false, true]) func crashOfAllPeersKeepsAcknowledgedCommands(asynchronousWrites: Bool) async throws {
+        let configuration = Self.configuration(asynchronousWrites: asynchronousWrites)
         try await withTemporaryDirectory { root in
             let directories = (1...3).map { "\(root)/peer\($0)" }
             let fileSystems = (1...3).map { _ in SharedCrashFileSystem() }
             let acknowledged: [UInt64: [UInt8]]
             do {
-                let cluster = try InProcessRaftCluster(n: 3) { id in
+                let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
                     try DiskRaftStore(directory: directories[Int(id) - 1], fileSystem: fileSystems[Int(id) - 1])
                 }
                 await cluster.start()
@@ -71,7 +85,9 @@ struct RaftPeerDiskTests {
                 await cluster.shutdown()
             }
             #expect(acknowledged.count >= 19)
-            let cluster = try InProcessRaftCluster(n: 3) { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+            let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
+                try DiskRaftStore(directory: directories[Int(id) - 1])
+            }
             await cluster.start()
             let marker = try await cluster.propose(Array("after".utf8))
             for (i, recorder) in cluster.recorders.enumerated() {
@@ -97,11 +113,14 @@ struct RaftPeerDiskTests {
     /// writes; its stored commit index lagged (commit-only changes are not synced). After the
     /// restart its ReadIndex must not answer below 3 (a read there would miss acknowledged
     /// writes): it waits for an entry of its new term, so it times out until one commits.
-    @Test func singleVoterReadAfterCrashSeesAcknowledgedWrites() async throws {
+    @Test(arguments: [false, true]) func singleVoterReadAfterCrashSeesAcknowledgedWrites(
+        asynchronousWrites: Bool
+    ) async throws {
         try await withTemporaryDirectory { root in
             let directory = root + "/peer1"
             var configuration = RaftPeer.Configuration()
             configuration.appendsNoopOnElection = false
+            configuration.writesStorageAsynchronously = asynchronousWrites
             do {
                 let fileSystem = SharedCrashFileSystem()
                 let peer = try RaftPeer(
@@ -137,12 +156,13 @@ struct RaftPeerDiskTests {
     }
 
     /// A peer whose store fails while handling a vote request stops without answering.
-    @Test func persistFailureStopsThePeerBeforeItVotes() async throws {
+    @Test(arguments: [false, true]) func persistFailureStopsThePeerBeforeItVotes(asynchronousWrites: Bool) async throws {
         try await withTemporaryDirectory { directory in
             let fault = FaultSwitch()
             let peer = try RaftPeer(
                 id: 1, peers: [2: Self.unusedClient(), 3: Self.unusedClient()],
-                logStore: DiskRaftStore(directory: directory, fileSystem: SwitchableFaultFileSystem(fault: fault)))
+                logStore: DiskRaftStore(directory: directory, fileSystem: SwitchableFaultFileSystem(fault: fault)),
+                configuration: Self.configuration(asynchronousWrites: asynchronousWrites))
             fault.failSyncs()
             let vote = Message(type: .requestVote, from: 2, to: 1, term: 5, logTerm: 0, index: 0)
             await #expect(throws: RPCError.self) {
