@@ -30,7 +30,9 @@
 # Environment: DURATION (measured seconds per row, default 5), WARMUP_SECONDS (default 1),
 #   STREAMS (default "1 16 64 256"), STEADY_SECONDS (default 15), FAILOVER_SECONDS (default 10),
 #   KILL_AFTER (default 3), ROWS_ONLY (set: only the throughput rows), STAGE_TIMING (set: the rows,
-#   then our members' per-stage latency breakdown, see RaftRuntime's StageTiming), SKV_BIN (a prebuilt release skv; otherwise built here),
+#   then our members' per-stage latency breakdown, see RaftRuntime's StageTiming), STORAGE_WRITES
+#   (async, the default, or sync: our members write and fsync on the Raft peer's executor, as before
+#   RaftPeer.Configuration.writesStorageAsynchronously), SKV_BIN (a prebuilt release skv; otherwise built here),
 #   BENCH_TMPDIR (where the data directories go, default /tmp), BENCH_ETCD_FLAGS (extra etcd flags,
 #   e.g. "--heartbeat-interval=50 --election-timeout=300" to match our election timeout: etcd
 #   wants it at least 5 heartbeats; default none). Not named ETCD_*: etcd reads those itself.

@@ -60,6 +60,16 @@ public actor ReplicatedStateMachine {
 
         /// The persisted-state size that triggers a snapshot (90 % of the maximum).
         var snapshotThresholdBytes: Int { maxRaftStateBytes - maxRaftStateBytes / 10 }
+
+        /// How many bytes of applied entries (payload plus ``estimatedEntryOverheadBytes`` each)
+        /// pass between two looks at the log's persisted size: an eighth of the threshold, so
+        /// the apply loop asks the log (an actor hop) once per that many bytes instead of after
+        /// every entry, and a snapshot starts at most that much later.
+        var sizeCheckIntervalBytes: Int { max(1, snapshotThresholdBytes / 8) }
+
+        /// What an entry adds to the persisted state beyond its payload (term, index, framing),
+        /// rounded up, for ``sizeCheckIntervalBytes``.
+        static let estimatedEntryOverheadBytes = 32
     }
 
     /// What the layer reports about itself (for status RPCs and tests).
@@ -124,6 +134,8 @@ public actor ReplicatedStateMachine {
     /// Reads in the ReadIndex round in flight (at most one round at a time; a round is in
     /// flight exactly when this is non-zero, since a round never starts empty).
     private var readsInRound = 0
+    /// Bytes applied (payload plus overhead) since the apply loop last asked the log its size.
+    private var bytesAppliedSinceSizeCheck = 0
     private var applyTask: Task<Void, Never>?
     private var monitorTask: Task<Void, Never>?
     private var stopped = false
@@ -449,6 +461,7 @@ public actor ReplicatedStateMachine {
         switch message {
         case .command(let index, let term, let data):
             guard index > appliedIndex else { return }
+            bytesAppliedSinceSizeCheck += data.count + Configuration.estimatedEntryOverheadBytes
             let result = execute(data, index: index)
             StageTiming.shared.mark("write: applied", index: index)
             appliedIndex = index
@@ -526,7 +539,10 @@ public actor ReplicatedStateMachine {
     }
 
     private func snapshotIfLogIsLarge() async {
-        guard configuration.maxRaftStateBytes > 0, appliedIndex > snapshotIndex else { return }
+        guard configuration.maxRaftStateBytes > 0, appliedIndex > snapshotIndex,
+            bytesAppliedSinceSizeCheck >= configuration.sizeCheckIntervalBytes
+        else { return }
+        bytesAppliedSinceSizeCheck = 0
         let size = await log.raftStateSize()
         // The apply loop is suspended here, so nothing was applied meanwhile.
         guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped else { return }

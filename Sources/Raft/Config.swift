@@ -9,6 +9,21 @@ public struct Config: Sendable {
         /// Confirm leadership with a heartbeat round acknowledged by a quorum before
         /// answering (thesis §6.4). Linearizable without relying on clocks.
         case safe
+        /// Leader leases (thesis §6.4.1): once a heartbeat round sent at tick S was
+        /// acknowledged by a quorum, the leader answers reads at once, without a round, until
+        /// tick S + electionTimeout × 100 / (100 + `maxClockDriftPercent`) − 1; later reads
+        /// renew the lease with a round of their own.
+        ///
+        /// Why it holds: with check-quorum a voter that heard from the leader (at or after S)
+        /// refuses every vote and pre-vote for an election timeout by its own clock, and any
+        /// quorum that could elect a new leader contains one of the acknowledging voters; a
+        /// node also refuses votes for its first election timeout after it starts (it may have
+        /// acknowledged a lease before a crash). It relies on clocks: the tick rates of any two
+        /// nodes differ by at most `maxClockDriftPercent`, and a paused process (SIGSTOP, a VM
+        /// freeze) counts as drift. A leader that has sent `timeoutNow` (leadership transfer,
+        /// which bypasses the voters' lease) serves no lease read for the rest of its term.
+        /// Requires `checkQuorum`; every member must run the same option. Off by default.
+        case leaseBased(maxClockDriftPercent: Int)
     }
 
     /// This node's id; nonzero (0 means "none" in votes and leader ids).
@@ -125,6 +140,10 @@ public struct Config: Sendable {
         if maxUncommittedEntriesBytes <= 0 {
             throw .nonPositive(
                 field: "maxUncommittedEntriesBytes", value: maxUncommittedEntriesBytes)
+        }
+        if case .leaseBased(let drift) = readOnlyOption {
+            if !checkQuorum { throw .leaseReadsNeedCheckQuorum }
+            if drift < 0 || drift > 100 { throw .clockDriftOutOfRange(percent: drift) }
         }
     }
 }

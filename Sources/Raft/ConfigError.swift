@@ -6,6 +6,10 @@ public enum ConfigError: Error, Hashable, Sendable {
     case nonPositive(field: String, value: Int)
     /// Followers would time out between two heartbeats of a healthy leader.
     case electionTimeoutNotAboveHeartbeat(electionTimeoutTicks: Int, heartbeatIntervalTicks: Int)
+    /// `ReadOnlyOption.leaseBased` without `checkQuorum` (voters would not honour the lease).
+    case leaseReadsNeedCheckQuorum
+    /// A `ReadOnlyOption.leaseBased` clock drift outside 0...100 percent.
+    case clockDriftOutOfRange(percent: Int)
     /// The storage names no voters, or does not include this node among them.
     case notAVoter(id: UInt64, voters: [UInt64])
 }

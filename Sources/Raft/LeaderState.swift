@@ -10,6 +10,12 @@ struct LeaderState {
     var uncommittedBytes = 0
     /// ReadIndex requests awaiting a heartbeat quorum.
     var readOnly = ReadOnlyQueue()
+    /// With lease-based reads: the tick at which the newest heartbeat round a quorum
+    /// acknowledged was sent (the lease runs from there), if any.
+    var leaseStartTick: UInt64?
+    /// Whether this leader sent `timeoutNow` in its term: the lease is then void for good,
+    /// since a forced campaign ignores the voters' lease.
+    var sentTimeoutNow = false
     /// Read requests that arrived before this leader committed an entry of its term;
     /// answered once it has (before that, its commit index may be stale).
     var pendingReadIndexRequests: [(from: UInt64, context: [UInt8])] = []

@@ -27,12 +27,12 @@ extension RaftNode {
             leaderState.pendingReadIndexRequests.append((requester, context))
             return
         }
-        if voters.count == 1 {
-            // Nobody else can be leader: no heartbeat round is needed.
+        if voters.count == 1 || holdsLease {
+            // Nobody else can be leader (alone, or within the lease): no round is needed.
             respondToReadIndex(index: raftLog.committed, to: requester, context: context)
             return
         }
-        leaderState.readOnly.add(index: raftLog.committed, from: requester, context: context)
+        leaderState.readOnly.add(index: raftLog.committed, from: requester, context: context, atTick: ticksElapsed)
         _ = leaderState.readOnly.recordAck(from: id, context: context)
         broadcastHeartbeat(context: context)
     }
@@ -55,9 +55,37 @@ extension RaftNode {
             let acks = leaderState.readOnly.recordAck(from: peer, context: context)
         else { return }
         guard voters.filter({ acks.contains($0) }).count >= quorum else { return }
-        for request in leaderState.readOnly.advance(through: context) {
+        let confirmed = leaderState.readOnly.advance(through: context)
+        if case .leaseBased = readOnlyOption, !leaderState.sentTimeoutNow, leaderState.leadTransferee == nil,
+            let newest = confirmed.last
+        {
+            leaderState.leaseStartTick = max(leaderState.leaseStartTick ?? 0, newest.arrivedAtTick)
+        }
+        for request in confirmed {
             respondToReadIndex(index: request.index, to: request.from, context: request.context)
         }
+    }
+
+    /// Lease-based reads: ticks a lease lasts from the round that confirmed it — the election
+    /// timeout shrunk by the clock-drift bound, less one tick for the tick's granularity.
+    var leaseTicks: UInt64 {
+        guard case .leaseBased(let drift) = readOnlyOption else { return 0 }
+        return UInt64(max(0, electionTimeout * 100 / (100 + drift) - 1))
+    }
+
+    /// Whether this leader may answer a read from its lease now (see `Config.ReadOnlyOption`).
+    var holdsLease: Bool {
+        guard role == .leader, case .leaseBased = readOnlyOption, !leaderState.sentTimeoutNow, leaderState.leadTransferee == nil,
+            let start = leaderState.leaseStartTick
+        else { return false }
+        return ticksElapsed < start + leaseTicks
+    }
+
+    /// With lease-based reads, a node refuses votes for its first election timeout: before a
+    /// crash it may have acknowledged a leader's lease that has not run out.
+    var startingUnderLeases: Bool {
+        guard case .leaseBased = readOnlyOption else { return false }
+        return ticksElapsed < UInt64(electionTimeout)
     }
 
     mutating func respondToReadIndex(index: UInt64, to requester: UInt64, context: [UInt8]) {

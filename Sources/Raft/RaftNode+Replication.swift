@@ -124,6 +124,8 @@ extension RaftNode {
     }
 
     mutating func sendTimeoutNow(to peer: UInt64) {
+        leaderState.sentTimeoutNow = true
+        leaderState.leaseStartTick = nil
         send(Message(type: .timeoutNow, to: peer))
     }
 

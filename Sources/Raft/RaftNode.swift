@@ -34,6 +34,8 @@ public struct RaftNode {
     /// check-quorum round (leaders).
     var electionElapsed = 0
     var heartbeatElapsed = 0
+    /// Ticks since this node started (never reset): the clock of leader leases.
+    var ticksElapsed: UInt64 = 0
     var randomizedElectionTimeout = 0
 
     let electionTimeout: Int
@@ -44,6 +46,7 @@ public struct RaftNode {
     let maxUncommittedEntriesBytes: Int
     let maxPendingReadIndexRequests: Int
     let checkQuorum: Bool
+    let readOnlyOption: Config.ReadOnlyOption
     let preVote: Bool
     let appendsNoopOnElection: Bool
     let driverReportsSnapshots: Bool
@@ -75,6 +78,7 @@ public struct RaftNode {
         maxPendingReadIndexRequests = config.maxPendingReadIndexRequests
         checkQuorum = config.checkQuorum
         driverReportsSnapshots = config.driverReportsSnapshots
+        readOnlyOption = config.readOnlyOption
         preVote = config.preVote
         appendsNoopOnElection = config.appendsNoopOnElection
         random = config.random
@@ -143,6 +147,7 @@ public struct RaftNode {
     /// Advances logical time by one tick. Followers and candidates start an election after
     /// their randomized election timeout; leaders send heartbeats and run check-quorum.
     public mutating func tick() {
+        ticksElapsed += 1
         if role == .leader {
             tickHeartbeat()
         } else {
@@ -160,9 +165,10 @@ public struct RaftNode {
             if m.type == .requestVote || m.type == .preVote {
                 let force = m.context == Message.campaignTransferContext
                 let inLease = checkQuorum && leader != 0 && electionElapsed < electionTimeout
-                if !force && inLease {
+                if !force && (inLease || startingUnderLeases) {
                     // Leader lease: we heard from a leader within the minimum election
                     // timeout, so this candidate is probably a disruptive, partitioned node.
+                    // (Or we just started and may have acknowledged a lease before.)
                     return
                 }
             }
@@ -247,6 +253,9 @@ public struct RaftNode {
             abortLeaderTransfer()
         }
         if target == id { return }
+        // No lease read from the moment a transfer starts (the `timeoutNow` it ends with
+        // overrides the voters' lease).
+        leaderState.leaseStartTick = nil
         // The transfer should finish within one election timeout; tickHeartbeat aborts it
         // otherwise.
         electionElapsed = 0

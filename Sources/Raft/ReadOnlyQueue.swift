@@ -11,6 +11,9 @@ struct ReadOnlyQueue {
         var from: UInt64
         var context: [UInt8]
         var acks: Set<UInt64>
+        /// The leader's tick when the request arrived: no heartbeat carrying its context left
+        /// earlier.
+        var arrivedAtTick: UInt64
     }
 
     private var pending: [[UInt8]: Request] = [:]
@@ -20,9 +23,9 @@ struct ReadOnlyQueue {
     var count: Int { queue.count }
 
     /// Registers a request unless one with the same context is pending.
-    mutating func add(index: UInt64, from: UInt64, context: [UInt8]) {
+    mutating func add(index: UInt64, from: UInt64, context: [UInt8], atTick tick: UInt64) {
         if pending[context] != nil { return }
-        pending[context] = Request(index: index, from: from, context: context, acks: [])
+        pending[context] = Request(index: index, from: from, context: context, acks: [], arrivedAtTick: tick)
         queue.append(context)
     }
 

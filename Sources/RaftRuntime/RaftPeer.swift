@@ -76,6 +76,12 @@ public actor RaftPeer: RaftServiceProtocol {
         /// Whether a new leader appends an empty entry of its term (see
         /// `Raft.Config.appendsNoopOnElection`); `false` gives the labs' index numbering.
         public var appendsNoopOnElection = true
+        /// `nil` (the default): ``RaftPeer/readIndex(timeout:)`` confirms leadership with a
+        /// heartbeat round per batch of reads. A value: a leader answers from its lease while
+        /// it holds one, assuming members' clocks run at rates at most this many percent apart
+        /// (clock-dependent; see `Raft.Config.ReadOnlyOption.leaseBased`). Every member must
+        /// use the same.
+        public var leaseReadsMaxClockDriftPercent: Int?
         /// Most ``RaftPeer/readIndex(timeout:)`` calls that may wait at once; more fail with
         /// ``RaftPeerError/tooManyPendingReads(limit:)``.
         public var maxPendingReads = 1024
@@ -191,6 +197,8 @@ public actor RaftPeer: RaftServiceProtocol {
             id: id, electionTimeoutTicks: configuration.electionTimeoutTicks,
             heartbeatIntervalTicks: configuration.heartbeatIntervalTicks,
             appendsNoopOnElection: configuration.appendsNoopOnElection,
+            readOnlyOption: configuration.leaseReadsMaxClockDriftPercent.map { .leaseBased(maxClockDriftPercent: $0) }
+                ?? .safe,
             maxPendingReadIndexRequests: configuration.maxPendingReads, appliedIndex: applied,
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)),
             driverReportsSnapshots: true)

@@ -204,7 +204,9 @@ struct ReplicaHost {
         configuration.heartbeatIntervalTicks = options.heartbeatIntervalMilliseconds / ReplicaOptions.tickMilliseconds
         configuration.electionTimeoutTicks = options.electionTimeoutMilliseconds / ReplicaOptions.tickMilliseconds
         configuration.pipelinedRPCsPerPeer = 1
-        configuration.writesStorageAsynchronously = true
+        configuration.leaseReadsMaxClockDriftPercent = options.leaseReadsMaxClockDriftPercent
+        // SKV_STORAGE_WRITES=sync: the earlier behaviour, for benchmarks that compare the two.
+        configuration.writesStorageAsynchronously = getenv("SKV_STORAGE_WRITES").map { String(cString: $0) } != "sync"
         return configuration
     }
 }

@@ -38,6 +38,15 @@ struct ReplicaOptions: ParsableArguments {
             """)
     var electionTimeoutMilliseconds: Int = 300
 
+    @Option(
+        name: .customLong("lease-reads-max-clock-drift-percent"),
+        help: """
+            Serve linearizable reads from a leader lease instead of a heartbeat round per batch, assuming the \
+            members' clocks run at rates at most this many percent apart (a paused process counts as drift). \
+            Off unless given; every member must use the same value. See docs on lease reads.
+            """)
+    var leaseReadsMaxClockDriftPercent: Int?
+
     /// The options checked together: the listen address and members parsed, this replica among
     /// them, the snapshot threshold and the timing usable.
     /// - Throws: ``SKVError`` with a one-line reason.
@@ -46,6 +55,9 @@ struct ReplicaOptions: ParsableArguments {
         let members = try PeerList(parsing: peers)
         guard members.addresses[id] != nil else {
             throw SKVError("own id \(id) is not among the peers (\(members))")
+        }
+        if let drift = leaseReadsMaxClockDriftPercent, !(0...100).contains(drift) {
+            throw SKVError("--lease-reads-max-clock-drift-percent must be in 0...100, got \(drift)")
         }
         guard maxRaftState == -1 || maxRaftState > 0 else {
             throw SKVError("--max-raft-state must be positive or -1, got \(maxRaftState)")

@@ -319,7 +319,10 @@ import Testing
         _ = try await machine.submit("a".bytes, session: ClientSession(clientID: 5, sequence: 1))
         #expect(await log.snapshots.isEmpty)
         await log.setRaftStateBytes(900)  // 90 % of the limit
-        _ = try await machine.submit("b".bytes, session: nil)
+        // The size is looked at once per eighth of the threshold of applied bytes (112 here):
+        // this entry's 100-byte payload plus the first one's take it past that.
+        let large = String(repeating: "b", count: 100)
+        _ = try await machine.submit(large.bytes, session: nil)
         let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
         while await log.snapshots.isEmpty {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
@@ -327,7 +330,7 @@ import Testing
         }
         let snapshot = try #require(await log.snapshots.first)
         #expect(snapshot.index == 2)
-        #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 1)], state: "a\nb"))
+        #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 1)], state: "a\n" + large))
         #expect(await machine.status().snapshotIndex == 2)
     }
 
