@@ -223,12 +223,7 @@ struct DiskRaftStoreTests {
             bytes[bytes.count - 1] ^= 0xFF
             try Data(bytes).write(to: URL(fileURLWithPath: path))
             let store = try DiskRaftStore(directory: directory)
-            #expect {
-                _ = try store.load()
-            } throws: { error in
-                if case RaftStoreError.corrupt = error { return true }
-                return false
-            }
+            Self.expectCorrupt(store)
         }
     }
 
@@ -248,18 +243,23 @@ struct DiskRaftStoreTests {
             try HardStateFile(path: directory + "/hardstate").save(
                 DurableStorage.HardState(term: .max, vote: 1, commit: 0))
             let store = try DiskRaftStore(directory: directory)
-            #expect {
-                _ = try store.load()
-            } throws: { error in
-                if case RaftStoreError.corrupt = error { return true }
-                return false
-            }
+            Self.expectCorrupt(store)
             store.close()
             try HardStateFile(path: directory + "/hardstate").save(
                 DurableStorage.HardState(term: RaftLimits.maxTermOrIndex, vote: 1, commit: 0))
             let reopened = try DiskRaftStore(directory: directory)
             #expect(try reopened.load().hardState.term == RaftLimits.maxTermOrIndex)
             reopened.close()
+        }
+    }
+
+    /// Expects `load()` to refuse the store as corrupt.
+    static func expectCorrupt(_ store: DiskRaftStore, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(sourceLocation: sourceLocation) {
+            _ = try store.load()
+        } throws: { error in
+            if case RaftStoreError.corrupt = error { return true }
+            return false
         }
     }
 
