@@ -57,6 +57,19 @@ struct ReplicaHost {
         logger[metadataKey: "node"] = "\(options.id)"
         if case .shard(let gid) = service { logger[metadataKey: "gid"] = "\(gid)" }
 
+        // Signals first: a SIGTERM that arrives while the replica starts (opening the store,
+        // restoring a snapshot, binding) is kept and handled as a graceful stop once it serves,
+        // instead of killing the process by the default action.
+        let stops = AsyncStream.makeStream(of: StopReason.self)
+        let signalSources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stops.continuation.yield(.signal(number)) }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
+
         let (listenAddress, members): (Address, PeerList)
         do throws(SKVError) {
             (listenAddress, members) = try options.validated()
@@ -79,6 +92,12 @@ struct ReplicaHost {
             fail(error.message, status: Self.exitStartFailure)
         }
 
+        // One thread for the listener, the connections to the peers and the Raft peer's tasks:
+        // a request reaches the service, the state machine's actor and the peer, and the
+        // peer's appends and their answers travel, without waking another thread. The state
+        // machine's apply loop stays on the global executor: a large snapshot's encoding
+        // (≈ 0.8 s at 1 M keys) must not stall heartbeats and I/O.
+        let thread = EventLoopThread()
         var clientTransports: [HTTP2ClientTransport] = []
         var peerClients: [UInt64: RaftPeerClient] = [:]
         for (member, address) in members.addresses where member != id {
@@ -86,13 +105,15 @@ struct ReplicaHost {
             clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
             clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
             let transport = HTTP2ClientTransport(
-                host: address.host, port: address.port, configuration: clientConfiguration)
+                host: address.host, port: address.port, configuration: clientConfiguration, group: thread.group)
             clientTransports.append(transport)
             peerClients[member] = RaftPeerClient(wrapping: RPCClient(transport: transport))
         }
         let peer: RaftPeer
         do {
-            peer = try RaftPeer(id: id, peers: peerClients, logStore: store, configuration: peerConfiguration)
+            var configuration = peerConfiguration
+            configuration.taskExecutor = thread.taskExecutor
+            peer = try RaftPeer(id: id, peers: peerClients, logStore: store, configuration: configuration)
         } catch {
             fail("cannot load the Raft state in \(dataDir): \(error)", status: Self.exitStartFailure)
         }
@@ -117,17 +138,8 @@ struct ReplicaHost {
         serverConfiguration.connection.maxReceiveMessageBytes = Self.maxMessageBytes
         serverConfiguration.connection.maxSendMessageBytes = Self.maxMessageBytes
         let transport = HTTP2ServerTransport(
-            host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration)
+            host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration, group: thread.group)
         let server = RPCServer(transport: transport, services: [peer, replica])
-        let stops = AsyncStream.makeStream(of: StopReason.self)
-        let signalSources = [SIGINT, SIGTERM].map { number in
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stops.continuation.yield(.signal(number)) }
-            source.resume()
-            return source
-        }
-        defer { signalSources.forEach { $0.cancel() } }
 
         // A listener that cannot start is reported once, below; one that fails later stops
         // the replica.
@@ -172,6 +184,7 @@ struct ReplicaHost {
         await serveTask.value
         grace.cancel()
         for client in clientTransports { await client.close() }
+        await thread.shutdown()
         if StageTiming.shared.isEnabled {
             let bytes = Array("stage timing of node \(id) (SKV_STAGE_TIMING=1):\n\(StageTiming.shared.report())\n".utf8)
             _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
