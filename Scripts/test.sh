@@ -25,7 +25,12 @@ trap 'rm -f "$log"' EXIT
 # same module; 12 Raft peers per test, ~2-3 min) runs on its own after Lab 3.
 # The 6.824 Lab 4A shard controller suite (Lab4A) stays in the parallel step: it takes a few
 # seconds, has no timing thresholds (only the lab's 120-s limit) and its clerks retry forever.
-swift test --skip-build --disable-xctest --skip Lab2 --skip Lab3 --skip ShardKVTests --skip KVProcessTests 2>&1 | tee "$log"
+# RaftPeerSnapshotTests count snapshot transfers against real-time election timeouts of 100 ms;
+# starved by the parallel step's CPU-heavy Raft suites they saw too few or too many transfers,
+# so they run on their own (~7 s).
+swift test --skip-build --disable-xctest --skip Lab2 --skip Lab3 --skip ShardKVTests --skip KVProcessTests \
+  --skip RaftPeerSnapshotTests 2>&1 | tee "$log"
+swift test --skip-build --disable-xctest --filter RaftPeerSnapshotTests 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter ShardKVTests --skip Lab4B 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter KVProcessTests 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter Lab2 2>&1 | tee -a "$log"

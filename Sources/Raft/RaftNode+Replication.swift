@@ -261,8 +261,11 @@ extension RaftNode {
     }
 
     mutating func handleHeartbeat(_ m: Message) {
-        // The leader caps `commit` at our match index, so this never exceeds our log.
-        raftLog.commitTo(m.commit)
+        // The leader caps `commit` at our match index, so a correct leader never sends one
+        // beyond our log. One that does (our log was lost, say a wiped data directory under
+        // the old id, or the sender is broken) must not crash us: the commit is ignored (we
+        // cannot tell which of our entries match) and we answer as usual.
+        if m.commit <= raftLog.lastIndex { raftLog.commitTo(m.commit) }
         send(Message(type: .heartbeatResponse, to: m.from, context: m.context))
     }
 

@@ -431,7 +431,12 @@ public actor RaftPeer: RaftServiceProtocol {
             if let hardState = ready.hardState { storage.setHardState(hardState) }
             if ready.snapshot != nil || !ready.entries.isEmpty || ready.hardState != nil {
                 if let storageQueue {
-                    writeInFlight = true
+                    // A Ready that needs no sync (only the commit index changed: committed
+                    // entries are durable on a quorum already, and a lost commit index is
+                    // learnt again from the leader) is written in order on the queue but not
+                    // waited for, so applying committed entries does not wait for a write.
+                    let waits = ready.mustSync || ready.snapshot != nil || !ready.entries.isEmpty
+                    if waits { writeInFlight = true }
                     let store = StoreReference(store)
                     let write = ready
                     storageQueue.async {
@@ -441,9 +446,15 @@ public actor RaftPeer: RaftServiceProtocol {
                                 mustSync: write.mustSync)
                             return store.value.raftStateBytes
                         }
-                        Task(executorPreference: self.configuration.taskExecutor) { await self.persisted(write, result) }
+                        if waits {
+                            Task(executorPreference: self.configuration.taskExecutor) { await self.persisted(write, result) }
+                        } else if case .failure(let error) = result {
+                            Task(executorPreference: self.configuration.taskExecutor) { await self.unsyncedWriteFailed(error) }
+                        }
                     }
-                    return
+                    if waits { return }
+                    finish(ready)
+                    continue
                 }
                 do {
                     try store.persist(
@@ -473,6 +484,11 @@ public actor RaftPeer: RaftServiceProtocol {
         finish(ready)
         processReady()
         resumeStepWaiters(all: !writeInFlight)
+    }
+
+    /// A write not waited for (commit index only) failed: the store is unusable.
+    private func unsyncedWriteFailed(_ error: RaftStoreError) {
+        if !killed { storeFailed(error) }
     }
 
     /// Everything of a `Ready` after its write: messages, applies, reads, `advance`.

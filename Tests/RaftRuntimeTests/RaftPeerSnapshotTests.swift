@@ -106,12 +106,13 @@ struct RaftPeerSnapshotTests {
     func refusedSnapshotIsRetriedWithBackoff() async throws {
         let (cluster, _, follower, link, last) = try await Self.clusterWithLaggingFollower(
             snapshotDelay: .zero, commands: 5, state: [1, 2, 3], refusesSnapshots: true)
-        // 20 election timeouts: retries after 1, 2, 4 and 8 of them fit (5 attempts in all,
-        // fewer if a slow machine delays the first). Reporting each failure at once would
-        // resend on every heartbeat (~130); the old core resent every election timeout (~20).
-        try await Task.sleep(for: Self.electionTimeout * 20)
+        // 40 election timeouts: retries after 1, 2, 4, 8 and 16 more of them fit (6 attempts in
+        // all, fewer if a slow machine delays the first; the window is wide so that a starved
+        // test run still sees the first retry). Reporting each failure at once would resend on
+        // every heartbeat (~260); the old core resent every election timeout (~40).
+        try await Task.sleep(for: Self.electionTimeout * 40)
         let attempts = await link.snapshotsReceived
-        #expect(attempts >= 2 && attempts <= 6, "\(attempts) snapshot attempts in 20 election timeouts")
+        #expect(attempts >= 2 && attempts <= 7, "\(attempts) snapshot attempts in 40 election timeouts")
         // Once the link accepts snapshots, the next retry goes through.
         await link.setRefusesSnapshots(false)
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last, within: .seconds(30)))

@@ -194,4 +194,17 @@ import Testing
                 entries: entries(terms: [1], from: 2)))
         #expect(node.takeMessages() == [appendResponse(from: 2, to: 1, term: 1, index: 3)])
     }
+
+    /// A heartbeat whose commit index lies beyond the follower's log (a follower whose log was
+    /// lost, or a broken or hostile sender; found by fuzzing the Raft wire into a node) is
+    /// answered without committing anything, instead of trapping.
+    @Test func heartbeatCommitBeyondTheLogIsIgnored() {
+        var node = makeNode(2, storage: storageWithTerms([1, 1]))
+        node.step(Message(type: .heartbeat, from: 1, to: 2, term: 1, commit: 63_990))
+        #expect(node.commitIndex == 0)
+        #expect(node.takeMessages().map(\.type) == [.heartbeatResponse])
+        // A correct heartbeat still commits.
+        node.step(Message(type: .heartbeat, from: 1, to: 2, term: 1, commit: 2))
+        #expect(node.commitIndex == 2)
+    }
 }
