@@ -123,8 +123,8 @@ let package = Package(
         .testTarget(
             name: "ShardKVTests",
             dependencies: [
-                "ShardKV", "ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation", "LabHarness",
-                "Linearizability",
+                "ShardKV", "ShardController", "RSM", "Raft", "RaftRuntime", "RPCCore", "RPCProtobuf", "Simulation",
+                "LabHarness", "Linearizability",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -145,7 +145,7 @@ let package = Package(
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
         .testTarget(
             name: "SKVProcessTests",
-            dependencies: ["KVRaft", "Linearizability", "RPCCore", "RPCHTTP2NIO", "ShardController", "ShardKV"],
+            dependencies: ["KVRaft", "Linearizability", "Raft", "RPCCore", "RPCHTTP2NIO", "ShardController", "ShardKV"],
             swiftSettings: swiftSettings),
 
         // RPC framework.

@@ -22,8 +22,9 @@ extension RandomSource {
 }
 
 /// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, seedable generator, good enough for
-/// election jitter and test schedules. Not cryptographic.
-public struct SplitMix64: RandomSource {
+/// election jitter and test schedules (also a `RandomNumberGenerator`, for `random(in:using:)`
+/// and `shuffled(using:)` in seeded tests). Not cryptographic.
+public struct SplitMix64: RandomSource, RandomNumberGenerator {
     public private(set) var state: UInt64
 
     public init(seed: UInt64) {

@@ -1,6 +1,7 @@
 import Foundation
 import KVRaft
 import Linearizability
+import Raft
 import RPCCore
 import RPCHTTP2NIO
 import Synchronization

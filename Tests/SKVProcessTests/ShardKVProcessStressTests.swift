@@ -1,5 +1,6 @@
 import Foundation
 import Linearizability
+import Raft
 import RPCCore
 import RPCHTTP2NIO
 import ShardController

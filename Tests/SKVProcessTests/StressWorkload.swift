@@ -1,6 +1,7 @@
 import Foundation
 import KVRaft
 import Linearizability
+import Raft
 import RPCHTTP2NIO
 import ShardKV
 import Synchronization

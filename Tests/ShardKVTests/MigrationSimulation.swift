@@ -1,3 +1,4 @@
+import Raft
 import RSM
 import ShardController
 import ShardKV
