@@ -12,9 +12,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-# Python gRPC, used by the interoperability tests (stubs are generated at test time).
-if ! python3 -c 'import grpc, grpc_tools' >/dev/null 2>&1; then
-  python3 -m pip install -q grpcio grpcio-tools
+# Python gRPC, used by the interoperability tests (stubs are generated at test time), and what
+# the Python client package (Clients/python) is built and tested with: grpcio-tools generates its
+# stubs, setuptools 70.1+ builds its wheel without an isolated build environment, pytest runs
+# its suite.
+if ! python3 -c 'import grpc, grpc_tools, pytest, setuptools.command.bdist_wheel' >/dev/null 2>&1; then
+  python3 -m pip install -q grpcio grpcio-tools pytest 'setuptools>=70.1'
 fi
 command -v swift >/dev/null || { echo "bootstrap: swift not found on PATH" >&2; exit 1; }
-echo "bootstrap: system packages and Python gRPC are installed"
+echo "bootstrap: system packages, Python gRPC and pytest are installed"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs dependencies, builds, and runs every test suite of swift-skv:
 # generated-code check, `swift test` (unit, in-process and loopback tests; Swift Testing),
-# gRPC interop against Python grpcio in both directions, a Python grpcio KV client against a
-# 3-node `skv` cluster (Scripts/test-kv-python.sh), a Python grpcio client of the sharded service routing
-# through the controller (Scripts/test-shardkv-python.sh), and the 6.824 Lab 1 MapReduce tests
+# gRPC interop against Python grpcio in both directions, the Python client package's pytest suite
+# against real `skv` KV groups, shard controllers and shard groups (Scripts/test-python-client.sh),
+# and the 6.824 Lab 1 MapReduce tests
 # (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 9 libFuzzer targets, 20 s each,
 # after its own sanitizer build in .build-fuzz). Ends with one summary line.
 set -euo pipefail
@@ -39,14 +39,12 @@ swift test --skip-build --disable-xctest --filter Lab4B 2>&1 | tee -a "$log"
 swift_passed="$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | awk '{ sum += $1 } END { print sum + 0 }')"
 Scripts/interop.sh 2>&1 | tee -a "$log"
 interop_passed="$(awk '/^[0-9]+ of [0-9]+ interop cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
-Scripts/test-kv-python.sh 2>&1 | tee -a "$log"
-kv_python_passed="$(awk '/^[0-9]+ of [0-9]+ kv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
-Scripts/test-shardkv-python.sh 2>&1 | tee -a "$log"
-shardkv_python_passed="$(awk '/^[0-9]+ of [0-9]+ shardkv python cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
+Scripts/test-python-client.sh 2>&1 | tee -a "$log"
+python_client_passed="$(awk '/^[0-9]+ of [0-9]+ python client cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-mr.sh 2>&1 | tee -a "$log"
 mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
 # A fuzz target passes when its bounded run found no crash (fuzz.sh exits non-zero otherwise).
 Scripts/fuzz.sh 20 2>&1 | tee -a "$log"
 fuzz_passed="$(grep -c '^fuzz [a-z0-9-]*: [0-9]* executions in [0-9]* s, 0 crashes$' "$log" || true)"
-echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; kv python: ${kv_python_passed:-0} cases passed; shardkv python: ${shardkv_python_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed; fuzz: ${fuzz_passed:-0} targets passed"
-echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${kv_python_passed:-0} + ${shardkv_python_passed:-0} + ${mr_passed:-0} + ${fuzz_passed:-0} )) passed, 0 failed"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; python client: ${python_client_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed; fuzz: ${fuzz_passed:-0} targets passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${python_client_passed:-0} + ${mr_passed:-0} + ${fuzz_passed:-0} )) passed, 0 failed"

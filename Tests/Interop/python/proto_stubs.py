@@ -1,5 +1,5 @@
 """Generates Python gRPC stubs from .proto files into a temporary directory (shared by the
-interop peers, the KV client test and Benchmarks/KV/kvbench.py).
+interop peers and Benchmarks/KV/kvbench.py).
 
 Nothing generated is committed: each run calls grpc_tools.protoc on the repository's own
 protos, so the Python side always speaks exactly our API.
