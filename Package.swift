@@ -36,6 +36,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // C layer: each library wrapped once, imported only by the modules that need it.
@@ -66,7 +68,10 @@ let package = Package(
         // Raft driver: runs a RaftNode over the RPC framework with pluggable persistence.
         .target(
             name: "RaftRuntime",
-            dependencies: ["Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage"],
+            dependencies: [
+                "Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "RaftBench",
@@ -118,6 +123,7 @@ let package = Package(
             dependencies: [
                 "ShardController", "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
@@ -138,8 +144,11 @@ let package = Package(
                 "ShardController", "ShardKV", "BenchSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings),
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
@@ -149,7 +158,9 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // RPC framework.
-        .target(name: "RPCCore", swiftSettings: swiftSettings),
+        .target(
+            name: "RPCCore", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")],
+            swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
         .target(name: "RPCProtobuf", dependencies: ["RPCCore", "CProtobufC"], swiftSettings: swiftSettings),
         .target(name: "RPCHTTP2", dependencies: ["RPCCore", "CNGHTTP2"], swiftSettings: swiftSettings),

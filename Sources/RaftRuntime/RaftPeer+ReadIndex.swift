@@ -1,3 +1,4 @@
+import CoreMetrics
 import Raft
 
 /// Linearizable reads through the core's ReadIndex (Raft thesis §6.4): the leader records
@@ -31,6 +32,7 @@ extension RaftPeer {
             throw .tooManyPendingReads(limit: configuration.maxPendingReads)
         }
         nextReadID += 1
+        metrics.readIndexRequests.increment()
         let readID = nextReadID
         do {
             return try await withCheckedThrowingContinuation { continuation in

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Dispatch
 import Raft
 import RPCCore
@@ -148,6 +149,10 @@ public actor RaftPeer: RaftServiceProtocol {
     /// The index of the last message yielded on the apply stream (or of the snapshot the peer
     /// restarted from): what ``readIndex(timeout:)`` returns.
     var lastYieldedIndex: UInt64 = 0
+    /// Event counters and histograms (see ``RaftPeerMetrics``).
+    let metrics = RaftPeerMetrics()
+    /// The last leader this peer knew of (0: none yet), to count leader changes.
+    private var lastKnownLeader: UInt64 = 0
 
     /// Creates a peer from the state in a whole-blob `store` (the labs' Persister; empty for
     /// a new peer). `peers` maps every other member's id to a client; ids are the members of
@@ -252,6 +257,7 @@ public actor RaftPeer: RaftServiceProtocol {
         guard !killed else { return (0, node.term, false) }
         do {
             let receipt = try node.propose(command)
+            metrics.proposals.increment()
             scheduleFlush()
             return (receipt.index, receipt.term, true)
         } catch {
@@ -297,6 +303,8 @@ public actor RaftPeer: RaftServiceProtocol {
             index <= node.appliedIndex
         else { return }
         guard let snapshot = try? storage.createSnapshot(index: index, data: data) else { return }
+        metrics.snapshotsTaken.increment()
+        metrics.snapshotTakenBytes.increment(by: data.count)
         try? storage.compact(index: index)
         if let storageQueue {
             let store = StoreReference(store)
@@ -497,7 +505,13 @@ public actor RaftPeer: RaftServiceProtocol {
         if timing.isEnabled && node.role == .leader {
             for entry in ready.entries { timing.mark("write: leader persisted", index: entry.index) }
         }
-        if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
+        if let softState = ready.softState {
+            if softState.role != .leader { failPendingReads(.leadershipLost) }
+            if softState.leader != 0 && softState.leader != lastKnownLeader {
+                lastKnownLeader = softState.leader
+                metrics.leaderChanges.increment()
+            }
+        }
         var outgoing: [UInt64: [Message]] = [:]
         for message in ready.messages {
             if pendingSteps[message.to] != nil && Self.isAnswer(message.type) {
@@ -509,6 +523,7 @@ public actor RaftPeer: RaftServiceProtocol {
         // In peer order, not hash order: a simulation run must not depend on hashing.
         for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
         if let snapshot = ready.snapshot {
+            metrics.snapshotsInstalled.increment()
             applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
             deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
             lastYieldedIndex = snapshot.metadata.index
@@ -558,6 +573,7 @@ public actor RaftPeer: RaftServiceProtocol {
             return
         }
         inflight[peer, default: 0] += 1
+        metrics.recordSent(messages)
         let options = callOptions(for: messages)
         let snapshot = startSnapshotTransfer(messages, to: peer)
         let timing = StageTiming.shared

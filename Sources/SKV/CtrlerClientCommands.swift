@@ -129,27 +129,8 @@ struct CtrlerQueryCommand: AsyncParsableCommand {
     static func json(_ config: ShardConfig) -> String {
         let shards = config.shards.map(String.init).joined(separator: ",")
         let groups = config.gids.map { gid in
-            "\"\(gid)\":[" + (config.groups[gid] ?? []).map(jsonString).joined(separator: ",") + "]"
+            "\"\(gid)\":[" + (config.groups[gid] ?? []).map(JSONValue.quoted).joined(separator: ",") + "]"
         }
         return "{\"num\":\(config.num),\"shards\":[\(shards)],\"groups\":{\(groups.joined(separator: ","))}}"
-    }
-
-    /// A JSON string literal.
-    static func jsonString(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                result += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
     }
 }

@@ -10,10 +10,12 @@ struct CtrlerServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run one replica of the shard controller group.")
 
     @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        await ReplicaHost(options: replica, service: .ctrler, serviceName: "skv.shardctrler.ShardCtrler").run {
-            context in
+        let host = ReplicaHost(
+            options: replica, service: .ctrler, serviceName: "skv.shardctrler.ShardCtrler", metrics: metrics)
+        await host.run { context in
             var configuration = ShardCtrlerServer.Configuration()
             configuration.replication = context.replication
             configuration.memberAddresses = context.memberAddresses

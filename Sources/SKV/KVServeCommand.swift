@@ -11,9 +11,10 @@ struct KVServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run one replica of the KV group.")
 
     @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        await ReplicaHost(options: replica, service: .kv, serviceName: "skv.kv.KV").run { context in
+        await ReplicaHost(options: replica, service: .kv, serviceName: "skv.kv.KV", metrics: metrics).run { context in
             var configuration = KVServer.Configuration()
             configuration.replication = context.replication
             configuration.memberAddresses = context.memberAddresses

@@ -43,6 +43,8 @@ struct ReplicaHost {
     var service: DataDirectoryMarker.Service
     /// The service's RPC name for the log (`skv.kv.KV`, …).
     var serviceName: String
+    /// `--metrics-listen` (see ``ReplicaMonitoring``).
+    var metrics = MetricsOptions()
 
     /// Runs until SIGTERM or SIGINT; exits the process (see the type's exit statuses) on a
     /// start-up failure. `makeService` may throw if the service cannot restore its snapshot.
@@ -78,6 +80,8 @@ struct ReplicaHost {
         }
         let id = options.id
         let dataDir = options.dataDir
+        // Before the store, the peer and the RPC server make their metric handles.
+        let monitoring = ReplicaMonitoring(options: metrics)
 
         // The store first: it locks the directory, so two replicas never share one.
         let store: DiskRaftStore
@@ -158,6 +162,7 @@ struct ReplicaHost {
         }
         await replica.start()
         await peer.start()
+        await monitoring.start(context: context, replica: replica, group: thread.group)
         logger.info(
             "serving skv.raft.Raft and \(serviceName)",
             metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
@@ -184,6 +189,7 @@ struct ReplicaHost {
         await serveTask.value
         grace.cancel()
         for client in clientTransports { await client.close() }
+        await monitoring.stop()
         await thread.shutdown()
         if StageTiming.shared.isEnabled {
             let bytes = Array("stage timing of node \(id) (SKV_STAGE_TIMING=1):\n\(StageTiming.shared.report())\n".utf8)

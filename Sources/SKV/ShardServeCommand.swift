@@ -23,10 +23,13 @@ struct ShardServeCommand: AsyncParsableCommand {
 
     @OptionGroup var replica: ReplicaOptions
 
+    @OptionGroup var metrics: MetricsOptions
+
     func run() async throws {
         guard gid != ShardConfig.noGroup else { fail("--gid must be positive", status: SKVCommand.exitBadOptions) }
         let ctrlers = controllers.servers()
-        let host = ReplicaHost(options: replica, service: .shard(gid: gid), serviceName: "skv.shardkv.ShardKV")
+        let host = ReplicaHost(
+            options: replica, service: .shard(gid: gid), serviceName: "skv.shardkv.ShardKV", metrics: metrics)
         await host.run { context in
             try ShardReplica(gid: gid, context: context, ctrlers: ctrlers)
         }
@@ -39,6 +42,10 @@ struct ShardReplica: ReplicaService {
     let server: ShardKVServer
     let controllerTransports: [HTTP2ClientTransport]
     let groupClients: HTTP2ClientPool
+    /// The controller's addresses (the status page queries the latest configuration).
+    let controllerAddresses: [String]
+    /// The configuration and shard-state gauges a scrape records.
+    let gauges = ShardGauges()
 
     /// - Throws: if the restored snapshot does not decode.
     init(gid: UInt64, context: ReplicaContext, ctrlers: [Endpoint]) throws {
@@ -56,6 +63,7 @@ struct ShardReplica: ReplicaService {
             gid: gid, id: context.id, log: context.peer, restoredSnapshot: context.restoredSnapshot,
             controller: controller, makeClient: { pool.client(for: $0) }, configuration: configuration)
         controllerTransports = transports
+        controllerAddresses = ctrlers.map { "\($0.address)" }
         groupClients = pool
     }
 

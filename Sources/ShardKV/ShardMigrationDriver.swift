@@ -47,6 +47,7 @@ actor ShardMigrationDriver {
     private var callers: [[String]: ReplicaGroupCaller<ShardKVClient>] = [:]
     /// The last configuration refused as inconsistent (logged once).
     private var refusedConfigNum: UInt64?
+    private let metrics = ShardMigrationMetrics()
 
     init(
         gid: UInt64, machine: ReplicatedStateMachine, log: any ReplicatedLog, controller: any ShardConfigSource,
@@ -152,6 +153,7 @@ actor ShardMigrationDriver {
 
     private func pull(_ task: ShardTransfer, from caller: ReplicaGroupCaller<ShardKVClient>) async -> Bool {
         let request = PullShardsRequest(configNum: task.configNum, shards: task.shards)
+        let start = ContinuousClock.now
         let reply: PullShardsReply
         do {
             reply = try await caller.perform({ try await $0.pullShards(request, options: $1) }) { reply in
@@ -172,7 +174,10 @@ actor ShardMigrationDriver {
         guard let result = await propose(.insertShards(configNum: task.configNum, data: reply.shards)) else {
             return false
         }
-        if result.outcome == .ok { logger.info("pulled shards", metadata: ["gid": "\(gid)", "task": "\(task)"]) }
+        if result.outcome == .ok {
+            metrics.recordPulled(reply.shards, after: ContinuousClock.now - start)
+            logger.info("pulled shards", metadata: ["gid": "\(gid)", "task": "\(task)"])
+        }
         return result.outcome == .ok
     }
 

@@ -1,5 +1,7 @@
 public import DurableStorage
 public import Raft
+import CoreMetrics
+import RPCCore
 import RPCProtobuf
 
 /// A ``RaftLogStore`` on disk, built from `DurableStorage`, all under one data directory:
@@ -50,6 +52,8 @@ public final class DiskRaftStore: RaftLogStore {
     private var entrySizes: [Int] = []
     private var entryBytes = 0
     private var isClosed = false
+    /// Latency of the WAL's `fdatasync` per persisted batch (`skv_wal_fsync_duration_seconds`).
+    private let fsyncDuration = Timer(label: "skv_wal_fsync_duration_seconds", preferredDisplayUnit: .seconds)
 
     /// Opens (creating if needed) the store in `directory` and recovers its WAL.
     ///
@@ -172,9 +176,9 @@ public final class DiskRaftStore: RaftLogStore {
                     records.append(.init(type: Self.entryRecordType, sequence: entry.index, payload: payload))
                 }
                 try wal.append(records)
-                try wal.sync()
+                try syncLog()
             } else if mustSync {
-                try wal.sync()
+                try syncLog()
             }
             if let hardState {
                 pendingHardState = hardState
@@ -225,6 +229,13 @@ public final class DiskRaftStore: RaftLogStore {
         try snapshots.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
         snapshotIndex = snapshot.metadata.index
         try wal.truncatePrefix(before: snapshot.metadata.index + 1)
+    }
+
+    /// Syncs the WAL, timing the sync.
+    private func syncLog() throws(WALError) {
+        let start = ContinuousClock.now
+        try wal.sync()
+        fsyncDuration.recordDuration(ContinuousClock.now - start)
     }
 
     private func writeHardState() throws(WALError) {

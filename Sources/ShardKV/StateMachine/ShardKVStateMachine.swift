@@ -135,6 +135,9 @@ public struct ShardKVStateMachine: StateMachine, Sendable {
     /// Number of keys the group stores for `shard` (0 if it holds no data for it).
     public func storedKeyCount(ofShard shard: Int) -> Int { shards[shard].store?.count ?? 0 }
 
+    /// Client sessions in the de-duplication tables of the shards the group holds data for.
+    public var sessionCount: Int { shards.reduce(0) { $0 + ($1.store?.sessions.count ?? 0) } }
+
     // MARK: Commands
 
     /// Applies one committed command found at log `index` (see the type's invariants).

@@ -28,8 +28,12 @@ public struct RPCRouter: Sendable {
         handler: @escaping @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) {
         precondition(handlers[descriptor] == nil, "method \(descriptor) registered twice")
+        let metrics = RPCMethodMetrics(descriptor)
         handlers[descriptor] = { stream, context in
-            await Self.run(stream: stream, context: context, deserializer: deserializer, serializer: serializer, handler: handler)
+            let start = ContinuousClock.now
+            let code = await Self.run(
+                stream: stream, context: context, deserializer: deserializer, serializer: serializer, handler: handler)
+            metrics.record(code, after: ContinuousClock.now - start)
         }
     }
 
@@ -50,7 +54,7 @@ public struct RPCRouter: Sendable {
         deserializer: some MessageDeserializer<Input>,
         serializer: some MessageSerializer<Output>,
         handler: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
-    ) async {
+    ) async -> Status.Code {
         let outbound = stream.outbound
         var status = Status.ok
         var trailers: Metadata = [:]
@@ -68,7 +72,7 @@ public struct RPCRouter: Sendable {
                     .metadata(single.metadata), .message(bytes), .status(.ok, single.trailingMetadata),
                 ])
                 await outbound.finish()
-                return
+                return .ok
             }
             try await outbound.write(.metadata(response.metadata))
             trailers = try await response.producer(RPCWriter { message in
@@ -81,6 +85,7 @@ public struct RPCRouter: Sendable {
         }
         try? await outbound.write(.status(status, trailers))
         await outbound.finish()
+        return status.code
     }
 }
 

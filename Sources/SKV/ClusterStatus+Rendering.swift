@@ -1,0 +1,79 @@
+extension ClusterStatus {
+    /// `/status.json`: the view as the status page's script reads it.
+    var json: JSONValue {
+        .object([
+            ("kind", .string(kind.rawValue)),
+            ("observer", .string(observer)),
+            ("configNum", .optional(configNum)),
+            ("problems", .array(problems.map(JSONValue.string))),
+            ("groups", .array(groups.map(\.json))),
+            (
+                "shards",
+                .array(
+                    shards.map { shard in
+                        .object([
+                            ("shard", .integer(Int64(shard.shard))), ("gid", .optional(shard.gid)),
+                            ("state", .optional(shard.state)), ("migrating", .bool(shard.migrating)),
+                        ])
+                    })
+            ),
+        ])
+    }
+
+    /// The terminal summary of `skv … status`: one line per group (leader, term, commit,
+    /// reachable members), then, for ShardKV, the shard map (`*` marks a shard in migration).
+    /// The per-member lines are the commands' own.
+    var summaryLines: [String] {
+        var lines: [String] = []
+        if kind == .shardkv { lines.append("configuration \(configNum.map(String.init) ?? "unknown")") }
+        for problem in problems { lines.append("problem: \(problem)") }
+        for group in groups {
+            let leader = group.leader.map { "\($0.id.map(String.init) ?? "?") (\($0.address))" } ?? "none"
+            let title = group.gid.map { "group \($0)" } ?? "group \(group.name)"
+            lines.append(
+                "\(title): leader \(leader), term \(group.term.map(String.init) ?? "-"), "
+                    + "commit \(group.commitIndex.map(String.init) ?? "-"), "
+                    + "\(group.reachableCount) of \(group.members.count) members reachable")
+        }
+        if !shards.isEmpty {
+            let map = shards.map { shard in
+                "\(shard.shard)=" + (shard.gid.map(String.init) ?? "-") + (shard.migrating ? "*" : "")
+            }
+            lines.append("shard map: " + map.joined(separator: " ") + " (* in migration)")
+        }
+        return lines
+    }
+}
+
+extension ClusterStatus.Group {
+    var json: JSONValue {
+        let commit = commitIndex
+        return .object([
+            ("name", .string(name)), ("gid", .optional(gid)), ("leader", .optional(leader?.id)),
+            ("term", .optional(term)), ("commitIndex", .optional(commit)),
+            ("members", .array(members.map { $0.json(groupCommit: commit) })),
+        ])
+    }
+}
+
+extension ClusterStatus.Member {
+    func json(groupCommit: UInt64?) -> JSONValue {
+        .object([
+            ("address", .string(address)), ("id", .optional(id)), ("reachable", .bool(error == nil)),
+            ("error", .optional(error)), ("role", .string(role)), ("term", .optional(term)),
+            ("leaderId", .optional(leaderID)), ("commitIndex", .optional(commitIndex)),
+            ("appliedIndex", .optional(appliedIndex)), ("lag", .optional(lag(behind: groupCommit))),
+            ("configNum", .optional(configNum)),
+            (
+                "shards",
+                .array(
+                    shards.map {
+                        .object([
+                            ("shard", .integer(Int64($0.shard))), ("state", .string($0.state)),
+                            ("keys", .unsigned($0.keys)),
+                        ])
+                    })
+            ),
+        ])
+    }
+}
