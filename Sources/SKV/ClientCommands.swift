@@ -82,30 +82,32 @@ extension ClientOptions: KeyValueClientOptions {
     }
 }
 
-/// `skv kv status`: one line per endpoint (id, term, role, leader, commit and applied index).
-/// Exit 3 if no endpoint answers.
+/// `skv kv status`: a summary line for the group (leader, term, commit index, members
+/// reachable), then one line per endpoint (id, term, role, leader, commit and applied index,
+/// snapshot index, Raft state bytes, and how far its applied index trails the group's commit
+/// index). Exit 3 if no endpoint answers.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "status", abstract: "Show each server's Raft status.")
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        var answered = 0
-        for address in options.addresses() {
-            let transport = HTTP2ClientTransport(host: address.host, port: address.port)
-            let client = KVClient(wrapping: RPCClient(transport: transport))
-            do {
-                let reply = try await client.status(options: CallOptions(timeout: min(options.deadline, .seconds(3))))
-                answered += 1
-                let leader = reply.leader.map { "\($0.leaderID)" } ?? "-"
-                print(
-                    "\(address) id=\(reply.id) term=\(reply.term) role=\(reply.isLeader ? "leader" : "follower") "
-                        + "leader=\(leader) commit=\(reply.commitIndex) applied=\(reply.appliedIndex) "
-                        + "snapshot=\(reply.snapshotIndex) raft-state-bytes=\(reply.raftStateBytes)")
-            } catch {
-                print("\(address) unavailable: \(error)")
-            }
-            await transport.close()
-        }
-        if answered == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
+        let pool = HTTP2ClientPool()
+        let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
+        let status = await probe.kvGroup(
+            options.servers().map { (id: $0.id, address: "\($0.address)") }, observer: "skv kv status")
+        await pool.closeAll()
+        for line in status.summaryLines { print(line) }
+        guard let group = status.groups.first else { return }
+        for member in group.members { print(Self.line(member, groupCommit: group.commitIndex)) }
+        if group.reachableCount == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
+    }
+
+    static func line(_ member: ClusterStatus.Member, groupCommit: UInt64?) -> String {
+        if let error = member.error { return "\(member.address) unavailable: \(error)" }
+        let text = ClusterStatus.field
+        return "\(member.address) id=\(text(member.id)) term=\(text(member.term)) role=\(member.role) "
+            + "leader=\(text(member.leaderID)) commit=\(text(member.commitIndex)) applied=\(text(member.appliedIndex)) "
+            + "snapshot=\(text(member.snapshotIndex)) raft-state-bytes=\(text(member.raftStateBytes)) "
+            + "lag=\(text(member.lag(behind: groupCommit)))"
     }
 }

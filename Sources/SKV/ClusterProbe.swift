@@ -63,7 +63,12 @@ struct ClusterProbe: Sendable {
             status.problems.append("the controller did not answer: \(error)")
             return status
         }
-        status.configNum = config.num
+        return await shardCluster(config, observer: observer)
+    }
+
+    /// The groups of `config`, each member asked for its ShardKV `Status`, and the shard map.
+    func shardCluster(_ config: ShardConfig, observer: String) async -> ClusterStatus {
+        var status = ClusterStatus(kind: .shardkv, observer: observer, configNum: config.num, groups: [])
         status.groups = await withTaskGroup(of: ClusterStatus.Group.self) { group in
             for gid in config.gids {
                 let servers = config.groups[gid] ?? []

@@ -25,14 +25,14 @@ extension ClusterStatus {
     /// The per-member lines are the commands' own.
     var summaryLines: [String] {
         var lines: [String] = []
-        if kind == .shardkv { lines.append("configuration \(configNum.map(String.init) ?? "unknown")") }
+        if kind != .kv { lines.append("configuration \(configNum.map(String.init) ?? "unknown")") }
         for problem in problems { lines.append("problem: \(problem)") }
         for group in groups {
             let leader = group.leader.map { "\($0.id.map(String.init) ?? "?") (\($0.address))" } ?? "none"
             let title = group.gid.map { "group \($0)" } ?? "group \(group.name)"
             lines.append(
-                "\(title): leader \(leader), term \(group.term.map(String.init) ?? "-"), "
-                    + "commit \(group.commitIndex.map(String.init) ?? "-"), "
+                "\(title): leader \(leader), term \(ClusterStatus.field(group.term)), "
+                    + "commit \(ClusterStatus.field(group.commitIndex)), "
                     + "\(group.reachableCount) of \(group.members.count) members reachable")
         }
         if !shards.isEmpty {

@@ -22,6 +22,9 @@ struct ClusterStatus: Sendable {
     /// Problems with the view itself (the controller unreachable, …), one line each.
     var problems: [String] = []
 
+    /// A value for a `key=value` field of the terminal output (`-` when unknown).
+    static func field(_ value: UInt64?) -> String { value.map(String.init) ?? "-" }
+
     /// One Raft group.
     struct Group: Sendable {
         /// `kv`, `ctrler`, or the ShardKV gid.

@@ -25,9 +25,11 @@ extension ShardClientOptions: KeyValueClientOptions {
     }
 }
 
-/// `skv shard status`: the latest configuration's number, then one line per server of every
-/// group in it (gid, address, id, term, role, applied configuration, each shard it holds with
-/// its state and key count). Exit 3 if the controller or no server answers.
+/// `skv shard status`: the latest configuration's number, a summary line per group (leader,
+/// term, commit index, members reachable) and the shard map (shards in migration marked), then
+/// one line per server of every group in the configuration (gid, address, id, term, role,
+/// applied configuration, each shard it holds with its state and key count). Exit 3 if the
+/// controller or no server answers.
 struct ShardStatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status", abstract: "Show every group's servers and the shards they hold.")
@@ -38,31 +40,24 @@ struct ShardStatusCommand: AsyncParsableCommand {
         let config = await withClientTransports(to: servers) { transports in
             await options.latestConfig(options.controllerClerk(servers, transports))
         }
-        print("configuration \(config.num)")
-        var answered = 0
-        let rpcTimeout = min(options.deadline, .seconds(3))
-        for gid in config.gids {
-            for name in config.groups[gid] ?? [] {
-                let pool = HTTP2ClientPool()
-                let client = ShardKVClient(wrapping: pool.client(for: name))
-                do {
-                    let reply = try await client.status(options: CallOptions(timeout: rpcTimeout))
-                    answered += 1
-                    print(Self.line(gid: gid, server: name, reply))
-                } catch {
-                    print("gid=\(gid) \(name) unavailable: \(error)")
-                }
-                await pool.closeAll()
-            }
+        let pool = HTTP2ClientPool()
+        let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
+        let status = await probe.shardCluster(config, observer: "skv shard status")
+        await pool.closeAll()
+        for line in status.summaryLines { print(line) }
+        for group in status.groups {
+            for member in group.members { print(Self.line(gid: group.gid ?? 0, member)) }
         }
+        let answered = status.groups.reduce(0) { $0 + $1.reachableCount }
         if answered == 0 && !config.groups.isEmpty { Glibc.exit(ClientOptions.exitUnavailable) }
     }
 
-    static func line(gid: UInt64, server: String, _ reply: ShardKVStatusReply) -> String {
-        let leader = reply.leader.map { "\($0.leaderID)" } ?? "-"
-        let shards = reply.shards.map { "\($0.shard):\($0.status)(\($0.keys))" }.joined(separator: ",")
-        return "gid=\(gid) \(server) id=\(reply.id) term=\(reply.term) role=\(reply.isLeader ? "leader" : "follower") "
-            + "leader=\(leader) applied=\(reply.appliedIndex) config=\(reply.configNum) "
+    static func line(gid: UInt64, _ member: ClusterStatus.Member) -> String {
+        if let error = member.error { return "gid=\(gid) \(member.address) unavailable: \(error)" }
+        let text = ClusterStatus.field
+        let shards = member.shards.map { "\($0.shard):\($0.state)(\($0.keys))" }.joined(separator: ",")
+        return "gid=\(gid) \(member.address) id=\(text(member.id)) term=\(text(member.term)) role=\(member.role) "
+            + "leader=\(text(member.leaderID)) applied=\(text(member.appliedIndex)) config=\(text(member.configNum)) "
             + "shards=\(shards.isEmpty ? "-" : shards)"
     }
 }
