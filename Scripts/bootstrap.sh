@@ -2,7 +2,8 @@
 # Installs what swift-skv needs to build, test and benchmark on Debian (idempotent).
 # Swift itself (6.1+) is expected on PATH.
 set -euo pipefail
-apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client)
+# chromium: the status page's browser test (Scripts/test-status-page.sh).
+apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client chromium)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

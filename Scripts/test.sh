@@ -3,7 +3,7 @@
 # generated-code check, `swift test` (unit, in-process and loopback tests; Swift Testing),
 # gRPC interop against Python grpcio in both directions, the Python client package's pytest suite
 # against real `skv` KV groups, shard controllers and shard groups (Scripts/test-python-client.sh),
-# and the 6.824 Lab 1 MapReduce tests
+# the status page in headless Chromium (Scripts/test-status-page.sh), and the 6.824 Lab 1 MapReduce tests
 # (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 9 libFuzzer targets, 20 s each,
 # after its own sanitizer build in .build-fuzz). Ends with one summary line.
 set -euo pipefail
@@ -41,10 +41,12 @@ Scripts/interop.sh 2>&1 | tee -a "$log"
 interop_passed="$(awk '/^[0-9]+ of [0-9]+ interop cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-python-client.sh 2>&1 | tee -a "$log"
 python_client_passed="$(awk '/^[0-9]+ of [0-9]+ python client cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
+Scripts/test-status-page.sh 2>&1 | tee -a "$log"
+status_page_passed="$(awk '/^[0-9]+ of [0-9]+ status page cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 Scripts/test-mr.sh 2>&1 | tee -a "$log"
 mr_passed="$(grep -c '^--- .* test: PASS$' "$log" || true)"
 # A fuzz target passes when its bounded run found no crash (fuzz.sh exits non-zero otherwise).
 Scripts/fuzz.sh 20 2>&1 | tee -a "$log"
 fuzz_passed="$(grep -c '^fuzz [a-z0-9-]*: [0-9]* executions in [0-9]* s, 0 crashes$' "$log" || true)"
-echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; python client: ${python_client_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed; fuzz: ${fuzz_passed:-0} targets passed"
-echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${python_client_passed:-0} + ${mr_passed:-0} + ${fuzz_passed:-0} )) passed, 0 failed"
+echo "swift test: ${swift_passed:-0} passed; interop: ${interop_passed:-0} cases passed; python client: ${python_client_passed:-0} cases passed; status page: ${status_page_passed:-0} cases passed; mapreduce: ${mr_passed:-0} lab tests passed; fuzz: ${fuzz_passed:-0} targets passed"
+echo "summary: $(( ${swift_passed:-0} + ${interop_passed:-0} + ${python_client_passed:-0} + ${status_page_passed:-0} + ${mr_passed:-0} + ${fuzz_passed:-0} )) passed, 0 failed"
