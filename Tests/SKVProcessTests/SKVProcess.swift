@@ -105,18 +105,23 @@ final class SKVProcessCluster {
     let root: String
     let daemon: SKVDaemon
     let ports: [Int]
+    /// Each daemon's `--metrics-listen` port (empty unless made with `metrics: true`).
+    let metricsPorts: [Int]
     private var processes: [Process?]
 
-    /// - Parameter avoiding: ports of other clusters in the same test.
-    init(root: String, daemon: SKVDaemon = .kv, avoiding: [Int] = []) throws {
+    /// - Parameters:
+    ///   - avoiding: ports of other clusters in the same test.
+    ///   - metrics: whether the daemons serve `--metrics-listen` (on ``metricsPorts``).
+    init(root: String, daemon: SKVDaemon = .kv, avoiding: [Int] = [], metrics: Bool = false) throws {
         self.root = root
         self.daemon = daemon
         var ports: [Int] = []
-        while ports.count < 3 {
+        while ports.count < (metrics ? 6 : 3) {
             let port = try freeLoopbackPort()
             if !ports.contains(port) && !avoiding.contains(port) { ports.append(port) }
         }
-        self.ports = ports
+        self.ports = Array(ports.prefix(3))
+        metricsPorts = Array(ports.dropFirst(3))
         processes = [nil, nil, nil]
     }
 
@@ -127,6 +132,7 @@ final class SKVProcessCluster {
     func serveArguments(_ i: Int, peers: [String]? = nil) -> [String] {
         [daemon.command, "serve", "--id", "\(i + 1)", "--listen", "127.0.0.1:\(ports[i])"] + (peers ?? peerOptions)
             + ["--data-dir", dataDirectory(i)] + daemon.serveOptions
+            + (metricsPorts.isEmpty ? [] : ["--metrics-listen", "127.0.0.1:\(metricsPorts[i])"])
     }
 
     /// Starts daemon `i` (0-based), logging to `root/nodeN.log`.
