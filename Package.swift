@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
     ],
     targets: [
         // C layer: each library wrapped once, imported only by the modules that need it.
@@ -71,6 +73,7 @@ let package = Package(
             dependencies: [
                 "Raft", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC", "DurableStorage",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -84,7 +87,7 @@ let package = Package(
             name: "RaftRuntimeTests",
             dependencies: [
                 "RaftRuntime", "Raft", "RPCCore", "RPCInProcess", "RPCProtobuf", "Simulation", "DurableStorage",
-                "RPCHTTP2NIO",
+                "RPCHTTP2NIO", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
 
@@ -149,6 +152,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
             ],
             swiftSettings: swiftSettings),
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).

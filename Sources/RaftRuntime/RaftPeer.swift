@@ -1,6 +1,7 @@
 import CoreMetrics
 import Dispatch
 import Raft
+public import Logging
 import RPCCore
 import RPCProtobuf
 
@@ -94,6 +95,10 @@ public actor RaftPeer: RaftServiceProtocol {
         /// executor, since unstructured tasks do not inherit the creator's task executor
         /// preference (SE-0417).
         public var taskExecutor: (any TaskExecutor)?
+        /// Where the peer logs leadership and term changes, snapshots, unreachable peers and a
+        /// failed store (``RaftEventLog``); `nil` (the default, as in the simulated labs) logs
+        /// nothing.
+        public var logger: Logger?
 
         public init() {}
     }
@@ -107,6 +112,8 @@ public actor RaftPeer: RaftServiceProtocol {
     public nonisolated let restoredSnapshot: (index: UInt64, term: UInt64, data: [UInt8])?
     private let applySink: AsyncStream<ApplyMessage>.Continuation
     var node: RaftNode
+    /// Leadership, term, snapshot and reachability events for the operator's log.
+    private var eventLog: RaftEventLog
     private let storage: MemoryStorage
     private let store: any RaftLogStore
     /// With asynchronous writes: the queue every use of `store` after `init` runs on.
@@ -208,6 +215,7 @@ public actor RaftPeer: RaftServiceProtocol {
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)),
             driverReportsSnapshots: true)
         node = try RaftNode(config: config, storage: storage)
+        eventLog = RaftEventLog(logger: configuration.logger, term: node.term)
         storedRaftStateBytes = logStore.raftStateBytes
     }
 
@@ -305,6 +313,7 @@ public actor RaftPeer: RaftServiceProtocol {
         guard let snapshot = try? storage.createSnapshot(index: index, data: data) else { return }
         metrics.snapshotsTaken.increment()
         metrics.snapshotTakenBytes.increment(by: data.count)
+        eventLog.snapshotTaken(index: index, bytes: data.count)
         try? storage.compact(index: index)
         if let storageQueue {
             let store = StoreReference(store)
@@ -377,15 +386,17 @@ public actor RaftPeer: RaftServiceProtocol {
     private func receive(_ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?) {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
+        eventLog.stepAnswered(by: peer)
         if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
         for message in messages where message.to == id { node.step(message) }
         if let snapshot { snapshotTransferSucceeded(snapshot, to: peer) }
         processReady()
     }
 
-    private func failed(_ peer: UInt64, snapshot: SnapshotTransfers.Transfer?) {
+    private func failed(_ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, error: any Error) {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
+        eventLog.stepFailed(to: peer, error: error)
         node.reportUnreachable(peer)
         if let snapshot { snapshotTransferFailed(snapshot, to: peer) }
         if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
@@ -411,6 +422,7 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     private func storeFailed(_ error: RaftStoreError) {
+        eventLog.storeFailed(error)
         storeFailure = error
         stop()
     }
@@ -421,6 +433,7 @@ public actor RaftPeer: RaftServiceProtocol {
         while !killed && !writeInFlight && node.hasReady {
             var ready = node.ready()
             startedReadies += 1
+            eventLog.observe(term: ready.hardState?.term, softState: ready.softState)
             let timing = StageTiming.shared
             if timing.isEnabled && node.role == .leader {
                 for entry in ready.entries { timing.mark("write: ready taken", index: entry.index) }
@@ -524,6 +537,8 @@ public actor RaftPeer: RaftServiceProtocol {
         for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
         if let snapshot = ready.snapshot {
             metrics.snapshotsInstalled.increment()
+            eventLog.snapshotInstalled(
+                index: snapshot.metadata.index, snapshotTerm: snapshot.metadata.term, bytes: snapshot.data.count)
             applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
             deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
             lastYieldedIndex = snapshot.metadata.index
@@ -585,7 +600,7 @@ public actor RaftPeer: RaftServiceProtocol {
                 timing.record("send: step round trip", since: start)
                 await self?.receive(response.messages, from: peer, snapshot: snapshot)
             } catch {
-                await self?.failed(peer, snapshot: snapshot)
+                await self?.failed(peer, snapshot: snapshot, error: error)
             }
         }
     }

@@ -82,7 +82,7 @@ struct DataDirectoryMarker: Equatable {
     /// - Throws: ``SKVError`` on a mismatch, an unreadable marker or an I/O failure.
     func verifyOrCreate(in directory: String) throws(SKVError) {
         let path = directory + "/" + Self.fileName
-        guard let existingText = try Self.read(path) else {
+        guard let existingText = try TextFile.read(path, maxBytes: Self.maxBytes) else {
             try Self.writeAtomically(text, to: path)
             return
         }
@@ -100,28 +100,6 @@ struct DataDirectoryMarker: Equatable {
                 "data directory \(directory) belongs to another configuration (marker: \(found); "
                     + "command line: id=\(id) peers=\(peers))")
         }
-    }
-
-    private static func read(_ path: String) throws(SKVError) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw SKVError("cannot read \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SKVError("cannot read \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            bytes += buffer[0..<n]
-            guard bytes.count <= maxBytes else { throw SKVError("\(path) is too large to be a marker") }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func writeAtomically(_ text: String, to path: String) throws(SKVError) {

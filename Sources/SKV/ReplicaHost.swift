@@ -5,6 +5,7 @@ import RPCCore
 import RPCHTTP2
 import RPCHTTP2NIO
 import RSM
+import ServiceLifecycle
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -46,27 +47,54 @@ struct ReplicaHost {
     /// `--metrics-listen` (see ``ReplicaMonitoring``).
     var metrics = MetricsOptions()
 
+    /// Longest a leader's graceful stop waits for another member to take over
+    /// (``LeadershipHandoff``): a few election timeouts' worth at the default timing.
+    static let leadershipHandoffTimeout: Duration = .seconds(1)
+    /// Longest a graceful stop may take in all before the remaining services are cancelled
+    /// (the handoff, the listener's grace, then stopping the service and the peer).
+    static let maxGracefulShutdown: Duration = .seconds(10)
+
     /// Runs until SIGTERM or SIGINT; exits the process (see the type's exit statuses) on a
     /// start-up failure. `makeService` may throw if the service cannot restore its snapshot.
+    ///
+    /// Once the store is open and the service restored, the replica runs as a
+    /// swift-service-lifecycle `ServiceGroup` of, in start order: the Raft peer
+    /// (``RaftPeerLifecycle``), the service (``ReplicaServiceLifecycle``), the metrics and
+    /// status server (``MonitoringLifecycle``), the listener (``RPCServerLifecycle``) and the
+    /// ``LeadershipHandoff``. A graceful stop runs in reverse order: a leader hands leadership
+    /// over, the listener drains (calls in flight finish within ``shutdownGrace``), the metrics
+    /// server stops, the service stops, and the peer is killed, closing the store.
     func run(makeService: (ReplicaContext) async throws -> any ReplicaService) async {
         let label = switch service {
         case .kv: "skv.kv.serve"
         case .ctrler: "skv.ctrler.serve"
         case .shard: "skv.shard.serve"
         }
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let level: Logger.Level
+        do throws(SKVError) {
+            level = try options.log.level()
+        } catch {
+            fail(error.message, status: SKVCommand.exitBadOptions)
+        }
+        LoggingSystem.bootstrap { name in
+            var handler = StreamLogHandler.standardError(label: name)
+            handler.logLevel = level
+            return handler
+        }
         var logger = Logger(label: label)
         logger[metadataKey: "node"] = "\(options.id)"
         if case .shard(let gid) = service { logger[metadataKey: "gid"] = "\(gid)" }
 
         // Signals first: a SIGTERM that arrives while the replica starts (opening the store,
-        // restoring a snapshot, binding) is kept and handled as a graceful stop once it serves,
-        // instead of killing the process by the default action.
-        let stops = AsyncStream.makeStream(of: StopReason.self)
+        // restoring a snapshot, binding) is kept and handled as a graceful stop once the
+        // service group runs, instead of killing the process by the default action. These
+        // sources, not the group's own signal handling, therefore stay the one path from a
+        // signal to `triggerGracefulShutdown` (which the group remembers if it comes early).
+        let stops = AsyncStream.makeStream(of: Int32.self)
         let signalSources = [SIGINT, SIGTERM].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-            source.setEventHandler { stops.continuation.yield(.signal(number)) }
+            source.setEventHandler { stops.continuation.yield(number) }
             source.resume()
             return source
         }
@@ -117,6 +145,7 @@ struct ReplicaHost {
         do {
             var configuration = peerConfiguration
             configuration.taskExecutor = thread.taskExecutor
+            configuration.logger = logger
             peer = try RaftPeer(id: id, peers: peerClients, logStore: store, configuration: configuration)
         } catch {
             fail("cannot load the Raft state in \(dataDir): \(error)", status: Self.exitStartFailure)
@@ -145,72 +174,56 @@ struct ReplicaHost {
             host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration, group: thread.group)
         let server = RPCServer(transport: transport, services: [peer, replica])
 
-        // A listener that cannot start is reported once, below; one that fails later stops
-        // the replica.
-        let serveTask = Task {
-            do {
-                try await server.serve()
-            } catch {
-                stops.continuation.yield(.serveFailed("\(error)"))
+        let services: [any Service] = [
+            RaftPeerLifecycle(peer: peer),
+            ReplicaServiceLifecycle(replica: replica),
+            MonitoringLifecycle(monitoring: monitoring, context: context, replica: replica, group: thread.group),
+            RPCServerLifecycle(server: server, grace: Self.shutdownGrace),
+            LeadershipHandoff(
+                peer: peer, members: Array(members.addresses.keys), timeout: Self.leadershipHandoffTimeout,
+                logger: logger),
+        ]
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services.map {
+                ServiceGroupConfiguration.ServiceConfiguration(
+                    service: $0, successTerminationBehavior: .gracefullyShutdownGroup,
+                    failureTerminationBehavior: .gracefullyShutdownGroup)
+            },
+            logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = Self.maxGracefulShutdown
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let signalForwarding = Task {
+            for await number in stops.stream {
+                logger.info("shutting down", metadata: ["reason": "signal \(number)"])
+                await group.triggerGracefulShutdown()
             }
         }
+        let announcement = Task {
+            guard (try? await transport.listeningPort()) != nil else { return }
+            logger.info(
+                "serving skv.raft.Raft and \(serviceName)",
+                metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
+        }
+        var failure: (any Error)?
         do {
-            _ = try await transport.listeningPort()
+            try await group.run()
         } catch {
-            await peer.kill()
-            fail("cannot listen on \(listenAddress): \(error)", status: Self.exitStartFailure)
+            failure = error
         }
-        await replica.start()
-        await peer.start()
-        await monitoring.start(context: context, replica: replica, group: thread.group)
-        logger.info(
-            "serving skv.raft.Raft and \(serviceName)",
-            metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
-
-        var reason = StopReason.signal(0)
-        for await stop in stops.stream {
-            reason = stop
-            break
-        }
-        if case .serveFailed(let error) = reason {
-            await replica.stop()
-            await peer.kill()
-            fail("cannot serve on \(listenAddress): \(error)", status: Self.exitStartFailure)
-        }
-        logger.info("shutting down", metadata: ["reason": "\(reason)"])
-        server.beginGracefulShutdown()
-        await replica.stop()
-        // Killing the peer closes the store (and releases the directory lock).
-        await peer.kill()
-        let grace = Task {
-            try? await Task.sleep(for: Self.shutdownGrace)
-            serveTask.cancel()
-        }
-        await serveTask.value
-        grace.cancel()
+        signalForwarding.cancel()
+        announcement.cancel()
         for client in clientTransports { await client.close() }
-        await monitoring.stop()
         await thread.shutdown()
+        if let failure {
+            // The group stopped because the listener failed (the only service that throws, and
+            // the group rethrows its error as is): it could not bind, or failed while serving.
+            fail("cannot serve on \(listenAddress): \(failure)", status: Self.exitStartFailure)
+        }
         if StageTiming.shared.isEnabled {
             let bytes = Array("stage timing of node \(id) (SKV_STAGE_TIMING=1):\n\(StageTiming.shared.report())\n".utf8)
             _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
         logger.info("stopped")
-    }
-
-    /// Why the host stops serving.
-    private enum StopReason: Sendable, CustomStringConvertible {
-        /// SIGTERM or SIGINT: a graceful stop.
-        case signal(Int32)
-        /// The listener failed while serving.
-        case serveFailed(String)
-
-        var description: String {
-            switch self {
-            case .signal(let number): "signal \(number)"
-            case .serveFailed(let error): "serving failed: \(error)"
-            }
-        }
     }
 
     /// The Raft peer's timing from the options, a random seed, one in-flight Step per

@@ -47,6 +47,16 @@ struct ReplicaOptions: ParsableArguments {
             """)
     var leaseReadsMaxClockDriftPercent: Int?
 
+    @OptionGroup var log: LogOptions
+
+    @Option(
+        name: .customLong("config"),
+        help: """
+            A TOML file of these options: keys are the long flag names without dashes (data-dir = "/var/lib/skv", \
+            peer = ["1=…", "2=…"]); a flag given on the command line replaces the file's value.
+            """)
+    var configFile: String?
+
     /// The options checked together: the listen address and members parsed, this replica among
     /// them, the snapshot threshold and the timing usable.
     /// - Throws: ``SKVError`` with a one-line reason.

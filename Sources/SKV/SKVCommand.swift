@@ -18,8 +18,16 @@ struct SKVCommand: AsyncParsableCommand {
     static let exitBadOptions: Int32 = 2
 
     static func main() async {
+        let commandLine = Array(CommandLine.arguments.dropFirst())
+        let arguments: [String]
+        let configFile: ConfigFile?
+        do throws(SKVError) {
+            (arguments, configFile) = try ConfigFile.expand(commandLine)
+        } catch {
+            fail(error.message, status: exitBadOptions)
+        }
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -27,7 +35,8 @@ struct SKVCommand: AsyncParsableCommand {
             }
         } catch {
             guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
-            let line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
+            var line = message(for: error).split(separator: "\n").first.map(String.init) ?? "invalid options"
+            if let configFile { line = configFile.attribute(line, commandLine: commandLine) }
             fail("\(line) (see --help)", status: exitBadOptions)
         }
     }

@@ -1,0 +1,74 @@
+import Logging
+import Raft
+
+/// The operator's view of one Raft peer in the log: a structured line (swift-log metadata)
+/// for each event an operator of a cluster looks for — a term change, this peer's role
+/// change, a new leader, a snapshot taken or installed, a peer becoming unreachable or
+/// answering again, the store failing. Owned by its ``RaftPeer`` (mutated only on the
+/// actor); silent without a logger, as in the simulated labs.
+///
+/// Levels: `notice` for leadership and term changes and store failures' recovery-relevant
+/// facts, `info` for snapshots, `warning` for an unreachable peer, `error` for a failed
+/// store. Each line carries `term`, and the peer id comes from the logger's own metadata.
+struct RaftEventLog {
+    private let logger: Logger?
+    private var term: UInt64 = 0
+    private var soft = SoftState(leader: 0, role: .follower)
+    /// Peers whose last `Step` failed, so one line marks each outage and one its end.
+    private var unreachable: Set<UInt64> = []
+
+    init(logger: Logger?, term: UInt64) {
+        self.logger = logger
+        self.term = term
+    }
+
+    /// Records the term and role of a `Ready` (either may be absent: unchanged).
+    mutating func observe(term newTerm: UInt64?, softState: SoftState?) {
+        guard let logger else { return }
+        if let newTerm, newTerm != term {
+            logger.notice("term changed", metadata: ["term": "\(newTerm)", "previous-term": "\(term)"])
+            term = newTerm
+        }
+        guard let softState, softState != soft else { return }
+        if softState.role != soft.role {
+            logger.notice(
+                "role changed",
+                metadata: ["term": "\(term)", "role": "\(softState.role)", "previous-role": "\(soft.role)"])
+        }
+        if softState.leader != soft.leader {
+            logger.notice(
+                softState.leader == 0 ? "leader lost" : "leader changed",
+                metadata: ["term": "\(term)", "leader": "\(softState.leader)", "previous-leader": "\(soft.leader)"])
+        }
+        soft = softState
+    }
+
+    /// A `Step` to `peer` failed (unreachable, timed out or refused).
+    mutating func stepFailed(to peer: UInt64, error: any Error) {
+        guard let logger, unreachable.insert(peer).inserted else { return }
+        logger.warning("peer unreachable", metadata: ["peer": "\(peer)", "term": "\(term)", "error": "\(error)"])
+    }
+
+    /// `peer` answered a `Step`.
+    mutating func stepAnswered(by peer: UInt64) {
+        guard let logger, unreachable.remove(peer) != nil else { return }
+        logger.notice("peer reachable again", metadata: ["peer": "\(peer)", "term": "\(term)"])
+    }
+
+    /// The service handed over a snapshot through `index` and the log before it was discarded.
+    func snapshotTaken(index: UInt64, bytes: Int) {
+        logger?.info("snapshot taken", metadata: ["index": "\(index)", "bytes": "\(bytes)", "term": "\(term)"])
+    }
+
+    /// A snapshot from the leader replaced this peer's state.
+    func snapshotInstalled(index: UInt64, snapshotTerm: UInt64, bytes: Int) {
+        logger?.info(
+            "snapshot installed",
+            metadata: ["index": "\(index)", "snapshot-term": "\(snapshotTerm)", "bytes": "\(bytes)", "term": "\(term)"])
+    }
+
+    /// The store failed; the peer stops.
+    func storeFailed(_ error: RaftStoreError) {
+        logger?.error("storage failed; the peer stops", metadata: ["error": "\(error)", "term": "\(term)"])
+    }
+}
