@@ -212,12 +212,16 @@ struct ReplicaHost {
         }
         signalForwarding.cancel()
         announcement.cancel()
+        // Asked before the thread stops (the answer is a future on its event loop).
+        let bound = (try? await transport.listeningPort()) != nil
         for client in clientTransports { await client.close() }
         await thread.shutdown()
         if let failure {
             // The group stopped because the listener failed (the only service that throws, and
             // the group rethrows its error as is): it could not bind, or failed while serving.
-            fail("cannot serve on \(listenAddress): \(failure)", status: Self.exitStartFailure)
+            fail(
+                "\(bound ? "cannot serve on" : "cannot listen on") \(listenAddress): \(failure)",
+                status: Self.exitStartFailure)
         }
         if StageTiming.shared.isEnabled {
             let bytes = Array("stage timing of node \(id) (SKV_STAGE_TIMING=1):\n\(StageTiming.shared.report())\n".utf8)
