@@ -96,7 +96,9 @@ let package = Package(
         .target(
             name: "RSM", dependencies: ["RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
             swiftSettings: swiftSettings),
-        .testTarget(name: "RSMTests", dependencies: ["RSM", "RaftRuntime", "RPCProtobuf"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RSMTests", dependencies: ["RSM", "RaftRuntime", "RPCProtobuf", "Simulation"],
+            swiftSettings: swiftSettings),
         .target(
             name: "KVRaft", dependencies: ["RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
             swiftSettings: swiftSettings),

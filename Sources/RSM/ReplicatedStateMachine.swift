@@ -46,6 +46,14 @@ public actor ReplicatedStateMachine {
         public var leadershipCheckInterval: Duration = .milliseconds(20)
         /// How ``ReplicatedStateMachine/read(_:)`` makes reads linearizable.
         public var readPath: ReadPath = .readIndex
+        /// The clock submission deadlines and leadership checks use; a deterministic
+        /// simulation passes its virtual clock (with the Raft peer's, for read timeouts).
+        public var clock: any Clock<Duration> = ContinuousClock()
+        /// The executor the machine's own tasks (the apply loop, read rounds, the deadline
+        /// monitor) prefer; `nil` for the global one, as a daemon wants (a large snapshot's
+        /// encoding must not stall its event loop). A deterministic simulation passes its
+        /// single-threaded executor.
+        public var taskExecutor: (any TaskExecutor)?
 
         public init() {}
 
@@ -107,11 +115,14 @@ public actor ReplicatedStateMachine {
     private struct Waiter {
         var id: UInt64
         var term: UInt64
-        var deadline: ContinuousClock.Instant
+        /// On ``clock``'s scale.
+        var deadline: Duration
         var continuation: CheckedContinuation<SubmitResult, Never>
     }
 
     public nonisolated let configuration: Configuration
+    /// ``Configuration/clock``, for deadlines.
+    private let clock: ElapsedClock
     private let log: any ReplicatedLog
     private var machine: any StateMachine
     private var sessions: SessionTable
@@ -151,6 +162,7 @@ public actor ReplicatedStateMachine {
     ) throws {
         configuration.validate()
         self.configuration = configuration
+        clock = ElapsedClock(configuration.clock)
         self.log = log
         var machine = stateMachine
         var sessions = SessionTable(maxSessions: configuration.maxSessions)
@@ -168,7 +180,7 @@ public actor ReplicatedStateMachine {
     /// Starts consuming the log's apply stream (once).
     public func start() {
         guard applyTask == nil, !stopped else { return }
-        applyTask = Task { await self.runApplyLoop() }
+        applyTask = Task(executorPreference: configuration.taskExecutor) { await self.runApplyLoop() }
     }
 
     /// Stops applying; every waiting submission fails with ``ReplicatedStateMachineError/stopped``
@@ -269,7 +281,7 @@ public actor ReplicatedStateMachine {
         let batch = queuedReads
         queuedReads = []
         readsInRound = batch.count
-        Task { await self.runReadRound(batch) }
+        Task(executorPreference: configuration.taskExecutor) { await self.runReadRound(batch) }
     }
 
     private func runReadRound(_ batch: [PendingRead]) async {
@@ -374,7 +386,7 @@ public actor ReplicatedStateMachine {
     private func wait(index: UInt64, term: UInt64) async -> SubmitResult {
         nextWaiterID += 1
         let id = nextWaiterID
-        let deadline = ContinuousClock.now.advanced(by: configuration.submitTimeout)
+        let deadline = clock.now + configuration.submitTimeout
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if stopped {
@@ -391,7 +403,7 @@ public actor ReplicatedStateMachine {
                 ensureMonitor()
             }
         } onCancel: {
-            Task { await self.cancelWaiter(id) }
+            Task(executorPreference: configuration.taskExecutor) { await self.cancelWaiter(id) }
         }
     }
 
@@ -411,20 +423,20 @@ public actor ReplicatedStateMachine {
 
     private func ensureMonitor() {
         guard monitorTask == nil, !stopped else { return }
-        monitorTask = Task { await self.monitor() }
+        monitorTask = Task(executorPreference: configuration.taskExecutor) { await self.monitor() }
     }
 
     /// While submissions wait: every ``Configuration/leadershipCheckInterval``, fail those whose
     /// term is over or whose replica no longer leads, and time out the expired ones.
     private func monitor() async {
         while !stopped && waiterCount > 0 {
-            try? await Task.sleep(for: configuration.leadershipCheckInterval)
+            try? await clock.sleep(for: configuration.leadershipCheckInterval)
             guard !stopped else { break }
             // Judge only waiters registered before the state was read.
             let judged = nextWaiterID
             let (term, isLeader) = await log.state()
             let hint = isLeader ? nil : await log.leaderHint()
-            let now = ContinuousClock.now
+            let now = clock.now
             var resumed: [(Waiter, SubmitResult)] = []
             for (index, list) in waiters {
                 var remaining: [Waiter] = []

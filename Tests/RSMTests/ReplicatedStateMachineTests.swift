@@ -1,5 +1,6 @@
 import RaftRuntime
 import RPCProtobuf
+import Simulation
 import Testing
 
 @testable import RSM
@@ -110,6 +111,28 @@ import Testing
         let machine = try await Self.make(log) { $0.submitTimeout = .milliseconds(50) }
         #expect(try await machine.submit("a".bytes, session: nil) == .timeout)
         #expect(await machine.status().pendingSubmissions == 0)
+    }
+
+    /// The deadline runs on the injected clock: 30 virtual seconds pass in a moment of real
+    /// time, and the submission times out exactly then (to the leadership-check interval).
+    @Test func submissionDeadlinesFollowTheInjectedClock() async throws {
+        let scheduler = SimulationScheduler()
+        let realStart = ContinuousClock.now
+        let (outcome, elapsed) = try await scheduler.run {
+            let log = ScriptedLog()
+            let machine = try await Self.make(log) {
+                $0.submitTimeout = .seconds(30)
+                $0.clock = scheduler.clock
+                $0.taskExecutor = scheduler
+            }
+            let outcome = try await machine.submit("a".bytes, session: nil)
+            let elapsed = scheduler.elapsed
+            await machine.stop()
+            return (outcome, elapsed)
+        }
+        #expect(outcome == .timeout)
+        #expect(elapsed >= .seconds(30) && elapsed <= .seconds(30) + .milliseconds(10), "virtual time \(elapsed)")
+        #expect(ContinuousClock.now - realStart < .seconds(10), "the wait took real time")
     }
 
     @Test func tooManyPendingSubmissionsAreRefused() async throws {
