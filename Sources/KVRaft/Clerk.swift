@@ -48,6 +48,10 @@ public final class Clerk: Sendable {
         /// group from being flooded).
         public var retryPause: Duration = .milliseconds(20)
 
+        /// The clock the operation timeout and pauses run on (a simulation passes its virtual
+        /// clock; each RPC's own deadline is the transport's).
+        public var clock: any Clock<Duration> = ContinuousClock()
+
         public init() {}
     }
 
@@ -78,7 +82,7 @@ public final class Clerk: Sendable {
             replicas: servers.map { ReplicaGroupCaller.Replica(client: $0.client, id: $0.id, address: $0.address) },
             policy: ReplicaGroupCaller.Policy(
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
-                retryPause: configuration.retryPause))
+                retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
         self.clientID = clientID
     }

@@ -45,13 +45,20 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
         /// Give up after this many rounds in which every replica failed once (a sharded
         /// clerk then re-reads its configuration); `nil` keeps going.
         public var maxRounds: Int?
+        /// The clock the timeouts and pauses run on (a simulation passes its virtual clock;
+        /// each RPC's own deadline is the transport's).
+        public var clock: any Clock<Duration>
 
-        public init(operationTimeout: Duration?, rpcTimeout: Duration, retryPause: Duration, maxRounds: Int? = nil) {
+        public init(
+            operationTimeout: Duration?, rpcTimeout: Duration, retryPause: Duration, maxRounds: Int? = nil,
+            clock: any Clock<Duration> = ContinuousClock()
+        ) {
             precondition(maxRounds.map { $0 >= 1 } ?? true, "maxRounds must be at least 1")
             self.operationTimeout = operationTimeout
             self.rpcTimeout = rpcTimeout
             self.retryPause = retryPause
             self.maxRounds = maxRounds
+            self.clock = clock
         }
     }
 
@@ -92,17 +99,16 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
 
     /// Runs one operation against the replicas until one answers it with a final reply.
     ///
-    /// - Parameter deadline: an end for this call besides ``Policy/operationTimeout`` (for a
-    ///   caller whose operation spans several calls, such as a sharded clerk's rounds); no RPC
-    ///   outlasts it, and once it passes the call throws ``Failure/timedOut(_:)``.
+    /// - Parameter limit: the time this call may take besides ``Policy/operationTimeout`` (for
+    ///   a caller whose operation spans several calls, such as a sharded clerk's rounds); no
+    ///   RPC outlasts it, and once it passes the call throws ``Failure/timedOut(_:)``.
     public func perform<Reply: Sendable>(
-        until deadline: ContinuousClock.Instant? = nil,
+        within limit: Duration? = nil,
         _ attempt: @Sendable (Client, CallOptions) async throws -> Reply,
         verdict: @Sendable (Reply) -> Verdict
     ) async throws(Failure) -> Reply {
-        let start = ContinuousClock.now
-        let ends = [deadline, policy.operationTimeout.map { start + $0 }].compactMap { $0 }
-        let end = ends.min()
+        let clock = ElapsedClock(policy.clock)
+        let end = [limit, policy.operationTimeout].compactMap { $0 }.min()
         var failuresInARow = 0
         var rounds = 0
         // Terminates when a replica answers, the task is cancelled, the optional timeout passes
@@ -112,8 +118,8 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
             if Task.isCancelled { throw .cancelled }
             var timeout = policy.rpcTimeout
             if let end {
-                let remaining = end - ContinuousClock.now
-                guard remaining > .zero else { throw .timedOut(end - start) }
+                let remaining = end - clock.now
+                guard remaining > .zero else { throw .timedOut(end) }
                 timeout = min(timeout, remaining)
             }
             let replica = preferred.withLock { $0 }
@@ -139,7 +145,7 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
                 failuresInARow = 0
                 rounds += 1
                 if let limit = policy.maxRounds, rounds >= limit { throw .roundsExhausted(limit) }
-                try? await Task.sleep(for: policy.retryPause)
+                try? await clock.sleep(for: policy.retryPause)
             }
         }
     }

@@ -43,6 +43,10 @@ public actor ShardCtrlerClerk {
         /// Pause after every server failed once in a row (the lab's clerk sleeps 100 ms).
         public var retryPause: Duration = .milliseconds(20)
 
+        /// The clock the operation timeout and pauses run on (a simulation passes its virtual
+        /// clock; each RPC's own deadline is the transport's).
+        public var clock: any Clock<Duration> = ContinuousClock()
+
         public init() {}
     }
 
@@ -66,7 +70,7 @@ public actor ShardCtrlerClerk {
             replicas: servers.map { ReplicaGroupCaller.Replica(client: $0.client, id: $0.id, address: $0.address) },
             policy: ReplicaGroupCaller.Policy(
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
-                retryPause: configuration.retryPause))
+                retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
         self.clientID = clientID
     }

@@ -26,6 +26,9 @@ public actor ShardKVClerk {
         public var rpcTimeout: Duration = .seconds(1)
         /// Pause before re-reading the configuration (the lab's 100 ms).
         public var retryPause: Duration = .milliseconds(100)
+        /// The clock the operation timeout and pauses run on (a simulation passes its virtual
+        /// clock).
+        public var clock: any Clock<Duration> = ContinuousClock()
 
         public init() {}
     }
@@ -116,7 +119,7 @@ public actor ShardKVClerk {
         precondition(!busy, "a ShardKVClerk makes one call at a time")
         busy = true
         defer { busy = false }
-        let start = ContinuousClock.now
+        let start = ElapsedClock(configuration.clock)
         let shard = key2shard(key)
         // Ends when a group answers, the task is cancelled, or the optional timeout passes;
         // without a timeout it retries forever by design (the lab's contract).
@@ -127,7 +130,7 @@ public actor ShardKVClerk {
             // group in the middle of a change is not flooded.
             if config.num != 0 {
                 do {
-                    try await Task.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
+                    try await start.sleep(for: min(configuration.retryPause, remaining ?? configuration.retryPause))
                 } catch {
                     throw .cancelled
                 }
@@ -142,15 +145,15 @@ public actor ShardKVClerk {
     /// `start`).
     private func askOwner<Reply: Sendable>(
         of shard: Int, _ attempt: @escaping @Sendable (ShardKVClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?), since start: ContinuousClock.Instant
+        outcome: @escaping @Sendable (Reply) -> (ShardKVOutcome, LeaderHint?), since start: ElapsedClock
     ) async throws(ShardKVClerkError) -> Reply? {
         let gid = config.shards[shard]
         guard gid != ShardConfig.noGroup, let servers = config.groups[gid], !servers.isEmpty else { return nil }
         let caller = caller(gid: gid, servers: servers)
-        let deadline = configuration.operationTimeout.map { start + $0 }
+        let remaining = configuration.operationTimeout.map { $0 - start.now }
         let reply: Reply
         do {
-            reply = try await caller.perform(until: deadline, attempt) { reply in
+            reply = try await caller.perform(within: remaining, attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
                 case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument:
@@ -183,16 +186,17 @@ public actor ShardKVClerk {
         let caller = ReplicaGroupCaller(
             replicas: servers.map { ReplicaGroupCaller.Replica(client: ShardKVClient(wrapping: makeClient($0)), address: $0) },
             policy: ReplicaGroupCaller.Policy(
-                operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1))
+                operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1,
+                clock: configuration.clock))
         callers[gid] = (servers, caller)
         return caller
     }
 
     /// Time left of the operation (`nil`: no limit); throws once it is used up.
-    private func remainingTime(since start: ContinuousClock.Instant) throws(ShardKVClerkError) -> Duration? {
+    private func remainingTime(since start: ElapsedClock) throws(ShardKVClerkError) -> Duration? {
         if Task.isCancelled { throw .cancelled }
         guard let limit = configuration.operationTimeout else { return nil }
-        let remaining = limit - (ContinuousClock.now - start)
+        let remaining = limit - start.now
         guard remaining > .zero else { throw .timedOut(limit) }
         return remaining
     }
@@ -203,7 +207,7 @@ public actor ShardKVClerk {
         let controller = self.controller
         let latest: ShardConfig?
         if let remaining {
-            latest = try? await withTimeout(remaining) { try await controller.config(nil) }
+            latest = try? await withTimeout(remaining, on: configuration.clock) { try await controller.config(nil) }
         } else {
             latest = try? await controller.config(nil)
         }

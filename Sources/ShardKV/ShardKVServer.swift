@@ -90,7 +90,8 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
             gid: gid, machine: machine, log: log, controller: controller, makeClient: makeClient,
             timing: ShardMigrationDriver.Timing(
                 pollInterval: configuration.pollInterval, migrationRPCTimeout: configuration.migrationRPCTimeout,
-                controllerTimeout: configuration.controllerTimeout),
+                controllerTimeout: configuration.controllerTimeout, clock: configuration.replication.clock,
+                taskExecutor: configuration.replication.taskExecutor),
             logger: logger)
     }
 

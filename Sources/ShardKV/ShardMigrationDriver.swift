@@ -33,6 +33,10 @@ actor ShardMigrationDriver {
         var migrationRPCTimeout: Duration
         /// Longest one controller query may take before the round goes on without it.
         var controllerTimeout: Duration
+        /// The clock polls and timeouts run on (the replicated state machine's).
+        var clock: any Clock<Duration> = ContinuousClock()
+        /// The executor the driver's loop prefers (the replicated state machine's).
+        var taskExecutor: (any TaskExecutor)?
     }
 
     private let gid: UInt64
@@ -66,7 +70,7 @@ actor ShardMigrationDriver {
 
     func start() {
         guard loop == nil else { return }
-        loop = Task { await self.run() }
+        loop = Task(executorPreference: timing.taskExecutor) { await self.run() }
     }
 
     /// Cancels the loop and waits until it has ended (no RPC or proposal of it is left running).
@@ -80,7 +84,7 @@ actor ShardMigrationDriver {
         // Ends when the task is cancelled (``stop()``).
         while !Task.isCancelled {
             let progressed = await round()
-            if !progressed { try? await Task.sleep(for: timing.pollInterval) }
+            if !progressed { try? await timing.clock.sleep(for: timing.pollInterval) }
         }
     }
 
@@ -125,7 +129,7 @@ actor ShardMigrationDriver {
             },
             policy: ReplicaGroupCaller.Policy(
                 operationTimeout: nil, rpcTimeout: timing.migrationRPCTimeout, retryPause: .milliseconds(10),
-                maxRounds: 1))
+                maxRounds: 1, clock: timing.clock))
     }
 
     // MARK: The three kinds of work
@@ -133,7 +137,9 @@ actor ShardMigrationDriver {
     private func installConfig(_ num: UInt64) async -> Bool {
         let config: ShardConfig
         do {
-            config = try await withTimeout(timing.controllerTimeout) { try await self.controller.config(num) }
+            config = try await withTimeout(timing.controllerTimeout, on: timing.clock) {
+                try await self.controller.config(num)
+            }
         } catch {
             logger.debug("controller query failed", metadata: ["config": "\(num)", "error": "\(error)"])
             return false
@@ -211,15 +217,15 @@ actor ShardMigrationDriver {
     }
 }
 
-/// Runs `body`, cancelling it after `limit` (it must honour cancellation); waits for it either
-/// way, so nothing of it outlives the call.
+/// Runs `body`, cancelling it after `limit` on `clock` (it must honour cancellation); waits for
+/// it either way, so nothing of it outlives the call.
 func withTimeout<Result: Sendable>(
-    _ limit: Duration, _ body: @escaping @Sendable () async throws -> Result
+    _ limit: Duration, on clock: any Clock<Duration>, _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     try await withThrowingTaskGroup(of: Result?.self) { group in
         group.addTask { try await body() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await clock.sleep(for: limit)
             return nil
         }
         defer { group.cancelAll() }

@@ -1,5 +1,6 @@
 import RPCCore
 import RSM
+import Simulation
 import Synchronization
 import Testing
 
@@ -45,6 +46,48 @@ import Testing
         }
         // Each round asks every replica once, in order.
         #expect(attempts.all == Array(repeating: [0, 1, 2], count: maxRounds).flatMap { $0 })
+    }
+
+    /// The operation timeout and the pauses run on the injected clock: a group that never
+    /// answers is given up on after 30 virtual seconds, in a moment of real time, having
+    /// paused `retryPause` between rounds (30 rounds of 3 attempts).
+    @Test func timeoutsAndPausesFollowTheInjectedClock() async throws {
+        let scheduler = SimulationScheduler()
+        let realStart = ContinuousClock.now
+        let attempts = Attempts()
+        let caller = ReplicaGroupCaller(
+            replicas: (0..<3).map { ReplicaGroupCaller.Replica(client: $0) },
+            policy: ReplicaGroupCaller.Policy(
+                operationTimeout: .seconds(30), rpcTimeout: .seconds(1), retryPause: .seconds(1),
+                clock: scheduler.clock))
+        let result: Result<Int, ReplicaGroupCaller<Int>.Failure> = try await scheduler.run {
+            await Self.neverAnswered(caller, attempts: attempts)
+        }
+        let elapsed = scheduler.elapsed
+        let failure: ReplicaGroupCaller<Int>.Failure? = if case .failure(let error) = result { error } else { nil }
+        guard case .timedOut(let limit) = failure else {
+            Issue.record("expected a timeout, got \(String(describing: failure))")
+            return
+        }
+        #expect(limit == .seconds(30))
+        #expect(elapsed >= .seconds(30) && elapsed < .seconds(30) + .milliseconds(10), "virtual time \(elapsed)")
+        #expect(attempts.all.count == 90, "attempts: \(attempts.all.count)")
+        #expect(ContinuousClock.now - realStart < .seconds(10), "the operation took real time")
+    }
+
+    /// One operation whose every attempt fails as unavailable.
+    static func neverAnswered(
+        _ caller: ReplicaGroupCaller<Int>, attempts: Attempts
+    ) async -> Result<Int, ReplicaGroupCaller<Int>.Failure> {
+        do throws(ReplicaGroupCaller<Int>.Failure) {
+            let reply = try await caller.perform({ replica, _ -> Int in
+                _ = attempts.record(replica)
+                throw RPCError(code: .unavailable, message: "down")
+            }) { _ in .final }
+            return .success(reply)
+        } catch {
+            return .failure(error)
+        }
     }
 
     @Test func aRetryVerdictMovesOnToTheNextReplicaWithinTheRound() async throws {
