@@ -457,6 +457,96 @@ void   skv__kv__status_reply__free_unpacked
   assert(message->base.descriptor == &skv__kv__status_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__kv__snapshot_request__init
+                     (Skv__Kv__SnapshotRequest         *message)
+{
+  static const Skv__Kv__SnapshotRequest init_value = SKV__KV__SNAPSHOT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skv__kv__snapshot_request__get_packed_size
+                     (const Skv__Kv__SnapshotRequest *message)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__kv__snapshot_request__pack
+                     (const Skv__Kv__SnapshotRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__kv__snapshot_request__pack_to_buffer
+                     (const Skv__Kv__SnapshotRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Kv__SnapshotRequest *
+       skv__kv__snapshot_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Kv__SnapshotRequest *)
+     protobuf_c_message_unpack (&skv__kv__snapshot_request__descriptor,
+                                allocator, len, data);
+}
+void   skv__kv__snapshot_request__free_unpacked
+                     (Skv__Kv__SnapshotRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__kv__snapshot_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skv__kv__snapshot_reply__init
+                     (Skv__Kv__SnapshotReply         *message)
+{
+  static const Skv__Kv__SnapshotReply init_value = SKV__KV__SNAPSHOT_REPLY__INIT;
+  *message = init_value;
+}
+size_t skv__kv__snapshot_reply__get_packed_size
+                     (const Skv__Kv__SnapshotReply *message)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__kv__snapshot_reply__pack
+                     (const Skv__Kv__SnapshotReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__kv__snapshot_reply__pack_to_buffer
+                     (const Skv__Kv__SnapshotReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__kv__snapshot_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Kv__SnapshotReply *
+       skv__kv__snapshot_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Kv__SnapshotReply *)
+     protobuf_c_message_unpack (&skv__kv__snapshot_reply__descriptor,
+                                allocator, len, data);
+}
+void   skv__kv__snapshot_reply__free_unpacked
+                     (Skv__Kv__SnapshotReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__kv__snapshot_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__kv__command__init
                      (Skv__Kv__Command         *message)
 {
@@ -1283,6 +1373,101 @@ const ProtobufCMessageDescriptor skv__kv__status_reply__descriptor =
   (ProtobufCMessageInit) skv__kv__status_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define skv__kv__snapshot_request__field_descriptors NULL
+#define skv__kv__snapshot_request__field_indices_by_name NULL
+#define skv__kv__snapshot_request__number_ranges NULL
+const ProtobufCMessageDescriptor skv__kv__snapshot_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.kv.SnapshotRequest",
+  "SnapshotRequest",
+  "Skv__Kv__SnapshotRequest",
+  "skv.kv",
+  sizeof(Skv__Kv__SnapshotRequest),
+  0,
+  skv__kv__snapshot_request__field_descriptors,
+  skv__kv__snapshot_request__field_indices_by_name,
+  0,  skv__kv__snapshot_request__number_ranges,
+  (ProtobufCMessageInit) skv__kv__snapshot_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__kv__snapshot_reply__field_descriptors[4] =
+{
+  {
+    "outcome",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Kv__SnapshotReply, outcome),
+    &skv__kv__outcome__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Kv__SnapshotReply, leader),
+    &skv__rsm__leader_hint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "index",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Kv__SnapshotReply, index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "snapshot",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Kv__SnapshotReply, snapshot),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__kv__snapshot_reply__field_indices_by_name[] = {
+  2,   /* field[2] = index */
+  1,   /* field[1] = leader */
+  0,   /* field[0] = outcome */
+  3,   /* field[3] = snapshot */
+};
+static const ProtobufCIntRange skv__kv__snapshot_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor skv__kv__snapshot_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.kv.SnapshotReply",
+  "SnapshotReply",
+  "Skv__Kv__SnapshotReply",
+  "skv.kv",
+  sizeof(Skv__Kv__SnapshotReply),
+  4,
+  skv__kv__snapshot_reply__field_descriptors,
+  skv__kv__snapshot_reply__field_indices_by_name,
+  1,  skv__kv__snapshot_reply__number_ranges,
+  (ProtobufCMessageInit) skv__kv__snapshot_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skv__kv__command__field_descriptors[5] =
 {
   {
@@ -1594,7 +1779,7 @@ const ProtobufCEnumDescriptor skv__kv__command_kind__descriptor =
   skv__kv__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[6] =
+static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[7] =
 {
   { "Get", &skv__kv__get_request__descriptor, &skv__kv__get_reply__descriptor },
   { "Put", &skv__kv__put_request__descriptor, &skv__kv__write_reply__descriptor },
@@ -1602,6 +1787,7 @@ static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[6] =
   { "Delete", &skv__kv__delete_request__descriptor, &skv__kv__write_reply__descriptor },
   { "CompareAndSwap", &skv__kv__compare_and_swap_request__descriptor, &skv__kv__compare_and_swap_reply__descriptor },
   { "Status", &skv__kv__status_request__descriptor, &skv__kv__status_reply__descriptor },
+  { "Snapshot", &skv__kv__snapshot_request__descriptor, &skv__kv__snapshot_reply__descriptor },
 };
 const unsigned skv__kv__kv__method_indices_by_name[] = {
   2,        /* Append */
@@ -1609,6 +1795,7 @@ const unsigned skv__kv__kv__method_indices_by_name[] = {
   3,        /* Delete */
   0,        /* Get */
   1,        /* Put */
+  6,        /* Snapshot */
   5         /* Status */
 };
 const ProtobufCServiceDescriptor skv__kv__kv__descriptor =
@@ -1618,7 +1805,7 @@ const ProtobufCServiceDescriptor skv__kv__kv__descriptor =
   "KV",
   "Skv__Kv__KV",
   "skv.kv",
-  6,
+  7,
   skv__kv__kv__method_descriptors,
   skv__kv__kv__method_indices_by_name
 };
@@ -1669,6 +1856,14 @@ void skv__kv__kv__status(ProtobufCService *service,
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
   service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skv__kv__kv__snapshot(ProtobufCService *service,
+                           const Skv__Kv__SnapshotRequest *input,
+                           Skv__Kv__SnapshotReply_Closure closure,
+                           void *closure_data)
+{
+  assert(service->descriptor == &skv__kv__kv__descriptor);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__init (Skv__Kv__KV_Service *service,
                         Skv__Kv__KV_ServiceDestroy destroy)

@@ -123,6 +123,26 @@ public final class KVServer: KVServiceProtocol, Sendable {
             snapshotIndex: replication.snapshotIndex)
     }
 
+    /// A consistent copy of the whole state for a backup (leader only; see
+    /// ``ReplicatedStateMachine/readSnapshot()``).
+    public func snapshot(_ request: SnapshotRequest) async throws -> SnapshotReply {
+        let outcome: SnapshotReadOutcome
+        do {
+            outcome = try await machine.readSnapshot()
+        } catch {
+            throw RPCError(error)
+        }
+        switch outcome {
+        case .snapshot(let index, let data):
+            return SnapshotReply(outcome: .ok, index: index, snapshot: data)
+        case .wrongLeader(let hint):
+            return SnapshotReply(
+                outcome: .wrongLeader, leader: LeaderHint(leaderID: hint, memberAddresses: configuration.memberAddresses))
+        case .timeout:
+            return SnapshotReply(outcome: .timeout)
+        }
+    }
+
     // MARK: Helpers
 
     /// What a request came to: the state machine's result, or a retry outcome for the clerk.

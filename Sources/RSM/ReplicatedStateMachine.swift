@@ -103,12 +103,28 @@ public actor ReplicatedStateMachine {
 
     typealias SubmitResult = Result<SubmitOutcome, ReplicatedStateMachineError>
 
+    /// What a read asks for once its read index has applied.
+    private enum ReadRequest {
+        /// A service query (``StateMachine/query(_:)``).
+        case query([UInt8])
+        /// The whole state, as ``makeSnapshot()`` encodes it, with the index it covers.
+        case snapshot
+    }
+
+    /// What a read is answered with.
+    private enum ReadAnswer {
+        case outcome(SubmitOutcome)
+        case snapshot(index: UInt64, data: [UInt8])
+    }
+
+    private typealias ReadResult = Result<ReadAnswer, ReplicatedStateMachineError>
+
     /// One read waiting for a ReadIndex round or for its read index to apply.
     private struct PendingRead {
-        var query: [UInt8]
+        var request: ReadRequest
         /// When the read arrived (``StageTiming/now()``; 0 when timing is off).
         var start: UInt64
-        var continuation: CheckedContinuation<SubmitResult, Never>
+        var continuation: CheckedContinuation<ReadResult, Never>
     }
 
     /// One submission waiting for its entry.
@@ -256,16 +272,40 @@ public actor ReplicatedStateMachine {
         case .log:
             return try await replicate(Envelope(clientID: 0, sequence: 0, command: query))
         case .readIndex:
-            guard pendingCount < configuration.maxPendingSubmissions else {
-                throw .overloaded(limit: configuration.maxPendingSubmissions)
+            switch try await readAfterReadIndex(.query(query)) {
+            case .outcome(let outcome): return outcome
+            case .snapshot: preconditionFailure("a query read answered with a snapshot")
             }
-            let start = StageTiming.shared.isEnabled ? StageTiming.shared.now() : 0
-            let result = await withCheckedContinuation { continuation in
-                queuedReads.append(PendingRead(query: query, start: start, continuation: continuation))
-                startReadRound()
-            }
-            return try result.get()
         }
+    }
+
+    /// A linearizable copy of the whole state for a backup: after a ReadIndex round (as for
+    /// ``read(_:)``, whatever the ``Configuration/readPath``) the leader encodes the session
+    /// table and the state machine's snapshot (an `skv.rsm.Snapshot`, what a restarted
+    /// replica restores) as applied through `index`, at or after the read index, so the copy
+    /// holds every write that completed before the call.
+    /// - Throws: ``ReplicatedStateMachineError`` — stopped or overloaded.
+    public func readSnapshot() async throws(ReplicatedStateMachineError) -> SnapshotReadOutcome {
+        guard !stopped else { throw .stopped }
+        switch try await readAfterReadIndex(.snapshot) {
+        case .outcome(.wrongLeader(let hint)): return .wrongLeader(leaderHint: hint)
+        case .outcome(.timeout): return .timeout
+        case .outcome(.applied): preconditionFailure("a snapshot read answered with a query result")
+        case .snapshot(let index, let data): return .snapshot(index: index, data: data)
+        }
+    }
+
+    /// Queues a read for the next ReadIndex round and waits for its answer.
+    private func readAfterReadIndex(_ request: ReadRequest) async throws(ReplicatedStateMachineError) -> ReadAnswer {
+        guard pendingCount < configuration.maxPendingSubmissions else {
+            throw .overloaded(limit: configuration.maxPendingSubmissions)
+        }
+        let start = StageTiming.shared.isEnabled ? StageTiming.shared.now() : 0
+        let result = await withCheckedContinuation { continuation in
+            queuedReads.append(PendingRead(request: request, start: start, continuation: continuation))
+            startReadRound()
+        }
+        return try result.get()
     }
 
     /// Everything waiting: submissions and reads.
@@ -308,11 +348,12 @@ public actor ReplicatedStateMachine {
         case .success(let index):
             readsAwaitingApply.append((index, batch))
         case .failure(let error):
-            let outcome: SubmitResult
+            let outcome: ReadResult
             switch error {
-            case .notLeader(let hint): outcome = .success(.wrongLeader(leaderHint: hint))
-            case .leadershipLost, .leadershipTransferInProgress: outcome = .success(.wrongLeader(leaderHint: nil))
-            case .timeout, .tooManyPendingReads: outcome = .success(.timeout)
+            case .notLeader(let hint): outcome = .success(.outcome(.wrongLeader(leaderHint: hint)))
+            case .leadershipLost, .leadershipTransferInProgress:
+                outcome = .success(.outcome(.wrongLeader(leaderHint: nil)))
+            case .timeout, .tooManyPendingReads: outcome = .success(.outcome(.timeout))
             case .stopped: outcome = .failure(.stopped)
             case .unknownNode: preconditionFailure("readIndex does not name a node: \(error)")
             }
@@ -324,7 +365,12 @@ public actor ReplicatedStateMachine {
     /// Answers reads from the current state (their read index has applied).
     private func answer(_ reads: [PendingRead]) {
         for read in reads {
-            read.continuation.resume(returning: .success(.applied(machine.query(read.query))))
+            switch read.request {
+            case .query(let query):
+                read.continuation.resume(returning: .success(.outcome(.applied(machine.query(query)))))
+            case .snapshot:
+                read.continuation.resume(returning: .success(.snapshot(index: appliedIndex, data: makeSnapshot())))
+            }
             StageTiming.shared.record("read: answered", since: read.start)
         }
     }
@@ -539,6 +585,19 @@ public actor ReplicatedStateMachine {
     }
 
     // MARK: Snapshots
+
+    /// Checks that `data` is a service snapshot (`skv.rsm.Snapshot`, as ``readSnapshot()``
+    /// returns it) whose state `stateMachine` restores, and restores it there; returns the
+    /// number of client sessions it holds. For tools that read a backup before seeding a
+    /// replica with it.
+    /// - Throws: if the bytes or the state do not decode.
+    public static func verifySnapshot(_ data: [UInt8], restoringInto stateMachine: inout some StateMachine) throws
+        -> Int
+    {
+        let snapshot = try ProtobufDeserializer<ServiceSnapshot>().deserialize(data)
+        try stateMachine.restore(snapshot.state)
+        return snapshot.sessions.count
+    }
 
     /// The snapshot of everything applied so far (`skv.rsm.Snapshot`).
     func makeSnapshot() -> [UInt8] {

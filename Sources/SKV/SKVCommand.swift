@@ -49,6 +49,6 @@ struct KVCommandGroup: AsyncParsableCommand {
         subcommands: [
             KVServeCommand.self, GetCommand<ClientOptions>.self, PutCommand<ClientOptions>.self,
             AppendCommand<ClientOptions>.self, DeleteCommand<ClientOptions>.self,
-            StatusCommand.self, BenchCommand.self,
+            StatusCommand.self, BenchCommand.self, KVSnapshotCommandGroup.self,
         ])
 }

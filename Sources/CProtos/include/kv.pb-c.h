@@ -26,6 +26,8 @@ typedef struct Skv__Kv__WriteReply Skv__Kv__WriteReply;
 typedef struct Skv__Kv__CompareAndSwapReply Skv__Kv__CompareAndSwapReply;
 typedef struct Skv__Kv__StatusRequest Skv__Kv__StatusRequest;
 typedef struct Skv__Kv__StatusReply Skv__Kv__StatusReply;
+typedef struct Skv__Kv__SnapshotRequest Skv__Kv__SnapshotRequest;
+typedef struct Skv__Kv__SnapshotReply Skv__Kv__SnapshotReply;
 typedef struct Skv__Kv__Command Skv__Kv__Command;
 typedef struct Skv__Kv__CommandResult Skv__Kv__CommandResult;
 typedef struct Skv__Kv__KeyValue Skv__Kv__KeyValue;
@@ -202,6 +204,42 @@ struct  Skv__Kv__StatusReply
 #define SKV__KV__STATUS_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__kv__status_reply__descriptor) \
     , 0, 0, 0, NULL, 0, 0, 0, 0 }
+
+
+struct  Skv__Kv__SnapshotRequest
+{
+  ProtobufCMessage base;
+};
+#define SKV__KV__SNAPSHOT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__kv__snapshot_request__descriptor) \
+     }
+
+
+/*
+ * A consistent copy of the group's whole state, for backups (`skv kv snapshot save`): the
+ * leader confirms it still leads (a ReadIndex round, as for Get) and copies the state it has
+ * applied through at least that index, so the copy holds every write acknowledged before the call.
+ */
+struct  Skv__Kv__SnapshotReply
+{
+  ProtobufCMessage base;
+  /*
+   * OUTCOME_OK, OUTCOME_WRONG_LEADER (retry at `leader`) or OUTCOME_TIMEOUT.
+   */
+  Skv__Kv__Outcome outcome;
+  Skv__Rsm__LeaderHint *leader;
+  /*
+   * The last log index the copy includes.
+   */
+  uint64_t index;
+  /*
+   * An skv.rsm.Snapshot: the session table and the skv.kv.StateSnapshot.
+   */
+  ProtobufCBinaryData snapshot;
+};
+#define SKV__KV__SNAPSHOT_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__kv__snapshot_reply__descriptor) \
+    , SKV__KV__OUTCOME__OUTCOME_OK, NULL, 0, {0,NULL} }
 
 
 /*
@@ -451,6 +489,44 @@ Skv__Kv__StatusReply *
 void   skv__kv__status_reply__free_unpacked
                      (Skv__Kv__StatusReply *message,
                       ProtobufCAllocator *allocator);
+/* Skv__Kv__SnapshotRequest methods */
+void   skv__kv__snapshot_request__init
+                     (Skv__Kv__SnapshotRequest         *message);
+size_t skv__kv__snapshot_request__get_packed_size
+                     (const Skv__Kv__SnapshotRequest   *message);
+size_t skv__kv__snapshot_request__pack
+                     (const Skv__Kv__SnapshotRequest   *message,
+                      uint8_t             *out);
+size_t skv__kv__snapshot_request__pack_to_buffer
+                     (const Skv__Kv__SnapshotRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Kv__SnapshotRequest *
+       skv__kv__snapshot_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__kv__snapshot_request__free_unpacked
+                     (Skv__Kv__SnapshotRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Kv__SnapshotReply methods */
+void   skv__kv__snapshot_reply__init
+                     (Skv__Kv__SnapshotReply         *message);
+size_t skv__kv__snapshot_reply__get_packed_size
+                     (const Skv__Kv__SnapshotReply   *message);
+size_t skv__kv__snapshot_reply__pack
+                     (const Skv__Kv__SnapshotReply   *message,
+                      uint8_t             *out);
+size_t skv__kv__snapshot_reply__pack_to_buffer
+                     (const Skv__Kv__SnapshotReply   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Kv__SnapshotReply *
+       skv__kv__snapshot_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__kv__snapshot_reply__free_unpacked
+                     (Skv__Kv__SnapshotReply *message,
+                      ProtobufCAllocator *allocator);
 /* Skv__Kv__Command methods */
 void   skv__kv__command__init
                      (Skv__Kv__Command         *message);
@@ -559,6 +635,12 @@ typedef void (*Skv__Kv__StatusRequest_Closure)
 typedef void (*Skv__Kv__StatusReply_Closure)
                  (const Skv__Kv__StatusReply *message,
                   void *closure_data);
+typedef void (*Skv__Kv__SnapshotRequest_Closure)
+                 (const Skv__Kv__SnapshotRequest *message,
+                  void *closure_data);
+typedef void (*Skv__Kv__SnapshotReply_Closure)
+                 (const Skv__Kv__SnapshotReply *message,
+                  void *closure_data);
 typedef void (*Skv__Kv__Command_Closure)
                  (const Skv__Kv__Command *message,
                   void *closure_data);
@@ -602,6 +684,10 @@ struct Skv__Kv__KV_Service
                  const Skv__Kv__StatusRequest *input,
                  Skv__Kv__StatusReply_Closure closure,
                  void *closure_data);
+  void (*snapshot)(Skv__Kv__KV_Service *service,
+                   const Skv__Kv__SnapshotRequest *input,
+                   Skv__Kv__SnapshotReply_Closure closure,
+                   void *closure_data);
 };
 typedef void (*Skv__Kv__KV_ServiceDestroy)(Skv__Kv__KV_Service *);
 void skv__kv__kv__init (Skv__Kv__KV_Service *service,
@@ -615,7 +701,8 @@ void skv__kv__kv__init (Skv__Kv__KV_Service *service,
       function_prefix__ ## append,\
       function_prefix__ ## delete,\
       function_prefix__ ## compare_and_swap,\
-      function_prefix__ ## status  }
+      function_prefix__ ## status,\
+      function_prefix__ ## snapshot  }
 void skv__kv__kv__get(ProtobufCService *service,
                       const Skv__Kv__GetRequest *input,
                       Skv__Kv__GetReply_Closure closure,
@@ -640,6 +727,10 @@ void skv__kv__kv__status(ProtobufCService *service,
                          const Skv__Kv__StatusRequest *input,
                          Skv__Kv__StatusReply_Closure closure,
                          void *closure_data);
+void skv__kv__kv__snapshot(ProtobufCService *service,
+                           const Skv__Kv__SnapshotRequest *input,
+                           Skv__Kv__SnapshotReply_Closure closure,
+                           void *closure_data);
 
 /* --- descriptors --- */
 
@@ -655,6 +746,8 @@ extern const ProtobufCMessageDescriptor skv__kv__write_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__compare_and_swap_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__status_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__status_reply__descriptor;
+extern const ProtobufCMessageDescriptor skv__kv__snapshot_request__descriptor;
+extern const ProtobufCMessageDescriptor skv__kv__snapshot_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__command__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__command_result__descriptor;
 extern const ProtobufCMessageDescriptor skv__kv__key_value__descriptor;

@@ -36,4 +36,10 @@ public struct KVClient: Sendable {
     ) async throws -> StatusReply {
         try await client.unary(request, KVService.Methods.status, options: options)
     }
+
+    public func snapshot(
+        _ request: SnapshotRequest = SnapshotRequest(), options: CallOptions = .defaults
+    ) async throws -> SnapshotReply {
+        try await client.unary(request, KVService.Methods.snapshot, options: options)
+    }
 }

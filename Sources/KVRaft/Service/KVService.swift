@@ -10,5 +10,6 @@ public enum KVService {
         public static let delete = MethodDescriptor(service: "skv.kv.KV", method: "Delete")
         public static let compareAndSwap = MethodDescriptor(service: "skv.kv.KV", method: "CompareAndSwap")
         public static let status = MethodDescriptor(service: "skv.kv.KV", method: "Status")
+        public static let snapshot = MethodDescriptor(service: "skv.kv.KV", method: "Snapshot")
     }
 }

@@ -10,6 +10,7 @@ public protocol KVServiceProtocol: RegistrableRPCService {
     func delete(_ request: DeleteRequest) async throws -> WriteReply
     func compareAndSwap(_ request: CompareAndSwapRequest) async throws -> CompareAndSwapReply
     func status(_ request: StatusRequest) async throws -> StatusReply
+    func snapshot(_ request: SnapshotRequest) async throws -> SnapshotReply
 }
 
 extension KVServiceProtocol {
@@ -20,5 +21,6 @@ extension KVServiceProtocol {
         router.registerUnary(KVService.Methods.delete) { try await self.delete($0) }
         router.registerUnary(KVService.Methods.compareAndSwap) { try await self.compareAndSwap($0) }
         router.registerUnary(KVService.Methods.status) { try await self.status($0) }
+        router.registerUnary(KVService.Methods.snapshot) { try await self.snapshot($0) }
     }
 }
