@@ -112,7 +112,10 @@ let package = Package(
         // The shard controller (6.824 Lab 4A): the configuration service of the sharded KV.
         .target(
             name: "ShardController",
-            dependencies: ["RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            dependencies: [
+                "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "ShardControllerTests",

@@ -19,6 +19,7 @@ struct CtrlerServeCommand: AsyncParsableCommand {
             var configuration = ShardCtrlerServer.Configuration()
             configuration.replication = context.replication
             configuration.memberAddresses = context.memberAddresses
+            configuration.logger = context.logger
             return try ShardCtrlerServer(
                 id: context.id, log: context.peer, restoredSnapshot: context.restoredSnapshot,
                 configuration: configuration)

@@ -1,3 +1,4 @@
+public import Logging
 import RPCCore
 public import RSM
 
@@ -27,6 +28,9 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
         /// Each member's client address ("host:port"), sent in the leader hint so a client that
         /// knows no ids can follow a redirect. Empty: ids only.
         public var memberAddresses: [UInt64: String] = [:]
+        /// Where the replica that handled a Join, Leave or Move logs the configuration it
+        /// created (`nil`: nowhere, as in the simulated labs).
+        public var logger: Logger?
 
         public init() {}
     }
@@ -60,15 +64,31 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     // MARK: skv.shardctrler.ShardCtrler
 
     public func join(_ request: JoinRequest) async throws -> ChangeReply {
-        Self.changeReply(try await submit(.join(request.groups), session: request.session))
+        let gids = request.groups.keys.sorted().map(String.init).joined(separator: ",")
+        return logged(Self.changeReply(try await submit(.join(request.groups), session: request.session)), "join", gids)
     }
 
     public func leave(_ request: LeaveRequest) async throws -> ChangeReply {
-        Self.changeReply(try await submit(.leave(request.gids, force: request.force), session: request.session))
+        let command = ShardCtrlerCommand.leave(request.gids, force: request.force)
+        let reply = Self.changeReply(try await submit(command, session: request.session))
+        return logged(reply, "leave", request.gids.map(String.init).joined(separator: ","))
     }
 
     public func move(_ request: MoveRequest) async throws -> ChangeReply {
-        Self.changeReply(try await submit(.move(shard: request.shard, gid: request.gid), session: request.session))
+        let command = ShardCtrlerCommand.move(shard: request.shard, gid: request.gid)
+        let reply = Self.changeReply(try await submit(command, session: request.session))
+        return logged(reply, "move", "shard \(request.shard) to \(request.gid)")
+    }
+
+    /// Logs a change that made a configuration (not a retry or a refusal), once, by the
+    /// replica that answered the client.
+    private func logged(_ reply: ChangeReply, _ operation: String, _ arguments: String) -> ChangeReply {
+        if reply.outcome == .ok {
+            configuration.logger?.notice(
+                "configuration created",
+                metadata: ["config": "\(reply.configNum)", "operation": "\(operation)", "arguments": "\(arguments)"])
+        }
+        return reply
     }
 
     public func query(_ request: QueryRequest) async throws -> QueryReply {
