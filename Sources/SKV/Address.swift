@@ -8,17 +8,19 @@ struct Address: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
+    /// - Parameter allowsAnyPort: whether port 0 (the system picks a free port) is accepted.
     /// - Throws: ``SKVError`` with a one-line reason.
-    init(parsing text: String) throws(SKVError) {
+    init(parsing text: String, allowsAnyPort: Bool = false) throws(SKVError) {
         guard let colon = text.lastIndex(of: ":") else {
             throw SKVError("invalid address '\(text)': expected HOST:PORT")
         }
         var host = String(text[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         guard !host.isEmpty, !host.contains(where: \.isWhitespace), let port = Int(text[text.index(after: colon)...]),
-            1...65535 ~= port
+            (allowsAnyPort ? 0 : 1)...65535 ~= port
         else {
-            throw SKVError("invalid address '\(text)': expected HOST:PORT with a port in 1...65535")
+            throw SKVError(
+                "invalid address '\(text)': expected HOST:PORT with a port in \(allowsAnyPort ? 0 : 1)...65535")
         }
         self.init(host: host, port: port)
     }

@@ -6,7 +6,10 @@ import ArgumentParser
 struct MetricsOptions: ParsableArguments {
     @Option(
         name: .customLong("metrics-listen"),
-        help: "Serve Prometheus metrics (/metrics) and the status page (/) over HTTP on HOST:PORT (off unless given).")
+        help: """
+            Serve Prometheus metrics (/metrics) and the status page (/) over HTTP on HOST:PORT (port 0: any free \
+            port, logged; off unless given).
+            """)
     var metricsListen: String?
 
     /// The metrics address, if one was given.
@@ -14,7 +17,7 @@ struct MetricsOptions: ParsableArguments {
     func validated() throws(SKVError) -> Address? {
         guard let metricsListen else { return nil }
         do {
-            return try Address(parsing: metricsListen)
+            return try Address(parsing: metricsListen, allowsAnyPort: true)
         } catch {
             throw SKVError("--metrics-listen: \(error.message)")
         }

@@ -68,7 +68,9 @@ actor ReplicaMonitoring {
             fail("cannot listen on \(address) (--metrics-listen): \(error)", status: ReplicaHost.exitStartFailure)
         }
         serving = (server, Task { await server.run() }, pool)
-        context.logger.info("serving metrics and the status page", metadata: ["metrics-listen": "\(address)"])
+        context.logger.info(
+            "serving metrics and the status page",
+            metadata: ["metrics-listen": "\(Address(host: address.host, port: server.port))"])
     }
 
     /// Stops serving (open scrapes are dropped) and closes the probe's clients.
