@@ -116,8 +116,26 @@ done
 "$skv" kv put --endpoints "$endpoints" --timeout 10 greeting hello >/dev/null
 say "KV group on $endpoints, leader $leader; page $kv_page"
 
-dump "$kv_page" "$work/kv.html"
-check "kv page shows the live leader ($leader)" contains "$work/kv.html" "id=\"leader-kv\">$leader<"
+kv_leader() {
+  "$skv" kv status --endpoints "$endpoints" --timeout 2 2>/dev/null |
+    sed -n 's/.* id=\([0-9]*\) .*role=leader.*/\1/p' | head -1 || true
+}
+# shows_leader FILE GROUP COMMAND...: the page (dumped to FILE) shows as GROUP's leader the id
+# COMMAND prints, read before and after the dump (a load-induced election in between: retried).
+shows_leader() {
+  local file="$1" group="$2" attempt before after
+  shift 2
+  for attempt in 1 2 3; do
+    before="$("$@")"
+    dump "$page" "$file"
+    after="$("$@")"
+    [ -n "$before" ] && [ "$before" = "$after" ] && contains "$file" "id=\"leader-$group\">$before<" && return 0
+    echo "  attempt $attempt: leader $before/$after, page shows: $(grep -o "id=\"leader-$group\">[^<]*<" "$file")"
+  done
+  return 1
+}
+page="$kv_page"
+check "kv page shows the live leader" shows_leader "$work/kv.html" kv kv_leader
 kv_members() { local i; for i in 1 2 3; do contains "$work/kv.html" ">127.0.0.1:${ports[$((i - 1))]}<" || return 1; done; }
 check "kv page lists the 3 members" kv_members
 check "kv page is live (refreshed from /status.json)" contains "$work/kv.html" 'class="pill live">live<'
@@ -134,22 +152,28 @@ check "kv page shows stopped member $follower as unreachable" \
 
 # --- A sharded cluster ------------------------------------------------------------------------
 shard_cluster_ports 2
-metrics_port="$(free_ports 1)"
+metrics_ports=($(free_ports 2))
+metrics_port="${metrics_ports[0]}"
 start_ctrlers
 SHARD_SERVE_FLAGS="--metrics-listen 127.0.0.1:$metrics_port" start_member 1 1
 start_member 1 2
 start_member 1 3
-start_group 2
+SHARD_SERVE_FLAGS="--metrics-listen 127.0.0.1:${metrics_ports[1]}" start_member 2 1
+start_member 2 2
+start_member 2 3
 wait_for_ctrlers "$wait_seconds" || { show_shard_logs; exit 1; }
 join_groups 1 2 >/dev/null
 wait_for_groups "$wait_seconds" 1 2 || { show_shard_logs; exit 1; }
 shard_page="http://127.0.0.1:$metrics_port/"
 map="$("$skv" ctrler query --ctrlers "$(ctrler_list)" --timeout 5 | sed -n 's/^shards: //p')"
-leader1="$(group_leader 1)"
-leader2="$(group_leader 2)"
-say "sharded cluster: $(shard_map); leaders $leader1 (group 1), $leader2 (group 2); page $shard_page"
+ctrler_leader() {
+  "$skv" ctrler status --ctrlers "$(ctrler_list)" --timeout 5 2>/dev/null |
+    sed -n 's/.* id=\([0-9]*\) .*role=leader.*/\1/p' | head -1 || true
+}
+say "sharded cluster: $(shard_map); page $shard_page"
 
-dump "$shard_page" "$work/shard.html"
+page="$shard_page"
+dump "$page" "$work/shard.html"
 shard_cells() {
   local entry
   for entry in $map; do
@@ -157,10 +181,28 @@ shard_cells() {
   done
 }
 check "shard page shows the shard map ($map)" shard_cells
-check "shard page shows group 1's leader ($leader1)" contains "$work/shard.html" "id=\"leader-1\">$leader1<"
-check "shard page shows group 2's leader ($leader2)" contains "$work/shard.html" "id=\"leader-2\">$leader2<"
+check "shard page shows group 1's leader" shows_leader "$work/shard.html" 1 group_leader 1
+check "shard page shows group 2's leader" shows_leader "$work/shard.html" 2 group_leader 2
+check "shard page shows the controllers' leader" shows_leader "$work/shard.html" ctrler ctrler_leader
 screenshot "$shard_page" "$shots/status-shard.png"
 check "shard screenshot is a non-blank PNG" not_blank "$shots/status-shard.png"
+# Group 1 stops; a shard of its moves to group 2, which cannot pull it: group 2's page shows
+# the shard in migration (and group 1 unreachable) until group 1 returns.
+moved="$(tr ' ' '\n' <<<"$map" | awk -F= '$2 == 1 { print $1; exit }')"
+for i in 1 2 3; do stop_pids "${shard_pids[g1n$i]}"; unset "shard_pids[g1n$i]"; done
+"$skv" ctrler move --ctrlers "$(ctrler_list)" --timeout 10 "$moved" 2 >/dev/null
+migrating() {
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    dump "http://127.0.0.1:${metrics_ports[1]}/" "$work/moving.html"
+    contains "$work/moving.html" "id=\"shard-$moved\" data-gid=\"2\" data-migrating=\"true\"" && return 0
+    sleep 1
+  done
+  return 1
+}
+check "shard page highlights shard $moved in migration to group 2" migrating
+screenshot "http://127.0.0.1:${metrics_ports[1]}/" "$shots/status-migrating.png"
+check "migration screenshot is a non-blank PNG" not_blank "$shots/status-migrating.png"
 
 echo "$passed of $total status page cases passed"
 [ "$passed" -eq "$total" ]

@@ -367,6 +367,96 @@ void   skv__shardctrler__query_reply__free_unpacked
   assert(message->base.descriptor == &skv__shardctrler__query_reply__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__shardctrler__status_request__init
+                     (Skv__Shardctrler__StatusRequest         *message)
+{
+  static const Skv__Shardctrler__StatusRequest init_value = SKV__SHARDCTRLER__STATUS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skv__shardctrler__status_request__get_packed_size
+                     (const Skv__Shardctrler__StatusRequest *message)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardctrler__status_request__pack
+                     (const Skv__Shardctrler__StatusRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardctrler__status_request__pack_to_buffer
+                     (const Skv__Shardctrler__StatusRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardctrler__StatusRequest *
+       skv__shardctrler__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardctrler__StatusRequest *)
+     protobuf_c_message_unpack (&skv__shardctrler__status_request__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardctrler__status_request__free_unpacked
+                     (Skv__Shardctrler__StatusRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardctrler__status_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   skv__shardctrler__status_reply__init
+                     (Skv__Shardctrler__StatusReply         *message)
+{
+  static const Skv__Shardctrler__StatusReply init_value = SKV__SHARDCTRLER__STATUS_REPLY__INIT;
+  *message = init_value;
+}
+size_t skv__shardctrler__status_reply__get_packed_size
+                     (const Skv__Shardctrler__StatusReply *message)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_reply__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardctrler__status_reply__pack
+                     (const Skv__Shardctrler__StatusReply *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_reply__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardctrler__status_reply__pack_to_buffer
+                     (const Skv__Shardctrler__StatusReply *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardctrler__status_reply__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardctrler__StatusReply *
+       skv__shardctrler__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardctrler__StatusReply *)
+     protobuf_c_message_unpack (&skv__shardctrler__status_reply__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardctrler__status_reply__free_unpacked
+                     (Skv__Shardctrler__StatusReply *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardctrler__status_reply__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__shardctrler__command__init
                      (Skv__Shardctrler__Command         *message)
 {
@@ -962,6 +1052,140 @@ const ProtobufCMessageDescriptor skv__shardctrler__query_reply__descriptor =
   (ProtobufCMessageInit) skv__shardctrler__query_reply__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+#define skv__shardctrler__status_request__field_descriptors NULL
+#define skv__shardctrler__status_request__field_indices_by_name NULL
+#define skv__shardctrler__status_request__number_ranges NULL
+const ProtobufCMessageDescriptor skv__shardctrler__status_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardctrler.StatusRequest",
+  "StatusRequest",
+  "Skv__Shardctrler__StatusRequest",
+  "skv.shardctrler",
+  sizeof(Skv__Shardctrler__StatusRequest),
+  0,
+  skv__shardctrler__status_request__field_descriptors,
+  skv__shardctrler__status_request__field_indices_by_name,
+  0,  skv__shardctrler__status_request__number_ranges,
+  (ProtobufCMessageInit) skv__shardctrler__status_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__shardctrler__status_reply__field_descriptors[7] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "term",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, term),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "is_leader",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, is_leader),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "leader",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, leader),
+    &skv__rsm__leader_hint__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "commit_index",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, commit_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "applied_index",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, applied_index),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "config_num",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardctrler__StatusReply, config_num),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__shardctrler__status_reply__field_indices_by_name[] = {
+  5,   /* field[5] = applied_index */
+  4,   /* field[4] = commit_index */
+  6,   /* field[6] = config_num */
+  0,   /* field[0] = id */
+  2,   /* field[2] = is_leader */
+  3,   /* field[3] = leader */
+  1,   /* field[1] = term */
+};
+static const ProtobufCIntRange skv__shardctrler__status_reply__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 7 }
+};
+const ProtobufCMessageDescriptor skv__shardctrler__status_reply__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardctrler.StatusReply",
+  "StatusReply",
+  "Skv__Shardctrler__StatusReply",
+  "skv.shardctrler",
+  sizeof(Skv__Shardctrler__StatusReply),
+  7,
+  skv__shardctrler__status_reply__field_descriptors,
+  skv__shardctrler__status_reply__field_indices_by_name,
+  1,  skv__shardctrler__status_reply__number_ranges,
+  (ProtobufCMessageInit) skv__shardctrler__status_reply__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCFieldDescriptor skv__shardctrler__command__field_descriptors[7] =
 {
   {
@@ -1250,18 +1474,20 @@ const ProtobufCEnumDescriptor skv__shardctrler__command_kind__descriptor =
   skv__shardctrler__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[4] =
+static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[5] =
 {
   { "Join", &skv__shardctrler__join_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Leave", &skv__shardctrler__leave_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Move", &skv__shardctrler__move_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Query", &skv__shardctrler__query_request__descriptor, &skv__shardctrler__query_reply__descriptor },
+  { "Status", &skv__shardctrler__status_request__descriptor, &skv__shardctrler__status_reply__descriptor },
 };
 const unsigned skv__shardctrler__shard_ctrler__method_indices_by_name[] = {
   0,        /* Join */
   1,        /* Leave */
   2,        /* Move */
-  3         /* Query */
+  3,        /* Query */
+  4         /* Status */
 };
 const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
 {
@@ -1270,7 +1496,7 @@ const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
   "ShardCtrler",
   "Skv__Shardctrler__ShardCtrler",
   "skv.shardctrler",
-  4,
+  5,
   skv__shardctrler__shard_ctrler__method_descriptors,
   skv__shardctrler__shard_ctrler__method_indices_by_name
 };
@@ -1305,6 +1531,14 @@ void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
+                                            const Skv__Shardctrler__StatusRequest *input,
+                                            Skv__Shardctrler__StatusReply_Closure closure,
+                                            void *closure_data)
+{
+  assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service *service,
                                            Skv__Shardctrler__ShardCtrler_ServiceDestroy destroy)

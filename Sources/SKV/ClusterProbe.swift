@@ -15,16 +15,58 @@ struct ClusterProbe: Sendable {
 
     /// The KV group of the members at `addresses` (by Raft id, when known).
     func kvGroup(_ addresses: [(id: UInt64?, address: String)], observer: String) async -> ClusterStatus {
-        let members = await withTaskGroup(of: (Int, ClusterStatus.Member).self) { group in
+        let members = await probeMembers(addresses) { await kvMember($0, id: $1) }
+        return ClusterStatus(
+            kind: .kv, observer: observer, groups: [ClusterStatus.Group(name: "kv", members: members)])
+    }
+
+    /// The controller group of the members at `addresses`, each asked for its controller
+    /// `Status`.
+    func ctrlerGroup(_ addresses: [(id: UInt64?, address: String)]) async -> ClusterStatus.Group {
+        let members = await probeMembers(addresses) { await ctrlerMember($0, id: $1) }
+        return ClusterStatus.Group(name: "ctrler", members: members)
+    }
+
+    /// The controller group at `addresses` and its latest configuration's shard map (by
+    /// group only: the groups' own states are the sharded cluster's view).
+    func ctrlerCluster(_ addresses: [(id: UInt64?, address: String)], observer: String) async -> ClusterStatus {
+        var status = ClusterStatus(kind: .ctrler, observer: observer, groups: [await ctrlerGroup(addresses)])
+        do throws(ShardCtrlerClerkError) {
+            let config = try await controllerClerk(addresses.map(\.address)).query()
+            status.configNum = config.num
+            status.shards = Self.shardMap(config, groups: [])
+        } catch {
+            status.problems.append("the controller group did not answer a query: \(error)")
+        }
+        return status
+    }
+
+    /// Every member probed concurrently, in the order given.
+    private func probeMembers(
+        _ addresses: [(id: UInt64?, address: String)],
+        _ probe: @escaping @Sendable (String, UInt64?) async -> ClusterStatus.Member
+    ) async -> [ClusterStatus.Member] {
+        await withTaskGroup(of: (Int, ClusterStatus.Member).self) { group in
             for (position, member) in addresses.enumerated() {
-                group.addTask { (position, await kvMember(member.address, id: member.id)) }
+                group.addTask { (position, await probe(member.address, member.id)) }
             }
             var members: [(Int, ClusterStatus.Member)] = []
             for await member in group { members.append(member) }
             return members.sorted { $0.0 < $1.0 }.map(\.1)
         }
-        return ClusterStatus(
-            kind: .kv, observer: observer, groups: [ClusterStatus.Group(name: "kv", members: members)])
+    }
+
+    private func ctrlerMember(_ address: String, id: UInt64?) async -> ClusterStatus.Member {
+        let client = ShardCtrlerClient(wrapping: pool.client(for: address))
+        do {
+            let reply = try await client.status(options: CallOptions(timeout: rpcTimeout))
+            return ClusterStatus.Member(
+                address: address, id: reply.id, term: reply.term, isLeader: reply.isLeader,
+                leaderID: reply.leader?.leaderID, commitIndex: reply.commitIndex, appliedIndex: reply.appliedIndex,
+                configNum: reply.configNum)
+        } catch {
+            return .unreachable(address, id: id, error: "\(error)")
+        }
     }
 
     private func kvMember(_ address: String, id: UInt64?) async -> ClusterStatus.Member {
@@ -51,19 +93,21 @@ struct ClusterProbe: Sendable {
             configuration: configuration)
     }
 
-    /// The sharded cluster: the controller's latest configuration (from `controller`, whose
-    /// `operationTimeout` bounds the query), and every group it names, each member asked for
-    /// its ShardKV `Status`.
-    func shardCluster(controller: ShardCtrlerClerk, observer: String) async -> ClusterStatus {
-        var status = ClusterStatus(kind: .shardkv, observer: observer, groups: [])
-        let config: ShardConfig
+    /// The sharded cluster: the controller group at `ctrlers`, its latest configuration
+    /// (queried with a clerk that gives up after four RPC timeouts), and every group it names,
+    /// each member asked for its ShardKV `Status`.
+    func shardCluster(ctrlers: [String], observer: String) async -> ClusterStatus {
+        async let ctrlerGroup = ctrlerGroup(ctrlers.map { (id: nil, address: $0) })
+        var status: ClusterStatus
         do throws(ShardCtrlerClerkError) {
-            config = try await controller.query()
+            let config = try await controllerClerk(ctrlers).query()
+            status = await shardCluster(config, observer: observer)
         } catch {
+            status = ClusterStatus(kind: .shardkv, observer: observer, groups: [])
             status.problems.append("the controller did not answer: \(error)")
-            return status
         }
-        return await shardCluster(config, observer: observer)
+        status.groups.insert(await ctrlerGroup, at: 0)
+        return status
     }
 
     /// The groups of `config`, each member asked for its ShardKV `Status`, and the shard map.
@@ -83,9 +127,8 @@ struct ClusterProbe: Sendable {
     }
 
     private func shardGroup(gid: UInt64, servers: [String]) async -> ClusterStatus.Group {
-        var members: [ClusterStatus.Member] = []
-        for server in servers {
-            members.append(await shardMember(server))
+        let members = await probeMembers(servers.map { (id: nil, address: $0) }) { address, _ in
+            await shardMember(address)
         }
         return ClusterStatus.Group(name: "\(gid)", gid: gid, members: members)
     }

@@ -25,7 +25,8 @@ extension ShardClientOptions: KeyValueClientOptions {
     }
 }
 
-/// `skv shard status`: the latest configuration's number, a summary line per group (leader,
+/// `skv shard status`: the latest configuration's number, a summary line per group (the
+/// controller group first; leader,
 /// term, commit index, members reachable) and the shard map (shards in migration marked), then
 /// one line per server of every group in the configuration (gid, address, id, term, role,
 /// applied configuration, each shard it holds with its state and key count). Exit 3 if the
@@ -42,13 +43,16 @@ struct ShardStatusCommand: AsyncParsableCommand {
         }
         let pool = HTTP2ClientPool()
         let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
-        let status = await probe.shardCluster(config, observer: "skv shard status")
+        var status = await probe.shardCluster(config, observer: "skv shard status")
+        status.groups.insert(
+            await probe.ctrlerGroup(servers.map { (id: $0.id, address: "\($0.address)") }), at: 0)
         await pool.closeAll()
         for line in status.summaryLines { print(line) }
-        for group in status.groups {
+        let shardGroups = status.groups.filter { $0.gid != nil }
+        for group in shardGroups {
             for member in group.members { print(Self.line(gid: group.gid ?? 0, member)) }
         }
-        let answered = status.groups.reduce(0) { $0 + $1.reachableCount }
+        let answered = shardGroups.reduce(0) { $0 + $1.reachableCount }
         if answered == 0 && !config.groups.isEmpty { Glibc.exit(ClientOptions.exitUnavailable) }
     }
 

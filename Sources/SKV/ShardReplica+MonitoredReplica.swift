@@ -13,10 +13,10 @@ extension ShardReplica: MonitoredReplica {
         self.gauges.record(configNum: configNum, states: states)
     }
 
-    /// The whole sharded cluster: the controller's latest configuration and every group in it.
+    /// The whole sharded cluster: the controller group, its latest configuration and every
+    /// group in it.
     func clusterStatus(probe: ClusterProbe, context: ReplicaContext) async -> ClusterStatus {
         await probe.shardCluster(
-            controller: probe.controllerClerk(controllerAddresses),
-            observer: "shard group \(server.gid) node \(context.id)")
+            ctrlers: controllerAddresses, observer: "shard group \(server.gid) node \(context.id)")
     }
 }

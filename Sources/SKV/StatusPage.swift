@@ -39,6 +39,7 @@ enum StatusPage {
         .shard.unowned { background: #9aa3ab; }
         .shard.migrating { border-color: #ff8c00; box-shadow: 0 0 0 2px #ffd59e; animation: pulse 1s infinite; }
         @keyframes pulse { 50% { box-shadow: 0 0 0 5px #ffd59e; } }
+        td.note { max-width: 380px; overflow: hidden; text-overflow: ellipsis; }
         .problem { color: #8b0000; }
         .legend { color: #5a6570; font-size: 12px; margin-top: 6px; }
         </style>
@@ -104,7 +105,7 @@ enum StatusPage {
                 row.append(el("td", {}, m.configNum),
                            el("td", {}, m.shards.map(s => s.shard + ":" + s.state + "(" + s.keys + ")").join(" ") || "-"));
               }
-              row.append(el("td", {}, m.error || ""));
+              row.append(el("td", {class: "note", title: m.error || ""}, m.error || ""));
               table.append(row);
             }
             box.append(el("div", {class: "card"},

@@ -39,6 +39,7 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     public let id: UInt64
     public let configuration: Configuration
     private let machine: ReplicatedStateMachine
+    private let log: any ReplicatedLog
 
     /// - Throws: if `restoredSnapshot` does not decode.
     public init(
@@ -47,6 +48,7 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     ) throws {
         self.id = id
         self.configuration = configuration
+        self.log = log
         machine = try ReplicatedStateMachine(
             log: log, stateMachine: ShardCtrlerStateMachine(), restoredSnapshot: restoredSnapshot,
             configuration: configuration.replication)
@@ -62,6 +64,20 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     public func replicationStatus() async -> ReplicatedStateMachine.Status { await machine.status() }
 
     // MARK: skv.shardctrler.ShardCtrler
+
+    /// This replica's Raft state and the latest configuration it applied (no log round).
+    public func status(_ request: ShardCtrlerStatusRequest) async throws -> ShardCtrlerStatusReply {
+        let (term, isLeader) = await log.state()
+        let leaderID = isLeader ? id : await log.leaderHint()
+        let commitIndex = await log.commitIndex()
+        let (configNum, appliedIndex) = await machine.inspect(ShardCtrlerStateMachine.self) { machine, applied in
+            (machine.latest.num, applied)
+        }
+        return ShardCtrlerStatusReply(
+            id: id, term: term, isLeader: isLeader,
+            leader: LeaderHint(leaderID: leaderID, memberAddresses: configuration.memberAddresses),
+            commitIndex: commitIndex, appliedIndex: appliedIndex, configNum: configNum)
+    }
 
     public func join(_ request: JoinRequest) async throws -> ChangeReply {
         let gids = request.groups.keys.sorted().map(String.init).joined(separator: ",")

@@ -24,6 +24,8 @@ typedef struct Skv__Shardctrler__MoveRequest Skv__Shardctrler__MoveRequest;
 typedef struct Skv__Shardctrler__ChangeReply Skv__Shardctrler__ChangeReply;
 typedef struct Skv__Shardctrler__QueryRequest Skv__Shardctrler__QueryRequest;
 typedef struct Skv__Shardctrler__QueryReply Skv__Shardctrler__QueryReply;
+typedef struct Skv__Shardctrler__StatusRequest Skv__Shardctrler__StatusRequest;
+typedef struct Skv__Shardctrler__StatusReply Skv__Shardctrler__StatusReply;
 typedef struct Skv__Shardctrler__Command Skv__Shardctrler__Command;
 typedef struct Skv__Shardctrler__CommandResult Skv__Shardctrler__CommandResult;
 typedef struct Skv__Shardctrler__StateSnapshot Skv__Shardctrler__StateSnapshot;
@@ -196,6 +198,37 @@ struct  Skv__Shardctrler__QueryReply
 #define SKV__SHARDCTRLER__QUERY_REPLY__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardctrler__query_reply__descriptor) \
     , SKV__SHARDCTRLER__OUTCOME__OUTCOME_OK, NULL, NULL }
+
+
+struct  Skv__Shardctrler__StatusRequest
+{
+  ProtobufCMessage base;
+};
+#define SKV__SHARDCTRLER__STATUS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardctrler__status_request__descriptor) \
+     }
+
+
+/*
+ * One controller replica's view of its Raft group (any replica answers; not linearizable).
+ */
+struct  Skv__Shardctrler__StatusReply
+{
+  ProtobufCMessage base;
+  uint64_t id;
+  uint64_t term;
+  protobuf_c_boolean is_leader;
+  Skv__Rsm__LeaderHint *leader;
+  uint64_t commit_index;
+  uint64_t applied_index;
+  /*
+   * The latest configuration this replica has applied.
+   */
+  uint64_t config_num;
+};
+#define SKV__SHARDCTRLER__STATUS_REPLY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardctrler__status_reply__descriptor) \
+    , 0, 0, 0, NULL, 0, 0, 0 }
 
 
 /*
@@ -423,6 +456,44 @@ Skv__Shardctrler__QueryReply *
 void   skv__shardctrler__query_reply__free_unpacked
                      (Skv__Shardctrler__QueryReply *message,
                       ProtobufCAllocator *allocator);
+/* Skv__Shardctrler__StatusRequest methods */
+void   skv__shardctrler__status_request__init
+                     (Skv__Shardctrler__StatusRequest         *message);
+size_t skv__shardctrler__status_request__get_packed_size
+                     (const Skv__Shardctrler__StatusRequest   *message);
+size_t skv__shardctrler__status_request__pack
+                     (const Skv__Shardctrler__StatusRequest   *message,
+                      uint8_t             *out);
+size_t skv__shardctrler__status_request__pack_to_buffer
+                     (const Skv__Shardctrler__StatusRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardctrler__StatusRequest *
+       skv__shardctrler__status_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardctrler__status_request__free_unpacked
+                     (Skv__Shardctrler__StatusRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Shardctrler__StatusReply methods */
+void   skv__shardctrler__status_reply__init
+                     (Skv__Shardctrler__StatusReply         *message);
+size_t skv__shardctrler__status_reply__get_packed_size
+                     (const Skv__Shardctrler__StatusReply   *message);
+size_t skv__shardctrler__status_reply__pack
+                     (const Skv__Shardctrler__StatusReply   *message,
+                      uint8_t             *out);
+size_t skv__shardctrler__status_reply__pack_to_buffer
+                     (const Skv__Shardctrler__StatusReply   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardctrler__StatusReply *
+       skv__shardctrler__status_reply__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardctrler__status_reply__free_unpacked
+                     (Skv__Shardctrler__StatusReply *message,
+                      ProtobufCAllocator *allocator);
 /* Skv__Shardctrler__Command methods */
 void   skv__shardctrler__command__init
                      (Skv__Shardctrler__Command         *message);
@@ -506,6 +577,12 @@ typedef void (*Skv__Shardctrler__QueryRequest_Closure)
 typedef void (*Skv__Shardctrler__QueryReply_Closure)
                  (const Skv__Shardctrler__QueryReply *message,
                   void *closure_data);
+typedef void (*Skv__Shardctrler__StatusRequest_Closure)
+                 (const Skv__Shardctrler__StatusRequest *message,
+                  void *closure_data);
+typedef void (*Skv__Shardctrler__StatusReply_Closure)
+                 (const Skv__Shardctrler__StatusReply *message,
+                  void *closure_data);
 typedef void (*Skv__Shardctrler__Command_Closure)
                  (const Skv__Shardctrler__Command *message,
                   void *closure_data);
@@ -538,6 +615,10 @@ struct Skv__Shardctrler__ShardCtrler_Service
                 const Skv__Shardctrler__QueryRequest *input,
                 Skv__Shardctrler__QueryReply_Closure closure,
                 void *closure_data);
+  void (*status)(Skv__Shardctrler__ShardCtrler_Service *service,
+                 const Skv__Shardctrler__StatusRequest *input,
+                 Skv__Shardctrler__StatusReply_Closure closure,
+                 void *closure_data);
 };
 typedef void (*Skv__Shardctrler__ShardCtrler_ServiceDestroy)(Skv__Shardctrler__ShardCtrler_Service *);
 void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service *service,
@@ -549,7 +630,8 @@ void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service
       function_prefix__ ## join,\
       function_prefix__ ## leave,\
       function_prefix__ ## move,\
-      function_prefix__ ## query  }
+      function_prefix__ ## query,\
+      function_prefix__ ## status  }
 void skv__shardctrler__shard_ctrler__join(ProtobufCService *service,
                                           const Skv__Shardctrler__JoinRequest *input,
                                           Skv__Shardctrler__ChangeReply_Closure closure,
@@ -566,6 +648,10 @@ void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
                                            const Skv__Shardctrler__QueryRequest *input,
                                            Skv__Shardctrler__QueryReply_Closure closure,
                                            void *closure_data);
+void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
+                                            const Skv__Shardctrler__StatusRequest *input,
+                                            Skv__Shardctrler__StatusReply_Closure closure,
+                                            void *closure_data);
 
 /* --- descriptors --- */
 
@@ -579,6 +665,8 @@ extern const ProtobufCMessageDescriptor skv__shardctrler__move_request__descript
 extern const ProtobufCMessageDescriptor skv__shardctrler__change_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardctrler__query_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardctrler__query_reply__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardctrler__status_request__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardctrler__status_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardctrler__command__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardctrler__command_result__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardctrler__state_snapshot__descriptor;

@@ -25,4 +25,10 @@ public struct ShardCtrlerClient: Sendable {
     public func query(_ request: QueryRequest, options: CallOptions = .defaults) async throws -> QueryReply {
         try await client.unary(request, ShardCtrlerService.Methods.query, options: options)
     }
+
+    public func status(
+        _ request: ShardCtrlerStatusRequest = ShardCtrlerStatusRequest(), options: CallOptions = .defaults
+    ) async throws -> ShardCtrlerStatusReply {
+        try await client.unary(request, ShardCtrlerService.Methods.status, options: options)
+    }
 }

@@ -8,5 +8,6 @@ public enum ShardCtrlerService {
         public static let leave = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Leave")
         public static let move = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Move")
         public static let query = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Query")
+        public static let status = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Status")
     }
 }

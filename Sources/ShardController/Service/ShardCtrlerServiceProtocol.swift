@@ -8,6 +8,7 @@ public protocol ShardCtrlerServiceProtocol: RegistrableRPCService {
     func leave(_ request: LeaveRequest) async throws -> ChangeReply
     func move(_ request: MoveRequest) async throws -> ChangeReply
     func query(_ request: QueryRequest) async throws -> QueryReply
+    func status(_ request: ShardCtrlerStatusRequest) async throws -> ShardCtrlerStatusReply
 }
 
 extension ShardCtrlerServiceProtocol {
@@ -16,5 +17,6 @@ extension ShardCtrlerServiceProtocol {
         router.registerUnary(ShardCtrlerService.Methods.leave) { try await self.leave($0) }
         router.registerUnary(ShardCtrlerService.Methods.move) { try await self.move($0) }
         router.registerUnary(ShardCtrlerService.Methods.query) { try await self.query($0) }
+        router.registerUnary(ShardCtrlerService.Methods.status) { try await self.status($0) }
     }
 }
