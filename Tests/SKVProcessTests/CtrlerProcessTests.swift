@@ -38,6 +38,11 @@ extension KVProcessTests {
             #expect(join.status == 0 && join.stdout == "joined 100, 101: configuration 1\n", "\(join)")
             let first = try await query(cluster)
             #expect(first.num == 1)
+            // `skv ctrler status`: the group's summary, the shard map, one line per member.
+            let status = try await cluster.cli(["status"])
+            #expect(status.status == 0 && status.stdout.hasPrefix("configuration 1\n"), "\(status)")
+            #expect(status.stdout.contains("3 of 3 members reachable") && status.stdout.contains(" role=leader "))
+            #expect(status.stdout.split(separator: "\n").filter { $0.contains(" id=") }.count == 3, "\(status)")
             #expect(first.groups == [100: ["127.0.0.1:7101", "127.0.0.1:7102"], 101: ["127.0.0.1:7111"]])
             #expect(first.shardCountsByGroup == [100: 5, 101: 5])
             let text = try await cluster.cli(["query"])
