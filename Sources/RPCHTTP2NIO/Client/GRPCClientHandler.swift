@@ -38,6 +38,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private let keepalive = KeepaliveTimer()
     private var shuttingDown = false
     private var closed = false
+    /// Whether any bytes came from the server yet (the first ones are checked for TLS).
+    private var receivedAny = false
+    /// Why the connection is being closed, if more is known than that it closed.
+    private var closeReason: String?
 
     init(
         configuration: HTTP2ClientTransport.Configuration, authority: String,
@@ -85,6 +89,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
+        if !receivedAny {
+            receivedAny = true
+            if Self.looksLikeTLS(buffer) {
+                closeReason = "The server answered with TLS; this client speaks plaintext (configure TLS for it)."
+                close()
+                return
+            }
+        }
         do {
             try buffer.withUnsafeReadableBytes { bytes throws(HTTP2ConnectionError) in try connection.receive(bytes) }
         } catch {
@@ -107,7 +119,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        teardown(reason: "The connection to the server closed.")
+        teardown(reason: closeReason ?? "The connection to the server closed.")
         context.fireChannelInactive()
     }
 
@@ -305,6 +317,13 @@ final class GRPCClientHandler: ChannelInboundHandler {
             return
         }
         waiters.resume(where: { connection.bufferedBytes(on: $0) }, lowWaterBytes: configuration.streamLowWaterBytes)
+    }
+
+    /// Whether `buffer` starts with a TLS record header (alert or handshake, version 3.x): what a
+    /// TLS server sends a client that greeted it with the plaintext HTTP/2 preface.
+    private static func looksLikeTLS(_ buffer: ByteBuffer) -> Bool {
+        guard let header = buffer.getBytes(at: buffer.readerIndex, length: 2) else { return false }
+        return (header[0] == 0x15 || header[0] == 0x16) && header[1] == 0x03
     }
 
     private func close() {

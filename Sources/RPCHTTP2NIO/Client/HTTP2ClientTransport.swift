@@ -1,9 +1,11 @@
 public import NIOCore
 import NIOPosix
+import NIOSSL
 public import RPCCore
 import Synchronization
 
-/// gRPC over HTTP/2 on TCP sockets (plaintext), for clients of one server address.
+/// gRPC over HTTP/2 on TCP sockets, plaintext or TLS (``Configuration/tls``), for clients of
+/// one server address.
 ///
 /// All calls are multiplexed on one HTTP/2 connection, created on first use and re-created
 /// after it closes or the server sends GOAWAY. A failed connection attempt puts the transport
@@ -48,6 +50,12 @@ public final class HTTP2ClientTransport: ClientTransport {
         public var streamInboundHighWaterBytes = 1 << 20
         /// ...until the reader has read them down to this many.
         public var streamInboundLowWaterBytes = 256 << 10
+        /// Speak TLS (ALPN `h2`) to the server, verifying its certificate against the trust
+        /// roots and the host name or IP address dialled (see ``TransportTLS``), and presenting
+        /// this configuration's certificate if it has one; `nil`: plaintext. A connection
+        /// counts as made once the handshake succeeded; a failed handshake is a failed attempt
+        /// (back-off), its reason in the calls' `UNAVAILABLE` message.
+        public var tls: TransportTLS? = nil
 
         public init() {}
     }
@@ -248,12 +256,22 @@ public final class HTTP2ClientTransport: ClientTransport {
     private func connect(id: Int) -> EventLoopFuture<Connection> {
         let configuration = self.configuration
         let authority = "\(host):\(port)"
+        let handshake = configuration.tls.map { _ in eventLoop.makePromise(of: Void.self) }
+        // SNI and the name checked: the host as dialled; an IP address is matched against the
+        // certificate's IP subject alternative names instead (it may not be sent as SNI).
+        let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { [weak self] channel in
                 let transport = self
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls, let handshake {
+                        let operations = channel.pipeline.syncOperations
+                        try operations.addHandler(
+                            NIOSSLClientHandler(context: tls.clientContext, serverHostname: serverHostname))
+                        try operations.addHandler(TLSHandshakeHandler(promise: handshake, server: authority))
+                    }
                     let handler = GRPCClientHandler(
                         configuration: configuration, authority: authority,
                         onGoAway: { [weak transport] in transport?.connectionDraining(id) },
@@ -261,8 +279,17 @@ public final class HTTP2ClientTransport: ClientTransport {
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }
-        return bootstrap.connect(host: host, port: port).flatMap { channel in
-            channel.pipeline.handler(type: GRPCClientHandler.self).map { handler in
+        return bootstrap.connect(host: host, port: port).flatMapError { error in
+            handshake?.fail(error)  // never completed otherwise
+            return self.eventLoop.makeFailedFuture(error)
+        }.flatMap { channel in
+            let handshakeDone = handshake?.futureResult ?? channel.eventLoop.makeSucceededVoidFuture()
+            return handshakeDone.flatMapError { error in
+                channel.close(promise: nil)
+                return channel.eventLoop.makeFailedFuture(error)
+            }.flatMap {
+                channel.pipeline.handler(type: GRPCClientHandler.self)
+            }.map { handler in
                 Connection(id: id, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
         }.always { [weak self] result in

@@ -1,4 +1,6 @@
 import NIOCore
+import NIOSSL
+import NIOTLS
 import RPCCore
 import RPCHTTP2
 import Synchronization
@@ -54,6 +56,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var draining = false
     private var closed = false
     private var remotePeer = "unknown"
+    /// The client's verified certificate identity, set when the TLS handshake completes.
+    private var peerIdentity: PeerIdentity?
     private var taskExecutor: EventLoopTaskExecutor?
 
     init(
@@ -155,6 +159,18 @@ final class GRPCServerHandler: ChannelInboundHandler {
         close(reason: "\(error)")
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .handshakeCompleted? = event as? TLSUserEvent {
+            // NIOSSL reports a peer certificate only once it verified it (a presented
+            // certificate that fails verification fails the handshake).
+            let certificate = try? context.pipeline.syncOperations.nioSSL_peerCertificate()
+            peerIdentity = certificate.map { certificate in
+                PeerIdentity(commonName: certificate.subjectName.last { $0.type == .commonName }?.value)
+            }
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     // MARK: Called from the transport (on the loop)
 
     /// Graceful shutdown: GOAWAY now (no new streams), in-flight streams finish, then close.
@@ -242,7 +258,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let accepted = AcceptedStream(
             stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound),
-            context: ServerContext(descriptor: descriptor, deadline: deadline, remotePeer: remotePeer),
+            context: ServerContext(
+                descriptor: descriptor, deadline: deadline, remotePeer: remotePeer, peerIdentity: peerIdentity),
             cancellation: cancellation,
             executor: taskExecutor)
         if !accept(accepted) {

@@ -1,10 +1,11 @@
 public import NIOCore
 import NIOPosix
+import NIOSSL
 public import RPCCore
 public import RPCHTTP2
 import Synchronization
 
-/// gRPC over HTTP/2 on TCP sockets (plaintext), for servers.
+/// gRPC over HTTP/2 on TCP sockets, plaintext or TLS (``Configuration/tls``), for servers.
 ///
 /// Sockets and event loops are SwiftNIO's; each connection's HTTP/2 state is a
 /// ``GRPCServerConnection`` (nghttp2) owned by that connection's event loop. Each stream's
@@ -39,6 +40,12 @@ public final class HTTP2ServerTransport: ServerTransport {
         public var streamInboundHighWaterBytes = 1 << 20
         /// ...until the handler has read them down to this many.
         public var streamInboundLowWaterBytes = 256 << 10
+        /// Serve TLS (ALPN `h2`) with this certificate instead of plaintext; `nil`: plaintext.
+        /// A client that speaks plaintext to a TLS listener is disconnected during the
+        /// handshake. A verified client certificate becomes the calls'
+        /// `ServerContext.peerIdentity`. It must have a certificate and key
+        /// (``TransportTLS/canServe``).
+        public var tls: TransportTLS? = nil
 
         public init() {}
     }
@@ -67,6 +74,7 @@ public final class HTTP2ServerTransport: ServerTransport {
 
     public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
         precondition(configuration.streamLowWaterBytes <= configuration.streamHighWaterBytes, "low-water mark above high-water mark")
+        precondition(configuration.tls?.canServe ?? true, "a TLS server needs a certificate and private key")
         self.host = host
         self.port = port
         self.configuration = configuration
@@ -92,6 +100,9 @@ public final class HTTP2ServerTransport: ServerTransport {
                 return channel.eventLoop.makeCompletedFuture {
                     guard let transport else { throw ChannelError.ioOnClosedChannel }
                     let id = ObjectIdentifier(channel)
+                    if let serverContext = configuration.tls?.serverContext {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: serverContext))
+                    }
                     let handler = GRPCServerHandler(
                         configuration: configuration,
                         accept: { [weak transport] stream in transport?.start(stream) ?? false },

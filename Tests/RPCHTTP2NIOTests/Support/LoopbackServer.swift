@@ -7,10 +7,11 @@ import RPCTestSupport
 func withLoopbackServer<R: Sendable>(
     service: EchoService = EchoService(),
     configuration: HTTP2ServerTransport.Configuration = .init(),
+    authorization: PeerAuthorization? = nil,
     _ body: @Sendable (_ port: Int) async throws -> R
 ) async throws -> R {
     let transport = HTTP2ServerTransport(host: "127.0.0.1", port: 0, configuration: configuration)
-    let server = RPCServer(transport: transport, services: [service])
+    let server = RPCServer(transport: transport, services: [service], authorization: authorization)
     return try await withThrowingTaskGroup(of: R?.self) { group in
         group.addTask {
             try await server.serve()
@@ -33,10 +34,11 @@ func withLoopbackServer<R: Sendable>(
 /// Runs `body` with a client transport to `port`, closing it afterwards.
 func withClient<R: Sendable>(
     port: Int,
+    host: String = "127.0.0.1",
     configuration: HTTP2ClientTransport.Configuration = .init(),
     _ body: @Sendable (RPCClient) async throws -> R
 ) async throws -> R {
-    let transport = HTTP2ClientTransport(host: "127.0.0.1", port: port, configuration: configuration)
+    let transport = HTTP2ClientTransport(host: host, port: port, configuration: configuration)
     do {
         let result = try await body(RPCClient(transport: transport))
         await transport.close()

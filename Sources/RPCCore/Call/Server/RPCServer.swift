@@ -2,25 +2,37 @@
 ///
 /// `serve()` runs until the transport stops (after ``beginGracefulShutdown()``, once in-flight
 /// calls have finished). The server enforces each call's deadline: when it passes, the handler
-/// task is cancelled and the client receives `DEADLINE_EXCEEDED`.
+/// task is cancelled and the client receives `DEADLINE_EXCEEDED`. With an ``authorization``,
+/// calls it refuses are answered with its status and never reach a handler.
 public struct RPCServer: Sendable {
     public let transport: any ServerTransport
     public let router: RPCRouter
+    /// Who may call the member-only services; `nil` lets every caller call everything.
+    public let authorization: PeerAuthorization?
 
-    public init(transport: any ServerTransport, services: [any RegistrableRPCService]) {
+    public init(
+        transport: any ServerTransport, services: [any RegistrableRPCService], authorization: PeerAuthorization? = nil
+    ) {
         var router = RPCRouter()
         for service in services { service.registerMethods(with: &router) }
-        self.init(transport: transport, router: router)
+        self.init(transport: transport, router: router, authorization: authorization)
     }
 
-    public init(transport: any ServerTransport, router: RPCRouter) {
+    public init(transport: any ServerTransport, router: RPCRouter, authorization: PeerAuthorization? = nil) {
         self.transport = transport
         self.router = router
+        self.authorization = authorization
     }
 
     public func serve() async throws {
         let router = self.router
+        let authorization = self.authorization
         try await transport.listen { stream, context in
+            if let refusal = authorization?.refusal(for: context) {
+                try? await stream.outbound.write(.status(refusal, [:]))
+                await stream.outbound.finish()
+                return
+            }
             await Self.handle(stream: stream, context: context, router: router)
         }
     }

@@ -7,10 +7,17 @@ public struct ServerContext: Sendable {
     public var deadline: ContinuousClock.Instant?
     /// A description of the client, e.g. `ipv4:127.0.0.1:51234` or `in-process`.
     public var remotePeer: String
+    /// The client's identity as its transport verified it (a TLS client certificate), or `nil`
+    /// if the transport proved none. ``PeerAuthorization`` decides with it.
+    public var peerIdentity: PeerIdentity?
 
-    public init(descriptor: MethodDescriptor, deadline: ContinuousClock.Instant? = nil, remotePeer: String) {
+    public init(
+        descriptor: MethodDescriptor, deadline: ContinuousClock.Instant? = nil, remotePeer: String,
+        peerIdentity: PeerIdentity? = nil
+    ) {
         self.descriptor = descriptor
         self.deadline = deadline
         self.remotePeer = remotePeer
+        self.peerIdentity = peerIdentity
     }
 }
