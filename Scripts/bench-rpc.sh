@@ -12,6 +12,11 @@
 # and whether we stay at least 2x the best peer in every row. All servers run during the
 # whole benchmark but only one is loaded at a time; the order rotates per configuration.
 #
+# TLS rows (TLS_ROWS=1, the default): ours and the grpcio server again, each serving TLS 1.3 with
+# ALPN h2 and a certificate of Scripts/make-test-certs.sh (no client certificates: h2load
+# presents none), 1 KiB payload at every load, in the same run; ours-over-TLS / grpcio-over-TLS
+# and ours-over-TLS / ours-plaintext are printed. (The grpc-swift peer has no TLS option.)
+#
 # Environment: BENCH_SECONDS (timed part of each run, default 5), WARMUP_SECONDS (default 1),
 #              OURS_BIN / PEER_BIN (prebuilt binaries; otherwise both are built in release),
 #              PEERS (default "grpc-swift grpcio").
@@ -96,14 +101,14 @@ for size in (0, 1024, 65536):
     open(f"{sys.argv[1]}/body-{size}.bin", "wb").write(b"\x00" + len(msg).to_bytes(4, "big") + msg)
 PY
 
-# One timed run; prints "req/s p50_ms p99_ms".
+# One timed run (scheme http, or https for TLS); prints "req/s p50_ms p99_ms".
 run_load() {
-  local port="$1" size="$2" load="$3" log="$work/requests.log"
+  local port="$1" size="$2" load="$3" scheme="${4:-http}" log="$work/requests.log"
   rm -f "$log"
   # shellcheck disable=SC2086
   h2load $load --warm-up-time="$warmup" -D "$seconds" -d "$work/body-$size.bin" \
     -H 'content-type: application/grpc' -H 'te: trailers' --log-file="$log" \
-    "http://127.0.0.1:$port/grpc.testing.TestService/UnaryCall" >"$work/h2load.out" 2>&1 || true
+    "$scheme://127.0.0.1:$port/grpc.testing.TestService/UnaryCall" >"$work/h2load.out" 2>&1 || true
   python3 - "$log" "$seconds" "$work/h2load.out" <<'PY'
 import sys
 log, seconds, out = sys.argv[1], float(sys.argv[2]), sys.argv[3]
@@ -132,6 +137,7 @@ PY
 
 printf '%-8s %-12s %-10s %12s %10s %10s\n' payload load server "req/s" "p50 ms" "p99 ms"
 summary=()
+declare -A plain_rps=()
 order=0
 misses=0
 for size in 0 1024 65536; do
@@ -158,10 +164,48 @@ for size in 0 1024 65536; do
       misses=$((misses + 1))
     fi
     summary+=("$line  best peer $best_peer: $ratio ($verdict)")
+    [ "$size" = 1024 ] && plain_rps[$load]="${rps[ours]}"
     unset rps
   done
 done
+
+tls_summary=()
+if [ "${TLS_ROWS:-1}" = 1 ]; then
+  Scripts/make-test-certs.sh "$work/certs" >/dev/null
+  tls_args=(--tls-cert "$work/certs/member.pem" --tls-key "$work/certs/member-key.pem")
+  declare -A tls_port_of=()
+  tls_servers=(ours grpcio)
+  for server in "${tls_servers[@]}"; do
+    port="$(free_port)"
+    tls_port_of[$server]="$port"
+    case "$server" in
+      ours) "$OURS_BIN" server --host 127.0.0.1 --port "$port" "${tls_args[@]}" >"$work/ours-tls.log" 2>&1 & ;;
+      grpcio) python3 Tests/Interop/python/interop_server.py --host 127.0.0.1 --port "$port" "${tls_args[@]}" \
+        >"$work/grpcio-tls.log" 2>&1 & ;;
+    esac
+    pids+=($!)
+  done
+  for server in "${tls_servers[@]}"; do
+    wait_for_port "${tls_port_of[$server]}"
+    "$OURS_BIN" client --host 127.0.0.1 --port "${tls_port_of[$server]}" --test-case large_unary \
+      --tls-ca "$work/certs/ca.pem" >"$work/check.log" 2>&1 \
+      || { echo "bench-rpc: large_unary over TLS failed against $server:" >&2; cat "$work/check.log" >&2; exit 1; }
+  done
+  for load in "-c1 -m1" "-c4 -m32" "-c16 -m64"; do
+    declare -A rps=()
+    for server in "${tls_servers[@]}"; do
+      read -r r p50 p99 rest < <(run_load "${tls_port_of[$server]}" 1024 "$load" https)
+      rps[$server]="$r"
+      printf '%-8s %-12s %-10s %12s %10s %10s %s\n' 1024 "$load" "$server-tls" "$r" "$p50" "$p99" "${rest:-}"
+    done
+    tls_summary+=("$(printf '%-8s %-12s  TLS: ours/grpcio = %s  ours TLS/plaintext = %s' 1024 "$load" \
+      "$(python3 -c "print(f'{${rps[ours]}/max(${rps[grpcio]},1):.2f}')")" \
+      "$(python3 -c "print(f'{${rps[ours]}/max(${plain_rps[$load]:-0},1):.2f}')")")")
+    unset rps
+  done
+fi
 echo
 printf '%s\n' "${summary[@]}"
+[ ${#tls_summary[@]} -gt 0 ] && printf '%s\n' "${tls_summary[@]}"
 echo "target (ours >= 2x the best peer's req/s): met in $((order - misses)) of $order rows"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"

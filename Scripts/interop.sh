@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # gRPC interoperability between swift-skv and grpcio (Python), over 127.0.0.1.
 #
-# Phases (default: python-client swift-client):
-#   python-client  the grpcio client runs every case against `skv-rpc-interop server`
-#   swift-client   `skv-rpc-interop client` runs every case against the grpcio server
-#   python-self    grpcio client against grpcio server (checks the harness itself)
+# Phases (default: python-client swift-client python-client-tls swift-client-tls):
+#   python-client      the grpcio client runs every case against `skv-rpc-interop server`
+#   swift-client       `skv-rpc-interop client` runs every case against the grpcio server
+#   python-client-tls  python-client over mutual TLS (ALPN h2; test CA of Scripts/make-test-certs.sh)
+#   swift-client-tls   swift-client over mutual TLS
+#   python-self        grpcio client against grpcio server (checks the harness itself)
 #
 # Usage: Scripts/interop.sh [phase...]
 # Environment: CONFIG=debug|release (default debug), WAIT_SECONDS (server start, default 30),
@@ -17,7 +19,7 @@ config="${CONFIG:-debug}"
 wait_seconds="${WAIT_SECONDS:-30}"
 client_timeout="${CLIENT_TIMEOUT_SECONDS:-300}"
 phases=("$@")
-[ ${#phases[@]} -eq 0 ] && phases=(python-client swift-client)
+[ ${#phases[@]} -eq 0 ] && phases=(python-client swift-client python-client-tls swift-client-tls)
 python_dir="$root/Tests/Interop/python"
 
 workdir="$(mktemp -d)"
@@ -43,9 +45,9 @@ trap 'exit 130' INT TERM
 needs_swift=0
 for phase in "${phases[@]}"; do
   case "$phase" in
-    python-client|swift-client) needs_swift=1 ;;
+    python-client|swift-client|python-client-tls|swift-client-tls) needs_swift=1 ;;
     python-self) ;;
-    *) echo "interop: unknown phase '$phase' (python-client, swift-client, python-self)" >&2; exit 2 ;;
+    *) echo "interop: unknown phase '$phase' (python-client, swift-client, python-client-tls, swift-client-tls, python-self)" >&2; exit 2 ;;
   esac
 done
 python3 -c 'import grpc, grpc_tools' 2>/dev/null || { echo "interop: grpcio/grpcio-tools missing: run Scripts/bootstrap.sh" >&2; exit 1; }
@@ -84,6 +86,15 @@ stop_server() {
   stop_pid "${server_pids[${#server_pids[@]}-1]}"
 }
 
+# TLS phases: a test CA, the member certificate as server certificate and the client
+# certificate as client certificate; each server asks for and verifies client certificates.
+certs="$workdir/certs"
+case " ${phases[*]} " in
+  *-tls\ *) Scripts/make-test-certs.sh "$certs" >/dev/null ;;
+esac
+server_tls=(--tls-cert "$certs/member.pem" --tls-key "$certs/member-key.pem" --tls-ca "$certs/ca.pem")
+client_tls=(--tls-ca "$certs/ca.pem" --tls-cert "$certs/client.pem" --tls-key "$certs/client-key.pem")
+
 declare -A results
 overall=0
 for phase in "${phases[@]}"; do
@@ -104,6 +115,22 @@ for phase in "${phases[@]}"; do
       else
         status=1
       fi ;;
+    python-client-tls)
+      if start_server "$interop_bin" server --host 127.0.0.1 --port 0 "${server_tls[@]}"; then
+        timeout "$client_timeout" python3 "$python_dir/interop_client.py" --host 127.0.0.1 --port "$server_port" \
+          --test-case all "${client_tls[@]}" || status=$?
+        stop_server
+      else
+        status=1
+      fi ;;
+    swift-client-tls)
+      if start_server python3 "$python_dir/interop_server.py" --host 127.0.0.1 --port 0 "${server_tls[@]}"; then
+        timeout "$client_timeout" "$interop_bin" client --host 127.0.0.1 --port "$server_port" --test-case all \
+          "${client_tls[@]}" || status=$?
+        stop_server
+      else
+        status=1
+      fi ;;
     python-self)
       if start_server python3 "$python_dir/interop_server.py" --host 127.0.0.1 --port 0; then
         timeout "$client_timeout" python3 "$python_dir/interop_client.py" --host 127.0.0.1 --port "$server_port" --test-case all || status=$?
@@ -117,6 +144,6 @@ done
 
 echo "=== interop summary"
 for phase in "${phases[@]}"; do
-  printf '  %-14s %s\n' "$phase" "${results[$phase]}"
+  printf '  %-18s %s\n' "$phase" "${results[$phase]}"
 done
 exit "$overall"

@@ -12,7 +12,7 @@ import Glibc
 /// Prints `listening on HOST:PORT` once the port is bound (useful with `--port 0`).
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "server", abstract: "Serve grpc.testing.TestService over gRPC (HTTP/2, plaintext).")
+        commandName: "server", abstract: "Serve grpc.testing.TestService over gRPC (HTTP/2, plaintext or TLS).")
 
     @Option(help: "The address to listen on.")
     var host: String = "127.0.0.1"
@@ -20,12 +20,17 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "The port to listen on (0 picks a free port).")
     var port: Int = 10000
 
+    @OptionGroup var tls: InteropTLSOptions
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535, got \(port)") }
+        guard (tls.certificate == nil) == (tls.key == nil), tls.ca == nil || tls.certificate != nil else {
+            throw ValidationError("a TLS server needs --tls-cert and --tls-key (--tls-ca asks for client certificates)")
+        }
     }
 
     func run() async throws {
-        let listener = try NetworkTransports.makeServer(host: host, port: port)
+        let listener = try NetworkTransports.makeServer(host: host, port: port, tls: tls.transportTLS())
         let server = RPCServer(transport: listener.transport, services: [TestServiceImplementation()])
         // Signal handlers only flag the dispatch source; shutdown runs on its queue.
         signal(SIGINT, SIG_IGN)

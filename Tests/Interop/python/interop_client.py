@@ -248,10 +248,24 @@ def main():
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--test-case", default="all", choices=["all"] + list(CASES))
+    parser.add_argument("--tls-ca", help="TLS: PEM CA certificates the server's certificate must chain to")
+    parser.add_argument("--tls-cert", help="TLS: PEM client certificate chain to present")
+    parser.add_argument("--tls-key", help="TLS: PEM private key of --tls-cert")
     args = parser.parse_args()
 
     names = list(CASES) if args.test_case == "all" else [args.test_case]
-    channel = grpc.insecure_channel(f"{args.host}:{args.port}")
+    target = f"{args.host}:{args.port}"
+    if args.tls_ca:
+        def read(path):
+            with open(path, "rb") as f:
+                return f.read()
+        credentials = grpc.ssl_channel_credentials(
+            read(args.tls_ca),
+            read(args.tls_key) if args.tls_key else None,
+            read(args.tls_cert) if args.tls_cert else None)
+        channel = grpc.secure_channel(target, credentials)
+    else:
+        channel = grpc.insecure_channel(target)
     stub = test_pb2_grpc.TestServiceStub(channel)
     failures = run_cases(CASES, names, CASE_TIMEOUT_SECONDS, stub, channel)
     print(f"{len(names) - failures} of {len(names)} interop cases passed", flush=True)
