@@ -119,7 +119,11 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        teardown(reason: closeReason ?? "The connection to the server closed.")
+        // A gRPC server sends its SETTINGS first; silence then close is what a TLS server does to a
+        // plaintext client whose alert was lost (a reset discards it).
+        let silent =
+            "The server closed the connection without a word of HTTP/2 (a TLS server? Then configure TLS here)."
+        teardown(reason: closeReason ?? (receivedAny ? "The connection to the server closed." : silent))
         context.fireChannelInactive()
     }
 
