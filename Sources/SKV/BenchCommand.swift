@@ -44,12 +44,13 @@ struct BenchCommand: AsyncParsableCommand {
         let servers = options.servers()
         let addresses = servers.map(\.address)
         let leaders = LeaderChanges()
+        let tls = options.tls.transportTLS()
 
         // Clerk i uses connection set i mod --connections (HTTP/2 multiplexes their calls) and
         // runs on that set's event loop, so its calls and replies wake no other thread.
         let transports = (0..<min(connections, bench.clients)).map { _ in
             let loop = loops.next()
-            return addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port, group: loop) }
+            return addresses.map { makeClientTransport(to: $0, tls: tls, group: loop) }
         }
         var clerks: [Clerk] = []
         for client in 0..<bench.clients {
@@ -72,7 +73,7 @@ struct BenchCommand: AsyncParsableCommand {
         let run = BenchRun(
             duration: bench.duration, keys: names, initialValues: values, workload: bench.workload,
             valueBytes: bench.valueBytes)
-        let watchTransports = addresses.map { HTTP2ClientTransport(host: $0.host, port: $0.port) }
+        let watchTransports = addresses.map { makeClientTransport(to: $0, tls: tls) }
         let executors = (0..<bench.clients).map { transports[$0 % transports.count][0].taskExecutor }
         await run.run(performers, executors: executors) {
             let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }

@@ -19,6 +19,8 @@ struct ClientOptions: ParsableArguments {
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 10
 
+    @OptionGroup var tls: TLSClientOptions
+
     static let exitNoKey: Int32 = 1
     static let exitUnavailable: Int32 = 3
     static let exitRejected: Int32 = 4
@@ -43,7 +45,9 @@ struct ClientOptions: ParsableArguments {
         var configuration = Clerk.Configuration()
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(3))
-        let result: Result<T, ClerkError> = await withClientTransports(to: servers) { transports in
+        let result: Result<T, ClerkError> = await withClientTransports(
+            to: servers, tls: tls.transportTLS()
+        ) { transports in
             let clerk = Clerk(
                 servers: zip(servers, transports).map {
                     Clerk.Server(
@@ -59,7 +63,9 @@ struct ClientOptions: ParsableArguments {
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: Self.exitRejected)
-        case .failure(let error): fail("unavailable: \(error)", status: Self.exitUnavailable)
+        case .failure(let error):
+            let problem = await connectionProblem(servers, tls: tls.transportTLS())
+            fail("unavailable: \(error)\(problem)", status: Self.exitUnavailable)
         }
     }
 }
@@ -91,7 +97,7 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var options: ClientOptions
 
     func run() async throws {
-        let pool = HTTP2ClientPool()
+        let pool = HTTP2ClientPool(tls: options.tls.transportTLS())
         let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
         let status = await probe.kvGroup(
             options.servers().map { (id: $0.id, address: "\($0.address)") }, observer: "skv kv status")

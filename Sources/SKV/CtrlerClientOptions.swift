@@ -15,6 +15,8 @@ struct CtrlerClientOptions: ParsableArguments {
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 10
 
+    @OptionGroup var tls: TLSClientOptions
+
     /// Exit status when the controller refused the change.
     static let exitRefused: Int32 = 1
 
@@ -35,7 +37,9 @@ struct CtrlerClientOptions: ParsableArguments {
         var configuration = ShardCtrlerClerk.Configuration()
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(3))
-        let result: Result<T, ShardCtrlerClerkError> = await withClientTransports(to: servers) { transports in
+        let result: Result<T, ShardCtrlerClerkError> = await withClientTransports(
+            to: servers, tls: tls.transportTLS()
+        ) { transports in
             let clerk = ShardCtrlerClerk(servers: servers, transports: transports, configuration: configuration)
             do throws(ShardCtrlerClerkError) {
                 return .success(try await body(clerk))
@@ -50,7 +54,9 @@ struct CtrlerClientOptions: ParsableArguments {
             fail(
                 "refused: no group would remain to serve the shards (their data would be unowned); "
                     + "pass --force to leave anyway", status: Self.exitRefused)
-        case .failure(let error): fail("unavailable: \(error)", status: ClientOptions.exitUnavailable)
+        case .failure(let error):
+            let problem = await connectionProblem(servers, tls: tls.transportTLS())
+            fail("unavailable: \(error)\(problem)", status: ClientOptions.exitUnavailable)
         }
     }
 

@@ -10,11 +10,12 @@ struct CtrlerServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run one replica of the shard controller group.")
 
     @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var tls: TLSOptions
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
         let host = ReplicaHost(
-            options: replica, service: .ctrler, serviceName: "skv.shardctrler.ShardCtrler", metrics: metrics)
+            options: replica, service: .ctrler, serviceName: "skv.shardctrler.ShardCtrler", metrics: metrics, tls: tls)
         await host.run { context in
             var configuration = ShardCtrlerServer.Configuration()
             configuration.replication = context.replication

@@ -9,13 +9,19 @@ import Synchronization
 /// Shared by the migration driver's tasks; the mutex guards the map (no `await` under it).
 final class HTTP2ClientPool: Sendable {
     private let transports = Mutex<[String: HTTP2ClientTransport]>([:])
+    /// TLS for every client of the pool (`nil`: plaintext).
+    private let tls: TransportTLS?
+
+    init(tls: TransportTLS?) {
+        self.tls = tls
+    }
 
     /// The client for `name`.
     func client(for name: String) -> RPCClient {
         let transport = transports.withLock { transports in
             if let transport = transports[name] { return transport }
             let address = (try? Address(parsing: name)) ?? Address(host: name, port: 0)
-            let transport = HTTP2ClientTransport(host: address.host, port: address.port)
+            let transport = makeClientTransport(to: address, tls: tls)
             transports[name] = transport
             return transport
         }

@@ -11,10 +11,12 @@ struct KVServeCommand: AsyncParsableCommand {
         commandName: "serve", abstract: "Run one replica of the KV group.")
 
     @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var tls: TLSOptions
     @OptionGroup var metrics: MetricsOptions
 
     func run() async throws {
-        await ReplicaHost(options: replica, service: .kv, serviceName: "skv.kv.KV", metrics: metrics).run { context in
+        let host = ReplicaHost(options: replica, service: .kv, serviceName: "skv.kv.KV", metrics: metrics, tls: tls)
+        await host.run { context in
             var configuration = KVServer.Configuration()
             configuration.replication = context.replication
             configuration.memberAddresses = context.memberAddresses

@@ -46,6 +46,8 @@ struct ReplicaHost {
     var serviceName: String
     /// `--metrics-listen` (see ``ReplicaMonitoring``).
     var metrics = MetricsOptions()
+    /// `--tls-*`, `--insecure` (see ``TLSOptions``).
+    var tls: TLSOptions
 
     /// Longest a leader's graceful stop waits for another member to take over
     /// (``LeadershipHandoff``): a few election timeouts' worth at the default timing.
@@ -106,6 +108,7 @@ struct ReplicaHost {
         } catch {
             fail(error.message, status: SKVCommand.exitBadOptions)
         }
+        let (transportTLS, authorization) = tls.validated(listen: listenAddress)
         let id = options.id
         let dataDir = options.dataDir
         // Before the store, the peer and the RPC server make their metric handles.
@@ -136,6 +139,7 @@ struct ReplicaHost {
             var clientConfiguration = HTTP2ClientTransport.Configuration()
             clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
             clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
+            clientConfiguration.tls = transportTLS
             let transport = HTTP2ClientTransport(
                 host: address.host, port: address.port, configuration: clientConfiguration, group: thread.group)
             clientTransports.append(transport)
@@ -155,7 +159,7 @@ struct ReplicaHost {
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
             id: id, peer: peer, restoredSnapshot: restored, memberAddresses: members.addresses.mapValues { "\($0)" },
-            replication: replication, logger: logger)
+            replication: replication, logger: logger, tls: transportTLS)
         let replica: any ReplicaService
         do {
             replica = try await makeService(context)
@@ -170,9 +174,10 @@ struct ReplicaHost {
         var serverConfiguration = HTTP2ServerTransport.Configuration()
         serverConfiguration.connection.maxReceiveMessageBytes = Self.maxMessageBytes
         serverConfiguration.connection.maxSendMessageBytes = Self.maxMessageBytes
+        serverConfiguration.tls = transportTLS
         let transport = HTTP2ServerTransport(
             host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration, group: thread.group)
-        let server = RPCServer(transport: transport, services: [peer, replica])
+        let server = RPCServer(transport: transport, services: [peer, replica], authorization: authorization)
 
         let services: [any Service] = [
             RaftPeerLifecycle(peer: peer),

@@ -39,7 +39,7 @@ actor ReplicaMonitoring {
         guard let monitored = replica as? any MonitoredReplica else {
             preconditionFailure("\(type(of: replica)) does not implement MonitoredReplica")
         }
-        let pool = HTTP2ClientPool()
+        let pool = HTTP2ClientPool(tls: context.tls)
         let scrape = ScrapeGauges()
         let probe = ClusterProbe(pool: pool)
         let route: MonitoringHTTPServer.Route = { path in

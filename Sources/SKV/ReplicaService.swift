@@ -1,4 +1,5 @@
 import Logging
+import RPCHTTP2NIO
 import RaftRuntime
 import RPCCore
 import RSM
@@ -28,4 +29,6 @@ struct ReplicaContext: Sendable {
     var replication: ReplicatedStateMachine.Configuration
     /// The daemon's logger (with the node id).
     var logger: Logger
+    /// TLS for the service's own clients (other groups, the controller); `nil`: plaintext.
+    var tls: TransportTLS?
 }

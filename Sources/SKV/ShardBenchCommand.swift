@@ -40,11 +40,12 @@ struct ShardBenchCommand: AsyncParsableCommand {
         BenchRun.checkOptions(
             duration: bench.duration, clients: bench.clients, keys: keys, valueBytes: bench.valueBytes)
         let servers = options.servers()
+        let tls = options.tls.transportTLS()
         // The watcher's and each client's connections; closed at the end.
         var controllerTransports: [HTTP2ClientTransport] = []
         var pools: [HTTP2ClientPool] = []
         func controllerClerk() -> ShardCtrlerClerk {
-            let transports = servers.map { HTTP2ClientTransport(host: $0.address.host, port: $0.address.port) }
+            let transports = servers.map { makeClientTransport(to: $0.address, tls: tls) }
             controllerTransports += transports
             return options.controllerClerk(servers, transports)
         }
@@ -61,7 +62,7 @@ struct ShardBenchCommand: AsyncParsableCommand {
         // Each client its own connections (like `skv kv bench`), controller clerk and clerk.
         var clerks: [ShardKVClerk] = []
         for _ in 0..<bench.clients {
-            let pool = HTTP2ClientPool()
+            let pool = HTTP2ClientPool(tls: tls)
             pools.append(pool)
             var configuration = ShardKVClerk.Configuration()
             configuration.operationTimeout = Self.operationTimeout
@@ -80,7 +81,7 @@ struct ShardBenchCommand: AsyncParsableCommand {
             duration: bench.duration, keys: names, initialValues: values, workload: bench.workload,
             valueBytes: bench.valueBytes)
         let performers: [BenchRun.Perform] = clerks.map { clerk in { input in await clerk.perform(input) } }
-        let watchPool = HTTP2ClientPool()
+        let watchPool = HTTP2ClientPool(tls: tls)
         await run.run(performers) {
             var lastRefresh = ContinuousClock.now
             await run.watch {

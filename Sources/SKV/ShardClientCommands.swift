@@ -38,10 +38,11 @@ struct ShardStatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let servers = options.servers()
-        let config = await withClientTransports(to: servers) { transports in
+        let transportTLS = options.tls.transportTLS()
+        let config = await withClientTransports(to: servers, tls: transportTLS) { transports in
             await options.latestConfig(options.controllerClerk(servers, transports))
         }
-        let pool = HTTP2ClientPool()
+        let pool = HTTP2ClientPool(tls: transportTLS)
         let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
         var status = await probe.shardCluster(config, observer: "skv shard status")
         status.groups.insert(

@@ -16,6 +16,8 @@ struct ShardClientOptions: ParsableArguments {
     @Option(help: "Give up after this many seconds.")
     var timeout: Double = 10
 
+    @OptionGroup var tls: TLSClientOptions
+
     var deadline: Duration { .milliseconds(Int64(timeout * 1000)) }
 
     /// The controllers (exit 2 for a malformed or missing list, or a timeout that is not positive).
@@ -42,8 +44,9 @@ struct ShardClientOptions: ParsableArguments {
         } catch {
             if case .rejected(let error) = error { fail("rejected: \(error)", status: ClientOptions.exitRejected) }
             let list = servers().map { "\($0.address)" }.joined(separator: ",")
+            let problem = await connectionProblem(servers(), tls: tls.transportTLS())
             fail(
-                "unavailable: no shard controller (\(list)) answered within \(deadline)",
+                "unavailable: no shard controller (\(list)) answered within \(deadline)\(problem)",
                 status: ClientOptions.exitUnavailable)
         }
     }
@@ -55,8 +58,11 @@ struct ShardClientOptions: ParsableArguments {
         var configuration = ShardKVClerk.Configuration()
         configuration.operationTimeout = deadline
         configuration.rpcTimeout = min(deadline, .seconds(1))
-        let groups = HTTP2ClientPool()
-        let result: Result<T, ShardKVClerkError> = await withClientTransports(to: servers) { transports in
+        let transportTLS = tls.transportTLS()
+        let groups = HTTP2ClientPool(tls: transportTLS)
+        let result: Result<T, ShardKVClerkError> = await withClientTransports(
+            to: servers, tls: transportTLS
+        ) { transports in
             let controller = controllerClerk(servers, transports)
             _ = await latestConfig(controller)
             let clerk = ShardKVClerk(

@@ -22,6 +22,7 @@ struct ShardServeCommand: AsyncParsableCommand {
     @OptionGroup var controllers: CtrlerEndpointOptions
 
     @OptionGroup var replica: ReplicaOptions
+    @OptionGroup var tls: TLSOptions
 
     @OptionGroup var metrics: MetricsOptions
 
@@ -29,7 +30,7 @@ struct ShardServeCommand: AsyncParsableCommand {
         guard gid != ShardConfig.noGroup else { fail("--gid must be positive", status: SKVCommand.exitBadOptions) }
         let ctrlers = controllers.servers()
         let host = ReplicaHost(
-            options: replica, service: .shard(gid: gid), serviceName: "skv.shardkv.ShardKV", metrics: metrics)
+            options: replica, service: .shard(gid: gid), serviceName: "skv.shardkv.ShardKV", metrics: metrics, tls: tls)
         await host.run { context in
             try ShardReplica(gid: gid, context: context, ctrlers: ctrlers)
         }
@@ -49,11 +50,11 @@ struct ShardReplica: ReplicaService {
 
     /// - Throws: if the restored snapshot does not decode.
     init(gid: UInt64, context: ReplicaContext, ctrlers: [Endpoint]) throws {
-        let transports = ctrlers.map { HTTP2ClientTransport(host: $0.address.host, port: $0.address.port) }
+        let transports = ctrlers.map { makeClientTransport(to: $0.address, tls: context.tls) }
         var clerkConfiguration = ShardCtrlerClerk.Configuration()
         clerkConfiguration.rpcTimeout = .seconds(1)
         let controller = ShardCtrlerClerk(servers: ctrlers, transports: transports, configuration: clerkConfiguration)
-        let pool = HTTP2ClientPool()
+        let pool = HTTP2ClientPool(tls: context.tls)
         var configuration = ShardKVServer.Configuration()
         configuration.replication = context.replication
         configuration.memberAddresses = context.memberAddresses

@@ -82,6 +82,8 @@ struct SKVDaemon: Sendable {
     var serveOptions: [String]
     /// What the CLI lists after ``endpointsOption``; `nil`: the cluster's own servers.
     var clientEndpoints: String? = nil
+    /// Options added to every CLI command line (e.g. `--tls-ca`).
+    var clientOptions: [String] = []
 
     /// `skv kv serve`, snapshotting at 4 KiB so restarts restore from snapshots.
     static let kv = SKVDaemon(command: "kv", endpointsOption: "--endpoints", serveOptions: ["--max-raft-state", "4096"])
@@ -103,7 +105,8 @@ struct SKVDaemon: Sendable {
 /// directories under `root`.
 final class SKVProcessCluster {
     let root: String
-    let daemon: SKVDaemon
+    /// The daemons' command; changing it affects the daemons started afterwards.
+    var daemon: SKVDaemon
     let ports: [Int]
     /// Each daemon's `--metrics-listen` port (empty unless made with `metrics: true`).
     let metricsPorts: [Int]
@@ -201,7 +204,8 @@ final class SKVProcessCluster {
     {
         try await SKVBinary.run(
             [daemon.command] + arguments
-                + [daemon.endpointsOption, daemon.clientEndpoints ?? endpoints, "--timeout", "\(seconds)"],
+                + [daemon.endpointsOption, daemon.clientEndpoints ?? endpoints, "--timeout", "\(seconds)"]
+                + daemon.clientOptions,
             within: .seconds(seconds + 10))
     }
 
