@@ -42,6 +42,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var receivedAny = false
     /// Why the connection is being closed, if more is known than that it closed.
     private var closeReason: String?
+    /// Why the connection ended, once it has (for calls that arrive afterwards).
+    private var endReason: String?
 
     init(
         configuration: HTTP2ClientTransport.Configuration, authority: String,
@@ -149,9 +151,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
         let loop = eventLoop!
         if let registration {
             guard !closed else {
-                registration.inbound.append(.status(Status(code: .unavailable, message: "The connection to the server closed."), [:]), bytes: 0)
+                let reason = endReason ?? closeReason ?? "The connection to the server closed."
+                registration.inbound.append(.status(Status(code: .unavailable, message: reason), [:]), bytes: 0)
                 registration.inbound.finish()
-                return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection to the server closed."))
+                return loop.makeFailedFuture(RPCError(code: .unavailable, message: reason))
             }
             var bridge = Bridge(
                 descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
@@ -337,6 +340,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     }
 
     private func teardown(reason: String) {
+        endReason = reason
         keepalive.cancel()
         closed = true
         connection.connectionClosed(reason: reason)
