@@ -165,7 +165,9 @@ let package = Package(
         // Process-level tests of the `skv` binary (build it first: `swift build --product skv`).
         .testTarget(
             name: "SKVProcessTests",
-            dependencies: ["KVRaft", "Linearizability", "Raft", "RPCCore", "RPCHTTP2NIO", "ShardController", "ShardKV"],
+            dependencies: [
+                "KVRaft", "Linearizability", "Raft", "RPCCore", "RPCHTTP2NIO", "RPCTestSupport", "ShardController", "ShardKV",
+            ],
             swiftSettings: swiftSettings),
 
         // RPC framework.

@@ -1,6 +1,7 @@
 import Foundation
 import RPCCore
 import RPCHTTP2NIO
+import RPCTestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -17,17 +18,7 @@ import Glibc
 struct TLSProcessTests {
     /// Runs the certificate script into `directory`.
     static func makeCertificates(in directory: String) throws {
-        var root = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { root.deleteLastPathComponent() }
-        let process = Process()
-        process.executableURL = root.appendingPathComponent("Scripts/make-test-certs.sh")
-        process.arguments = [directory]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw SKVProcessError(description: "make-test-certs.sh exited with \(process.terminationStatus)")
-        }
+        try TestCertificateScript.run(into: directory)
     }
 
     /// `skv kv serve` with the certificate `name` (member or rogue), trusting the test CA,

@@ -1,5 +1,6 @@
 import Foundation
 import RPCHTTP2NIO
+import RPCTestSupport
 import Synchronization
 
 /// The certificates of `Scripts/make-test-certs.sh`, made once per test process in a temporary
@@ -15,17 +16,7 @@ enum TestCertificates {
             if let made { return made }
             let directory = FileManager.default.temporaryDirectory
                 .appendingPathComponent("skv-test-certs-\(getpid())").path
-            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent().deletingLastPathComponent()
-            let process = Process()
-            process.executableURL = root.appendingPathComponent("Scripts/make-test-certs.sh")
-            process.arguments = [directory]
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw CertificateScriptFailed(status: process.terminationStatus)
-            }
+            try TestCertificateScript.run(into: directory)
             made = directory
             return directory
         }
@@ -44,8 +35,4 @@ enum TestCertificates {
             trustRoots: .file(try path("\(trust).pem")),
             clientCertificates: clientCertificates)
     }
-}
-
-struct CertificateScriptFailed: Error {
-    var status: Int32
 }
