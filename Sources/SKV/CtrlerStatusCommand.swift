@@ -13,7 +13,7 @@ struct CtrlerStatusCommand: AsyncParsableCommand {
     @OptionGroup var options: CtrlerClientOptions
 
     func run() async throws {
-        let pool = HTTP2ClientPool()
+        let pool = HTTP2ClientPool(tls: options.tls.transportTLS())
         let probe = ClusterProbe(pool: pool, rpcTimeout: min(options.deadline, .seconds(3)))
         let status = await probe.ctrlerCluster(
             options.servers().map { (id: $0.id, address: "\($0.address)") }, observer: "skv ctrler status")

@@ -51,9 +51,8 @@ struct KVSnapshotSaveCommand: AsyncParsableCommand {
     private func fetchSnapshot(from servers: [Endpoint]) async -> SnapshotReply {
         var configuration = HTTP2ClientTransport.Configuration()
         configuration.maxReceiveMessageBytes = ReplicaHost.maxMessageBytes
-        let transports = servers.map {
-            HTTP2ClientTransport(host: $0.address.host, port: $0.address.port, configuration: configuration)
-        }
+        let tls = options.tls.transportTLS()
+        let transports = servers.map { makeClientTransport(to: $0.address, tls: tls, configuration: configuration) }
         let group = ReplicaGroupCaller(
             replicas: zip(servers, transports).map {
                 ReplicaGroupCaller.Replica(
