@@ -2,8 +2,9 @@
 # Installs what swift-skv needs to build, test and benchmark on Debian (idempotent).
 # Swift itself (6.1+) is expected on PATH.
 set -euo pipefail
-# chromium: the status page's browser test (Scripts/test-status-page.sh).
-apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client chromium)
+# chromium: the status page's browser test (Scripts/test-status-page.sh); openssl: the TLS tests'
+# certificates (Scripts/make-test-certs.sh).
+apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client chromium openssl)
 missing=()
 for p in "${apt_packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
