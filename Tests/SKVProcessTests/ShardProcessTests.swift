@@ -28,7 +28,7 @@ extension KVProcessTests {
                 groups.append(
                     try SKVProcessCluster(
                         root: root + "/g\(gid)", daemon: .shard(gid: gid, ctrlers: ctrlers.endpoints),
-                        avoiding: ctrlers.ports + groups.flatMap(\.ports)))
+                        avoiding: ctrlers.ports + groups.flatMap { $0.ports + $0.metricsPorts }, metrics: gid == 101))
             }
             let clusters = [ctrlers] + groups
             defer { for cluster in clusters { cluster.killAll() } }
@@ -52,6 +52,7 @@ extension KVProcessTests {
             let status = try await shard.cli(["status"])
             #expect(status.status == 0 && status.stdout.hasPrefix("configuration 2\n"), "\(status)")
             #expect(status.stdout.contains("gid=101 ") && status.stdout.contains(":serving("), "\(status.stdout)")
+            try await expectMigrationMetrics(groups[1], ctrlers)
 
             // A short bench over both groups (its own keys, in every shard): linearizable.
             let bench = try await shard.cli(["bench", "--duration", "2", "--clients", "2"], timeout: 30)
@@ -105,6 +106,29 @@ extension KVProcessTests {
             for (key, value) in expected.sorted(by: { $0.key < $1.key }) {
                 let get = try await shard.cli(["get", key])
                 #expect(get.status == 0 && get.stdout == value + "\n", "\(key): \(get)")
+            }
+        }
+
+        /// Group 101 (serving `--metrics-listen`) after it joined and pulled its shards: its
+        /// members applied configuration 2, hold only serving (or deletion-pending) shards, and
+        /// its leaders pulled at least one shard, with bytes if the keys' shard moved.
+        private func expectMigrationMetrics(_ group: SKVProcessCluster, _ ctrlers: SKVProcessCluster) async throws {
+            let scrapes = try group.metricsPorts.map { PrometheusText(try httpGet(port: $0, path: "/metrics").body) }
+            let query = try await ctrlers.cli(["query"]).stdout
+            let owned = query.split(separator: "\n").first { $0.hasPrefix("shards: ") }?
+                .split(separator: " ").filter { $0.hasSuffix("=101") }.count
+            for scrape in scrapes where scrape["skv_raft_is_leader"] == 1 {
+                #expect(scrape["skv_shardkv_config_number"] == 2)
+                #expect(scrape.sum("skv_shardkv_shards") == Double(owned ?? -1), "\(scrape.samples)")
+                #expect(scrape[#"skv_shardkv_shards{state="pulling"}"#] == 0)
+            }
+            let migrated = scrapes.map { $0["skv_shardkv_shards_migrated_total"] }.reduce(0, +)
+            #expect(migrated >= 1, "no shard pulled according to the metrics")
+            #expect(scrapes.map { $0["skv_shardkv_migration_duration_seconds_count"] }.reduce(0, +) >= 1)
+            // Every test key starts with "k", so they share one shard; it moved if 101 owns it.
+            let keysShard = Int(UInt8(ascii: "k")) % 10
+            if query.contains(" \(keysShard)=101") {
+                #expect(scrapes.map { $0["skv_shardkv_migration_bytes_total"] }.reduce(0, +) > 0)
             }
         }
 
