@@ -53,6 +53,9 @@ enum StatusPage {
         <div id="groups"></div>
         <script>
         "use strict";
+        // Entries a member's applied index may trail its group's commit index before it is shown
+        // as lagging (a few are normal under load, and a new leader's no-op is never applied).
+        const lagWarningEntries = 100;
         const palette = ["#4e79a7", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#9c755f", "#edc948", "#ff9da7"];
         function el(tag, attrs, ...children) {
           const node = document.createElement(tag);
@@ -100,7 +103,7 @@ enum StatusPage {
               const row = el("tr", {class: m.reachable ? (m.role === "leader" ? "leader" : "") : "unreachable"},
                 el("td", {}, m.id), el("td", {}, m.address), el("td", {class: "role-" + m.role}, m.role),
                 el("td", {}, m.term), el("td", {}, m.commitIndex), el("td", {}, m.appliedIndex),
-                el("td", {class: m.lag > 0 ? "lagging" : ""}, m.lag));
+                el("td", {class: m.lag > lagWarningEntries ? "lagging" : ""}, m.lag));
               if (sharded) {
                 row.append(el("td", {}, m.configNum),
                            el("td", {}, m.shards.map(s => s.shard + ":" + s.state + "(" + s.keys + ")").join(" ") || "-"));
