@@ -124,12 +124,17 @@ final class GRPCClientHandler: ChannelInboundHandler {
         // A gRPC server sends its SETTINGS first; silence then close is what a TLS server does to a
         // plaintext client whose alert was lost (a reset discards it).
         let silent =
-            "The server closed the connection without a word of HTTP/2 (a TLS server? Then configure TLS here)."
+            configuration.tls == nil
+            ? "The server closed the connection without a word of HTTP/2 (a TLS server? Then configure TLS here)."
+            : "The server closed the TLS connection before HTTP/2 started (did it refuse this client's certificate?)."
         teardown(reason: closeReason ?? (receivedAny ? "The connection to the server closed." : silent))
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // E.g. the TLS alert of a server that refused this client's certificate (TLS 1.3 lets
+        // the client's handshake finish before the server checks it).
+        if closeReason == nil { closeReason = "The connection failed: \(error)" }
         close()
     }
 
