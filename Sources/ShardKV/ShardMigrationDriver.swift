@@ -204,6 +204,9 @@ actor ShardMigrationDriver {
         guard let result = await propose(.shardsGarbageCollected(configNum: task.configNum, shards: task.shards)) else {
             return false
         }
+        if result.outcome == .ok {
+            logger.info("moved shards deleted at their previous holder", metadata: ["gid": "\(gid)", "task": "\(task)"])
+        }
         return result.outcome == .ok
     }
 
