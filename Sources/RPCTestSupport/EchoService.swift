@@ -76,7 +76,7 @@ public struct EchoService: RegistrableRPCService {
         router.registerUnary(Self.sleep, deserializer: StringCoder(), serializer: StringCoder()) { [cancelledHandlers, sleepersStarted] request, _ in
             sleepersStarted.increment()
             do {
-                try await Task.sleep(for: .seconds(30))
+                try await Task.sleep(for: .seconds(300))
             } catch {
                 cancelledHandlers.increment()
                 throw error

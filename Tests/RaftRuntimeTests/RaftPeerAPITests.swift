@@ -63,8 +63,10 @@ struct RaftPeerAPITests {
         configuration.electionTimeoutTicks = 200
         let cluster = try Self.memoryCluster(configuration: configuration)
         await cluster.start()
-        let leader = try await cluster.leader()
-        let index = try await cluster.propose([1])
+        // The first election alone takes 2-4 s of ticks at this timeout; a starved CI machine
+        // (two test processes, load above 10) has taken over 10 s.
+        let leader = try await cluster.leader(within: .seconds(40))
+        let index = try await cluster.propose([1], within: .seconds(40))
         #expect(await cluster.recorders[Int(leader.id) - 1].waitFor(index: index))
         for peer in cluster.peers where peer.id != leader.id { await peer.kill() }
         let first = Task { try await leader.readIndex(timeout: .seconds(5)) }
