@@ -16,8 +16,11 @@ internal import Glibc
 /// Not modelled (known gaps): unsynced renames are not rolled back, and overwrites inside the
 /// synced length are not reverted (the WAL never overwrites).
 ///
-/// It can also fail the next sync call with a chosen `errno` (`failNextSync`), to test how
-/// callers react to `fdatasync` errors.
+/// It also injects device faults on later calls (see "Fault injection" below): a full disk or a
+/// failing device on `write` (`failWrites`, with a short write first, as `pwrite` does when the
+/// disk fills up mid-buffer), on `fsync`/`fdatasync` (`failSyncs`, `failNextSync`), and a power
+/// cut after a chosen number of operations (`cutPower(afterOperations:)`) so a test can sweep
+/// every crash point of one call. Persistent faults last until `clearFaults()` (space freed).
 ///
 /// Thread confinement: a plain class with mutable state and no locks; use it from one thread
 /// or actor, like the storage objects it serves. Deliberately not `Sendable`.
@@ -35,6 +38,15 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// removal order.
     private var unsyncedRemovals: [(path: String, durableContent: [UInt8])] = []
     private var pendingSyncFailure: Int32?
+    /// `write` fails with this errno once `writeBudgetBytes` more bytes have been written.
+    private var writeFailure: Int32?
+    private var writeBudgetBytes = 0
+    /// File and directory syncs fail with this errno once `syncBudget` more have succeeded.
+    private var syncFailure: Int32?
+    private var syncBudget = 0
+    /// Operations (writes, truncations, syncs, creations, renames, removals) that still run
+    /// before the power goes; nil when no cut is planned. Once 0, every call fails with EIO.
+    private var operationsBeforePowerCut: Int?
 
     /// Number of `syncData`/`sync` calls forwarded (file syncs, not directory syncs).
     public private(set) var fileSyncCount = 0
@@ -49,6 +61,61 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// syncing anything).
     public func failNextSync(errno: Int32) {
         pendingSyncFailure = errno
+    }
+
+    // MARK: Fault injection
+
+    /// A full or failing disk: after `bytes` more bytes have been written, `write` fails with
+    /// `errno` (`ENOSPC`, `EIO`, `EDQUOT`...). The write that crosses the budget is short: its
+    /// first bytes reach the file (unsynced, as `pwrite` leaves them) before it throws. Lasts
+    /// until `clearFaults()`.
+    public func failWrites(errno: Int32, afterBytes bytes: Int = 0) {
+        precondition(bytes >= 0, "negative write budget \(bytes)")
+        writeFailure = errno
+        writeBudgetBytes = bytes
+    }
+
+    /// A device whose flushes fail: after `count` more successful syncs (file or directory),
+    /// every `syncData`, `sync` and `syncDirectory` fails with `errno` without syncing. Lasts
+    /// until `clearFaults()`.
+    public func failSyncs(errno: Int32, afterSyncs count: Int = 0) {
+        precondition(count >= 0, "negative sync budget \(count)")
+        syncFailure = errno
+        syncBudget = count
+    }
+
+    /// Plans a power cut: `count` more mutating operations (write, truncate, file or directory
+    /// sync, creating open, rename, remove, createDirectory) run, then every call fails with
+    /// `EIO` (the machine is gone), through `crash()`, until `clearFaults()`. Sweeping `count` from 0 up
+    /// visits every crash point of the operation under test, in order.
+    public func cutPower(afterOperations count: Int) {
+        precondition(count >= 0, "negative operation count \(count)")
+        operationsBeforePowerCut = count
+    }
+
+    /// Ends every injected fault (space was freed, the device was replaced). Storage objects
+    /// that met a fault stay unusable: reopen them, as after a restart.
+    public func clearFaults() {
+        writeFailure = nil
+        syncFailure = nil
+        pendingSyncFailure = nil
+        operationsBeforePowerCut = nil
+    }
+
+    /// Counts one mutating operation against a planned power cut; throws once power is gone.
+    private func spendOperation(_ operation: String, _ path: String) throws(WALError) {
+        guard let remaining = operationsBeforePowerCut else { return }
+        guard remaining > 0 else {
+            throw .io(operation: operation, path: path, errno: EIO, message: "injected power cut")
+        }
+        operationsBeforePowerCut = remaining - 1
+    }
+
+    /// Throws once power is gone, for calls that change nothing (read, size, list).
+    private func checkPower(_ operation: String, _ path: String) throws(WALError) {
+        if operationsBeforePowerCut == 0 {
+            throw .io(operation: operation, path: path, errno: EIO, message: "injected power cut")
+        }
     }
 
     /// Simulates a power loss: closes every open handle, drops unsynced data and unsynced
@@ -88,9 +155,17 @@ public final class CrashSimulatingFileSystem: FileSystem {
             try base.close(handle)
         }
         durableLength.removeAll()
+        // After a planned power cut the machine stays dead: objects still holding this file
+        // system (and closing from `deinit`) write nothing more until `clearFaults()`.
+        if operationsBeforePowerCut != nil { operationsBeforePowerCut = 0 }
     }
 
     public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
+        if mode == .readOnly || mode == .readWrite {
+            try checkPower("open", path)
+        } else {
+            try spendOperation("open", path)
+        }
         var existed = true
         var previousLength: Int64 = 0
         if mode != .readOnly && mode != .readWrite {
@@ -122,22 +197,38 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
         try checkOpen(handle)
+        try spendOperation("pwrite", handle.path)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
+        if let code = writeFailure {
+            if bytes.count > writeBudgetBytes {
+                // pwrite writes what fits, then the next call reports the error.
+                let written = writeBudgetBytes
+                writeBudgetBytes = 0
+                if written > 0 { try base.write(handle, Array(bytes.prefix(written)), at: offset) }
+                throw .io(
+                    operation: "pwrite", path: handle.path, errno: code,
+                    message: "injected failure after \(written) of \(bytes.count) bytes")
+            }
+            writeBudgetBytes -= bytes.count
+        }
         try base.write(handle, bytes, at: offset)
     }
 
     public func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8] {
         try checkOpen(handle)
+        try checkPower("pread", handle.path)
         return try base.read(handle, count: count, at: offset)
     }
 
     public func size(_ handle: OpenFile) throws(WALError) -> Int64 {
         try checkOpen(handle)
+        try checkPower("fstat", handle.path)
         return try base.size(handle)
     }
 
     public func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
         try checkOpen(handle)
+        try spendOperation("ftruncate", handle.path)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
         durableLength[handle.path] = min(durableLength[handle.path]!, length)
         try base.truncate(handle, to: length)
@@ -169,6 +260,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func rename(_ source: String, to destination: String) throws(WALError) {
+        try spendOperation("rename", source + " -> " + destination)
         try base.rename(source, to: destination)
         if unsyncedCreations.remove(source) != nil { unsyncedCreations.insert(destination) }
         durableLength[destination] = durableLength.removeValue(forKey: source)
@@ -176,6 +268,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     public func remove(_ path: String) throws(WALError) {
         // What a power loss that undoes this removal brings back: the synced content only.
+        try spendOperation("unlink", path)
         var durableContent: [UInt8]?
         if !unsyncedCreations.contains(path) {
             durableContent = try base.readWholeFile(path)
@@ -190,6 +283,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func createDirectory(_ path: String) throws(WALError) {
+        try spendOperation("mkdir", path)
         let existed = (try? base.listDirectory(path)) != nil
         try base.createDirectory(path)
         if !existed { unsyncedDirectories.insert(path) }
@@ -213,7 +307,8 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func listDirectory(_ path: String) throws(WALError) -> [String] {
-        try base.listDirectory(path)
+        try checkPower("opendir", path)
+        return try base.listDirectory(path)
     }
 
     /// Refuses handles closed by `crash()` (or never opened here) with EBADF instead of
@@ -227,6 +322,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func lockFile(_ path: String) throws(WALError) -> OpenFile {
+        try spendOperation("flock", path)
         let file = try base.lockFile(path)
         openHandles.insert(file)  // crash() releases the lock by closing it
         return file
@@ -237,7 +333,15 @@ public final class CrashSimulatingFileSystem: FileSystem {
         if durableLength[path] == nil { durableLength[path] = lengthBefore }
     }
 
+    /// Counts a sync against a power cut and fails it if a sync fault is due.
     private func consumeSyncFailure(_ path: String) throws(WALError) {
+        try spendOperation("fsync", path)
+        if let code = syncFailure {
+            if syncBudget == 0 {
+                throw WALError.io(operation: "fdatasync", path: path, errno: code, message: "injected failure")
+            }
+            syncBudget -= 1
+        }
         if let code = pendingSyncFailure {
             pendingSyncFailure = nil
             throw WALError.io(

@@ -96,6 +96,9 @@ extension FileSystem {
     /// or all of `bytes`, never a mix: write a temporary sibling (`path + ".tmp"`), `fsync`
     /// it, `rename` it over `path`, `fsync` the directory. Durable when it returns.
     /// A crash can leave the temporary file behind; readers ignore it and owners remove it.
+    /// A failed write or `fsync` removes the temporary file and is never retried on it
+    /// (PostgreSQL's "fsyncgate": after a failed `fsync` the kernel may have dropped the dirty
+    /// pages, so a second `fsync` could succeed over lost data); `path` keeps its old content.
     public func writeAtomically(_ path: String, chunks: [[UInt8]]) throws(WALError) {
         let temporaryPath = path + ".tmp"
         let handle = try open(temporaryPath, mode: .createOrTruncate)

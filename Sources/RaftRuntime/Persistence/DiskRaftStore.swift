@@ -30,6 +30,14 @@ import RPCProtobuf
 /// refuses any other damage with ``RaftStoreError/corrupt(reason:)``; `load()` also refuses
 /// a gap in the log.
 ///
+/// Failures (a full disk, `EIO` on write or fsync): the first error of `persist` or `compact`
+/// is final. The store rethrows it on every later call and `close` writes nothing more, so the
+/// owning peer stops and never acknowledges a batch that may not be on disk. This follows
+/// PostgreSQL's "fsyncgate" lesson: after a failed `fsync` Linux may have dropped the dirty
+/// pages and cleared the error, so a retried `fsync` (on this or another descriptor) can
+/// report success for data that is gone. Nothing is retried; recovery is a restart, which
+/// reads back only what is on disk (the WAL cuts an unsynced, torn tail).
+///
 /// Confinement: owned by one `RaftPeer` and called synchronously on its actor, so the file
 /// system calls (fsync included) block that actor while they run.
 public final class DiskRaftStore: RaftLogStore {
@@ -52,6 +60,8 @@ public final class DiskRaftStore: RaftLogStore {
     private var entrySizes: [Int] = []
     private var entryBytes = 0
     private var isClosed = false
+    /// The first error `persist` or `compact` met; every later call rethrows it.
+    private var failure: RaftStoreError?
     /// Latency of the WAL's `fdatasync` per persisted batch (`skv_wal_fsync_duration_seconds`).
     private let fsyncDuration = Timer(label: "skv_wal_fsync_duration_seconds", preferredDisplayUnit: .seconds)
 
@@ -150,6 +160,7 @@ public final class DiskRaftStore: RaftLogStore {
     public func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
         throws(RaftStoreError)
     {
+        if let failure { throw failure }
         do {
             if let snapshot {
                 try wal.truncateSuffix(after: snapshot.metadata.index)
@@ -187,17 +198,20 @@ public final class DiskRaftStore: RaftLogStore {
                 }
             }
         } catch {
+            failure = .from(error)
             throw .from(error)
         }
     }
 
     public func compact(snapshot: Snapshot) throws(RaftStoreError) {
         let index = snapshot.metadata.index
+        if let failure { throw failure }
         guard index > snapshotIndex else { return }
         let dropped = min(Int(index - snapshotIndex), entrySizes.count)
         do {
             try save(snapshot)
         } catch {
+            failure = .from(error)
             throw .from(error)
         }
         entryBytes -= entrySizes[..<dropped].reduce(0, +)
@@ -207,12 +221,12 @@ public final class DiskRaftStore: RaftLogStore {
     /// Payload bytes of the entries after the snapshot, plus the 24 bytes of hard state.
     public var raftStateBytes: Int { entryBytes + 24 }
 
-    /// Writes the pending commit index (if it moved), closes the WAL and releases the lock.
-    /// Errors are ignored: everything acknowledged was synced before.
+    /// Writes the pending commit index (if it moved, and no write failed), closes the WAL and
+    /// releases the lock. Errors are ignored: everything acknowledged was synced before.
     public func close() {
         guard !isClosed else { return }
         isClosed = true
-        if pendingHardState != savedHardState { try? writeHardState() }
+        if failure == nil && pendingHardState != savedHardState { try? writeHardState() }
         try? wal.close()
         try? fileSystem.close(lock)
     }
