@@ -21,6 +21,12 @@ final class SharedCrashFileSystem: FileSystem, Sendable {
         }
     }
 
+    /// Injects device faults (`failWrites`, `failSyncs`, `clearFaults`...) while a store uses
+    /// the file system from a peer's actor or storage queue.
+    func inject(_ body: (CrashSimulatingFileSystem) -> Void) {
+        state.withLock { state in body(state.fileSystem) }
+    }
+
     private func run<T: Sendable>(_ body: (CrashSimulatingFileSystem) throws(WALError) -> T) throws(WALError) -> T {
         let result: Result<T, WALError> = state.withLock { state in
             if state.crashed {
