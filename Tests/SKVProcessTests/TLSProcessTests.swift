@@ -25,8 +25,10 @@ extension KVProcessTests {
 
         /// `skv kv serve` with the certificate `name` (member or rogue), trusting the test CA,
         /// members being CN=skv-member; the CLI with the client certificate.
-        static func daemon(certificates: String, name: String = "member") -> SKVDaemon {
-            var daemon = SKVDaemon.kv
+        static func daemon(
+            _ base: SKVDaemon = .kv, certificates: String, name: String = "member"
+        ) -> SKVDaemon {
+            var daemon = base
             daemon.serveOptions += [
                 "--tls-cert", "\(certificates)/\(name).pem", "--tls-key", "\(certificates)/\(name)-key.pem",
                 "--tls-ca", "\(certificates)/ca.pem", "--peer-cert-allowed-cn", "skv-member",
@@ -101,6 +103,61 @@ extension KVProcessTests {
                 #expect(get.status == 0 && get.stdout == "v\(k)\n", "k\(k): \(get.stderr)")
             }
             for i in 0..<3 where i != leader { #expect(try await cluster.stop(i) == 0) }
+        }
+
+        /// Controllers and two shard groups over mutual TLS: joins move shards between the groups
+        /// (PullShards between members' certificates), the CLI reads every key afterwards, and a
+        /// client certificate cannot call the migration service.
+        @Test(.timeLimit(.minutes(3)))
+        func shardedClusterOverMutualTLS() async throws {
+            let root = try makeTemporaryDirectory()
+            defer { try? FileManager.default.removeItem(atPath: root) }
+            let certificates = "\(root)/certs"
+            try Self.makeCertificates(in: certificates)
+            for name in ["ctrler", "g100", "g101"] {
+                try FileManager.default.createDirectory(atPath: "\(root)/\(name)", withIntermediateDirectories: true)
+            }
+            let ctrlers = try SKVProcessCluster(
+                root: root + "/ctrler", daemon: Self.daemon(.ctrler, certificates: certificates))
+            var groups: [SKVProcessCluster] = []
+            for gid: UInt64 in [100, 101] {
+                groups.append(
+                    try SKVProcessCluster(
+                        root: root + "/g\(gid)",
+                        daemon: Self.daemon(.shard(gid: gid, ctrlers: ctrlers.endpoints), certificates: certificates),
+                        avoiding: ctrlers.ports + groups.flatMap(\.ports)))
+            }
+            let clusters = [ctrlers] + groups
+            defer { for cluster in clusters { cluster.killAll() } }
+            for cluster in clusters { try cluster.startAll() }
+            let shard = groups[0]
+
+            let join100 = try await ctrlers.cli(["join", "100=\(groups[0].endpoints)"])
+            try #require(join100.status == 0, "\(join100)")
+            for k in 0..<10 {
+                let put = try await shard.cli(["put", "k\(k)", "v\(k)"])
+                try #require(put.status == 0, "put k\(k) over TLS: \(put)")
+            }
+            // Group 101 joins: about half the shards move to it over mutual TLS.
+            let join101 = try await ctrlers.cli(["join", "101=\(groups[1].endpoints)"])
+            try #require(join101.status == 0, "\(join101)")
+            for k in 0..<10 {
+                let append = try await shard.cli(["append", "k\(k)", "+a"])
+                #expect(append.status == 0, "append k\(k) after the join: \(append)")
+            }
+            for k in 0..<10 {
+                let get = try await shard.cli(["get", "k\(k)"])
+                #expect(get.status == 0 && get.stdout == "v\(k)+a\n", "k\(k): \(get)")
+            }
+            let status = try await shard.cli(["status"])
+            #expect(status.stdout.contains("gid=101 ") && status.stdout.contains(":serving("), "\(status.stdout)")
+
+            let client = try TransportTLS(
+                certificateChain: .file("\(certificates)/client.pem"),
+                privateKey: .file("\(certificates)/client-key.pem"), trustRoots: .file("\(certificates)/ca.pem"))
+            let pull = MethodDescriptor(service: "skv.shardkv.ShardMigration", method: "PullShards")
+            let code = try await Self.callCode(pull, port: groups[0].ports[0], tls: client)
+            #expect(code == .permissionDenied)
         }
 
         @Test(.timeLimit(.minutes(1)))
