@@ -3,7 +3,8 @@ import ArgumentParser
 /// `skv`: the swift-skv command line. `skv kv serve` runs one replica of the KV group;
 /// `skv kv get|put|append|delete|status` are its clients. `skv ctrler serve` runs one replica
 /// of the shard controller; `skv ctrler join|leave|move|query` operate it. `skv shard serve`
-/// runs one replica of a ShardKV replica group.
+/// runs one replica of a ShardKV replica group. `skv status` summarizes a KV group or the
+/// sharded cluster.
 ///
 /// Options the parser rejects (a missing or unknown flag, a value of the wrong type) exit
 /// with status 2 and one `skv: ...` line, like the commands' own option checks; `--help`
@@ -12,7 +13,7 @@ import ArgumentParser
 struct SKVCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "skv", abstract: "A fault-tolerant key/value service on Raft.",
-        subcommands: [KVCommandGroup.self, CtrlerCommandGroup.self, ShardCommandGroup.self])
+        subcommands: [KVCommandGroup.self, CtrlerCommandGroup.self, ShardCommandGroup.self, ClusterStatusCommand.self])
 
     /// Exit status for invalid options.
     static let exitBadOptions: Int32 = 2

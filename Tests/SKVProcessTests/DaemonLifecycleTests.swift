@@ -8,7 +8,9 @@ import Glibc
 /// leadership over before it exits (no election timeout for the clients), leadership and
 /// term changes appear in the log with the node id, `--log-level` filters, and a TOML
 /// `--config` file gives the flags, with one-line errors naming the file for bad ones.
-@Suite("DaemonLifecycleTests", .serialized, .enabled(if: SKVBinary.exists, "build the skv binary first: swift build --product skv"))
+@Suite(
+    "DaemonLifecycleTests", .serialized,
+    .enabled(if: SKVBinary.exists, "build the skv binary first: swift build --product skv"))
 struct DaemonLifecycleTests {
     @Test(.timeLimit(.minutes(2)))
     func gracefulStopOfTheLeaderHandsLeadershipOver() async throws {
@@ -20,6 +22,13 @@ struct DaemonLifecycleTests {
         let put = try await cluster.cli(["put", "k", "v1"])
         try #require(put.status == 0, "put: \(put.stderr)")
         let leader = try #require(try await cluster.leader())
+        // `skv status` is `skv kv status` for a KV group: the same summary and member lines.
+        let summary = try await SKVBinary.run(["status", "--endpoints", cluster.endpoints, "--timeout", "5"])
+        let kvStatus = try await cluster.cli(["status"], timeout: 5)
+        #expect(summary.status == 0, "skv status: \(summary.stderr)")
+        let lines = summary.stdout.split(separator: "\n")
+        #expect(lines.count == kvStatus.stdout.split(separator: "\n").count && lines.count >= 4, "\(summary.stdout)")
+        #expect(summary.stdout.contains("leader \(leader + 1)") || summary.stdout.contains("leader=\(leader + 1)"))
 
         #expect(try await cluster.stop(leader) == 0, "exit status of the stopped leader")
         let log = cluster.logTail(leader, lines: 40)
@@ -81,7 +90,9 @@ struct DaemonLifecycleTests {
     func badConfigFilesAndLevelsAreOneLineErrors() async throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let base = ["kv", "serve", "--id", "1", "--listen", "127.0.0.1:1", "--peer", "1=127.0.0.1:1", "--data-dir", root]
+        let base = [
+            "kv", "serve", "--id", "1", "--listen", "127.0.0.1:1", "--peer", "1=127.0.0.1:1", "--data-dir", root,
+        ]
         let cases: [(file: String?, extra: [String], expected: String)] = [
             ("id = \n", [], "line 1 column"),
             ("[raft]\nid = 1\n", [], "key raft: expected a string, an integer, a boolean or an array"),
