@@ -176,6 +176,21 @@ import Glibc
         }
     }
 
+    @Test func silentClientIsDroppedAfterTheHandshakeTimeout() async throws {
+        var configuration = Self.server(try TestCertificates.tls("member"))
+        configuration.handshakeTimeout = .milliseconds(300)
+        let settings = configuration
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer(configuration: settings) { port in
+                // Connects and never sends a ClientHello: the server closes it (the HTTP/2
+                // handshake timeout covers the TLS handshake too).
+                let silent = try await RawConnection.connect(port: port)
+                #expect(await silent.closedByPeer(within: .seconds(5)))
+                await silent.close()
+            }
+        }
+    }
+
     @Test func unusableFilesGiveOneLineErrorsNamingThem() throws {
         let missing = "/nonexistent/skv-test/member.pem"
         let cases: [(TransportTLS.PEMSource?, TransportTLS.PEMSource?, TransportTLS.PEMSource?, String)] = [
