@@ -144,6 +144,8 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Why the store failed, if it did (the peer is then stopped).
     private var storeFailure: RaftStoreError?
     private var storeClosed = false
+    /// ``waitUntilStopped()`` callers, resumed when the peer stops.
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
     /// Pending ``readIndex(timeout:)`` calls by request context.
     var pendingReads: [UInt64: PendingRead] = [:]
     var nextReadID: UInt64 = 0
@@ -257,6 +259,17 @@ public actor RaftPeer: RaftServiceProtocol {
         applySink.finish()
         failPendingReads(.stopped)
         resumeStepWaiters(all: true)
+        let waiters = stopWaiters
+        stopWaiters = []
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the peer has stopped, because it was killed or because its store failed,
+    /// with the store error that stopped it (nil after ``kill()``). Not cancellable by itself:
+    /// a caller that must give up kills the peer (see the daemon's lifecycle service).
+    public func waitUntilStopped() async -> RaftStoreError? {
+        if !killed { await withCheckedContinuation { stopWaiters.append($0) } }
+        return storeFailure
     }
 
     /// Proposes a command; returns at once with the index it will have if committed, the

@@ -28,6 +28,9 @@ struct ReplicaHost {
     static let shutdownGrace: Duration = .seconds(2)
     /// Exit status when the data directory, the snapshot or the listen address is unusable.
     static let exitStartFailure: Int32 = 1
+    /// Exit status when the Raft store failed while serving (a full disk, `EIO`): see
+    /// ``RaftPeerLifecycle`` for why the daemon exits. Restart it once the disk is fixed.
+    static let exitStorageFailure: Int32 = 74  // EX_IOERR (sysexits.h); 1 and 2 are taken
     /// Largest gRPC message, in bytes, between the members and on the listener (raised
     /// deliberately from the transports' 32 MiB default). A snapshot travels to a lagging
     /// follower in one `Step` message, so this bounds the service state a group can carry:
@@ -221,8 +224,9 @@ struct ReplicaHost {
         let bound = (try? await transport.listeningPort()) != nil
         for client in clientTransports { await client.close() }
         await thread.shutdown()
+        if let failure = failure as? RaftStorageFailure { fail("\(failure)", status: Self.exitStorageFailure) }
         if let failure {
-            // The group stopped because the listener failed (the only service that throws, and
+            // The group stopped because the listener failed (the only other service that throws;
             // the group rethrows its error as is): it could not bind, or failed while serving.
             fail(
                 "\(bound ? "cannot serve on" : "cannot listen on") \(listenAddress): \(failure)",

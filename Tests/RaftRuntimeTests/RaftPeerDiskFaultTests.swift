@@ -69,6 +69,8 @@ struct RaftPeerDiskFaultTests {
                 #expect(status.isStopped)
                 #expect(!status.isLeader)
                 #expect(Self.errno(of: status.storeFailure) == fault.1, "\(String(describing: status.storeFailure))")
+                // What the daemon's lifecycle waits for: the stop, with its reason.
+                #expect(await peer.waitUntilStopped() == status.storeFailure)
                 // The stream ends without the failed command: nothing was acknowledged.
                 while let message = await stream.next() {
                     if case .command(let index, _, let data) = message { applied[index] = data }
@@ -92,6 +94,7 @@ struct RaftPeerDiskFaultTests {
             for (index, command) in applied { #expect(reapplied[index] == command, "index \(index) lost") }
             #expect(reapplied[after.index] == [4])
             await peer.kill()
+            #expect(await peer.waitUntilStopped() == nil, "a killed peer stopped without a store failure")
         }
     }
 

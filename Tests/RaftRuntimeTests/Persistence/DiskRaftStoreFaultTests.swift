@@ -40,6 +40,7 @@ struct DiskRaftStoreFaultTests {
         }
     }
 
+    static let snapshot90 = Snapshot(metadata: .init(index: 90, term: 1, voters: [1]), data: [90])
     static let smallSegments = WriteAheadLog.Config(segmentSizeBytes: 4096, maxRecordBytes: 1024)
 
     static func entries(_ range: ClosedRange<UInt64>, term: UInt64, size: Int = 4) -> [Entry] {
@@ -64,7 +65,8 @@ struct DiskRaftStoreFaultTests {
                     snapshot: nil, mustSync: true)
                 fault.inject(into: fileSystem)
                 let failure = #expect(throws: RaftStoreError.self) {
-                    try store.persist(hardState: nil, entries: Self.entries(6...8, term: 1), snapshot: nil, mustSync: true)
+                    try store.persist(
+                        hardState: nil, entries: Self.entries(6...8, term: 1), snapshot: nil, mustSync: true)
                 }
                 #expect(Self.errno(of: failure) == fault.errno, "\(String(describing: failure))")
                 // Latched: later calls fail with the same error and touch no file, even when the
@@ -137,7 +139,7 @@ struct DiskRaftStoreFaultTests {
                 let fileSystem = CrashSimulatingFileSystem()
                 var returned = false
                 do {
-                    let store = try DiskRaftStore(directory: directory, fileSystem: fileSystem, walConfig: Self.smallSegments)
+                    let store = try Self.open(directory, fileSystem)
                     _ = try store.load()
                     try store.persist(
                         hardState: HardState(term: 1, vote: 1, commit: 0),
@@ -154,7 +156,7 @@ struct DiskRaftStoreFaultTests {
                     try fileSystem.crash()
                     store.close()
                 }
-                let state = try DiskRaftStore(directory: directory, walConfig: Self.smallSegments).load()
+                let state = try Self.open(directory).load()
                 let all = Self.entries(1...5, term: 1, size: 300) + Self.entries(6...30, term: 2, size: 300)
                 #expect(state.entries.count >= (returned ? 30 : 5), "crash point \(k)")
                 #expect(state.entries == Array(all.prefix(state.entries.count)), "crash point \(k)")
@@ -183,7 +185,7 @@ struct DiskRaftStoreFaultTests {
                 var returned = false
                 var segmentsBefore = 0
                 do {
-                    let store = try DiskRaftStore(directory: directory, fileSystem: fileSystem, walConfig: Self.smallSegments)
+                    let store = try Self.open(directory, fileSystem)
                     _ = try store.load()
                     for batch in 0..<10 {
                         let first = UInt64(batch * 10 + 1)
@@ -195,7 +197,7 @@ struct DiskRaftStoreFaultTests {
                     segmentsBefore = try Self.segmentCount(directory)
                     fileSystem.cutPower(afterOperations: k)
                     do {
-                        try store.compact(snapshot: Snapshot(metadata: .init(index: 90, term: 1, voters: [1]), data: [90]))
+                        try store.compact(snapshot: Self.snapshot90)
                         returned = true
                     } catch {
                         // The power cut.
@@ -203,7 +205,7 @@ struct DiskRaftStoreFaultTests {
                     try fileSystem.crash(undoingRemovals: { _ in undoingRemovals })
                     store.close()
                 }
-                let state = try DiskRaftStore(directory: directory, walConfig: Self.smallSegments).load()
+                let state = try Self.open(directory).load()
                 let snapshotIndex = state.snapshot?.metadata.index ?? 0
                 #expect(snapshotIndex == 0 || snapshotIndex == 90, "crash point \(k)")
                 if returned { #expect(snapshotIndex == 90) }
@@ -237,7 +239,7 @@ struct DiskRaftStoreFaultTests {
                 let fileSystem = CrashSimulatingFileSystem()
                 var returned = false
                 do {
-                    let store = try DiskRaftStore(directory: directory, fileSystem: fileSystem, walConfig: Self.smallSegments)
+                    let store = try Self.open(directory, fileSystem)
                     _ = try store.load()
                     try store.persist(
                         hardState: HardState(term: 1, vote: 2, commit: 10),
@@ -254,7 +256,7 @@ struct DiskRaftStoreFaultTests {
                     try fileSystem.crash()
                     store.close()
                 }
-                let state = try DiskRaftStore(directory: directory, walConfig: Self.smallSegments).load()
+                let state = try Self.open(directory).load()
                 if let installed = state.snapshot {
                     #expect(installed == snapshot, "crash point \(k)")
                     #expect(state.entries.isEmpty, "crash point \(k): \(state.entries.count) entries")
@@ -273,6 +275,11 @@ struct DiskRaftStoreFaultTests {
         }
         print("DiskRaftStoreFaultTests: swept \(crashPoints) crash points of a snapshot install at \(snapshotIndex)")
         #expect(crashPoints > 3 && crashPoints < 300)
+    }
+
+    /// A store with 4 KiB WAL segments on `fileSystem`.
+    static func open(_ directory: String, _ fileSystem: any FileSystem = PosixFileSystem()) throws -> DiskRaftStore {
+        try DiskRaftStore(directory: directory, fileSystem: fileSystem, walConfig: smallSegments)
     }
 
     static func segmentCount(_ directory: String) throws -> Int {
