@@ -17,9 +17,7 @@ import Testing
     func writeFaultIsTypedAndPoisonsTheLog(code: Int32, afterBytes: Int) throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, fileSystem: fileSystem)
-            try log.append(records(1...10))
-            try log.sync()
+            let log = try Self.logWithTenSyncedRecords(directory, fileSystem)
             fileSystem.failWrites(errno: code, afterBytes: afterBytes)
             let failure = #expect(throws: WALError.self) { try log.append(records(11...20)) }
             guard case .io("pwrite", _, code, _) = failure else {
@@ -58,9 +56,7 @@ import Testing
     func writeFaultThenPowerLossKeepsExactlyTheSyncedRecords(code: Int32, afterBytes: Int) throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, fileSystem: fileSystem)
-            try log.append(records(1...10))
-            try log.sync()
+            let log = try Self.logWithTenSyncedRecords(directory, fileSystem)
             fileSystem.failWrites(errno: code, afterBytes: afterBytes)
             #expect(throws: WALError.self) { try log.append(records(11...20)) }
             try fileSystem.crash()
@@ -75,9 +71,7 @@ import Testing
     func syncFaultIsNeverRetried(code: Int32) throws {
         try withTemporaryDirectory { directory in
             let fileSystem = CrashSimulatingFileSystem()
-            let log = try WriteAheadLog(directory: directory, fileSystem: fileSystem)
-            try log.append(records(1...10))
-            try log.sync()
+            let log = try Self.logWithTenSyncedRecords(directory, fileSystem)
             try log.append(records(11...20))
             fileSystem.failSyncs(errno: code)
             let failure = #expect(throws: WALError.self) { try log.sync() }
@@ -98,6 +92,16 @@ import Testing
             try reopened.sync()
             #expect(try reopened.readAll() == records(1...12))
         }
+    }
+
+    /// A new log on `fileSystem` holding records 1...10, synced.
+    static func logWithTenSyncedRecords(_ directory: String, _ fileSystem: CrashSimulatingFileSystem) throws
+        -> WriteAheadLog
+    {
+        let log = try WriteAheadLog(directory: directory, fileSystem: fileSystem)
+        try log.append(records(1...10))
+        try log.sync()
+        return log
     }
 
     /// Every crash point of an append that rolls over two segments and its sync: after the
