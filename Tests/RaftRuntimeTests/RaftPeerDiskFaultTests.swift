@@ -9,7 +9,8 @@ import Testing
 /// its `DiskRaftStore`): it stops, with the store error in its status, and acknowledges
 /// nothing it did not persist: a leader never applies (so never answers a client for) the
 /// failed entry, a follower never answers the append. Its group fails over; a restart
-/// after space is freed recovers from what is on disk.
+/// after space is freed recovers from what is on disk. A power-cut sweep over a follower's
+/// snapshot install checks it acknowledges the snapshot only once it is durable.
 @Suite("RaftPeer disk faults")
 struct RaftPeerDiskFaultTests {
     /// Which fault the disk develops, and its errno.
@@ -163,5 +164,65 @@ struct RaftPeerDiskFaultTests {
             #expect(failedLeaderCommands[after] == nil)
             await cluster.shutdown()
         }
+    }
+
+    /// A follower loses power at each point of installing the leader's snapshot (a sweep over
+    /// the file-system operations of the install). It acknowledges the snapshot only once it
+    /// is durable; after the restart its store holds either its old, acknowledged log or the
+    /// snapshot with nothing at or below its index, and a peer restarted on it comes back
+    /// from that snapshot.
+    @Test(arguments: [false, true])
+    func followerPowerCutDuringSnapshotInstall(asynchronousWrites: Bool) async throws {
+        let entries = (1...5).map { Entry(term: 1, index: UInt64($0), kind: .normal, data: [UInt8($0)]) }
+        let snapshot = Snapshot(metadata: .init(index: 20, term: 2, voters: [1, 2, 3]), data: [20])
+        let configuration = RaftPeerDiskTests.configuration(asynchronousWrites: asynchronousWrites)
+        var crashPoints = 0
+        for k in 0..<200 {
+            let acknowledged = try await withTemporaryDirectory { directory -> Bool in
+                var acknowledged = false
+                do {
+                    let fileSystem = SharedCrashFileSystem()
+                    let peer = try RaftPeer(
+                        id: 1, peers: [2: RaftPeerDiskTests.unusedClient(), 3: RaftPeerDiskTests.unusedClient()],
+                        logStore: DiskRaftStore(directory: directory, fileSystem: fileSystem),
+                        configuration: configuration)
+                    let append = Message(
+                        type: .appendEntries, from: 2, to: 1, term: 1, logTerm: 0, index: 0, entries: entries,
+                        commit: 3)
+                    let appended = try await peer.step(StepRequest(messages: [append]))
+                    #expect(appended.messages.contains { $0.type == .appendEntriesResponse && $0.index == 5 })
+                    fileSystem.inject { $0.cutPower(afterOperations: k) }
+                    let install = Message(type: .installSnapshot, from: 2, to: 1, term: 2, snapshot: snapshot)
+                    if let answer = try? await peer.step(StepRequest(messages: [install])) {
+                        acknowledged = answer.messages.contains { $0.type == .appendEntriesResponse && $0.index == 20 }
+                    }
+                    try fileSystem.crash()
+                    await peer.kill()
+                }
+                let store = try DiskRaftStore(directory: directory)
+                let state = try store.load()
+                if let installed = state.snapshot {
+                    #expect(installed == snapshot, "crash point \(k)")
+                    #expect(state.entries.isEmpty, "crash point \(k)")
+                } else {
+                    #expect(!acknowledged, "crash point \(k): acknowledged a snapshot that is not on disk")
+                    #expect(state.entries == entries, "crash point \(k): acknowledged entries lost")
+                }
+                store.close()
+                if acknowledged {
+                    let restarted = try RaftPeer(
+                        id: 1, peers: [2: RaftPeerDiskTests.unusedClient(), 3: RaftPeerDiskTests.unusedClient()],
+                        logStore: DiskRaftStore(directory: directory), configuration: configuration)
+                    #expect(restarted.restoredSnapshot?.index == 20)
+                    #expect(restarted.restoredSnapshot?.data == [20])
+                    await restarted.kill()
+                }
+                return acknowledged
+            }
+            if acknowledged { break }
+            crashPoints += 1
+        }
+        print("RaftPeerDiskFaultTests: swept \(crashPoints) crash points of a follower's snapshot install")
+        #expect(crashPoints > 3 && crashPoints < 200)
     }
 }
