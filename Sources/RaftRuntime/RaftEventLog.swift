@@ -7,9 +7,9 @@ import Raft
 /// answering again, the store failing. Owned by its ``RaftPeer`` (mutated only on the
 /// actor); silent without a logger, as in the simulated labs.
 ///
-/// Levels: `notice` for leadership and term changes and store failures' recovery-relevant
-/// facts, `info` for snapshots, `warning` for an unreachable peer, `error` for a failed
-/// store. Each line carries `term`, and the peer id comes from the logger's own metadata.
+/// Levels: `notice` for leadership, role and term changes (`debug` for a follower's pre-vote
+/// and its return, which a cut-off member repeats every election timeout), `info` for
+/// snapshots, `warning` for an unreachable peer, `error` for a failed store. Each line carries `term`, and the peer id comes from the logger's own metadata.
 struct RaftEventLog {
     private let logger: Logger?
     private var term: UInt64 = 0
@@ -31,8 +31,11 @@ struct RaftEventLog {
         }
         guard let softState, softState != soft else { return }
         if softState.role != soft.role {
-            logger.notice(
-                "role changed",
+            // A cut-off member pre-votes every election timeout and falls back; those
+            // transitions alone go to debug, so a partition does not flood the log.
+            let preVoteOnly = [softState.role, soft.role].allSatisfy { $0 == .follower || $0 == .preCandidate }
+            logger.log(
+                level: preVoteOnly ? .debug : .notice, "role changed",
                 metadata: ["term": "\(term)", "role": "\(softState.role)", "previous-role": "\(soft.role)"])
         }
         if softState.leader != soft.leader {

@@ -63,13 +63,19 @@ struct ConfigFile {
         self.flags = flags
     }
 
-    /// The command line `arguments` (without the program name) with a `--config FILE` (or
-    /// `--config=FILE`) expanded: the file's flags, except those the command line gives
-    /// itself, are inserted after the subcommand names. Without `--config`, `arguments` as is.
+    /// The command line `arguments` (without the program name) of a `serve` command with a
+    /// `--config FILE` (or `--config=FILE`) expanded: the file's flags, except those the
+    /// command line gives itself, are inserted after the subcommand names. Other commands, and
+    /// a command line without `--config`, are returned as they are (only the daemons take it).
     /// - Throws: ``SKVError`` for an unusable file (see the type's description).
     static func expand(_ arguments: [String]) throws(SKVError) -> (arguments: [String], file: ConfigFile?) {
+        // Subcommand names come first (`kv serve`); options follow them.
+        let commandWords = arguments.prefix { !$0.hasPrefix("-") }
+        guard commandWords.last == "serve" else { return (arguments, nil) }
         var path: String?
-        for (position, argument) in arguments.enumerated() {
+        // Up to `--`: what follows is positional (no serve command takes any, but a value
+        // that looks like the flag must not be read as one).
+        for (position, argument) in arguments.prefix(while: { $0 != "--" }).enumerated() {
             if argument == flag, position + 1 < arguments.count {
                 path = arguments[position + 1]
             } else if argument.hasPrefix(flag + "=") {
@@ -83,8 +89,6 @@ struct ConfigFile {
             return String(argument.dropFirst(2).prefix { $0 != "=" })
         })
         let fromFile = file.flags.filter { !given.contains($0.key) }.flatMap(\.arguments)
-        // Subcommand names come first (`kv serve`); options follow them.
-        let commandWords = arguments.prefix { !$0.hasPrefix("-") }
         return (Array(commandWords) + fromFile + arguments.dropFirst(commandWords.count), file)
     }
 

@@ -47,6 +47,17 @@ struct RaftEventLogTests {
         #expect(leader["leader"] == "2" && leader["term"] == "4")
     }
 
+    @Test func aPreVoteAndItsReturnAreDebugLines() {
+        let capture = Capture()
+        var log = RaftEventLog(logger: capture.logger, term: 2)
+        log.observe(term: nil, softState: SoftState(leader: 0, role: .preCandidate))
+        log.observe(term: nil, softState: SoftState(leader: 0, role: .follower))
+        log.observe(term: 3, softState: SoftState(leader: 0, role: .candidate))
+        let lines = capture.lines.withLock { $0 }
+        #expect(lines.map(\.message) == ["role changed", "role changed", "term changed", "role changed"])
+        #expect(lines.map(\.level) == [.debug, .debug, .notice, .notice])
+    }
+
     @Test func anOutageIsOneWarningAndOneRecovery() {
         let capture = Capture()
         var log = RaftEventLog(logger: capture.logger, term: 1)
