@@ -69,6 +69,8 @@ struct RaftPeerDiskFaultTests {
                 let status = try await Self.stoppedStatus(peer)
                 #expect(status.isStopped)
                 #expect(!status.isLeader)
+                // The leader's own unpersisted copy never counted toward its (one-voter) quorum.
+                #expect(status.commitIndex < bad.index, "committed \(status.commitIndex) without a durable copy")
                 #expect(Self.errno(of: status.storeFailure) == fault.1, "\(String(describing: status.storeFailure))")
                 // What the daemon's lifecycle waits for: the stop, with its reason.
                 #expect(await peer.waitUntilStopped() == status.storeFailure)
