@@ -14,6 +14,9 @@ struct RaftEventLog {
     private let logger: Logger?
     private var term: UInt64 = 0
     private var soft = SoftState(leader: 0, role: .follower)
+    /// The last leader this peer knew of (0: none yet), also without a logger: the leader-change
+    /// count (`skv_raft_leader_changes_total`) comes from ``observe(term:softState:)``.
+    private var lastKnownLeader: UInt64 = 0
     /// Peers whose last `Step` failed, so one line marks each outage and one its end.
     private var unreachable: Set<UInt64> = []
 
@@ -22,14 +25,21 @@ struct RaftEventLog {
         self.term = term
     }
 
-    /// Records the term and role of a `Ready` (either may be absent: unchanged).
-    mutating func observe(term newTerm: UInt64?, softState: SoftState?) {
-        guard let logger else { return }
+    /// Records the term and role of a `Ready` (either may be absent: unchanged); returns whether
+    /// it names a known leader other than the last one known (a leader change to count).
+    @discardableResult
+    mutating func observe(term newTerm: UInt64?, softState: SoftState?) -> Bool {
+        var newLeader = false
+        if let leader = softState?.leader, leader != 0, leader != lastKnownLeader {
+            lastKnownLeader = leader
+            newLeader = true
+        }
+        guard let logger else { return newLeader }
         if let newTerm, newTerm != term {
             logger.notice("term changed", metadata: ["term": "\(newTerm)", "previous-term": "\(term)"])
             term = newTerm
         }
-        guard let softState, softState != soft else { return }
+        guard let softState, softState != soft else { return newLeader }
         if softState.role != soft.role {
             // A cut-off member pre-votes every election timeout and falls back; those
             // transitions alone go to debug, so a partition does not flood the log.
@@ -44,6 +54,7 @@ struct RaftEventLog {
                 metadata: ["term": "\(term)", "leader": "\(softState.leader)", "previous-leader": "\(soft.leader)"])
         }
         soft = softState
+        return newLeader
     }
 
     /// A `Step` to `peer` failed (unreachable, timed out or refused).

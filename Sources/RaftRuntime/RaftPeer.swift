@@ -160,8 +160,6 @@ public actor RaftPeer: RaftServiceProtocol {
     var lastYieldedIndex: UInt64 = 0
     /// Event counters and histograms (see ``RaftPeerMetrics``).
     let metrics = RaftPeerMetrics()
-    /// The last leader this peer knew of (0: none yet), to count leader changes.
-    private var lastKnownLeader: UInt64 = 0
 
     /// Creates a peer from the state in a whole-blob `store` (the labs' Persister; empty for
     /// a new peer). `peers` maps every other member's id to a client; ids are the members of
@@ -446,7 +444,9 @@ public actor RaftPeer: RaftServiceProtocol {
         while !killed && !writeInFlight && node.hasReady {
             var ready = node.ready()
             startedReadies += 1
-            eventLog.observe(term: ready.hardState?.term, softState: ready.softState)
+            if eventLog.observe(term: ready.hardState?.term, softState: ready.softState) {
+                metrics.leaderChanges.increment()
+            }
             let timing = StageTiming.shared
             if timing.isEnabled && node.role == .leader {
                 for entry in ready.entries { timing.mark("write: ready taken", index: entry.index) }
@@ -531,13 +531,7 @@ public actor RaftPeer: RaftServiceProtocol {
         if timing.isEnabled && node.role == .leader {
             for entry in ready.entries { timing.mark("write: leader persisted", index: entry.index) }
         }
-        if let softState = ready.softState {
-            if softState.role != .leader { failPendingReads(.leadershipLost) }
-            if softState.leader != 0 && softState.leader != lastKnownLeader {
-                lastKnownLeader = softState.leader
-                metrics.leaderChanges.increment()
-            }
-        }
+        if let softState = ready.softState, softState.role != .leader { failPendingReads(.leadershipLost) }
         var outgoing: [UInt64: [Message]] = [:]
         for message in ready.messages {
             if pendingSteps[message.to] != nil && Self.isAnswer(message.type) {

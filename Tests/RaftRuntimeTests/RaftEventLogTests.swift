@@ -47,6 +47,19 @@ struct RaftEventLogTests {
         #expect(leader["leader"] == "2" && leader["term"] == "4")
     }
 
+    @Test func aNewKnownLeaderIsCountedOnceWithOrWithoutALogger() {
+        for logger in [Capture().logger, nil] {
+            var log = RaftEventLog(logger: logger, term: 1)
+            #expect(log.observe(term: 2, softState: SoftState(leader: 0, role: .candidate)) == false)
+            #expect(log.observe(term: nil, softState: SoftState(leader: 3, role: .follower)) == true)
+            #expect(log.observe(term: nil, softState: SoftState(leader: 3, role: .follower)) == false)
+            // Losing the leader is no change to count; the same leader known again neither.
+            #expect(log.observe(term: 3, softState: SoftState(leader: 0, role: .preCandidate)) == false)
+            #expect(log.observe(term: nil, softState: SoftState(leader: 3, role: .follower)) == false)
+            #expect(log.observe(term: 4, softState: SoftState(leader: 1, role: .leader)) == true)
+        }
+    }
+
     @Test func aPreVoteAndItsReturnAreDebugLines() {
         let capture = Capture()
         var log = RaftEventLog(logger: capture.logger, term: 2)
