@@ -199,9 +199,13 @@ extension KVProcessTests {
             return configuration
         }
 
-        static func makeClerk(ports: [Int], operationTimeout: Duration) -> (Clerk, [HTTP2ClientTransport]) {
-            let transports = ports.map {
-                HTTP2ClientTransport(host: "127.0.0.1", port: $0, configuration: clientTransportConfiguration())
+        /// A clerk of daemons at `hosts[i]:ports[i]` (`127.0.0.1` by default).
+        static func makeClerk(ports: [Int], hosts: [String]? = nil, operationTimeout: Duration)
+            -> (Clerk, [HTTP2ClientTransport])
+        {
+            let hosts = hosts ?? Array(repeating: "127.0.0.1", count: ports.count)
+            let transports = zip(hosts, ports).map {
+                HTTP2ClientTransport(host: $0, port: $1, configuration: clientTransportConfiguration())
             }
             var configuration = Clerk.Configuration()
             configuration.operationTimeout = operationTimeout
@@ -210,7 +214,7 @@ extension KVProcessTests {
                 servers: transports.enumerated().map { i, transport in
                     Clerk.Server(
                         client: KVClient(wrapping: RPCClient(transport: transport)), id: UInt64(i + 1),
-                        address: "127.0.0.1:\(ports[i])")
+                        address: "\(hosts[i]):\(ports[i])")
                 },
                 configuration: configuration)
             return (clerk, transports)
@@ -321,11 +325,12 @@ extension KVProcessTests {
 final class StatusProbe: Sendable {
     let transports: [HTTP2ClientTransport]
 
-    init(ports: [Int]) {
-        transports = ports.map {
+    /// Daemon `i` at `hosts[i]:ports[i]` (`127.0.0.1` by default).
+    init(ports: [Int], hosts: [String]? = nil) {
+        let hosts = hosts ?? Array(repeating: "127.0.0.1", count: ports.count)
+        transports = zip(hosts, ports).map {
             HTTP2ClientTransport(
-                host: "127.0.0.1", port: $0,
-                configuration: KVProcessTests.KVProcessStressTests.clientTransportConfiguration())
+                host: $0, port: $1, configuration: KVProcessTests.KVProcessStressTests.clientTransportConfiguration())
         }
     }
 

@@ -101,48 +101,69 @@ struct SKVDaemon: Sendable {
     }
 }
 
-/// Three `skv kv serve` (or `skv ctrler serve`) daemons on loopback ports with data
-/// directories under `root`.
+/// Three `skv kv serve` (or `skv ctrler serve`) daemons on loopback ports (or on given hosts, each
+/// in its own network namespace) with data directories under `root`.
 final class SKVProcessCluster {
     let root: String
     /// The daemons' command; changing it affects the daemons started afterwards.
     var daemon: SKVDaemon
+    /// The address each daemon listens on (`127.0.0.1` unless made with `hosts:`).
+    let hosts: [String]
     let ports: [Int]
     /// Each daemon's `--metrics-listen` port (empty unless made with `metrics: true`).
     let metricsPorts: [Int]
+    /// The network namespace each daemon runs in (`ip netns exec`); `nil`: this process's own.
+    let namespaces: [String]?
     private var processes: [Process?]
 
     /// - Parameters:
     ///   - avoiding: ports of other clusters in the same test.
     ///   - metrics: whether the daemons serve `--metrics-listen` (on ``metricsPorts``).
-    init(root: String, daemon: SKVDaemon = .kv, avoiding: [Int] = [], metrics: Bool = false) throws {
-        self.root = root
-        self.daemon = daemon
+    convenience init(root: String, daemon: SKVDaemon = .kv, avoiding: [Int] = [], metrics: Bool = false) throws {
         var ports: [Int] = []
         while ports.count < (metrics ? 6 : 3) {
             let port = try freeLoopbackPort()
             if !ports.contains(port) && !avoiding.contains(port) { ports.append(port) }
         }
-        self.ports = Array(ports.prefix(3))
-        metricsPorts = Array(ports.dropFirst(3))
+        self.init(
+            root: root, daemon: daemon, hosts: Array(repeating: "127.0.0.1", count: 3), ports: Array(ports.prefix(3)),
+            metricsPorts: Array(ports.dropFirst(3)), namespaces: nil)
+    }
+
+    /// Daemon `i` listens on `hosts[i]:ports[i]` inside `namespaces[i]` (if given).
+    init(root: String, daemon: SKVDaemon, hosts: [String], ports: [Int], metricsPorts: [Int], namespaces: [String]?) {
+        precondition(hosts.count == 3 && ports.count == 3 && (namespaces?.count ?? 3) == 3, "three daemons")
+        self.root = root
+        self.daemon = daemon
+        self.hosts = hosts
+        self.ports = ports
+        self.metricsPorts = metricsPorts
+        self.namespaces = namespaces
         processes = [nil, nil, nil]
     }
 
-    var endpoints: String { ports.map { "127.0.0.1:\($0)" }.joined(separator: ",") }
-    var peerOptions: [String] { (0..<3).flatMap { ["--peer", "\($0 + 1)=127.0.0.1:\(ports[$0])"] } }
+    /// `HOST:PORT` of each daemon.
+    var addresses: [String] { (0..<3).map { "\(hosts[$0]):\(ports[$0])" } }
+    var endpoints: String { addresses.joined(separator: ",") }
+    var peerOptions: [String] { (0..<3).flatMap { ["--peer", "\($0 + 1)=\(addresses[$0])"] } }
     func dataDirectory(_ i: Int) -> String { "\(root)/node\(i + 1)" }
 
     func serveArguments(_ i: Int, peers: [String]? = nil) -> [String] {
-        [daemon.command, "serve", "--id", "\(i + 1)", "--listen", "127.0.0.1:\(ports[i])"] + (peers ?? peerOptions)
+        [daemon.command, "serve", "--id", "\(i + 1)", "--listen", addresses[i]] + (peers ?? peerOptions)
             + ["--data-dir", dataDirectory(i)] + daemon.serveOptions
-            + (metricsPorts.isEmpty ? [] : ["--metrics-listen", "127.0.0.1:\(metricsPorts[i])"])
+            + (metricsPorts.isEmpty ? [] : ["--metrics-listen", "\(hosts[i]):\(metricsPorts[i])"])
     }
 
     /// Starts daemon `i` (0-based), logging to `root/nodeN.log`.
     func start(_ i: Int) throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: SKVBinary.path)
-        process.arguments = serveArguments(i)
+        if let namespace = namespaces?[i] {
+            process.executableURL = URL(fileURLWithPath: HostCommand.ip)
+            process.arguments = ["netns", "exec", namespace, SKVBinary.path] + serveArguments(i)
+        } else {
+            process.executableURL = URL(fileURLWithPath: SKVBinary.path)
+            process.arguments = serveArguments(i)
+        }
         let logPath = "\(root)/node\(i + 1).log"
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -160,6 +181,7 @@ final class SKVProcessCluster {
     func stop(_ i: Int, signal: Int32 = SIGTERM, within limit: Duration = .seconds(15)) async throws -> Int32 {
         guard let process = processes[i] else { return 0 }
         kill(process.processIdentifier, signal)
+        kill(process.processIdentifier, SIGCONT)  // a paused daemon handles the signal only once resumed
         let deadline = ContinuousClock.now + limit
         while process.isRunning {
             if ContinuousClock.now > deadline {
@@ -171,6 +193,17 @@ final class SKVProcessCluster {
         }
         processes[i] = nil
         return process.terminationStatus
+    }
+
+    /// The process id of daemon `i` while it runs (`ip netns exec` execs the daemon in place).
+    func processIdentifier(_ i: Int) -> Int32? {
+        guard let process = processes[i], process.isRunning else { return nil }
+        return process.processIdentifier
+    }
+
+    /// Sends `signal` (e.g. `SIGSTOP`, `SIGCONT`) to daemon `i` if it runs; leaves it registered.
+    func send(_ signal: Int32, to i: Int) {
+        if let pid = processIdentifier(i) { kill(pid, signal) }
     }
 
     /// Whether daemon `i` was started (and not stopped through ``stop(_:signal:within:)``) and
@@ -192,6 +225,7 @@ final class SKVProcessCluster {
     /// SIGKILLs whatever still runs (cleanup; never throws).
     func killAll() {
         for case let process? in processes where process.isRunning {
+            kill(process.processIdentifier, SIGCONT)
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
@@ -216,7 +250,7 @@ final class SKVProcessCluster {
         while ContinuousClock.now < deadline {
             let result = try await cli(["status"], timeout: 2)
             for line in result.stdout.split(separator: "\n") where line.contains("role=leader") {
-                if let i = ports.firstIndex(where: { line.hasPrefix("127.0.0.1:\($0) ") }) { return i }
+                if let i = addresses.firstIndex(where: { line.hasPrefix("\($0) ") }) { return i }
             }
             try await Task.sleep(for: .milliseconds(200))
         }

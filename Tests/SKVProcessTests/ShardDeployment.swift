@@ -22,9 +22,7 @@ final class ShardDeployment {
     let groups: [UInt64: SKVProcessCluster]
 
     init(root: String, gids: [UInt64]) throws {
-        for name in ["ctrler"] + gids.map({ "g\($0)" }) {
-            try FileManager.default.createDirectory(atPath: "\(root)/\(name)", withIntermediateDirectories: true)
-        }
+        try Self.makeDirectories(root: root, gids: gids)
         ctrlers = try SKVProcessCluster(root: root + "/ctrler", daemon: .ctrler)
         var groups: [UInt64: SKVProcessCluster] = [:]
         for gid in gids {
@@ -33,6 +31,35 @@ final class ShardDeployment {
                 avoiding: ctrlers.ports + groups.values.flatMap(\.ports))
         }
         self.groups = groups
+    }
+
+    /// Replica `i` of the controllers and of every group runs on host `i` of `lab` (in its
+    /// namespace), the controllers on port ``labCtrlerPort``, group `gid` on `labCtrlerPort + gid`.
+    init(root: String, gids: [UInt64], lab: NetworkLab) throws {
+        precondition(lab.hostCount == 3, "three hosts: one replica of each group on each")
+        try Self.makeDirectories(root: root, gids: gids)
+        let namespaces = (0..<3).map { lab.namespace($0) }
+        func cluster(_ name: String, _ daemon: SKVDaemon, port: Int) -> SKVProcessCluster {
+            SKVProcessCluster(
+                root: "\(root)/\(name)", daemon: daemon, hosts: lab.addresses, ports: [port, port, port],
+                metricsPorts: [], namespaces: namespaces)
+        }
+        ctrlers = cluster("ctrler", .ctrler, port: Self.labCtrlerPort)
+        var groups: [UInt64: SKVProcessCluster] = [:]
+        for gid in gids {
+            groups[gid] = cluster(
+                "g\(gid)", .shard(gid: gid, ctrlers: ctrlers.endpoints), port: Self.labCtrlerPort + Int(gid))
+        }
+        self.groups = groups
+    }
+
+    /// The controllers' port on every host of a ``NetworkLab``.
+    static let labCtrlerPort = 7000
+
+    private static func makeDirectories(root: String, gids: [UInt64]) throws {
+        for name in ["ctrler"] + gids.map({ "g\($0)" }) {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(name)", withIntermediateDirectories: true)
+        }
     }
 
     var gids: [UInt64] { groups.keys.sorted() }
@@ -49,8 +76,8 @@ final class ShardDeployment {
         return Daemon(cluster: cluster, index: i, gid: gid)
     }
 
-    /// Group `gid`'s servers as configurations list them (`127.0.0.1:PORT`).
-    func servers(of gid: UInt64) -> [String] { groups[gid]?.ports.map { "127.0.0.1:\($0)" } ?? [] }
+    /// Group `gid`'s servers as configurations list them (`HOST:PORT`).
+    func servers(of gid: UInt64) -> [String] { groups[gid]?.addresses ?? [] }
 
     func startAll() throws {
         try ctrlers.startAll()
@@ -69,15 +96,15 @@ final class ShardDeployment {
             + gids.flatMap { StressChecks.logProblems(root: groups[$0]?.root ?? "", label: "g\($0)/") }
     }
 
-    static func transport(port: Int) -> HTTP2ClientTransport {
+    static func transport(port: Int, host: String = "127.0.0.1") -> HTTP2ClientTransport {
         HTTP2ClientTransport(
-            host: "127.0.0.1", port: port,
+            host: host, port: port,
             configuration: KVProcessTests.KVProcessStressTests.clientTransportConfiguration())
     }
 
     /// A controller clerk over its own transports (close them after use).
     func ctrlerClerk(operationTimeout: Duration) -> (ShardCtrlerClerk, [HTTP2ClientTransport]) {
-        let transports = ctrlers.ports.map { Self.transport(port: $0) }
+        let transports = (0..<3).map { Self.transport(port: ctrlers.ports[$0], host: ctrlers.hosts[$0]) }
         var configuration = ShardCtrlerClerk.Configuration()
         configuration.operationTimeout = operationTimeout
         configuration.rpcTimeout = .seconds(1)
@@ -85,7 +112,7 @@ final class ShardDeployment {
             servers: transports.enumerated().map { i, transport in
                 ShardCtrlerClerk.Server(
                     client: ShardCtrlerClient(wrapping: RPCClient(transport: transport)), id: UInt64(i + 1),
-                    address: "127.0.0.1:\(ctrlers.ports[i])")
+                    address: ctrlers.addresses[i])
             },
             configuration: configuration)
         return (clerk, transports)
@@ -96,7 +123,9 @@ final class ShardDeployment {
     func shardClerk(operationTimeout: Duration) -> (ShardKVClerk, [HTTP2ClientTransport]) {
         var byServer: [String: HTTP2ClientTransport] = [:]
         for cluster in groups.values {
-            for port in cluster.ports { byServer["127.0.0.1:\(port)"] = Self.transport(port: port) }
+            for i in 0..<3 {
+                byServer[cluster.addresses[i]] = Self.transport(port: cluster.ports[i], host: cluster.hosts[i])
+            }
         }
         let (controller, ctrlerTransports) = ctrlerClerk(operationTimeout: .seconds(2))
         var configuration = ShardKVClerk.Configuration()

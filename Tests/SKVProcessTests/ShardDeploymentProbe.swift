@@ -11,10 +11,13 @@ final class ShardDeploymentProbe: Sendable {
     private static let timeout: Duration = .milliseconds(500)
 
     init(_ deployment: ShardDeployment) {
-        ctrlers = deployment.ctrlers.ports.map { ShardDeployment.transport(port: $0) }
+        func transports(_ cluster: SKVProcessCluster) -> [HTTP2ClientTransport] {
+            (0..<3).map { ShardDeployment.transport(port: cluster.ports[$0], host: cluster.hosts[$0]) }
+        }
+        ctrlers = transports(deployment.ctrlers)
         var groups: [UInt64: [HTTP2ClientTransport]] = [:]
         for gid in deployment.gids {
-            groups[gid] = deployment.groups[gid]?.ports.map { ShardDeployment.transport(port: $0) }
+            groups[gid] = deployment.groups[gid].map(transports)
         }
         self.groups = groups
     }

@@ -1,0 +1,67 @@
+import Linearizability
+
+/// What a partition run prints at its end: the seed, the faults injected (with times), the
+/// operations' outcomes, the longest time no operation was acknowledged, and the checks' verdicts.
+struct PartitionRunReport {
+    typealias Operation = StressWorkload.Operation
+
+    /// Operations the clients saw succeed.
+    var ok = 0
+    /// Reads that timed out (no effect either way).
+    var failed = 0
+    /// Writes that timed out: applied or not, the history keeps both possible.
+    var unknown = 0
+    /// The longest stretch of the load without an acknowledged operation (nanoseconds) and when
+    /// it began.
+    var longestUnavailability: Int64 = 0
+    var longestUnavailabilityStart: Int64 = 0
+    /// Check name → verdict ("ok", "no: ...", "unknown: ...").
+    var verdicts: [(check: String, verdict: String)] = []
+
+    init(_ operations: [Operation], loadFrom start: Int64, to end: Int64) {
+        for op in operations {
+            if op.output != nil {
+                ok += 1
+            } else if case .get(_) = op.input {
+                failed += 1
+            } else {
+                unknown += 1
+            }
+        }
+        var previous = start
+        for returned in operations.compactMap({ $0.output != nil ? $0.return : nil }).sorted() + [end]
+        where returned >= start && returned <= end {
+            if returned - previous > longestUnavailability {
+                longestUnavailability = returned - previous
+                longestUnavailabilityStart = previous
+            }
+            previous = returned
+        }
+    }
+
+    mutating func record(_ check: String, problems: [String], unknown: Bool = false) {
+        verdicts.append(
+            (check, unknown ? "unknown (no verdict)" : problems.isEmpty ? "ok" : "FAILED (\(problems.count) problems)"))
+    }
+
+    /// The fault active (or last healed) when the longest unavailability began.
+    func faultAtLongestUnavailability(_ faults: [PartitionNemesis.Injected]) -> String {
+        let at = faults.last { $0.injectedAt <= longestUnavailabilityStart + longestUnavailability }
+        return at.map { "during or after fault #\($0.number) (\($0.kind.rawValue))" } ?? "before the first fault"
+    }
+
+    func render(name: String, seed: UInt64, faults: [PartitionNemesis.Injected], replay: String) -> String {
+        let recoveries = faults.compactMap(\.recovery)
+        let slowest = recoveries.max().map { "\(seconds($0.nanoseconds))s" } ?? "-"
+        return """
+            \(name) report: seed \(seed) (replay the schedule: \(replay)=\(seed))
+              faults injected: \(faults.count) (delay and reorder are not injected: this kernel has no sch_netem)
+            \(faults.map { "    \($0)" }.joined(separator: "\n"))
+              ops: ok \(ok), failed \(failed) (reads timed out), unknown \(unknown) (writes timed out)
+              longest unavailability: \(seconds(longestUnavailability))s from \(seconds(longestUnavailabilityStart))s \
+            (\(faultAtLongestUnavailability(faults)))
+              slowest return to service after a heal: \(slowest) (bound \(PartitionNemesis.servingLimit))
+            \(verdicts.map { "  check \($0.check): \($0.verdict)" }.joined(separator: "\n"))
+            """
+    }
+}
