@@ -152,6 +152,8 @@ final class SKVProcessCluster {
         [daemon.command, "serve", "--id", "\(i + 1)", "--listen", addresses[i]] + (peers ?? peerOptions)
             + ["--data-dir", dataDirectory(i)] + daemon.serveOptions
             + (metricsPorts.isEmpty ? [] : ["--metrics-listen", "\(hosts[i]):\(metricsPorts[i])"])
+            // Plaintext on a non-loopback address: the namespaces' bridge is private to the test.
+            + (namespaces == nil ? [] : ["--insecure"])
     }
 
     /// Starts daemon `i` (0-based), logging to `root/nodeN.log`.
