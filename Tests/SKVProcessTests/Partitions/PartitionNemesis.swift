@@ -29,13 +29,17 @@ struct PartitionNemesis {
         var servingAgainAt: Int64?
         /// What ran while the fault was held (ShardKV: a configuration change).
         var during: String?
+        /// The longest time without an acknowledged operation from the injection until service
+        /// returned after the heal (nanoseconds).
+        var longestGap: Int64 = 0
 
         var recovery: Duration? { servingAgainAt.map { .nanoseconds($0 - healedAt) } }
 
         var description: String {
             "#\(number) at \(seconds(injectedAt)) for \(seconds(healedAt - injectedAt)): \(kind.rawValue): \(detail)"
                 + (during.map { "; during it: \($0)" } ?? "")
-                + "; serving again \(recovery.map { "\(seconds($0.nanoseconds))s after the heal" } ?? "NOT within the limit")"
+                + "; longest without an acknowledged op \(seconds(longestGap))s; first acknowledged op "
+                + (recovery.map { "\(seconds($0.nanoseconds))s after the heal" } ?? "NOT within the limit after the heal")
         }
     }
 
@@ -136,6 +140,10 @@ struct PartitionNemesis {
             }
             record.healedAt = history.now()
             record.servingAgainAt = await firstAcknowledgement(after: record.healedAt)
+            record.longestGap =
+                PartitionRunReport(
+                    history.all, loadFrom: record.injectedAt, to: record.servingAgainAt ?? history.now()
+                ).longestUnavailability
             print("[\(seconds(history.now()))s]   healed; \(record)")
             injected.append(record)
             try await Task.sleep(for: fault.gap)
