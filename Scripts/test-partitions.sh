@@ -37,6 +37,6 @@ passed=0
 for name in "${cases[@]}"; do
   if grep -qE "Test ${name}\(\) passed" "$log"; then passed=$((passed + 1)); fi
 done
-grep -E '^(PartitionTests\.[a-z]+ report|  (faults injected|ops|longest unavailability|slowest|check) )' "$log" || true
+grep -E '^(PartitionTests\.[a-z]+ report|  (faults injected|ops|longest unavailability|slowest|check))' "$log" || true
 echo "${passed} of ${#cases[@]} partition cases passed"
 [ "$passed" -eq "${#cases[@]}" ]
