@@ -62,13 +62,7 @@ extension KVProcessTests {
             var keepArtifacts = true
             defer {
                 cluster.killAll()
-                if keepArtifacts {
-                    try? StressChecks.render(history.all).write(
-                        toFile: root + "/history.txt", atomically: true, encoding: .utf8)
-                    print("KVProcessStressTests: kept \(root) (node logs, history.txt)")
-                } else {
-                    try? FileManager.default.removeItem(atPath: root)
-                }
+                StressChecks.keepOrRemove(root, history: history, keep: keepArtifacts, label: "KVProcessStressTests")
             }
             let started = ContinuousClock.now
             let probe = StatusProbe(ports: cluster.ports)

@@ -78,13 +78,9 @@ extension KVProcessTests {
             var keepArtifacts = true
             defer {
                 deployment.killAll()
-                if keepArtifacts {
-                    try? StressChecks.render(history.all).write(
-                        toFile: root + "/history.txt", atomically: true, encoding: .utf8)
-                    print("ShardKVProcessStressTests: kept \(root) (ctrler/ and g<gid>/ node logs, history.txt)")
-                } else {
-                    try? FileManager.default.removeItem(atPath: root)
-                }
+                StressChecks.keepOrRemove(
+                    root, history: history, keep: keepArtifacts, label: "ShardKVProcessStressTests",
+                    contents: "ctrler/ and g<gid>/ node logs, history.txt")
             }
             let started = ContinuousClock.now
             let probe = ShardDeploymentProbe(deployment)

@@ -178,6 +178,20 @@ enum StressChecks {
         }
     }
 
+    /// After a run: on a failure (`keep`) writes the history to `root/history.txt` and says
+    /// that `root` stays; else removes `root`.
+    static func keepOrRemove(
+        _ root: String, history: StressHistory, keep: Bool, label: String,
+        contents: String = "node logs, history.txt"
+    ) {
+        if keep {
+            try? render(history.all).write(toFile: root + "/history.txt", atomically: true, encoding: .utf8)
+            print("\(label): kept \(root) (\(contents))")
+        } else {
+            try? FileManager.default.removeItem(atPath: root)
+        }
+    }
+
     static func render(_ operations: [Operation]) -> String {
         operations.sorted { $0.call < $1.call }.map { op in
             "client \(op.clientID) [\(op.call), \(op.return.map(String.init) ?? "pending")] "

@@ -64,4 +64,32 @@ struct PartitionRunReport {
             \(verdicts.map { "  check \($0.check): \($0.verdict)" }.joined(separator: "\n"))
             """
     }
+
+    /// The history's checks on `operations` (with the final reads): acknowledged writes kept,
+    /// no rejection, linearizability; records their verdicts and returns the problems.
+    mutating func checkHistory(
+        _ operations: [Operation], finalValues: [String: String], clients: Int, sharedKeys: Int, rejected: Int,
+        timeout: Duration
+    ) -> [String] {
+        var writes = StressChecks.checkOwnKeys(operations, finalValues, clients: 0..<clients)
+            + StressChecks.checkSharedKeys(operations, finalValues, keys: (0..<sharedKeys).map(StressWorkload.sharedKey))
+        if rejected > 0 { writes.append("\(rejected) operation(s) were rejected by a server") }
+        record("no acknowledged write lost (own keys exactly once, in order; shared keys)", problems: writes)
+        let (linearizable, linearizability) = StressChecks.linearizability(operations, timeout: timeout)
+        record(
+            "linearizable (per key, \(operations.count) operations)", problems: linearizability,
+            unknown: linearizable == "unknown")
+        return writes + linearizability
+    }
+
+    /// Service after every heal within ``PartitionNemesis/servingLimit`` and enough progress
+    /// overall; records the verdict and returns the problems.
+    mutating func checkService(_ faults: [PartitionNemesis.Injected], leastAcknowledged: Int = 100) -> [String] {
+        var problems = faults.filter { $0.servingAgainAt == nil }.map {
+            "no operation was acknowledged within \(PartitionNemesis.servingLimit) of healing fault #\($0.number)"
+        }
+        if ok < leastAcknowledged { problems.append("only \(ok) operations were acknowledged: too little progress") }
+        record("serving within \(PartitionNemesis.servingLimit) after every heal", problems: problems)
+        return problems
+    }
 }

@@ -75,13 +75,7 @@ struct PartitionTests {
         var keepArtifacts = true
         defer {
             cluster.killAll()
-            if keepArtifacts {
-                try? StressChecks.render(history.all).write(
-                    toFile: root + "/history.txt", atomically: true, encoding: .utf8)
-                print("PartitionTests.kv: kept \(root) (node logs, history.txt)")
-            } else {
-                try? FileManager.default.removeItem(atPath: root)
-            }
+            StressChecks.keepOrRemove(root, history: history, keep: keepArtifacts, label: "PartitionTests.kv")
         }
         let probe = StatusProbe(ports: cluster.ports, hosts: cluster.hosts)
         try cluster.startAll()
@@ -145,31 +139,15 @@ struct PartitionTests {
             ports: ports, hosts: hosts, operationTimeout: .seconds(20))
         let finalValues = try await StressWorkload.readAll(
             keys, clerk: reader, closing: readerTransports, history: history, clientID: clients)
-        let operations = history.all
-        step = StressChecks.checkOwnKeys(operations, finalValues, clients: 0..<clients)
-            + StressChecks.checkSharedKeys(operations, finalValues, keys: (0..<sharedKeys).map(StressWorkload.sharedKey))
-        let rejected = history.rejected.load(ordering: .relaxed)
-        if rejected > 0 { step.append("\(rejected) operation(s) were rejected by a server") }
-        report.record("no acknowledged write lost (own keys exactly once, in order; shared keys)", problems: step)
-        problems += step
-
-        let (linearizable, linearizabilityProblems) = StressChecks.linearizability(
-            operations, timeout: soak == nil ? checkTimeout : .seconds(120))
-        report.record(
-            "linearizable (per key, \(operations.count) operations)", problems: linearizabilityProblems,
-            unknown: linearizable == "unknown")
-        problems += linearizabilityProblems
+        problems += report.checkHistory(
+            history.all, finalValues: finalValues, clients: clients, sharedKeys: sharedKeys,
+            rejected: history.rejected.load(ordering: .relaxed), timeout: soak == nil ? checkTimeout : .seconds(120))
 
         step = await converged(probe)
         report.record("every replica converges (same commit and applied index within \(convergeLimit))", problems: step)
         problems += step
 
-        step = injected.filter { $0.servingAgainAt == nil }.map {
-            "no operation was acknowledged within \(PartitionNemesis.servingLimit) of healing fault #\($0.number)"
-        }
-        if report.ok < 100 { step.append("only \(report.ok) operations were acknowledged: too little progress") }
-        report.record("serving within \(PartitionNemesis.servingLimit) after every heal", problems: step)
-        problems += step
+        problems += report.checkService(injected)
 
         if soak != nil {
             step = resources.problems() + DaemonLogScan.unexpectedLines(

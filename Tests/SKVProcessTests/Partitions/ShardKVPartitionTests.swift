@@ -33,13 +33,9 @@ extension PartitionTests {
         var keepArtifacts = true
         defer {
             deployment.killAll()
-            if keepArtifacts {
-                try? StressChecks.render(history.all).write(
-                    toFile: root + "/history.txt", atomically: true, encoding: .utf8)
-                print("PartitionTests.shardkv: kept \(root) (ctrler/ and g<gid>/ node logs, history.txt)")
-            } else {
-                try? FileManager.default.removeItem(atPath: root)
-            }
+            StressChecks.keepOrRemove(
+                root, history: history, keep: keepArtifacts, label: "PartitionTests.shardkv",
+                contents: "ctrler/ and g<gid>/ node logs, history.txt")
         }
         let probe = ShardDeploymentProbe(deployment)
         try deployment.startAll()
@@ -118,21 +114,9 @@ extension PartitionTests {
 
         let keys = Set(history.all.map(\.input.key)).sorted()
         let finalValues = try await stress.readAll(keys, deployment, history: history, clientID: Self.clients)
-        let operations = history.all
-        step = StressChecks.checkOwnKeys(operations, finalValues, clients: 0..<Self.clients)
-            + StressChecks.checkSharedKeys(
-                operations, finalValues, keys: (0..<Self.sharedKeys).map(StressWorkload.sharedKey))
-        let rejected = history.rejected.load(ordering: .relaxed)
-        if rejected > 0 { step.append("\(rejected) operation(s) were rejected by a server") }
-        report.record("no acknowledged write lost (own keys exactly once, in order; shared keys)", problems: step)
-        problems += step
-
-        let (linearizable, linearizabilityProblems) = StressChecks.linearizability(
-            operations, timeout: Self.checkTimeout)
-        report.record(
-            "linearizable (per key, \(operations.count) operations)", problems: linearizabilityProblems,
-            unknown: linearizable == "unknown")
-        problems += linearizabilityProblems
+        problems += report.checkHistory(
+            history.all, finalValues: finalValues, clients: Self.clients, sharedKeys: Self.sharedKeys,
+            rejected: history.rejected.load(ordering: .relaxed), timeout: Self.checkTimeout)
 
         let config = try await admin.query()
         step = await stress.settledPlacement(
@@ -142,12 +126,7 @@ extension PartitionTests {
             problems: step)
         problems += step
 
-        step = injected.filter { $0.servingAgainAt == nil }.map {
-            "no operation was acknowledged within \(PartitionNemesis.servingLimit) of healing fault #\($0.number)"
-        }
-        if report.ok < 100 { step.append("only \(report.ok) operations were acknowledged: too little progress") }
-        report.record("serving within \(PartitionNemesis.servingLimit) after every heal", problems: step)
-        problems += step
+        problems += report.checkService(injected)
 
         await probe.close()
         for transport in adminTransports { await transport.close() }
