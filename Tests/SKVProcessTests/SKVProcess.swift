@@ -114,6 +114,9 @@ final class SKVProcessCluster {
     let metricsPorts: [Int]
     /// The network namespace each daemon runs in (`ip netns exec`); `nil`: this process's own.
     let namespaces: [String]?
+    /// Extra environment variables of daemon `i` (merged into this process's environment), for
+    /// the daemons started afterwards (e.g. `LD_PRELOAD` of a fault-injecting library).
+    var environment: [Int: [String: String]] = [:]
     private var processes: [Process?]
 
     /// - Parameters:
@@ -165,6 +168,9 @@ final class SKVProcessCluster {
         } else {
             process.executableURL = URL(fileURLWithPath: SKVBinary.path)
             process.arguments = serveArguments(i)
+        }
+        if let extra = environment[i] {
+            process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         }
         let logPath = "\(root)/node\(i + 1).log"
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
