@@ -95,7 +95,11 @@ let package = Package(
         // Replicated state machine layer (submit-and-wait, client sessions, snapshots) and the
         // KV service on top of it (6.824 Lab 3).
         .target(
-            name: "RSM", dependencies: ["RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],
+            name: "RSM",
+            dependencies: [
+                "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "RSMTests", dependencies: ["RSM", "RaftRuntime", "RPCProtobuf", "Simulation"],
@@ -166,7 +170,8 @@ let package = Package(
         .testTarget(
             name: "SKVProcessTests",
             dependencies: [
-                "KVRaft", "Linearizability", "Raft", "RPCCore", "RPCHTTP2NIO", "RPCTestSupport", "ShardController", "ShardKV",
+                "KVRaft", "Linearizability", "Raft", "RaftRuntime", "RPCCore", "RPCHTTP2NIO", "RPCTestSupport",
+                "ShardController", "ShardKV",
             ],
             swiftSettings: swiftSettings),
 

@@ -149,6 +149,9 @@ public final class SnapshotStore {
     }
 
     func path(for sequence: UInt64) -> String {
-        joinPath(directory, hexName(sequence) + Self.suffix)
+        joinPath(directory, Self.fileName(sequence: sequence))
     }
+
+    /// The name of the file holding the snapshot with `sequence` (in ``directory``).
+    public static func fileName(sequence: UInt64) -> String { hexName(sequence) + suffix }
 }

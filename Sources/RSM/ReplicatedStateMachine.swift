@@ -1,3 +1,4 @@
+public import Logging
 import RaftRuntime
 import RPCCore
 import RPCProtobuf
@@ -16,7 +17,10 @@ import RPCProtobuf
 /// - **Snapshots.** Once the persisted Raft state reaches 90 % of
 ///   ``Configuration/maxRaftStateBytes``, the session table and the state machine's snapshot
 ///   are handed to the log (`skv.rsm.Snapshot`), which discards the log up to that index. A
-///   snapshot installed by the leader, or the one the replica restarted from, replaces both.
+///   snapshot installed by the leader, or the one the replica restarted from, replaces both. One
+///   that does not decode is refused, never applied: at start ``init(log:stateMachine:restoredSnapshot:configuration:)``
+///   throws; from the leader, the machine logs it and stops serving with
+///   ``ReplicatedStateMachineError/snapshotRejected(index:reason:)``.
 /// - **Reads.** ``read(_:)`` is the one read path. By default (``ReadPath/readIndex``) it asks
 ///   the log for a read index (Raft thesis §6.4: the leader's commit index, confirmed by a
 ///   heartbeat quorum), waits until that index has applied, and answers with
@@ -54,6 +58,8 @@ public actor ReplicatedStateMachine {
         /// encoding must not stall its event loop). A deterministic simulation passes its
         /// single-threaded executor.
         public var taskExecutor: (any TaskExecutor)?
+        /// Where the machine reports what an operator must see (a refused snapshot).
+        public var logger = Logger(label: "skv.rsm")
 
         public init() {}
 
@@ -165,13 +171,17 @@ public actor ReplicatedStateMachine {
     private var bytesAppliedSinceSizeCheck = 0
     private var applyTask: Task<Void, Never>?
     private var monitorTask: Task<Void, Never>?
-    private var stopped = false
+    /// Why the machine stopped: ``ReplicatedStateMachineError/stopped`` after ``stop()``, or
+    /// ``ReplicatedStateMachineError/snapshotRejected(index:reason:)`` after refusing a snapshot.
+    private var stopReason: ReplicatedStateMachineError?
+    private var stopped: Bool { stopReason != nil }
 
     /// Creates the layer over `log` with `stateMachine` in its initial state, restoring
     /// `restoredSnapshot` (the snapshot the replica restarted from) if given. Call ``start()``
     /// to begin applying.
     ///
-    /// - Throws: if the snapshot does not decode (corruption: do not start the replica).
+    /// - Throws: ``ReplicatedStateMachineError/snapshotRejected(index:reason:)`` if the snapshot
+    ///   does not decode (corruption: do not start the replica).
     public init(
         log: any ReplicatedLog, stateMachine: sending any StateMachine, restoredSnapshot: RestoredSnapshot? = nil,
         configuration: Configuration = Configuration()
@@ -183,9 +193,7 @@ public actor ReplicatedStateMachine {
         var machine = stateMachine
         var sessions = SessionTable(maxSessions: configuration.maxSessions)
         if let restoredSnapshot {
-            let snapshot = try ProtobufDeserializer<ServiceSnapshot>().deserialize(restoredSnapshot.data)
-            try machine.restore(snapshot.state)
-            sessions.restore(snapshot.sessions)
+            try Self.restore(restoredSnapshot.data, index: restoredSnapshot.index, into: &machine, &sessions)
             appliedIndex = restoredSnapshot.index
             snapshotIndex = restoredSnapshot.index
         }
@@ -202,19 +210,28 @@ public actor ReplicatedStateMachine {
     /// Stops applying; every waiting submission fails with ``ReplicatedStateMachineError/stopped``
     /// and later ones are refused. Idempotent. Does not stop the log (kill the peer for that).
     public func stop() {
-        guard !stopped else { return }
-        stopped = true
         applyTask?.cancel()
+        guard !stopped else { return }
+        end(.stopped)
+    }
+
+    /// Stops serving for `reason`: fails every waiting submission and read with it, and every
+    /// later one. Does not cancel the apply loop (``stop()`` does).
+    private func end(_ reason: ReplicatedStateMachineError) {
+        stopReason = reason
         monitorTask?.cancel()
         let all = waiters.values.flatMap { $0 }
         waiters = [:]
         waiterCount = 0
-        for waiter in all { waiter.continuation.resume(returning: .failure(.stopped)) }
+        for waiter in all { waiter.continuation.resume(returning: .failure(reason)) }
         let reads = queuedReads + readsAwaitingApply.flatMap(\.reads)
         queuedReads = []
         readsAwaitingApply = []
-        for read in reads { read.continuation.resume(returning: .failure(.stopped)) }
+        for read in reads { read.continuation.resume(returning: .failure(reason)) }
     }
+
+    /// The error requests get once stopped.
+    private var stopError: ReplicatedStateMachineError { stopReason ?? .stopped }
 
     public func status() -> Status {
         Status(
@@ -248,7 +265,7 @@ public actor ReplicatedStateMachine {
     public func submit(
         _ command: [UInt8], session: ClientSession?
     ) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
-        guard !stopped else { throw .stopped }
+        guard !stopped else { throw stopError }
         if let session {
             switch sessions.verdict(for: session) {
             case .duplicate(let reply): return .applied(reply)
@@ -267,7 +284,7 @@ public actor ReplicatedStateMachine {
     /// within ``Configuration/submitTimeout`` answers ``SubmitOutcome/timeout``.
     /// - Throws: ``ReplicatedStateMachineError`` — stopped or overloaded.
     public func read(_ query: [UInt8]) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
-        guard !stopped else { throw .stopped }
+        guard !stopped else { throw stopError }
         switch configuration.readPath {
         case .log:
             return try await replicate(Envelope(clientID: 0, sequence: 0, command: query))
@@ -286,7 +303,7 @@ public actor ReplicatedStateMachine {
     /// holds every write that completed before the call.
     /// - Throws: ``ReplicatedStateMachineError`` — stopped or overloaded.
     public func readSnapshot() async throws(ReplicatedStateMachineError) -> SnapshotReadOutcome {
-        guard !stopped else { throw .stopped }
+        guard !stopped else { throw stopError }
         switch try await readAfterReadIndex(.snapshot) {
         case .outcome(.wrongLeader(let hint)): return .wrongLeader(leaderHint: hint)
         case .outcome(.timeout): return .timeout
@@ -339,7 +356,7 @@ public actor ReplicatedStateMachine {
             for read in batch { StageTiming.shared.record("read: ReadIndex confirmed", since: read.start) }
         }
         guard !stopped else {
-            for read in batch { read.continuation.resume(returning: .failure(.stopped)) }
+            for read in batch { read.continuation.resume(returning: .failure(stopError)) }
             return
         }
         switch result {
@@ -408,7 +425,7 @@ public actor ReplicatedStateMachine {
         proposalsInFlight[proposal] = nil
         let recent = recentResults[index]
         pruneRecentResults()
-        guard !stopped else { throw .stopped }
+        guard !stopped else { throw stopError }
         guard isLeader else { return .wrongLeader(leaderHint: await log.leaderHint()) }
         if let recent {
             // Our entry (same index and term means same entry) applied while we were away.
@@ -436,7 +453,7 @@ public actor ReplicatedStateMachine {
         return await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 if stopped {
-                    continuation.resume(returning: .failure(.stopped))
+                    continuation.resume(returning: .failure(stopError))
                     return
                 }
                 if Task.isCancelled {
@@ -507,6 +524,9 @@ public actor ReplicatedStateMachine {
 
     private func runApplyLoop() async {
         for await message in log.applyStream {
+            // After a refused snapshot the stream is drained (the peer goes on delivering) but
+            // nothing is applied: the state no longer matches the log.
+            if case .snapshotRejected = stopReason { continue }
             guard !stopped else { return }
             handle(message)
             await snapshotIfLogIsLarge()
@@ -530,7 +550,12 @@ public actor ReplicatedStateMachine {
             answerReads(through: index)
         case .snapshot(let index, _, let data):
             guard index > appliedIndex else { return }
-            install(data, index: index)
+            do throws(ReplicatedStateMachineError) {
+                try install(data, index: index)
+            } catch {
+                refuse(error)
+                return
+            }
             // Whether the waiting entries were in the snapshot is unknown: have them retried
             // (sessions make retried writes safe).
             resolveWaiters(through: index) { _, _ in .success(.wrongLeader(leaderHint: nil)) }
@@ -570,18 +595,40 @@ public actor ReplicatedStateMachine {
         }
     }
 
-    private func install(_ data: [UInt8], index: UInt64) {
+    /// Replaces the state with the leader's snapshot at `index`; on a snapshot that does not
+    /// decode, throws and leaves the state as it was.
+    private func install(_ data: [UInt8], index: UInt64) throws(ReplicatedStateMachineError) {
+        var restoredMachine = machine
+        var restoredSessions = sessions
+        try Self.restore(data, index: index, into: &restoredMachine, &restoredSessions)
+        machine = restoredMachine
+        sessions = restoredSessions
+        appliedIndex = index
+        snapshotIndex = index
+    }
+
+    /// Refuses the leader's snapshot: corruption (on the wire or in the leader) or a version
+    /// mismatch. Applying on from the old state would diverge silently, and the log before the
+    /// snapshot is gone, so the machine stops serving (every request fails with `error`) and
+    /// applies nothing more; the Raft peer stays a member, so the group keeps its majority.
+    private func refuse(_ error: ReplicatedStateMachineError) {
+        configuration.logger.error(
+            "refused a snapshot from the leader; the replica stops serving",
+            metadata: ["error": "\(error)", "appliedIndex": "\(appliedIndex)"])
+        end(error)
+    }
+
+    /// Decodes a service snapshot (`skv.rsm.Snapshot`) at `index` into `machine` and `sessions`.
+    private static func restore(
+        _ data: [UInt8], index: UInt64, into machine: inout any StateMachine, _ sessions: inout SessionTable
+    ) throws(ReplicatedStateMachineError) {
         do {
             let snapshot = try ProtobufDeserializer<ServiceSnapshot>().deserialize(data)
             try machine.restore(snapshot.state)
             sessions.restore(snapshot.sessions)
         } catch {
-            // Another replica of this service wrote it: failing to read it is a bug or
-            // corruption, and applying on from a wrong state would diverge silently.
-            preconditionFailure("cannot install the snapshot at index \(index): \(error)")
+            throw .snapshotRejected(index: index, reason: "\(error)")
         }
-        appliedIndex = index
-        snapshotIndex = index
     }
 
     // MARK: Snapshots

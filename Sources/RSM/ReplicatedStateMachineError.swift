@@ -10,6 +10,12 @@ public enum ReplicatedStateMachineError: Error, Sendable, Hashable, CustomString
     /// retry of a write whose reply the client must already have seen (a client that sends one
     /// request at a time never gets this). Nothing was applied.
     case staleSequence(ClientSession, latest: UInt64)
+    /// The replica refused the snapshot at log `index` (from the leader, or the one it restarted
+    /// from): its bytes do not decode as a service snapshot (`reason` says why). Corruption or a
+    /// version mismatch, an operating error: the replica applies nothing past it and answers
+    /// every request with this error (it still takes part in Raft, so the group keeps its
+    /// majority); an operator must restore the replica's data (e.g. from a healthy member).
+    case snapshotRejected(index: UInt64, reason: String)
 
     public var description: String {
         switch self {
@@ -19,6 +25,8 @@ public enum ReplicatedStateMachineError: Error, Sendable, Hashable, CustomString
             "Too many submissions are waiting (the limit is \(limit))."
         case .staleSequence(let session, let latest):
             "The request of \(session) is older than the session's latest sequence \(latest)."
+        case .snapshotRejected(let index, let reason):
+            "The replica refused the undecodable snapshot at index \(index): \(reason)"
         }
     }
 }

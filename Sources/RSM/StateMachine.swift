@@ -16,7 +16,8 @@
 /// Failure: ``apply(_:index:)`` cannot fail — a command the service cannot execute must still
 /// produce a deterministic reply (for example an error outcome in the reply bytes), because
 /// every replica has already committed it. Only ``restore(_:)`` may throw: a snapshot that
-/// does not decode means corruption or a version mismatch, and the caller treats it as fatal.
+/// does not decode means corruption or a version mismatch: the caller refuses the snapshot and
+/// stops serving (``ReplicatedStateMachineError/snapshotRejected(index:reason:)``).
 public protocol StateMachine {
     /// Applies one committed command (the bytes a client submitted) found at log `index`, and
     /// returns the reply bytes for the client. Called once per command in log order; duplicates

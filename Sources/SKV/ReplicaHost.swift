@@ -159,6 +159,7 @@ struct ReplicaHost {
         }
         var replication = ReplicatedStateMachine.Configuration()
         replication.maxRaftStateBytes = options.maxRaftState
+        replication.logger = logger
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
             id: id, peer: peer, restoredSnapshot: restored, memberAddresses: members.addresses.mapValues { "\($0)" },
@@ -168,9 +169,8 @@ struct ReplicaHost {
             replica = try await makeService(context)
         } catch {
             await peer.kill()
-            fail(
-                "cannot restore the \(serviceName) state from the snapshot in \(dataDir): \(error)",
-                status: Self.exitStartFailure)
+            let file = restored.map { DiskRaftStore.snapshotFile(directory: dataDir, index: $0.index) } ?? dataDir
+            fail("cannot restore the \(serviceName) state from the snapshot \(file): \(error)", status: Self.exitStartFailure)
         }
         if let restored { logger.info("restored snapshot", metadata: ["index": "\(restored.index)"]) }
 

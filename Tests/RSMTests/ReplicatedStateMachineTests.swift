@@ -377,7 +377,7 @@ import Testing
     }
 
     @Test func anUndecodableRestoredSnapshotIsRefused() async throws {
-        #expect(throws: (any Error).self) {
+        #expect(throws: ReplicatedStateMachineError.self) {
             try ReplicatedStateMachine(
                 log: ScriptedLog(), stateMachine: RecordingMachine(),
                 restoredSnapshot: RestoredSnapshot(index: 3, data: [0xFF, 0xFF, 0xFF]))

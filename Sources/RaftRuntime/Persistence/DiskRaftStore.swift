@@ -48,6 +48,14 @@ public final class DiskRaftStore: RaftLogStore {
 
     /// The data directory (see the layout above).
     public let directory: String
+
+    /// The file of the snapshot at log `index` in the data directory `directory` (for messages
+    /// naming it).
+    public static func snapshotFile(directory: String, index: UInt64) -> String {
+        snapshotsDirectory(of: directory) + "/" + SnapshotStore.fileName(sequence: index)
+    }
+
+    private static func snapshotsDirectory(of directory: String) -> String { directory + "/snapshots" }
     private let fileSystem: any FileSystem
     private let lock: OpenFile
     private let wal: WriteAheadLog
@@ -87,7 +95,7 @@ public final class DiskRaftStore: RaftLogStore {
         }
         do {
             wal = try WriteAheadLog(directory: directory + "/wal", config: walConfig, fileSystem: fileSystem)
-            snapshots = try SnapshotStore(directory: directory + "/snapshots", fileSystem: fileSystem)
+            snapshots = try SnapshotStore(directory: Self.snapshotsDirectory(of: directory), fileSystem: fileSystem)
             hardStateFile = HardStateFile(path: directory + "/hardstate", fileSystem: fileSystem)
             try hardStateFile.file.removeLeftoverTemporaryFile()
         } catch {
