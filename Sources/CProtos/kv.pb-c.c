@@ -1711,22 +1711,24 @@ const ProtobufCMessageDescriptor skv__kv__state_snapshot__descriptor =
   (ProtobufCMessageInit) skv__kv__state_snapshot__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue skv__kv__outcome__enum_values_by_number[5] =
+static const ProtobufCEnumValue skv__kv__outcome__enum_values_by_number[6] =
 {
   { "OUTCOME_OK", "SKV__KV__OUTCOME__OUTCOME_OK", 0 },
   { "OUTCOME_NO_KEY", "SKV__KV__OUTCOME__OUTCOME_NO_KEY", 1 },
   { "OUTCOME_WRONG_LEADER", "SKV__KV__OUTCOME__OUTCOME_WRONG_LEADER", 2 },
   { "OUTCOME_TIMEOUT", "SKV__KV__OUTCOME__OUTCOME_TIMEOUT", 3 },
   { "OUTCOME_COMPARE_FAILED", "SKV__KV__OUTCOME__OUTCOME_COMPARE_FAILED", 4 },
+  { "OUTCOME_SESSION_EXPIRED", "SKV__KV__OUTCOME__OUTCOME_SESSION_EXPIRED", 5 },
 };
 static const ProtobufCIntRange skv__kv__outcome__value_ranges[] = {
-{0, 0},{0, 5}
+{0, 0},{0, 6}
 };
-static const ProtobufCEnumValueIndex skv__kv__outcome__enum_values_by_name[5] =
+static const ProtobufCEnumValueIndex skv__kv__outcome__enum_values_by_name[6] =
 {
   { "OUTCOME_COMPARE_FAILED", 4 },
   { "OUTCOME_NO_KEY", 1 },
   { "OUTCOME_OK", 0 },
+  { "OUTCOME_SESSION_EXPIRED", 5 },
   { "OUTCOME_TIMEOUT", 3 },
   { "OUTCOME_WRONG_LEADER", 2 },
 };
@@ -1737,9 +1739,9 @@ const ProtobufCEnumDescriptor skv__kv__outcome__descriptor =
   "Outcome",
   "Skv__Kv__Outcome",
   "skv.kv",
-  5,
+  6,
   skv__kv__outcome__enum_values_by_number,
-  5,
+  6,
   skv__kv__outcome__enum_values_by_name,
   1,
   skv__kv__outcome__value_ranges,
@@ -1779,9 +1781,10 @@ const ProtobufCEnumDescriptor skv__kv__command_kind__descriptor =
   skv__kv__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[7] =
+static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[8] =
 {
   { "Get", &skv__kv__get_request__descriptor, &skv__kv__get_reply__descriptor },
+  { "OpenSession", &skv__rsm__open_session_request__descriptor, &skv__kv__write_reply__descriptor },
   { "Put", &skv__kv__put_request__descriptor, &skv__kv__write_reply__descriptor },
   { "Append", &skv__kv__append_request__descriptor, &skv__kv__write_reply__descriptor },
   { "Delete", &skv__kv__delete_request__descriptor, &skv__kv__write_reply__descriptor },
@@ -1790,13 +1793,14 @@ static const ProtobufCMethodDescriptor skv__kv__kv__method_descriptors[7] =
   { "Snapshot", &skv__kv__snapshot_request__descriptor, &skv__kv__snapshot_reply__descriptor },
 };
 const unsigned skv__kv__kv__method_indices_by_name[] = {
-  2,        /* Append */
-  4,        /* CompareAndSwap */
-  3,        /* Delete */
+  3,        /* Append */
+  5,        /* CompareAndSwap */
+  4,        /* Delete */
   0,        /* Get */
-  1,        /* Put */
-  6,        /* Snapshot */
-  5         /* Status */
+  1,        /* OpenSession */
+  2,        /* Put */
+  7,        /* Snapshot */
+  6         /* Status */
 };
 const ProtobufCServiceDescriptor skv__kv__kv__descriptor =
 {
@@ -1805,7 +1809,7 @@ const ProtobufCServiceDescriptor skv__kv__kv__descriptor =
   "KV",
   "Skv__Kv__KV",
   "skv.kv",
-  7,
+  8,
   skv__kv__kv__method_descriptors,
   skv__kv__kv__method_indices_by_name
 };
@@ -1817,13 +1821,21 @@ void skv__kv__kv__get(ProtobufCService *service,
   assert(service->descriptor == &skv__kv__kv__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skv__kv__kv__open_session(ProtobufCService *service,
+                               const Skv__Rsm__OpenSessionRequest *input,
+                               Skv__Kv__WriteReply_Closure closure,
+                               void *closure_data)
+{
+  assert(service->descriptor == &skv__kv__kv__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skv__kv__kv__put(ProtobufCService *service,
                       const Skv__Kv__PutRequest *input,
                       Skv__Kv__WriteReply_Closure closure,
                       void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__append(ProtobufCService *service,
                          const Skv__Kv__AppendRequest *input,
@@ -1831,7 +1843,7 @@ void skv__kv__kv__append(ProtobufCService *service,
                          void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__delete(ProtobufCService *service,
                          const Skv__Kv__DeleteRequest *input,
@@ -1839,7 +1851,7 @@ void skv__kv__kv__delete(ProtobufCService *service,
                          void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__compare_and_swap(ProtobufCService *service,
                                    const Skv__Kv__CompareAndSwapRequest *input,
@@ -1847,7 +1859,7 @@ void skv__kv__kv__compare_and_swap(ProtobufCService *service,
                                    void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__status(ProtobufCService *service,
                          const Skv__Kv__StatusRequest *input,
@@ -1855,7 +1867,7 @@ void skv__kv__kv__status(ProtobufCService *service,
                          void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__snapshot(ProtobufCService *service,
                            const Skv__Kv__SnapshotRequest *input,
@@ -1863,7 +1875,7 @@ void skv__kv__kv__snapshot(ProtobufCService *service,
                            void *closure_data)
 {
   assert(service->descriptor == &skv__kv__kv__descriptor);
-  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 7, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__kv__kv__init (Skv__Kv__KV_Service *service,
                         Skv__Kv__KV_ServiceDestroy destroy)

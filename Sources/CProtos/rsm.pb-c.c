@@ -52,6 +52,51 @@ void   skv__rsm__session__free_unpacked
   assert(message->base.descriptor == &skv__rsm__session__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__rsm__open_session_request__init
+                     (Skv__Rsm__OpenSessionRequest         *message)
+{
+  static const Skv__Rsm__OpenSessionRequest init_value = SKV__RSM__OPEN_SESSION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skv__rsm__open_session_request__get_packed_size
+                     (const Skv__Rsm__OpenSessionRequest *message)
+{
+  assert(message->base.descriptor == &skv__rsm__open_session_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__rsm__open_session_request__pack
+                     (const Skv__Rsm__OpenSessionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__rsm__open_session_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__rsm__open_session_request__pack_to_buffer
+                     (const Skv__Rsm__OpenSessionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__rsm__open_session_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Rsm__OpenSessionRequest *
+       skv__rsm__open_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Rsm__OpenSessionRequest *)
+     protobuf_c_message_unpack (&skv__rsm__open_session_request__descriptor,
+                                allocator, len, data);
+}
+void   skv__rsm__open_session_request__free_unpacked
+                     (Skv__Rsm__OpenSessionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__rsm__open_session_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__rsm__leader_hint__init
                      (Skv__Rsm__LeaderHint         *message)
 {
@@ -281,6 +326,44 @@ const ProtobufCMessageDescriptor skv__rsm__session__descriptor =
   skv__rsm__session__field_indices_by_name,
   1,  skv__rsm__session__number_ranges,
   (ProtobufCMessageInit) skv__rsm__session__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__rsm__open_session_request__field_descriptors[1] =
+{
+  {
+    "client_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Rsm__OpenSessionRequest, client_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__rsm__open_session_request__field_indices_by_name[] = {
+  0,   /* field[0] = client_id */
+};
+static const ProtobufCIntRange skv__rsm__open_session_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor skv__rsm__open_session_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.rsm.OpenSessionRequest",
+  "OpenSessionRequest",
+  "Skv__Rsm__OpenSessionRequest",
+  "skv.rsm",
+  sizeof(Skv__Rsm__OpenSessionRequest),
+  1,
+  skv__rsm__open_session_request__field_descriptors,
+  skv__rsm__open_session_request__field_indices_by_name,
+  1,  skv__rsm__open_session_request__number_ranges,
+  (ProtobufCMessageInit) skv__rsm__open_session_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor skv__rsm__leader_hint__field_descriptors[2] =

@@ -1404,7 +1404,7 @@ const ProtobufCMessageDescriptor skv__shardctrler__state_snapshot__descriptor =
   (ProtobufCMessageInit) skv__shardctrler__state_snapshot__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number[7] =
+static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number[8] =
 {
   { "OUTCOME_OK", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_OK", 0 },
   { "OUTCOME_WRONG_LEADER", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_WRONG_LEADER", 1 },
@@ -1413,16 +1413,18 @@ static const ProtobufCEnumValue skv__shardctrler__outcome__enum_values_by_number
   { "OUTCOME_NO_GROUP", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP", 4 },
   { "OUTCOME_INVALID_COMMAND", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND", 5 },
   { "OUTCOME_WOULD_ORPHAN_SHARDS", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS", 6 },
+  { "OUTCOME_SESSION_EXPIRED", "SKV__SHARDCTRLER__OUTCOME__OUTCOME_SESSION_EXPIRED", 7 },
 };
 static const ProtobufCIntRange skv__shardctrler__outcome__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex skv__shardctrler__outcome__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex skv__shardctrler__outcome__enum_values_by_name[8] =
 {
   { "OUTCOME_GROUP_EXISTS", 3 },
   { "OUTCOME_INVALID_COMMAND", 5 },
   { "OUTCOME_NO_GROUP", 4 },
   { "OUTCOME_OK", 0 },
+  { "OUTCOME_SESSION_EXPIRED", 7 },
   { "OUTCOME_TIMEOUT", 2 },
   { "OUTCOME_WOULD_ORPHAN_SHARDS", 6 },
   { "OUTCOME_WRONG_LEADER", 1 },
@@ -1434,9 +1436,9 @@ const ProtobufCEnumDescriptor skv__shardctrler__outcome__descriptor =
   "Outcome",
   "Skv__Shardctrler__Outcome",
   "skv.shardctrler",
-  7,
+  8,
   skv__shardctrler__outcome__enum_values_by_number,
-  7,
+  8,
   skv__shardctrler__outcome__enum_values_by_name,
   1,
   skv__shardctrler__outcome__value_ranges,
@@ -1474,8 +1476,9 @@ const ProtobufCEnumDescriptor skv__shardctrler__command_kind__descriptor =
   skv__shardctrler__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[5] =
+static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[6] =
 {
+  { "OpenSession", &skv__rsm__open_session_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Join", &skv__shardctrler__join_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Leave", &skv__shardctrler__leave_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Move", &skv__shardctrler__move_request__descriptor, &skv__shardctrler__change_reply__descriptor },
@@ -1483,11 +1486,12 @@ static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_de
   { "Status", &skv__shardctrler__status_request__descriptor, &skv__shardctrler__status_reply__descriptor },
 };
 const unsigned skv__shardctrler__shard_ctrler__method_indices_by_name[] = {
-  0,        /* Join */
-  1,        /* Leave */
-  2,        /* Move */
-  3,        /* Query */
-  4         /* Status */
+  1,        /* Join */
+  2,        /* Leave */
+  3,        /* Move */
+  0,        /* OpenSession */
+  4,        /* Query */
+  5         /* Status */
 };
 const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
 {
@@ -1496,17 +1500,25 @@ const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
   "ShardCtrler",
   "Skv__Shardctrler__ShardCtrler",
   "skv.shardctrler",
-  5,
+  6,
   skv__shardctrler__shard_ctrler__method_descriptors,
   skv__shardctrler__shard_ctrler__method_indices_by_name
 };
+void skv__shardctrler__shard_ctrler__open_session(ProtobufCService *service,
+                                                  const Skv__Rsm__OpenSessionRequest *input,
+                                                  Skv__Shardctrler__ChangeReply_Closure closure,
+                                                  void *closure_data)
+{
+  assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
+  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skv__shardctrler__shard_ctrler__join(ProtobufCService *service,
                                           const Skv__Shardctrler__JoinRequest *input,
                                           Skv__Shardctrler__ChangeReply_Closure closure,
                                           void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__leave(ProtobufCService *service,
                                            const Skv__Shardctrler__LeaveRequest *input,
@@ -1514,7 +1526,7 @@ void skv__shardctrler__shard_ctrler__leave(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__move(ProtobufCService *service,
                                           const Skv__Shardctrler__MoveRequest *input,
@@ -1522,7 +1534,7 @@ void skv__shardctrler__shard_ctrler__move(ProtobufCService *service,
                                           void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
                                            const Skv__Shardctrler__QueryRequest *input,
@@ -1530,7 +1542,7 @@ void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
                                            void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
                                             const Skv__Shardctrler__StatusRequest *input,
@@ -1538,7 +1550,7 @@ void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
                                             void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service *service,
                                            Skv__Shardctrler__ShardCtrler_ServiceDestroy destroy)

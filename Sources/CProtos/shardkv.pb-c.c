@@ -232,6 +232,51 @@ void   skv__shardkv__delete_request__free_unpacked
   assert(message->base.descriptor == &skv__shardkv__delete_request__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__shardkv__open_session_request__init
+                     (Skv__Shardkv__OpenSessionRequest         *message)
+{
+  static const Skv__Shardkv__OpenSessionRequest init_value = SKV__SHARDKV__OPEN_SESSION_REQUEST__INIT;
+  *message = init_value;
+}
+size_t skv__shardkv__open_session_request__get_packed_size
+                     (const Skv__Shardkv__OpenSessionRequest *message)
+{
+  assert(message->base.descriptor == &skv__shardkv__open_session_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__shardkv__open_session_request__pack
+                     (const Skv__Shardkv__OpenSessionRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__shardkv__open_session_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__shardkv__open_session_request__pack_to_buffer
+                     (const Skv__Shardkv__OpenSessionRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__shardkv__open_session_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Shardkv__OpenSessionRequest *
+       skv__shardkv__open_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Shardkv__OpenSessionRequest *)
+     protobuf_c_message_unpack (&skv__shardkv__open_session_request__descriptor,
+                                allocator, len, data);
+}
+void   skv__shardkv__open_session_request__free_unpacked
+                     (Skv__Shardkv__OpenSessionRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__shardkv__open_session_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 void   skv__shardkv__write_reply__init
                      (Skv__Shardkv__WriteReply         *message)
 {
@@ -1141,6 +1186,57 @@ const ProtobufCMessageDescriptor skv__shardkv__delete_request__descriptor =
   skv__shardkv__delete_request__field_indices_by_name,
   1,  skv__shardkv__delete_request__number_ranges,
   (ProtobufCMessageInit) skv__shardkv__delete_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor skv__shardkv__open_session_request__field_descriptors[2] =
+{
+  {
+    "client_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__OpenSessionRequest, client_id),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Shardkv__OpenSessionRequest, key),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__shardkv__open_session_request__field_indices_by_name[] = {
+  0,   /* field[0] = client_id */
+  1,   /* field[1] = key */
+};
+static const ProtobufCIntRange skv__shardkv__open_session_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor skv__shardkv__open_session_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.shardkv.OpenSessionRequest",
+  "OpenSessionRequest",
+  "Skv__Shardkv__OpenSessionRequest",
+  "skv.shardkv",
+  sizeof(Skv__Shardkv__OpenSessionRequest),
+  2,
+  skv__shardkv__open_session_request__field_descriptors,
+  skv__shardkv__open_session_request__field_indices_by_name,
+  1,  skv__shardkv__open_session_request__number_ranges,
+  (ProtobufCMessageInit) skv__shardkv__open_session_request__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor skv__shardkv__write_reply__field_descriptors[2] =
@@ -2110,7 +2206,7 @@ const ProtobufCMessageDescriptor skv__shardkv__state_snapshot__descriptor =
   (ProtobufCMessageInit) skv__shardkv__state_snapshot__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue skv__shardkv__outcome__enum_values_by_number[7] =
+static const ProtobufCEnumValue skv__shardkv__outcome__enum_values_by_number[8] =
 {
   { "OUTCOME_OK", "SKV__SHARDKV__OUTCOME__OUTCOME_OK", 0 },
   { "OUTCOME_NO_KEY", "SKV__SHARDKV__OUTCOME__OUTCOME_NO_KEY", 1 },
@@ -2119,16 +2215,18 @@ static const ProtobufCEnumValue skv__shardkv__outcome__enum_values_by_number[7] 
   { "OUTCOME_WRONG_GROUP", "SKV__SHARDKV__OUTCOME__OUTCOME_WRONG_GROUP", 4 },
   { "OUTCOME_NOT_READY", "SKV__SHARDKV__OUTCOME__OUTCOME_NOT_READY", 5 },
   { "OUTCOME_INVALID_ARGUMENT", "SKV__SHARDKV__OUTCOME__OUTCOME_INVALID_ARGUMENT", 6 },
+  { "OUTCOME_SESSION_EXPIRED", "SKV__SHARDKV__OUTCOME__OUTCOME_SESSION_EXPIRED", 7 },
 };
 static const ProtobufCIntRange skv__shardkv__outcome__value_ranges[] = {
-{0, 0},{0, 7}
+{0, 0},{0, 8}
 };
-static const ProtobufCEnumValueIndex skv__shardkv__outcome__enum_values_by_name[7] =
+static const ProtobufCEnumValueIndex skv__shardkv__outcome__enum_values_by_name[8] =
 {
   { "OUTCOME_INVALID_ARGUMENT", 6 },
   { "OUTCOME_NOT_READY", 5 },
   { "OUTCOME_NO_KEY", 1 },
   { "OUTCOME_OK", 0 },
+  { "OUTCOME_SESSION_EXPIRED", 7 },
   { "OUTCOME_TIMEOUT", 3 },
   { "OUTCOME_WRONG_GROUP", 4 },
   { "OUTCOME_WRONG_LEADER", 2 },
@@ -2140,9 +2238,9 @@ const ProtobufCEnumDescriptor skv__shardkv__outcome__descriptor =
   "Outcome",
   "Skv__Shardkv__Outcome",
   "skv.shardkv",
-  7,
+  8,
   skv__shardkv__outcome__enum_values_by_number,
-  7,
+  8,
   skv__shardkv__outcome__enum_values_by_name,
   1,
   skv__shardkv__outcome__value_ranges,
@@ -2182,21 +2280,23 @@ const ProtobufCEnumDescriptor skv__shardkv__command_kind__descriptor =
   skv__shardkv__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue skv__shardkv__client_op__enum_values_by_number[4] =
+static const ProtobufCEnumValue skv__shardkv__client_op__enum_values_by_number[5] =
 {
   { "CLIENT_OP_GET", "SKV__SHARDKV__CLIENT_OP__CLIENT_OP_GET", 0 },
   { "CLIENT_OP_PUT", "SKV__SHARDKV__CLIENT_OP__CLIENT_OP_PUT", 1 },
   { "CLIENT_OP_APPEND", "SKV__SHARDKV__CLIENT_OP__CLIENT_OP_APPEND", 2 },
   { "CLIENT_OP_DELETE", "SKV__SHARDKV__CLIENT_OP__CLIENT_OP_DELETE", 3 },
+  { "CLIENT_OP_OPEN_SESSION", "SKV__SHARDKV__CLIENT_OP__CLIENT_OP_OPEN_SESSION", 4 },
 };
 static const ProtobufCIntRange skv__shardkv__client_op__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex skv__shardkv__client_op__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex skv__shardkv__client_op__enum_values_by_name[5] =
 {
   { "CLIENT_OP_APPEND", 2 },
   { "CLIENT_OP_DELETE", 3 },
   { "CLIENT_OP_GET", 0 },
+  { "CLIENT_OP_OPEN_SESSION", 4 },
   { "CLIENT_OP_PUT", 1 },
 };
 const ProtobufCEnumDescriptor skv__shardkv__client_op__descriptor =
@@ -2206,9 +2306,9 @@ const ProtobufCEnumDescriptor skv__shardkv__client_op__descriptor =
   "ClientOp",
   "Skv__Shardkv__ClientOp",
   "skv.shardkv",
-  4,
+  5,
   skv__shardkv__client_op__enum_values_by_number,
-  4,
+  5,
   skv__shardkv__client_op__enum_values_by_name,
   1,
   skv__shardkv__client_op__value_ranges,
@@ -2248,20 +2348,22 @@ const ProtobufCEnumDescriptor skv__shardkv__shard_status__descriptor =
   skv__shardkv__shard_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__shardkv__shard_kv__method_descriptors[5] =
+static const ProtobufCMethodDescriptor skv__shardkv__shard_kv__method_descriptors[6] =
 {
   { "Get", &skv__shardkv__get_request__descriptor, &skv__shardkv__get_reply__descriptor },
+  { "OpenSession", &skv__shardkv__open_session_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Put", &skv__shardkv__put_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Append", &skv__shardkv__append_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Delete", &skv__shardkv__delete_request__descriptor, &skv__shardkv__write_reply__descriptor },
   { "Status", &skv__shardkv__status_request__descriptor, &skv__shardkv__status_reply__descriptor },
 };
 const unsigned skv__shardkv__shard_kv__method_indices_by_name[] = {
-  2,        /* Append */
-  3,        /* Delete */
+  3,        /* Append */
+  4,        /* Delete */
   0,        /* Get */
-  1,        /* Put */
-  4         /* Status */
+  1,        /* OpenSession */
+  2,        /* Put */
+  5         /* Status */
 };
 const ProtobufCServiceDescriptor skv__shardkv__shard_kv__descriptor =
 {
@@ -2270,7 +2372,7 @@ const ProtobufCServiceDescriptor skv__shardkv__shard_kv__descriptor =
   "ShardKV",
   "Skv__Shardkv__ShardKV",
   "skv.shardkv",
-  5,
+  6,
   skv__shardkv__shard_kv__method_descriptors,
   skv__shardkv__shard_kv__method_indices_by_name
 };
@@ -2282,13 +2384,21 @@ void skv__shardkv__shard_kv__get(ProtobufCService *service,
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skv__shardkv__shard_kv__open_session(ProtobufCService *service,
+                                          const Skv__Shardkv__OpenSessionRequest *input,
+                                          Skv__Shardkv__WriteReply_Closure closure,
+                                          void *closure_data)
+{
+  assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skv__shardkv__shard_kv__put(ProtobufCService *service,
                                  const Skv__Shardkv__PutRequest *input,
                                  Skv__Shardkv__WriteReply_Closure closure,
                                  void *closure_data)
 {
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
-  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardkv__shard_kv__append(ProtobufCService *service,
                                     const Skv__Shardkv__AppendRequest *input,
@@ -2296,7 +2406,7 @@ void skv__shardkv__shard_kv__append(ProtobufCService *service,
                                     void *closure_data)
 {
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
-  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardkv__shard_kv__delete(ProtobufCService *service,
                                     const Skv__Shardkv__DeleteRequest *input,
@@ -2304,7 +2414,7 @@ void skv__shardkv__shard_kv__delete(ProtobufCService *service,
                                     void *closure_data)
 {
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
-  service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardkv__shard_kv__status(ProtobufCService *service,
                                     const Skv__Shardkv__StatusRequest *input,
@@ -2312,7 +2422,7 @@ void skv__shardkv__shard_kv__status(ProtobufCService *service,
                                     void *closure_data)
 {
   assert(service->descriptor == &skv__shardkv__shard_kv__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardkv__shard_kv__init (Skv__Shardkv__ShardKV_Service *service,
                                    Skv__Shardkv__ShardKV_ServiceDestroy destroy)

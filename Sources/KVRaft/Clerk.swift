@@ -5,9 +5,12 @@ import Synchronization
 /// A client of a KVRaft group (6.824 Lab 3's `Clerk`): finds the leader, retries, and makes
 /// every write apply exactly once.
 ///
-/// Each clerk has a random non-zero client id and numbers its writes 1, 2, 3, …; a write is
-/// retried with the same number until some server answers it, so the group's session table
-/// applies it once. Gets carry no session. The clerk remembers the server that last answered
+/// Each clerk has a random non-zero client id, opens its session before its first write
+/// (`OpenSession`) and numbers its writes 1, 2, 3, …; a write is retried with the same number
+/// until some server answers it, so the group's session table applies it once. Gets carry no
+/// session. If the group evicted the session (more clients than its session limit wrote since
+/// this clerk's last write), the write throws ``ClerkError/sessionExpired(clientID:sequence:)``
+/// and the clerk takes a new random id for its next write. The clerk remembers the server that last answered
 /// and starts there; on `.wrongLeader` it follows the reply's leader hint when it names a known
 /// server, else it tries the next one; transport failures and `.timeout` move on to the next.
 /// After every server failed once in a row it pauses ``Configuration/retryPause``.
@@ -62,11 +65,14 @@ public final class Clerk: Sendable {
         case failed(current: [UInt8]?)
     }
 
-    public let clientID: UInt64
     public let configuration: Configuration
     private let group: ReplicaGroupCaller<KVClient>
-    /// The last write sequence number used, and whether an operation is in progress.
-    private let state = Mutex((sequence: UInt64(0), busy: false))
+    /// The session (client id, last write sequence number used, whether the group opened it),
+    /// and whether an operation is in progress.
+    private let state: Mutex<(session: ClientSession, opened: Bool, busy: Bool)>
+
+    /// The client id of the clerk's current session (a new one after a session expired).
+    public var clientID: UInt64 { state.withLock { $0.session.clientID } }
 
     /// - Parameters:
     ///   - servers: every server of the group, in any order (at least one).
@@ -84,7 +90,7 @@ public final class Clerk: Sendable {
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
                 retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
-        self.clientID = clientID
+        state = Mutex((ClientSession(clientID: clientID, sequence: SessionTable.openingSequence), false, false))
     }
 
     /// A clerk over plain clients (leader hints by id are then not followed).
@@ -96,35 +102,30 @@ public final class Clerk: Sendable {
 
     /// The value of `key`, or `nil` if it does not exist.
     public func get(_ key: [UInt8]) async throws(ClerkError) -> [UInt8]? {
-        let reply = try await perform({ try await $0.get(GetRequest(key: key), options: $1) }) {
-            ($0.outcome, $0.leader)
-        }
+        begin()
+        defer { end() }
+        let reply = try await perform { try await $0.get(GetRequest(key: key), options: $1) }
         return reply.outcome == .ok ? reply.value : nil
     }
 
     public func put(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
-        let session = nextSession()
-        let request = PutRequest(session: session, key: key, value: value)
-        _ = try await perform({ try await $0.put(request, options: $1) }) {
-            ($0.outcome, $0.leader)
+        _ = try await write { session in PutRequest(session: session, key: key, value: value) } call: {
+            try await $0.put($1, options: $2)
         }
     }
 
     /// Appends `value` to the value of `key` (a missing key counts as empty).
     public func append(_ key: [UInt8], _ value: [UInt8]) async throws(ClerkError) {
-        let session = nextSession()
-        let request = AppendRequest(session: session, key: key, value: value)
-        _ = try await perform({ try await $0.append(request, options: $1) }) {
-            ($0.outcome, $0.leader)
+        _ = try await write { session in AppendRequest(session: session, key: key, value: value) } call: {
+            try await $0.append($1, options: $2)
         }
     }
 
     /// Removes `key`; returns whether it existed.
     @discardableResult
     public func delete(_ key: [UInt8]) async throws(ClerkError) -> Bool {
-        let session = nextSession()
-        let reply = try await perform({ try await $0.delete(DeleteRequest(session: session, key: key), options: $1) }) {
-            ($0.outcome, $0.leader)
+        let reply = try await write { session in DeleteRequest(session: session, key: key) } call: {
+            try await $0.delete($1, options: $2)
         }
         return reply.outcome == .ok
     }
@@ -133,10 +134,12 @@ public final class Clerk: Sendable {
     public func compareAndSwap(
         _ key: [UInt8], expected: [UInt8]?, new: [UInt8]
     ) async throws(ClerkError) -> CompareAndSwapResult {
-        let session = nextSession()
-        let request = CompareAndSwapRequest(
-            session: session, key: key, expected: expected ?? [], expectAbsent: expected == nil, value: new)
-        let reply = try await perform({ try await $0.compareAndSwap(request, options: $1) }) { ($0.outcome, $0.leader) }
+        let reply = try await write { session in
+            CompareAndSwapRequest(
+                session: session, key: key, expected: expected ?? [], expectAbsent: expected == nil, value: new)
+        } call: {
+            try await $0.compareAndSwap($1, options: $2)
+        }
         switch reply.outcome {
         case .ok: return .swapped
         default: return .failed(current: reply.currentPresent ? reply.current : nil)
@@ -160,32 +163,58 @@ public final class Clerk: Sendable {
 
     // MARK: Retrying
 
-    private func nextSession() -> ClientSession {
-        let sequence = state.withLock { state in
-            state.sequence += 1
-            return state.sequence
+    /// Runs one write: opens the session first if the group has not opened it, numbers the
+    /// write, and after `.sessionExpired` starts a new session for the next write.
+    private func write<Request: Sendable, Reply: Sendable & KVReply>(
+        _ makeRequest: (ClientSession) -> Request,
+        call: @escaping @Sendable (KVClient, Request, CallOptions) async throws -> Reply
+    ) async throws(ClerkError) -> Reply {
+        begin()
+        defer { end() }
+        if !state.withLock({ $0.opened }) {
+            let opening = OpenSessionRequest(clientID: clientID)
+            _ = try await perform { try await $0.openSession(opening, options: $1) }
+            state.withLock { $0.opened = true }
         }
-        return ClientSession(clientID: clientID, sequence: sequence)
+        let session = state.withLock { state in
+            state.session.sequence += 1
+            return state.session
+        }
+        let request = makeRequest(session)
+        let reply = try await perform { try await call($0, request, $1) }
+        if reply.outcome == .sessionExpired {
+            state.withLock { state in
+                state.session = ClientSession(
+                    clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
+                state.opened = false
+            }
+            throw .sessionExpired(clientID: session.clientID, sequence: session.sequence)
+        }
+        return reply
     }
 
-    /// Runs one operation through the group caller (see ``ReplicaGroupCaller``), one at a time.
-    private func perform<Reply: Sendable>(
-        _ attempt: @escaping @Sendable (KVClient, CallOptions) async throws -> Reply,
-        outcome: @escaping @Sendable (Reply) -> (KVOutcome, LeaderHint?)
-    ) async throws(ClerkError) -> Reply {
+    private func begin() {
         state.withLock { state in
             precondition(!state.busy, "a Clerk makes one call at a time")
             state.busy = true
         }
-        defer { state.withLock { $0.busy = false } }
+    }
+
+    private func end() {
+        state.withLock { $0.busy = false }
+    }
+
+    /// Runs one RPC through the group caller (see ``ReplicaGroupCaller``) until a final outcome.
+    private func perform<Reply: Sendable & KVReply>(
+        _ attempt: @escaping @Sendable (KVClient, CallOptions) async throws -> Reply
+    ) async throws(ClerkError) -> Reply {
         do {
             return try await group.perform(attempt) { reply in
-                let (result, hint) = outcome(reply)
-                switch result {
-                case .ok, .noKey, .compareFailed:
+                switch reply.outcome {
+                case .ok, .noKey, .compareFailed, .sessionExpired:
                     return .final
                 case .wrongLeader:
-                    return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")
+                    return .wrongLeader(leaderID: reply.leader?.leaderID ?? 0, address: reply.leader?.address ?? "")
                 case .timeout:
                     return .retry
                 }
@@ -200,3 +229,13 @@ public final class Clerk: Sendable {
         }
     }
 }
+
+/// The parts of a KV reply the clerk's retry loop reads.
+protocol KVReply {
+    var outcome: KVOutcome { get }
+    var leader: LeaderHint? { get }
+}
+
+extension GetReply: KVReply {}
+extension WriteReply: KVReply {}
+extension CompareAndSwapReply: KVReply {}

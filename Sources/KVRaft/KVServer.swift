@@ -73,8 +73,14 @@ public final class KVServer: KVServiceProtocol, Sendable {
         try validate(key: request.key)
         switch try await read(KVCommand(kind: .get, key: request.key)) {
         case .result(let result): return GetReply(outcome: result.outcome, value: result.value)
-        case .retry(let outcome, let hint): return GetReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): return GetReply(outcome: outcome, leader: hint)
         }
+    }
+
+    public func openSession(_ request: OpenSessionRequest) async throws -> WriteReply {
+        let session = try request.openingSession()
+        let addresses = configuration.memberAddresses
+        return Self.writeReply(try await machine.answer(opening: session, memberAddresses: addresses))
     }
 
     public func put(_ request: PutRequest) async throws -> WriteReply {
@@ -105,7 +111,7 @@ public final class KVServer: KVServiceProtocol, Sendable {
         case .result(let result):
             return CompareAndSwapReply(
                 outcome: result.outcome, current: result.value, currentPresent: result.valuePresent)
-        case .retry(let outcome, let hint):
+        case .outcome(let outcome, let hint):
             return CompareAndSwapReply(outcome: outcome, leader: hint)
         }
     }
@@ -173,7 +179,7 @@ public final class KVServer: KVServiceProtocol, Sendable {
     private static func writeReply(_ answer: Answer) -> WriteReply {
         switch answer {
         case .result(let result): WriteReply(outcome: result.outcome)
-        case .retry(let outcome, let hint): WriteReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): WriteReply(outcome: outcome, leader: hint)
         }
     }
 }

@@ -20,6 +20,21 @@ extension ReplicatedStateMachine {
         return try ServiceAnswer(outcome, memberAddresses: memberAddresses)
     }
 
+    /// Opens `session`'s client session (``ReplicatedStateMachine/openSession(_:)``) and answers
+    /// like ``answer(submitting:session:memberAddresses:)``; the applied opening answers the
+    /// service's default `Result` (outcome OK).
+    package nonisolated func answer<Result, Outcome>(
+        opening session: ClientSession, memberAddresses: [UInt64: String]
+    ) async throws(RPCError) -> ServiceAnswer<Result, Outcome> {
+        let outcome: SubmitOutcome
+        do {
+            outcome = try await openSession(session.clientID)
+        } catch {
+            throw RPCError(error)
+        }
+        return try ServiceAnswer(outcome, memberAddresses: memberAddresses)
+    }
+
     /// Runs a service's read-only `command` through ``read(_:)`` and answers it like
     /// ``answer(submitting:session:memberAddresses:)``.
     package nonisolated func answer<Command: ProtobufCConvertible, Result, Outcome>(

@@ -267,14 +267,29 @@ public actor ReplicatedStateMachine {
     ) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
         guard !stopped else { throw stopError }
         if let session {
+            guard session.sequence != SessionTable.openingSequence else { throw .openingSequenceOnWrite(session) }
             switch sessions.verdict(for: session) {
             case .duplicate(let reply): return .applied(reply)
             case .stale(let latest): throw .staleSequence(session, latest: latest)
-            case .new: break
+            // Only the table as of the write's own log position may refuse it: this replica may
+            // not have applied the session's opening yet (a new leader that lags), so an
+            // unknown session here proves nothing.
+            case .new, .expired: break
             }
         }
         let envelope = Envelope(clientID: session?.clientID ?? 0, sequence: session?.sequence ?? 0, command: command)
         return try await replicate(envelope)
+    }
+
+    /// Opens the exactly-once session of `clientID` (non-zero) through the log: once it applied,
+    /// the client's writes (sequence 1, 2, …) are de-duplicated, until the session is evicted
+    /// (see ``SessionTable``). The opening changes nothing else, so a retry is always safe;
+    /// answers `.applied([])`, or `.wrongLeader` / `.timeout` to retry.
+    /// - Throws: ``ReplicatedStateMachineError`` — stopped or overloaded.
+    public func openSession(_ clientID: UInt64) async throws(ReplicatedStateMachineError) -> SubmitOutcome {
+        precondition(clientID != 0, "client id 0 means no session")
+        guard !stopped else { throw .stopped }
+        return try await replicate(Envelope(clientID: clientID, sequence: SessionTable.openingSequence, command: []))
     }
 
     /// Answers a read-only query linearizably: the reply reflects every write that completed
@@ -307,7 +322,8 @@ public actor ReplicatedStateMachine {
         switch try await readAfterReadIndex(.snapshot) {
         case .outcome(.wrongLeader(let hint)): return .wrongLeader(leaderHint: hint)
         case .outcome(.timeout): return .timeout
-        case .outcome(.applied): preconditionFailure("a snapshot read answered with a query result")
+        case .outcome(.applied), .outcome(.sessionExpired):
+            preconditionFailure("a snapshot read answered with a query result")
         case .snapshot(let index, let data): return .snapshot(index: index, data: data)
         }
     }
@@ -574,15 +590,22 @@ public actor ReplicatedStateMachine {
         guard let session = envelope.session else {
             return .success(.applied(machine.apply(envelope.command, index: index)))
         }
+        let opening = session.sequence == SessionTable.openingSequence
         switch sessions.verdict(for: session) {
         case .new:
-            let reply = machine.apply(envelope.command, index: index)
+            // An opening records the session and nothing else (its reply is empty).
+            let reply = opening ? [] : machine.apply(envelope.command, index: index)
             sessions.record(session, reply: reply, index: index)
             return .success(.applied(reply))
         case .duplicate(let reply):
             return .success(.applied(reply))
+        case .stale where opening:
+            // A late retry of an opening whose session has written since: nothing to do.
+            return .success(.applied([]))
         case .stale(let latest):
             return .failure(.staleSequence(session, latest: latest))
+        case .expired:
+            return .success(.sessionExpired)
         }
     }
 

@@ -16,6 +16,9 @@ public enum ReplicatedStateMachineError: Error, Sendable, Hashable, CustomString
     /// every request with this error (it still takes part in Raft, so the group keeps its
     /// majority); an operator must restore the replica's data (e.g. from a healthy member).
     case snapshotRejected(index: UInt64, reason: String)
+    /// A write carried sequence 0, which opens a session (``ReplicatedStateMachine/openSession(_:)``)
+    /// and never numbers a write. Nothing was applied.
+    case openingSequenceOnWrite(ClientSession)
 
     public var description: String {
         switch self {
@@ -27,6 +30,8 @@ public enum ReplicatedStateMachineError: Error, Sendable, Hashable, CustomString
             "The request of \(session) is older than the session's latest sequence \(latest)."
         case .snapshotRejected(let index, let reason):
             "The replica refused the undecodable snapshot at index \(index): \(reason)"
+        case .openingSequenceOnWrite(let session):
+            "The write of \(session) has sequence 0, which only opens a session; writes number from 1."
         }
     }
 }

@@ -12,4 +12,8 @@ public enum SubmitOutcome: Sendable, Hashable {
     /// Not applied within the submission timeout (for example no quorum is reachable). As with
     /// ``wrongLeader(leaderHint:)`` the command may still apply: retry with the same session.
     case timeout
+    /// A write whose session this replica's table does not hold when the write applies (never
+    /// opened, or evicted; see ``SessionTable``): nothing was applied. Not retryable with this
+    /// session; if the client sent the same write before, whether it applied then is unknown.
+    case sessionExpired
 }

@@ -63,6 +63,8 @@ struct ClientOptions: ParsableArguments {
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: Self.exitRejected)
+        case .failure(.sessionExpired(let clientID, let sequence)):
+            fail("\(ClerkError.sessionExpired(clientID: clientID, sequence: sequence))", status: Self.exitRejected)
         case .failure(let error):
             let problem = await connectionProblem(servers, tls: tls.transportTLS())
             fail("unavailable: \(error)\(problem)", status: Self.exitUnavailable)

@@ -50,6 +50,9 @@ struct CtrlerClientOptions: ParsableArguments {
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: ClientOptions.exitRejected)
+        case .failure(.sessionExpired(let clientID, let sequence)):
+            let error = ShardCtrlerClerkError.sessionExpired(clientID: clientID, sequence: sequence)
+            fail("\(error)", status: ClientOptions.exitRejected)
         case .failure(.wouldOrphanShards):
             fail(
                 "refused: no group would remain to serve the shards (their data would be unowned); "
@@ -75,7 +78,7 @@ struct CtrlerClientOptions: ParsableArguments {
             fail("refused: \(named) has already joined", status: Self.exitRefused)
         case .noGroup:
             fail("refused: \(named) is not in the latest configuration", status: Self.exitRefused)
-        case .wrongLeader, .timeout, .invalidCommand, .wouldOrphanShards:
+        case .wrongLeader, .timeout, .invalidCommand, .wouldOrphanShards, .sessionExpired:
             fail("refused: the controller answered \(reply.outcome)", status: ClientOptions.exitRejected)
         }
     }

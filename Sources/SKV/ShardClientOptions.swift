@@ -77,6 +77,9 @@ struct ShardClientOptions: ParsableArguments {
         switch result {
         case .success(let value): return value
         case .failure(.rejected(let error)): fail("rejected: \(error)", status: ClientOptions.exitRejected)
+        case .failure(.sessionExpired(let clientID, let sequence)):
+            let error = ShardKVClerkError.sessionExpired(clientID: clientID, sequence: sequence)
+            fail("\(error)", status: ClientOptions.exitRejected)
         case .failure(let error): fail("unavailable: \(error)", status: ClientOptions.exitUnavailable)
         }
     }

@@ -1,12 +1,14 @@
 import RPCCore
-import RSM
+public import RSM
 
 /// A client of a shard controller group (6.824 Lab 4A's `Clerk`): finds the leader, retries,
 /// and makes every Join, Leave and Move apply exactly once.
 ///
-/// Each clerk has a random non-zero client id and numbers its changes 1, 2, 3, …; a change is
-/// retried with the same number until some server answers it, so the group's session table
-/// applies it once. Queries carry no session. The clerk remembers the server that last
+/// Each clerk has a random non-zero client id, opens its session before its first change
+/// (`OpenSession`) and numbers its changes 1, 2, 3, …; a change is retried with the same number
+/// until some server answers it, so the group's session table applies it once. Queries carry no
+/// session. After ``ShardCtrlerClerkError/sessionExpired(clientID:sequence:)`` (the group evicted
+/// the session) the clerk takes a new random id. The clerk remembers the server that last
 /// answered and starts there; on `.wrongLeader` it follows the reply's leader hint when it
 /// names a known server, else it tries the next one; transport failures and `.timeout` move on
 /// to the next. After every server failed once in a row it pauses
@@ -50,10 +52,13 @@ public actor ShardCtrlerClerk {
         public init() {}
     }
 
-    public nonisolated let clientID: UInt64
     public nonisolated let configuration: Configuration
     private let group: ReplicaGroupCaller<ShardCtrlerClient>
-    private var sequence: UInt64 = 0
+    /// The current session: client id (a new one after a session expired) and the last change's
+    /// sequence number.
+    public private(set) var session: ClientSession
+    /// Whether the group opened ``session``.
+    private var opened = false
     private var busy = false
 
     /// - Parameters:
@@ -72,7 +77,7 @@ public actor ShardCtrlerClerk {
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
                 retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
-        self.clientID = clientID
+        session = ClientSession(clientID: clientID, sequence: SessionTable.openingSequence)
     }
 
     /// A clerk over plain clients (leader hints by id are then not followed).
@@ -94,8 +99,7 @@ public actor ShardCtrlerClerk {
     /// new configuration's number) or `.groupExists`.
     @discardableResult
     public func join(_ groups: [UInt64: [String]]) async throws(ShardCtrlerClerkError) -> ChangeReply {
-        let request = JoinRequest(session: nextSession(), groups: groups)
-        return try await perform({ try await $0.join(request, options: $1) }) { ($0.outcome, $0.leader) }
+        try await change { JoinRequest(session: $0, groups: groups) } call: { try await $0.join($1, options: $2) }
     }
 
     /// Removes the groups and rebalances. The reply's outcome is `.ok` or `.noGroup`.
@@ -105,8 +109,9 @@ public actor ShardCtrlerClerk {
     ///   ``ShardCtrlerClerkError/wouldOrphanShards`` and changes nothing.
     @discardableResult
     public func leave(_ gids: [UInt64], force: Bool = true) async throws(ShardCtrlerClerkError) -> ChangeReply {
-        let request = LeaveRequest(session: nextSession(), gids: gids, force: force)
-        let reply = try await perform({ try await $0.leave(request, options: $1) }) { ($0.outcome, $0.leader) }
+        let reply = try await change { LeaveRequest(session: $0, gids: gids, force: force) } call: {
+            try await $0.leave($1, options: $2)
+        }
         if reply.outcome == .wouldOrphanShards { throw .wouldOrphanShards }
         return reply
     }
@@ -117,15 +122,34 @@ public actor ShardCtrlerClerk {
         guard let wireShard = UInt32(exactly: shard) else {
             throw .rejected(RPCError(code: .invalidArgument, message: "Shard \(shard) does not exist."))
         }
-        let request = MoveRequest(session: nextSession(), shard: wireShard, gid: gid)
-        return try await perform({ try await $0.move(request, options: $1) }) { ($0.outcome, $0.leader) }
+        return try await change { MoveRequest(session: $0, shard: wireShard, gid: gid) } call: {
+            try await $0.move($1, options: $2)
+        }
     }
 
     // MARK: Retrying
 
-    private func nextSession() -> ClientSession {
-        sequence += 1
-        return ClientSession(clientID: clientID, sequence: sequence)
+    /// Runs one change: opens the session first if the group has not opened it, numbers the
+    /// change, and after `.sessionExpired` starts a new session for the next change.
+    private func change<Request: Sendable>(
+        _ makeRequest: (ClientSession) -> Request,
+        call: @escaping @Sendable (ShardCtrlerClient, Request, CallOptions) async throws -> ChangeReply
+    ) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        if !opened {
+            let opening = OpenSessionRequest(clientID: session.clientID)
+            _ = try await perform({ try await $0.openSession(opening, options: $1) }) { ($0.outcome, $0.leader) }
+            opened = true
+        }
+        session.sequence += 1
+        let request = makeRequest(session)
+        let reply = try await perform({ try await call($0, request, $1) }) { ($0.outcome, $0.leader) }
+        if reply.outcome == .sessionExpired {
+            let expired = session
+            session = ClientSession(clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
+            opened = false
+            throw .sessionExpired(clientID: expired.clientID, sequence: expired.sequence)
+        }
+        return reply
     }
 
     /// Runs one operation through the group caller (see ``ReplicaGroupCaller``), one at a time.
@@ -140,7 +164,7 @@ public actor ShardCtrlerClerk {
             return try await group.perform(attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
-                case .ok, .groupExists, .noGroup, .invalidCommand, .wouldOrphanShards:
+                case .ok, .groupExists, .noGroup, .invalidCommand, .wouldOrphanShards, .sessionExpired:
                     return .final
                 case .wrongLeader:
                     return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")

@@ -14,6 +14,10 @@ public enum ShardCtrlerClerkError: Error, Sendable, Hashable, CustomStringConver
     /// A Leave without `force` would have removed the last groups, leaving every shard without
     /// a group (``ShardCtrlerOutcome/wouldOrphanShards``); nothing changed.
     case wouldOrphanShards
+    /// The change's session was not held by the controller group (evicted past its session
+    /// limit while this clerk was idle): it was not applied now, and if it had been sent before,
+    /// whether it applied then is unknown. The clerk opened a new session for its next change.
+    case sessionExpired(clientID: UInt64, sequence: UInt64)
 
     public var description: String {
         switch self {
@@ -22,6 +26,9 @@ public enum ShardCtrlerClerkError: Error, Sendable, Hashable, CustomStringConver
         case .rejected(let error): "The shard controller rejected the request: \(error)"
         case .wouldOrphanShards:
             "The Leave would remove the last groups and leave every shard without a group; nothing changed."
+        case .sessionExpired(let clientID, let sequence):
+            "The session of client \(clientID) expired before its change #\(sequence) applied; "
+                + "whether an earlier attempt of that change applied is unknown."
         }
     }
 }

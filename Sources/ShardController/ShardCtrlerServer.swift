@@ -79,6 +79,12 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
             commitIndex: commitIndex, appliedIndex: appliedIndex, configNum: configNum)
     }
 
+    public func openSession(_ request: OpenSessionRequest) async throws -> ChangeReply {
+        let session = try request.openingSession()
+        let addresses = configuration.memberAddresses
+        return Self.changeReply(try await machine.answer(opening: session, memberAddresses: addresses))
+    }
+
     public func join(_ request: JoinRequest) async throws -> ChangeReply {
         let gids = request.groups.keys.sorted().map(String.init).joined(separator: ",")
         return logged(Self.changeReply(try await submit(.join(request.groups), session: request.session)), "join", gids)
@@ -114,7 +120,7 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
             reading: command, memberAddresses: configuration.memberAddresses)
         switch answer {
         case .result(let result): return QueryReply(outcome: result.outcome, config: result.config)
-        case .retry(let outcome, let hint): return QueryReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): return QueryReply(outcome: outcome, leader: hint)
         }
     }
 
@@ -137,7 +143,7 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
     private static func changeReply(_ answer: Answer) -> ChangeReply {
         switch answer {
         case .result(let result): ChangeReply(outcome: result.outcome, configNum: result.configNum)
-        case .retry(let outcome, let hint): ChangeReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): ChangeReply(outcome: outcome, leader: hint)
         }
     }
 }

@@ -1,5 +1,5 @@
 public import RPCCore
-import RSM
+public import RSM
 public import ShardController
 
 /// A client of the sharded KV service (6.824 Lab 4B's `Clerk`): finds the group serving a
@@ -13,7 +13,10 @@ public import ShardController
 /// configuration) and asks the controller for the latest configuration, then tries again.
 /// Writes carry a session (a random non-zero client id and a sequence number per write, kept
 /// across retries), so a write applies once even if it is retried at another group after its
-/// shard moved: de-duplication records travel with the shard.
+/// shard moved: de-duplication records travel with the shard. Sessions are per shard: before
+/// its first write to a shard the clerk opens its session there (`OpenSession`). If the shard's
+/// group evicted the session (more clients than its per-shard limit wrote since), the write
+/// throws ``ShardKVClerkError/sessionExpired(clientID:sequence:)`` and the clerk takes a new id.
 ///
 /// By default an operation retries until it succeeds (the lab's contract); with
 /// ``Configuration/operationTimeout`` it throws ``ShardKVClerkError/timedOut(_:)``. A clerk makes
@@ -33,14 +36,17 @@ public actor ShardKVClerk {
         public init() {}
     }
 
-    public nonisolated let clientID: UInt64
     public nonisolated let configuration: Configuration
     private let controller: any ShardConfigSource
     private let makeClient: @Sendable (String) -> RPCClient
     private var config = ShardConfig()
     /// One caller per group, for the server list it was made for.
     private var callers: [UInt64: (servers: [String], caller: ReplicaGroupCaller<ShardKVClient>)] = [:]
-    private var sequence: UInt64 = 0
+    /// The current session: client id (a new one after a session expired) and the last write's
+    /// sequence number.
+    public private(set) var session: ClientSession
+    /// The shards on which ``session`` is open.
+    private var openedShards: Set<Int> = []
     private var busy = false
 
     /// - Parameters:
@@ -56,7 +62,7 @@ public actor ShardKVClerk {
         self.controller = controller
         self.makeClient = makeClient
         self.configuration = configuration
-        self.clientID = clientID
+        session = ClientSession(clientID: clientID, sequence: SessionTable.openingSequence)
     }
 
     /// The configuration the clerk routes by (refreshed when a group answers `.wrongGroup`).
@@ -72,21 +78,24 @@ public actor ShardKVClerk {
     }
 
     public func put(_ key: [UInt8], _ value: [UInt8]) async throws(ShardKVClerkError) {
-        let request = ShardKVPutRequest(session: nextSession(), key: key, value: value)
-        _ = try await perform(key, { try await $0.put(request, options: $1) }) { ($0.outcome, $0.leader) }
+        _ = try await write(key) { ShardKVPutRequest(session: $0, key: key, value: value) } call: {
+            try await $0.put($1, options: $2)
+        }
     }
 
     /// Appends `value` to the value of `key` (a missing key counts as empty).
     public func append(_ key: [UInt8], _ value: [UInt8]) async throws(ShardKVClerkError) {
-        let request = ShardKVAppendRequest(session: nextSession(), key: key, value: value)
-        _ = try await perform(key, { try await $0.append(request, options: $1) }) { ($0.outcome, $0.leader) }
+        _ = try await write(key) { ShardKVAppendRequest(session: $0, key: key, value: value) } call: {
+            try await $0.append($1, options: $2)
+        }
     }
 
     /// Removes `key`; returns whether it existed.
     @discardableResult
     public func delete(_ key: [UInt8]) async throws(ShardKVClerkError) -> Bool {
-        let request = ShardKVDeleteRequest(session: nextSession(), key: key)
-        let reply = try await perform(key, { try await $0.delete(request, options: $1) }) { ($0.outcome, $0.leader) }
+        let reply = try await write(key) { ShardKVDeleteRequest(session: $0, key: key) } call: {
+            try await $0.delete($1, options: $2)
+        }
         return reply.outcome == .ok
     }
 
@@ -107,9 +116,29 @@ public actor ShardKVClerk {
 
     // MARK: Routing and retrying
 
-    private func nextSession() -> ClientSession {
-        sequence += 1
-        return ClientSession(clientID: clientID, sequence: sequence)
+    /// Runs one write: opens the session on the key's shard first if it is not open there,
+    /// numbers the write, and after `.sessionExpired` starts a new session for the next write.
+    private func write<Request: Sendable>(
+        _ key: [UInt8], _ makeRequest: (ClientSession) -> Request,
+        call: @escaping @Sendable (ShardKVClient, Request, CallOptions) async throws -> ShardKVWriteReply
+    ) async throws(ShardKVClerkError) -> ShardKVWriteReply {
+        let shard = key2shard(key)
+        if !openedShards.contains(shard) {
+            let opening = ShardKVOpenSessionRequest(clientID: session.clientID, key: key)
+            _ = try await perform(key, { try await $0.openSession(opening, options: $1) }) { ($0.outcome, $0.leader) }
+            openedShards.insert(shard)
+        }
+        session.sequence += 1
+        let request = makeRequest(session)
+        let reply = try await perform(key, { try await call($0, request, $1) }) { ($0.outcome, $0.leader) }
+        if reply.outcome == .sessionExpired {
+            let expired = session
+            session = ClientSession(
+                clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
+            openedShards = []
+            throw .sessionExpired(clientID: expired.clientID, sequence: expired.sequence)
+        }
+        return reply
     }
 
     private func perform<Reply: Sendable>(
@@ -156,7 +185,7 @@ public actor ShardKVClerk {
             reply = try await caller.perform(within: remaining, attempt) { reply in
                 let (result, hint) = outcome(reply)
                 switch result {
-                case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument:
+                case .ok, .noKey, .wrongGroup, .notReady, .invalidArgument, .sessionExpired:
                     return .final
                 case .wrongLeader:
                     return .wrongLeader(leaderID: hint?.leaderID ?? 0, address: hint?.address ?? "")
@@ -172,7 +201,7 @@ public actor ShardKVClerk {
             }
         }
         switch outcome(reply).0 {
-        case .ok, .noKey:
+        case .ok, .noKey, .sessionExpired:
             return reply
         case .invalidArgument:
             throw .rejected(RPCError(code: .invalidArgument, message: "The group refused the command."))

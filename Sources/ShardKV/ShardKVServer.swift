@@ -124,22 +124,27 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
         try validate(key: request.key)
         switch try await perform(request.command, read: true) {
         case .result(let result): return ShardKVGetReply(outcome: result.outcome, value: result.value)
-        case .retry(let outcome, let hint): return ShardKVGetReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): return ShardKVGetReply(outcome: outcome, leader: hint)
         }
     }
 
+    public func openSession(_ request: ShardKVOpenSessionRequest) async throws -> ShardKVWriteReply {
+        try validate(key: request.key)
+        return Self.writeReply(try await perform(try request.command(), read: false))
+    }
+
     public func put(_ request: ShardKVPutRequest) async throws -> ShardKVWriteReply {
-        try validate(key: request.key, value: request.value)
+        try validate(key: request.key, value: request.value, session: request.session)
         return Self.writeReply(try await perform(request.command, read: false))
     }
 
     public func append(_ request: ShardKVAppendRequest) async throws -> ShardKVWriteReply {
-        try validate(key: request.key, value: request.value)
+        try validate(key: request.key, value: request.value, session: request.session)
         return Self.writeReply(try await perform(request.command, read: false))
     }
 
     public func delete(_ request: ShardKVDeleteRequest) async throws -> ShardKVWriteReply {
-        try validate(key: request.key)
+        try validate(key: request.key, session: request.session)
         return Self.writeReply(try await perform(request.command, read: false))
     }
 
@@ -174,7 +179,7 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
         let command = ShardKVCommand.deleteShards(configNum: request.configNum, shards: request.shards)
         switch try await perform(command, read: false) {
         case .result(let result): return DeleteShardsReply(outcome: result.outcome)
-        case .retry(let outcome, let hint): return DeleteShardsReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): return DeleteShardsReply(outcome: outcome, leader: hint)
         }
     }
 
@@ -182,7 +187,12 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
 
     typealias Answer = ServiceAnswer<ShardKVCommandResult, ShardKVOutcome>
 
-    private func validate(key: [UInt8], value: [UInt8] = []) throws(RPCError) {
+    /// `INVALID_ARGUMENT` for a key or value over the limits, or a write numbered 0 (which only
+    /// opens a session; the RSM envelope's own check does not see ShardKV's per-shard sessions).
+    private func validate(key: [UInt8], value: [UInt8] = [], session: ClientSession? = nil) throws(RPCError) {
+        if let session, session.sequence == SessionTable.openingSequence {
+            throw RPCError(ReplicatedStateMachineError.openingSequenceOnWrite(session))
+        }
         guard key.count <= configuration.maxKeyBytes else {
             throw RPCError(
                 code: .invalidArgument,
@@ -211,7 +221,7 @@ public final class ShardKVServer: ShardKVServiceProtocol, ShardMigrationServiceP
     private static func writeReply(_ answer: Answer) -> ShardKVWriteReply {
         switch answer {
         case .result(let result): ShardKVWriteReply(outcome: result.outcome)
-        case .retry(let outcome, let hint): ShardKVWriteReply(outcome: outcome, leader: hint)
+        case .outcome(let outcome, let hint): ShardKVWriteReply(outcome: outcome, leader: hint)
         }
     }
 }

@@ -36,15 +36,23 @@ package struct ShardStore: Sendable, Equatable {
 
     /// Executes a client operation applied at log `index`, at most once per write session: a
     /// retry of the client's latest write to this shard gets the cached reply, an older one
-    /// gets `.ok` without effect (the client already saw its reply).
+    /// gets `.ok` without effect (the client already saw its reply), and a write of a session
+    /// this shard does not hold (never opened here, or evicted) `.sessionExpired` without effect
+    /// (see `SessionTable`'s eviction policy). An opening (``ShardKVOperation/Kind/openSession``)
+    /// only records the session.
     package mutating func apply(_ operation: ShardKVOperation, index: UInt64) -> ShardKVCommandResult {
-        guard operation.isWrite, let session = operation.session else { return execute(operation) }
+        guard operation.isWrite, let session = operation.session else {
+            // An opening without a session opens nothing (servers never log one).
+            return operation.kind == .openSession ? ShardKVCommandResult(outcome: .ok) : execute(operation)
+        }
         switch sessions.verdict(for: session) {
         case .duplicate(let reply):
             if let cached = try? ProtobufDeserializer<ShardKVCommandResult>().deserialize(reply) { return cached }
             preconditionFailure("a cached ShardKV reply always decodes")
         case .stale:
             return ShardKVCommandResult(outcome: .ok)
+        case .expired:
+            return ShardKVCommandResult(outcome: .sessionExpired)
         case .new:
             let result = execute(operation)
             sessions.record(session, reply: ShardKVStateMachine.encode(result), index: index)
@@ -71,6 +79,8 @@ package struct ShardStore: Sendable, Equatable {
         case .delete:
             return values.removeValue(forKey: operation.key) == nil
                 ? ShardKVCommandResult(outcome: .noKey) : ShardKVCommandResult(outcome: .ok)
+        case .openSession:
+            return ShardKVCommandResult(outcome: .ok)
         }
     }
 }

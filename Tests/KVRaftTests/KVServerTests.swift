@@ -32,6 +32,47 @@ import Testing
         await group.shutdown()
     }
 
+    /// Issue 12, defect 6: past `maxSessions` the oldest session is evicted; a retry of its
+    /// write is refused with `.sessionExpired` instead of applying a second time, and a clerk
+    /// whose session expired reports it once and goes on with a new session.
+    @Test func anEvictedSessionsRetryIsRefusedNotAppliedTwice() async throws {
+        var configuration = KVServer.Configuration()
+        configuration.replication.maxSessions = 2
+        let group = try await OneNodeGroup(configuration: configuration)
+        #expect(try await group.clerk("first").get("log") == "", "a clerk waits for the leader")
+        let raw = KVClient(wrapping: group.client("raw"))
+        let evicted = ClientSession(clientID: 501, sequence: 1)
+        // Before its opening the session is unknown: the write is refused, nothing applies.
+        let append = AppendRequest(session: evicted, key: Self.b("log"), value: Self.b("a"))
+        #expect(try await raw.append(append).outcome == .sessionExpired)
+        #expect(try await raw.openSession(OpenSessionRequest(clientID: 501)).outcome == .ok)
+        #expect(try await raw.append(append).outcome == .ok)
+        #expect(try await raw.append(append).outcome == .ok, "a retry is answered from the session")
+        // Two other clients write: 501 is the oldest of three sessions and is evicted.
+        let idle = group.clerk("idle")
+        try await idle.append("log", "i")
+        try await group.clerk("other").append("log", "o")
+        // The lost-reply retry of 501's write is refused, not applied a second time.
+        #expect(try await raw.append(append).outcome == .sessionExpired)
+        #expect(try await idle.get("log") == "aio")
+        // A write numbered 0 is malformed (0 only opens a session).
+        await #expect(throws: RPCError.self) {
+            try await raw.put(PutRequest(session: ClientSession(clientID: 501, sequence: 0), key: [1], value: [2]))
+        }
+        // The "idle" clerk's session is evicted next by two newer ones; its next write tells the
+        // caller, and the one after runs in a new session.
+        let idleID = idle.clientID
+        try await group.clerk("third").put("x", "3")
+        try await group.clerk("fourth").put("x", "4")
+        await #expect(throws: ClerkError.sessionExpired(clientID: idleID, sequence: 2)) {
+            try await idle.append("log", "I")
+        }
+        #expect(idle.clientID != idleID)
+        try await idle.append("log", "J")
+        #expect(try await idle.get("log") == "aioJ")
+        await group.shutdown()
+    }
+
     @Test func keysAndValuesOverTheLimitsAreRejected() async throws {
         var configuration = KVServer.Configuration()
         configuration.maxKeyBytes = 8
@@ -60,8 +101,8 @@ import Testing
     }
 
     @Test(arguments: [
-        KVService.Methods.get, KVService.Methods.put, KVService.Methods.append, KVService.Methods.delete,
-        KVService.Methods.compareAndSwap, KVService.Methods.status,
+        KVService.Methods.get, KVService.Methods.openSession, KVService.Methods.put, KVService.Methods.append,
+        KVService.Methods.delete, KVService.Methods.compareAndSwap, KVService.Methods.status,
     ])
     func malformedRequestsAreInvalidArgument(_ method: MethodDescriptor) async throws {
         let group = try await OneNodeGroup()

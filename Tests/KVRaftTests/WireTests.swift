@@ -16,6 +16,7 @@ import Testing
 
     @Test func requestsRoundTrip() throws {
         try Self.roundTrip(GetRequest(key: [1, 2, 0]))
+        try Self.roundTrip(OpenSessionRequest(clientID: 0xDEAD_BEEF_CAFE))
         try Self.roundTrip(PutRequest(session: Self.session, key: [1], value: Array(repeating: 9, count: 5000)))
         try Self.roundTrip(PutRequest(session: nil, key: [], value: []))
         try Self.roundTrip(AppendRequest(session: Self.session, key: [2], value: [3]))

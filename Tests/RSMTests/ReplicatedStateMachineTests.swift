@@ -187,25 +187,30 @@ import Testing
     @Test func aRetriedWriteAppliesOnceAndGetsTheCachedReply() async throws {
         let log = ScriptedLog()
         let machine = try await Self.make(log)
-        let session = ClientSession(clientID: 7, sequence: 1)
-        async let first = machine.submit("w".bytes, session: session)
+        async let opened = machine.openSession(7)
         try await log.waitForProposals(1)
         await log.commit(1)
+        #expect(try await opened == .applied([]))
+        let session = ClientSession(clientID: 7, sequence: 1)
+        async let first = machine.submit("w".bytes, session: session)
+        try await log.waitForProposals(2)
+        await log.commit(2)
         #expect(try await first == .applied("1:w".bytes))
         // The clerk also retried elsewhere before it saw the reply: the same write is in the
         // log twice. It must apply once.
-        await log.deliver(.command(index: 2, term: 1, data: Self.envelope("w", client: 7, sequence: 1)))
-        try await Self.waitApplied(machine, 2)
+        await log.deliver(.command(index: 3, term: 1, data: Self.envelope("w", client: 7, sequence: 1)))
+        try await Self.waitApplied(machine, 3)
         // A retry after it applied is answered from the session table, without the log.
         #expect(try await machine.submit("w".bytes, session: session) == .applied("1:w".bytes))
-        #expect(await log.proposals.count == 1)
-        #expect(await machine.makeSnapshot() == Self.serviceSnapshot(sessions: [(7, 1, "1:w", 1)], state: "w"))
+        #expect(await log.proposals.count == 2)
+        #expect(await machine.makeSnapshot() == Self.serviceSnapshot(sessions: [(7, 1, "1:w", 2)], state: "w"))
     }
 
     @Test func anOlderSequenceIsStale() async throws {
         let log = ScriptedLog()
         await log.setCommitsOnPropose(true)
         let machine = try await Self.make(log)
+        _ = try await machine.openSession(9)
         _ = try await machine.submit("one".bytes, session: ClientSession(clientID: 9, sequence: 1))
         _ = try await machine.submit("two".bytes, session: ClientSession(clientID: 9, sequence: 2))
         await #expect(throws: ReplicatedStateMachineError.staleSequence(ClientSession(clientID: 9, sequence: 1), latest: 2)) {
@@ -311,12 +316,49 @@ import Testing
         await log.setCommitsOnPropose(true)
         let machine = try await Self.make(log) { $0.maxSessions = 2 }
         for client: UInt64 in 1...3 {
+            #expect(try await machine.openSession(client) == .applied([]))
             _ = try await machine.submit("c\(client)".bytes, session: ClientSession(clientID: client, sequence: 1))
         }
         #expect(await machine.status().sessions == 2)
-        // Client 1 (oldest) was evicted: its retry applies again; client 3's does not.
-        #expect(try await machine.submit("c1".bytes, session: ClientSession(clientID: 1, sequence: 1)) == .applied("4:c1".bytes))
+        // Client 1 (oldest) was evicted: its retry is refused, not applied a second time (the
+        // state machine saw three writes); client 3's is answered from its session.
+        for sequence: UInt64 in 1...2 {
+            let retry = ClientSession(clientID: 1, sequence: sequence)
+            #expect(try await machine.submit("c1".bytes, session: retry) == .sessionExpired)
+        }
         #expect(try await machine.submit("c3".bytes, session: ClientSession(clientID: 3, sequence: 1)) == .applied("3:c3".bytes))
+        #expect(await machine.makeSnapshot() == Self.serviceSnapshot(
+            sessions: [(2, 1, "2:c2", 4), (3, 1, "3:c3", 6)], state: "c1\nc2\nc3"))
+        // Reopening under the evicted id (what a clerk does not do: it takes a new id) makes
+        // it usable again.
+        #expect(try await machine.openSession(1) == .applied([]))
+        let reopened = ClientSession(clientID: 1, sequence: 2)
+        #expect(try await machine.submit("c1b".bytes, session: reopened) == .applied("4:c1b".bytes))
+    }
+
+    @Test func aWriteNumberedZeroIsRefused() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log)
+        let zero = ClientSession(clientID: 4, sequence: SessionTable.openingSequence)
+        await #expect(throws: ReplicatedStateMachineError.openingSequenceOnWrite(zero)) {
+            try await machine.submit("w".bytes, session: zero)
+        }
+        #expect(await log.proposals.isEmpty)
+    }
+
+    /// A new leader may not have applied a session's opening yet when the session's first
+    /// write reaches it: only the table as of the write's log position decides.
+    @Test func anUnknownSessionIsDecidedWhereTheWriteApplies() async throws {
+        let log = ScriptedLog()
+        await log.skip(1)
+        let machine = try await Self.make(log)
+        // The opening is in the log (index 1) but not applied here yet.
+        async let write = machine.submit("w".bytes, session: ClientSession(clientID: 6, sequence: 1))
+        try await log.waitForProposals(1)
+        await log.deliver(.command(index: 1, term: 1, data: Self.envelope("", client: 6, sequence: 0)))
+        await log.commit(2)
+        #expect(try await write == .applied("1:w".bytes))
     }
 
     // MARK: Snapshots
@@ -341,6 +383,7 @@ import Testing
         await log.setCommitsOnPropose(true)
         let machine = try await Self.make(log) { $0.maxRaftStateBytes = 1000 }
         await log.setRaftStateBytes(899)
+        _ = try await machine.openSession(5)
         _ = try await machine.submit("a".bytes, session: ClientSession(clientID: 5, sequence: 1))
         #expect(await log.snapshots.isEmpty)
         await log.setRaftStateBytes(900)  // 90 % of the limit
@@ -354,9 +397,9 @@ import Testing
             try await Task.sleep(for: .milliseconds(2))
         }
         let snapshot = try #require(await log.snapshots.first)
-        #expect(snapshot.index == 2)
-        #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 1)], state: "a\n" + large))
-        #expect(await machine.status().snapshotIndex == 2)
+        #expect(snapshot.index == 3)
+        #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 2)], state: "a\n" + large))
+        #expect(await machine.status().snapshotIndex == 3)
     }
 
     @Test func restartsFromARestoredSnapshot() async throws {

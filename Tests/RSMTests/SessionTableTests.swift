@@ -6,14 +6,35 @@ import Testing
 @Suite struct SessionTableTests {
     @Test func verdictsFollowTheSequence() {
         var table = SessionTable(maxSessions: 10)
+        let opening = ClientSession(clientID: 1, sequence: SessionTable.openingSequence)
         let first = ClientSession(clientID: 1, sequence: 1)
+        #expect(table.verdict(for: first) == .expired, "a write of a session never opened")
+        #expect(table.verdict(for: opening) == .new)
+        table.record(opening, reply: [], index: 4)
+        #expect(table.verdict(for: opening) == .duplicate(reply: []))
         #expect(table.verdict(for: first) == .new)
         table.record(first, reply: [1], index: 5)
         #expect(table.verdict(for: first) == .duplicate(reply: [1]))
         #expect(table.verdict(for: ClientSession(clientID: 1, sequence: 2)) == .new)
         table.record(ClientSession(clientID: 1, sequence: 2), reply: [2], index: 6)
         #expect(table.verdict(for: first) == .stale(latest: 2))
+        #expect(table.verdict(for: opening) == .stale(latest: 2))
         #expect(table.count == 1)
+    }
+
+    /// The eviction policy: an evicted client's retry is refused (`.expired`), never applied a
+    /// second time, and only an opening (sequence 0) brings the client id back.
+    @Test func anEvictedSessionsRetryIsExpiredNotNew() {
+        var table = SessionTable(maxSessions: 2)
+        for client: UInt64 in 1...3 {
+            table.record(ClientSession(clientID: client, sequence: 0), reply: [], index: client * 10)
+            table.record(ClientSession(clientID: client, sequence: 1), reply: [UInt8(client)], index: client * 10 + 1)
+        }
+        #expect(table.sortedRecords.map(\.clientID) == [2, 3])
+        #expect(table.verdict(for: ClientSession(clientID: 1, sequence: 1)) == .expired)
+        #expect(table.verdict(for: ClientSession(clientID: 1, sequence: 2)) == .expired)
+        #expect(table.verdict(for: ClientSession(clientID: 3, sequence: 1)) == .duplicate(reply: [3]))
+        #expect(table.verdict(for: ClientSession(clientID: 1, sequence: 0)) == .new)
     }
 
     @Test func evictsTheSessionWithTheOldestLastWrite() {

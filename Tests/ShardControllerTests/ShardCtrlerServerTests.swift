@@ -98,11 +98,27 @@ import Testing
             let clerk = await cluster.makeClerk(to: [0])
             _ = try await clerk.query()  // waits for the leader
             let client = ShardCtrlerClient(wrapping: await cluster.makeRawClient(to: 0))
+            #expect(try await client.openSession(OpenSessionRequest(clientID: 77)).outcome == .ok)
             let request = JoinRequest(session: ClientSession(clientID: 77, sequence: 1), groups: [4: ["s"]])
             let first = try await client.join(request)
             let retry = try await client.join(request)
             #expect(first == ChangeReply(outcome: .ok, configNum: 1))
             #expect(retry == first)
+            #expect(try await clerk.query().num == 1)
+        }
+    }
+
+    /// A change whose session was never opened (or was evicted) is refused, not applied, and
+    /// a clerk whose session expired reports it and works again with a new session.
+    @Test func aChangeOfAnUnopenedSessionIsRefused() async throws {
+        try await ShardCtrlerLabCluster.with(servers: 1) { cluster in
+            let clerk = await cluster.makeClerk(to: [0])
+            _ = try await clerk.query()  // waits for the leader
+            let client = ShardCtrlerClient(wrapping: await cluster.makeRawClient(to: 0))
+            let request = JoinRequest(session: ClientSession(clientID: 78, sequence: 1), groups: [5: ["t"]])
+            #expect(try await client.join(request).outcome == .sessionExpired)
+            #expect(try await clerk.query().num == 0)
+            try await clerk.join([6: ["u"]])
             #expect(try await clerk.query().num == 1)
         }
     }

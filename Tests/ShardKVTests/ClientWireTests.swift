@@ -16,6 +16,10 @@ import Testing
         var group = ReplicaGroup(gid: 100)
         group.install(makeConfig(1, Array(repeating: 100, count: 10)))
         let session = ClientSession(clientID: 4, sequence: 1)
+        let open = try Self.roundTrip(ShardKVOpenSessionRequest(clientID: 4, key: [1]))
+        #expect(open == ShardKVOpenSessionRequest(clientID: 4, key: [1]))
+        #expect(group.apply(try open.command()).outcome == .ok)
+        #expect(throws: RPCError.self) { try ShardKVOpenSessionRequest(clientID: 0, key: [1]).command() }
 
         let put = try Self.roundTrip(ShardKVPutRequest(session: session, key: [1], value: [2]))
         #expect(put == ShardKVPutRequest(session: session, key: [1], value: [2]))

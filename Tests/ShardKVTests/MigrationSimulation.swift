@@ -39,6 +39,8 @@ struct MigrationSimulation {
         var pending: (key: String, value: String)?
         /// The group that first applied the pending Append (its reply was lost), if any.
         var pendingAppliedBy: UInt64?
+        /// The shards the client opened its session on (it does before its first write there).
+        var openedShards: Set<Int> = []
     }
 
     static let gids: [UInt64] = [100, 101, 102]
@@ -188,6 +190,11 @@ struct MigrationSimulation {
         guard let (key, value) = clients[c].pending else { return }
         let shard = key2shard(Array(key.utf8))
         guard let g = groups.indices.first(where: { groups[$0].state.isServing(shard: shard) }) else { return }
+        if !clients[c].openedShards.contains(shard) {
+            #expect(groups[g].openSession(clients[c].id, onShardOf: key).outcome == .ok, comment)
+            clients[c].openedShards.insert(shard)
+            trace.append("client \(clients[c].id) opens shard \(shard) at \(groups[g].gid)")
+        }
         let session = ClientSession(clientID: clients[c].id, sequence: clients[c].sequence)
         let result = groups[g].append(key, value, session)
         #expect(result.outcome == .ok, comment)

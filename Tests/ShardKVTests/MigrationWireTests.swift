@@ -41,6 +41,7 @@ import Testing
         b.install(everythingAt100)
         let client = ClientSession(clientID: 11, sequence: 3)
         let k = key(inShard: 4)
+        #expect(a.openSession(11, onShardOf: k).outcome == .ok)
         #expect(a.append(k, "once", client).outcome == .ok)
         a.install(shard4To101)
         b.install(shard4To101)

@@ -12,9 +12,13 @@ struct ReplicaGroup {
     private(set) var replicas: [ShardKVStateMachine]
     private var nextIndex: UInt64 = 1
 
-    init(gid: UInt64, replicaCount: Int = 2) {
+    init(
+        gid: UInt64, replicaCount: Int = 2,
+        maxSessionsPerShard: Int = ShardKVStateMachine.defaultMaxSessionsPerShard
+    ) {
         self.gid = gid
-        replicas = Array(repeating: ShardKVStateMachine(gid: gid), count: replicaCount)
+        replicas = Array(
+            repeating: ShardKVStateMachine(gid: gid, maxSessionsPerShard: maxSessionsPerShard), count: replicaCount)
     }
 
     /// The first replica (all replicas hold the same state).
@@ -62,6 +66,14 @@ struct ReplicaGroup {
     mutating func append(_ key: String, _ value: String, _ session: ClientSession? = nil) -> ShardKVCommandResult {
         apply(.clientOperation(
             ShardKVOperation(kind: .append, key: Array(key.utf8), value: Array(value.utf8), session: session)))
+    }
+
+    /// Opens `clientID`'s session on the shard of `key` (what a clerk does before its first
+    /// write there).
+    @discardableResult
+    mutating func openSession(_ clientID: UInt64, onShardOf key: String) -> ShardKVCommandResult {
+        let session = ClientSession(clientID: clientID, sequence: SessionTable.openingSequence)
+        return apply(.clientOperation(ShardKVOperation(kind: .openSession, key: Array(key.utf8), session: session)))
     }
 
     mutating func get(_ key: String) -> ShardKVCommandResult {

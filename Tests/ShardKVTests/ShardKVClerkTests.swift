@@ -128,15 +128,17 @@ import Testing
 
     @Test func anOperationTimeoutAlsoBoundsARoundAtServersThatNeverAnswer() async throws {
         let fixture = ShardKVFixture()
-        // Three servers that take each Put in and never answer (within the test): each RPC would
-        // wait out the clerk's 5-s rpcTimeout.
+        // Three servers that take each OpenSession and Put in and never answer (within the
+        // test): each RPC would wait out the clerk's 5-s rpcTimeout.
         for name in ["silent-1", "silent-2", "silent-3"] {
             var router = RPCRouter()
-            router.registerUnary(
-                ShardKVService.Methods.put, deserializer: IdentityCoder(), serializer: IdentityCoder()
-            ) { _, _ -> ServerResponse<[UInt8]> in
-                try await Task.sleep(for: .seconds(10))
-                throw RPCError(code: .unavailable, message: "silent")
+            for method in [ShardKVService.Methods.openSession, ShardKVService.Methods.put] {
+                router.registerUnary(
+                    method, deserializer: IdentityCoder(), serializer: IdentityCoder()
+                ) { _, _ -> ServerResponse<[UInt8]> in
+                    try await Task.sleep(for: .seconds(10))
+                    throw RPCError(code: .unavailable, message: "silent")
+                }
             }
             fixture.network.addServer(name: name, router: router)
         }

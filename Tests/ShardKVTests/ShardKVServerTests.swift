@@ -23,12 +23,27 @@ import Testing
 
     static func session(_ sequence: UInt64) -> ClientSession { ClientSession(clientID: 7, sequence: sequence) }
 
+    /// Opens client 7's session on the shard of each key (before its first write there).
+    static func openSessions(_ client: ShardKVClient, onShardsOf keys: [[UInt8]]) async throws {
+        for key in keys {
+            #expect(try await client.openSession(ShardKVOpenSessionRequest(clientID: 7, key: key)).outcome == .ok)
+        }
+    }
+
     @Test func everyClientOperationOnAServedShard() async throws {
         let fixture = ShardKVFixture()
         let (_, client) = try await Self.startGroupOne(fixture)
         let key = key(inShard: 3, "k").bytes
         #expect(try await client.get(ShardKVGetRequest(key: key)).outcome == .noKey)
         let put = ShardKVPutRequest(session: Self.session(1), key: key, value: "a".bytes)
+        // A write of a session not opened on the shard is refused without effect.
+        #expect(try await client.put(put).outcome == .sessionExpired)
+        #expect(try await client.get(ShardKVGetRequest(key: key)).outcome == .noKey)
+        // A write numbered 0 (an opening's number) is malformed.
+        await #expect(throws: RPCError.self) {
+            try await client.put(ShardKVPutRequest(session: Self.session(0), key: key, value: "a".bytes))
+        }
+        try await Self.openSessions(client, onShardsOf: [key])
         #expect(try await client.put(put).outcome == .ok)
         let append = ShardKVAppendRequest(session: Self.session(2), key: key, value: "b".bytes)
         #expect(try await client.append(append).outcome == .ok)
@@ -45,6 +60,7 @@ import Testing
         let fixture = ShardKVFixture()
         let (_, client) = try await Self.startGroupOne(fixture)
         let key = key(inShard: 0).bytes
+        try await Self.openSessions(client, onShardsOf: [key])
         _ = try await client.put(ShardKVPutRequest(session: Self.session(1), key: key, value: "v".bytes))
         let before = try await client.status()
         for _ in 0..<5 { #expect(try await client.get(ShardKVGetRequest(key: key)).value == "v".bytes) }
@@ -73,6 +89,7 @@ import Testing
     @Test func statusReportsTheConfigurationAndEachHeldShard() async throws {
         let fixture = ShardKVFixture()
         let (_, client) = try await Self.startGroupOne(fixture)
+        try await Self.openSessions(client, onShardsOf: [key(inShard: 2).bytes])
         for i in 0..<3 {
             let put = ShardKVPutRequest(
                 session: Self.session(UInt64(i + 1)), key: key(inShard: 2, "\(i)").bytes, value: [])
@@ -101,6 +118,7 @@ import Testing
         let longestKey = Array(key(inShard: 1, "1234567").bytes)
         let longKey = longestKey + [0]
         let put = ShardKVPutRequest(session: Self.session(1), key: longestKey, value: Array(repeating: 2, count: 16))
+        try await Self.openSessions(client, onShardsOf: [longestKey])
         #expect(try await client.put(put).outcome == .ok)
         let refused: [(String, @Sendable () async throws -> Void)] = [
             ("get", { _ = try await client.get(ShardKVGetRequest(key: longKey)) }),
@@ -136,7 +154,7 @@ import Testing
         let methods = [
             ShardKVService.Methods.get, ShardKVService.Methods.put, ShardKVService.Methods.append,
             ShardKVService.Methods.delete, ShardKVService.Methods.status, ShardKVService.MigrationMethods.pullShards,
-            ShardKVService.MigrationMethods.deleteShards,
+            ShardKVService.MigrationMethods.deleteShards, ShardKVService.Methods.openSession,
         ]
         for method in methods {
             let error = await #expect(throws: RPCError.self, "\(method)") {
@@ -166,6 +184,7 @@ import Testing
         let (server, client) = try await Self.startGroupOne(fixture)
         let key = key(inShard: 5, "x").bytes
         let put = ShardKVPutRequest(session: Self.session(1), key: key, value: "v".bytes)
+        try await Self.openSessions(client, onShardsOf: [key])
         #expect(try await client.put(put).outcome == .ok)
         // Before the shard moves: it is served, not waiting to be pulled.
         #expect(try await client.pullShards(PullShardsRequest(configNum: 1, shards: [5])).outcome == .notReady)
@@ -210,6 +229,7 @@ import Testing
         let group = try await fixture.startShardKVGroup(gid: 1, names: ["s1"], maxRaftState: 1_000)
         try await #require(await group.service(0)).waitForConfig(1)
         let client = ShardKVClient(wrapping: fixture.makeClient("s1"))
+        try await Self.openSessions(client, onShardsOf: (0..<8).map { key(inShard: $0).bytes })
         for i in 0..<40 {
             let append = ShardKVAppendRequest(
                 session: Self.session(UInt64(i + 1)), key: key(inShard: i % 8, "\(i % 3)").bytes, value: "\(i),".bytes)
@@ -280,6 +300,7 @@ import Testing
         let (server, client) = try await Self.startGroupOne(fixture)
         let key = key(inShard: 4).bytes
         let put = ShardKVPutRequest(session: Self.session(1), key: key, value: "v".bytes)
+        try await Self.openSessions(client, onShardsOf: [key])
         #expect(try await client.put(put).outcome == .ok)
         await server.stop()
         let calls: [(String, @Sendable () async throws -> Void)] = [

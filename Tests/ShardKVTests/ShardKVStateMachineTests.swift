@@ -126,6 +126,7 @@ import Testing
         var (a, b) = Self.groupsInConfig1()
         let k = key(inShard: 6)
         let client = ClientSession(clientID: 42, sequence: 7)
+        #expect(a.openSession(42, onShardOf: k).outcome == .ok)
         // Applied at the old owner, but say the reply was lost.
         #expect(a.append(k, "x", client).outcome == .ok)
         a.install(Self.config2)
@@ -148,10 +149,43 @@ import Testing
         #expect(b.read(k) == "v\(k)xyzz")
     }
 
+    /// Defect 6 of issue 12: past the per-shard session limit the oldest session is evicted, and
+    /// its retry (here after the shard moved with its table) is refused, never applied twice;
+    /// the limit holds on the new owner too.
+    @Test func anEvictedSessionsRetryIsRefusedAfterMigration() {
+        var a = ReplicaGroup(gid: 100, maxSessionsPerShard: 2)
+        var b = ReplicaGroup(gid: 101, maxSessionsPerShard: 2)
+        a.install(Self.config1)
+        b.install(Self.config1)
+        let k = key(inShard: 6)
+        for client: UInt64 in 1...3 {
+            #expect(a.openSession(client, onShardOf: k).outcome == .ok)
+            #expect(a.append(k, "\(client)", ClientSession(clientID: client, sequence: 1)).outcome == .ok)
+        }
+        #expect(a.state.sessionCount == 2)
+        #expect(a.append(k, "1", ClientSession(clientID: 1, sequence: 1)).outcome == .sessionExpired)
+        a.install(Self.config2)
+        b.install(Self.config2)
+        Self.pull(Self.moved, from: a, into: &b)
+        #expect(b.append(k, "1", ClientSession(clientID: 1, sequence: 1)).outcome == .sessionExpired)
+        #expect(b.append(k, "3", ClientSession(clientID: 3, sequence: 1)).outcome == .ok)
+        #expect(b.read(k) == "123")
+        // A fourth session evicts client 2 (the records moved with one index: the tie goes to
+        // the smaller id), whose write is then refused as well.
+        #expect(b.openSession(4, onShardOf: k).outcome == .ok)
+        #expect(b.state.sessionCount == 2)
+        #expect(b.append(k, "2", ClientSession(clientID: 2, sequence: 1)).outcome == .sessionExpired)
+        #expect(b.read(k) == "123")
+    }
+
     @Test func sessionsArePerShard() {
         var (a, _) = Self.groupsInConfig1()
         // The same client's consecutive writes to different shards are all applied, and a
-        // retry of the earlier one (to its own shard) is still recognised.
+        // retry of the earlier one (to its own shard) is still recognised. The session is
+        // opened on each shard first.
+        #expect(a.append("1", "a", ClientSession(clientID: 9, sequence: 1)).outcome == .sessionExpired)
+        #expect(a.openSession(9, onShardOf: "1").outcome == .ok)
+        #expect(a.openSession(9, onShardOf: "2").outcome == .ok)
         #expect(a.append("1", "a", ClientSession(clientID: 9, sequence: 1)).outcome == .ok)
         #expect(a.append("2", "b", ClientSession(clientID: 9, sequence: 2)).outcome == .ok)
         #expect(a.append("1", "a", ClientSession(clientID: 9, sequence: 1)).outcome == .ok)
@@ -256,6 +290,7 @@ import Testing
         #expect(b.replicas[1].currentConfig == Self.config2 && b.replicas[1].previousConfig == Self.config1)
         // The restored per-shard session table still recognises a retried write.
         let client = ClientSession(clientID: 5, sequence: 1)
+        b.openSession(5, onShardOf: key(inShard: 5))
         b.append(key(inShard: 5), "s", client)
         try b.restoreReplica(1)
         #expect(b.append(key(inShard: 5), "s", client).outcome == .ok)

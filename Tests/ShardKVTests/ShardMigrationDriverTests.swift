@@ -232,6 +232,10 @@ import Testing
             await rig.state { $0.status(ofShard: 0) } == .gcPending
         }
         // A client write lands on the inserted shard before the duplicate answer arrives.
+        let opening = ShardKVOperation(
+            kind: .openSession, key: key(inShard: 0).bytes,
+            session: ClientSession(clientID: 3, sequence: SessionTable.openingSequence))
+        #expect(try await rig.submit(.clientOperation(opening)).outcome == .ok)
         let append = ShardKVOperation(
             kind: .append, key: key(inShard: 0).bytes, value: "+w".bytes,
             session: ClientSession(clientID: 3, sequence: 1))

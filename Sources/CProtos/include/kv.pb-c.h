@@ -56,7 +56,13 @@ typedef enum _Skv__Kv__Outcome {
   /*
    * CompareAndSwap: the current value differs from `expected`; nothing was written.
    */
-  SKV__KV__OUTCOME__OUTCOME_COMPARE_FAILED = 4
+  SKV__KV__OUTCOME__OUTCOME_COMPARE_FAILED = 4,
+  /*
+   * A write whose session this service does not hold (never opened, or evicted past the session limit):
+   * nothing was applied now; if the same write was sent before, whether it applied then is unknown.
+   * Open a new session (a new client id) for further writes.
+   */
+  SKV__KV__OUTCOME__OUTCOME_SESSION_EXPIRED = 5
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__KV__OUTCOME)
 } Skv__Kv__Outcome;
 typedef enum _Skv__Kv__CommandKind {
@@ -664,6 +670,10 @@ struct Skv__Kv__KV_Service
               const Skv__Kv__GetRequest *input,
               Skv__Kv__GetReply_Closure closure,
               void *closure_data);
+  void (*open_session)(Skv__Kv__KV_Service *service,
+                       const Skv__Rsm__OpenSessionRequest *input,
+                       Skv__Kv__WriteReply_Closure closure,
+                       void *closure_data);
   void (*put)(Skv__Kv__KV_Service *service,
               const Skv__Kv__PutRequest *input,
               Skv__Kv__WriteReply_Closure closure,
@@ -697,6 +707,7 @@ void skv__kv__kv__init (Skv__Kv__KV_Service *service,
 #define SKV__KV__KV__INIT(function_prefix__) \
     { SKV__KV__KV__BASE_INIT,\
       function_prefix__ ## get,\
+      function_prefix__ ## open_session,\
       function_prefix__ ## put,\
       function_prefix__ ## append,\
       function_prefix__ ## delete,\
@@ -707,6 +718,10 @@ void skv__kv__kv__get(ProtobufCService *service,
                       const Skv__Kv__GetRequest *input,
                       Skv__Kv__GetReply_Closure closure,
                       void *closure_data);
+void skv__kv__kv__open_session(ProtobufCService *service,
+                               const Skv__Rsm__OpenSessionRequest *input,
+                               Skv__Kv__WriteReply_Closure closure,
+                               void *closure_data);
 void skv__kv__kv__put(ProtobufCService *service,
                       const Skv__Kv__PutRequest *input,
                       Skv__Kv__WriteReply_Closure closure,

@@ -16,6 +16,7 @@ PROTOBUF_C__BEGIN_DECLS
 
 
 typedef struct Skv__Rsm__Session Skv__Rsm__Session;
+typedef struct Skv__Rsm__OpenSessionRequest Skv__Rsm__OpenSessionRequest;
 typedef struct Skv__Rsm__LeaderHint Skv__Rsm__LeaderHint;
 typedef struct Skv__Rsm__Envelope Skv__Rsm__Envelope;
 typedef struct Skv__Rsm__SessionRecord Skv__Rsm__SessionRecord;
@@ -28,8 +29,11 @@ typedef struct Skv__Rsm__Snapshot Skv__Rsm__Snapshot;
 /* --- messages --- */
 
 /*
- * Exactly-once identity of a write: a clerk's id (random, non-zero) and its sequence number.
+ * Exactly-once identity of a write: a clerk's id (random, non-zero) and its sequence number (1, 2, 3, ...).
  * A request without a session (client_id 0) is applied once per delivery, so a retry may apply twice.
+ * A session must be opened (OpenSession) before its first write; a write whose session the service does not
+ * hold (never opened, or evicted past the service's session limit) is not applied and is answered
+ * OUTCOME_SESSION_EXPIRED: had it been applied before the eviction, applying it again would apply it twice.
  */
 struct  Skv__Rsm__Session
 {
@@ -40,6 +44,20 @@ struct  Skv__Rsm__Session
 #define SKV__RSM__SESSION__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__rsm__session__descriptor) \
     , 0, 0 }
+
+
+/*
+ * Opens the session of `client_id` (KVRaft and ShardCtrler; ShardKV has its own, per shard). It changes
+ * nothing else, so retrying it is always safe; opening a session that is already open is a no-op.
+ */
+struct  Skv__Rsm__OpenSessionRequest
+{
+  ProtobufCMessage base;
+  uint64_t client_id;
+};
+#define SKV__RSM__OPEN_SESSION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__rsm__open_session_request__descriptor) \
+    , 0 }
 
 
 /*
@@ -68,6 +86,7 @@ struct  Skv__Rsm__Envelope
   uint64_t client_id;
   /*
    * Per-client, strictly increasing; a clerk sends sequence n+1 only after seeing n's reply.
+   * Sequence 0 with a client id opens that client's session (the command is empty and not applied).
    */
   uint64_t sequence;
   /*
@@ -135,6 +154,25 @@ Skv__Rsm__Session *
                       const uint8_t       *data);
 void   skv__rsm__session__free_unpacked
                      (Skv__Rsm__Session *message,
+                      ProtobufCAllocator *allocator);
+/* Skv__Rsm__OpenSessionRequest methods */
+void   skv__rsm__open_session_request__init
+                     (Skv__Rsm__OpenSessionRequest         *message);
+size_t skv__rsm__open_session_request__get_packed_size
+                     (const Skv__Rsm__OpenSessionRequest   *message);
+size_t skv__rsm__open_session_request__pack
+                     (const Skv__Rsm__OpenSessionRequest   *message,
+                      uint8_t             *out);
+size_t skv__rsm__open_session_request__pack_to_buffer
+                     (const Skv__Rsm__OpenSessionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Rsm__OpenSessionRequest *
+       skv__rsm__open_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__rsm__open_session_request__free_unpacked
+                     (Skv__Rsm__OpenSessionRequest *message,
                       ProtobufCAllocator *allocator);
 /* Skv__Rsm__LeaderHint methods */
 void   skv__rsm__leader_hint__init
@@ -217,6 +255,9 @@ void   skv__rsm__snapshot__free_unpacked
 typedef void (*Skv__Rsm__Session_Closure)
                  (const Skv__Rsm__Session *message,
                   void *closure_data);
+typedef void (*Skv__Rsm__OpenSessionRequest_Closure)
+                 (const Skv__Rsm__OpenSessionRequest *message,
+                  void *closure_data);
 typedef void (*Skv__Rsm__LeaderHint_Closure)
                  (const Skv__Rsm__LeaderHint *message,
                   void *closure_data);
@@ -236,6 +277,7 @@ typedef void (*Skv__Rsm__Snapshot_Closure)
 /* --- descriptors --- */
 
 extern const ProtobufCMessageDescriptor skv__rsm__session__descriptor;
+extern const ProtobufCMessageDescriptor skv__rsm__open_session_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__leader_hint__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__envelope__descriptor;
 extern const ProtobufCMessageDescriptor skv__rsm__session_record__descriptor;

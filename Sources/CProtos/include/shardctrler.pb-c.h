@@ -63,7 +63,12 @@ typedef enum _Skv__Shardctrler__Outcome {
    * Leave without `force`: no group would remain, so every shard would be left without a group
    * (gid 0) and the data it holds unowned; no configuration was created.
    */
-  SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS = 6
+  SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS = 6,
+  /*
+   * A change whose session this service does not hold (never opened, or evicted): nothing was applied now;
+   * if the same change was sent before, whether it applied then is unknown (see skv.rsm.Session).
+   */
+  SKV__SHARDCTRLER__OUTCOME__OUTCOME_SESSION_EXPIRED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDCTRLER__OUTCOME)
 } Skv__Shardctrler__Outcome;
 typedef enum _Skv__Shardctrler__CommandKind {
@@ -599,6 +604,10 @@ typedef struct Skv__Shardctrler__ShardCtrler_Service Skv__Shardctrler__ShardCtrl
 struct Skv__Shardctrler__ShardCtrler_Service
 {
   ProtobufCService base;
+  void (*open_session)(Skv__Shardctrler__ShardCtrler_Service *service,
+                       const Skv__Rsm__OpenSessionRequest *input,
+                       Skv__Shardctrler__ChangeReply_Closure closure,
+                       void *closure_data);
   void (*join)(Skv__Shardctrler__ShardCtrler_Service *service,
                const Skv__Shardctrler__JoinRequest *input,
                Skv__Shardctrler__ChangeReply_Closure closure,
@@ -627,11 +636,16 @@ void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service
     { &skv__shardctrler__shard_ctrler__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define SKV__SHARDCTRLER__SHARD_CTRLER__INIT(function_prefix__) \
     { SKV__SHARDCTRLER__SHARD_CTRLER__BASE_INIT,\
+      function_prefix__ ## open_session,\
       function_prefix__ ## join,\
       function_prefix__ ## leave,\
       function_prefix__ ## move,\
       function_prefix__ ## query,\
       function_prefix__ ## status  }
+void skv__shardctrler__shard_ctrler__open_session(ProtobufCService *service,
+                                                  const Skv__Rsm__OpenSessionRequest *input,
+                                                  Skv__Shardctrler__ChangeReply_Closure closure,
+                                                  void *closure_data);
 void skv__shardctrler__shard_ctrler__join(ProtobufCService *service,
                                           const Skv__Shardctrler__JoinRequest *input,
                                           Skv__Shardctrler__ChangeReply_Closure closure,

@@ -22,6 +22,7 @@ typedef struct Skv__Shardkv__GetReply Skv__Shardkv__GetReply;
 typedef struct Skv__Shardkv__PutRequest Skv__Shardkv__PutRequest;
 typedef struct Skv__Shardkv__AppendRequest Skv__Shardkv__AppendRequest;
 typedef struct Skv__Shardkv__DeleteRequest Skv__Shardkv__DeleteRequest;
+typedef struct Skv__Shardkv__OpenSessionRequest Skv__Shardkv__OpenSessionRequest;
 typedef struct Skv__Shardkv__WriteReply Skv__Shardkv__WriteReply;
 typedef struct Skv__Shardkv__StatusRequest Skv__Shardkv__StatusRequest;
 typedef struct Skv__Shardkv__ShardInfo Skv__Shardkv__ShardInfo;
@@ -70,7 +71,13 @@ typedef enum _Skv__Shardkv__Outcome {
    * A logged command that does not decode or cannot execute (servers reject such requests with
    * gRPC INVALID_ARGUMENT before logging them).
    */
-  SKV__SHARDKV__OUTCOME__OUTCOME_INVALID_ARGUMENT = 6
+  SKV__SHARDKV__OUTCOME__OUTCOME_INVALID_ARGUMENT = 6,
+  /*
+   * A write whose session the key's shard does not hold (never opened on that shard, or evicted past the
+   * per-shard session limit): nothing was applied now; if the same write was sent before, whether it applied
+   * then is unknown (see skv.rsm.Session). Open a new session (a new client id) for further writes.
+   */
+  SKV__SHARDKV__OUTCOME__OUTCOME_SESSION_EXPIRED = 7
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDKV__OUTCOME)
 } Skv__Shardkv__Outcome;
 typedef enum _Skv__Shardkv__CommandKind {
@@ -100,7 +107,11 @@ typedef enum _Skv__Shardkv__ClientOp {
   SKV__SHARDKV__CLIENT_OP__CLIENT_OP_GET = 0,
   SKV__SHARDKV__CLIENT_OP__CLIENT_OP_PUT = 1,
   SKV__SHARDKV__CLIENT_OP__CLIENT_OP_APPEND = 2,
-  SKV__SHARDKV__CLIENT_OP__CLIENT_OP_DELETE = 3
+  SKV__SHARDKV__CLIENT_OP__CLIENT_OP_DELETE = 3,
+  /*
+   * Opens `session` (sequence 0) on the shard of `key`; changes no data.
+   */
+  SKV__SHARDKV__CLIENT_OP__CLIENT_OP_OPEN_SESSION = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDKV__CLIENT_OP)
 } Skv__Shardkv__ClientOp;
 /*
@@ -188,6 +199,21 @@ struct  Skv__Shardkv__DeleteRequest
 #define SKV__SHARDKV__DELETE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__delete_request__descriptor) \
     , NULL, {0,NULL} }
+
+
+/*
+ * Opens the session of `client_id` on the shard of `key` (sessions are per shard and move with the shard).
+ * Changes nothing else: retrying it is always safe.
+ */
+struct  Skv__Shardkv__OpenSessionRequest
+{
+  ProtobufCMessage base;
+  uint64_t client_id;
+  ProtobufCBinaryData key;
+};
+#define SKV__SHARDKV__OPEN_SESSION_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__shardkv__open_session_request__descriptor) \
+    , 0, {0,NULL} }
 
 
 struct  Skv__Shardkv__WriteReply
@@ -523,6 +549,25 @@ Skv__Shardkv__DeleteRequest *
 void   skv__shardkv__delete_request__free_unpacked
                      (Skv__Shardkv__DeleteRequest *message,
                       ProtobufCAllocator *allocator);
+/* Skv__Shardkv__OpenSessionRequest methods */
+void   skv__shardkv__open_session_request__init
+                     (Skv__Shardkv__OpenSessionRequest         *message);
+size_t skv__shardkv__open_session_request__get_packed_size
+                     (const Skv__Shardkv__OpenSessionRequest   *message);
+size_t skv__shardkv__open_session_request__pack
+                     (const Skv__Shardkv__OpenSessionRequest   *message,
+                      uint8_t             *out);
+size_t skv__shardkv__open_session_request__pack_to_buffer
+                     (const Skv__Shardkv__OpenSessionRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Shardkv__OpenSessionRequest *
+       skv__shardkv__open_session_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__shardkv__open_session_request__free_unpacked
+                     (Skv__Shardkv__OpenSessionRequest *message,
+                      ProtobufCAllocator *allocator);
 /* Skv__Shardkv__WriteReply methods */
 void   skv__shardkv__write_reply__init
                      (Skv__Shardkv__WriteReply         *message);
@@ -806,6 +851,9 @@ typedef void (*Skv__Shardkv__AppendRequest_Closure)
 typedef void (*Skv__Shardkv__DeleteRequest_Closure)
                  (const Skv__Shardkv__DeleteRequest *message,
                   void *closure_data);
+typedef void (*Skv__Shardkv__OpenSessionRequest_Closure)
+                 (const Skv__Shardkv__OpenSessionRequest *message,
+                  void *closure_data);
 typedef void (*Skv__Shardkv__WriteReply_Closure)
                  (const Skv__Shardkv__WriteReply *message,
                   void *closure_data);
@@ -859,6 +907,10 @@ struct Skv__Shardkv__ShardKV_Service
               const Skv__Shardkv__GetRequest *input,
               Skv__Shardkv__GetReply_Closure closure,
               void *closure_data);
+  void (*open_session)(Skv__Shardkv__ShardKV_Service *service,
+                       const Skv__Shardkv__OpenSessionRequest *input,
+                       Skv__Shardkv__WriteReply_Closure closure,
+                       void *closure_data);
   void (*put)(Skv__Shardkv__ShardKV_Service *service,
               const Skv__Shardkv__PutRequest *input,
               Skv__Shardkv__WriteReply_Closure closure,
@@ -884,6 +936,7 @@ void skv__shardkv__shard_kv__init (Skv__Shardkv__ShardKV_Service *service,
 #define SKV__SHARDKV__SHARD_KV__INIT(function_prefix__) \
     { SKV__SHARDKV__SHARD_KV__BASE_INIT,\
       function_prefix__ ## get,\
+      function_prefix__ ## open_session,\
       function_prefix__ ## put,\
       function_prefix__ ## append,\
       function_prefix__ ## delete,\
@@ -892,6 +945,10 @@ void skv__shardkv__shard_kv__get(ProtobufCService *service,
                                  const Skv__Shardkv__GetRequest *input,
                                  Skv__Shardkv__GetReply_Closure closure,
                                  void *closure_data);
+void skv__shardkv__shard_kv__open_session(ProtobufCService *service,
+                                          const Skv__Shardkv__OpenSessionRequest *input,
+                                          Skv__Shardkv__WriteReply_Closure closure,
+                                          void *closure_data);
 void skv__shardkv__shard_kv__put(ProtobufCService *service,
                                  const Skv__Shardkv__PutRequest *input,
                                  Skv__Shardkv__WriteReply_Closure closure,
@@ -950,6 +1007,7 @@ extern const ProtobufCMessageDescriptor skv__shardkv__get_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__put_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__append_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__delete_request__descriptor;
+extern const ProtobufCMessageDescriptor skv__shardkv__open_session_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__write_reply__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__status_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__shardkv__shard_info__descriptor;

@@ -1,4 +1,5 @@
 public import RPCCore
+public import RSM
 import RPCProtobuf
 
 /// The client side of `skv.kv.KV`: one function per RPC, no retries (the ``Clerk`` retries).
@@ -11,6 +12,12 @@ public struct KVClient: Sendable {
 
     public func get(_ request: GetRequest, options: CallOptions = .defaults) async throws -> GetReply {
         try await client.unary(request, KVService.Methods.get, options: options)
+    }
+
+    public func openSession(
+        _ request: OpenSessionRequest, options: CallOptions = .defaults
+    ) async throws -> WriteReply {
+        try await client.unary(request, KVService.Methods.openSession, options: options)
     }
 
     public func put(_ request: PutRequest, options: CallOptions = .defaults) async throws -> WriteReply {

@@ -5,6 +5,7 @@ public import RPCCore
 public enum KVService {
     public enum Methods {
         public static let get = MethodDescriptor(service: "skv.kv.KV", method: "Get")
+        public static let openSession = MethodDescriptor(service: "skv.kv.KV", method: "OpenSession")
         public static let put = MethodDescriptor(service: "skv.kv.KV", method: "Put")
         public static let append = MethodDescriptor(service: "skv.kv.KV", method: "Append")
         public static let delete = MethodDescriptor(service: "skv.kv.KV", method: "Delete")

@@ -13,6 +13,9 @@ public enum KVOutcome: Sendable, Hashable {
     case timeout
     /// CompareAndSwap: the current value differs from the expected one; nothing was written.
     case compareFailed
+    /// A write whose session the group does not hold (never opened, or evicted): nothing was
+    /// applied now; if the same write was sent before, whether it applied then is unknown.
+    case sessionExpired
 }
 
 extension KVOutcome {
@@ -23,6 +26,7 @@ extension KVOutcome {
         case .wrongLeader: SKV__KV__OUTCOME__OUTCOME_WRONG_LEADER
         case .timeout: SKV__KV__OUTCOME__OUTCOME_TIMEOUT
         case .compareFailed: SKV__KV__OUTCOME__OUTCOME_COMPARE_FAILED
+        case .sessionExpired: SKV__KV__OUTCOME__OUTCOME_SESSION_EXPIRED
         }
     }
 
@@ -34,10 +38,12 @@ extension KVOutcome {
         case SKV__KV__OUTCOME__OUTCOME_WRONG_LEADER: self = .wrongLeader
         case SKV__KV__OUTCOME__OUTCOME_TIMEOUT: self = .timeout
         case SKV__KV__OUTCOME__OUTCOME_COMPARE_FAILED: self = .compareFailed
+        case SKV__KV__OUTCOME__OUTCOME_SESSION_EXPIRED: self = .sessionExpired
         default: throw RPCError(code: .invalidArgument, message: "Unknown skv.kv.Outcome \(wireValue.rawValue).")
         }
     }
 }
 
-/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
-extension KVOutcome: RetryableOutcome {}
+/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session, and opens a new
+/// session after `.sessionExpired`.
+extension KVOutcome: ReplicationOutcome {}

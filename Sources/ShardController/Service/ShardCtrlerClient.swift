@@ -1,4 +1,5 @@
 public import RPCCore
+public import RSM
 import RPCProtobuf
 
 /// The client side of `skv.shardctrler.ShardCtrler`: one function per RPC, no retries (the
@@ -8,6 +9,12 @@ public struct ShardCtrlerClient: Sendable {
 
     public init(wrapping client: RPCClient) {
         self.client = client
+    }
+
+    public func openSession(
+        _ request: OpenSessionRequest, options: CallOptions = .defaults
+    ) async throws -> ChangeReply {
+        try await client.unary(request, ShardCtrlerService.Methods.openSession, options: options)
     }
 
     public func join(_ request: JoinRequest, options: CallOptions = .defaults) async throws -> ChangeReply {

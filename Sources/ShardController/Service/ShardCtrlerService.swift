@@ -4,6 +4,8 @@ public import RPCCore
 /// `ShardCtrlerServiceProtocol` and `ShardCtrlerClient`).
 public enum ShardCtrlerService {
     public enum Methods {
+        public static let openSession = MethodDescriptor(
+            service: "skv.shardctrler.ShardCtrler", method: "OpenSession")
         public static let join = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Join")
         public static let leave = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Leave")
         public static let move = MethodDescriptor(service: "skv.shardctrler.ShardCtrler", method: "Move")

@@ -20,6 +20,9 @@ public enum ShardCtrlerOutcome: Sendable, Hashable {
     /// Leave without `force`: no group would remain, so every shard would go to gid 0 (its data
     /// unowned); nothing changed.
     case wouldOrphanShards
+    /// A change whose session the group does not hold (never opened, or evicted): nothing was
+    /// applied now; if the same change was sent before, whether it applied then is unknown.
+    case sessionExpired
 }
 
 extension ShardCtrlerOutcome {
@@ -32,6 +35,7 @@ extension ShardCtrlerOutcome {
         case .noGroup: SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP
         case .invalidCommand: SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND
         case .wouldOrphanShards: SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS
+        case .sessionExpired: SKV__SHARDCTRLER__OUTCOME__OUTCOME_SESSION_EXPIRED
         }
     }
 
@@ -45,11 +49,13 @@ extension ShardCtrlerOutcome {
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_NO_GROUP: self = .noGroup
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_INVALID_COMMAND: self = .invalidCommand
         case SKV__SHARDCTRLER__OUTCOME__OUTCOME_WOULD_ORPHAN_SHARDS: self = .wouldOrphanShards
+        case SKV__SHARDCTRLER__OUTCOME__OUTCOME_SESSION_EXPIRED: self = .sessionExpired
         default:
             throw RPCError(code: .invalidArgument, message: "Unknown skv.shardctrler.Outcome \(wireValue.rawValue).")
         }
     }
 }
 
-/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
-extension ShardCtrlerOutcome: RetryableOutcome {}
+/// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session, and opens a new
+/// session after `.sessionExpired`.
+extension ShardCtrlerOutcome: ReplicationOutcome {}

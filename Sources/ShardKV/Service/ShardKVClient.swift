@@ -14,6 +14,12 @@ public struct ShardKVClient: Sendable {
         try await client.unary(request, ShardKVService.Methods.get, options: options)
     }
 
+    public func openSession(
+        _ request: ShardKVOpenSessionRequest, options: CallOptions = .defaults
+    ) async throws -> ShardKVWriteReply {
+        try await client.unary(request, ShardKVService.Methods.openSession, options: options)
+    }
+
     public func put(_ request: ShardKVPutRequest, options: CallOptions = .defaults) async throws -> ShardKVWriteReply {
         try await client.unary(request, ShardKVService.Methods.put, options: options)
     }

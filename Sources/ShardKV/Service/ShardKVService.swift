@@ -6,6 +6,7 @@ public import RPCCore
 public enum ShardKVService {
     public enum Methods {
         public static let get = MethodDescriptor(service: "skv.shardkv.ShardKV", method: "Get")
+        public static let openSession = MethodDescriptor(service: "skv.shardkv.ShardKV", method: "OpenSession")
         public static let put = MethodDescriptor(service: "skv.shardkv.ShardKV", method: "Put")
         public static let append = MethodDescriptor(service: "skv.shardkv.ShardKV", method: "Append")
         public static let delete = MethodDescriptor(service: "skv.shardkv.ShardKV", method: "Delete")

@@ -34,6 +34,7 @@ public enum ShardKVCommand: Sendable, Hashable, ProtobufCConvertible {
             case .put: SKV__SHARDKV__CLIENT_OP__CLIENT_OP_PUT
             case .append: SKV__SHARDKV__CLIENT_OP__CLIENT_OP_APPEND
             case .delete: SKV__SHARDKV__CLIENT_OP__CLIENT_OP_DELETE
+            case .openSession: SKV__SHARDKV__CLIENT_OP__CLIENT_OP_OPEN_SESSION
             }
             m.pointee.key = WireBytes.field(operation.key, in: arena)
             m.pointee.value = WireBytes.field(operation.value, in: arena)
@@ -73,6 +74,7 @@ public enum ShardKVCommand: Sendable, Hashable, ProtobufCConvertible {
             case SKV__SHARDKV__CLIENT_OP__CLIENT_OP_PUT: kind = .put
             case SKV__SHARDKV__CLIENT_OP__CLIENT_OP_APPEND: kind = .append
             case SKV__SHARDKV__CLIENT_OP__CLIENT_OP_DELETE: kind = .delete
+            case SKV__SHARDKV__CLIENT_OP__CLIENT_OP_OPEN_SESSION: kind = .openSession
             default: throw RPCError(code: .invalidArgument, message: "Unknown skv.shardkv.ClientOp \(c.op.rawValue).")
             }
             let session = try ProtobufCField.message(c.session, as: WireSession.self)?.session

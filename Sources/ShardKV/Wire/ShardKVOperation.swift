@@ -1,6 +1,7 @@
 public import RSM
 
-/// A client's Get, Put, Append or Delete as carried by a ``ShardKVCommand``.
+/// A client's Get, Put, Append or Delete (or the opening of its session on a shard) as carried
+/// by a ``ShardKVCommand``.
 ///
 /// The session travels inside the command (not in the RSM envelope) because ShardKV
 /// de-duplicates per shard: the record of a client's last write to a shard must move with the
@@ -8,6 +9,8 @@ public import RSM
 public struct ShardKVOperation: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         case get, put, append, delete
+        /// Opens ``session`` (sequence 0) on the shard of ``key``; changes no data.
+        case openSession
     }
 
     public var kind: Kind
@@ -24,6 +27,7 @@ public struct ShardKVOperation: Sendable, Hashable {
         self.session = session
     }
 
-    /// Whether the operation changes state (and is therefore de-duplicated).
+    /// Whether the operation goes through the shard's session table (a write, or a session's
+    /// opening).
     public var isWrite: Bool { kind != .get }
 }

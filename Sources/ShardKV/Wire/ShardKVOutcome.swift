@@ -18,6 +18,10 @@ public enum ShardKVOutcome: Sendable, Hashable {
     case notReady
     /// The command does not decode or cannot execute.
     case invalidArgument
+    /// A write whose session the key's shard does not hold (never opened there, or evicted):
+    /// nothing was applied now; if the same write was sent before, whether it applied then is
+    /// unknown.
+    case sessionExpired
 }
 
 extension ShardKVOutcome {
@@ -30,6 +34,7 @@ extension ShardKVOutcome {
         case .wrongGroup: SKV__SHARDKV__OUTCOME__OUTCOME_WRONG_GROUP
         case .notReady: SKV__SHARDKV__OUTCOME__OUTCOME_NOT_READY
         case .invalidArgument: SKV__SHARDKV__OUTCOME__OUTCOME_INVALID_ARGUMENT
+        case .sessionExpired: SKV__SHARDKV__OUTCOME__OUTCOME_SESSION_EXPIRED
         }
     }
 
@@ -43,10 +48,11 @@ extension ShardKVOutcome {
         case SKV__SHARDKV__OUTCOME__OUTCOME_WRONG_GROUP: self = .wrongGroup
         case SKV__SHARDKV__OUTCOME__OUTCOME_NOT_READY: self = .notReady
         case SKV__SHARDKV__OUTCOME__OUTCOME_INVALID_ARGUMENT: self = .invalidArgument
+        case SKV__SHARDKV__OUTCOME__OUTCOME_SESSION_EXPIRED: self = .sessionExpired
         default: throw RPCError(code: .invalidArgument, message: "Unknown skv.shardkv.Outcome \(wireValue.rawValue).")
         }
     }
 }
 
 /// A clerk retries `.wrongLeader` and `.timeout` elsewhere with the same session.
-extension ShardKVOutcome: RetryableOutcome {}
+extension ShardKVOutcome: ReplicationOutcome {}
