@@ -160,6 +160,7 @@ struct ReplicaHost {
         var replication = ReplicatedStateMachine.Configuration()
         replication.maxRaftStateBytes = options.maxRaftState
         replication.logger = logger
+        replication.maxSessions = options.maxSessions
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
             id: id, peer: peer, restoredSnapshot: restored, memberAddresses: members.addresses.mapValues { "\($0)" },

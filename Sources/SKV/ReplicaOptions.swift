@@ -1,4 +1,5 @@
 import ArgumentParser
+import RSM
 
 /// The options every replica daemon takes (`skv kv serve`, `skv ctrler serve`, `skv shard
 /// serve`): its Raft id, listen address, the group's members, data directory, snapshot
@@ -24,6 +25,14 @@ struct ReplicaOptions: ParsableArguments {
     @Option(
         name: .customLong("max-raft-state"), help: "Snapshot when the Raft state nears this many bytes (-1: never).")
     var maxRaftState: Int = 8 << 20
+
+    @Option(
+        name: .customLong("max-sessions"),
+        help: """
+            Client sessions kept for exactly-once writes (ShardKV: per shard). Past it the session with the oldest \
+            last write is evicted; that client's next write is refused with SESSION_EXPIRED, never applied twice.
+            """)
+    var maxSessions: Int = ReplicatedStateMachine.Configuration().maxSessions
 
     @Option(
         name: .customLong("heartbeat-interval-ms"),
@@ -71,6 +80,9 @@ struct ReplicaOptions: ParsableArguments {
         }
         guard maxRaftState == -1 || maxRaftState > 0 else {
             throw SKVError("--max-raft-state must be positive or -1, got \(maxRaftState)")
+        }
+        guard maxSessions >= 1 else {
+            throw SKVError("--max-sessions must be at least 1, got \(maxSessions)")
         }
         let tick = Self.tickMilliseconds
         guard heartbeatIntervalMilliseconds >= tick, heartbeatIntervalMilliseconds % tick == 0,

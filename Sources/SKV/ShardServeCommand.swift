@@ -1,6 +1,7 @@
 import ArgumentParser
 import RPCCore
 import RPCHTTP2NIO
+import RSM
 import ShardController
 import ShardKV
 
@@ -57,6 +58,7 @@ struct ShardReplica: ReplicaService {
         let pool = HTTP2ClientPool(tls: context.tls)
         var configuration = ShardKVServer.Configuration()
         configuration.replication = context.replication
+        configuration.maxSessionsPerShard = context.replication.maxSessions
         configuration.memberAddresses = context.memberAddresses
         configuration.logger = context.logger
         // On a throw nothing used the transports yet, and the host exits the process.

@@ -143,9 +143,10 @@ def peer_flags(addresses):
 class KVCluster(Processes):
     """Three `skv kv serve` nodes (Raft ids 1-3)."""
 
-    def __init__(self, work_dir):
+    def __init__(self, work_dir, extra_args=()):
         super().__init__(work_dir)
         self.skv = skv_binary()
+        self.extra_args = list(extra_args)
         self.addresses = [f"127.0.0.1:{port}" for port in free_ports(3)]
         self.endpoints = {i: address for i, address in enumerate(self.addresses, start=1)}
         for i in self.endpoints:
@@ -154,7 +155,7 @@ class KVCluster(Processes):
     def node_args(self, i):
         return [
             self.skv, "kv", "serve", "--id", str(i), "--listen", self.endpoints[i],
-            *peer_flags(self.addresses), "--data-dir", os.path.join(self.work_dir, f"node{i}"),
+            *peer_flags(self.addresses), "--data-dir", os.path.join(self.work_dir, f"node{i}"), *self.extra_args,
         ]  # fmt: skip
 
     def start(self, i):

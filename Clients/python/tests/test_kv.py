@@ -125,6 +125,8 @@ def test_wrong_leader_reply_names_the_leader(kv_cluster, kv):
             if hint.leader_id:
                 assert hint.leader_id == leader, what
         assert kv.get(key) is None  # the follower's Put was not applied
+        opening = rsm_pb2.OpenSessionRequest(client_id=session.client_id)
+        assert raw_stub(kv_cluster, leader).OpenSession(opening, timeout=RPC_SECONDS).outcome == kv_pb2.OUTCOME_OK
         reply = raw_stub(kv_cluster, leader).Put(
             kv_pb2.PutRequest(session=session, key=key, value=b"v"), timeout=RPC_SECONDS
         )
@@ -160,6 +162,10 @@ def test_same_session_delivered_twice_applies_once(kv_cluster, kv):
     stub = raw_stub(kv_cluster, leader)
     session = rsm_pb2.Session(client_id=random.getrandbits(63) | 1, sequence=1)
     request = kv_pb2.AppendRequest(session=session, key=key, value=b"x")
+    # Before the session is opened its writes are refused, not applied.
+    assert stub.Append(request, timeout=RPC_SECONDS).outcome == kv_pb2.OUTCOME_SESSION_EXPIRED
+    opening = rsm_pb2.OpenSessionRequest(client_id=session.client_id)
+    assert stub.OpenSession(opening, timeout=RPC_SECONDS).outcome == kv_pb2.OUTCOME_OK
     assert stub.Append(request, timeout=RPC_SECONDS).outcome == kv_pb2.OUTCOME_OK
     assert stub.Append(request, timeout=RPC_SECONDS).outcome == kv_pb2.OUTCOME_OK
     session.sequence = 2

@@ -196,11 +196,18 @@ def test_same_session_delivered_twice_applies_once(shard_cluster, client):
     gid = client.config.shards[7]
     session = rsm_pb2.Session(client_id=random.getrandbits(63) | 1, sequence=1)
     request = shardkv_pb2.AppendRequest(session=session, key=key, value=b"y")
+    opening = shardkv_pb2.OpenSessionRequest(client_id=session.client_id, key=key)
+    opened = []
     applied = []
 
     def deliver():
         address = shard_cluster.group_leader(gid)
         if address is None:
+            return False
+        if not opened:
+            # Sessions are per shard: opened on the key's shard before the first write there.
+            if stub(address).OpenSession(opening, timeout=RPC_SECONDS).outcome == shardkv_pb2.OUTCOME_OK:
+                opened.append(address)
             return False
         reply = stub(address).Append(request, timeout=RPC_SECONDS)
         if reply.outcome == shardkv_pb2.OUTCOME_OK:

@@ -23,7 +23,7 @@ from ._proto_modules import (
     shardkv_pb2_grpc,
 )
 from .controller import SHARD_COUNT, ChangeRefused, ControllerClient, ShardConfig, key2shard
-from .errors import OperationTimeout, RequestRejected, SKVError
+from .errors import OperationTimeout, RequestRejected, SessionExpired, SKVError
 from .kv import CompareAndSwapResult, KVClient
 from .shardkv import ShardKVClient
 
@@ -38,6 +38,7 @@ __all__ = [
     "SKVError",
     "OperationTimeout",
     "RequestRejected",
+    "SessionExpired",
     "ChangeRefused",
     "kv_pb2",
     "kv_pb2_grpc",

@@ -10,10 +10,13 @@ from ._proto_modules import rsm_pb2
 class Session:
     """A random non-zero client id and the sequence number of its last write.
 
-    A client numbers its writes 1, 2, 3, ... and sends write n+1 only after it saw the reply to
+    A client opens its session (OpenSession; for ShardKV on each shard before its first write
+    there), numbers its writes 1, 2, 3, ... and sends write n+1 only after it saw the reply to
     write n, retrying n with the same number meanwhile: the service keeps only the last write
     (and its reply) per client, so a retried write applies once. Hence one write at a time per
-    session: the clients hold `lock` for a whole operation."""
+    session: the clients hold `lock` for a whole operation. A service that evicted the session
+    (past its session limit) answers OUTCOME_SESSION_EXPIRED instead of applying a write twice;
+    the client then raises SessionExpired and `renew`s: a new id, to be opened again."""
 
     def __init__(self, client_id=None):
         if client_id is None:
@@ -23,6 +26,20 @@ class Session:
         self.client_id = client_id
         self.sequence = 0
         self.lock = threading.RLock()
+        # Whether the service opened the session (KV, controller), and on which shards (ShardKV).
+        self.opened = False
+        self.opened_shards = set()
+
+    def renew(self):
+        """After OUTCOME_SESSION_EXPIRED: a new random id, not opened anywhere yet."""
+        self.client_id = random.SystemRandom().getrandbits(64) or 1
+        self.sequence = 0
+        self.opened = False
+        self.opened_shards = set()
+
+    def opening(self):
+        """The request that opens the session on a KV or controller group."""
+        return rsm_pb2.OpenSessionRequest(client_id=self.client_id)
 
     def next(self):
         """The session of the next write (call with `lock` held, once per write, not per attempt)."""

@@ -6,7 +6,7 @@ from collections import Counter, namedtuple
 from . import _group
 from ._proto_modules import shardctrler_pb2, shardctrler_pb2_grpc
 from ._session import Session
-from .errors import RequestRejected, SKVError
+from .errors import RequestRejected, SessionExpired, SKVError
 
 _DEFAULT = object()
 
@@ -101,8 +101,14 @@ class ControllerClient(_group.ClosingClient):
 
     def _change(self, method, request_class, timeout, **fields):
         with self._session.lock:
-            request = request_class(session=self._session.next(), **fields)
-            reply = self._perform(method, request, timeout)
+            if not self._session.opened:
+                self._perform(method, self._session.opening(), timeout, rpc="OpenSession")
+                self._session.opened = True
+            session = self._session.next()
+            reply = self._perform(method, request_class(session=session, **fields), timeout)
+            if reply.outcome == shardctrler_pb2.OUTCOME_SESSION_EXPIRED:
+                self._session.renew()
+                raise SessionExpired(method, session.client_id, session.sequence)
         if reply.outcome == shardctrler_pb2.OUTCOME_OK:
             return reply.config_num
         if reply.outcome == shardctrler_pb2.OUTCOME_INVALID_COMMAND:
@@ -110,10 +116,11 @@ class ControllerClient(_group.ClosingClient):
             raise RequestRejected(method, outcome, "the controller cannot execute it")
         raise ChangeRefused(method, reply.outcome)
 
-    def _perform(self, method, request, timeout):
+    def _perform(self, method, request, timeout, rpc=None):
+        """Calls `rpc` (default: `method`) for the operation `method` until a final reply."""
         deadline, limit = _group.deadline_after(self.timeout if timeout is _DEFAULT else timeout)
         with self._session.lock:
-            reply = self._group.perform(f"controller {method}", method, request, _verdict, deadline, limit)
+            reply = self._group.perform(f"controller {method}", rpc or method, request, _verdict, deadline, limit)
         if method == "Query" and reply.outcome != shardctrler_pb2.OUTCOME_OK:
             outcome = shardctrler_pb2.Outcome.Name(reply.outcome)
             raise RequestRejected("controller Query", outcome, "unexpected outcome")

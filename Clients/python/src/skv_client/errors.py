@@ -19,6 +19,22 @@ class OperationTimeout(SKVError):
         super().__init__(f"{operation} did not complete within {seconds:g} s (last attempt: {last})")
 
 
+class SessionExpired(SKVError):
+    """The service no longer held the client's session (it evicted it past its session limit
+    while the client was idle): the write was not applied now, and if it had been sent before,
+    whether it applied then is unknown. The client opened a new session for its next write;
+    whether to repeat this one is the caller's decision."""
+
+    def __init__(self, operation, client_id, sequence):
+        self.operation = operation
+        self.client_id = client_id
+        self.sequence = sequence
+        super().__init__(
+            f"{operation}: the session of client {client_id} expired before its write #{sequence} applied; "
+            "whether an earlier attempt of it applied is unknown"
+        )
+
+
 class RequestRejected(SKVError):
     """A server refused the request for a reason retrying cannot fix (for example a key or
     value over the size limits: INVALID_ARGUMENT). `code` is the grpc.StatusCode."""

@@ -6,6 +6,7 @@ from collections import Counter, namedtuple
 from . import _group
 from ._proto_modules import kv_pb2, kv_pb2_grpc
 from ._session import Session, to_bytes
+from .errors import SessionExpired
 
 _DEFAULT = object()
 
@@ -19,7 +20,7 @@ def _verdict(reply):
         return _group.WrongLeader(reply.leader)
     if reply.outcome == kv_pb2.OUTCOME_TIMEOUT:
         return _group.RETRY
-    return _group.FINAL  # OK, NO_KEY, COMPARE_FAILED
+    return _group.FINAL  # OK, NO_KEY, COMPARE_FAILED, SESSION_EXPIRED
 
 
 class KVClient(_group.ClosingClient):
@@ -116,11 +117,19 @@ class KVClient(_group.ClosingClient):
 
     def _write(self, method, request_class, timeout, **fields):
         with self._session.lock:
+            if not self._session.opened:
+                self._perform(method, self._session.opening(), timeout, rpc="OpenSession")
+                self._session.opened = True
             # One sequence number per write, reused by every attempt of it: exactly once.
-            request = request_class(session=self._session.next(), **fields)
-            return self._perform(method, request, timeout)
+            session = self._session.next()
+            reply = self._perform(method, request_class(session=session, **fields), timeout)
+            if reply.outcome == kv_pb2.OUTCOME_SESSION_EXPIRED:
+                self._session.renew()
+                raise SessionExpired(method, session.client_id, session.sequence)
+            return reply
 
-    def _perform(self, method, request, timeout):
+    def _perform(self, method, request, timeout, rpc=None):
+        """Calls `rpc` (default: `method`) for the operation `method` until a final reply."""
         deadline, limit = _group.deadline_after(self.timeout if timeout is _DEFAULT else timeout)
         with self._session.lock:
-            return self._group.perform(method, method, request, _verdict, deadline, limit)
+            return self._group.perform(method, rpc or method, request, _verdict, deadline, limit)

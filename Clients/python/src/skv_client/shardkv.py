@@ -9,10 +9,10 @@ from . import _group
 from ._proto_modules import shardkv_pb2, shardkv_pb2_grpc
 from ._session import Session, to_bytes
 from .controller import ControllerClient, key2shard
-from .errors import OperationTimeout, RequestRejected, SKVError
+from .errors import OperationTimeout, RequestRejected, SessionExpired, SKVError
 
 _DEFAULT = object()
-_ANSWERS = (shardkv_pb2.OUTCOME_OK, shardkv_pb2.OUTCOME_NO_KEY)
+_ANSWERS = (shardkv_pb2.OUTCOME_OK, shardkv_pb2.OUTCOME_NO_KEY, shardkv_pb2.OUTCOME_SESSION_EXPIRED)
 
 
 def _verdict(reply):
@@ -20,7 +20,7 @@ def _verdict(reply):
         return _group.WrongLeader(reply.leader)
     if reply.outcome == shardkv_pb2.OUTCOME_TIMEOUT:
         return _group.RETRY
-    return _group.FINAL  # OK, NO_KEY, WRONG_GROUP, NOT_READY, INVALID_ARGUMENT
+    return _group.FINAL  # OK, NO_KEY, WRONG_GROUP, NOT_READY, INVALID_ARGUMENT, SESSION_EXPIRED
 
 
 class ShardKVClient(_group.ClosingClient):
@@ -114,17 +114,28 @@ class ShardKVClient(_group.ClosingClient):
 
     def _write(self, method, request_class, timeout, key, **fields):
         with self._session.lock:
+            shard = key2shard(key)
+            if shard not in self._session.opened_shards:
+                # Sessions are per shard (they move with it): open this one before writing to it.
+                opening = shardkv_pb2.OpenSessionRequest(client_id=self._session.client_id, key=key)
+                self._perform(method, key, opening, timeout, rpc="OpenSession")
+                self._session.opened_shards.add(shard)
             # One sequence number per write, reused by every attempt at every group: exactly once.
-            request = request_class(session=self._session.next(), key=key, **fields)
-            return self._perform(method, key, request, timeout)
+            session = self._session.next()
+            reply = self._perform(method, key, request_class(session=session, key=key, **fields), timeout)
+            if reply.outcome == shardkv_pb2.OUTCOME_SESSION_EXPIRED:
+                self._session.renew()
+                raise SessionExpired(method, session.client_id, session.sequence)
+            return reply
 
-    def _perform(self, method, key, request, timeout):
+    def _perform(self, method, key, request, timeout, rpc=None):
+        """Calls `rpc` (default: `method`) for the operation `method` until a group answers."""
         deadline, limit = _group.deadline_after(self.timeout if timeout is _DEFAULT else timeout)
         shard = key2shard(key)
         with self._session.lock:
             # Ends when a group answers or the deadline passes (never without one, by design).
             while True:
-                reply = self._ask_owner(method, shard, request, deadline, limit)
+                reply = self._ask_owner(method, rpc or method, shard, request, deadline, limit)
                 if reply is not None:
                     return reply
                 if self._config is not None:
@@ -135,7 +146,7 @@ class ShardKVClient(_group.ClosingClient):
                     time.sleep(pause)
                 self._refresh(method, deadline, limit)
 
-    def _ask_owner(self, method, shard, request, deadline, limit):
+    def _ask_owner(self, method, rpc, shard, request, deadline, limit):
         """One round at the group owning `shard` in the cached configuration: its answer, or
         None if there is no such group, it answered "wrong group" or "not ready", or no server
         answered."""
@@ -148,7 +159,7 @@ class ShardKVClient(_group.ClosingClient):
             self._last = f"shard {shard} has no group in configuration {config.num}"
             return None
         group = self._group_for(gid, servers)
-        reply = group.perform(method, method, request, _verdict, deadline, limit, max_rounds=1)
+        reply = group.perform(method, rpc, request, _verdict, deadline, limit, max_rounds=1)
         if reply is None:
             self._last = f"group {gid}: {group.last}"
             return None
