@@ -3,14 +3,15 @@
 # each daemon host is a network namespace on a private bridge; a seeded schedule cuts the leader
 # from its peers, splits minority from majority, drops one direction, builds a bridge partition,
 # loses a share of the packets (nft), pauses (SIGSTOP) and kill -9s daemons, under concurrent
-# clients whose history is checked. Two cases: a 3-node KV group, and the sharded service (3
-# controllers, 3 groups) with shard moves during the faults. About 2-3 minutes on 2 cores.
+# clients whose history is checked. Three cases: a 3-node KV group, the sharded service (3
+# controllers, 3 groups) with shard moves during the faults, and a follower cut for 30 s that
+# must catch up within 4 s of the heal. About 2-3 minutes on 2 cores.
 # Needs root (namespaces, nft) and a built package (`swift build --build-tests`). Elsewhere it
 # says why and counts 0 cases. Ends with `N of M partition cases passed`.
 #   SKV_PARTITION_SEED=<seed> replays a schedule; SKV_PARTITION_FAULTS=<n> sets faults per case.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-cases=(kvSurvivesPartitionsPausesAndKills shardKVSurvivesPartitionsWithShardMoves)
+cases=(kvSurvivesPartitionsPausesAndKills shardKVSurvivesPartitionsWithShardMoves followerCutForLongCatchesUpAfterTheHeal)
 reason=""
 if [ "$(id -u)" -ne 0 ]; then
   reason="not running as root (network namespaces and nft rules need root)"

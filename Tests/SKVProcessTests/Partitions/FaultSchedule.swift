@@ -85,6 +85,12 @@ struct FaultSchedule: CustomStringConvertible {
         self.faults = faults
     }
 
+    /// A fixed plan (a regression case).
+    init(seed: UInt64, faults: [Fault]) {
+        self.seed = seed
+        self.faults = faults
+    }
+
     var description: String {
         "fault schedule (seed \(seed)):\n"
             + faults.enumerated().map { i, fault in

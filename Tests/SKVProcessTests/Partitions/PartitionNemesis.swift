@@ -29,6 +29,9 @@ struct PartitionNemesis {
         var servingAgainAt: Int64?
         /// What ran while the fault was held (ShardKV: a configuration change).
         var during: String?
+        /// When every replica had applied what its group had committed at the heal (`nil`: not
+        /// within ``catchUpLimit``, or no ``progress`` given).
+        var caughtUpAt: Int64?
         /// The longest time without an acknowledged operation from the injection until service
         /// returned after the heal (nanoseconds).
         var longestGap: Int64 = 0
@@ -40,11 +43,16 @@ struct PartitionNemesis {
                 + (during.map { "; during it: \($0)" } ?? "")
                 + "; longest without an acknowledged op \(seconds(longestGap))s; first acknowledged op "
                 + (recovery.map { "\(seconds($0.nanoseconds))s after the heal" } ?? "NOT within the limit after the heal")
+                + "; every replica caught up "
+                + (caughtUpAt.map { "\(seconds($0 - healedAt))s after the heal" } ?? "NOT within the limit")
         }
     }
 
     /// The stated bound: after a fault heals, some operation is acknowledged within this.
     static let servingLimit: Duration = .seconds(10)
+    /// The stated bound: after a fault heals, every replica applies what its group had
+    /// committed at the heal within this (unless a case sets ``catchUpLimit``).
+    static let defaultCatchUpLimit: Duration = .seconds(10)
     /// A restarted daemon answers its status call within this.
     static let restartReadyLimit: Duration = .seconds(15)
 
@@ -55,6 +63,9 @@ struct PartitionNemesis {
     let findLeader: (Int) async -> Daemon?
     /// Whether a daemon answers its status call.
     let answers: (Daemon) async -> Bool
+    var catchUpLimit = Self.defaultCatchUpLimit
+    /// Each replica's commit and applied index by group (`nil`: no answer), for the catch-up check.
+    var progress: (() async -> [String: [ReplicaProgress?]])? = nil
     /// Runs while a fault is held (after it is injected); returns what it did.
     var duringFault: ((Int) async -> String)? = nil
     let history: StressHistory
@@ -139,7 +150,9 @@ struct PartitionNemesis {
                 }
             }
             record.healedAt = history.now()
+            let targets = await commitTargets()
             record.servingAgainAt = await firstAcknowledgement(after: record.healedAt)
+            record.caughtUpAt = await caughtUp(to: targets)
             record.longestGap =
                 PartitionRunReport(
                     history.all, loadFrom: record.injectedAt, to: record.servingAgainAt ?? history.now()
@@ -150,6 +163,34 @@ struct PartitionNemesis {
             afterEach()
         }
         return injected
+    }
+
+    /// One replica's progress.
+    struct ReplicaProgress {
+        var commit: UInt64
+        var applied: UInt64
+    }
+
+    /// Each group's highest commit index among its replicas now.
+    func commitTargets() async -> [String: UInt64] {
+        guard let progress else { return [:] }
+        return await progress().mapValues { replicas in replicas.compactMap { $0?.commit }.max() ?? 0 }
+    }
+
+    /// Polls (up to ``catchUpLimit``) until every replica answers with an applied index at least
+    /// its group's target; returns when (history clock), `nil` if it did not.
+    func caughtUp(to targets: [String: UInt64]) async -> Int64? {
+        guard let progress else { return nil }
+        let deadline = ContinuousClock.now + catchUpLimit
+        repeat {
+            let now = await progress()
+            let done = targets.allSatisfy { group, target in
+                now[group]?.allSatisfy { ($0?.applied ?? 0) >= target } ?? false
+            }
+            if done { return history.now() }
+            try? await Task.sleep(for: .milliseconds(100))
+        } while ContinuousClock.now < deadline
+        return nil
     }
 
     /// Polls the history (up to ``servingLimit``) for an operation acknowledged after `instant`.

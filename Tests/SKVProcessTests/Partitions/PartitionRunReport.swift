@@ -84,12 +84,21 @@ struct PartitionRunReport {
 
     /// Service after every heal within ``PartitionNemesis/servingLimit`` and enough progress
     /// overall; records the verdict and returns the problems.
-    mutating func checkService(_ faults: [PartitionNemesis.Injected], leastAcknowledged: Int = 100) -> [String] {
+    mutating func checkService(
+        _ faults: [PartitionNemesis.Injected], catchUpLimit: Duration = PartitionNemesis.defaultCatchUpLimit,
+        leastAcknowledged: Int = 100
+    ) -> [String] {
         var problems = faults.filter { $0.servingAgainAt == nil }.map {
             "no operation was acknowledged within \(PartitionNemesis.servingLimit) of healing fault #\($0.number)"
         }
+        problems += faults.filter { $0.caughtUpAt == nil }.map {
+            "not every replica applied what was committed at the heal of fault #\($0.number) "
+                + "within \(catchUpLimit)"
+        }
         if ok < leastAcknowledged { problems.append("only \(ok) operations were acknowledged: too little progress") }
-        record("serving within \(PartitionNemesis.servingLimit) after every heal", problems: problems)
+        record(
+            "after every heal: serving within \(PartitionNemesis.servingLimit), every replica caught up within "
+                + "\(catchUpLimit)", problems: problems)
         return problems
     }
 }

@@ -52,6 +52,23 @@ struct PartitionTests {
             hostCount: 3))
     }
 
+    /// A follower cut off for 30 s (`SKV_PARTITION_LONG_CUT_SECONDS`) catches up within
+    /// ``longCutCatchUpLimit`` of the heal. TCP's retransmission back-off would hold the leader's
+    /// appends on the old connection for up to its next retry (≈ 10 s after a 30-s cut); the
+    /// daemons' peer connections notice the silent path by keepalive and reconnect instead
+    /// (`ReplicaHost.peerKeepalive`).
+    static let longCutCatchUpLimit: Duration = .seconds(4)
+    @Test(.timeLimit(.minutes(3)))
+    func followerCutForLongCatchesUpAfterTheHeal() async throws {
+        let seed = Self.seed()
+        let hold = StressWorkload.rounds(from: "SKV_PARTITION_LONG_CUT_SECONDS", default: 30)
+        let cut = FaultSchedule.Fault(
+            kind: .minoritySplit, targetsLeader: false, host: Int(seed % 3), offset: 1, inbound: false, lossPercent: 0,
+            daemonChoice: 0, hold: .seconds(hold), gap: .milliseconds(500))
+        try await Self.runKV(
+            seed: seed, schedule: FaultSchedule(seed: seed, faults: [cut]), catchUpLimit: Self.longCutCatchUpLimit)
+    }
+
     /// What a soak adds to a KV run: it injects faults until `duration` has passed, samples the
     /// daemons' resources and scans their logs.
     struct Soak {
@@ -60,7 +77,10 @@ struct PartitionTests {
 
     /// One KV run: three `skv kv serve` daemons, one per host of a fresh lab; ``clients`` clients
     /// while the nemesis runs `schedule`; then the checks, the report, and an `Issue` per problem.
-    static func runKV(seed: UInt64, schedule: FaultSchedule, soak: Soak? = nil) async throws {
+    static func runKV(
+        seed: UInt64, schedule: FaultSchedule, soak: Soak? = nil,
+        catchUpLimit: Duration = PartitionNemesis.defaultCatchUpLimit
+    ) async throws {
         let root = NSTemporaryDirectory() + "skv-partition-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         print("PartitionTests.kv: seed \(seed) (replay: SKV_PARTITION_SEED=\(seed)); data and logs in \(root)")
@@ -88,10 +108,14 @@ struct PartitionTests {
         print("[\(seconds(history.now()))s] 3 daemons up, node \(firstLeader + 1) leads")
 
         let daemons = (0..<3).map { PartitionNemesis.Daemon(cluster: cluster, index: $0, name: "kv node \($0 + 1)") }
-        let nemesis = PartitionNemesis(
+        var nemesis = PartitionNemesis(
             lab: lab, daemons: daemons,
             findLeader: { _ in await probe.leader(within: .seconds(1)).map { daemons[$0] } },
             answers: { await probe.status($0.index) != nil }, history: history)
+        nemesis.catchUpLimit = catchUpLimit
+        nemesis.progress = {
+            ["kv": await probe.statuses().map { $0.map { .init(commit: $0.commitIndex, applied: $0.appliedIndex) } }]
+        }
         let stop = StopSignal()
         let (hosts, ports) = (cluster.hosts, cluster.ports)
         var injected: [PartitionNemesis.Injected] = []
@@ -147,7 +171,7 @@ struct PartitionTests {
         report.record("every replica converges (same commit and applied index within \(convergeLimit))", problems: step)
         problems += step
 
-        problems += report.checkService(injected)
+        problems += report.checkService(injected, catchUpLimit: catchUpLimit)
 
         if soak != nil {
             step = resources.problems() + DaemonLogScan.unexpectedLines(

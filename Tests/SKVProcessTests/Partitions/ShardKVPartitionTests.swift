@@ -74,6 +74,13 @@ extension PartitionTests {
                 guard let target = byName[daemon.name] else { return false }
                 return await probe.answers(target)
             }, history: history)
+        nemesis.progress = {
+            var groups: [String: [PartitionNemesis.ReplicaProgress?]] = [:]
+            for (gid, replicas) in await probe.shardStatuses() {
+                groups["g\(gid)"] = replicas.map { $0.map { .init(commit: $0.commitIndex, applied: $0.appliedIndex) } }
+            }
+            return groups
+        }
         nemesis.duringFault = { i in
             do {
                 return try await stress.apply(changes[i], deployment: deployment, admin: admin, report: &changeReport)
