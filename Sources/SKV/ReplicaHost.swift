@@ -42,6 +42,17 @@ struct ReplicaHost {
     /// size before the service checks its own limits (e.g. `KVServer`'s 1 MiB values).
     static let maxMessageBytes = (1 << 30) + (1 << 20)
 
+    /// The connections to the other members notice a path that went silent (a partition, a
+    /// stopped peer) within about interval + timeout and are replaced, and reconnect attempts
+    /// are at most ``peerMaxBackoff`` apart and give up on a silent connect after
+    /// ``peerConnectTimeout``. With the transport's defaults (30 s + 10 s keepalive, 5 s back-off
+    /// and connect timeout) a follower cut off for 30 s caught up only ≈ 10 s after the
+    /// partition healed: the leader's appends sat behind TCP's retransmission back-off on the
+    /// old connection (PartitionTests' followerCutForLongCatchesUpAfterTheHeal).
+    static let peerKeepalive = KeepaliveConfiguration(interval: .seconds(1), timeout: .seconds(2))
+    static let peerMaxBackoff: Duration = .seconds(1)
+    static let peerConnectTimeout: Duration = .seconds(1)
+
     var options: ReplicaOptions
     /// The service recorded in (and checked against) the data directory's marker.
     var service: DataDirectoryMarker.Service
@@ -143,6 +154,9 @@ struct ReplicaHost {
             clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
             clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
             clientConfiguration.tls = transportTLS
+            clientConfiguration.keepalive = Self.peerKeepalive
+            clientConfiguration.maxBackoff = Self.peerMaxBackoff
+            clientConfiguration.connectTimeout = Self.peerConnectTimeout
             let transport = HTTP2ClientTransport(
                 host: address.host, port: address.port, configuration: clientConfiguration, group: thread.group)
             clientTransports.append(transport)
