@@ -159,7 +159,7 @@ actor ShardMigrationDriver {
 
     private func pull(_ task: ShardTransfer, from caller: ReplicaGroupCaller<ShardKVClient>) async -> Bool {
         let request = PullShardsRequest(configNum: task.configNum, shards: task.shards)
-        let start = ContinuousClock.now
+        let start = ElapsedClock(timing.clock)
         let reply: PullShardsReply
         do {
             reply = try await caller.perform({ try await $0.pullShards(request, options: $1) }) { reply in
@@ -181,7 +181,7 @@ actor ShardMigrationDriver {
             return false
         }
         if result.outcome == .ok {
-            metrics.recordPulled(reply.shards, after: ContinuousClock.now - start)
+            metrics.recordPulled(reply.shards, after: start.now)
             logger.info("pulled shards", metadata: ["gid": "\(gid)", "task": "\(task)"])
         }
         return result.outcome == .ok

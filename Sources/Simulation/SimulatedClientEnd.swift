@@ -20,8 +20,13 @@ import Synchronization
 ///
 /// Cancellation: when the caller's task is cancelled or its deadline passes, the call stops
 /// waiting at once (every delay is cancellable); the handler, if it runs, is not cancelled.
-/// The handler's ``ServerContext/deadline`` carries the client's deadline for information,
-/// but the network does not enforce it (labrpc never interrupts a handler).
+/// The handler's ``ServerContext/deadline`` carries the client's deadline for information (in
+/// real time only), but the network does not enforce it (labrpc never interrupts a handler).
+///
+/// Deadlines: in real time ``RPCClient`` enforces a call's timeout. In virtual time the end
+/// enforces it itself, on the network's virtual clock (``enforcesDeadlines``): the call ends
+/// with `DEADLINE_EXCEEDED` once the timeout has passed in virtual time, so clerks keep their
+/// per-RPC timeouts in a simulation.
 public struct SimulatedClientEnd: ClientTransport {
     /// The end's name in its network (pass it to ``SimulatedNetwork/connect(end:to:)`` and
     /// ``SimulatedNetwork/enable(end:_:)``).
@@ -41,14 +46,12 @@ public struct SimulatedClientEnd: ClientTransport {
         if let refusal = network.refusal(forEnd: name) {
             throw RPCError(code: .unavailable, message: refusal)
         }
-        // On a virtual clock, RPCClient would enforce the timeout in real time (a Task.sleep
-        // racing the simulation): a programmer error. The network bounds every call anyway.
-        precondition(
-            options.timeout == nil || network.timeSource.taskExecutor == nil,
-            "SimulatedClientEnd: a call timeout on a network in virtual time would be enforced in real time; pass no timeout")
         let request = RequestCollector()
         let (responses, responseSink) = AsyncThrowingStream.makeStream(of: RPCResponsePart.self)
-        let deadline = options.timeout.map { ContinuousClock.now.advanced(by: $0) }
+        let enforcedTimeout = enforcesDeadlines ? options.timeout : nil
+        // The server's deadline is an instant of the continuous clock: information in real time,
+        // meaningless in virtual time.
+        let deadline = enforcesDeadlines ? nil : options.timeout.map { ContinuousClock.now.advanced(by: $0) }
         let stream = ClientStream(
             descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: responses), outbound: request.writer)
         let network = self.network
@@ -69,6 +72,17 @@ public struct SimulatedClientEnd: ClientTransport {
                 }
                 responseSink.finish()
             }
+            if let enforcedTimeout {
+                // The call's deadline on the virtual clock: the response side ends with
+                // DEADLINE_EXCEEDED (the network side is cancelled when the body leaves).
+                let timeSource = network.timeSource
+                group.addTask {
+                    guard (try? await timeSource.sleep(for: enforcedTimeout)) != nil else { return }
+                    responseSink.yield(
+                        .status(Status(code: .deadlineExceeded, message: "Deadline of \(enforcedTimeout) exceeded."), [:]))
+                    responseSink.finish()
+                }
+            }
             defer {
                 group.cancelAll()
                 request.abandon()
@@ -77,6 +91,10 @@ public struct SimulatedClientEnd: ClientTransport {
             return try await body(stream)
         }
     }
+
+    /// In virtual time the end enforces call deadlines on the virtual clock (``RPCClient`` would
+    /// enforce them in real time, racing the simulation); in real time ``RPCClient`` does.
+    public var enforcesDeadlines: Bool { network.timeSource.taskExecutor != nil }
 
     /// Closes this end: its new calls fail with `UNAVAILABLE`; calls in flight finish. Other
     /// copies of the end are closed too (they are the same end).

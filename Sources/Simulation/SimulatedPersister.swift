@@ -11,11 +11,19 @@ import Synchronization
 /// Thread safety: every method may be called from any task; each is atomic under one mutex.
 /// Bytes are copied in and out (Swift arrays are values), so callers never share storage
 /// with the persister. Nothing here can fail: writes replace the previous value entirely,
-/// as the labs' persister does; losing unsynced writes is not modelled.
+/// as the labs' persister does.
+///
+/// Written versus synced: a save is *written* (every read sees it, and a process crash,
+/// ``copy()``, keeps it, as the labs assume); ``sync()`` makes what is written *synced*. A
+/// power loss, ``crashCopy()``, keeps only what was synced: the state as of the last `sync()`
+/// (empty if there was none). A store that calls `sync()` exactly when it must be durable
+/// (before Raft acknowledges anything that depends on it) is therefore checked by crash copies.
 public final class SimulatedPersister: Sendable {
     private struct Contents: Sendable {
         var raftState: [UInt8] = []
         var snapshot: [UInt8] = []
+        var syncedRaftState: [UInt8] = []
+        var syncedSnapshot: [UInt8] = []
     }
 
     private let contents: Mutex<Contents>
@@ -29,9 +37,34 @@ public final class SimulatedPersister: Sendable {
         contents = Mutex(other)
     }
 
-    /// An independent persister holding the same Raft state and snapshot as `self` now.
+    /// An independent persister holding the same Raft state and snapshot as `self` now (what
+    /// a process crash leaves: everything written, synced or not).
     public func copy() -> SimulatedPersister {
         SimulatedPersister(copying: contents.withLock { $0 })
+    }
+
+    /// An independent persister holding what `self` had synced (what a power loss leaves):
+    /// writes after the last ``sync()`` are lost.
+    public func crashCopy() -> SimulatedPersister {
+        let synced = contents.withLock { contents in
+            Contents(
+                raftState: contents.syncedRaftState, snapshot: contents.syncedSnapshot,
+                syncedRaftState: contents.syncedRaftState, syncedSnapshot: contents.syncedSnapshot)
+        }
+        return SimulatedPersister(copying: synced)
+    }
+
+    /// Makes everything written so far survive a power loss (an fsync).
+    public func sync() {
+        contents.withLock {
+            $0.syncedRaftState = $0.raftState
+            $0.syncedSnapshot = $0.snapshot
+        }
+    }
+
+    /// Whether everything written is synced (a power loss now would lose nothing).
+    public var isSynced: Bool {
+        contents.withLock { $0.syncedRaftState == $0.raftState && $0.syncedSnapshot == $0.snapshot }
     }
 
     /// Replaces the Raft state; the snapshot is kept.

@@ -19,6 +19,11 @@ import Synchronization
 /// clerk tasks that ``cleanup()`` cancels (clerks retry forever), and checks every group's
 /// persisted sizes (``checkLogs()``).
 ///
+/// Time: the cluster runs in the ``LabEnvironment`` current when it was made (real time, or
+/// a suite's virtual time): the network, every Raft peer, service, clerk and task of the test
+/// take their clock and executor from ``environment``, and a test body waits with ``sleep(for:)``
+/// and measures with ``now()``, never with the system clock.
+///
 /// Lab 3 (`KVLabCluster`) and Lab 4A (`ShardCtrlerLabCluster`) are one group each. A Lab 4B
 /// suite builds the controller group and three shard groups on one cluster:
 ///
@@ -55,6 +60,8 @@ public final class LabCluster: Sendable {
     /// What the cluster prints at start and on failure, e.g. "kv".
     public let label: String
     public let network: SimulatedNetwork
+    /// Real or virtual time (see the type's discussion).
+    public let environment: LabEnvironment
 
     /// The lab's per-test time limit (checked by ``end()``).
     public static let timeLimit: Duration = .seconds(120)
@@ -67,10 +74,14 @@ public final class LabCluster: Sendable {
 
     private struct State: Sendable {
         var random: SeededRandom
+        /// The harness's own fault choices (``LabFaults``), apart from `random` so that turning
+        /// faults on does not change the body's random choices.
+        var faultRandom: SeededRandom
         var endCounter = 0
         var clerkTaskCancellers: [@Sendable () -> Void] = []
         var groups: [Registration] = []
-        var start = ContinuousClock.now
+        var start: Duration
+        var description = ""
         var rpcsAtStart = 0
         var operationsAtStart = 0
     }
@@ -78,13 +89,19 @@ public final class LabCluster: Sendable {
     private let state: Mutex<State>
     private let operations = Atomic<Int>(0)
 
-    /// A new network (LongDelays off, reliable until ``setReliable(_:)``) with no servers.
+    /// A new network (LongDelays off, reliable until ``setReliable(_:)``) with no servers, in
+    /// the current ``LabEnvironment``.
     public init(seed: UInt64, label: String) {
         self.seed = seed
         self.label = label
-        network = SimulatedNetwork(seed: seed)
+        let environment = LabEnvironment.current
+        self.environment = environment
+        network = environment.makeNetwork(seed: seed)
         network.setLongDelays(false)
-        state = Mutex(State(random: SeededRandom(seed: seed ^ 0x5EED_CAFE)))
+        state = Mutex(
+            State(
+                random: SeededRandom(seed: seed ^ 0x5EED_CAFE), faultRandom: SeededRandom(seed: seed ^ 0xFA17),
+                start: environment.now()))
     }
 
     // MARK: Groups
@@ -143,6 +160,16 @@ public final class LabCluster: Sendable {
         Int(random() % UInt64(bound))
     }
 
+    /// A random choice of the harness's fault injection, true with probability 1/`oneIn`.
+    func faultCoin(oneIn: UInt64) -> Bool {
+        state.withLock { $0.faultRandom.next() % oneIn == 0 }
+    }
+
+    /// Counts one injected fault of `kind` (printed per run; see ``LabTrace/faultSummary``).
+    public func countFault(_ kind: String) {
+        environment.trace.countFault(kind)
+    }
+
     /// Shuffles `elements` with the test's random source.
     public func shuffled<Element>(_ elements: [Element]) -> [Element] {
         var elements = elements
@@ -160,13 +187,24 @@ public final class LabCluster: Sendable {
 
     // MARK: Clerk tasks
 
-    /// Runs `body` on a task that ``cleanup()`` cancels (clerks retry forever).
+    /// Runs `body` on a task that ``cleanup()`` cancels (clerks retry forever), on the
+    /// environment's executor.
     public func spawn<Result: Sendable>(
         _ body: @escaping @Sendable () async throws -> Result
     ) -> Task<Result, any Error> {
-        let task = Task { try await body() }
+        let task = Task(executorPreference: environment.taskExecutor) { try await body() }
         state.withLock { $0.clerkTaskCancellers.append { task.cancel() } }
         return task
+    }
+
+    // MARK: Time
+
+    /// Time since an arbitrary fixed epoch, on the environment's clock.
+    public func now() -> Duration { environment.now() }
+
+    /// Sleeps `duration` on the environment's clock.
+    public func sleep(for duration: Duration) async throws {
+        try await environment.sleep(for: duration)
     }
 
     // MARK: Measurements and checks
@@ -181,8 +219,10 @@ public final class LabCluster: Sendable {
         print(description + " ...")
         let rpcs = network.totalRPCs
         let operations = operations.load(ordering: .relaxed)
+        let now = environment.now()
         state.withLock { state in
-            state.start = ContinuousClock.now
+            state.start = now
+            state.description = description
             state.rpcsAtStart = rpcs
             state.operationsAtStart = operations
         }
@@ -191,16 +231,21 @@ public final class LabCluster: Sendable {
     /// The labs' `end`: fails a test that took ``timeLimit`` or longer; prints the elapsed
     /// time, servers, RPCs, operations (if any were counted) and the seed.
     public func end() throws {
-        let (start, rpcsAtStart, operationsAtStart, servers) = state.withLock { state in
-            (state.start, state.rpcsAtStart, state.operationsAtStart, state.groups.reduce(0) { $0 + $1.serverCount })
+        let (start, description, rpcsAtStart, operationsAtStart, servers) = state.withLock { state in
+            (
+                state.start, state.description, state.rpcsAtStart, state.operationsAtStart,
+                state.groups.reduce(0) { $0 + $1.serverCount }
+            )
         }
-        let elapsed = ContinuousClock.now - start
+        let elapsed = environment.now() - start
         guard elapsed < Self.timeLimit else { throw LabFailure("test took longer than \(Self.timeLimit)") }
         let seconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18) * 10
         let rpcs = network.totalRPCs - rpcsAtStart
         let ops = operations.load(ordering: .relaxed) - operationsAtStart
         let counted = ops > 0 ? " \(ops) ops" : ""
-        print("  ... Passed -- \(seconds.rounded() / 10) s \(servers) servers \(rpcs) RPCs\(counted) (seed \(seed))")
+        let time = environment.isVirtual ? " virtual" : ""
+        print("  ... Passed -- \(seconds.rounded() / 10) s\(time) \(servers) servers \(rpcs) RPCs\(counted) (seed \(seed))")
+        environment.trace.record("\(description): \(elapsed) \(rpcs) RPCs \(ops) ops")
     }
 
     /// The Lab 4B `checklogs`: every server of every group (shut-down ones' saved state too)

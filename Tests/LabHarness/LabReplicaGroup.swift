@@ -12,6 +12,10 @@ import Simulation
 /// what the next one reads) and kills it; ``startServer(_:)`` makes fresh outgoing end names and
 /// a new instance from a persister copy, registered on the network but not connected until
 /// ``connect(_:to:)`` or ``connectAll()``.
+///
+/// Durability: each peer stores through a ``SyncingLabLogStore``, which syncs what Raft must
+/// not lose. A shutdown is a process crash (everything written survives, the labs' model) or,
+/// with ``LabFaults/diskCrashes``, at random a power loss (only what was synced survives).
 public actor LabReplicaGroup<Service: LabService> {
     public nonisolated let lab: LabCluster
     /// What the group is called in messages, e.g. "kv" or "gid 101".
@@ -58,7 +62,13 @@ public actor LabReplicaGroup<Service: LabService> {
         // Before the persister copy: a killed server must not acknowledge something it then
         // persists into the superseded persister.
         lab.network.deleteServer(name: serverNames[i])
-        persisters[i] = persisters[i].copy()
+        if lab.environment.faults.diskCrashes && lab.faultCoin(oneIn: 2) {
+            persisters[i] = persisters[i].crashCopy()
+            lab.countFault("disk-crash")
+        } else {
+            persisters[i] = persisters[i].copy()
+            lab.countFault("crash")
+        }
         if let peer = peers[i] { await peer.kill() }
         if let service = services[i] { await service.stop() }
         peers[i] = nil
@@ -77,15 +87,25 @@ public actor LabReplicaGroup<Service: LabService> {
             if j != i { clients[UInt64(j + 1)] = RaftPeerClient(wrapping: RPCClient(transport: end)) }
         }
         persisters[i] = persisters[i].copy()
+        let environment = lab.environment
         var configuration = RaftPeer.Configuration()
         configuration.seed = lab.random()
-        let peer = try RaftPeer(
-            id: UInt64(i + 1), peers: clients, store: LabStore(persister: persisters[i]), configuration: configuration)
+        configuration.clock = environment.clock
+        configuration.taskExecutor = environment.taskExecutor
+        if environment.isVirtual {
+            // No local RPC deadline in virtual time: the simulated network bounds every call
+            // itself, as labrpc does (see the Lab 2 harness).
+            configuration.rpcTimeout = nil
+        }
+        let store = SyncingLabLogStore(
+            store: LabStore(persister: persisters[i], environment: environment),
+            voters: ([UInt64(i + 1)] + Array(clients.keys)).sorted())
+        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, logStore: store, configuration: configuration)
         let restored = try RestoredSnapshot(persistedRaftSnapshot: persisters[i].readSnapshot())
         let lab = lab
         let context = LabServerContext(
             index: i, name: serverNames[i], peer: peer, restoredSnapshot: restored, maxRaftState: maxRaftState,
-            makeEnd: { lab.makeEnd(to: $0) })
+            environment: environment, makeEnd: { lab.makeEnd(to: $0) })
         let service = try makeService(context)
         peers[i] = peer
         services[i] = service
@@ -123,10 +143,10 @@ public actor LabReplicaGroup<Service: LabService> {
 
     /// Waits (at most `limit`) until a live server claims leadership.
     public func awaitLeader(within limit: Duration) async throws -> Int {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
+        let deadline = lab.now() + limit
+        while lab.now() < deadline {
             if let leader = await leader() { return leader }
-            try await Task.sleep(for: .milliseconds(50))
+            try await lab.sleep(for: .milliseconds(50))
         }
         throw LabFailure("\(label): no leader within \(limit)")
     }

@@ -15,9 +15,21 @@ public struct LabServerContext: Sendable {
     public let restoredSnapshot: RestoredSnapshot?
     /// The group's `maxraftstate` in bytes (−1: never snapshot).
     public let maxRaftState: Int
+    /// Real or virtual time: the service's clock and executor.
+    public let environment: LabEnvironment
     /// The labs' `make_end`: a fresh, enabled client end to the server with the given name
     /// (in any group on the same network).
     public let makeEnd: @Sendable (String) -> RPCClient
+
+    /// The replicated state machine's configuration for this server: the group's
+    /// `maxraftstate`, and the environment's clock and executor.
+    public var replication: ReplicatedStateMachine.Configuration {
+        var configuration = ReplicatedStateMachine.Configuration()
+        configuration.maxRaftStateBytes = maxRaftState
+        configuration.clock = environment.clock
+        configuration.taskExecutor = environment.taskExecutor
+        return configuration
+    }
 }
 
 /// Builds the service of one server instance from its context.

@@ -2,18 +2,22 @@ public import Linearizability
 import Synchronization
 
 /// The porcupine operation log of a lab test: every clerk operation done through the test
-/// helpers, with call and return times in nanoseconds since the history began.
+/// helpers, with call and return times in nanoseconds since the history began, on the clock of
+/// the ``LabEnvironment`` current when it was made (virtual in a virtual run).
 public final class OperationHistory: Sendable {
     public typealias Operation = HistoryOperation<KVModel.Input, KVModel.Output>
 
-    private let start = ContinuousClock.now
+    private let environment = LabEnvironment.current
+    private let start: Duration
     private let operations = Mutex<[Operation]>([])
 
-    public init() {}
+    public init() {
+        start = environment.now()
+    }
 
     /// Nanoseconds since the history began (monotonic).
     public func now() -> Int64 {
-        let elapsed = ContinuousClock.now - start
+        let elapsed = environment.now() - start
         return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 

@@ -5,23 +5,40 @@ extension Lab3 {
     /// 6.824 Lab 3A: the KV service without snapshots (spec §4.4–4.5). Each test prints its
     /// seed; `KV_LAB_SEED=<seed>` replays the random choices (not the timing).
     @Suite(.timeLimit(.minutes(3))) struct Lab3AKVTests {
-        @Test func basic3A() async throws {
+        @Test func basic3A() async throws { try await Self.basic3A() }
+        @Test func speed3A() async throws { try await Self.speed3A() }
+        @Test func concurrent3A() async throws { try await Self.concurrent3A() }
+        @Test func unreliable3A() async throws { try await Self.unreliable3A() }
+        @Test func unreliableOneKey3A() async throws { try await Self.unreliableOneKey3A() }
+        @Test func onePartition3A() async throws { try await Self.onePartition3A() }
+        @Test func manyPartitionsOneClient3A() async throws { try await Self.manyPartitionsOneClient3A() }
+        @Test func manyPartitionsManyClients3A() async throws { try await Self.manyPartitionsManyClients3A() }
+        @Test func persistOneClient3A() async throws { try await Self.persistOneClient3A() }
+        @Test func persistConcurrent3A() async throws { try await Self.persistConcurrent3A() }
+        @Test func persistConcurrentUnreliable3A() async throws { try await Self.persistConcurrentUnreliable3A() }
+        @Test func persistPartition3A() async throws { try await Self.persistPartition3A() }
+        @Test func persistPartitionUnreliable3A() async throws { try await Self.persistPartitionUnreliable3A() }
+        @Test func persistPartitionUnreliableLinearizable3A() async throws {
+            try await Self.persistPartitionUnreliableLinearizable3A()
+        }
+
+        static func basic3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 1, servers: 5, unreliable: false, crash: false, partitions: false, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func speed3A() async throws {
+        static func speed3A() async throws {
             try await LabTests.speedTest(part: "3A", maxRaftState: -1)
         }
 
-        @Test func concurrent3A() async throws {
+        static func concurrent3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: false, crash: false, partitions: false, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func unreliable3A() async throws {
+        static func unreliable3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: true, crash: false, partitions: false, maxRaftState: -1,
                 randomKeys: false)
@@ -29,7 +46,7 @@ extension Lab3 {
 
         /// Five clerks append to one key over an unreliable network; every append must be in
         /// the final value exactly once, each clerk's in order.
-        @Test func unreliableOneKey3A() async throws {
+        static func unreliableOneKey3A() async throws {
             try await LabTests.withCluster(servers: 3, unreliable: true, maxRaftState: -1) { cluster in
                 let all = await cluster.all
                 let clerk = await cluster.makeClient(to: all)
@@ -55,7 +72,7 @@ extension Lab3 {
         /// The leader ends up in the minority: the majority makes progress, the minority does
         /// not (for 1 s), and after healing the minority's pending Put completes (within 3 s)
         /// and applies once, after the majority's writes.
-        @Test func onePartition3A() async throws {
+        static func onePartition3A() async throws {
             try await LabTests.withCluster(servers: 5, unreliable: false, maxRaftState: -1) { cluster in
                 let all = await cluster.all
                 let clerk = await cluster.makeClient(to: all)
@@ -82,7 +99,7 @@ extension Lab3 {
                     _ = try await cluster.get(ckp2b, "1")  // different clerk in p2
                     getDone.raise()
                 }
-                try await Task.sleep(for: .seconds(1))
+                try await cluster.sleep(for: .seconds(1))
                 if putDone.isRaised { throw LabFailure("Put in minority completed") }
                 if getDone.isRaised { throw LabFailure("Get in minority completed") }
                 try await cluster.check(ckp1, "1", "14")
@@ -94,10 +111,10 @@ extension Lab3 {
                 await cluster.connectAll()
                 await cluster.connectClient(ckp2a, to: all)
                 await cluster.connectClient(ckp2b, to: all)
-                try await Task.sleep(for: KVLabCluster.electionTimeout)
-                let deadline = ContinuousClock.now.advanced(by: .milliseconds(30 * 100))
-                while !putDone.isRaised && ContinuousClock.now < deadline {
-                    try await Task.sleep(for: .milliseconds(10))
+                try await cluster.sleep(for: KVLabCluster.electionTimeout)
+                let deadline = cluster.now() + (.milliseconds(30 * 100))
+                while !putDone.isRaised && cluster.now() < deadline {
+                    try await cluster.sleep(for: .milliseconds(10))
                 }
                 guard putDone.isRaised else { throw LabFailure("Put did not complete") }
                 try await cluster.check(clerk, "1", "15")
@@ -105,49 +122,49 @@ extension Lab3 {
             }
         }
 
-        @Test func manyPartitionsOneClient3A() async throws {
+        static func manyPartitionsOneClient3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 1, servers: 5, unreliable: false, crash: false, partitions: true, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func manyPartitionsManyClients3A() async throws {
+        static func manyPartitionsManyClients3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: false, crash: false, partitions: true, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistOneClient3A() async throws {
+        static func persistOneClient3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 1, servers: 5, unreliable: false, crash: true, partitions: false, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistConcurrent3A() async throws {
+        static func persistConcurrent3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: false, crash: true, partitions: false, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistConcurrentUnreliable3A() async throws {
+        static func persistConcurrentUnreliable3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: true, crash: true, partitions: false, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistPartition3A() async throws {
+        static func persistPartition3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: false, crash: true, partitions: true, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistPartitionUnreliable3A() async throws {
+        static func persistPartitionUnreliable3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 5, servers: 5, unreliable: true, crash: true, partitions: true, maxRaftState: -1,
                 randomKeys: false)
         }
 
-        @Test func persistPartitionUnreliableLinearizable3A() async throws {
+        static func persistPartitionUnreliableLinearizable3A() async throws {
             try await LabTests.genericTest(
                 part: "3A", clients: 15, servers: 7, unreliable: true, crash: true, partitions: true, maxRaftState: -1,
                 randomKeys: true)

@@ -4,9 +4,23 @@ import Testing
 extension Lab3 {
     /// 6.824 Lab 3B: the KV service with snapshots, maxraftstate 1000 (spec §4.4–4.5).
     @Suite(.timeLimit(.minutes(3))) struct Lab3BSnapshotTests {
+        @Test func snapshotRPC3B() async throws { try await Self.snapshotRPC3B() }
+        @Test func snapshotSize3B() async throws { try await Self.snapshotSize3B() }
+        @Test func speed3B() async throws { try await Self.speed3B() }
+        @Test func snapshotRecover3B() async throws { try await Self.snapshotRecover3B() }
+        @Test func snapshotRecoverManyClients3B() async throws { try await Self.snapshotRecoverManyClients3B() }
+        @Test func snapshotUnreliable3B() async throws { try await Self.snapshotUnreliable3B() }
+        @Test func snapshotUnreliableRecover3B() async throws { try await Self.snapshotUnreliableRecover3B() }
+        @Test func snapshotUnreliableRecoverConcurrentPartition3B() async throws {
+            try await Self.snapshotUnreliableRecoverConcurrentPartition3B()
+        }
+        @Test func snapshotUnreliableRecoverConcurrentPartitionLinearizable3B() async throws {
+            try await Self.snapshotUnreliableRecoverConcurrentPartitionLinearizable3B()
+        }
+
         /// The majority compacts its log without the lagging server, which must then be
         /// brought up to date (by InstallSnapshot) to form a new majority.
-        @Test func snapshotRPC3B() async throws {
+        static func snapshotRPC3B() async throws {
             let maxRaftState = 1000
             try await LabTests.withCluster(servers: 3, unreliable: false, maxRaftState: maxRaftState) { cluster in
                 let clerk = await cluster.makeClient(to: await cluster.all)
@@ -19,7 +33,7 @@ extension Lab3 {
                 do {
                     let ck1 = await cluster.makeClient(to: [0, 1])
                     for i in 0..<50 { try await cluster.put(ck1, "\(i)", "\(i)") }
-                    try await Task.sleep(for: KVLabCluster.electionTimeout)
+                    try await cluster.sleep(for: KVLabCluster.electionTimeout)
                     try await cluster.put(ck1, "b", "B")
                 }
 
@@ -50,7 +64,7 @@ extension Lab3 {
         }
 
         /// Snapshots hold only live state and a compact session table.
-        @Test func snapshotSize3B() async throws {
+        static func snapshotSize3B() async throws {
             let maxRaftState = 1000
             let maxSnapshotState = 500
             try await LabTests.withCluster(servers: 3, unreliable: false, maxRaftState: maxRaftState) { cluster in
@@ -75,41 +89,41 @@ extension Lab3 {
             }
         }
 
-        @Test func speed3B() async throws {
+        static func speed3B() async throws {
             try await LabTests.speedTest(part: "3B", maxRaftState: 1000)
         }
 
-        @Test func snapshotRecover3B() async throws {
+        static func snapshotRecover3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 1, servers: 5, unreliable: false, crash: true, partitions: false, maxRaftState: 1000,
                 randomKeys: false)
         }
 
-        @Test func snapshotRecoverManyClients3B() async throws {
+        static func snapshotRecoverManyClients3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 20, servers: 5, unreliable: false, crash: true, partitions: false, maxRaftState: 1000,
                 randomKeys: false)
         }
 
-        @Test func snapshotUnreliable3B() async throws {
+        static func snapshotUnreliable3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 5, servers: 5, unreliable: true, crash: false, partitions: false, maxRaftState: 1000,
                 randomKeys: false)
         }
 
-        @Test func snapshotUnreliableRecover3B() async throws {
+        static func snapshotUnreliableRecover3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 5, servers: 5, unreliable: true, crash: true, partitions: false, maxRaftState: 1000,
                 randomKeys: false)
         }
 
-        @Test func snapshotUnreliableRecoverConcurrentPartition3B() async throws {
+        static func snapshotUnreliableRecoverConcurrentPartition3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 5, servers: 5, unreliable: true, crash: true, partitions: true, maxRaftState: 1000,
                 randomKeys: false)
         }
 
-        @Test func snapshotUnreliableRecoverConcurrentPartitionLinearizable3B() async throws {
+        static func snapshotUnreliableRecoverConcurrentPartitionLinearizable3B() async throws {
             try await LabTests.genericTest(
                 part: "3B", clients: 15, servers: 7, unreliable: true, crash: true, partitions: true, maxRaftState: 1000,
                 randomKeys: true)

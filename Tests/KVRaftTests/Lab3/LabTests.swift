@@ -72,23 +72,23 @@ enum LabTests {
                 var partitioner: Task<Void, any Error>?
                 if partitions {
                     // Let the clients do some work before partitioning.
-                    try await Task.sleep(for: .seconds(1))
+                    try await cluster.sleep(for: .seconds(1))
                     partitioner = await cluster.spawn { try await cluster.runPartitioner(until: partitionerDone) }
                 }
-                try await Task.sleep(for: .seconds(5))
+                try await cluster.sleep(for: .seconds(5))
                 clientsDone.raise()
                 partitionerDone.raise()
                 if let partitioner {
                     try await partitioner.value
                     await cluster.connectAll()
                     // Wait for a while for servers to realize the partitions are gone.
-                    try await Task.sleep(for: KVLabCluster.electionTimeout)
+                    try await cluster.sleep(for: KVLabCluster.electionTimeout)
                 }
                 if crash {
                     for i in 0..<servers { await cluster.shutdownServer(i) }
                     // Wait for a while for servers to shut down, since shutdown isn't a real
                     // crash and isn't instantaneous.
-                    try await Task.sleep(for: KVLabCluster.electionTimeout)
+                    try await cluster.sleep(for: KVLabCluster.electionTimeout)
                     for i in 0..<servers { try await cluster.startServer(i) }
                     await cluster.connectAll()
                 }
@@ -125,9 +125,9 @@ enum LabTests {
             await cluster.begin("Test: ops complete fast enough (\(part))")
             // Wait until the first op completes, so a leader is elected and the servers serve.
             _ = try await clerk.clerk.get("x")
-            let start = ContinuousClock.now
+            let start = cluster.now()
             for i in 0..<operations { try await clerk.clerk.append("x", "x 0 \(i) y") }
-            let duration = ContinuousClock.now - start
+            let duration = cluster.now() - start
             let value = try await clerk.clerk.get("x")
             try KVLabCluster.checkClientAppends(0, value, operations)
             let heartbeatInterval = Duration.milliseconds(100)

@@ -30,14 +30,15 @@ actor KVLabCluster {
             label: "kv", serverNames: (0..<servers).map { "kv-\($0)" }, maxRaftState: maxRaftState
         ) { context in
             var configuration = KVServer.Configuration()
-            configuration.replication.maxRaftStateBytes = context.maxRaftState
+            configuration.replication = context.replication
             return try KVServer(
                 id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
                 configuration: configuration)
         }
         lab.setReliable(!unreliable)
         print(
-            "kv lab cluster: \(servers) servers, unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(seed)")
+            "kv lab cluster: \(servers) servers, unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(seed)"
+                + (lab.environment.isVirtual ? ", virtual time" : ""))
     }
 
     // MARK: Servers and connectivity (the group's)
@@ -57,7 +58,8 @@ actor KVLabCluster {
             var parts: [[Int]] = [[], []]
             for i in all { parts[lab.randomInt(2)].append(i) }
             await group.partition(parts[0], parts[1])
-            try await Task.sleep(for: Self.electionTimeout + .milliseconds(lab.randomInt(200)))
+            lab.countFault("partition")
+            try await lab.sleep(for: Self.electionTimeout + .milliseconds(lab.randomInt(200)))
         }
     }
 
@@ -68,7 +70,10 @@ actor KVLabCluster {
     func makeClient(to: [Int]) -> LabClerk {
         let ends = group.makeClientEnds(to: to)
         let servers = lab.shuffled(ends.clients.map { Clerk.Server(client: KVClient(wrapping: $0)) })
-        return LabClerk(clerk: Clerk(servers: servers, clientID: max(1, lab.random())), ends: ends)
+        var configuration = Clerk.Configuration()
+        configuration.clock = lab.environment.clock
+        return LabClerk(
+            clerk: Clerk(servers: servers, configuration: configuration, clientID: max(1, lab.random())), ends: ends)
     }
 
     func connectClient(_ clerk: LabClerk, to: [Int]) {
@@ -95,6 +100,12 @@ actor KVLabCluster {
     func snapshotSize() async -> Int { await group.maxSnapshotSize() }
 
     nonisolated func countOperation() { lab.countOperation() }
+
+    /// Time on the environment's clock (see ``LabCluster/now()``).
+    nonisolated func now() -> Duration { lab.now() }
+
+    /// Sleeps on the environment's clock.
+    nonisolated func sleep(for duration: Duration) async throws { try await lab.sleep(for: duration) }
 
     func randomInt(_ bound: Int) -> Int { lab.randomInt(bound) }
 

@@ -7,10 +7,13 @@ extension Lab4A {
     /// Each test prints its seed; `SHARDCTRLER_TEST_SEED=<seed>` replays the random choices
     /// (not the timing).
     @Suite(.timeLimit(.minutes(3))) struct Lab4AShardCtrlerTests {
+        @Test func basic4A() async throws { try await Self.basic4A() }
+        @Test func multi4A() async throws { try await Self.multi4A() }
+
         static let nservers = 3
         static let npara = 10
 
-        @Test func basic4A() async throws {
+        static func basic4A() async throws {
             try await ShardCtrlerLabCluster.with(servers: Self.nservers) { cluster in
                 let all = await cluster.all
                 let ck = await cluster.makeClerk(to: all)
@@ -111,7 +114,7 @@ extension Lab4A {
             }
         }
 
-        @Test func multi4A() async throws {
+        static func multi4A() async throws {
             try await ShardCtrlerLabCluster.with(servers: Self.nservers) { cluster in
                 let all = await cluster.all
                 let ck = await cluster.makeClerk(to: all)

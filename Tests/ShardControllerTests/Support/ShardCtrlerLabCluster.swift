@@ -20,10 +20,14 @@ actor ShardCtrlerLabCluster {
         group = try await lab.makeGroup(
             label: "shardctrler", serverNames: (0..<servers).map { "ctrler\($0)" }, maxRaftState: -1
         ) { context in
-            try ShardCtrlerServer(
-                id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot)
+            var configuration = ShardCtrlerServer.Configuration()
+            configuration.replication = context.replication
+            return try ShardCtrlerServer(
+                id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
+                configuration: configuration)
         }
-        print("shardctrler lab cluster: \(servers) servers, seed=\(seed)")
+        print(
+            "shardctrler lab cluster: \(servers) servers, seed=\(seed)" + (lab.environment.isVirtual ? ", virtual time" : ""))
     }
 
     // MARK: Servers (the group's)
@@ -46,6 +50,7 @@ actor ShardCtrlerLabCluster {
             })
         var configuration = ShardCtrlerClerk.Configuration()
         configuration.retryPause = .milliseconds(100)
+        configuration.clock = lab.environment.clock
         return ShardCtrlerClerk(servers: servers, configuration: configuration, clientID: max(1, lab.random()))
     }
 

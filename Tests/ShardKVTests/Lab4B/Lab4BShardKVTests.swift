@@ -8,6 +8,20 @@ import Testing
 /// the lab's schedules and thresholds, including both challenges.
 extension Lab4B {
     @Suite struct ShardKVTests {
+        @Test func staticShards() async throws { try await Self.staticShards() }
+        @Test func joinLeave() async throws { try await Self.joinLeave() }
+        @Test func snapshot() async throws { try await Self.snapshot() }
+        @Test func missChange() async throws { try await Self.missChange() }
+        @Test func concurrent1() async throws { try await Self.concurrent1() }
+        @Test func concurrent2() async throws { try await Self.concurrent2() }
+        @Test func concurrent3() async throws { try await Self.concurrent3() }
+        @Test func unreliable1() async throws { try await Self.unreliable1() }
+        @Test func unreliable2() async throws { try await Self.unreliable2() }
+        @Test func unreliable3() async throws { try await Self.unreliable3() }
+        @Test func challenge1Delete() async throws { try await Self.challenge1Delete() }
+        @Test func challenge2Unaffected() async throws { try await Self.challenge2Unaffected() }
+        @Test func challenge2Partial() async throws { try await Self.challenge2Partial() }
+
         static let keyCount = 10
 
         static func keys(_ n: Int = keyCount) -> [String] { (0..<n).map { String($0) } }
@@ -25,7 +39,7 @@ extension Lab4B {
             return values
         }
 
-        @Test func staticShards() async throws {
+        static func staticShards() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: -1) { cfg in
                 cfg.lab.begin("Test: static shards")
                 let ck = cfg.makeClerk()
@@ -40,22 +54,23 @@ extension Lab4B {
                 await cfg.shutdownGroup(1)
                 try await cfg.lab.checkLogs()  // forbid snapshots
 
-                let completions = Mutex<(count: Int, last: ContinuousClock.Instant)>((0, .now))
+                let completions = Mutex<(count: Int, last: Duration)>((0, cfg.lab.now()))
                 let wrong = Mutex<[String]>([])
                 for (key, value) in zip(keys, values) {
                     _ = cfg.lab.spawn {
                         let ck1 = cfg.makeClerk()
                         let got = try await cfg.get(ck1, key)
                         if got != value { wrong.withLock { $0.append("Get(\(key)) = \(got), want \(value)") } }
-                        completions.withLock { $0 = ($0.count + 1, .now) }
+                        let now = cfg.lab.now()
+                        completions.withLock { $0 = ($0.count + 1, now) }
                     }
                 }
                 // Wait until 2 seconds pass with no new completion (the lab's select loop).
-                let started = ContinuousClock.now
-                while ContinuousClock.now - completions.withLock({ $0.last }) < .seconds(2)
-                    || ContinuousClock.now - started < .seconds(2)
+                let started = cfg.lab.now()
+                while cfg.lab.now() - completions.withLock({ $0.last }) < .seconds(2)
+                    || cfg.lab.now() - started < .seconds(2)
                 {
-                    try await Task.sleep(for: .milliseconds(20))
+                    try await cfg.lab.sleep(for: .milliseconds(20))
                 }
                 let done = completions.withLock { $0.count }
                 #expect(wrong.withLock { $0 }.isEmpty, "\(wrong.withLock { $0 }) (seed \(cfg.seed))")
@@ -68,7 +83,7 @@ extension Lab4B {
             }
         }
 
-        @Test func joinLeave() async throws {
+        static func joinLeave() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: -1) { cfg in
                 cfg.lab.begin("Test: join then leave")
                 let ck = cfg.makeClerk()
@@ -80,10 +95,10 @@ extension Lab4B {
                 values = try await cfg.checkAndAppend(ck, keys, values, length: 5)
                 try await cfg.leave(0)
                 values = try await cfg.checkAndAppend(ck, keys, values, length: 5)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 try await cfg.checkAll(ck, keys, values)
                 // Allow time for shards to transfer.
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 try await cfg.lab.checkLogs()
                 await cfg.shutdownGroup(0)
                 try await cfg.checkAll(ck, keys, values)
@@ -91,7 +106,7 @@ extension Lab4B {
             }
         }
 
-        @Test func snapshot() async throws {
+        static func snapshot() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: 1000) { cfg in
                 cfg.lab.begin("Test: snapshots, join, and leave")
                 let ck = cfg.makeClerk()
@@ -106,9 +121,9 @@ extension Lab4B {
                 try await cfg.leave(1)
                 try await cfg.join(0)
                 values = try await cfg.checkAndAppend(ck, keys, values, length: 20)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 try await cfg.checkAll(ck, keys, values)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 try await cfg.lab.checkLogs()
                 for gi in 0..<3 { await cfg.shutdownGroup(gi) }
                 for gi in 0..<3 { try await cfg.startGroup(gi) }
@@ -117,7 +132,7 @@ extension Lab4B {
             }
         }
 
-        @Test func missChange() async throws {
+        static func missChange() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: 1000) { cfg in
                 cfg.lab.begin("Test: servers miss configuration changes")
                 let ck = cfg.makeClerk()
@@ -135,7 +150,7 @@ extension Lab4B {
                 values = try await cfg.checkAndAppend(ck, keys, values, length: 20)
                 for gi in 0..<3 { try await cfg.startServer(gi, 0) }
                 values = try await cfg.checkAndAppend(ck, keys, values, length: 20)
-                try await Task.sleep(for: .seconds(2))
+                try await cfg.lab.sleep(for: .seconds(2))
                 for gi in 0..<3 { await cfg.shutdownServer(gi, 1) }
                 try await cfg.join(0)
                 try await cfg.leave(2)
@@ -160,7 +175,7 @@ extension Lab4B {
                         let x = cfg.lab.randomString(length)
                         try await cfg.append(ck, key, x)
                         expected += x
-                        if let pause { try await Task.sleep(for: pause) }
+                        if let pause { try await cfg.lab.sleep(for: pause) }
                     }
                     return expected
                 }
@@ -177,7 +192,7 @@ extension Lab4B {
             }
         }
 
-        @Test func concurrent1() async throws {
+        static func concurrent1() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: concurrent puts and configuration changes")
                 let ck = cfg.makeClerk()
@@ -186,26 +201,26 @@ extension Lab4B {
                 let values = try await Self.putKeys(cfg, ck, length: 5)
                 let done = StopFlag()
                 let tasks = Self.startAppenders(cfg, keys, values, length: 5, pause: .milliseconds(10), done: done)
-                try await Task.sleep(for: .milliseconds(150))
+                try await cfg.lab.sleep(for: .milliseconds(150))
                 try await cfg.join(1)
-                try await Task.sleep(for: .milliseconds(500))
+                try await cfg.lab.sleep(for: .milliseconds(500))
                 try await cfg.join(2)
-                try await Task.sleep(for: .milliseconds(500))
+                try await cfg.lab.sleep(for: .milliseconds(500))
                 try await cfg.leave(0)
                 await cfg.shutdownGroup(0)
-                try await Task.sleep(for: .milliseconds(100))
+                try await cfg.lab.sleep(for: .milliseconds(100))
                 await cfg.shutdownGroup(1)
-                try await Task.sleep(for: .milliseconds(100))
+                try await cfg.lab.sleep(for: .milliseconds(100))
                 await cfg.shutdownGroup(2)
                 try await cfg.leave(2)
-                try await Task.sleep(for: .milliseconds(100))
+                try await cfg.lab.sleep(for: .milliseconds(100))
                 for gi in 0..<3 { try await cfg.startGroup(gi) }
-                try await Task.sleep(for: .milliseconds(100))
+                try await cfg.lab.sleep(for: .milliseconds(100))
                 try await cfg.join(0)
                 try await cfg.leave(1)
-                try await Task.sleep(for: .milliseconds(500))
+                try await cfg.lab.sleep(for: .milliseconds(500))
                 try await cfg.join(1)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 done.raise()
                 try await Self.finishAppenders(cfg, ck, keys, tasks)
                 try cfg.lab.end()
@@ -214,7 +229,7 @@ extension Lab4B {
 
         /// This tests the various sources from which a re-starting group might fetch shard
         /// contents.
-        @Test func concurrent2() async throws {
+        static func concurrent2() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: -1) { cfg in
                 cfg.lab.begin("Test: more concurrent puts and configuration changes")
                 let ck = cfg.makeClerk()
@@ -227,28 +242,28 @@ extension Lab4B {
                 let tasks = Self.startAppenders(cfg, keys, values, length: 1, pause: .milliseconds(50), done: done)
                 try await cfg.leave(0)
                 try await cfg.leave(2)
-                try await Task.sleep(for: .seconds(3))
+                try await cfg.lab.sleep(for: .seconds(3))
                 try await cfg.join(0)
                 try await cfg.join(2)
                 try await cfg.leave(1)
-                try await Task.sleep(for: .seconds(3))
+                try await cfg.lab.sleep(for: .seconds(3))
                 try await cfg.join(1)
                 try await cfg.leave(0)
                 try await cfg.leave(2)
-                try await Task.sleep(for: .seconds(3))
+                try await cfg.lab.sleep(for: .seconds(3))
                 await cfg.shutdownGroup(1)
                 await cfg.shutdownGroup(2)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 try await cfg.startGroup(1)
                 try await cfg.startGroup(2)
-                try await Task.sleep(for: .seconds(2))
+                try await cfg.lab.sleep(for: .seconds(2))
                 done.raise()
                 try await Self.finishAppenders(cfg, ck, keys, tasks)
                 try cfg.lab.end()
             }
         }
 
-        @Test func concurrent3() async throws {
+        static func concurrent3() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: 300) { cfg in
                 cfg.lab.begin("Test: concurrent configuration change and restart")
                 let ck = cfg.makeClerk()
@@ -257,26 +272,26 @@ extension Lab4B {
                 let values = try await Self.putKeys(cfg, ck, length: 1)
                 let done = StopFlag()
                 let tasks = Self.startAppenders(cfg, keys, values, length: 1, pause: nil, done: done)
-                let start = ContinuousClock.now
-                while ContinuousClock.now - start < .seconds(12) {
+                let start = cfg.lab.now()
+                while cfg.lab.now() - start < .seconds(12) {
                     try await cfg.join(2)
                     try await cfg.join(1)
-                    try await Task.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
+                    try await cfg.lab.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
                     for gi in 0..<3 { await cfg.shutdownGroup(gi) }
                     for gi in 0..<3 { try await cfg.startGroup(gi) }
-                    try await Task.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
+                    try await cfg.lab.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
                     try await cfg.leave(1)
                     try await cfg.leave(2)
-                    try await Task.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
+                    try await cfg.lab.sleep(for: .milliseconds(cfg.lab.randomInt(900)))
                 }
-                try await Task.sleep(for: .seconds(2))
+                try await cfg.lab.sleep(for: .seconds(2))
                 done.raise()
                 try await Self.finishAppenders(cfg, ck, keys, tasks)
                 try cfg.lab.end()
             }
         }
 
-        @Test func unreliable1() async throws {
+        static func unreliable1() async throws {
             try await ShardKVLabCluster.with(unreliable: true, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: unreliable 1")
                 let ck = cfg.makeClerk()
@@ -296,21 +311,21 @@ extension Lab4B {
 
         /// The configuration schedule of Unreliable2 and Unreliable3.
         static func unreliableSchedule(_ cfg: ShardKVLabCluster) async throws {
-            try await Task.sleep(for: .milliseconds(150))
+            try await cfg.lab.sleep(for: .milliseconds(150))
             try await cfg.join(1)
-            try await Task.sleep(for: .milliseconds(500))
+            try await cfg.lab.sleep(for: .milliseconds(500))
             try await cfg.join(2)
-            try await Task.sleep(for: .milliseconds(500))
+            try await cfg.lab.sleep(for: .milliseconds(500))
             try await cfg.leave(0)
-            try await Task.sleep(for: .milliseconds(500))
+            try await cfg.lab.sleep(for: .milliseconds(500))
             try await cfg.leave(1)
-            try await Task.sleep(for: .milliseconds(500))
+            try await cfg.lab.sleep(for: .milliseconds(500))
             try await cfg.join(1)
             try await cfg.join(0)
-            try await Task.sleep(for: .seconds(2))
+            try await cfg.lab.sleep(for: .seconds(2))
         }
 
-        @Test func unreliable2() async throws {
+        static func unreliable2() async throws {
             try await ShardKVLabCluster.with(unreliable: true, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: unreliable 2")
                 let ck = cfg.makeClerk()
@@ -327,7 +342,7 @@ extension Lab4B {
             }
         }
 
-        @Test func unreliable3() async throws {
+        static func unreliable3() async throws {
             try await ShardKVLabCluster.with(unreliable: true, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: unreliable 3")
                 let ck = cfg.makeClerk()
@@ -366,7 +381,7 @@ extension Lab4B {
 
         /// Optional test 1: are shards really deleted from their previous owner after a
         /// migration (Σ persisted bytes ≤ 117,000)?
-        @Test func challenge1Delete() async throws {
+        static func challenge1Delete() async throws {
             try await ShardKVLabCluster.with(unreliable: false, maxRaftState: 1) { cfg in
                 cfg.lab.begin("Test: shard deletion (challenge 1)")
                 // 30,000 bytes of total values.
@@ -382,18 +397,18 @@ extension Lab4B {
                     try await cfg.join(1)
                     try await cfg.leave(0)
                     try await cfg.join(2)
-                    try await Task.sleep(for: .seconds(3))
+                    try await cfg.lab.sleep(for: .seconds(3))
                     try await cfg.checkAll(ck, firstThree, firstValues)
                     try await cfg.leave(1)
                     try await cfg.join(0)
                     try await cfg.leave(2)
-                    try await Task.sleep(for: .seconds(3))
+                    try await cfg.lab.sleep(for: .seconds(3))
                     try await cfg.checkAll(ck, firstThree, firstValues)
                 }
                 try await cfg.join(1)
                 try await cfg.join(2)
                 for _ in 0..<3 {
-                    try await Task.sleep(for: .seconds(1))
+                    try await cfg.lab.sleep(for: .seconds(1))
                     try await cfg.checkAll(ck, firstThree, firstValues)
                 }
                 var total = 0
@@ -412,7 +427,7 @@ extension Lab4B {
 
         /// Optional test 2: can the new owner serve the shards it owned in both configurations
         /// while a shard it cannot get is still migrating?
-        @Test func challenge2Unaffected() async throws {
+        static func challenge2Unaffected() async throws {
             try await ShardKVLabCluster.with(unreliable: true, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: unaffected shard access (challenge 2)")
                 let ck = cfg.makeClerk()
@@ -429,7 +444,7 @@ extension Lab4B {
                 let owned = (0..<ShardConfig.shardCount).map { config.shards[$0] == ShardKVLabCluster.gids[1] }
                 // Wait for migration to new config to complete, and for clients to be able to
                 // find the keys that moved. (The lab's quirk: index i is used as a shard number.)
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 for i in 0..<keys.count where owned[i] {
                     try await cfg.put(ck, keys[i], "101")
                     values[i] = "101"
@@ -439,7 +454,7 @@ extension Lab4B {
                 // LEAVE 100: 101 doesn't get a chance to migrate things previously owned by 100.
                 try await cfg.leave(0)
                 // Wait to make sure clients see the new config.
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 // And finally: check that gets/puts for 101-owned keys still complete.
                 for (i, key) in keys.enumerated() where owned[key2shard(Array(key.utf8))] {
                     try await cfg.check(ck, key, values[i])
@@ -452,14 +467,14 @@ extension Lab4B {
 
         /// Optional test 2: can a group serve the shards that have already arrived before the
         /// whole reconfiguration completes?
-        @Test func challenge2Partial() async throws {
+        static func challenge2Partial() async throws {
             try await ShardKVLabCluster.with(unreliable: true, maxRaftState: 100) { cfg in
                 cfg.lab.begin("Test: partial migration shard access (challenge 2)")
                 let ck = cfg.makeClerk()
                 // JOIN 100 + 101 + 102
                 try await cfg.joinm([0, 1, 2])
                 // Give the implementation some time to reconfigure.
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 // Do a bunch of puts to keys in all shards.
                 let keys = Self.keys()
                 let values = Array(repeating: "100", count: keys.count)
@@ -473,7 +488,7 @@ extension Lab4B {
                 // should start serving the shards from 102 as soon as possible.
                 try await cfg.leavem([0, 2])
                 // Wait to make sure clients see the new config.
-                try await Task.sleep(for: .seconds(1))
+                try await cfg.lab.sleep(for: .seconds(1))
                 // And finally: check that gets/puts for 102-owned keys still complete.
                 for (i, key) in keys.enumerated() where owned[key2shard(Array(key.utf8))] {
                     try await cfg.check(ck, key, values[i])

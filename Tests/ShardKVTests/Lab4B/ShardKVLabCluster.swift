@@ -59,6 +59,7 @@ final class ShardKVLabCluster: Sendable {
             })
         var configuration = ShardCtrlerClerk.Configuration()
         configuration.retryPause = .milliseconds(100)
+        configuration.clock = lab.environment.clock
         return ShardCtrlerClerk(servers: servers, configuration: configuration, clientID: max(1, lab.random()))
     }
 
@@ -66,9 +67,12 @@ final class ShardKVLabCluster: Sendable {
         let lab = LabCluster(seed: LabSeed.next(environmentVariable: "SHARDKV_LAB_SEED"), label: "shardkv")
         let ctrlers = try await lab.makeGroup(label: "ctrler", serverNames: controllerNames, maxRaftState: -1) {
             context in
-            CtrlerLabService(
+            var configuration = ShardCtrlerServer.Configuration()
+            configuration.replication = context.replication
+            return CtrlerLabService(
                 server: try ShardCtrlerServer(
-                    id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot))
+                    id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
+                    configuration: configuration))
         }
         var groups: [LabReplicaGroup<ShardKVServer>] = []
         for gid in gids {
@@ -76,7 +80,7 @@ final class ShardKVLabCluster: Sendable {
                 try await lab.makeGroup(label: "gid \(gid)", serverNames: serverNames(gid: gid), maxRaftState: maxRaftState) {
                     context in
                     var configuration = ShardKVServer.Configuration()
-                    configuration.replication.maxRaftStateBytes = context.maxRaftState
+                    configuration.replication = context.replication
                     // Leader hints name the leader as configurations do (its server name), so
                     // clerks and other groups, which know servers by name only, follow them.
                     configuration.memberAddresses = Dictionary(
@@ -90,7 +94,9 @@ final class ShardKVLabCluster: Sendable {
                 })
         }
         lab.setReliable(!unreliable)
-        print("shardkv lab cluster: unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(lab.seed)")
+        print(
+            "shardkv lab cluster: unreliable=\(unreliable), maxraftstate=\(maxRaftState), seed=\(lab.seed)"
+                + (lab.environment.isVirtual ? ", virtual time" : ""))
         return ShardKVLabCluster(lab: lab, maxRaftState: maxRaftState, ctrlers: ctrlers, groups: groups)
     }
 
@@ -107,9 +113,11 @@ final class ShardKVLabCluster: Sendable {
     /// A test clerk: its own controller clerk and fresh ends to every server it calls.
     func makeClerk() -> ShardKVClerk {
         let lab = lab
+        var configuration = ShardKVClerk.Configuration()
+        configuration.clock = lab.environment.clock
         return ShardKVClerk(
             controller: Self.makeControllerClerk(lab: lab, makeEnd: { lab.makeEnd(to: $0) }),
-            makeClient: { lab.makeEnd(to: $0) }, clientID: max(1, lab.random()))
+            makeClient: { lab.makeEnd(to: $0) }, configuration: configuration, clientID: max(1, lab.random()))
     }
 
     // MARK: Configuration changes (one controller call each)
@@ -131,6 +139,9 @@ final class ShardKVLabCluster: Sendable {
     }
 
     // MARK: Servers
+
+    /// The controllers and every ShardKV group, as groups of any service.
+    var allGroups: [any LabGroupControl] { [ctrlers] + groups }
 
     func shutdownGroup(_ gi: Int) async { await groups[gi].shutdownAll() }
 
