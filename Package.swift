@@ -211,7 +211,8 @@ let package = Package(
         // groups of Raft servers on one simulated network, make_end, seeds, the 120-s limit,
         // checklogs. Test support only (no `Testing` import).
         .target(
-            name: "LabHarness", dependencies: ["Simulation", "Raft", "RaftRuntime", "RSM", "RPCCore", "Linearizability"],
+            name: "LabHarness",
+            dependencies: ["Simulation", "Raft", "RaftRuntime", "RSM", "RPCCore", "Linearizability"],
             path: "Tests/LabHarness", swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),

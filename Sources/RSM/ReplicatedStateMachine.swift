@@ -220,7 +220,9 @@ public actor ReplicatedStateMachine {
     private func end(_ reason: ReplicatedStateMachineError) {
         stopReason = reason
         monitorTask?.cancel()
-        let all = waiters.values.flatMap { $0 }
+        // In log order, not hash order: each resumption enqueues a job, and a simulation run must
+        // not depend on hashing.
+        let all = waiters.keys.sorted().flatMap { waiters[$0] ?? [] }
         waiters = [:]
         waiterCount = 0
         for waiter in all { waiter.continuation.resume(returning: .failure(reason)) }
@@ -517,7 +519,9 @@ public actor ReplicatedStateMachine {
             let hint = isLeader ? nil : await log.leaderHint()
             let now = clock.now
             var resumed: [(Waiter, SubmitResult)] = []
-            for (index, list) in waiters {
+            // In log order (see `stop()`).
+            for index in waiters.keys.sorted() {
+                guard let list = waiters[index] else { continue }
                 var remaining: [Waiter] = []
                 for waiter in list {
                     if waiter.id <= judged && (!isLeader || waiter.term < term) {
@@ -611,7 +615,8 @@ public actor ReplicatedStateMachine {
 
     private func resolveWaiters(through index: UInt64, result: (UInt64, Waiter) -> SubmitResult) {
         guard waiterCount > 0 else { return }
-        for waiterIndex in waiters.keys where waiterIndex <= index {
+        // In log order (see `stop()`).
+        for waiterIndex in waiters.keys.filter({ $0 <= index }).sorted() {
             guard let list = waiters.removeValue(forKey: waiterIndex) else { continue }
             waiterCount -= list.count
             for waiter in list { waiter.continuation.resume(returning: result(waiterIndex, waiter)) }

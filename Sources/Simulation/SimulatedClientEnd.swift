@@ -78,8 +78,8 @@ public struct SimulatedClientEnd: ClientTransport {
                 let timeSource = network.timeSource
                 group.addTask {
                     guard (try? await timeSource.sleep(for: enforcedTimeout)) != nil else { return }
-                    responseSink.yield(
-                        .status(Status(code: .deadlineExceeded, message: "Deadline of \(enforcedTimeout) exceeded."), [:]))
+                    let message = "Deadline of \(enforcedTimeout) exceeded."
+                    responseSink.yield(.status(Status(code: .deadlineExceeded, message: message), [:]))
                     responseSink.finish()
                 }
             }

@@ -244,7 +244,8 @@ public final class LabCluster: Sendable {
         let ops = operations.load(ordering: .relaxed) - operationsAtStart
         let counted = ops > 0 ? " \(ops) ops" : ""
         let time = environment.isVirtual ? " virtual" : ""
-        print("  ... Passed -- \(seconds.rounded() / 10) s\(time) \(servers) servers \(rpcs) RPCs\(counted) (seed \(seed))")
+        let numbers = "\(seconds.rounded() / 10) s\(time) \(servers) servers \(rpcs) RPCs\(counted)"
+        print("  ... Passed -- \(numbers) (seed \(seed))")
         environment.trace.record("\(description): \(elapsed) \(rpcs) RPCs \(ops) ops")
     }
 

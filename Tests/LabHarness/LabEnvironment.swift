@@ -115,7 +115,8 @@ public struct LabEnvironment: Sendable {
         let watchdog = Task.detached {
             while true {
                 try await Task.sleep(for: .seconds(30))
-                print("  virtual run still going after \(ContinuousClock.now - wall): seed \(seed), \(scheduler.statistics)")
+                let statistics = scheduler.statistics
+                print("  virtual run still going after \(ContinuousClock.now - wall): seed \(seed), \(statistics)")
                 fflush(nil)
             }
         }

@@ -63,7 +63,8 @@ public enum LabSimulation {
                 do {
                     let record = try await LabEnvironment.runVirtual(seed: seed, faults: faults, body)
                     passed += 1
-                    print("sim-sweep: \(filterPrefix) \(name) seed \(seed): PASS (\(record.faults), virtual \(record.statistics.elapsed))")
+                    let details = "\(record.faults), virtual \(record.statistics.elapsed)"
+                    print("sim-sweep: \(filterPrefix) \(name) seed \(seed): PASS (\(details))")
                 } catch {
                     let line = "sim-sweep: \(filterPrefix) \(name) seed \(seed): FAIL: \(error)\n  replay: \(replay)"
                     print(line)

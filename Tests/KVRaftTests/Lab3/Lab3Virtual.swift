@@ -104,7 +104,10 @@ extension Lab3Virtual {
         ("persistConcurrentUnreliable3A", "Lab3AKVTests", Lab3.Lab3AKVTests.persistConcurrentUnreliable3A),
         ("persistPartition3A", "Lab3AKVTests", Lab3.Lab3AKVTests.persistPartition3A),
         ("persistPartitionUnreliable3A", "Lab3AKVTests", Lab3.Lab3AKVTests.persistPartitionUnreliable3A),
-        ("persistPartitionUnreliableLinearizable3A", "Lab3AKVTests", Lab3.Lab3AKVTests.persistPartitionUnreliableLinearizable3A),
+        (
+            "persistPartitionUnreliableLinearizable3A", "Lab3AKVTests",
+            Lab3.Lab3AKVTests.persistPartitionUnreliableLinearizable3A
+        ),
         ("snapshotRPC3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotRPC3B),
         ("snapshotSize3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotSize3B),
         ("speed3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.speed3B),
@@ -112,7 +115,13 @@ extension Lab3Virtual {
         ("snapshotRecoverManyClients3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotRecoverManyClients3B),
         ("snapshotUnreliable3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotUnreliable3B),
         ("snapshotUnreliableRecover3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotUnreliableRecover3B),
-        ("snapshotUnreliableRecoverConcurrentPartition3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotUnreliableRecoverConcurrentPartition3B),
-        ("snapshotUnreliableRecoverConcurrentPartitionLinearizable3B", "Lab3BSnapshotTests", Lab3.Lab3BSnapshotTests.snapshotUnreliableRecoverConcurrentPartitionLinearizable3B),
+        (
+            "snapshotUnreliableRecoverConcurrentPartition3B", "Lab3BSnapshotTests",
+            Lab3.Lab3BSnapshotTests.snapshotUnreliableRecoverConcurrentPartition3B
+        ),
+        (
+            "snapshotUnreliableRecoverConcurrentPartitionLinearizable3B", "Lab3BSnapshotTests",
+            Lab3.Lab3BSnapshotTests.snapshotUnreliableRecoverConcurrentPartitionLinearizable3B
+        ),
     ]
 }

@@ -26,8 +26,8 @@ actor ShardCtrlerLabCluster {
                 id: UInt64(context.index + 1), log: context.peer, restoredSnapshot: context.restoredSnapshot,
                 configuration: configuration)
         }
-        print(
-            "shardctrler lab cluster: \(servers) servers, seed=\(seed)" + (lab.environment.isVirtual ? ", virtual time" : ""))
+        let time = lab.environment.isVirtual ? ", virtual time" : ""
+        print("shardctrler lab cluster: \(servers) servers, seed=\(seed)\(time)")
     }
 
     // MARK: Servers (the group's)
