@@ -30,7 +30,9 @@ public enum LabSimulation {
     }
 
     /// The sweep's settings: `LAB_SIM_SEEDS=<first>..<last>` (off when unset), `LAB_SIM_TESTS`
-    /// (comma-separated body names; default every body of the suite) and `LAB_SIM_FAULTS`.
+    /// (comma-separated body names; default every body of the suite), `LAB_SIM_ROTATE=1` (each
+    /// seed runs one selected body, seed `s` the one at `s` modulo their count, instead of all)
+    /// and `LAB_SIM_FAULTS`.
     public static var sweepSeeds: ClosedRange<UInt64>? {
         guard let raw = getenv("LAB_SIM_SEEDS") else { return nil }
         let text = String(cString: raw)
@@ -49,12 +51,16 @@ public enum LabSimulation {
         filterPrefix: String, seedVariable: String, bodies: [(name: String, suite: String, body: LabBody)]
     ) async -> (passed: Int, failures: [String]) {
         guard let seeds = sweepSeeds else { return (0, []) }
-        let selected = getenv("LAB_SIM_TESTS").map { Set(String(cString: $0).split(separator: ",").map(String.init)) }
+        let names = getenv("LAB_SIM_TESTS").map { String(cString: $0).split(separator: ",").map(String.init) } ?? []
+        let selected = names.isEmpty ? nil : Set(names)
         let faults = LabFaults.fromEnvironment
+        let rotate = getenv("LAB_SIM_ROTATE").map { String(cString: $0) == "1" } ?? false
+        let chosen = bodies.filter { selected?.contains($0.name) ?? true }
         var passed = 0
         var failures: [String] = []
         for seed in seeds {
-            for (name, suite, body) in bodies where selected?.contains(name) ?? true {
+            let runs = rotate && !chosen.isEmpty ? [chosen[Int(seed % UInt64(chosen.count))]] : chosen
+            for (name, suite, body) in runs {
                 let replay =
                     "\(seedVariable)=\(seed) LAB_SIM_FAULTS=\(faults.isEmpty ? "none" : faults.description) "
                     + "swift test --skip-build --disable-xctest --filter '\(filterPrefix)/\(suite)/\(name)'"
