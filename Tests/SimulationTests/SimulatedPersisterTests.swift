@@ -30,6 +30,23 @@ import Testing
         #expect(original.readRaftState() == [9])
     }
 
+    /// A power loss keeps what was synced; a process crash keeps what was written.
+    @Test func crashCopyKeepsOnlySyncedWrites() {
+        let persister = SimulatedPersister()
+        persister.saveStateAndSnapshot(state: [1], snapshot: [2])
+        #expect(!persister.isSynced)
+        #expect(persister.crashCopy().readRaftState().isEmpty, "nothing was synced yet")
+        persister.sync()
+        #expect(persister.isSynced)
+        persister.saveRaftState([3])
+        let lost = persister.crashCopy()
+        #expect(lost.readRaftState() == [1] && lost.readSnapshot() == [2])
+        #expect(lost.isSynced)
+        let kept = persister.copy()
+        #expect(kept.readRaftState() == [3] && kept.readSnapshot() == [2])
+        #expect(kept.crashCopy().readRaftState() == [1], "a copy keeps the synced state too")
+    }
+
     @Test func concurrentSavesAreAtomicPairs() async {
         let persister = SimulatedPersister()
         await withTaskGroup(of: Void.self) { group in

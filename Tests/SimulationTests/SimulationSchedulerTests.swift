@@ -139,6 +139,27 @@ struct SimulationSchedulerTests {
         print("run: \(first)")
     }
 
+    /// In virtual time the end enforces a call's timeout on the virtual clock: a handler that
+    /// never answers ends the call with DEADLINE_EXCEEDED exactly at the timeout.
+    @Test func callTimeoutIsEnforcedInVirtualTime() async throws {
+        let scheduler = SimulationScheduler(jobCost: .zero)
+        let network = SimulatedNetwork(seed: 1, scheduler: scheduler, transitTime: .zero)
+        let gate = GateService()
+        let (code, elapsed) = try await scheduler.run {
+            network.addServer(name: "server", router: echoRouter([gate]))
+            let end = makeConnectedEnd(network, "end", to: "server")
+            #expect(end.enforcesDeadlines)
+            let start = scheduler.elapsed
+            let result = await call(end, "x", method: GateService.wait, timeout: .seconds(3))
+            let elapsed = scheduler.elapsed - start
+            gate.open()
+            network.cleanup()
+            return (result.code, elapsed)
+        }
+        #expect(code == .deadlineExceeded)
+        #expect(elapsed == .seconds(3))
+    }
+
     struct RunSummary: Equatable, Sendable {
         var successes: Int
         var rpcs: Int
