@@ -44,13 +44,13 @@ public enum LabSimulation {
 
     /// Runs every selected body on every seed of ``sweepSeeds`` with the faults of
     /// `LAB_SIM_FAULTS`, one virtual run each; prints one line per run (pass or fail, the
-    /// faults injected, and for a failure the command that replays it) and returns the
-    /// failures' lines. `filterPrefix` is the suite's test path for the replay command, e.g.
+    /// faults injected, and for a failure the command that replays it) and a summary line, and
+    /// returns the failures' lines. `filterPrefix` is the suite's test path for the replay command, e.g.
     /// `Lab3Virtual`; `suiteOf` names a body's nested suite.
     public static func sweep(
         filterPrefix: String, seedVariable: String, bodies: [(name: String, suite: String, body: LabBody)]
-    ) async -> (passed: Int, failures: [String]) {
-        guard let seeds = sweepSeeds else { return (0, []) }
+    ) async -> [String] {
+        guard let seeds = sweepSeeds else { return [] }
         let names = getenv("LAB_SIM_TESTS").map { String(cString: $0).split(separator: ",").map(String.init) } ?? []
         let selected = names.isEmpty ? nil : Set(names)
         let faults = LabFaults.fromEnvironment
@@ -79,6 +79,7 @@ public enum LabSimulation {
                 fflush(nil)
             }
         }
-        return (passed, failures)
+        print("sim-sweep: \(filterPrefix) \(passed) of \(passed + failures.count) runs passed")
+        return failures
     }
 }

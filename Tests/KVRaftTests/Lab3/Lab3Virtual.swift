@@ -36,9 +36,8 @@ extension Lab3Virtual {
     /// The seed sweep (off unless `LAB_SIM_SEEDS=<first>..<last>`; see `Scripts/sim-sweep.sh`).
     @Suite(.enabled(if: LabSimulation.sweepSeeds != nil)) struct Sweep {
         @Test func sweep() async throws {
-            let (passed, failures) = await LabSimulation.sweep(
+            let failures = await LabSimulation.sweep(
                 filterPrefix: "Lab3Virtual", seedVariable: "KV_LAB_SEED", bodies: Lab3Virtual.bodies)
-            print("sim-sweep: Lab3Virtual \(passed) of \(passed + failures.count) runs passed")
             #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
         }
     }
