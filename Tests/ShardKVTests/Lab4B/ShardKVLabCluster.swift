@@ -1,5 +1,6 @@
 import LabHarness
 import Logging
+import RaftRuntime
 import RPCCore
 import RSM
 import ShardController
@@ -136,6 +137,35 @@ final class ShardKVLabCluster: Sendable {
     func leavem(_ gis: [Int]) async throws {
         let reply = try await mck.leave(gis.map { Self.gids[$0] })
         guard reply.outcome == .ok else { throw LabFailure("Leave \(gis) answered \(reply.outcome)") }
+    }
+
+    // MARK: Diagnostics
+
+    /// Prints every server's Raft state and, for ShardKV servers, the applied configuration and
+    /// each shard's status (for a run that does not converge).
+    func printState() async {
+        print("  state at \(lab.now()) of virtual time")
+        for i in ctrlers.all {
+            guard let peer = await ctrlers.peer(i) else { continue }
+            print("    ctrler\(i): \(await peer.status())")
+        }
+        for (gi, group) in groups.enumerated() {
+            for i in group.all {
+                guard let peer = await group.peer(i), let server = await group.service(i) else {
+                    print("    gid \(Self.gids[gi]) server \(i): down")
+                    continue
+                }
+                let status = await peer.status()
+                let shards = await server.inspect { machine in
+                    "config \(machine.currentConfig.num): "
+                        + (0..<ShardConfig.shardCount).map { "\(machine.status(ofShard: $0).map { "\($0)" } ?? "-")" }
+                        .joined(separator: " ")
+                }
+                print(
+                    "    gid \(Self.gids[gi]) server \(i): term \(status.term) leader \(status.isLeader) "
+                        + "commit \(status.commitIndex) applied \(status.appliedIndex); \(shards)")
+            }
+        }
     }
 
     // MARK: Servers

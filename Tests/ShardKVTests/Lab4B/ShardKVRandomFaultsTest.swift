@@ -7,9 +7,10 @@ import Simulation
 enum ShardKVRandomFaultsTest {
     /// Three groups with snapshots (maxraftstate 1000) and three controllers; ten clerks append
     /// to their own keys while, for 12 s, a nemesis changes something every 100–1099 ms: a
-    /// random group joins or leaves (one stays joined), one server of a random group or of the
-    /// controllers crashes or restarts (a power loss when disk crashes are on), a group is split
-    /// in two or healed, the network turns unreliable or reliable. Then every server restarts
+    /// random group joins or leaves (one stays joined; the controllers are healed first), one
+    /// server of a random group or of the controllers crashes or restarts (a power loss when
+    /// disk crashes are on), a group is split in two or healed, the network turns unreliable or
+    /// reliable. Then every server restarts
     /// and reconnects, the network is reliable, and every key must hold exactly its appender's
     /// appends, in order (each fault is counted in the run's fault summary).
     static func randomFaults() async throws {
@@ -33,6 +34,13 @@ enum ShardKVRandomFaultsTest {
                 await group.connectAll()
             }
             done.raise()
+            // Diagnostics for a run that does not converge (the virtual time limit ends it).
+            _ = cfg.lab.spawn {
+                while true {
+                    try await cfg.lab.sleep(for: .seconds(60))
+                    await cfg.printState()
+                }
+            }
             try await Lab4B.ShardKVTests.finishAppenders(cfg, ck, keys, tasks)
             try cfg.lab.end()
         }
@@ -44,6 +52,11 @@ enum ShardKVRandomFaultsTest {
         let groups = cfg.allGroups
         switch lab.randomInt(20) {
         case 0..<5:
+            // The administrator's Join or Leave waits for the controllers: first bring every
+            // controller up and reconnect them (a controller group without a quorum would make
+            // the call retry forever).
+            for i in cfg.ctrlers.all where await cfg.ctrlers.peer(i) == nil { try await cfg.ctrlers.startServer(i) }
+            await cfg.ctrlers.connectAll()
             let gi = lab.randomInt(ShardKVLabCluster.gids.count)
             if !joined.contains(gi) {
                 try await cfg.join(gi)
