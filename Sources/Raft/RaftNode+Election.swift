@@ -8,12 +8,6 @@ extension RaftNode {
         case transfer
     }
 
-    enum VoteResult {
-        case pending
-        case won
-        case lost
-    }
-
     /// Whether this node may become leader (it is a voter).
     var promotable: Bool { voters.contains(id) }
 
@@ -136,9 +130,8 @@ extension RaftNode {
 
     /// Check-quorum: step down unless a quorum was heard from since the last round.
     mutating func checkQuorumActive() {
-        let active = voters.filter { $0 == id || leaderState.progress[$0]?.recentActive == true }
-            .count
-        if active < quorum {
+        let active = Set(voters.filter { $0 == id || leaderState.progress[$0]?.recentActive == true })
+        if !votersConfig.hasQuorum(active) {
             becomeFollower(term: term, leader: 0)
             return
         }
@@ -200,11 +193,7 @@ extension RaftNode {
         }
         if votes[peer] == nil { votes[peer] = granted }
         roleState = role == .preCandidate ? .preCandidate(votes: votes) : .candidate(votes: votes)
-        let yes = voters.filter { votes[$0] == true }.count
-        let no = voters.filter { votes[$0] == false }.count
-        if yes >= quorum { return .won }
-        if no >= quorum { return .lost }
-        return .pending
+        return votersConfig.voteResult(votes)
     }
 
     /// Grants or refuses a vote or pre-vote (§5.2, §5.4.1). Term checks already happened in

@@ -27,7 +27,7 @@ extension RaftNode {
             leaderState.pendingReadIndexRequests.append((requester, context))
             return
         }
-        if voters.count == 1 || holdsLease {
+        if votersConfig.isSingleton(id) || holdsLease {
             // Nobody else can be leader (alone, or within the lease): no round is needed.
             respondToReadIndex(index: raftLog.committed, to: requester, context: context)
             return
@@ -54,7 +54,7 @@ extension RaftNode {
         guard !context.isEmpty,
             let acks = leaderState.readOnly.recordAck(from: peer, context: context)
         else { return }
-        guard voters.filter({ acks.contains($0) }).count >= quorum else { return }
+        guard votersConfig.hasQuorum(acks) else { return }
         let confirmed = leaderState.readOnly.advance(through: context)
         if case .leaseBased = readOnlyOption, !leaderState.sentTimeoutNow, leaderState.leadTransferee == nil,
             let newest = confirmed.last

@@ -41,8 +41,8 @@ extension RaftNode {
     /// Advances the commit index to the highest index replicated on a quorum, provided
     /// that entry is from the current term (§5.4.2). Returns whether it advanced.
     mutating func maybeCommit() -> Bool {
-        let matches = voters.map { leaderState.progress[$0]!.match }.sorted(by: >)
-        return raftLog.maybeCommit(maxIndex: matches[quorum - 1], term: term)
+        let progress = leaderState.progress
+        return raftLog.maybeCommit(maxIndex: votersConfig.committedIndex { progress[$0]?.match }, term: term)
     }
 
     mutating func increaseUncommittedBytes(_ entries: [Entry]) -> Bool {
@@ -292,7 +292,7 @@ extension RaftNode {
         }
         raftLog.restore(snapshot)
         if !snapshot.metadata.voters.isEmpty {
-            voters = Array(Set(snapshot.metadata.voters)).sorted()
+            votersConfig = JointConfig(incoming: MajorityConfig(snapshot.metadata.voters))
         }
         return true
     }

@@ -25,8 +25,10 @@ public struct RaftNode {
     public internal(set) var leader: UInt64 = 0
 
     var raftLog: RaftLog
-    /// Voting members, sorted.
-    var voters: [UInt64]
+    /// Who votes, and how decisions are counted (one majority, or two during a joint change).
+    var votersConfig: JointConfig
+    /// Every voting member, sorted.
+    var voters: [UInt64] { votersConfig.voters }
     var messages: [Message] = []
     var readStates: [ReadState] = []
 
@@ -67,7 +69,7 @@ public struct RaftNode {
             throw .notAVoter(id: config.id, voters: storedVoters)
         }
         id = config.id
-        voters = Array(Set(storedVoters)).sorted()
+        votersConfig = JointConfig(incoming: MajorityConfig(storedVoters))
         raftLog = RaftLog(storage: storage)
         electionTimeout = config.electionTimeoutTicks
         heartbeatTimeout = config.heartbeatIntervalTicks
@@ -120,7 +122,6 @@ public struct RaftNode {
     public var hardState: HardState { HardState(term: term, vote: vote, commit: raftLog.committed) }
     /// The voting members.
     public var members: [UInt64] { voters }
-    var quorum: Int { voters.count / 2 + 1 }
 
     /// The leader-only state. Accessing it in another role is a programmer error and traps.
     var leaderState: LeaderState {
