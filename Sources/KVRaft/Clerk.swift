@@ -67,12 +67,11 @@ public final class Clerk: Sendable {
 
     public let configuration: Configuration
     private let group: ReplicaGroupCaller<KVClient>
-    /// The session (client id, last write sequence number used, whether the group opened it),
-    /// and whether an operation is in progress.
-    private let state: Mutex<(session: ClientSession, opened: Bool, busy: Bool)>
+    /// The session, and whether an operation is in progress.
+    private let state: Mutex<(session: ClerkSession, busy: Bool)>
 
     /// The client id of the clerk's current session (a new one after a session expired).
-    public var clientID: UInt64 { state.withLock { $0.session.clientID } }
+    public var clientID: UInt64 { state.withLock { $0.session.current.clientID } }
 
     /// - Parameters:
     ///   - servers: every server of the group, in any order (at least one).
@@ -90,7 +89,7 @@ public final class Clerk: Sendable {
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
                 retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
-        state = Mutex((ClientSession(clientID: clientID, sequence: SessionTable.openingSequence), false, false))
+        state = Mutex((ClerkSession(clientID: clientID), false))
     }
 
     /// A clerk over plain clients (leader hints by id are then not followed).
@@ -171,23 +170,16 @@ public final class Clerk: Sendable {
     ) async throws(ClerkError) -> Reply {
         begin()
         defer { end() }
-        if !state.withLock({ $0.opened }) {
+        if !state.withLock({ $0.session.isOpen() }) {
             let opening = OpenSessionRequest(clientID: clientID)
             _ = try await perform { try await $0.openSession(opening, options: $1) }
-            state.withLock { $0.opened = true }
+            state.withLock { $0.session.markOpen() }
         }
-        let session = state.withLock { state in
-            state.session.sequence += 1
-            return state.session
-        }
+        let session = state.withLock { $0.session.nextWrite() }
         let request = makeRequest(session)
         let reply = try await perform { try await call($0, request, $1) }
         if reply.outcome == .sessionExpired {
-            state.withLock { state in
-                state.session = ClientSession(
-                    clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
-                state.opened = false
-            }
+            state.withLock { $0.session.renew() }
             throw .sessionExpired(clientID: session.clientID, sequence: session.sequence)
         }
         return reply

@@ -1,5 +1,5 @@
 import RPCCore
-public import RSM
+import RSM
 
 /// A client of a shard controller group (6.824 Lab 4A's `Clerk`): finds the leader, retries,
 /// and makes every Join, Leave and Move apply exactly once.
@@ -54,12 +54,11 @@ public actor ShardCtrlerClerk {
 
     public nonisolated let configuration: Configuration
     private let group: ReplicaGroupCaller<ShardCtrlerClient>
-    /// The current session: client id (a new one after a session expired) and the last change's
-    /// sequence number.
-    public private(set) var session: ClientSession
-    /// Whether the group opened ``session``.
-    private var opened = false
+    private var session: ClerkSession
     private var busy = false
+
+    /// The client id of the clerk's current session (a new one after a session expired).
+    public var clientID: UInt64 { session.current.clientID }
 
     /// - Parameters:
     ///   - servers: every server of the controller group, in any order (at least one).
@@ -77,7 +76,7 @@ public actor ShardCtrlerClerk {
                 operationTimeout: configuration.operationTimeout, rpcTimeout: configuration.rpcTimeout,
                 retryPause: configuration.retryPause, clock: configuration.clock))
         self.configuration = configuration
-        session = ClientSession(clientID: clientID, sequence: SessionTable.openingSequence)
+        session = ClerkSession(clientID: clientID)
     }
 
     /// A clerk over plain clients (leader hints by id are then not followed).
@@ -135,19 +134,17 @@ public actor ShardCtrlerClerk {
         _ makeRequest: (ClientSession) -> Request,
         call: @escaping @Sendable (ShardCtrlerClient, Request, CallOptions) async throws -> ChangeReply
     ) async throws(ShardCtrlerClerkError) -> ChangeReply {
-        if !opened {
-            let opening = OpenSessionRequest(clientID: session.clientID)
+        if !session.isOpen() {
+            let opening = OpenSessionRequest(clientID: clientID)
             _ = try await perform({ try await $0.openSession(opening, options: $1) }) { ($0.outcome, $0.leader) }
-            opened = true
+            session.markOpen()
         }
-        session.sequence += 1
-        let request = makeRequest(session)
+        let numbered = session.nextWrite()
+        let request = makeRequest(numbered)
         let reply = try await perform({ try await call($0, request, $1) }) { ($0.outcome, $0.leader) }
         if reply.outcome == .sessionExpired {
-            let expired = session
-            session = ClientSession(clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
-            opened = false
-            throw .sessionExpired(clientID: expired.clientID, sequence: expired.sequence)
+            session.renew()
+            throw .sessionExpired(clientID: numbered.clientID, sequence: numbered.sequence)
         }
         return reply
     }

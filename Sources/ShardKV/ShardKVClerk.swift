@@ -1,5 +1,5 @@
 public import RPCCore
-public import RSM
+import RSM
 public import ShardController
 
 /// A client of the sharded KV service (6.824 Lab 4B's `Clerk`): finds the group serving a
@@ -42,12 +42,12 @@ public actor ShardKVClerk {
     private var config = ShardConfig()
     /// One caller per group, for the server list it was made for.
     private var callers: [UInt64: (servers: [String], caller: ReplicaGroupCaller<ShardKVClient>)] = [:]
-    /// The current session: client id (a new one after a session expired) and the last write's
-    /// sequence number.
-    public private(set) var session: ClientSession
-    /// The shards on which ``session`` is open.
-    private var openedShards: Set<Int> = []
+    /// The session; it is opened per shard.
+    private var session: ClerkSession
     private var busy = false
+
+    /// The client id of the clerk's current session (a new one after a session expired).
+    public var clientID: UInt64 { session.current.clientID }
 
     /// - Parameters:
     ///   - controller: where to read configurations (the clerk makes one call at a time).
@@ -62,7 +62,7 @@ public actor ShardKVClerk {
         self.controller = controller
         self.makeClient = makeClient
         self.configuration = configuration
-        session = ClientSession(clientID: clientID, sequence: SessionTable.openingSequence)
+        session = ClerkSession(clientID: clientID)
     }
 
     /// The configuration the clerk routes by (refreshed when a group answers `.wrongGroup`).
@@ -123,20 +123,17 @@ public actor ShardKVClerk {
         call: @escaping @Sendable (ShardKVClient, Request, CallOptions) async throws -> ShardKVWriteReply
     ) async throws(ShardKVClerkError) -> ShardKVWriteReply {
         let shard = key2shard(key)
-        if !openedShards.contains(shard) {
-            let opening = ShardKVOpenSessionRequest(clientID: session.clientID, key: key)
+        if !session.isOpen(in: shard) {
+            let opening = ShardKVOpenSessionRequest(clientID: clientID, key: key)
             _ = try await perform(key, { try await $0.openSession(opening, options: $1) }) { ($0.outcome, $0.leader) }
-            openedShards.insert(shard)
+            session.markOpen(in: shard)
         }
-        session.sequence += 1
-        let request = makeRequest(session)
+        let numbered = session.nextWrite()
+        let request = makeRequest(numbered)
         let reply = try await perform(key, { try await call($0, request, $1) }) { ($0.outcome, $0.leader) }
         if reply.outcome == .sessionExpired {
-            let expired = session
-            session = ClientSession(
-                clientID: UInt64.random(in: 1...UInt64.max), sequence: SessionTable.openingSequence)
-            openedShards = []
-            throw .sessionExpired(clientID: expired.clientID, sequence: expired.sequence)
+            session.renew()
+            throw .sessionExpired(clientID: numbered.clientID, sequence: numbered.sequence)
         }
         return reply
     }

@@ -1,6 +1,6 @@
 public import RPCCore
 public import RPCProtobuf
-public import RSM
+import RSM
 internal import CProtobufC
 internal import CProtos
 
