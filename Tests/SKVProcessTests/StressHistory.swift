@@ -20,6 +20,13 @@ final class StressHistory: Sendable {
 
     var all: [Operation] { operations.withLock { $0 } }
 
+    /// How many operations were recorded so far.
+    var count: Int { operations.withLock { $0.count } }
+
+    /// The operations recorded after the first `start` (an operation is recorded once it
+    /// returned, so every one returning after a moment that `count` was read before is here).
+    func operations(from start: Int) -> [Operation] { operations.withLock { Array($0[min(start, $0.count)...]) } }
+
     func counts() -> (total: Int, acknowledged: Int, unknown: Int) {
         operations.withLock { ops in
             let unknown = ops.count { $0.isPending }

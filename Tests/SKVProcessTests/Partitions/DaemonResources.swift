@@ -21,7 +21,6 @@ struct DaemonResources {
     private(set) var first: [String: Sample] = [:]
     private(set) var last: [String: Sample] = [:]
     private(set) var peakResidentKiB: [String: Int] = [:]
-    private var lines: [String] = []
 
     static func read(pid: Int32) -> Sample? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
@@ -32,8 +31,8 @@ struct DaemonResources {
         return Sample(pid: pid, residentKiB: kib, openFiles: fds.count)
     }
 
-    /// Reads every running daemon; with a `label` the reading is printed (and the first labelled
-    /// one is the baseline).
+    /// Reads every running daemon (for the peak); with a `label` the reading is printed and
+    /// compared (the first labelled one is the baseline, the last the end).
     mutating func sample(_ daemons: [PartitionNemesis.Daemon], label: String?) {
         var readings: [String] = []
         for daemon in daemons {
@@ -47,9 +46,7 @@ struct DaemonResources {
             readings.append("\(name): \(sample)")
         }
         if let label {
-            let line = "resources at \(label): " + readings.joined(separator: "; ")
-            lines.append(line)
-            print(line)
+            print("resources at \(label): " + readings.joined(separator: "; "))
         }
     }
 
@@ -68,7 +65,7 @@ struct DaemonResources {
     }
 
     func render() -> String {
-        (lines + first.sorted { $0.key < $1.key }.map { name, start in
+        (first.sorted { $0.key < $1.key }.map { name, start in
             let end = last[name]
             return "  \(name): start \(start), end \(end.map(\.description) ?? "-"), peak RSS "
                 + "\((peakResidentKiB[name] ?? 0) / 1024) MiB"

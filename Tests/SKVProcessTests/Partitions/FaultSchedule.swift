@@ -91,11 +91,15 @@ struct FaultSchedule: CustomStringConvertible {
         self.faults = faults
     }
 
+    /// How many faults ``description`` lists (a soak's plan is long).
+    static let listedFaults = 20
+
     var description: String {
         "fault schedule (seed \(seed)):\n"
-            + faults.enumerated().map { i, fault in
+            + faults.prefix(Self.listedFaults).enumerated().map { i, fault in
                 "  \(i + 1). \(fault.kind.rawValue)\(fault.targetsLeader ? " (leader)" : "") hold \(fault.hold) "
                     + "gap \(fault.gap)"
             }.joined(separator: "\n")
+            + (faults.count > Self.listedFaults ? "\n  ... and up to \(faults.count - Self.listedFaults) more" : "")
     }
 }

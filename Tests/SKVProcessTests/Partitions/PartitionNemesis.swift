@@ -71,9 +71,9 @@ struct PartitionNemesis {
     let history: StressHistory
 
     /// Runs the schedule (until `deadline`, if given, has passed); prints each fault as it is
-    /// injected; calls `afterEach` after each fault's gap.
+    /// injected; calls `afterEach` with the fault's number after its gap.
     func run(
-        _ schedule: FaultSchedule, until deadline: ContinuousClock.Instant? = nil, afterEach: () -> Void = {}
+        _ schedule: FaultSchedule, until deadline: ContinuousClock.Instant? = nil, afterEach: (Int) -> Void = { _ in }
     ) async throws -> [Injected] {
         var injected: [Injected] = []
         var network = NetworkFaults(hostCount: lab.hostCount)
@@ -90,6 +90,7 @@ struct PartitionNemesis {
             let host = leader?.host ?? fault.host
             let other = (host + fault.offset) % lab.hostCount
             let others = (0..<lab.hostCount).filter { $0 != host }.map { "h\($0 + 1)" }.joined(separator: ",")
+            let mark = history.count
             var record = Injected(number: i + 1, kind: fault.kind, detail: "", injectedAt: history.now())
             var victim: Daemon?
             switch fault.kind {
@@ -151,16 +152,17 @@ struct PartitionNemesis {
             }
             record.healedAt = history.now()
             let targets = await commitTargets()
-            record.servingAgainAt = await firstAcknowledgement(after: record.healedAt)
+            record.servingAgainAt = await firstAcknowledgement(after: record.healedAt, from: mark)
             record.caughtUpAt = await caughtUp(to: targets)
             record.longestGap =
                 PartitionRunReport(
-                    history.all, loadFrom: record.injectedAt, to: record.servingAgainAt ?? history.now()
+                    history.operations(from: mark), loadFrom: record.injectedAt,
+                    to: record.servingAgainAt ?? history.now()
                 ).longestUnavailability
             print("[\(seconds(history.now()))s]   healed; \(record)")
             injected.append(record)
             try await Task.sleep(for: fault.gap)
-            afterEach()
+            afterEach(i + 1)
         }
         return injected
     }
@@ -193,11 +195,12 @@ struct PartitionNemesis {
         return nil
     }
 
-    /// Polls the history (up to ``servingLimit``) for an operation acknowledged after `instant`.
-    func firstAcknowledgement(after instant: Int64) async -> Int64? {
+    /// Polls the history (up to ``servingLimit``) for an operation acknowledged after `instant`
+    /// among those recorded after the first `mark` (read before `instant`).
+    func firstAcknowledgement(after instant: Int64, from mark: Int) async -> Int64? {
         let deadline = ContinuousClock.now + Self.servingLimit
         repeat {
-            let returns = history.all.compactMap { $0.output != nil ? $0.return : nil }.filter { $0 >= instant }
+            let returns = history.operations(from: mark).compactMap { $0.output != nil ? $0.return : nil }.filter { $0 >= instant }
             if let first = returns.min() { return first }
             try? await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline

@@ -134,8 +134,8 @@ struct PartitionTests {
             if let soak {
                 try await Task.sleep(for: DaemonResources.warmUp)
                 resources.sample(daemons, label: "start (after \(DaemonResources.warmUp) of load)")
-                injected = try await nemesis.run(schedule, until: ContinuousClock.now + soak.duration) {
-                    resources.sample(daemons, label: nil)
+                injected = try await nemesis.run(schedule, until: ContinuousClock.now + soak.duration) { number in
+                    resources.sample(daemons, label: number % 20 == 0 ? "after fault #\(number)" : nil)
                 }
                 resources.sample(daemons, label: "end")
             } else {
