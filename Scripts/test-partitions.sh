@@ -11,7 +11,8 @@
 #   SKV_PARTITION_SEED=<seed> replays a schedule; SKV_PARTITION_FAULTS=<n> sets faults per case.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-cases=(kvSurvivesPartitionsPausesAndKills shardKVSurvivesPartitionsWithShardMoves followerCutForLongCatchesUpAfterTheHeal)
+cases=(kvSurvivesPartitionsPausesAndKills shardKVSurvivesPartitionsWithShardMoves
+  followerCutForLongCatchesUpAfterTheHeal)
 reason=""
 if [ "$(id -u)" -ne 0 ]; then
   reason="not running as root (network namespaces and nft rules need root)"
@@ -33,7 +34,8 @@ fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 
-timeout 600 swift test --skip-build --disable-xctest --filter PartitionTests --skip soakKeepsResourcesBoundedUnderFaults 2>&1 | tee "$log"
+timeout 600 swift test --skip-build --disable-xctest --filter PartitionTests \
+  --skip soakKeepsResourcesBoundedUnderFaults 2>&1 | tee "$log"
 passed=0
 for name in "${cases[@]}"; do
   if grep -qE "Test ${name}\(\) passed" "$log"; then passed=$((passed + 1)); fi

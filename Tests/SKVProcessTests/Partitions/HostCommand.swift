@@ -38,7 +38,8 @@ enum HostCommand {
             if ContinuousClock.now > deadline {
                 kill(process.processIdentifier, SIGKILL)
                 process.waitUntilExit()
-                throw SKVProcessError(description: "\(executable) \(arguments.joined(separator: " ")) hung for \(limit)")
+                throw SKVProcessError(
+                    description: "\(executable) \(arguments.joined(separator: " ")) hung for \(limit)")
             }
             usleep(2_000)
         }

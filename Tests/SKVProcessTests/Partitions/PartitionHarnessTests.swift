@@ -24,11 +24,13 @@ struct PartitionHarnessTests {
         var faults = NetworkFaults(hostCount: 3)
         #expect(faults.isHealed && (0..<3).allSatisfy { faults.inputRules(of: $0, addresses: addresses).isEmpty })
         faults.isolate(0)
-        #expect(faults.inputRules(of: 0, addresses: addresses) == ["ip saddr 10.77.9.2 drop", "ip saddr 10.77.9.3 drop"])
+        #expect(
+            faults.inputRules(of: 0, addresses: addresses) == ["ip saddr 10.77.9.2 drop", "ip saddr 10.77.9.3 drop"])
         #expect(faults.inputRules(of: 1, addresses: addresses) == ["ip saddr 10.77.9.1 drop"])
         faults.heal()
         faults.drop(from: 2, to: 1, percent: 25)
-        #expect(faults.inputRules(of: 1, addresses: addresses) == ["ip saddr 10.77.9.3 numgen random mod 100 < 25 drop"])
+        #expect(
+            faults.inputRules(of: 1, addresses: addresses) == ["ip saddr 10.77.9.3 numgen random mod 100 < 25 drop"])
         #expect(faults.inputRules(of: 2, addresses: addresses).isEmpty)
         #expect(faults.description == "h3->h2 25% lost")
     }

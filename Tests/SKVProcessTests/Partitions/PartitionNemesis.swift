@@ -42,7 +42,8 @@ struct PartitionNemesis {
             "#\(number) at \(seconds(injectedAt)) for \(seconds(healedAt - injectedAt)): \(kind.rawValue): \(detail)"
                 + (during.map { "; during it: \($0)" } ?? "")
                 + "; longest without an acknowledged op \(seconds(longestGap))s; first acknowledged op "
-                + (recovery.map { "\(seconds($0.nanoseconds))s after the heal" } ?? "NOT within the limit after the heal")
+                + (recovery.map { "\(seconds($0.nanoseconds))s after the heal" }
+                    ?? "NOT within the limit after the heal")
                 + "; every replica caught up "
                 + (caughtUpAt.map { "\(seconds($0 - healedAt))s after the heal" } ?? "NOT within the limit")
         }
@@ -200,7 +201,8 @@ struct PartitionNemesis {
     func firstAcknowledgement(after instant: Int64, from mark: Int) async -> Int64? {
         let deadline = ContinuousClock.now + Self.servingLimit
         repeat {
-            let returns = history.operations(from: mark).compactMap { $0.output != nil ? $0.return : nil }.filter { $0 >= instant }
+            let returns = history.operations(from: mark).compactMap { $0.output != nil ? $0.return : nil }
+                .filter { $0 >= instant }
             if let first = returns.min() { return first }
             try? await Task.sleep(for: .milliseconds(50))
         } while ContinuousClock.now < deadline

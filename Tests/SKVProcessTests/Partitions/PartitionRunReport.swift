@@ -72,7 +72,8 @@ struct PartitionRunReport {
         timeout: Duration
     ) -> [String] {
         var writes = StressChecks.checkOwnKeys(operations, finalValues, clients: 0..<clients)
-            + StressChecks.checkSharedKeys(operations, finalValues, keys: (0..<sharedKeys).map(StressWorkload.sharedKey))
+            + StressChecks.checkSharedKeys(
+                operations, finalValues, keys: (0..<sharedKeys).map(StressWorkload.sharedKey))
         if rejected > 0 { writes.append("\(rejected) operation(s) were rejected by a server") }
         record("no acknowledged write lost (own keys exactly once, in order; shared keys)", problems: writes)
         let (linearizable, linearizability) = StressChecks.linearizability(operations, timeout: timeout)

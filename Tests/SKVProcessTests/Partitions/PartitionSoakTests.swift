@@ -7,7 +7,8 @@ import Testing
 /// ``DaemonResources``' bounds; their logs are scanned (``DaemonLogScan``); the run's own checks
 /// (history, convergence, service after heals) apply too. Faults are partitions, loss and
 /// pauses, so each daemon stays the same process and its start and end compare;
-/// `SKV_SOAK_KILLS=1` adds kill -9 (restarted daemons are then not compared).
+/// `SKV_SOAK_KILLS=1` adds kill -9 (restarted daemons are then not compared);
+/// `SKV_SOAK_MAX_RAFT_STATE=<bytes>` replaces the cases' `--max-raft-state 4096`.
 extension PartitionTests {
     static var soakDuration: Duration? {
         guard let raw = getenv("SKV_SOAK_SECONDS"), let value = Int(String(cString: raw)), value > 0 else { return nil }
@@ -19,10 +20,11 @@ extension PartitionTests {
         let duration = try #require(Self.soakDuration)
         let seed = Self.seed()
         let withKills = getenv("SKV_SOAK_KILLS").map { String(cString: $0) == "1" } ?? false
+        let maxRaftState = StressWorkload.rounds(from: "SKV_SOAK_MAX_RAFT_STATE", default: 0)
         let kinds = FaultSchedule.Kind.allCases.filter { withKills || $0 != .kill }
         print("soak: \(duration) of load and faults (\(kinds.map(\.rawValue).joined(separator: ", ")))")
         try await Self.runKV(
             seed: seed, schedule: FaultSchedule(seed: seed, count: 10_000, hostCount: 3, kinds: kinds),
-            soak: Soak(duration: duration))
+            soak: Soak(duration: duration, maxRaftState: maxRaftState > 0 ? maxRaftState : nil))
     }
 }

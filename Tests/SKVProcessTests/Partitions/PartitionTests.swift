@@ -73,6 +73,8 @@ struct PartitionTests {
     /// daemons' resources and scans their logs.
     struct Soak {
         var duration: Duration
+        /// `--max-raft-state` instead of the cases' 4096 bytes (`SKV_SOAK_MAX_RAFT_STATE`).
+        var maxRaftState: Int?
     }
 
     /// One KV run: three `skv kv serve` daemons, one per host of a fresh lab; ``clients`` clients
@@ -88,8 +90,10 @@ struct PartitionTests {
         let lab = try NetworkLab.create(hostCount: 3)
         defer { lab.destroy() }
         print("network \(lab.name): hosts \(lab.addresses.joined(separator: " ")), clients from \(lab.clientAddress)")
+        var daemon = SKVDaemon.kv
+        if let maxRaftState = soak?.maxRaftState { daemon.serveOptions = ["--max-raft-state", "\(maxRaftState)"] }
         let cluster = SKVProcessCluster(
-            root: root, daemon: .kv, hosts: lab.addresses, ports: Array(repeating: kvPort, count: 3), metricsPorts: [],
+            root: root, daemon: daemon, hosts: lab.addresses, ports: Array(repeating: kvPort, count: 3), metricsPorts: [],
             namespaces: (0..<3).map { lab.namespace($0) })
         let history = StressHistory()
         var keepArtifacts = true
@@ -197,7 +201,9 @@ struct PartitionTests {
             if answered.count == 3, Set(answered.map(\.appliedIndex)).count == 1,
                 Set(answered.map(\.commitIndex)).count == 1, answered.count(where: \.isLeader) == 1
             {
-                print("converged: every replica at commit \(answered[0].commitIndex), applied \(answered[0].appliedIndex)")
+                print(
+                    "converged: every replica at commit \(answered[0].commitIndex), "
+                        + "applied \(answered[0].appliedIndex)")
                 return []
             }
             try? await Task.sleep(for: .milliseconds(200))
@@ -205,7 +211,10 @@ struct PartitionTests {
         return [
             "replicas did not converge within \(convergeLimit): "
                 + last.enumerated().map { i, s in
-                    s.map { "node\(i + 1) term \($0.term) leader \($0.isLeader) commit \($0.commitIndex) applied \($0.appliedIndex)" }
+                    s.map {
+                        "node\(i + 1) term \($0.term) leader \($0.isLeader) commit \($0.commitIndex) "
+                            + "applied \($0.appliedIndex)"
+                    }
                         ?? "node\(i + 1) does not answer"
                 }.joined(separator: "; ")
         ]

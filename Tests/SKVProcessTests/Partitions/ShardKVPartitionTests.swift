@@ -68,7 +68,8 @@ extension PartitionTests {
                 let gid = Self.gids[choice % Self.gids.count]
                 guard let index = await probe.leader(of: gid, within: .seconds(1)), let cluster = deployment.groups[gid]
                 else { return nil }
-                return PartitionNemesis.Daemon(cluster: cluster, index: index, name: "\(deployment.shardDaemon(gid, index))")
+                return PartitionNemesis.Daemon(
+                    cluster: cluster, index: index, name: "\(deployment.shardDaemon(gid, index))")
             },
             answers: { daemon in
                 guard let target = byName[daemon.name] else { return false }
