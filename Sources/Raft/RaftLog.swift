@@ -58,8 +58,10 @@ struct RaftLog {
         (try? term(index)) ?? 0
     }
 
+    /// Whether our log holds an entry of `term` at `index` (never beyond the last index, where
+    /// `term(_:)` answers 0).
     func matchTerm(index: UInt64, term: UInt64) -> Bool {
-        guard let t = try? self.term(index) else { return false }
+        guard index <= lastIndex, let t = try? self.term(index) else { return false }
         return t == term
     }
 

@@ -156,6 +156,11 @@ extension RaftNode {
                 if decreased { sendAppend(to: m.from) }
                 return
             }
+            guard m.index <= raftLog.lastIndex else {
+                // A follower cannot hold entries this leader never had.
+                drop(m, because: "acknowledges index \(m.index) beyond the last index \(raftLog.lastIndex)")
+                return
+            }
             let wasPaused = pr.isPaused
             guard pr.maybeUpdate(m.index) else {
                 leaderState.progress[m.from] = pr
@@ -290,10 +295,16 @@ extension RaftNode {
             raftLog.commitTo(index)
             return false
         }
-        raftLog.restore(snapshot)
-        if !snapshot.metadata.voters.isEmpty {
+        var snapshot = snapshot
+        if snapshot.metadata.voters.isEmpty {
+            // A snapshot that names no voters keeps ours, and says so in what the driver
+            // persists: a restart reads the voters from the stored snapshot, and without them
+            // the node would not be a member of its own group.
+            snapshot.metadata.voters = voters
+        } else {
             votersConfig = JointConfig(incoming: MajorityConfig(snapshot.metadata.voters))
         }
+        raftLog.restore(snapshot)
         return true
     }
 }

@@ -31,6 +31,10 @@ public struct RaftNode {
     var voters: [UInt64] { votersConfig.voters }
     var messages: [Message] = []
     var readStates: [ReadState] = []
+    /// Messages from the network dropped as malformed (see `RaftNode+MessageValidation`).
+    public internal(set) var droppedMessages: UInt64 = 0
+    /// Why the last of them was dropped, with the message ("" if none was), for the driver's log.
+    public internal(set) var lastDropReason = ""
 
     /// Ticks since the last election timeout reset (followers, candidates) or since the last
     /// check-quorum round (leaders).
@@ -157,9 +161,14 @@ public struct RaftNode {
     }
 
     /// Processes a message from a peer. Stale, duplicated and reordered messages are
-    /// tolerated. The message must be addressed to this node.
+    /// tolerated; malformed ones (see `malformation(of:)`) are dropped and counted in
+    /// `droppedMessages`. The message must be addressed to this node.
     public mutating func step(_ m: Message) {
         precondition(m.to == id, "message \(m) delivered to \(id)")
+        if let reason = malformation(of: m) {
+            drop(m, because: reason)
+            return
+        }
         if m.term == 0 {
             // Term-less messages (readIndex forwarding) are not subject to term checks.
         } else if m.term > term {

@@ -9,7 +9,7 @@ import Raft
 ///
 /// Levels: `notice` for leadership, role and term changes (`debug` for a follower's pre-vote
 /// and its return, which a cut-off member repeats every election timeout), `info` for
-/// snapshots, `warning` for an unreachable peer, `error` for a failed store. Each line carries `term`, and the peer id comes from the logger's own metadata.
+/// snapshots, `warning` for an unreachable peer or a dropped malformed message, `error` for a failed store. Each line carries `term`, and the peer id comes from the logger's own metadata.
 struct RaftEventLog {
     private let logger: Logger?
     private var term: UInt64 = 0
@@ -79,6 +79,14 @@ struct RaftEventLog {
         logger?.info(
             "snapshot installed",
             metadata: ["index": "\(index)", "snapshot-term": "\(snapshotTerm)", "bytes": "\(bytes)", "term": "\(term)"])
+    }
+
+    /// The core dropped a malformed message (`RaftNode.lastDropReason`: the message and why);
+    /// a broken or hostile sender.
+    func messageDropped(_ reason: String, count: UInt64) {
+        logger?.warning(
+            "dropped a malformed Raft message",
+            metadata: ["reason": "\(reason)", "dropped": "\(count)", "term": "\(term)"])
     }
 
     /// The store failed; the peer stops.

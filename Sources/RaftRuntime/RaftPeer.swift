@@ -369,7 +369,7 @@ public actor RaftPeer: RaftServiceProtocol {
         let start = timing.isEnabled ? timing.now() : 0
         // The first Ready taken from now on carries the answers to these messages.
         let answering = startedReadies + 1
-        for message in request.messages where message.to == id { node.step(message) }
+        stepNode(request.messages)
         if storageQueue == nil {
             // Let queued Steps and proposals join this Ready (group commit). With asynchronous
             // writes they join the next Ready while this one's write is in flight instead.
@@ -387,6 +387,18 @@ public actor RaftPeer: RaftServiceProtocol {
 
     // MARK: Driving the core
 
+    /// Steps the core with the messages addressed to this peer; logs each one it drops as
+    /// malformed (see `RaftNode.droppedMessages`).
+    private func stepNode(_ messages: [Message]) {
+        for message in messages where message.to == id {
+            let dropped = node.droppedMessages
+            node.step(message)
+            if node.droppedMessages != dropped {
+                eventLog.messageDropped(node.lastDropReason, count: node.droppedMessages)
+            }
+        }
+    }
+
     private func tick() -> Bool {
         guard !killed else { return false }
         node.tick()
@@ -399,7 +411,7 @@ public actor RaftPeer: RaftServiceProtocol {
         guard !killed else { return }
         eventLog.stepAnswered(by: peer)
         if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
-        for message in messages where message.to == id { node.step(message) }
+        stepNode(messages)
         if let snapshot { snapshotTransferSucceeded(snapshot, to: peer) }
         processReady()
     }

@@ -49,13 +49,13 @@ import Testing
         var node = makeNode(1) { $0.checkQuorum = true }
         node.step(Message(type: .heartbeat, from: 2, to: 1, term: 2))
         _ = node.takeMessages()
-        node.step(Message(type: .requestVote, from: 3, to: 1, term: 3, logTerm: 9, index: 9))
+        node.step(Message(type: .requestVote, from: 3, to: 1, term: 3, logTerm: 3, index: 9))
         #expect(node.term == 2)
         #expect(node.vote == 0)
         #expect(node.takeMessages().isEmpty)
         // Once the lease has expired, the vote is granted.
         node.tick(times: 10)
-        node.step(Message(type: .requestVote, from: 3, to: 1, term: 3, logTerm: 9, index: 9))
+        node.step(Message(type: .requestVote, from: 3, to: 1, term: 3, logTerm: 3, index: 9))
         #expect(node.term == 3)
         #expect(node.vote == 3)
     }

@@ -32,7 +32,7 @@ import Testing
     @Test func rejectsStaleTermMessage() {
         var node = makeNode(1)
         node.becomeFollower(term: 2, leader: 0)
-        node.step(Message(type: .requestVote, from: 2, to: 1, term: 1, logTerm: 5, index: 5))
+        node.step(Message(type: .requestVote, from: 2, to: 1, term: 1, logTerm: 1, index: 5))
         #expect(node.term == 2)
         #expect(node.vote == 0)
         #expect(node.takeMessages().isEmpty)
@@ -318,7 +318,7 @@ import Testing
         (1, 1, false, 1, 0, 0),
         (2, 2, false, 2, 0, 0),
         (1, 2, true, 2, 1, 1),  // term mismatch at 2: hint back to 1 (term 1)
-        (3, 3, true, 3, 2, 2),  // index beyond our log: hint at our last index
+        (2, 3, true, 3, 2, 2),  // index beyond our log: hint at our last index
     ])
     func followerChecksAppendConsistency(
         prevTerm: UInt64, prevIndex: UInt64, reject: Bool, index: UInt64, hint: UInt64,
@@ -358,9 +358,10 @@ import Testing
         let storage = storageWithTerms([1, 2])
         var node = makeNode(1, storage: storage)
         node.becomeFollower(term: 2, leader: 2)
+        // From the leader of term 4 (entries never have a term beyond their message's).
         node.step(
             Message(
-                type: .appendEntries, from: 2, to: 1, term: 2, logTerm: prevTerm, index: prevIndex,
+                type: .appendEntries, from: 2, to: 1, term: 4, logTerm: prevTerm, index: prevIndex,
                 entries: entries(terms: newTerms, from: prevIndex + 1)))
         #expect(node.allEntries.map(\.term) == expected)
     }
