@@ -6,7 +6,9 @@
 #
 # Targets: raft-wire kv-wire shardctrler-wire shardkv-wire rsm-wire mapreduce-wire (protobuf-c
 # decoders and state-machine snapshots), http2-server and http2-client (the gRPC HTTP/2 input paths),
-# storage (DiskRaftStore recovery over arbitrary WAL, snapshot and hard-state files).
+# storage (DiskRaftStore recovery over arbitrary WAL, snapshot and hard-state files), raft-node (a
+# sans-I/O RaftNode stepped through arbitrary messages, ticks, requests and Ready cycles, with
+# Raft's invariants checked after each step).
 # Seeds: real messages written by the plain build (`SKVFuzz seeds`), plus the committed
 # regression inputs under Tests/Fixtures/fuzz/<target>/. The corpus grows in
 # .build-fuzz/corpus/<target> across runs; crash inputs land in .build-fuzz/crashes/<target>/

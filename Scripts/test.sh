@@ -4,7 +4,7 @@
 # gRPC interop against Python grpcio in both directions, the Python client package's pytest suite
 # against real `skv` KV groups, shard controllers and shard groups (Scripts/test-python-client.sh),
 # the status page in headless Chromium (Scripts/test-status-page.sh), and the 6.824 Lab 1 MapReduce tests
-# (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 9 libFuzzer targets, 20 s each,
+# (Scripts/test-mr.sh), and a bounded fuzzing run (Scripts/fuzz.sh: 10 libFuzzer targets, 20 s each,
 # after its own sanitizer build in .build-fuzz). Ends with one summary line.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"

@@ -23,6 +23,10 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     /// Recovery of a `DiskRaftStore` (WAL segments, snapshot files, hard state) over
     /// arbitrary file contents in an in-memory file system.
     case storage = "storage"
+    /// A sans-I/O `RaftNode` stepped through fuzzer-chosen messages of every kind, ticks,
+    /// requests, `Ready` cycles, compactions and restarts, with Raft's invariants checked after
+    /// each step (``RaftNodeFuzzing``).
+    case raftNode = "raft-node"
 
     func run(_ bytes: [UInt8]) {
         switch self {
@@ -35,6 +39,7 @@ enum FuzzTarget: String, CaseIterable, Sendable {
         case .http2Server: HTTP2ServerFuzzing.run(bytes)
         case .http2Client: HTTP2ClientFuzzing.run(bytes)
         case .storage: StorageFuzzing.run(bytes)
+        case .raftNode: RaftNodeFuzzing.run(bytes)
         }
     }
 }

@@ -42,6 +42,7 @@ enum SeedCorpus {
         case .http2Server: http2Seeds()
         case .http2Client: http2ClientSeeds()
         case .storage: storageSeeds()
+        case .raftNode: raftNodeSeeds()
         }
     }
 
@@ -340,5 +341,18 @@ enum SeedCorpus {
             result.append(StorageFuzzing.input(from: fileSystem.files))
         }
         return result
+    }
+}
+
+extension SeedCorpus {
+    // MARK: Raft node
+
+    /// Programs of seeded random bytes (``FuzzInput`` favours plausible values, so most steps
+    /// are meaningful), one per group size and option set.
+    static func raftNodeSeeds() -> [[UInt8]] {
+        var random = SplitMix64(seed: 0x5EED)
+        return [0x00, 0x01, 0x02, 0x05, 0x0D, 0x19, 0x2E, 0x4D].map { flags in
+            [flags] + (0..<600).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        }
     }
 }
