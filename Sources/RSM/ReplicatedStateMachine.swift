@@ -18,8 +18,8 @@ import RPCProtobuf
 ///   ``Configuration/maxRaftStateBytes``, the session table and the state machine's snapshot
 ///   are handed to the log (`skv.rsm.Snapshot`), which discards the log up to that index. A
 ///   snapshot installed by the leader, or the one the replica restarted from, replaces both. One
-///   that does not decode is refused, never applied: at start ``init(log:stateMachine:restoredSnapshot:configuration:)``
-///   throws; from the leader, the machine logs it and stops serving with
+///   that does not decode is refused, never applied: at start
+///   ``init(log:stateMachine:restoredSnapshot:configuration:)`` throws; from the leader, the machine logs it and stops serving with
 ///   ``ReplicatedStateMachineError/snapshotRejected(index:reason:)``.
 /// - **Reads.** ``read(_:)`` is the one read path. By default (``ReadPath/readIndex``) it asks
 ///   the log for a read index (Raft thesis §6.4: the leader's commit index, confirmed by a

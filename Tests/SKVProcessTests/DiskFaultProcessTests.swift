@@ -13,7 +13,8 @@ extension KVProcessTests {
     /// Nested in ``KVProcessTests`` so that it inherits `.serialized` and the binary check.
     @Suite(
         "DiskFaultProcessTests",
-        .enabled(if: FaultShim.isAvailable, "the LD_PRELOAD fault shim cannot be built: \(FaultShim.unavailableReason)"))
+        .enabled(
+            if: FaultShim.isAvailable, "the LD_PRELOAD fault shim cannot be built: \(FaultShim.unavailableReason)"))
     struct DiskFaultProcessTests {
         /// One fault: which node's disk fails, on which calls, with which errno.
         struct Fault: Sendable, CustomTestStringConvertible {
@@ -84,7 +85,8 @@ extension KVProcessTests {
             let unknown = await load.unknown
             expected.merge(acknowledged) { $1 }
 
-            let status = try #require(cluster.exitStatus(node), "node \(node + 1) kept running: \(cluster.logTail(node))")
+            let status = try #require(
+                cluster.exitStatus(node), "node \(node + 1) kept running: \(cluster.logTail(node))")
             let log = try String(contentsOfFile: "\(root)/node\(node + 1).log", encoding: .utf8)
             #expect(status == 74, "exit status \(status): \(cluster.logTail(node))")
             #expect(log.contains("storage failed; the peer stops"), "\(cluster.logTail(node))")
@@ -92,10 +94,13 @@ extension KVProcessTests {
             #expect(injected.count == 1 && injected[0].contains("/wal"), "\(cluster.logTail(node))")
             let reason = log.split(separator: "\n").filter { $0.hasPrefix("skv: ") }
             #expect(reason.count == 1 && reason[0].contains(fault.errno.message), "\(reason)")
-            #expect(acknowledged.count - before >= 6, "only \(acknowledged.count - before) writes after node \(node + 1) failed")
+            #expect(
+                acknowledged.count - before >= 6,
+                "only \(acknowledged.count - before) writes after node \(node + 1) failed")
             print(
                 "DiskFaultProcessTests (\(fault.testDescription)): node \(node + 1) exited \(status) "
-                    + "\(exitedAfter) after the fault; clients: \(acknowledged.count) acknowledged, \(unknown) unknown; "
+                    + "\(exitedAfter) after the fault; clients: \(acknowledged.count) acknowledged, "
+                    + "\(unknown) unknown; "
                     + "\(injected.first ?? ""); \(reason.first ?? "")")
 
             // The fault gone, the node restarts from its disk and catches up.
