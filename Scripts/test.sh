@@ -36,7 +36,7 @@ swift test --skip-build --disable-xctest --filter KVProcessTests --skip Partitio
 swift test --skip-build --disable-xctest --filter Lab2 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter Lab3 --skip Lab3Virtual 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter Lab4B --skip Lab4BVirtual 2>&1 | tee -a "$log"
-# Lab 3 and Lab 4B in virtual time and a bounded seed sweep with random faults (~3 min).
+# Lab 3 and Lab 4B in virtual time and a bounded seed sweep with random faults (~3-6 min; docs/simulation.md).
 Scripts/test-sim.sh 2>&1 | tee -a "$log"
 sim_passed="$(awk '/^[0-9]+ of [0-9]+ sim sweep cases passed$/ { sum += $1 } END { print sum + 0 }' "$log")"
 swift_passed="$(sed -n 's/.*Test run with \([0-9][0-9]*\) tests\{0,1\} in .* passed.*/\1/p' "$log" | awk '{ sum += $1 } END { print sum + 0 }')"
