@@ -51,12 +51,7 @@ extension KVProcessTests {
             }
             try cluster.startAll()
 
-            var expected: [String: String] = [:]
-            for k in 0..<5 {
-                let put = try await cluster.cli(["put", "k\(k)", "v\(k)"])
-                try #require(put.status == 0, "put k\(k): \(put.stderr)")
-                expected["k\(k)"] = "v\(k)"
-            }
+            var expected = try await cluster.putNumberedKeys(5)
             let leader = try #require(try await cluster.leader())
             let node = fault.role == .leader ? leader : (leader + 1) % 3
             try #require(

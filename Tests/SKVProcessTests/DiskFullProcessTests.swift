@@ -31,12 +31,7 @@ extension KVProcessTests {
             for i in 0..<3 { mounts.append(try TmpfsMount(at: cluster.dataDirectory(i), megabytes: 16)) }
             try cluster.startAll()
 
-            var expected: [String: String] = [:]
-            for k in 0..<5 {
-                let put = try await cluster.cli(["put", "k\(k)", "v\(k)"])
-                try #require(put.status == 0, "put k\(k): \(put.stderr)")
-                expected["k\(k)"] = "v\(k)"
-            }
+            var expected = try await cluster.putNumberedKeys(5)
             let leader = try #require(try await cluster.leader())
             let filler = cluster.dataDirectory(leader) + "/filler"
             let filled = fillUntilFull(filler)

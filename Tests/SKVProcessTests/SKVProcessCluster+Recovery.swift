@@ -2,6 +2,17 @@ import Foundation
 import Testing
 
 extension SKVProcessCluster {
+    /// Puts `k0 = v0` … through the CLI, each required to succeed; returns what was put.
+    func putNumberedKeys(_ count: Int) async throws -> [String: String] {
+        var written: [String: String] = [:]
+        for k in 0..<count {
+            let put = try await cli(["put", "k\(k)", "v\(k)"])
+            try #require(put.status == 0, "put k\(k): \(put.stderr)")
+            written["k\(k)"] = "v\(k)"
+        }
+        return written
+    }
+
     /// Restarts KV node `i` (stopped by a fault that has since been removed) and checks that it
     /// recovers from its disk and catches up: a put goes through; with another node then
     /// stopped, a put needs node `i`, so it must be serving; every key of `expected` (what
