@@ -25,6 +25,16 @@ extension Lab3Virtual {
                 seedVariable: "KV_LAB_SEED", faults: LabFaults(diskCrashes: true), body)
             #expect(first == second, "\(name), seed \(first.seed): \(first) != \(second)")
         }
+
+        /// The seed whose two runs differed while the RSM resumed waiting submissions in hash
+        /// order (965 vs 999 operations); fixed by resuming them in log order.
+        @Test func hashOrderRegression() async throws {
+            let seed: UInt64 = 1_089_371_982_194_378_165
+            let body = Lab3.Lab3AKVTests.persistPartitionUnreliable3A
+            let first = try await LabEnvironment.runVirtual(seed: seed, faults: LabFaults(diskCrashes: true), body)
+            let second = try await LabEnvironment.runVirtual(seed: seed, faults: LabFaults(diskCrashes: true), body)
+            #expect(first == second, "seed \(seed): \(first) != \(second)")
+        }
     }
 
     /// The sweep's own test: random partitions, crashes (power losses with disk crashes on),
