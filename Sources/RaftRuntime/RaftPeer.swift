@@ -51,6 +51,13 @@ public actor RaftPeer: RaftServiceProtocol {
         /// batches appends, so a follower persists (fsyncs) many entries at once. `nil` (the
         /// labs' behaviour): every `Ready` sends at once, up to `maxInflightRPCsPerPeer`.
         public var pipelinedRPCsPerPeer: Int? = nil
+        /// With `pipelinedRPCsPerPeer`: messages that may wait for one peer. Past it (a peer
+        /// whose RPC hangs: partitioned, paused), new messages to it are dropped and the peer
+        /// is reported unreachable (Raft retries; the leader probes it instead of streaming).
+        public var maxQueuedMessagesPerPeer = 1_024
+        /// With `pipelinedRPCsPerPeer`: bytes of entries and snapshots that may wait for one
+        /// peer (`Entry.approximateBytes` and snapshot data); past it, as for the message count.
+        public var maxQueuedBytesPerPeer = 8 << 20
         /// Whether a leader sends its appends and heartbeats before persisting the `Ready`
         /// that made them, so its own fsync overlaps the followers' (Raft thesis §10.2.1).
         /// Safe because the core counts the leader's own copy towards a quorum only once the
@@ -136,6 +143,8 @@ public actor RaftPeer: RaftServiceProtocol {
     var snapshotTransfers = SnapshotTransfers()
     /// Messages waiting for an in-flight RPC to their peer to return (`pipelinedRPCsPerPeer`).
     private var queued: [UInt64: [Message]] = [:]
+    /// Bytes of entries and snapshots in `queued`, per peer (bounded by `maxQueuedBytesPerPeer`).
+    private var queuedBytes: [UInt64: Int] = [:]
     /// `Step` RPCs being handled, by sender, and the answers waiting for one of their replies.
     private var pendingSteps: [UInt64: Int] = [:]
     private var stepReplies: [UInt64: [Message]] = [:]
@@ -185,6 +194,9 @@ public actor RaftPeer: RaftServiceProtocol {
         precondition(
             (configuration.pipelinedRPCsPerPeer ?? 1) >= 1 && configuration.maxPendingReads >= 1,
             "pipelinedRPCsPerPeer and maxPendingReads must be at least 1")
+        precondition(
+            configuration.maxQueuedMessagesPerPeer >= 1 && configuration.maxQueuedBytesPerPeer >= 1,
+            "maxQueuedMessagesPerPeer and maxQueuedBytesPerPeer must be at least 1")
         self.id = id
         self.peers = peers
         self.store = logStore
@@ -410,7 +422,7 @@ public actor RaftPeer: RaftServiceProtocol {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
         eventLog.stepAnswered(by: peer)
-        if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
+        if let waiting = dequeue(peer) { send(waiting, to: peer) }
         stepNode(messages)
         if let snapshot { snapshotTransferSucceeded(snapshot, to: peer) }
         processReady()
@@ -422,7 +434,7 @@ public actor RaftPeer: RaftServiceProtocol {
         eventLog.stepFailed(to: peer, error: error)
         node.reportUnreachable(peer)
         if let snapshot { snapshotTransferFailed(snapshot, to: peer) }
-        if let waiting = queued.removeValue(forKey: peer) { send(waiting, to: peer) }
+        if let waiting = dequeue(peer) { send(waiting, to: peer) }
     }
 
     private func scheduleFlush() {
@@ -586,6 +598,22 @@ public actor RaftPeer: RaftServiceProtocol {
         for waiter in done { waiter.continuation.resume() }
     }
 
+    /// Messages and payload bytes waiting for `peer` (tests).
+    func queuedForPeer(_ peer: UInt64) -> (messages: Int, bytes: Int) {
+        (queued[peer]?.count ?? 0, queuedBytes[peer] ?? 0)
+    }
+
+    /// The messages waiting for `peer`, removed from the queue.
+    private func dequeue(_ peer: UInt64) -> [Message]? {
+        queuedBytes[peer] = nil
+        return queued.removeValue(forKey: peer)
+    }
+
+    /// What a message carries that counts against `maxQueuedBytesPerPeer`.
+    static func payloadBytes(_ message: Message) -> Int {
+        message.entries.reduce(0) { $0 + $1.approximateBytes } + (message.snapshot?.data.count ?? 0)
+    }
+
     static func isAnswer(_ type: Message.Kind) -> Bool {
         switch type {
         case .appendEntriesResponse, .requestVoteResponse, .preVoteResponse, .heartbeatResponse, .readIndexResponse:
@@ -598,7 +626,18 @@ public actor RaftPeer: RaftServiceProtocol {
     private func send(_ messages: [Message], to peer: UInt64) {
         guard let client = peers[peer] else { return }
         if let limit = configuration.pipelinedRPCsPerPeer, inflight[peer, default: 0] >= limit {
+            let bytes = messages.reduce(0) { $0 + Self.payloadBytes($1) }
+            guard queued[peer, default: []].count + messages.count <= configuration.maxQueuedMessagesPerPeer,
+                queuedBytes[peer, default: 0] + bytes <= configuration.maxQueuedBytesPerPeer
+            else {
+                // The peer has not answered for a long while: what waits for it is stale (a
+                // later round carries the same entries again), so stop piling it up.
+                node.reportUnreachable(peer)
+                dropped(messages, to: peer)
+                return
+            }
             queued[peer, default: []].append(contentsOf: messages)
+            queuedBytes[peer, default: 0] += bytes
             return
         }
         guard inflight[peer, default: 0] < configuration.maxInflightRPCsPerPeer else {
