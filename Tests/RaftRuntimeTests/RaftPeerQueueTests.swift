@@ -53,8 +53,16 @@ struct RaftPeerQueueTests {
             let queued = await leader.queuedForPeer(follower.id)
             mostQueued = (max(mostQueued.messages, queued.messages), max(mostQueued.bytes, queued.bytes))
         }
-        // Heartbeats keep coming while the peer hangs (every 3 ticks of 5 ms).
-        for _ in 0..<100 {
+        // Heartbeats keep coming while the peer hangs (every 3 ticks of 5 ms): sample until
+        // the queue holds its cap (bounded: 10 s, however slowly a loaded machine ticks).
+        let deadline = ContinuousClock.now.advanced(by: .seconds(10))
+        while mostQueued.messages < 16 && ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(5))
+            let queued = await leader.queuedForPeer(follower.id)
+            mostQueued = (max(mostQueued.messages, queued.messages), max(mostQueued.bytes, queued.bytes))
+        }
+        // ... and keep sampling for a while: more heartbeats arrive, the cap holds.
+        for _ in 0..<40 {
             try await Task.sleep(for: .milliseconds(5))
             let queued = await leader.queuedForPeer(follower.id)
             mostQueued = (max(mostQueued.messages, queued.messages), max(mostQueued.bytes, queued.bytes))
