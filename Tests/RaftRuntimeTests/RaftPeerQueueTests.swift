@@ -33,18 +33,8 @@ struct RaftPeerQueueTests {
         configuration.rpcTimeout = .seconds(20)
         configuration.maxQueuedMessagesPerPeer = 16
         configuration.maxQueuedBytesPerPeer = 4_096
-        var links: [UInt64: HangingLink] = [:]
-        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
-            let link = HangingLink(peer: peer)
-            links[peer.id] = link
-            return link
-        } makeStore: { _ in
-            BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
-        }
-        await cluster.start()
-        let leader = try await cluster.leader()
-        let follower = cluster.peers.first { $0.id != leader.id }!
-        let link = try #require(links[follower.id])
+        let (cluster, leader, follower, link) = try await InProcessRaftCluster.withLinkedFollower(
+            configuration: configuration, makeLink: HangingLink.init)
         await link.setHangs(true)
         var last: UInt64 = 0
         var mostQueued = (messages: 0, bytes: 0)

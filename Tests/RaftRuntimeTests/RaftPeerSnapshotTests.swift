@@ -56,18 +56,8 @@ struct RaftPeerSnapshotTests {
     static func clusterWithLaggingFollower(
         snapshotDelay: Duration, commands: Int, state: [UInt8], refusesSnapshots: Bool = false
     ) async throws -> (InProcessRaftCluster, leader: RaftPeer, follower: RaftPeer, SlowSnapshotLink, UInt64) {
-        var links: [UInt64: SlowSnapshotLink] = [:]
-        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { peer in
-            let link = SlowSnapshotLink(peer: peer, snapshotDelay: snapshotDelay)
-            links[peer.id] = link
-            return link
-        } makeStore: { _ in
-            BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
-        }
-        await cluster.start()
-        let leader = try await cluster.leader()
-        let follower = cluster.peers.first { $0.id != leader.id }!
-        let link = try #require(links[follower.id])
+        let (cluster, leader, follower, link) = try await InProcessRaftCluster.withLinkedFollower(
+            configuration: configuration) { SlowSnapshotLink(peer: $0, snapshotDelay: snapshotDelay) }
         await link.setCut(true)
         var last: UInt64 = 0
         for command in 0..<commands { last = try await cluster.propose([UInt8(command)]) }
