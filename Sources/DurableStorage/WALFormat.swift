@@ -164,11 +164,17 @@ enum WALFormat {
         return highest
     }
 
-    /// Whether the damage at `offset` is explained by a lost page: a page-aligned, zero-filled
-    /// page (what an unsynced page the crash did not write reads as in a file the log only
-    /// extends) starting where the damaged record lies. The record's own bytes before that page
-    /// were valid up to `offset`, so the page starts at or after `offset`, and before the end
-    /// the damaged record's length field claims (if that is readable and plausible).
+    /// The unit a device writes atomically: a page torn by a power loss mid-write keeps a
+    /// prefix of whole sectors.
+    static let sectorBytes = 512
+
+    /// Whether the damage at `offset` is explained by a lost or torn page: zeros from `offset`
+    /// or from a later sector boundary to the end of that page (what the unwritten part of an
+    /// unsynced page reads as in a file the log only extends: the page was never written back
+    /// after the last sync, which may have ended mid-page at `offset`, or only its first
+    /// sectors were when the power went). The record's own bytes were valid up to `offset`, so
+    /// the zeros start at or after `offset`, and before the end the damaged record's length
+    /// field claims (if that is readable and plausible).
     static func damageStartsAtLostPage(_ bytes: [UInt8], at offset: Int, maxRecordBytes: Int) -> Bool {
         var claimedEnd = offset + 1
         if offset + recordHeaderBytes <= bytes.count {
@@ -177,10 +183,12 @@ enum WALFormat {
                 claimedEnd = offset + recordHeaderBytes + length
             }
         }
-        var page = (offset + pageBytes - 1) / pageBytes * pageBytes
-        while page < claimedEnd && page + pageBytes <= bytes.count {
-            if bytes[page..<(page + pageBytes)].allSatisfy({ $0 == 0 }) { return true }
-            page += pageBytes
+        var start = offset
+        while start < claimedEnd {
+            let pageEnd = (start / pageBytes + 1) * pageBytes
+            guard pageEnd <= bytes.count else { return false }
+            if bytes[start..<pageEnd].allSatisfy({ $0 == 0 }) { return true }
+            start = (start / sectorBytes + 1) * sectorBytes
         }
         return false
     }

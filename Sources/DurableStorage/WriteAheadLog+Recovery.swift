@@ -87,8 +87,10 @@ extension WriteAheadLog {
     ///    bytes: refused, whatever else holds.
     /// 2. With nothing valid after the damage, it is a tail cut short: torn.
     /// 3. With valid records after it, the damage is torn only if a lost page explains it: the
-    ///    OS wrote back a later unsynced page and not this one, which reads as zeros in a file
-    ///    the log only extends. A bit flip or a stray write does not look like that.
+    ///    OS wrote back a later unsynced page and not this one (or only its first sectors, the
+    ///    power going mid-write), which reads as zeros in a file the log only extends, from
+    ///    the damage or a sector boundary after it to the page's end. A bit flip or a stray
+    ///    write does not look like that.
     /// What stays ambiguous: damage of that shape in the last synced batch when no marker was
     /// appended after its sync (a device that zeroes a synced page); it is cut like a torn
     /// tail, as etcd does with a zero-filled sector.

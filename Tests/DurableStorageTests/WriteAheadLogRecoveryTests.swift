@@ -418,6 +418,45 @@ import Testing
         }
     }
 
+    /// A page torn by the power loss while a later unsynced page had already reached the disk:
+    /// its first sectors were written, the rest reads as zeros, at any sector boundary (also
+    /// one where a record header lies). Found by the virtual labs' power-loss model
+    /// (`CrashSimulatingFileSystemPageTests.theLogAlwaysRecoversFromRandomPageLoss`): recovery
+    /// refused "impossible record length 0, followed by valid records". Cut like a torn tail.
+    @Test(arguments: 0..<8)
+    func unsyncedPageTornAtASectorIsCutLikeATornTail(keptSectors: Int) throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeBatches(directory, [(1...10, synced: true), (11...100, synced: false)])
+            let synced = segmentHeaderBytes + 10 * Int64(recordFramingBytes + 100)
+            let tornPage = (synced + 4095) / 4096 * 4096
+            #expect(try Disk.size(path) > tornPage + 4096)  // a later page "reached the disk"
+            let zeroedFrom = tornPage + Int64(keptSectors * 512)
+            try zeroBytes(path, at: zeroedFrom, count: Int(tornPage + 4096 - zeroedFrom))
+            let log = try WriteAheadLog(directory: directory)
+            let recovered = try log.readAll()
+            #expect(recovered.count >= 10)
+            #expect(recovered == Array(records(1...100).prefix(recovered.count)))
+            #expect(try Disk.size(path) <= zeroedFrom)
+        }
+    }
+
+    /// The last sync ended mid-page; the rest of that page was never written back, a later
+    /// page was: zeros from the sync point (not a sector boundary) to the page's end, where
+    /// the first unsynced record's header lies. Found with the one above; cut, not refused.
+    @Test func unsyncedRestOfThePageHoldingTheSyncPointLostIsCut() throws {
+        try withTemporaryDirectory { directory in
+            let path = try writeBatches(directory, [(1...10, synced: true), (11...100, synced: false)])
+            let synced = segmentHeaderBytes + 10 * Int64(recordFramingBytes + 100)
+            let pageEnd = (synced / 4096 + 1) * 4096
+            #expect(synced % 512 != 0)
+            #expect(try Disk.size(path) > pageEnd + 4096)
+            try zeroBytes(path, at: synced, count: Int(pageEnd - synced))
+            let log = try WriteAheadLog(directory: directory)
+            #expect(try log.readAll() == records(1...10))
+            #expect(try Disk.size(path) == synced)
+        }
+    }
+
     /// The same hole inside bytes a later batch's sync marker says were synced is corruption
     /// of acknowledged data: refused, not cut.
     @Test func lostPageInSyncedBytesIsRefused() throws {
