@@ -13,8 +13,22 @@ internal import Glibc
 ///   as the test chooses (`crash(undoingRemovals:)`): the file comes back with the content
 ///   it had durably. A file system may persist directory entry changes in any order.
 ///
-/// Not modelled (known gaps): unsynced renames are not rolled back, and overwrites inside the
-/// synced length are not reverted (the WAL never overwrites).
+/// * unsynced bytes may also reach the disk in part, out of order: `crash(keepingUnsyncedBytes:)`
+///   decides, page by page (4 KiB, as the page cache writes back), how much of each unsynced
+///   page was written back before the power went: all of it, none (the page reads as zeros if
+///   a later page made the file longer) or a prefix (a page torn mid-write, e.g. at a sector).
+///   The file ends after the last byte that reached the disk.
+///
+/// A process crash that leaves the machine running (`abandonOpenFiles()`) only closes the
+/// handles: everything written stays, still unsynced, exposed to a later power loss.
+///
+/// * a rename over an existing file not yet made durable by a sync of its directory can be
+///   undone (`crash(undoingRenames:)`): the destination gets back the content it had durably
+///   (the pattern of `writeAtomically`: after a crash the file is old or new, never gone).
+///
+/// Not modelled (known gaps): a rename to a new name is not rolled back (the source does not
+/// reappear), and overwrites inside the synced length are not reverted (the WAL never
+/// overwrites).
 ///
 /// It also injects device faults on later calls (see "Fault injection" below): a full disk or a
 /// failing device on `write` (`failWrites`, with a short write first, as `pwrite` does when the
@@ -37,6 +51,9 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// Files removed since their directory was last synced, with their durable content, in
     /// removal order.
     private var unsyncedRemovals: [(path: String, durableContent: [UInt8])] = []
+    /// Files replaced by a rename since their directory was last synced, with the durable
+    /// content they had, in rename order.
+    private var unsyncedReplacements: [(path: String, durableContent: [UInt8])] = []
     private var pendingSyncFailure: Int32?
     /// `write` fails with this errno once `writeBudgetBytes` more bytes have been written.
     private var writeFailure: Int32?
@@ -102,6 +119,10 @@ public final class CrashSimulatingFileSystem: FileSystem {
         operationsBeforePowerCut = nil
     }
 
+    /// Whether a planned power cut (`cutPower(afterOperations:)`) has happened: every call
+    /// fails until `clearFaults()`.
+    public var hasLostPower: Bool { operationsBeforePowerCut == 0 }
+
     /// Counts one mutating operation against a planned power cut; throws once power is gone.
     private func spendOperation(_ operation: String, _ path: String) throws(WALError) {
         guard let remaining = operationsBeforePowerCut else { return }
@@ -122,11 +143,22 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// file creations. Storage objects using this file system must be discarded afterwards
     /// (their handles are gone) and reopened, typically on the base file system.
     ///
-    /// - Parameter undoingRemovals: which unsynced removals the power loss undoes (the file
-    ///   reappears with its durable content); by default none.
-    public func crash(undoingRemovals: (String) -> Bool = { _ in false }) throws(WALError) {
-        for handle in openHandles { try? base.close(handle) }
-        openHandles.removeAll()
+    /// - Parameters:
+    ///   - undoingRemovals: which unsynced removals the power loss undoes (the file reappears
+    ///     with its durable content); by default none.
+    ///   - undoingRenames: which destinations of unsynced renames over an existing file the
+    ///     power loss reverts to the content they had durably; by default none.
+    ///   - keepingUnsyncedBytes: for each page of a file holding unsynced bytes (the file's
+    ///     path, the file offsets of the page's unsynced bytes), how many of those bytes, from
+    ///     the first, reached the disk: 0 (lost; the default for every page), all of them, or
+    ///     fewer (torn; a device tears at sector boundaries). Pages are asked in file order,
+    ///     files in path order, so a seeded decision replays.
+    public func crash(
+        undoingRemovals: (String) -> Bool = { _ in false },
+        undoingRenames: (String) -> Bool = { _ in false },
+        keepingUnsyncedBytes: (_ path: String, _ unsynced: Range<Int>) -> Int = { _, _ in 0 }
+    ) throws(WALError) {
+        abandonOpenFiles()
         let lostDirectories = unsyncedDirectories
         func isLost(_ path: String) -> Bool {
             lostDirectories.contains { path.hasPrefix($0 + "/") }
@@ -138,6 +170,14 @@ public final class CrashSimulatingFileSystem: FileSystem {
             try base.close(handle)
         }
         unsyncedRemovals.removeAll()
+        for (path, content) in unsyncedReplacements.reversed() where !isLost(path) && undoingRenames(path) {
+            let handle = try base.open(path, mode: .createOrTruncate)
+            try base.write(handle, content, at: 0)
+            try base.sync(handle)
+            try base.close(handle)
+            durableLength[path] = nil
+        }
+        unsyncedReplacements.removeAll()
         for path in unsyncedCreations where !isLost(path) {
             try base.remove(path)
             durableLength[path] = nil
@@ -148,16 +188,52 @@ public final class CrashSimulatingFileSystem: FileSystem {
             try removeTree(directory)
         }
         unsyncedDirectories.removeAll()
-        for (path, length) in durableLength {
-            let handle = try base.open(path, mode: .readWrite)
-            let current = try base.size(handle)
-            if current > length { try base.truncate(handle, to: length) }
-            try base.close(handle)
+        for path in durableLength.keys.sorted() {
+            try loseUnsyncedBytes(path, durableLength: durableLength[path]!, keeping: keepingUnsyncedBytes)
         }
         durableLength.removeAll()
         // After a planned power cut the machine stays dead: objects still holding this file
         // system (and closing from `deinit`) write nothing more until `clearFaults()`.
         if operationsBeforePowerCut != nil { operationsBeforePowerCut = 0 }
+    }
+
+    /// Size of the pages a power loss keeps or loses independently (the page cache's unit).
+    public static let pageBytes = 4096
+
+    /// Cuts `path` back to `durableLength` plus what `keeping` says reached the disk of the
+    /// unsynced pages after it; a lost page before the new end reads as zeros.
+    private func loseUnsyncedBytes(
+        _ path: String, durableLength length: Int64, keeping: (String, Range<Int>) -> Int
+    ) throws(WALError) {
+        let handle = try base.open(path, mode: .readWrite)
+        try base.withClosing(handle) { () throws(WALError) in
+            let current = Int(try base.size(handle))
+            let durable = Int(length)
+            guard current > durable else { return }
+            let page = Self.pageBytes
+            var end = durable
+            var holes: [Range<Int>] = []
+            for number in (durable / page)...((current - 1) / page) {
+                let part = max(durable, number * page)..<min(current, (number + 1) * page)
+                let kept = min(max(keeping(path, part), 0), part.count)
+                if kept > 0 { end = part.lowerBound + kept }
+                if kept < part.count { holes.append((part.lowerBound + kept)..<part.upperBound) }
+            }
+            for hole in holes where hole.lowerBound < end {
+                let zeros = [UInt8](repeating: 0, count: min(hole.upperBound, end) - hole.lowerBound)
+                try base.write(handle, zeros, at: Int64(hole.lowerBound))
+            }
+            try base.truncate(handle, to: Int64(end))
+        }
+    }
+
+    /// A process crash on a machine that keeps running: closes every open handle (releasing
+    /// locks), as the kernel does for a dead process. Everything written stays, and what was
+    /// not synced stays exposed to a later `crash()`. Storage objects using the handles must
+    /// be discarded.
+    public func abandonOpenFiles() {
+        for handle in openHandles { try? base.close(handle) }
+        openHandles.removeAll()
     }
 
     public func open(_ path: String, mode: OpenMode) throws(WALError) -> OpenFile {
@@ -257,12 +333,22 @@ public final class CrashSimulatingFileSystem: FileSystem {
         unsyncedCreations = unsyncedCreations.filter { parentDirectory(of: $0) != path }
         unsyncedDirectories = unsyncedDirectories.filter { parentDirectory(of: $0) != path }
         unsyncedRemovals.removeAll { parentDirectory(of: $0.path) == path }
+        unsyncedReplacements.removeAll { parentDirectory(of: $0.path) == path }
     }
 
     public func rename(_ source: String, to destination: String) throws(WALError) {
         try spendOperation("rename", source + " -> " + destination)
+        // A durable file the rename replaces: after a crash the name holds it or the new one.
+        var replaced: [UInt8]?
+        if !unsyncedCreations.contains(destination), var content = try? base.readWholeFile(destination) {
+            if let length = durableLength[destination], Int(length) < content.count {
+                content.removeLast(content.count - Int(length))
+            }
+            replaced = content
+        }
         try base.rename(source, to: destination)
-        if unsyncedCreations.remove(source) != nil { unsyncedCreations.insert(destination) }
+        if unsyncedCreations.remove(source) != nil && replaced == nil { unsyncedCreations.insert(destination) }
+        if let replaced { unsyncedReplacements.append((destination, replaced)) }
         durableLength[destination] = durableLength.removeValue(forKey: source)
     }
 
@@ -299,7 +385,9 @@ public final class CrashSimulatingFileSystem: FileSystem {
                 try base.remove(path)
             }
         }
-        if rmdir(directory) != 0 {
+        if let memory = base as? InMemoryFileSystem {
+            try memory.removeDirectory(directory)
+        } else if rmdir(directory) != 0 {
             throw WALError.io(
                 operation: "rmdir", path: directory, errno: errno,
                 message: "removing a directory lost in a simulated crash")
