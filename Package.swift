@@ -212,7 +212,7 @@ let package = Package(
         // checklogs. Test support only (no `Testing` import).
         .target(
             name: "LabHarness",
-            dependencies: ["Simulation", "Raft", "RaftRuntime", "RSM", "RPCCore", "Linearizability"],
+            dependencies: ["Simulation", "Raft", "RaftRuntime", "RSM", "RPCCore", "Linearizability", "DurableStorage"],
             path: "Tests/LabHarness", swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),

@@ -5,8 +5,10 @@
 #    the sweep below), apart from the real-time Lab 3 / Lab 4B steps, whose timing they would
 #    disturb;
 # 2. a bounded seed sweep (Scripts/sim-sweep.sh) of both Nemesis tests (random partitions,
-#    crashes, power losses that drop unsynced writes, unreliable delivery; shard moves) over
-#    SIM_SEEDS (default 1..3), which prints "N of M sim sweep cases passed".
+#    crashes, power losses and power cuts mid-write on the daemon's DiskRaftStore, which drop
+#    unsynced WAL pages, torn or out of order, and unsynced directory entries; unreliable
+#    delivery; shard moves) over SIM_SEEDS (default 1..3), which prints "N of M sim sweep cases
+#    passed".
 # About 6 minutes on a loaded 2-core machine (load 10; 430 s with the Nemesis tests in step 1 too),
 # so presumably about 3 on an idle one. Exits non-zero if anything failed.
 set -uo pipefail

@@ -41,4 +41,33 @@ import Testing
             try await lab.checkLogs()
         }
     }
+
+    /// A group on the disk store (`DiskRaftStore` on each server's simulated disk) in virtual
+    /// time: acknowledged writes survive whole-group restarts with power losses (disk crashes
+    /// on), snapshots land in snapshot files, and the sizes the labs check come from the store.
+    @Test func diskStoreGroupKeepsAcknowledgedWritesAcrossPowerLosses() async throws {
+        let seed = LabSeed.forVirtualRun(environmentVariable: "KV_LAB_SEED")
+        let record = try await LabEnvironment.runVirtual(
+            seed: seed, faults: LabFaults(diskCrashes: true), storage: .disk
+        ) {
+            try await LabTests.withCluster(servers: 3, unreliable: false, maxRaftState: 500) { cluster in
+                let all = await cluster.all
+                let clerk = await cluster.makeClient(to: all)
+                for round in 0..<3 {
+                    for key in 0..<20 { try await cluster.put(clerk, "\(key)", "round \(round)") }
+                    for i in all { await cluster.shutdownServer(i) }
+                    for i in all { try await cluster.startServer(i) }
+                    await cluster.connectAll()
+                    for key in 0..<20 {
+                        let value = try await cluster.get(clerk, "\(key)")
+                        guard value == "round \(round)" else { throw LabFailure("key \(key): \(value), round \(round)") }
+                    }
+                }
+                #expect(await cluster.snapshotSize() > 0)
+                #expect(await cluster.logSize() > 0)
+                try await cluster.lab.checkLogs()
+            }
+        }
+        #expect(record.faults.contains("disk-crash="), "\(record.faults)")
+    }
 }

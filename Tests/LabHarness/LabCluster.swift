@@ -165,6 +165,11 @@ public final class LabCluster: Sendable {
         state.withLock { $0.faultRandom.next() % oneIn == 0 }
     }
 
+    /// A generator for one of the harness's fault injections, forked from its fault stream.
+    func faultRandomSource() -> SeededRandom {
+        state.withLock { SeededRandom(seed: $0.faultRandom.next()) }
+    }
+
     /// Counts one injected fault of `kind` (printed per run; see ``LabTrace/faultSummary``).
     public func countFault(_ kind: String) {
         environment.trace.countFault(kind)

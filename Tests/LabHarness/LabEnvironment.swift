@@ -27,13 +27,33 @@ public struct LabEnvironment: Sendable {
     public let seed: UInt64?
     /// Faults the harness adds to the body's own (the sweep's); none by default.
     public let faults: LabFaults
+    /// Where the run's Raft peers keep their state.
+    public private(set) var storage: LabStorage
+    /// With ``LabStorage/disk`` and ``LabFaults/diskCrashes``: whether the harness also cuts a
+    /// running server's power at random, mid-write (a third of the instances, after a random
+    /// number of file-system calls); the server loses what it had not synced and reboots
+    /// within a second. On for the nemesis tests (``withStorage(_:powerCuts:_:)``).
+    public private(set) var powerCuts = false
     /// What the clusters of this run recorded, for determinism checks.
     public let trace = LabTrace()
 
-    public init(mode: Mode, seed: UInt64?, faults: LabFaults = LabFaults()) {
+    public init(mode: Mode, seed: UInt64?, faults: LabFaults = LabFaults(), storage: LabStorage = .persister) {
         self.mode = mode
         self.seed = seed
         self.faults = faults
+        self.storage = storage
+    }
+
+    /// Runs `body` with the clusters it makes storing on `storage`, unless `LAB_SIM_STORE`
+    /// chooses for every run (the nemesis tests run on ``LabStorage/disk`` this way).
+    public static func withStorage(
+        _ storage: LabStorage, powerCuts: Bool = false, _ body: @escaping @Sendable () async throws -> Void
+    ) async throws {
+        var environment = current
+        environment.storage = try LabStorage.fromEnvironment() ?? storage
+        environment.powerCuts = powerCuts
+        if environment.storage != current.storage { print("  store: \(environment.storage)") }
+        try await $current.withValue(environment) { try await body() }
     }
 
     /// The environment of the running test body: real time unless a suite runs it in virtual time.
@@ -102,13 +122,17 @@ public struct LabEnvironment: Sendable {
     /// and the scheduler's statistics.
     @discardableResult
     public static func runVirtual(
-        seed: UInt64, faults: LabFaults = LabFaults(), virtualTimeLimit: Duration = .seconds(900),
+        seed: UInt64, faults: LabFaults = LabFaults(), storage: LabStorage? = nil,
+        virtualTimeLimit: Duration = .seconds(900),
         _ body: @escaping @Sendable () async throws -> Void
     ) async throws -> LabTrace.Record {
         let scheduler = SimulationScheduler()
-        let environment = LabEnvironment(mode: .virtual(scheduler), seed: seed, faults: faults)
+        let environment = LabEnvironment(
+            mode: .virtual(scheduler), seed: seed, faults: faults,
+            storage: try storage ?? LabStorage.fromEnvironment() ?? .persister)
         let wall = ContinuousClock.now
-        print("virtual run: seed \(seed)\(faults.isEmpty ? "" : ", faults \(faults)")")
+        let store = environment.storage == .persister ? "" : ", store \(environment.storage)"
+        print("virtual run: seed \(seed)\(faults.isEmpty ? "" : ", faults \(faults)")\(store)")
         fflush(nil)  // the seed must be visible even if the run hangs
         // Reports a long run's progress in wall time; reads statistics only (a detached task:
         // it does not run on the scheduler, so it cannot perturb the run).

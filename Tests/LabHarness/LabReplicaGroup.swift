@@ -1,3 +1,4 @@
+import DurableStorage
 public import RaftRuntime
 import RPCCore
 import RSM
@@ -13,9 +14,12 @@ import Simulation
 /// a new instance from a persister copy, registered on the network but not connected until
 /// ``connect(_:to:)`` or ``connectAll()``.
 ///
-/// Durability: each peer stores through a ``SyncingLabLogStore``, which syncs what Raft must
-/// not lose. A shutdown is a process crash (everything written survives, the labs' model) or,
-/// with ``LabFaults/diskCrashes``, at random a power loss (only what was synced survives).
+/// Durability: with ``LabStorage/persister`` (the default) each peer stores through a
+/// ``SyncingLabLogStore``, which syncs what Raft must not lose; with ``LabStorage/disk`` each
+/// peer runs the daemon's `DiskRaftStore` on its server's ``LabDisk``. A shutdown is a process
+/// crash (everything written survives, the labs' model) or, with ``LabFaults/diskCrashes``, at
+/// random a power loss (only what was synced survives, and on a disk unsynced pages may land
+/// torn or out of order). A restarted server whose store cannot recover fails the test.
 public actor LabReplicaGroup<Service: LabService> {
     public nonisolated let lab: LabCluster
     /// What the group is called in messages, e.g. "kv" or "gid 101".
@@ -28,6 +32,12 @@ public actor LabReplicaGroup<Service: LabService> {
     private var services: [Service?]
     private var peers: [RaftPeer?]
     private var persisters: [SimulatedPersister]
+    /// Each server's disk (``LabStorage/disk`` only).
+    private let disks: [LabDisk]
+    /// Each server's Raft state bytes as its last instance reported them (``LabStorage/disk``).
+    private var lastRaftStateBytes: [Int]
+    /// Set by ``stopAll()``: a server whose power was cut no longer reboots.
+    private var isStopped = false
     /// endNames[i][j]: the end server i uses to reach server j (fresh on every restart of i).
     private var endNames: [[String]]
 
@@ -50,6 +60,8 @@ public actor LabReplicaGroup<Service: LabService> {
         services = Array(repeating: nil, count: serverNames.count)
         peers = Array(repeating: nil, count: serverNames.count)
         persisters = serverNames.map { _ in SimulatedPersister() }
+        disks = lab.environment.storage == .disk ? serverNames.map { _ in LabDisk() } : []
+        lastRaftStateBytes = Array(repeating: 0, count: serverNames.count)
         endNames = Array(repeating: Array(repeating: "", count: serverNames.count), count: serverNames.count)
     }
 
@@ -58,16 +70,31 @@ public actor LabReplicaGroup<Service: LabService> {
     /// Disconnects server `i`, removes it from the network, keeps its persisted state in a
     /// fresh persister (so the dying instance cannot change it) and kills it.
     public func shutdownServer(_ i: Int) async {
+        let powerLoss = lab.environment.faults.diskCrashes && lab.faultCoin(oneIn: 2)
+        lab.countFault(powerLoss ? "disk-crash" : "crash")
+        await shutdownServer(i, powerLoss: powerLoss)
+    }
+
+    private func shutdownServer(_ i: Int, powerLoss: Bool) async {
         disconnect(i, from: all)
         // Before the persister copy: a killed server must not acknowledge something it then
         // persists into the superseded persister.
         lab.network.deleteServer(name: serverNames[i])
-        if lab.environment.faults.diskCrashes && lab.faultCoin(oneIn: 2) {
-            persisters[i] = persisters[i].crashCopy()
-            lab.countFault("disk-crash")
+        if disks.isEmpty {
+            persisters[i] = powerLoss ? persisters[i].crashCopy() : persisters[i].copy()
         } else {
-            persisters[i] = persisters[i].copy()
-            lab.countFault("crash")
+            if let peer = peers[i] { lastRaftStateBytes[i] = await peer.raftStateSize() }
+            if powerLoss {
+                var random = lab.faultRandomSource()
+                do {
+                    let pages = try disks[i].powerLoss(random: &random)
+                    for _ in 0..<pages.damaged { lab.countFault("lost-page") }
+                } catch {
+                    preconditionFailure("the in-memory disk of \(serverNames[i]) failed a power loss: \(error)")
+                }
+            } else {
+                disks[i].processCrash()
+            }
         }
         if let peer = peers[i] { await peer.kill() }
         if let service = services[i] { await service.stop() }
@@ -97,11 +124,22 @@ public actor LabReplicaGroup<Service: LabService> {
             // itself, as labrpc does (see the Lab 2 harness).
             configuration.rpcTimeout = nil
         }
-        let store = SyncingLabLogStore(
-            store: LabStore(persister: persisters[i], environment: environment),
-            voters: ([UInt64(i + 1)] + Array(clients.keys)).sorted())
-        let peer = try RaftPeer(id: UInt64(i + 1), peers: clients, logStore: store, configuration: configuration)
-        let restored = try RestoredSnapshot(persistedRaftSnapshot: persisters[i].readSnapshot())
+        let peer: RaftPeer
+        let restored: RestoredSnapshot?
+        isStopped = false
+        if disks.isEmpty {
+            let store = SyncingLabLogStore(
+                store: LabStore(persister: persisters[i], environment: environment),
+                voters: ([UInt64(i + 1)] + Array(clients.keys)).sorted())
+            peer = try RaftPeer(id: UInt64(i + 1), peers: clients, logStore: store, configuration: configuration)
+            restored = try RestoredSnapshot(persistedRaftSnapshot: persisters[i].readSnapshot())
+        } else {
+            peer = try openDiskPeer(i, clients: clients, configuration: configuration)
+            restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
+            if environment.powerCuts && environment.faults.diskCrashes && lab.faultCoin(oneIn: 3) {
+                armPowerCut(i)
+            }
+        }
         let lab = lab
         let context = LabServerContext(
             index: i, name: serverNames[i], peer: peer, restoredSnapshot: restored, maxRaftState: maxRaftState,
@@ -115,6 +153,57 @@ public actor LabReplicaGroup<Service: LabService> {
         lab.network.addServer(name: serverNames[i], router: router)
         await service.start()
         await peer.start()
+    }
+
+    /// Plans a power cut of server `i`'s running instance after a random number of
+    /// file-system calls (0..<``LabDisk/powerCutOperations``): then it loses what it had not synced and
+    /// reboots after 0–999 ms of (virtual) time.
+    private func armPowerCut(_ i: Int) {
+        let disk = disks[i]
+        let generation = disk.generation
+        var random = lab.faultRandomSource()
+        let executor = lab.environment.taskExecutor
+        disk.armPowerCut(afterOperations: Int(random.next() % LabDisk.powerCutOperations)) {
+            Task(executorPreference: executor) { await self.powerFailed(i, generation: generation) }
+        }
+    }
+
+    /// Server `i`'s instance of `generation` lost power mid-write: it goes down with a power
+    /// loss, and boots again (reconnected to every server) unless something else restarted
+    /// or stopped it meanwhile.
+    private func powerFailed(_ i: Int, generation: Int) async {
+        guard !isStopped, peers[i] != nil, disks[i].generation == generation else { return }
+        lab.countFault("power-cut")
+        await shutdownServer(i, powerLoss: true)
+        do {
+            try await lab.sleep(for: .milliseconds(lab.randomInt(1000)))
+        } catch {
+            return
+        }
+        guard !isStopped, peers[i] == nil, disks[i].generation == generation + 1 else { return }
+        do {
+            try await startServer(i)
+        } catch {
+            // It stays down: the next start (the nemesis's or the final heal's) fails the test.
+            print("\(label): \(serverNames[i]) did not boot after a power cut: \(error)")
+            return
+        }
+        connect(i, to: all)
+    }
+
+    /// A Raft peer for server `i` on its disk; a store that cannot recover fails the test
+    /// (after a power loss recovery must always open: everything lost was unacknowledged).
+    private func openDiskPeer(
+        _ i: Int, clients: [UInt64: RaftPeerClient], configuration: RaftPeer.Configuration
+    ) throws -> RaftPeer {
+        do {
+            let store = try DiskRaftStore(
+                directory: LabDisk.dataDirectory, fileSystem: disks[i].mount(environment: lab.environment),
+                walConfig: LabDisk.walConfig)
+            return try RaftPeer(id: UInt64(i + 1), peers: clients, logStore: store, configuration: configuration)
+        } catch {
+            throw LabFailure("\(label): \(serverNames[i]) cannot recover its disk store: \(error)")
+        }
     }
 
     /// Shuts down every server (the Lab 4B `ShutdownGroup`).
@@ -219,24 +308,46 @@ public actor LabReplicaGroup<Service: LabService> {
 
     // MARK: Persisted sizes
 
+    /// Server `i`'s persisted Raft state bytes: the persister's blob, or on a disk what the
+    /// store counts (entries after the snapshot plus the hard state; the running instance's, or
+    /// the last instance's while it is down).
+    private func raftStateSize(_ i: Int) async -> Int {
+        guard !disks.isEmpty else { return persisters[i].raftStateSize }
+        if let peer = peers[i] { return await peer.raftStateSize() }
+        return lastRaftStateBytes[i]
+    }
+
+    /// Server `i`'s persisted snapshot bytes (on a disk: the newest snapshot file).
+    private func snapshotSize(_ i: Int) -> Int {
+        disks.isEmpty ? persisters[i].snapshotSize : disks[i].snapshotBytes
+    }
+
     /// The largest persisted Raft state of the group's servers (the Lab 3 `LogSize`).
-    public func maxRaftStateSize() -> Int { persisters.map(\.raftStateSize).max() ?? 0 }
+    public func maxRaftStateSize() async -> Int {
+        var largest = 0
+        for i in all { largest = max(largest, await raftStateSize(i)) }
+        return largest
+    }
 
     /// The largest persisted snapshot of the group's servers (the Lab 3 `SnapshotSize`).
-    public func maxSnapshotSize() -> Int { persisters.map(\.snapshotSize).max() ?? 0 }
+    public func maxSnapshotSize() -> Int { all.map { snapshotSize($0) }.max() ?? 0 }
 
     /// Raft state plus snapshot bytes over every server (the Lab 4B Challenge 1 total).
-    public func persistedBytes() -> Int { persisters.reduce(0) { $0 + $1.raftStateSize + $1.snapshotSize } }
+    public func persistedBytes() async -> Int {
+        var total = 0
+        for i in all { total += await raftStateSize(i) + snapshotSize(i) }
+        return total
+    }
 
     /// The Lab 4B `checklogs` for this group (see ``LabCluster/checkLogs()``).
-    public func checkLogs() throws {
-        for (i, persister) in persisters.enumerated() {
-            if maxRaftState >= 0, persister.raftStateSize > 8 * maxRaftState {
+    public func checkLogs() async throws {
+        for i in all {
+            let raftState = await raftStateSize(i)
+            if maxRaftState >= 0, raftState > 8 * maxRaftState {
                 throw LabFailure(
-                    "\(serverNames[i]): persister.RaftStateSize() \(persister.raftStateSize), "
-                        + "but maxraftstate \(maxRaftState)")
+                    "\(serverNames[i]): persister.RaftStateSize() \(raftState), but maxraftstate \(maxRaftState)")
             }
-            if maxRaftState < 0, persister.snapshotSize > 0 {
+            if maxRaftState < 0, snapshotSize(i) > 0 {
                 throw LabFailure("\(serverNames[i]): maxraftstate is -1, but snapshot is non-empty!")
             }
         }
@@ -244,6 +355,7 @@ public actor LabReplicaGroup<Service: LabService> {
 
     /// Stops every running server (at cleanup; the network is closed next).
     func stopAll() async {
+        isStopped = true
         for i in all {
             if let peer = peers[i] { await peer.kill() }
             if let service = services[i] { await service.stop() }

@@ -18,6 +18,14 @@ public enum LabSimulation {
             seed: LabSeed.forVirtualRun(environmentVariable: seedVariable), faults: .fromEnvironment, body)
     }
 
+    /// `body` with its clusters on ``LabStorage/disk`` (the daemon's `DiskRaftStore` on each
+    /// server's crash-simulating in-memory disk; with disk crashes on, also power cuts of
+    /// running servers mid-write) unless `LAB_SIM_STORE` says otherwise: how the suites run
+    /// their nemesis tests.
+    public static func onDisk(_ body: @escaping LabBody) -> LabBody {
+        { try await LabEnvironment.withStorage(.disk, powerCuts: true, body) }
+    }
+
     /// Runs `body` twice with one seed (from `seedVariable`, fresh if unset) and returns both
     /// records: equal if the run is a function of its seed.
     public static func runTwice(
@@ -55,6 +63,7 @@ public enum LabSimulation {
         let selected = names.isEmpty ? nil : Set(names)
         let faults = LabFaults.fromEnvironment
         let rotate = getenv("LAB_SIM_ROTATE").map { String(cString: $0) == "1" } ?? false
+        let store = getenv("LAB_SIM_STORE").map { String(cString: $0) } ?? ""
         let chosen = bodies.filter { selected?.contains($0.name) ?? true }
         var passed = 0
         var failures: [String] = []
@@ -63,6 +72,7 @@ public enum LabSimulation {
             for (name, suite, body) in runs {
                 let replay =
                     "\(seedVariable)=\(seed) LAB_SIM_FAULTS=\(faults.isEmpty ? "none" : faults.description) "
+                    + (store.isEmpty ? "" : "LAB_SIM_STORE=\(store) ")
                     + "swift test --skip-build --disable-xctest --filter '\(filterPrefix)/\(suite)/\(name)'"
                 print("sim-sweep: \(filterPrefix) \(name) seed \(seed): start; replay: \(replay)")
                 fflush(nil)

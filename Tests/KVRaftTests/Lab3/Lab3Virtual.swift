@@ -18,7 +18,9 @@ extension Lab3Virtual {
     /// part's virtual elapsed time, RPCs and operations, the faults, and the scheduler's jobs,
     /// timers and virtual time once drained), with disk crashes on.
     @Suite struct Determinism {
-        @Test(arguments: ["unreliableOneKey3A", "persistPartitionUnreliable3A", "snapshotUnreliableRecover3B"])
+        @Test(arguments: [
+            "unreliableOneKey3A", "persistPartitionUnreliable3A", "snapshotUnreliableRecover3B", "randomFaults",
+        ])
         func sameSeedSameRun(_ name: String) async throws {
             let body = try #require(Lab3Virtual.bodies.first { $0.name == name }?.body)
             let (first, second) = try await LabSimulation.runTwice(
@@ -38,9 +40,11 @@ extension Lab3Virtual {
     }
 
     /// The sweep's own test: random partitions, crashes (power losses with disk crashes on),
-    /// unreliable delivery and reordering under five clerks (``RandomFaultsTest``).
+    /// unreliable delivery and reordering under five clerks (``RandomFaultsTest``), on the
+    /// daemon's disk store (``LabStorage/disk``: a power loss drops unsynced WAL pages, torn or
+    /// out of order, and unsynced directory entries).
     @Suite(.timeLimit(.minutes(3))) struct Nemesis {
-        @Test func randomFaults() async throws { try await run(RandomFaultsTest.randomFaults) }
+        @Test func randomFaults() async throws { try await run(LabSimulation.onDisk(RandomFaultsTest.randomFaults)) }
     }
 
     /// The seed sweep (off unless `LAB_SIM_SEEDS=<first>..<last>`; see `Scripts/sim-sweep.sh`).
@@ -99,7 +103,7 @@ extension Lab3Virtual {
 extension Lab3Virtual {
     /// Every body of the suite by name (the determinism check and the seed sweep run them).
     static let bodies: [(name: String, suite: String, body: LabBody)] = [
-        ("randomFaults", "Nemesis", RandomFaultsTest.randomFaults),
+        ("randomFaults", "Nemesis", LabSimulation.onDisk(RandomFaultsTest.randomFaults)),
         ("basic3A", "Lab3AKVTests", Lab3.Lab3AKVTests.basic3A),
         ("speed3A", "Lab3AKVTests", Lab3.Lab3AKVTests.speed3A),
         ("concurrent3A", "Lab3AKVTests", Lab3.Lab3AKVTests.concurrent3A),

@@ -22,9 +22,12 @@ extension Lab4BVirtual {
     }
 
     /// The sweep's own test: joins and leaves under random crashes (power losses with disk
-    /// crashes on), partitions and unreliable delivery (``ShardKVRandomFaultsTest``).
+    /// crashes on), partitions and unreliable delivery (``ShardKVRandomFaultsTest``), on the
+    /// daemon's disk store (``LabStorage/disk``).
     @Suite(.timeLimit(.minutes(3))) struct Nemesis {
-        @Test func randomFaults() async throws { try await run(ShardKVRandomFaultsTest.randomFaults) }
+        @Test func randomFaults() async throws {
+            try await run(LabSimulation.onDisk(ShardKVRandomFaultsTest.randomFaults))
+        }
     }
 
     /// The seed sweep (off unless `LAB_SIM_SEEDS=<first>..<last>`; see `Scripts/sim-sweep.sh`).
@@ -60,7 +63,7 @@ extension Lab4BVirtual {
 extension Lab4BVirtual {
     /// Every body of the suite by name (the determinism check and the seed sweep run them).
     static let bodies: [(name: String, suite: String, body: LabBody)] = [
-        ("randomFaults", "Nemesis", ShardKVRandomFaultsTest.randomFaults),
+        ("randomFaults", "Nemesis", LabSimulation.onDisk(ShardKVRandomFaultsTest.randomFaults)),
         ("staticShards", "ShardKVTests", Lab4B.ShardKVTests.staticShards),
         ("joinLeave", "ShardKVTests", Lab4B.ShardKVTests.joinLeave),
         ("snapshot", "ShardKVTests", Lab4B.ShardKVTests.snapshot),
