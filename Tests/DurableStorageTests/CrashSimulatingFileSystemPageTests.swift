@@ -35,8 +35,8 @@ import Testing
             asked.append(unsynced)
             return unsynced.lowerBound == 2 * Self.page ? unsynced.count : 0
         })
-        let end = 100 + 3 * Self.page
-        #expect(asked == [100..<Self.page, Self.page..<(2 * Self.page), (2 * Self.page)..<(3 * Self.page), (3 * Self.page)..<end])
+        let page = Self.page
+        #expect(asked == [100..<page, page..<(2 * page), (2 * page)..<(3 * page), (3 * page)..<(100 + 3 * page)])
         let bytes = try fs.readWholeFile("/d/f")
         #expect(bytes.count == 3 * Self.page)
         #expect(bytes[..<100].allSatisfy { $0 == 1 })
@@ -141,8 +141,10 @@ import Testing
                     case 2: return 0
                     default:
                         // Torn at a sector boundary of the file.
-                        let sectors = Array(stride(from: (unsynced.lowerBound / 512 + 1) * 512, to: unsynced.upperBound, by: 512))
-                        return sectors.isEmpty ? 0 : sectors[Int(random.next() % UInt64(sectors.count))] - unsynced.lowerBound
+                        let first = (unsynced.lowerBound / 512 + 1) * 512
+                        let sectors = Array(stride(from: first, to: unsynced.upperBound, by: 512))
+                        guard !sectors.isEmpty else { return 0 }
+                        return sectors[Int(random.next() % UInt64(sectors.count))] - unsynced.lowerBound
                     }
                 })
             let reopened: WriteAheadLog

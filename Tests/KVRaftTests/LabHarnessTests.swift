@@ -60,7 +60,9 @@ import Testing
                     await cluster.connectAll()
                     for key in 0..<20 {
                         let value = try await cluster.get(clerk, "\(key)")
-                        guard value == "round \(round)" else { throw LabFailure("key \(key): \(value), round \(round)") }
+                        guard value == "round \(round)" else {
+                            throw LabFailure("key \(key): \(value), round \(round)")
+                        }
                     }
                 }
                 #expect(await cluster.snapshotSize() > 0)
