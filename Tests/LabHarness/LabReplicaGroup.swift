@@ -105,6 +105,12 @@ public actor LabReplicaGroup<Service: LabService> {
     /// Starts a new instance of server `i` from its persisted state, with fresh outgoing end
     /// names; it is not connected until ``connect(_:to:)`` or ``connectAll()``.
     public func startServer(_ i: Int) async throws {
+        if !disks.isEmpty, peers[i] != nil {
+            // It booted by itself after a power cut while the body thought it down (e.g. between
+            // the nemesis's crash of every server and their restart): this start restarts it.
+            // Found by the sweep: a second store on the disk met the first one's LOCK.
+            await shutdownServer(i, powerLoss: false)
+        }
         var clients: [UInt64: RaftPeerClient] = [:]
         for j in all {
             let name = lab.freshEndName("raft-\(serverNames[i])-\(j)")

@@ -47,6 +47,18 @@ extension Lab3Virtual {
         @Test func randomFaults() async throws { try await run(LabSimulation.onDisk(RandomFaultsTest.randomFaults)) }
     }
 
+    /// Seeds the sweep found failing, replayed exactly.
+    @Suite(.timeLimit(.minutes(3))) struct Regressions {
+        /// A server rebooted by itself after a power cut during the nemesis's crash of every
+        /// server; the nemesis's restart opened a second store on its disk, which met the
+        /// first one's LOCK ("kv-4 cannot recover its disk store: … locked"). The harness now
+        /// restarts a server that is already up.
+        @Test func powerCutRebootDuringCrashAll() async throws {
+            try await LabEnvironment.runVirtual(
+                seed: 1016, faults: LabFaults(diskCrashes: true), LabSimulation.onDisk(RandomFaultsTest.randomFaults))
+        }
+    }
+
     /// The seed sweep (off unless `LAB_SIM_SEEDS=<first>..<last>`; see `Scripts/sim-sweep.sh`).
     @Suite(.enabled(if: LabSimulation.sweepSeeds != nil)) struct Sweep {
         @Test func sweep() async throws {
