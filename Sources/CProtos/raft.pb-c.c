@@ -399,7 +399,7 @@ const ProtobufCMessageDescriptor skv__raft__entry__descriptor =
   (ProtobufCMessageInit) skv__raft__entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descriptors[3] =
+static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descriptors[8] =
 {
   {
     "index",
@@ -437,16 +437,81 @@ static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descri
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "voters_outgoing",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Skv__Raft__SnapshotMetadata, n_voters_outgoing),
+    offsetof(Skv__Raft__SnapshotMetadata, voters_outgoing),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "learners",
+    5,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Skv__Raft__SnapshotMetadata, n_learners),
+    offsetof(Skv__Raft__SnapshotMetadata, learners),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "learners_next",
+    6,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Skv__Raft__SnapshotMetadata, n_learners_next),
+    offsetof(Skv__Raft__SnapshotMetadata, learners_next),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "auto_leave",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotMetadata, auto_leave),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "auto_promote",
+    8,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Skv__Raft__SnapshotMetadata, n_auto_promote),
+    offsetof(Skv__Raft__SnapshotMetadata, auto_promote),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skv__raft__snapshot_metadata__field_indices_by_name[] = {
+  6,   /* field[6] = auto_leave */
+  7,   /* field[7] = auto_promote */
   0,   /* field[0] = index */
+  4,   /* field[4] = learners */
+  5,   /* field[5] = learners_next */
   1,   /* field[1] = term */
   2,   /* field[2] = voters */
+  3,   /* field[3] = voters_outgoing */
 };
 static const ProtobufCIntRange skv__raft__snapshot_metadata__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor skv__raft__snapshot_metadata__descriptor =
 {
@@ -456,7 +521,7 @@ const ProtobufCMessageDescriptor skv__raft__snapshot_metadata__descriptor =
   "Skv__Raft__SnapshotMetadata",
   "skv.raft",
   sizeof(Skv__Raft__SnapshotMetadata),
-  3,
+  8,
   skv__raft__snapshot_metadata__field_descriptors,
   skv__raft__snapshot_metadata__field_indices_by_name,
   1,  skv__raft__snapshot_metadata__number_ranges,

@@ -390,7 +390,8 @@ public actor ReplicatedStateMachine {
                 outcome = .success(.outcome(.wrongLeader(leaderHint: nil)))
             case .timeout, .tooManyPendingReads: outcome = .success(.outcome(.timeout))
             case .stopped: outcome = .failure(.stopped)
-            case .unknownNode: preconditionFailure("readIndex does not name a node: \(error)")
+            case .unknownNode, .membershipChangePending, .membershipChangeRefused, .membershipChangeWouldLoseQuorum:
+                preconditionFailure("readIndex neither names a node nor changes membership: \(error)")
             }
             for read in batch { read.continuation.resume(returning: outcome) }
         }

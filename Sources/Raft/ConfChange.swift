@@ -15,6 +15,9 @@ public struct ConfChange: Sendable, Hashable, CustomStringConvertible {
             case addVoter
             /// Make the node a learner (adding it, or demoting a voter).
             case addLearner
+            /// Add the node as a learner that the leader makes a voter by itself once it has
+            /// caught up (see `Config.learnerPromotion`); a voter stays a voter.
+            case addVoterWhenCaughtUp
             /// Remove the node from the group.
             case removeNode
         }
@@ -61,6 +64,7 @@ public struct ConfChange: Sendable, Hashable, CustomStringConvertible {
             switch change.kind {
             case .addVoter: "add voter \(change.nodeID)"
             case .addLearner: "add learner \(change.nodeID)"
+            case .addVoterWhenCaughtUp: "add \(change.nodeID) as a voter once caught up"
             case .removeNode: "remove \(change.nodeID)"
             }
         }

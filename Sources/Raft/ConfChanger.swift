@@ -32,7 +32,8 @@ public enum ConfChanger {
     public static func apply(_ change: ConfChange, to state: ConfState) throws(Refusal) -> ConfState {
         if change.leavesJoint {
             guard state.isJoint else { throw .notJoint }
-            return ConfState(voters: state.voters, learners: state.learners + state.learnersNext)
+            return ConfState(
+                voters: state.voters, learners: state.learners + state.learnersNext, autoPromote: state.autoPromote)
         }
         guard !state.isJoint else { throw .alreadyJoint }
         guard !change.changes.contains(where: { $0.nodeID == 0 }) else { throw .zeroNodeID }
@@ -55,7 +56,7 @@ public enum ConfChanger {
         }
         return ConfState(
             voters: Array(next.voters), votersOutgoing: joint ? state.voters : [], learners: Array(next.learners),
-            learnersNext: Array(next.learnersNext), autoLeave: autoLeave)
+            learnersNext: Array(next.learnersNext), autoLeave: autoLeave, autoPromote: Array(next.autoPromote))
     }
 
     /// Number of voters added or removed by `change` (the symmetric difference of the incoming
@@ -73,11 +74,13 @@ public enum ConfChanger {
         var voters: Set<UInt64>
         var learners: Set<UInt64>
         var learnersNext: Set<UInt64> = []
+        var autoPromote: Set<UInt64>
         let outgoing: Set<UInt64>
 
         init(_ state: ConfState, joint: Bool) {
             voters = Set(state.voters)
             learners = Set(state.learners)
+            autoPromote = Set(state.autoPromote)
             outgoing = joint ? Set(state.voters) : []
         }
 
@@ -87,18 +90,29 @@ public enum ConfChanger {
             case .addVoter:
                 learners.remove(id)
                 learnersNext.remove(id)
+                autoPromote.remove(id)
                 voters.insert(id)
             case .addLearner:
-                voters.remove(id)
-                if outgoing.contains(id) {
-                    learnersNext.insert(id)
-                } else {
-                    learners.insert(id)
-                }
+                autoPromote.remove(id)
+                makeLearner(id)
+            case .addVoterWhenCaughtUp:
+                guard !voters.contains(id) else { return }
+                makeLearner(id)
+                if learners.contains(id) { autoPromote.insert(id) }
             case .removeNode:
                 voters.remove(id)
                 learners.remove(id)
                 learnersNext.remove(id)
+                autoPromote.remove(id)
+            }
+        }
+
+        private mutating func makeLearner(_ id: UInt64) {
+            voters.remove(id)
+            if outgoing.contains(id) {
+                learnersNext.insert(id)
+            } else {
+                learners.insert(id)
             }
         }
     }

@@ -77,6 +77,12 @@ public struct Config: Sendable {
     /// the first copy is still on its way (a resend storm over a link slower than
     /// snapshot bytes per election timeout).
     public var driverReportsSnapshots: Bool
+    /// A learner added to become a voter once caught up (``ConfChange/Change/Kind/addVoterWhenCaughtUp``)
+    /// is promoted by the leader once its match index has been within this many entries of the
+    /// leader's last index for `learnerPromotionTicks` ticks in a row.
+    public var learnerPromotionMaxLagEntries: Int
+    /// See `learnerPromotionMaxLagEntries`.
+    public var learnerPromotionTicks: Int
 
     public init(
         id: UInt64,
@@ -93,7 +99,9 @@ public struct Config: Sendable {
         maxPendingReadIndexRequests: Int = 4096,
         appliedIndex: UInt64 = 0,
         random: (any RandomSource)? = nil,
-        driverReportsSnapshots: Bool = false
+        driverReportsSnapshots: Bool = false,
+        learnerPromotionMaxLagEntries: Int = 64,
+        learnerPromotionTicks: Int = 10
     ) {
         self.id = id
         self.electionTimeoutTicks = electionTimeoutTicks
@@ -110,6 +118,8 @@ public struct Config: Sendable {
         self.appliedIndex = appliedIndex
         self.random = random ?? SplitMix64(seed: id)
         self.driverReportsSnapshots = driverReportsSnapshots
+        self.learnerPromotionMaxLagEntries = learnerPromotionMaxLagEntries
+        self.learnerPromotionTicks = learnerPromotionTicks
     }
 
     /// Checks every field; called once by `RaftNode.init`.
@@ -140,6 +150,12 @@ public struct Config: Sendable {
         if maxUncommittedEntriesBytes <= 0 {
             throw .nonPositive(
                 field: "maxUncommittedEntriesBytes", value: maxUncommittedEntriesBytes)
+        }
+        if learnerPromotionMaxLagEntries < 0 {
+            throw .nonPositive(field: "learnerPromotionMaxLagEntries", value: learnerPromotionMaxLagEntries)
+        }
+        if learnerPromotionTicks <= 0 {
+            throw .nonPositive(field: "learnerPromotionTicks", value: learnerPromotionTicks)
         }
         if case .leaseBased(let drift) = readOnlyOption {
             if !checkQuorum { throw .leaseReadsNeedCheckQuorum }

@@ -10,6 +10,6 @@ public enum ConfigError: Error, Hashable, Sendable {
     case leaseReadsNeedCheckQuorum
     /// A `ReadOnlyOption.leaseBased` clock drift outside 0...100 percent.
     case clockDriftOutOfRange(percent: Int)
-    /// The storage names no voters, or does not include this node among them.
+    /// A brand-new node (empty hard state) whose storage names a membership without it.
     case notAVoter(id: UInt64, voters: [UInt64])
 }

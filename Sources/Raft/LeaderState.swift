@@ -2,8 +2,11 @@
 /// control, leadership transfer and ReadIndex). Created by `becomeLeader`, discarded on
 /// stepping down: nothing in it survives a change of role or term.
 struct LeaderState {
-    /// Replication progress of every voter, including the leader itself.
+    /// Replication progress of every member (voters and learners), including the leader itself.
     var progress: [UInt64: Progress]
+    /// The members in `progress` other than the leader, in id order (computed when the
+    /// membership changes, read on every broadcast).
+    var peers: [UInt64] = []
     /// The node leadership is being handed to, if any.
     var leadTransferee: UInt64?
     /// Payload bytes of entries appended in this term and not yet committed and applied.
@@ -20,7 +23,8 @@ struct LeaderState {
     /// answered once it has (before that, its commit index may be stale).
     var pendingReadIndexRequests: [(from: UInt64, context: [UInt8])] = []
 
-    init(progress: [UInt64: Progress]) {
+    init(progress: [UInt64: Progress], leader: UInt64) {
         self.progress = progress
+        self.peers = progress.keys.filter { $0 != leader }.sorted()
     }
 }

@@ -20,14 +20,33 @@ public final class MemoryStorage: RaftStorage {
     private var entries: [Entry]
 
     /// Creates an empty storage for a brand-new cluster with the given voters.
-    public init(voters: [UInt64]) {
+    public convenience init(voters: [UInt64]) {
+        self.init(confState: ConfState(voters: voters))
+    }
+
+    /// Creates an empty storage whose log starts with membership `confState`
+    /// (``ConfState/unknown`` for a node that joins an existing group).
+    public init(confState: ConfState) {
         hardState = .empty
-        currentSnapshot = Snapshot(metadata: .init(index: 0, term: 0, voters: voters))
+        currentSnapshot = Snapshot(metadata: .init(index: 0, term: 0, confState: confState))
         entries = [Entry(term: 0, index: 0)]
     }
 
-    public func initialState() -> (hardState: HardState, voters: [UInt64]) {
-        (hardState, currentSnapshot.metadata.voters)
+    public func initialState() -> (hardState: HardState, confState: ConfState) {
+        (hardState, currentSnapshot.metadata.confState)
+    }
+
+    /// The membership as of `index` (at least the snapshot's, at most `lastIndex()`): the result
+    /// of the last membership-change entry at or before it, or the snapshot's.
+    public func confState(at index: UInt64) -> ConfState {
+        var i = Int(min(index, lastIndex()) - min(offset, index))
+        while i > 0 {
+            if entries[i].kind == .configChange, let entry = ConfChangeEntry(decoding: entries[i].data) {
+                return entry.result
+            }
+            i -= 1
+        }
+        return currentSnapshot.metadata.confState
     }
 
     /// The persisted hard state (for tests and inspection).
@@ -83,8 +102,7 @@ public final class MemoryStorage: RaftStorage {
             index <= lastIndex(), "snapshot \(index) is out of bound lastIndex \(lastIndex())")
         let term = entries[Int(index - offset)].term
         currentSnapshot = Snapshot(
-            metadata: .init(index: index, term: term, voters: currentSnapshot.metadata.voters),
-            data: data)
+            metadata: .init(index: index, term: term, confState: confState(at: index)), data: data)
         return currentSnapshot
     }
 

@@ -39,6 +39,11 @@ struct Progress {
     var snapshotTicks: Int = 0
     /// Whether the follower was heard from since the last check-quorum round.
     var recentActive: Bool = false
+    /// The leader's tick at which the follower was last heard from (nil: never).
+    var lastHeardTick: UInt64?
+    /// For a learner promoted once caught up: the tick since which its match index has been
+    /// within `Config.learnerPromotionMaxLagEntries` of the leader's last index.
+    var caughtUpSinceTick: UInt64?
     /// In `probe`: a message was sent and no response (or heartbeat response) came back yet.
     var probeSent: Bool = false
     var inflights: Inflights

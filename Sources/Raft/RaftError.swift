@@ -15,4 +15,11 @@ public enum RaftError: Error, Hashable, Sendable {
     case readIndexQueueFull(limit: Int)
     /// The node id is not a member of the cluster.
     case unknownNode(UInt64)
+    /// A membership change at `index` is not applied yet; one change at a time.
+    case confChangePending(index: UInt64)
+    /// The membership change cannot apply to the current membership.
+    case confChangeRefused(ConfChanger.Refusal)
+    /// After the change the voters heard from within an election timeout (`healthy`) would not
+    /// form a quorum of each voting configuration; propose with `force` to do it anyway.
+    case confChangeWouldLoseQuorum(healthy: [UInt64])
 }

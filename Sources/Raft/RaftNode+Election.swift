@@ -9,7 +9,7 @@ extension RaftNode {
     }
 
     /// Whether this node may become leader (it is a voter).
-    var promotable: Bool { voters.contains(id) }
+    var promotable: Bool { votersConfig.contains(id) }
 
     // MARK: Transitions
 
@@ -39,7 +39,7 @@ extension RaftNode {
         leader = id
         let lastIndex = raftLog.lastIndex
         var progress: [UInt64: Progress] = [:]
-        for voter in voters {
+        for voter in confState.members {
             // Followers start optimistic (§5.3: nextIndex = last log index + 1) and in probe.
             var pr = Progress(match: 0, next: lastIndex + 1, maxInflight: maxInflightAppends)
             if voter == id {
@@ -50,7 +50,9 @@ extension RaftNode {
             }
             progress[voter] = pr
         }
-        roleState = .leader(LeaderState(progress: progress))
+        roleState = .leader(LeaderState(progress: progress, leader: id))
+        // A membership change in our log may not be applied yet: no other until it is.
+        pendingConfIndex = lastIndex
         // Append an empty entry of our term: entries from earlier terms can only be
         // committed indirectly, by committing one of ours after them (§5.4.2, Figure 8).
         // The no-op does not count against the uncommitted-bytes limit.
@@ -120,8 +122,13 @@ extension RaftNode {
             if role == .leader && leaderState.leadTransferee != nil {
                 abortLeaderTransfer()
             }
+            // A leader removed from the voters whose hand-over did not happen steps down.
+            if role == .leader && !promotable {
+                becomeFollower(term: term, leader: 0)
+            }
         }
         guard role == .leader else { return }
+        tickLearnerPromotion()
         if heartbeatElapsed >= heartbeatTimeout {
             heartbeatElapsed = 0
             broadcastHeartbeat(context: leaderState.readOnly.lastPendingContext)
@@ -135,7 +142,7 @@ extension RaftNode {
             becomeFollower(term: term, leader: 0)
             return
         }
-        for peer in voters where peer != id {
+        for peer in leaderState.progress.keys where peer != id {
             leaderState.progress[peer]!.recentActive = false
         }
     }

@@ -11,8 +11,11 @@ extension RaftNode {
     /// log access: with consecutive entries after `index`, an append never reaches a committed
     /// entry (a stale one at or below the commit index is answered without appending).
     func malformation(of m: Message) -> String? {
-        guard m.from != 0, m.from != id, voters.contains(m.from) else {
-            return "sender \(m.from) is not another voter of \(voters)"
+        // Any other node may send: a member that applied a membership change this node has
+        // not applied yet (or a removed one, whose messages carry an old term or are refused
+        // as they would be from a member) is still a node of the group.
+        guard m.from != 0, m.from != id else {
+            return "sender \(m.from) is not another node"
         }
         guard RaftLimits.accepts(m.term, m.logTerm, m.index, m.commit, m.rejectHint) else {
             return "a term or index exceeds \(RaftLimits.maxTermOrIndex)"
@@ -40,8 +43,10 @@ extension RaftNode {
             else {
                 return "snapshot at index \(metadata.index), term \(metadata.term) in term \(m.term)"
             }
-            guard metadata.voters.isEmpty || (metadata.voters.contains(id) && !metadata.voters.contains(0)) else {
-                return "snapshot voters \(metadata.voters) leave out \(id)"
+            // A membership without this node is acceptable: the snapshot may be older than the
+            // change that added it, which follows in the log.
+            guard !metadata.confState.members.contains(0) else {
+                return "snapshot membership (\(metadata.confState)) names node 0"
             }
             return nil
         default:

@@ -97,7 +97,7 @@ extension RaftNode {
     }
 
     mutating func broadcastHeartbeat(context: [UInt8]?) {
-        for peer in voters where peer != id {
+        for peer in replicationTargets {
             // Never tell a follower to commit beyond what it is known to hold.
             let commit = min(leaderState.progress[peer]!.match, raftLog.committed)
             send(Message(type: .heartbeat, to: peer, commit: commit, context: context ?? []))

@@ -51,6 +51,7 @@ extension RaftNode {
         if let last = ready.committedEntries.last {
             raftLog.appliedTo(last.index)
             if role == .leader { reduceUncommittedBytes(ready.committedEntries) }
+            applyConfChanges(in: ready.committedEntries)
         } else if let snapshot = ready.snapshot {
             raftLog.appliedTo(snapshot.metadata.index)
         }

@@ -118,7 +118,7 @@ extension RaftNode {
     }
 
     mutating func broadcastAppend() {
-        for peer in voters where peer != id {
+        for peer in replicationTargets {
             sendAppend(to: peer)
         }
     }
@@ -142,6 +142,7 @@ extension RaftNode {
         switch m.type {
         case .appendEntriesResponse:
             pr.recentActive = true
+            pr.lastHeardTick = ticksElapsed
             if m.reject {
                 // Fast back-off: the follower told us the last index that may match and
                 // its term there; skip every entry of ours with a larger term as well.
@@ -194,6 +195,7 @@ extension RaftNode {
             }
         case .heartbeatResponse:
             pr.recentActive = true
+            pr.lastHeardTick = ticksElapsed
             pr.probeSent = false
             // The follower is alive, but if every append filling the window was lost, no
             // response will ever free it: free one slot so that an append goes out; a
@@ -296,15 +298,21 @@ extension RaftNode {
             return false
         }
         var snapshot = snapshot
-        if snapshot.metadata.voters.isEmpty {
-            // A snapshot that names no voters keeps ours, and says so in what the driver
-            // persists: a restart reads the voters from the stored snapshot, and without them
-            // the node would not be a member of its own group.
-            snapshot.metadata.voters = voters
+        if snapshot.metadata.confState.isUnknown {
+            // A snapshot that names no membership keeps ours, and says so in what the driver
+            // persists: a restart reads the membership from the stored snapshot, and without
+            // it the node would not be a member of its own group.
+            snapshot.metadata.confState = confState
         } else {
-            votersConfig = JointConfig(incoming: MajorityConfig(snapshot.metadata.voters))
+            confState = snapshot.metadata.confState
+            votersConfig = confState.votersConfig
         }
         raftLog.restore(snapshot)
         return true
     }
+}
+
+extension RaftNode {
+    /// Leader: every member but itself (voters and learners), in id order.
+    var replicationTargets: [UInt64] { leaderState.peers }
 }

@@ -25,8 +25,14 @@ public struct RaftNode {
     public internal(set) var leader: UInt64 = 0
 
     var raftLog: RaftLog
-    /// Who votes, and how decisions are counted (one majority, or two during a joint change).
+    /// The membership in force (see `RaftNode+Membership`).
+    var confState: ConfState
+    /// Who votes, and how decisions are counted (one majority, or two during a joint change);
+    /// always `confState.votersConfig`.
     var votersConfig: JointConfig
+    /// Leader: index of the last membership change in the log; no other may be proposed
+    /// until it is applied.
+    var pendingConfIndex: UInt64 = 0
     /// Every voting member, sorted.
     var voters: [UInt64] { votersConfig.voters }
     var messages: [Message] = []
@@ -56,6 +62,8 @@ public struct RaftNode {
     let preVote: Bool
     let appendsNoopOnElection: Bool
     let driverReportsSnapshots: Bool
+    let learnerPromotionMaxLagEntries: Int
+    let learnerPromotionTicks: Int
     var random: any RandomSource
 
     // Ready bookkeeping.
@@ -64,16 +72,19 @@ public struct RaftNode {
     var readyOutstanding = false
 
     /// Creates a node over `storage`, restoring the term, vote, commit index and log it
-    /// holds (a brand-new node when the storage is empty). The node starts as a follower.
-    /// Throws if `config` is invalid or the storage's voters do not include `config.id`.
+    /// holds (a brand-new node when the storage is empty), and the membership as of the
+    /// applied index. The node starts as a follower. Throws if `config` is invalid or a
+    /// brand-new node's storage names a membership without it (a node that joins starts with
+    /// ``ConfState/unknown``; one removed from its group may restart and stays passive).
     public init(config: Config, storage: any RaftStorage) throws(ConfigError) {
         try config.validate()
-        let (hardState, storedVoters) = storage.initialState()
-        guard storedVoters.contains(config.id) else {
-            throw .notAVoter(id: config.id, voters: storedVoters)
+        let (hardState, storedConfState) = storage.initialState()
+        if hardState.isEmpty && !storedConfState.isUnknown && !storedConfState.members.contains(config.id) {
+            throw .notAVoter(id: config.id, voters: storedConfState.voters)
         }
         id = config.id
-        votersConfig = JointConfig(incoming: MajorityConfig(storedVoters))
+        confState = storedConfState
+        votersConfig = storedConfState.votersConfig
         raftLog = RaftLog(storage: storage)
         electionTimeout = config.electionTimeoutTicks
         heartbeatTimeout = config.heartbeatIntervalTicks
@@ -84,6 +95,8 @@ public struct RaftNode {
         maxPendingReadIndexRequests = config.maxPendingReadIndexRequests
         checkQuorum = config.checkQuorum
         driverReportsSnapshots = config.driverReportsSnapshots
+        learnerPromotionMaxLagEntries = config.learnerPromotionMaxLagEntries
+        learnerPromotionTicks = config.learnerPromotionTicks
         readOnlyOption = config.readOnlyOption
         preVote = config.preVote
         appendsNoopOnElection = config.appendsNoopOnElection
@@ -108,6 +121,13 @@ public struct RaftNode {
         if alreadyApplied > raftLog.applied {
             raftLog.appliedTo(alreadyApplied)
         }
+        // Membership changes take effect as they apply: replay those already applied.
+        let snapshotIndex = raftLog.firstIndex - 1
+        if raftLog.applied > snapshotIndex {
+            confState = Self.membership(
+                after: confState, in: storage, from: snapshotIndex, through: raftLog.applied)
+            votersConfig = confState.votersConfig
+        }
         becomeFollower(term: term, leader: 0)
     }
 
@@ -124,7 +144,7 @@ public struct RaftNode {
     public var role: Role { roleState.role }
     /// Term, vote and commit index as they would be persisted now.
     public var hardState: HardState { HardState(term: term, vote: vote, commit: raftLog.committed) }
-    /// The voting members.
+    /// The voting members (of either half of a joint configuration).
     public var members: [UInt64] { voters }
 
     /// The leader-only state. Accessing it in another role is a programmer error and traps.

@@ -11,8 +11,10 @@
 ///   was compacted into `snapshot()`, but its term stays available from `term(_:)`.
 /// * An empty, uncompacted storage has `firstIndex() == 1` and `lastIndex() == 0`.
 public protocol RaftStorage {
-    /// The persisted `HardState` and the voters of the cluster, read once by `RaftNode.init`.
-    func initialState() -> (hardState: HardState, voters: [UInt64])
+    /// The persisted `HardState` and the membership as of the snapshot (the log's start), read
+    /// once by `RaftNode.init`, which then applies the membership changes of the log's applied
+    /// entries. ``ConfState/unknown`` for a node that joins an existing group.
+    func initialState() -> (hardState: HardState, confState: ConfState)
     /// Entries in `lo..<hi`, at most `maxBytes` of `Entry.approximateBytes` but always at
     /// least one if any are requested. Throws `.compacted` if `lo <= ` the snapshot index
     /// and `.unavailable` if `hi` is beyond `lastIndex() + 1`.

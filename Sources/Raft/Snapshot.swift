@@ -12,13 +12,21 @@ public struct Snapshot: Sendable, Hashable {
         public var index: UInt64
         /// The term of the entry at `index`.
         public var term: UInt64
-        /// The voting members of the cluster as of `index`.
-        public var voters: [UInt64]
+        /// The group's membership as of `index` (``ConfState/unknown`` if the snapshot
+        /// does not say: the receiver keeps its own).
+        public var confState: ConfState
+
+        /// The voters of the incoming (or only) configuration as of `index`.
+        public var voters: [UInt64] { confState.voters }
 
         public init(index: UInt64 = 0, term: UInt64 = 0, voters: [UInt64] = []) {
+            self.init(index: index, term: term, confState: ConfState(voters: voters))
+        }
+
+        public init(index: UInt64, term: UInt64, confState: ConfState) {
             self.index = index
             self.term = term
-            self.voters = voters
+            self.confState = confState
         }
     }
 

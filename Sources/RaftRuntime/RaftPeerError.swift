@@ -18,6 +18,12 @@ public enum RaftPeerError: Error, Equatable, Sendable {
     case unknownNode(UInt64)
     /// The peer was killed, or stopped itself after a store failure.
     case stopped
+    /// A membership change at `index` is not applied yet; one change at a time.
+    case membershipChangePending(index: UInt64)
+    /// The membership change does not apply to the group's membership.
+    case membershipChangeRefused(reason: String)
+    /// The change would leave the voters heard from recently (`healthy`) without a quorum.
+    case membershipChangeWouldLoseQuorum(healthy: [UInt64])
 
     init(_ error: RaftError) {
         switch error {
@@ -25,6 +31,9 @@ public enum RaftPeerError: Error, Equatable, Sendable {
         case .leadershipTransferInProgress(let transferee): self = .leadershipTransferInProgress(transferee: transferee)
         case .uncommittedBytesLimitExceeded(let limit), .readIndexQueueFull(let limit): self = .tooManyPendingReads(limit: limit)
         case .unknownNode(let id): self = .unknownNode(id)
+        case .confChangePending(let index): self = .membershipChangePending(index: index)
+        case .confChangeRefused(let refusal): self = .membershipChangeRefused(reason: refusal.description)
+        case .confChangeWouldLoseQuorum(let healthy): self = .membershipChangeWouldLoseQuorum(healthy: healthy)
         }
     }
 }

@@ -42,6 +42,22 @@ import Testing
         #expect(decoded.snapshot == state.snapshot)
     }
 
+    /// A snapshot's membership (joint, learners, auto-leave, promotion) survives the wire and
+    /// the snapshot file; a configuration-change entry keeps its kind and payload.
+    @Test func membershipRoundTrips() throws {
+        let confState = ConfState(
+            voters: [1, 4, 5], votersOutgoing: [1, 2, 3], learners: [6, 7], learnersNext: [2], autoLeave: true,
+            autoPromote: [7])
+        let snapshot = Snapshot(metadata: .init(index: 40, term: 6, confState: confState), data: [1])
+        let bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
+        #expect(try ProtobufDeserializer<WireSnapshot>().deserialize(bytes).snapshot == snapshot)
+        let change = ConfChangeEntry(change: ConfChange([.init(.addLearner, 6)]), result: confState)
+        let entry = Entry(term: 6, index: 41, kind: .configChange, data: change.encoded())
+        let message = Message(type: .appendEntries, from: 1, to: 6, term: 6, logTerm: 6, index: 40, entries: [entry])
+        let stepBytes = try ProtobufSerializer<StepRequest>().serialize(StepRequest(messages: [message]))
+        #expect(try ProtobufDeserializer<StepRequest>().deserialize(stepBytes).messages == [message])
+    }
+
     @Test func malformedBytesAreRejected() {
         #expect(throws: RPCError.self) { try ProtobufDeserializer<StepRequest>().deserialize([0x0a, 0x05, 0x08]) }
         // An unknown message type number.

@@ -66,17 +66,48 @@ struct  Skv__Raft__Entry
     , 0, 0, SKV__RAFT__ENTRY_KIND__ENTRY_NORMAL, {0,NULL} }
 
 
+/*
+ * What a snapshot covers, and the group's membership as of its index (Raft's ConfState).
+ * A snapshot written before membership changes existed carries only `voters`.
+ */
 struct  Skv__Raft__SnapshotMetadata
 {
   ProtobufCMessage base;
   uint64_t index;
   uint64_t term;
+  /*
+   * Voters of the incoming (or only) configuration.
+   */
   size_t n_voters;
   uint64_t *voters;
+  /*
+   * Voters of the outgoing configuration during a joint change.
+   */
+  size_t n_voters_outgoing;
+  uint64_t *voters_outgoing;
+  /*
+   * Non-voting members.
+   */
+  size_t n_learners;
+  uint64_t *learners;
+  /*
+   * Outgoing voters that become learners when the joint change is left.
+   */
+  size_t n_learners_next;
+  uint64_t *learners_next;
+  /*
+   * Whether the leader leaves the joint configuration by itself.
+   */
+  protobuf_c_boolean auto_leave;
+  /*
+   * Learners the leader makes voters once they have caught up.
+   */
+  size_t n_auto_promote;
+  uint64_t *auto_promote;
 };
 #define SKV__RAFT__SNAPSHOT_METADATA__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__raft__snapshot_metadata__descriptor) \
-    , 0, 0, 0,NULL }
+    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0,NULL }
 
 
 /*

@@ -59,12 +59,25 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
         let m = arena.allocate(Skv__Raft__SnapshotMetadata.self, initializer: skv__raft__snapshot_metadata__init)
         m.pointee.index = metadata.index
         m.pointee.term = metadata.term
-        m.pointee.n_voters = metadata.voters.count
-        if let voters = arena.allocateArray(of: UInt64.self, count: metadata.voters.count) {
-            for (i, voter) in metadata.voters.enumerated() { (voters + i).initialize(to: voter) }
-            m.pointee.voters = voters
-        }
+        let state = metadata.confState
+        (m.pointee.n_voters, m.pointee.voters) = Self.ids(state.voters, in: arena)
+        (m.pointee.n_voters_outgoing, m.pointee.voters_outgoing) = Self.ids(state.votersOutgoing, in: arena)
+        (m.pointee.n_learners, m.pointee.learners) = Self.ids(state.learners, in: arena)
+        (m.pointee.n_learners_next, m.pointee.learners_next) = Self.ids(state.learnersNext, in: arena)
+        (m.pointee.n_auto_promote, m.pointee.auto_promote) = Self.ids(state.autoPromote, in: arena)
+        m.pointee.auto_leave = state.autoLeave ? 1 : 0
         return ProtobufCMessagePointer(m)
+    }
+
+    private static func ids(_ list: [UInt64], in arena: ProtobufCArena) -> (Int, UnsafeMutablePointer<UInt64>?) {
+        guard !list.isEmpty, let buffer = arena.allocateArray(of: UInt64.self, count: list.count) else { return (0, nil) }
+        for (i, id) in list.enumerated() { (buffer + i).initialize(to: id) }
+        return (list.count, buffer)
+    }
+
+    private static func ids(_ count: Int, _ pointer: UnsafeMutablePointer<UInt64>?) -> [UInt64] {
+        guard count > 0, let pointer else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
 
     init(protobufCMessage message: ProtobufCMessagePointer) throws(RPCError) {
@@ -74,8 +87,20 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
                 code: .invalidArgument,
                 message: "A Raft snapshot's index or term exceeds \(RaftLimits.maxTermOrIndex).")
         }
-        let voters = c.n_voters > 0 && c.voters != nil ? Array(UnsafeBufferPointer(start: c.voters, count: c.n_voters)) : []
-        metadata = Snapshot.Metadata(index: c.index, term: c.term, voters: voters)
+        let lists = [
+            Self.ids(c.n_voters, c.voters), Self.ids(c.n_voters_outgoing, c.voters_outgoing),
+            Self.ids(c.n_learners, c.learners), Self.ids(c.n_learners_next, c.learners_next),
+            Self.ids(c.n_auto_promote, c.auto_promote),
+        ]
+        guard lists.allSatisfy({ $0.count <= ConfChangeEntry.maxIDsPerList }) else {
+            throw RPCError(
+                code: .invalidArgument,
+                message: "A Raft snapshot's membership lists more than \(ConfChangeEntry.maxIDsPerList) nodes.")
+        }
+        let confState = ConfState(
+            voters: lists[0], votersOutgoing: lists[1], learners: lists[2], learnersNext: lists[3],
+            autoLeave: c.auto_leave != 0, autoPromote: lists[4])
+        metadata = Snapshot.Metadata(index: c.index, term: c.term, confState: confState)
     }
 }
 

@@ -18,7 +18,8 @@ import Testing
 ///   node applies indices strictly in order.
 /// `checkLogMatching()` checks the Log Matching property on demand.
 final class TestCluster {
-    let ids: [UInt64]
+    /// Every node of the cluster, including those that joined (`join`).
+    private(set) var ids: [UInt64]
     let seed: UInt64
     var rng: SplitMix64
     private let configure: (inout Config) -> Void
@@ -85,6 +86,15 @@ final class TestCluster {
             random: SplitMix64(seed: seed &* 0x9E37_79B9 &+ id &* 7919 &+ rng.next()))
         configure(&config)
         return config
+    }
+
+    /// Starts a new node `id` that knows nothing of the group (an unknown membership, an empty
+    /// log); it follows whichever leader contacts it once a membership change adds it.
+    func join(_ id: UInt64) {
+        precondition(storages[id] == nil, "node \(id) already exists")
+        ids.append(id)
+        storages[id] = MemoryStorage(confState: .unknown)
+        start(id)
     }
 
     /// Starts (or restarts) `id` over its storage. Its state machine restarts from the
