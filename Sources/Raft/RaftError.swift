@@ -13,7 +13,7 @@ public enum RaftError: Error, Hashable, Sendable {
     /// The leader already holds `Config.maxPendingReadIndexRequests` unconfirmed reads;
     /// retry later.
     case readIndexQueueFull(limit: Int)
-    /// The node id is not a member of the cluster.
+    /// The node id is not a member of the cluster (for a leadership transfer: not a voter).
     case unknownNode(UInt64)
     /// A membership change at `index` is not applied yet; one change at a time.
     case confChangePending(index: UInt64)

@@ -39,7 +39,7 @@ extension RaftNode {
         leader = id
         let lastIndex = raftLog.lastIndex
         var progress: [UInt64: Progress] = [:]
-        for voter in confState.members {
+        for voter in Set(confState.members).union([id]) {
             // Followers start optimistic (§5.3: nextIndex = last log index + 1) and in probe.
             var pr = Progress(match: 0, next: lastIndex + 1, maxInflight: maxInflightAppends)
             if voter == id {
@@ -68,6 +68,7 @@ extension RaftNode {
         if term != newTerm {
             term = newTerm
             vote = 0
+            campaignAfterApplying = nil
         }
         leader = 0
         electionElapsed = 0
@@ -122,9 +123,12 @@ extension RaftNode {
             if role == .leader && leaderState.leadTransferee != nil {
                 abortLeaderTransfer()
             }
-            // A leader removed from the voters whose hand-over did not happen steps down.
+            // A leader removed from the voters whose hand-over did not finish tries again. It
+            // does not just step down: until the remaining voters learn that the change
+            // committed they may still need this node's vote, which it would refuse them if
+            // its log were longer than theirs.
             if role == .leader && !promotable {
-                becomeFollower(term: term, leader: 0)
+                handOverLeadershipAfterRemoval()
             }
         }
         guard role == .leader else { return }
@@ -150,7 +154,14 @@ extension RaftNode {
     // MARK: Campaigning
 
     mutating func hup(transfer: Bool) {
-        guard role != .leader, promotable else { return }
+        guard role != .leader else { return }
+        if hasUnappliedConfChanges {
+            // Campaigning now would ask the voters of a membership about to change (etcd
+            // refuses such a campaign; this one runs once the changes are applied).
+            campaignAfterApplying = transfer || campaignAfterApplying == true
+            return
+        }
+        guard promotable else { return }
         if preVote && !transfer {
             campaign(.preElection)
         } else {
@@ -244,6 +255,9 @@ extension RaftNode {
             handleSnapshot(m)
         case myResponseType:
             switch poll(from: m.from, granted: !m.reject) {
+            case .won where !promotable:
+                // A change applied while campaigning removed this node from the voters.
+                becomeFollower(term: term, leader: 0)
             case .won:
                 if role == .preCandidate {
                     campaign(.election)

@@ -12,9 +12,12 @@
 ///   no committed entry is lost.
 /// * The entry carries the membership it leads to (``ConfChangeEntry``), computed by the leader
 ///   from the membership in force at that point of the log; members adopt it as is.
-/// * A leader that is no longer a voter after a change hands leadership to the most
-///   up-to-date voter and steps down if that does not happen within an election timeout; a
-///   node that is not a voter never campaigns.
+/// * A leader that is no longer a voter after a change keeps leading (it accepts no proposals)
+///   and hands leadership to the most up-to-date voter, trying again every election timeout
+///   (check-quorum or a higher term still end its leadership); a node that is not a voter never
+///   campaigns. Stepping down at once could deadlock: the remaining voters may not know yet
+///   that the change committed, count this node's vote, and be refused it because its log is
+///   longer than theirs (found by `RandomizedMembershipTests`, seed 52).
 extension RaftNode {
     /// The group's membership in force on this node (as of its applied index).
     public var membership: ConfState { confState }
@@ -24,6 +27,14 @@ extension RaftNode {
     /// `.confChangeRefused` (the change does not apply to the membership), or, unless `force`,
     /// `.confChangeWouldLoseQuorum` when the voters heard from within an election timeout would
     /// not hold a quorum afterwards.
+    ///
+    /// A change that would leave this leader without a vote (removing or demoting it, or
+    /// leaving a joint configuration it is only an outgoing voter of) is not proposed here:
+    /// the leader starts handing leadership to the most up-to-date voter of the new membership
+    /// and throws `.leadershipTransferInProgress`; the caller retries on the new leader, where
+    /// this node is an ordinary follower. (A leader that applies its own removal could leave
+    /// the others needing its vote before they learn the change committed; see the type's
+    /// documentation.)
     @discardableResult
     public mutating func proposeConfChange(_ change: ConfChange, force: Bool = false) throws(RaftError)
         -> ProposalReceipt
@@ -38,6 +49,12 @@ extension RaftNode {
             result = try ConfChanger.apply(change, to: confState)
         } catch {
             throw .confChangeRefused(error)
+        }
+        if !result.isJoint && !result.voters.contains(id) {
+            let transferee = mostUpToDate(of: result.voters)
+            guard let transferee else { throw .confChangeRefused(.removesAllVoters) }
+            try transferLeadership(to: transferee)
+            throw .leadershipTransferInProgress(transferee: transferee)
         }
         if !force {
             let healthy = healthyVoters(of: result)
@@ -73,6 +90,23 @@ extension RaftNode {
             switchToConfig(change.result)
         }
         if role == .leader { maybeLeaveJoint() }
+        if let transfer = campaignAfterApplying, !hasUnappliedConfChanges {
+            campaignAfterApplying = nil
+            hup(transfer: transfer)
+        }
+    }
+
+    /// Whether a committed membership change is not applied yet.
+    var hasUnappliedConfChanges: Bool {
+        guard raftLog.committed > raftLog.applied else { return false }
+        var next = max(raftLog.applied + 1, raftLog.firstIndex)
+        while next <= raftLog.committed {
+            guard let page = try? raftLog.slice(next, raftLog.committed + 1, maxBytes: 1 << 20), let last = page.last
+            else { return false }
+            if page.contains(where: { $0.kind == .configChange }) { return true }
+            next = last.index + 1
+        }
+        return false
     }
 
     /// Puts `state` in force.
@@ -102,22 +136,27 @@ extension RaftNode {
 
     /// A leader that is no longer a voter transfers leadership to the voter with the highest
     /// match index (it keeps replicating meanwhile, so that one catches up), or steps down when
-    /// there is none (see `tickHeartbeat`).
+    /// there is none; `tickHeartbeat` calls it again after an election timeout.
     mutating func handOverLeadershipAfterRemoval() {
-        let candidates = votersConfig.voters.filter { $0 != id }
-        guard
-            let best = candidates.max(by: {
-                (leaderState.progress[$0]?.match ?? 0, $1) < (leaderState.progress[$1]?.match ?? 0, $0)
-            })
-        else {
+        guard let best = mostUpToDate(of: votersConfig.voters) else {
             becomeFollower(term: term, leader: 0)
             return
         }
         try? transferLeadership(to: best)
     }
 
+    /// Leader: the node among `candidates` (other than itself) with the highest match index,
+    /// the lowest id among equals.
+    func mostUpToDate(of candidates: [UInt64]) -> UInt64? {
+        candidates.filter { $0 != id && leaderState.progress[$0] != nil }.max {
+            (leaderState.progress[$0]!.match, $1) < (leaderState.progress[$1]!.match, $0)
+        }
+    }
+
     /// Leader: proposes the empty change that leaves a joint configuration entered with
     /// auto-leave, once that change is applied.
+    /// A leader that is only an outgoing voter hands leadership to an incoming one instead,
+    /// which leaves the joint configuration itself.
     mutating func maybeLeaveJoint() {
         guard confState.isJoint, confState.autoLeave, pendingConfIndex <= raftLog.applied,
             leaderState.leadTransferee == nil

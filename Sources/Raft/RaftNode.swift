@@ -33,6 +33,9 @@ public struct RaftNode {
     /// Leader: index of the last membership change in the log; no other may be proposed
     /// until it is applied.
     var pendingConfIndex: UInt64 = 0
+    /// A campaign (true: a forced one, for a leadership transfer) deferred until the committed
+    /// membership changes are applied, so that it asks the voters of the membership in force.
+    var campaignAfterApplying: Bool?
     /// Every voting member, sorted.
     var voters: [UInt64] { votersConfig.voters }
     var messages: [Message] = []
@@ -277,7 +280,7 @@ public struct RaftNode {
     /// abandoned after an election timeout. Throws `.notLeader` or `.unknownNode`.
     public mutating func transferLeadership(to target: UInt64) throws(RaftError) {
         guard role == .leader else { throw .notLeader(leaderHint: leader == 0 ? nil : leader) }
-        guard leaderState.progress[target] != nil else { throw .unknownNode(target) }
+        guard leaderState.progress[target] != nil, votersConfig.contains(target) else { throw .unknownNode(target) }
         if let current = leaderState.leadTransferee {
             if current == target { return }
             abortLeaderTransfer()

@@ -165,18 +165,38 @@ import Testing
         for id: UInt64 in [1, 4, 5] { #expect(d[id].membership == ConfState(voters: [1, 4, 5]), "node \(id)") }
     }
 
-    @Test func aRemovedLeaderHandsOverLeadership() throws {
+    /// Removing the leader: it hands leadership to the most up-to-date remaining voter first,
+    /// and the removal is proposed again on the new leader, where node 1 is a follower.
+    @Test func removingTheLeaderTransfersLeadershipFirst() throws {
         let c = Self.cluster()
         c.propose([1])
-        try Self.change(c, ConfChange([.init(.removeNode, 1)]))
-        Self.run(c, ticks: 3)
-        let leader = try #require(c.leader)
-        #expect(leader == 2 || leader == 3)
-        #expect(c[leader].membership == ConfState(voters: [2, 3]))
-        #expect(c[1].role == .follower)
-        let index = c.propose([2])
+        c.isolate(3)
+        c.propose([2])
+        c.heal()
+        let removal = ConfChange([.init(.removeNode, 1)])
+        #expect(throws: RaftError.leadershipTransferInProgress(transferee: 2)) { try c[1].proposeConfChange(removal) }
+        c.stabilize()
+        #expect(c.leader == 2)
+        try Self.change(c, removal)
+        #expect(c[2].membership == ConfState(voters: [2, 3]) && c[3].membership == c[2].membership)
+        let index = c.propose([3])
         #expect(c[2].commitIndex == index && c[3].commitIndex == index)
         #expect(c.violations.isEmpty)
+    }
+
+    /// Leaving a joint configuration the leader is only an outgoing voter of: it hands
+    /// leadership to an incoming voter, which leaves the joint configuration by itself.
+    @Test func aLeaderOnlyInTheOutgoingHalfHandsOverBeforeLeaving() throws {
+        let c = Self.cluster()
+        c.join(4)
+        c.join(5)
+        try Self.change(c, ConfChange([.init(.addLearner, 4)]))
+        try Self.change(c, ConfChange([.init(.addLearner, 5)]))
+        try Self.change(c, ConfChange([.init(.addVoter, 4), .init(.addVoter, 5), .init(.removeNode, 1), .init(.removeNode, 2)]))
+        Self.run(c, ticks: 3)
+        let leader = try #require(c.leader)
+        #expect([3, 4, 5].contains(leader))
+        for id: UInt64 in [3, 4, 5] { #expect(c[id].membership == ConfState(voters: [3, 4, 5]), "node \(id)") }
     }
 
     @Test func aChangeThatLosesTheHealthyQuorumIsRefusedUnlessForced() throws {
