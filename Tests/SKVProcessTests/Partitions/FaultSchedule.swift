@@ -21,6 +21,18 @@ struct FaultSchedule: CustomStringConvertible {
         case pause = "SIGSTOP/SIGCONT pause"
         /// kill -9 of a daemon (often a leader), restarted from its data directory after the hold.
         case kill = "kill -9 and restart"
+        /// One host (often the leader's) sends through a token bucket (`tc` tbf) of
+        /// ``slowLinkRateKbit`` with up to ``slowLinkLatencyMilliseconds`` of queueing; what
+        /// overflows the queue is dropped. Everything it sends is delayed (to its peers and to
+        /// clients). This kernel has no `sch_netem`, so a fixed delay and packet reordering
+        /// cannot be injected; a token bucket is how a slow, congested link looks here. Left out
+        /// of the plan where tbf is unavailable (``NetworkLab/shapingUnavailableReason``).
+        case slowLink = "slow link (token bucket)"
+
+        /// Every kind this machine can inject.
+        static var injectable: [Kind] {
+            NetworkLab.shapingUnavailableReason == nil ? allCases : allCases.filter { $0 != .slowLink }
+        }
     }
 
     /// One fault of the plan.
@@ -36,6 +48,9 @@ struct FaultSchedule: CustomStringConvertible {
         var inbound: Bool
         /// Probabilistic loss: the share dropped, in percent.
         var lossPercent: Int
+        /// Slow link: the token bucket's rate (kbit/s) and queue (ms of traffic at that rate).
+        var slowLinkRateKbit = 256
+        var slowLinkLatencyMilliseconds = 200
         /// Picks a daemon (modulo the count) for pauses and kills, and the group whose leader
         /// "the leader" means (modulo the group count).
         var daemonChoice: Int
@@ -53,13 +68,16 @@ struct FaultSchedule: CustomStringConvertible {
     static let lossPercent = 10...40
     /// Chance that a fault that can target the leader does (percent).
     static let leaderPercent = 60
+    /// Slow links: token bucket rates (kbit/s) and queue lengths (ms).
+    static let slowLinkRateKbit = 64...1024
+    static let slowLinkLatencyMilliseconds = 50...400
 
     let seed: UInt64
     let faults: [Fault]
 
     /// `count` faults for `hostCount` hosts, only of `kinds`; each run of `kinds.count` faults
     /// covers every kind once, in a seeded order.
-    init(seed: UInt64, count: Int, hostCount: Int, kinds: [Kind] = Kind.allCases) {
+    init(seed: UInt64, count: Int, hostCount: Int, kinds: [Kind] = Kind.injectable) {
         precondition(hostCount >= 3 && !kinds.isEmpty, "three or more hosts and some kinds")
         self.seed = seed
         var random = SplitMix64(seed: seed ^ 0xFA17_5CED)
@@ -78,6 +96,8 @@ struct FaultSchedule: CustomStringConvertible {
                     offset: Int.random(in: 1..<hostCount, using: &random),
                     inbound: Bool.random(using: &random),
                     lossPercent: Int.random(in: Self.lossPercent, using: &random),
+                    slowLinkRateKbit: Int.random(in: Self.slowLinkRateKbit, using: &random),
+                    slowLinkLatencyMilliseconds: Int.random(in: Self.slowLinkLatencyMilliseconds, using: &random),
                     daemonChoice: Int.random(in: 0..<1_000, using: &random),
                     hold: .milliseconds(Int.random(in: Self.holdMilliseconds, using: &random)),
                     gap: .milliseconds(Int.random(in: Self.gapMilliseconds, using: &random))))

@@ -10,6 +10,7 @@ enum HostCommand {
     static let ip = firstExecutable(["/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip"]) ?? "/usr/sbin/ip"
     /// `nft` (nftables).
     static let nft = firstExecutable(["/usr/sbin/nft", "/sbin/nft", "/usr/bin/nft"]) ?? "/usr/sbin/nft"
+    static let tc = firstExecutable(["/usr/sbin/tc", "/sbin/tc", "/usr/bin/tc"]) ?? "/usr/sbin/tc"
     /// How long one `ip` or `nft` command may take.
     static let limit: Duration = .seconds(10)
 

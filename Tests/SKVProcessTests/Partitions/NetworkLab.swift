@@ -68,6 +68,45 @@ final class NetworkLab: Sendable {
         return nil
     }
 
+    /// Why slow links cannot be injected here (`nil`: they can): no `tc`, or no tbf qdisc.
+    /// Probed once per process, in a namespace of its own.
+    static let shapingUnavailableReason: String? = probeShaping()
+
+    private static func probeShaping() -> String? {
+        if let reason = unavailableReason { return reason }
+        if HostCommand.firstExecutable([HostCommand.tc]) == nil { return "no `tc` (iproute2) at \(HostCommand.tc)" }
+        let probe = "\(prefix)-\(getpid())-tcprobe"
+        defer { _ = try? HostCommand.run(HostCommand.ip, ["netns", "del", probe]) }
+        do {
+            try HostCommand.check(HostCommand.ip, ["netns", "add", probe])
+            try HostCommand.check(
+                HostCommand.ip,
+                ["netns", "exec", probe, HostCommand.tc, "qdisc", "add", "dev", "lo", "root"] + tbfArguments(256, 100))
+        } catch {
+            return "the tbf qdisc is unavailable: \(error)"
+        }
+        return nil
+    }
+
+    /// `tc` arguments of a token bucket of `rateKbit` holding up to `latencyMilliseconds` of traffic.
+    static func tbfArguments(_ rateKbit: Int, _ latencyMilliseconds: Int) -> [String] {
+        ["tbf", "rate", "\(rateKbit)kbit", "burst", "16kbit", "latency", "\(latencyMilliseconds)ms"]
+    }
+
+    /// Makes `host` send through a token bucket (see ``FaultSchedule/Kind/slowLink``).
+    func slowDown(_ host: Int, rateKbit: Int, latencyMilliseconds: Int) throws {
+        try HostCommand.check(
+            HostCommand.ip,
+            ["netns", "exec", namespace(host), HostCommand.tc, "qdisc", "replace", "dev", "eth0", "root"]
+                + Self.tbfArguments(rateKbit, latencyMilliseconds))
+    }
+
+    /// Removes `host`'s token bucket.
+    func restoreSpeed(_ host: Int) throws {
+        try HostCommand.check(
+            HostCommand.ip, ["netns", "exec", namespace(host), HostCommand.tc, "qdisc", "del", "dev", "eth0", "root"])
+    }
+
     // MARK: Setup and teardown
 
     private static let runs = Atomic<Int>(0)

@@ -94,6 +94,7 @@ struct PartitionNemesis {
             let mark = history.count
             var record = Injected(number: i + 1, kind: fault.kind, detail: "", injectedAt: history.now())
             var victim: Daemon?
+            var slowedHost: Int?
             switch fault.kind {
             case .leaderCut, .minoritySplit:
                 network.isolate(host)
@@ -126,6 +127,13 @@ struct PartitionNemesis {
                 try await daemon.cluster.stop(daemon.index, signal: SIGKILL)
                 victim = daemon
                 record.detail = "kill -9 \(daemon)\(leader != nil ? " (leader)" : leaderNote)"
+            case .slowLink:
+                try lab.slowDown(
+                    host, rateKbit: fault.slowLinkRateKbit, latencyMilliseconds: fault.slowLinkLatencyMilliseconds)
+                slowedHost = host
+                record.detail =
+                    "h\(host + 1)\(leader.map { " (\($0) leads)" } ?? leaderNote) sends through a token bucket of "
+                    + "\(fault.slowLinkRateKbit) kbit/s, queue \(fault.slowLinkLatencyMilliseconds) ms"
             }
             if !network.isHealed { try lab.apply(network) }
             let counts = history.counts()
@@ -137,6 +145,7 @@ struct PartitionNemesis {
             try await Task.sleep(until: max(heldUntil, .now))
 
             // Heal.
+            if let slowedHost { try lab.restoreSpeed(slowedHost) }
             if !network.isHealed {
                 network.heal()
                 try lab.apply(network)

@@ -21,7 +21,7 @@ extension PartitionTests {
         let seed = Self.seed()
         let withKills = getenv("SKV_SOAK_KILLS").map { String(cString: $0) == "1" } ?? false
         let maxRaftState = StressWorkload.rounds(from: "SKV_SOAK_MAX_RAFT_STATE", default: 0)
-        let kinds = FaultSchedule.Kind.allCases.filter { withKills || $0 != .kill }
+        let kinds = FaultSchedule.Kind.injectable.filter { withKills || $0 != .kill }
         print("soak: \(duration) of load and faults (\(kinds.map(\.rawValue).joined(separator: ", ")))")
         try await Self.runKV(
             seed: seed, schedule: FaultSchedule(seed: seed, count: 10_000, hostCount: 3, kinds: kinds),
