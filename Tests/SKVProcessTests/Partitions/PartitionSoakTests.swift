@@ -8,7 +8,9 @@ import Testing
 /// (history, convergence, service after heals) apply too. Faults are partitions, loss and
 /// pauses, so each daemon stays the same process and its start and end compare;
 /// `SKV_SOAK_KILLS=1` adds kill -9 (restarted daemons are then not compared);
-/// `SKV_SOAK_MAX_RAFT_STATE=<bytes>` replaces the cases' `--max-raft-state 4096`.
+/// `SKV_SOAK_MAX_RAFT_STATE=<bytes>` replaces the cases' `--max-raft-state 4096`;
+/// `SKV_SOAK_NODE_ENV='NAME=value NAME=value'` adds variables to the daemons' environment only
+/// (for a profiler or an allocator: `LD_PRELOAD=...`, `MALLOC_CONF=...`, `MALLOC_ARENA_MAX=2`).
 extension PartitionTests {
     static var soakDuration: Duration? {
         guard let raw = getenv("SKV_SOAK_SECONDS"), let value = Int(String(cString: raw)), value > 0 else { return nil }
@@ -25,6 +27,20 @@ extension PartitionTests {
         print("soak: \(duration) of load and faults (\(kinds.map(\.rawValue).joined(separator: ", ")))")
         try await Self.runKV(
             seed: seed, schedule: FaultSchedule(seed: seed, count: 10_000, hostCount: 3, kinds: kinds),
-            soak: Soak(duration: duration, maxRaftState: maxRaftState > 0 ? maxRaftState : nil))
+            soak: Soak(
+                duration: duration, maxRaftState: maxRaftState > 0 ? maxRaftState : nil,
+                nodeEnvironment: Self.soakNodeEnvironment))
+    }
+
+    /// `SKV_SOAK_NODE_ENV`'s `NAME=value` words (values without spaces); empty if unset.
+    static var soakNodeEnvironment: [String: String] {
+        guard let raw = getenv("SKV_SOAK_NODE_ENV") else { return [:] }
+        var environment: [String: String] = [:]
+        for word in String(cString: raw).split(separator: " ") {
+            let parts = word.split(separator: "=", maxSplits: 1)
+            precondition(parts.count == 2, "SKV_SOAK_NODE_ENV: '\(word)' is not NAME=value")
+            environment[String(parts[0])] = String(parts[1])
+        }
+        return environment
     }
 }

@@ -75,6 +75,8 @@ struct PartitionTests {
         var duration: Duration
         /// `--max-raft-state` instead of the cases' 4096 bytes (`SKV_SOAK_MAX_RAFT_STATE`).
         var maxRaftState: Int?
+        /// Variables added to every daemon's environment (`SKV_SOAK_NODE_ENV`).
+        var nodeEnvironment: [String: String] = [:]
     }
 
     /// One KV run: three `skv kv serve` daemons, one per host of a fresh lab; ``clients`` clients
@@ -95,6 +97,10 @@ struct PartitionTests {
         let cluster = SKVProcessCluster(
             root: root, daemon: daemon, hosts: lab.addresses, ports: Array(repeating: kvPort, count: 3), metricsPorts: [],
             namespaces: (0..<3).map { lab.namespace($0) })
+        if let extra = soak?.nodeEnvironment, !extra.isEmpty {
+            for i in 0..<3 { cluster.environment[i] = extra }
+            print("daemon environment: \(extra.sorted { $0.key < $1.key }.map { "\($0)=\($1)" }.joined(separator: " "))")
+        }
         let history = StressHistory()
         var keepArtifacts = true
         defer {
