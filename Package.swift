@@ -154,7 +154,7 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
-                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage",
+                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CMallocTuning",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -225,8 +225,12 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
+        // glibc allocator settings the daemons apply at start-up (mallopt).
+        .target(name: "CMallocTuning"),
         // Test-only glibc heap statistics (mallinfo2) for the leak check.
         .target(name: "CMallocStats", path: "Tests/CMallocStats"),
+        .testTarget(
+            name: "CMallocTuningTests", dependencies: ["CMallocTuning", "CMallocStats"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
             swiftSettings: swiftSettings),

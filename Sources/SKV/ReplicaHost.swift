@@ -81,6 +81,7 @@ struct ReplicaHost {
     /// over, the listener drains (calls in flight finish within ``shutdownGrace``), the metrics
     /// server stops, the service stops, and the peer is killed, closing the store.
     func run(makeService: (ReplicaContext) async throws -> any ReplicaService) async {
+        AllocatorTuning.apply()
         let label = switch service {
         case .kv: "skv.kv.serve"
         case .ctrler: "skv.ctrler.serve"

@@ -5,3 +5,7 @@ size_t cmallocstats_bytes_in_use(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
 }
+
+size_t cmallocstats_mapped_bytes(void) {
+    return mallinfo2().hblkhd;
+}

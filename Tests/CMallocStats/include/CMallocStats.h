@@ -6,5 +6,7 @@
 
 /// Bytes currently allocated by malloc (in-use heap chunks plus mmapped chunks).
 size_t cmallocstats_bytes_in_use(void);
+/// Bytes of the chunks malloc serves from mappings of their own (mallinfo2's hblkhd).
+size_t cmallocstats_mapped_bytes(void);
 
 #endif

@@ -1,0 +1,23 @@
+import CMallocStats
+import CMallocTuning
+import Testing
+
+/// The daemons' fixed mmap threshold (`AllocatorTuning` in the `skv` executable): a large buffer
+/// freed does not send the next one of its size to the arena heaps, where freed it would stay resident.
+@Suite struct CMallocTuningTests {
+    static let thresholdBytes = 128 * 1024
+    static let bufferBytes = 1 << 20
+
+    @Test func largeBufferStillGetsItsOwnMappingAfterAnEqualOneWasFreed() {
+        #expect(cmalloctuning_set_mmap_threshold(Self.thresholdBytes) == 1)
+        // With glibc's dynamic threshold, freeing this mapped chunk raises the threshold above its size.
+        let first = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: 16)
+        first.deallocate()
+        let mappedBefore = cmallocstats_mapped_bytes()
+        let second = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: 16)
+        let mappedWhileLive = cmallocstats_mapped_bytes()
+        second.deallocate()
+        #expect(mappedWhileLive >= mappedBefore + Self.bufferBytes, "the second buffer came from a heap")
+        #expect(cmallocstats_mapped_bytes() <= mappedWhileLive - Self.bufferBytes, "freed, it was not unmapped")
+    }
+}
