@@ -13,3 +13,13 @@ int cmalloctuning_set_mmap_threshold(size_t bytes) {
     return 0;
 #endif
 }
+
+int cmalloctuning_set_arena_max(size_t arenas) {
+#if defined(__GLIBC__)
+    if (arenas < 1 || arenas > INT_MAX) return 0;
+    return mallopt(M_ARENA_MAX, (int)arenas) == 1 ? 1 : 0;
+#else
+    (void)arenas;
+    return 0;
+#endif
+}

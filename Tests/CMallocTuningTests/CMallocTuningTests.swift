@@ -20,4 +20,11 @@ import Testing
         #expect(mappedWhileLive >= mappedBefore + Self.bufferBytes, "the second buffer came from a heap")
         #expect(cmallocstats_mapped_bytes() <= mappedWhileLive - Self.bufferBytes, "freed, it was not unmapped")
     }
+
+    /// The arena cap is accepted; a cap of zero arenas is refused (not passed to mallopt, where 0
+    /// would mean "no cap").
+    @Test func arenaCapIsAcceptedAndZeroIsRefused() {
+        #expect(cmalloctuning_set_arena_max(2) == 1)
+        #expect(cmalloctuning_set_arena_max(0) == 0)
+    }
 }

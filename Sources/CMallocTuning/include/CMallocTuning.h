@@ -9,4 +9,8 @@
 /// Returns 1 on success, 0 if the allocator refused or is not glibc's.
 int cmalloctuning_set_mmap_threshold(size_t bytes);
 
+/// Caps the number of glibc malloc arenas at `arenas` (M_ARENA_MAX): threads share them instead
+/// of each getting its own heap. Returns 1 on success, 0 if refused or not glibc's allocator.
+int cmalloctuning_set_arena_max(size_t arenas);
+
 #endif
