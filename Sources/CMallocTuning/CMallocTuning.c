@@ -1,4 +1,9 @@
 #include "CMallocTuning.h"
+// <features.h> defines __GLIBC__; <stddef.h> (the header's only include) comes from the compiler
+// and does not, so without it the settings below compiled to "not glibc" and did nothing.
+#if defined(__linux__)
+#include <features.h>
+#endif
 #if defined(__GLIBC__)
 #include <limits.h>
 #include <malloc.h>
