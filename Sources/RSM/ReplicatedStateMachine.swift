@@ -54,10 +54,17 @@ public actor ReplicatedStateMachine {
         /// simulation passes its virtual clock (with the Raft peer's, for read timeouts).
         public var clock: any Clock<Duration> = ContinuousClock()
         /// The executor the machine's own tasks (the apply loop, read rounds, the deadline
-        /// monitor) prefer; `nil` for the global one, as a daemon wants (a large snapshot's
-        /// encoding must not stall its event loop). A deterministic simulation passes its
-        /// single-threaded executor.
+        /// monitor) prefer; `nil` for the global one. A daemon passes its replica's event loop
+        /// (with ``snapshotExecutor``), so a committed entry reaches the machine and its
+        /// submitter's reply leaves without waking another thread; a deterministic simulation
+        /// passes its single-threaded executor.
         public var taskExecutor: (any TaskExecutor)?
+        /// Where snapshots are encoded (log compaction) and decoded (a snapshot from the
+        /// leader), while the apply loop waits; `nil`: on the machine's own executor. A large
+        /// state takes long (≈ 0.8 s to encode at 1 M keys): with ``taskExecutor`` on an event
+        /// loop, pass `globalConcurrentExecutor` so that the loop's I/O and heartbeats go on
+        /// meanwhile. A deterministic simulation leaves it `nil`.
+        public var snapshotExecutor: (any TaskExecutor)?
         /// Where the machine reports what an operator must see (a refused snapshot).
         public var logger = Logger(label: "skv.rsm")
 
@@ -549,7 +556,12 @@ public actor ReplicatedStateMachine {
             // nothing is applied: the state no longer matches the log.
             if case .snapshotRejected = stopReason { continue }
             guard !stopped else { return }
-            handle(message)
+            if case .snapshot = message, let snapshotExecutor = configuration.snapshotExecutor {
+                // The actor runs the decode on the task's preferred executor (SE-0417).
+                await Task(executorPreference: snapshotExecutor) { await self.handle(message) }.value
+            } else {
+                handle(message)
+            }
             await snapshotIfLogIsLarge()
         }
         // The log finished its stream: the peer was killed.
@@ -694,7 +706,15 @@ public actor ReplicatedStateMachine {
         // The apply loop is suspended here, so nothing was applied meanwhile.
         guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped else { return }
         let index = appliedIndex
-        let data = makeSnapshot()
+        let data: [UInt8]
+        if let snapshotExecutor = configuration.snapshotExecutor {
+            // Only the apply loop (suspended here) changes the state, so the snapshot taken by
+            // the other task still covers exactly `index`. The actor runs it on the task's
+            // preferred executor (SE-0417).
+            data = await Task(executorPreference: snapshotExecutor) { await self.makeSnapshot() }.value
+        } else {
+            data = makeSnapshot()
+        }
         snapshotIndex = index
         await log.snapshot(index: index, data: data)
     }
