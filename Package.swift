@@ -134,7 +134,7 @@ let package = Package(
         .target(
             name: "ShardKV",
             dependencies: [
-                "ShardController", "RSM", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
+                "ShardController", "RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ],

@@ -1,4 +1,5 @@
 public import RPCCore
+import RaftRuntime
 import Synchronization
 
 /// Calls one replica group the way a clerk of a replicated service must: it remembers the

@@ -8,7 +8,8 @@ extension RaftPeer {
     /// One waiting ``readIndex(timeout:)`` call.
     struct PendingRead {
         var continuation: CheckedContinuation<UInt64, any Error>
-        var timeoutTask: Task<Void, Never>
+        /// When the read times out, on ``readClock``'s scale.
+        var deadline: Duration
     }
 
     /// Leader only: returns an index such that a read of the state machine, made once its
@@ -22,7 +23,8 @@ extension RaftPeer {
     ///
     /// - Throws: ``RaftPeerError/notLeader(leaderHint:)``, ``RaftPeerError/leadershipLost``
     ///   (deposed while waiting), ``RaftPeerError/timeout`` (no quorum confirmed within
-    ///   `timeout`, measured on ``Configuration/clock``, so virtual time in a simulation),
+    ///   `timeout`, measured on ``Configuration/clock``, so virtual time in a simulation, and
+    ///   checked at each tick: at most a tick interval late),
     ///   ``RaftPeerError/tooManyPendingReads(limit:)``, ``RaftPeerError/stopped``.
     public func readIndex(timeout: Duration = .seconds(1)) async throws(RaftPeerError) -> UInt64 {
         let status = status()
@@ -52,23 +54,23 @@ extension RaftPeer {
             continuation.resume(throwing: RaftPeerError(error))
             return
         }
-        // On the peer's clock and executor, as the tick loop: in a simulation a real-time
-        // sleep on the global pool would escape the scheduler. The sleep fails early only when
-        // the read completed (the task is cancelled; expiring is then a no-op) or when a
-        // simulation is over.
-        let clock = configuration.clock
-        let timeoutTask = Task(executorPreference: configuration.taskExecutor) { [weak self] in
-            try? await clock.sleep(for: timeout)
-            await self?.expireRead(readID)
-        }
-        pendingReads[readID] = PendingRead(continuation: continuation, timeoutTask: timeoutTask)
+        // Expired by the tick loop (``expireReads()``), on the peer's clock: no timer task per
+        // read, and in a simulation the deadline is virtual time like the ticks.
+        pendingReads[readID] = PendingRead(continuation: continuation, deadline: readClock.now + timeout)
         processReady()
     }
 
-    private func expireRead(_ readID: UInt64) {
-        confirmedReads[readID] = nil
-        guard let read = pendingReads.removeValue(forKey: readID) else { return }
-        read.continuation.resume(throwing: RaftPeerError.timeout)
+    /// Fails the reads whose deadline passed with ``RaftPeerError/timeout``, in read id order
+    /// (see ``completeReads(_:)``). Called on every tick, so a read times out at most one tick
+    /// interval late.
+    func expireReads() {
+        guard !pendingReads.isEmpty else { return }
+        let now = readClock.now
+        let expired = pendingReads.filter { $0.value.deadline <= now }.keys.sorted()
+        for readID in expired {
+            confirmedReads[readID] = nil
+            pendingReads.removeValue(forKey: readID)?.continuation.resume(throwing: RaftPeerError.timeout)
+        }
     }
 
     /// Records the reads a `Ready` confirmed, and resumes every confirmed read whose index has
@@ -83,9 +85,7 @@ extension RaftPeer {
         let due = confirmedReads.filter { $0.value <= deliveredIndex }.keys.sorted()
         for readID in due {
             confirmedReads[readID] = nil
-            guard let read = pendingReads.removeValue(forKey: readID) else { continue }
-            read.timeoutTask.cancel()
-            read.continuation.resume(returning: lastYieldedIndex)
+            pendingReads.removeValue(forKey: readID)?.continuation.resume(returning: lastYieldedIndex)
         }
     }
 
@@ -95,10 +95,7 @@ extension RaftPeer {
         let reads = pendingReads.sorted { $0.key < $1.key }.map(\.value)
         pendingReads = [:]
         confirmedReads = [:]
-        for read in reads {
-            read.timeoutTask.cancel()
-            read.continuation.resume(throwing: error)
-        }
+        for read in reads { read.continuation.resume(throwing: error) }
     }
 
     static func context(_ readID: UInt64) -> [UInt8] {

@@ -158,6 +158,8 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Pending ``readIndex(timeout:)`` calls by request context.
     var pendingReads: [UInt64: PendingRead] = [:]
     var nextReadID: UInt64 = 0
+    /// ``Configuration/clock`` as elapsed time: the reads' deadlines.
+    let readClock: ElapsedClock
     /// Reads a quorum confirmed whose read index is not yet on the apply stream (read id →
     /// read index).
     var confirmedReads: [UInt64: UInt64] = [:]
@@ -201,6 +203,7 @@ public actor RaftPeer: RaftServiceProtocol {
         self.peers = peers
         self.store = logStore
         self.configuration = configuration
+        readClock = ElapsedClock(configuration.clock)
         storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         storage = MemoryStorage(voters: ([id] + Array(peers.keys)).sorted())
@@ -415,6 +418,7 @@ public actor RaftPeer: RaftServiceProtocol {
         guard !killed else { return false }
         node.tick()
         processReady()
+        expireReads()
         return true
     }
 

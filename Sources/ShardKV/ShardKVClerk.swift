@@ -1,4 +1,5 @@
 public import RPCCore
+import RaftRuntime
 import RSM
 public import ShardController
 

@@ -1,4 +1,5 @@
 import Logging
+import RaftRuntime
 import RPCCore
 import RSM
 import RPCProtobuf
