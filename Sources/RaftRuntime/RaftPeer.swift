@@ -14,8 +14,9 @@ import RPCProtobuf
 /// For services: ``status()``, ``readIndex(timeout:)`` and ``transferLeadership(to:)``.
 ///
 /// Contracts:
-/// - Every `Ready` is handled in the order the core requires (persist, then send, then apply,
-///   then advance), one at a time. With synchronous writes (the default) the whole `Ready` runs
+/// - Every `Ready` is handled in the order the core requires (persist; then apply, reads and
+///   send, in that order so that a waiting client is resumed before the sends run; then
+///   advance), one at a time. With synchronous writes (the default) the whole `Ready` runs
 ///   inside one actor turn. With ``Configuration/writesStorageAsynchronously`` the write and
 ///   its fsync run on a dedicated serial queue while the actor goes on stepping messages and
 ///   proposals into the core (they join the next `Ready`: group commit); the rest of the
@@ -568,8 +569,6 @@ public actor RaftPeer: RaftServiceProtocol {
                 outgoing[message.to, default: []].append(message)
             }
         }
-        // In peer order, not hash order: a simulation run must not depend on hashing.
-        for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
         if let snapshot = ready.snapshot {
             metrics.snapshotsInstalled.increment()
             eventLog.snapshotInstalled(
@@ -589,6 +588,11 @@ public actor RaftPeer: RaftServiceProtocol {
         // After the entries: a read is answered once everything up to its index is on the
         // apply stream.
         completeReads(ready.readStates)
+        // The messages after the applies and reads: each resumption above and each send below
+        // enqueues a job on the peer's executor, and a client waits on the former (committed
+        // entries need nothing from these messages; the Ready is persisted already). In peer
+        // order, not hash order: a simulation run must not depend on hashing.
+        for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
         node.advance(ready)
         finishedReadies += 1
     }
