@@ -115,10 +115,11 @@ extension RaftNode {
         votersConfig = state.votersConfig
         guard role == .leader else { return }
         let lastIndex = raftLog.lastIndex
-        for member in state.members where leaderState.progress[member] == nil {
+        let members = Set(state.members)
+        for member in members where leaderState.progress[member] == nil {
             leaderState.progress[member] = Progress(match: 0, next: lastIndex + 1, maxInflight: maxInflightAppends)
         }
-        for member in leaderState.progress.keys where member != id && !state.members.contains(member) {
+        for member in leaderState.progress.keys where member != id && !members.contains(member) {
             leaderState.progress[member] = nil
         }
         leaderState.peers = leaderState.progress.keys.filter { $0 != id }.sorted()
@@ -154,9 +155,9 @@ extension RaftNode {
     }
 
     /// Leader: proposes the empty change that leaves a joint configuration entered with
-    /// auto-leave, once that change is applied.
-    /// A leader that is only an outgoing voter hands leadership to an incoming one instead,
-    /// which leaves the joint configuration itself.
+    /// auto-leave, once that change is applied. (A leader that is only an outgoing voter hands
+    /// leadership to an incoming one instead, through `proposeConfChange`; the new leader then
+    /// leaves the joint configuration.)
     mutating func maybeLeaveJoint() {
         guard confState.isJoint, confState.autoLeave, pendingConfIndex <= raftLog.applied,
             leaderState.leadTransferee == nil
