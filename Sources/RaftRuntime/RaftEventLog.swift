@@ -89,6 +89,14 @@ struct RaftEventLog {
             metadata: ["reason": "\(reason)", "dropped": "\(count)", "term": "\(term)"])
     }
 
+    /// A membership change applied here (`change` as proposed, `result` the membership it
+    /// leads to).
+    func membershipChanged(index: UInt64, change: String, result: ConfState) {
+        logger?.notice(
+            "membership changed",
+            metadata: ["index": "\(index)", "change": "\(change)", "membership": "\(result)", "term": "\(term)"])
+    }
+
     /// The store failed; the peer stops.
     func storeFailed(_ error: RaftStoreError) {
         logger?.error("storage failed; the peer stops", metadata: ["error": "\(error)", "term": "\(term)"])

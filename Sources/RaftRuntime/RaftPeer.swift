@@ -121,7 +121,7 @@ public actor RaftPeer: RaftServiceProtocol {
     private let applySink: AsyncStream<ApplyMessage>.Continuation
     var node: RaftNode
     /// Leadership, term, snapshot and reachability events for the operator's log.
-    private var eventLog: RaftEventLog
+    var eventLog: RaftEventLog
     private let storage: MemoryStorage
     private let store: any RaftLogStore
     /// With asynchronous writes: the queue every use of `store` after `init` runs on.
@@ -135,7 +135,14 @@ public actor RaftPeer: RaftServiceProtocol {
     private var stepWaiters: [(ready: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     /// The store's persisted size as of the last completed write (asynchronous writes).
     private var storedRaftStateBytes = 0
-    private let peers: [UInt64: RaftPeerClient]
+    /// Clients of the other members (changes as members are added and removed).
+    var peers: [UInt64: RaftPeerClient]
+    /// Where members are reached, kept beside the core's membership (`RaftPeer+Membership.swift`).
+    var addressBook: AddressBook
+    let addressBookStore: (any AddressBookStore)?
+    let connector: RaftPeerConnector?
+    /// Waiting ``changeMembership(_:force:timeout:)`` calls by the index of their entry.
+    var pendingMembershipChanges: [UInt64: PendingMembershipChange] = [:]
     let configuration: Configuration
     private var tickTask: Task<Void, Never>?
     private(set) var killed = false
@@ -143,9 +150,9 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Snapshots on their way to followers (see `RaftPeer+Snapshot.swift`).
     var snapshotTransfers = SnapshotTransfers()
     /// Messages waiting for an in-flight RPC to their peer to return (`pipelinedRPCsPerPeer`).
-    private var queued: [UInt64: [Message]] = [:]
+    var queued: [UInt64: [Message]] = [:]
     /// Bytes of entries and snapshots in `queued`, per peer (bounded by `maxQueuedBytesPerPeer`).
-    private var queuedBytes: [UInt64: Int] = [:]
+    var queuedBytes: [UInt64: Int] = [:]
     /// `Step` RPCs being handled, by sender, and the answers waiting for one of their replies.
     private var pendingSteps: [UInt64: Int] = [:]
     private var stepReplies: [UInt64: [Message]] = [:]
@@ -192,7 +199,7 @@ public actor RaftPeer: RaftServiceProtocol {
     /// - Throws: ``RaftStoreError`` if the stored state cannot be loaded; `ConfigError`.
     public init(
         id: UInt64, peers: [UInt64: RaftPeerClient], logStore: sending any RaftLogStore,
-        configuration: Configuration = Configuration()
+        configuration: Configuration = Configuration(), membership: MembershipSetup? = nil
     ) throws {
         precondition(
             (configuration.pipelinedRPCsPerPeer ?? 1) >= 1 && configuration.maxPendingReads >= 1,
@@ -201,13 +208,31 @@ public actor RaftPeer: RaftServiceProtocol {
             configuration.maxQueuedMessagesPerPeer >= 1 && configuration.maxQueuedBytesPerPeer >= 1,
             "maxQueuedMessagesPerPeer and maxQueuedBytesPerPeer must be at least 1")
         self.id = id
+        let initialVoters = ([id] + Array(peers.keys)).sorted()
+        var peers = peers
+        let book = membership?.addressBook ?? AddressBook(initialVoters: initialVoters, addresses: [:])
+        if let connector = membership?.connector {
+            for (member, address) in book.addresses where member != id && peers[member] == nil
+                && !book.removed.contains(member)
+            {
+                peers[member] = connector.connect(member, address)
+            }
+        }
         self.peers = peers
+        addressBook = book
+        addressBookStore = membership?.store
+        connector = membership?.connector
         self.store = logStore
         self.configuration = configuration
         readClock = ElapsedClock(configuration.clock)
         storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
-        storage = MemoryStorage(voters: ([id] + Array(peers.keys)).sorted())
+        // The membership before the first change entry: a joining node's is unknown (it
+        // takes its group's from the log or a snapshot).
+        storage = MemoryStorage(
+            confState: membership == nil
+                ? ConfState(voters: initialVoters)
+                : book.initialVoters.isEmpty ? .unknown : ConfState(voters: book.initialVoters))
         let persisted = try logStore.load()
         var applied: UInt64 = 0
         if let snapshot = persisted.snapshot, snapshot.metadata.index > 0 {
@@ -272,6 +297,7 @@ public actor RaftPeer: RaftServiceProtocol {
         tickTask = nil
         applySink.finish()
         failPendingReads(.stopped)
+        failMembershipChanges(.stopped)
         resumeStepWaiters(all: true)
         let waiters = stopWaiters
         stopWaiters = []
@@ -420,6 +446,7 @@ public actor RaftPeer: RaftServiceProtocol {
         node.tick()
         processReady()
         expireReads()
+        expireMembershipChanges()
         return true
     }
 
@@ -461,7 +488,7 @@ public actor RaftPeer: RaftServiceProtocol {
         processReady()
     }
 
-    private func storeFailed(_ error: RaftStoreError) {
+    func storeFailed(_ error: RaftStoreError) {
         eventLog.storeFailed(error)
         storeFailure = error
         stop()
@@ -582,6 +609,9 @@ public actor RaftPeer: RaftServiceProtocol {
             if entry.kind == .normal {
                 applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
                 lastYieldedIndex = entry.index
+            } else if entry.kind == .configChange {
+                // The address book is saved before the change is in force here (`advance`).
+                guard recordMembershipChange(entry) else { return }
             }
             deliveredIndex = max(deliveredIndex, entry.index)
         }
@@ -595,6 +625,7 @@ public actor RaftPeer: RaftServiceProtocol {
         for (peer, messages) in outgoing.sorted(by: { $0.key < $1.key }) { send(messages, to: peer) }
         node.advance(ready)
         finishedReadies += 1
+        settleMembershipChanges(ready.committedEntries)
     }
 
     /// Resumes the `Step`s whose answers left (all of them when nothing is in flight any more,

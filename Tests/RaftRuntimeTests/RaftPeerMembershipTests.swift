@@ -1,0 +1,135 @@
+import Foundation
+import Raft
+import RaftRuntime
+import Testing
+
+/// Membership changes through `RaftPeer` (`changeMembership`, `membership()`, the address book
+/// and the connector) on peers over HTTP/2 loopback with disk stores.
+@Suite("RaftPeer membership", .serialized)
+struct RaftPeerMembershipTests {
+    /// Three founding members 1-3 with the listeners bound, their address books made.
+    static func founded(_ cluster: LoopbackMembershipCluster) async throws {
+        var addresses: [UInt64: String] = [:]
+        for id: UInt64 in 1...3 { addresses[id] = try await cluster.listen(id) }
+        for id: UInt64 in 1...3 {
+            try await cluster.start(id, book: AddressBook(initialVoters: [1, 2, 3], addresses: addresses))
+        }
+    }
+
+    static func roles(_ membership: Membership) -> [UInt64: Membership.Member.Role] {
+        Dictionary(uniqueKeysWithValues: membership.members.map { ($0.id, $0.role) })
+    }
+
+    @Test func aJoiningNodeIsAddedAsALearnerCatchesUpAndIsPromoted() async throws {
+        try await withTemporaryDirectory { root in
+            let cluster = LoopbackMembershipCluster(root: root)
+            try await Self.founded(cluster)
+            var last: UInt64 = 0
+            for k in 0..<20 { last = try await cluster.propose([UInt8(k)]) }
+            // Node 4 joins: it knows every address and nothing of the membership.
+            let address4 = try await cluster.listen(4)
+            var addresses: [UInt64: String] = [4: address4]
+            for id: UInt64 in 1...3 { addresses[id] = cluster.address(id) }
+            try await cluster.start(4, book: AddressBook(initialVoters: [], addresses: addresses))
+            let added = try await cluster.change(.add(id: 4, address: address4))
+            #expect(added.member(4) == Membership.Member(id: 4, address: address4, role: .learner, promotesWhenCaughtUp: true))
+            // The leader promotes it once caught up; it then has every command.
+            let leader = try await cluster.leader()
+            #expect(await eventually(within: .seconds(10)) { await Self.roles(leader.membership())[4] == .voter })
+            #expect(await cluster.recorder(4).waitFor(index: last))
+            #expect(await cluster.recorder(4).commands()[last] == [19])
+            // Every member's book knows 4's address, and 4 knows the membership.
+            #expect(await eventually(within: .seconds(5)) {
+                for id: UInt64 in 1...4 {
+                    let membership = await cluster.peer(id).membership()
+                    guard Self.roles(membership) == [1: .voter, 2: .voter, 3: .voter, 4: .voter] else { return false }
+                }
+                return true
+            })
+            for id: UInt64 in 1...4 {
+                let book = try #require(try AddressBookFile(directory: cluster.directory(id)).load())
+                #expect(book.addresses[4] == address4 && book.index > 0)
+            }
+            // The four commit together.
+            let next = try await cluster.propose([99])
+            for id: UInt64 in 1...4 { #expect(await cluster.recorder(id).waitFor(index: next)) }
+            await cluster.shutdown()
+        }
+    }
+
+    @Test func aRemovedNodeCannotBeAddedBackAndRestartsKeepTheMembership() async throws {
+        try await withTemporaryDirectory { root in
+            let cluster = LoopbackMembershipCluster(root: root)
+            try await Self.founded(cluster)
+            _ = try await cluster.propose([1])
+            // Remove the leader itself: it hands over first, the new leader removes it.
+            let first = try await cluster.leader().id
+            let removed = try await cluster.change(.remove(id: first))
+            #expect(removed.member(first) == nil && removed.removedIDs.contains(first))
+            #expect(removed.members.count == 2)
+            await #expect(throws: RaftPeerError.membershipChangeRefused(
+                reason: "node \(first) was removed from the group; add it under a new id")) {
+                _ = try await cluster.leader().changeMembership(
+                    .add(id: first, address: "127.0.0.1:1"), force: false, timeout: .seconds(5))
+            }
+            // The two remaining commit without it.
+            await cluster.kill(first)
+            let index = try await cluster.propose([2])
+            let remaining = cluster.runningIDs
+            for id in remaining { #expect(await cluster.recorder(id).waitFor(index: index)) }
+            // Restart both from their directories alone (no peer list): same membership, and
+            // they commit again.
+            for id in remaining { await cluster.kill(id) }
+            for id in remaining { try await cluster.start(id) }
+            let again = try await cluster.propose([3], within: .seconds(20))
+            for id in remaining {
+                #expect(await cluster.recorder(id).waitFor(index: again))
+                let membership = await cluster.peer(id).membership()
+                #expect(membership.members.map(\.id) == remaining && membership.removedIDs == [first])
+            }
+            await cluster.shutdown()
+        }
+    }
+
+    @Test func requestsTheAddressBookRulesOutAreRefused() async throws {
+        try await withTemporaryDirectory { root in
+            let cluster = LoopbackMembershipCluster(root: root)
+            try await Self.founded(cluster)
+            let leader = try await cluster.leader()
+            let follower = cluster.runningIDs.first { $0 != leader.id }!
+            await #expect(throws: RaftPeerError.notLeader(leaderHint: leader.id)) {
+                _ = try await cluster.peer(follower).changeMembership(.promote(id: 9), force: false, timeout: .seconds(1))
+            }
+            await #expect(throws: RaftPeerError.membershipChangeRefused(reason: "node 9 is not a learner")) {
+                _ = try await leader.changeMembership(.promote(id: 9), force: false, timeout: .seconds(1))
+            }
+            await #expect(throws: RaftPeerError.membershipChangeRefused(reason: "nowhere is not a HOST:PORT address")) {
+                _ = try await leader.changeMembership(.addLearner(id: 9, address: "nowhere"), force: false, timeout: .seconds(1))
+            }
+            let taken = cluster.address(follower)
+            await #expect(throws: RaftPeerError.membershipChangeRefused(reason: "\(taken) is member \(follower)'s address")) {
+                _ = try await leader.changeMembership(.addLearner(id: 9, address: taken), force: false, timeout: .seconds(1))
+            }
+            await #expect(throws: RaftPeerError.unknownNode(9)) {
+                _ = try await leader.changeMembership(.remove(id: 9), force: false, timeout: .seconds(1))
+            }
+            // A learner that never answers: added, but removing a voter while it is down is
+            // refused by the health check unless forced.
+            let learner = try await leader.changeMembership(
+                .addLearner(id: 9, address: "127.0.0.1:9"), force: false, timeout: .seconds(5))
+            #expect(learner.member(9)?.role == .learner)
+            await cluster.kill(follower)
+            let other = cluster.runningIDs.first { $0 != leader.id }!
+            // The leader counts a voter healthy while it heard from it within an election timeout
+            // (20 ticks of 5 ms): one second is that many ticks even on a starved machine.
+            try await Task.sleep(for: .seconds(1))
+            await #expect(throws: RaftPeerError.membershipChangeWouldLoseQuorum(healthy: [leader.id])) {
+                _ = try await leader.changeMembership(.remove(id: other), force: false, timeout: .seconds(1))
+            }
+            // Forced, it goes through (the two live voters commit it).
+            let forced = try await leader.changeMembership(.remove(id: other), force: true, timeout: .seconds(5))
+            #expect(forced.member(other) == nil)
+            await cluster.shutdown()
+        }
+    }
+}
