@@ -2,14 +2,16 @@
 import Glibc
 #endif
 
-/// The `skv-node` file in a data directory: the service, node id and peer list it was first
-/// started with. A directory whose marker disagrees with the command line is refused, so a
-/// replica never runs on another member's log, nor a shard group's replica on the
-/// controller's (or another group's) log.
+/// The `skv-node` file in a data directory: the service and node id it was first started
+/// with. A directory whose marker disagrees with the command line is refused, so a replica
+/// never runs on another member's log, nor a shard group's replica on the controller's (or
+/// another group's) log. The group's members are not pinned here: they change through the
+/// log, and the directory's address book (`members`, `AddressBookFile`) keeps them.
 ///
-/// The file is `key=value` lines: `id`, `peers`, `service` (`kv`, `ctrler` or `shard`) and,
-/// for a shard group, `gid`. Markers written before the service was recorded have only `id`
-/// and `peers`; they belong to a KV replica.
+/// The file is `key=value` lines: `id`, `service` (`kv`, `ctrler` or `shard`) and, for a shard
+/// group, `gid`. Markers written before the service was recorded have only `id` and `peers`;
+/// they belong to a KV replica. A `peers` line (written before membership could change) is
+/// read and ignored, and an existing marker is never rewritten.
 struct DataDirectoryMarker: Equatable {
     /// Which daemon a data directory belongs to.
     enum Service: Equatable, CustomStringConvertible {
@@ -35,10 +37,9 @@ struct DataDirectoryMarker: Equatable {
 
     var service: Service
     var id: UInt64
-    var peers: String
 
     var text: String {
-        var text = "id=\(id)\npeers=\(peers)\n"
+        var text = "id=\(id)\n"
         switch service {
         case .kv: text += "service=kv\n"
         case .ctrler: text += "service=ctrler\n"
@@ -55,9 +56,8 @@ struct DataDirectoryMarker: Equatable {
             guard let equals = line.firstIndex(of: "="), fields[line[..<equals]] == nil else { return nil }
             fields[line[..<equals]] = line[line.index(after: equals)...]
         }
-        guard let idText = fields.removeValue(forKey: "id"), let id = UInt64(idText),
-            let peers = fields.removeValue(forKey: "peers")
-        else { return nil }
+        guard let idText = fields.removeValue(forKey: "id"), let id = UInt64(idText) else { return nil }
+        fields["peers"] = nil
         let gid = fields.removeValue(forKey: "gid")
         let service: Service
         switch (fields.removeValue(forKey: "service"), gid) {
@@ -69,13 +69,12 @@ struct DataDirectoryMarker: Equatable {
         default: return nil
         }
         guard fields.isEmpty else { return nil }
-        self.init(service: service, id: id, peers: String(peers))
+        self.init(service: service, id: id)
     }
 
-    init(service: Service, id: UInt64, peers: String) {
+    init(service: Service, id: UInt64) {
         self.service = service
         self.id = id
-        self.peers = peers
     }
 
     /// Writes the marker if `directory` has none; otherwise checks that it matches.
@@ -98,7 +97,7 @@ struct DataDirectoryMarker: Equatable {
         guard existing == self else {
             throw SKVError(
                 "data directory \(directory) belongs to another configuration (marker: \(found); "
-                    + "command line: id=\(id) peers=\(peers))")
+                    + "command line: id=\(id))")
         }
     }
 

@@ -89,6 +89,13 @@ struct KVSnapshotRestoreCommand: AsyncParsableCommand {
         } catch {
             throw SKVError("cannot seed data directory \(dataDir): \(error)")
         }
-        try DataDirectoryMarker(service: .kv, id: id, peers: members.description).verifyOrCreate(in: dataDir)
+        try DataDirectoryMarker(service: .kv, id: id).verifyOrCreate(in: dataDir)
+        let book = AddressBook(
+            initialVoters: members.addresses.keys.sorted(), addresses: members.addresses.mapValues { "\($0)" })
+        do {
+            try AddressBookFile(directory: dataDir).save(book)
+        } catch {
+            throw SKVError("cannot write the address book in \(dataDir): \(error)")
+        }
     }
 }

@@ -13,8 +13,6 @@ import ServiceLifecycle
 /// timeout. A follower, or a single-member group, stops without doing anything.
 struct LeadershipHandoff: Service {
     let peer: RaftPeer
-    /// Every member's id (this one included).
-    let members: [UInt64]
     /// Longest the stop waits for another member to take over.
     let timeout: Duration
     let logger: Logger
@@ -29,7 +27,9 @@ struct LeadershipHandoff: Service {
         // The next member in id order after this one: deterministic, and it spreads
         // leadership across a rolling restart that stops members in id order. The core
         // catches the target up before it hands over.
-        let others = members.filter { $0 != status.id }.sorted()
+        // Voters only (as the membership stands now): a learner cannot take over.
+        let others = await peer.membership().members.filter { $0.role == .voter && $0.id != status.id }.map(\.id)
+            .sorted()
         guard let target = others.first(where: { $0 > status.id }) ?? others.first else { return }
         do {
             try await peer.transferLeadership(to: target)

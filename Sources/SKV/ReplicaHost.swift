@@ -137,10 +137,12 @@ struct ReplicaHost {
             fail("cannot open data directory \(dataDir): \(error)", status: Self.exitStartFailure)
         }
         do throws(SKVError) {
-            try DataDirectoryMarker(service: service, id: id, peers: members.description).verifyOrCreate(in: dataDir)
+            try DataDirectoryMarker(service: service, id: id).verifyOrCreate(in: dataDir)
         } catch {
             fail(error.message, status: Self.exitStartFailure)
         }
+        let addressBookStore = AddressBookFile(directory: dataDir)
+        let book = addressBook(in: addressBookStore, members: members, logger: logger)
 
         // One thread for the listener, the connections to the peers and the Raft peer's tasks:
         // a request reaches the service, the state machine's actor and the peer, and the
@@ -150,27 +152,23 @@ struct ReplicaHost {
         // 0.57 ms but Puts at 256 streams lost a third of their throughput (the apply no longer
         // runs beside the loop on the second core; bench-kv, 2 cores).
         let thread = EventLoopThread()
-        var clientTransports: [HTTP2ClientTransport] = []
-        var peerClients: [UInt64: RaftPeerClient] = [:]
-        for (member, address) in members.addresses where member != id {
-            var clientConfiguration = HTTP2ClientTransport.Configuration()
-            clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
-            clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
-            clientConfiguration.tls = transportTLS
-            clientConfiguration.keepalive = Self.peerKeepalive
-            clientConfiguration.maxBackoff = Self.peerMaxBackoff
-            clientConfiguration.connectTimeout = Self.peerConnectTimeout
-            let transport = HTTP2ClientTransport(
-                host: address.host, port: address.port, configuration: clientConfiguration, group: thread.group)
-            clientTransports.append(transport)
-            peerClients[member] = RaftPeerClient(wrapping: RPCClient(transport: transport))
-        }
+        var clientConfiguration = HTTP2ClientTransport.Configuration()
+        clientConfiguration.maxSendMessageBytes = Self.maxMessageBytes
+        clientConfiguration.maxReceiveMessageBytes = Self.maxMessageBytes
+        clientConfiguration.tls = transportTLS
+        clientConfiguration.keepalive = Self.peerKeepalive
+        clientConfiguration.maxBackoff = Self.peerMaxBackoff
+        clientConfiguration.connectTimeout = Self.peerConnectTimeout
+        let connections = PeerConnections(configuration: clientConfiguration, group: thread.group)
         let peer: RaftPeer
         do {
             var configuration = peerConfiguration
             configuration.taskExecutor = thread.taskExecutor
             configuration.logger = logger
-            peer = try RaftPeer(id: id, peers: peerClients, logStore: store, configuration: configuration)
+            peer = try RaftPeer(
+                id: id, peers: [:], logStore: store, configuration: configuration,
+                membership: RaftPeer.MembershipSetup(
+                    addressBook: book, store: addressBookStore, connector: connections.connector))
         } catch {
             fail("cannot load the Raft state in \(dataDir): \(error)", status: Self.exitStartFailure)
         }
@@ -180,7 +178,7 @@ struct ReplicaHost {
         replication.maxSessions = options.maxSessions
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
-            id: id, peer: peer, restoredSnapshot: restored, memberAddresses: members.addresses.mapValues { "\($0)" },
+            id: id, peer: peer, restoredSnapshot: restored, memberAddresses: book.addresses,
             replication: replication, logger: logger, tls: transportTLS)
         let replica: any ReplicaService
         do {
@@ -205,9 +203,7 @@ struct ReplicaHost {
             ReplicaServiceLifecycle(replica: replica),
             MonitoringLifecycle(monitoring: monitoring, context: context, replica: replica, group: thread.group),
             RPCServerLifecycle(server: server, grace: Self.shutdownGrace),
-            LeadershipHandoff(
-                peer: peer, members: Array(members.addresses.keys), timeout: Self.leadershipHandoffTimeout,
-                logger: logger),
+            LeadershipHandoff(peer: peer, timeout: Self.leadershipHandoffTimeout, logger: logger),
         ]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services.map {
@@ -228,7 +224,10 @@ struct ReplicaHost {
             guard (try? await transport.listeningPort()) != nil else { return }
             logger.info(
                 "serving skv.raft.Raft and \(serviceName)",
-                metadata: ["listen": "\(listenAddress)", "peers": "\(members)", "data-dir": "\(dataDir)"])
+                metadata: [
+                    "listen": "\(listenAddress)", "members": "\(book.addresses.sorted { $0.key < $1.key })",
+                    "data-dir": "\(dataDir)",
+                ])
         }
         var failure: (any Error)?
         do {
@@ -240,7 +239,7 @@ struct ReplicaHost {
         announcement.cancel()
         // Asked before the thread stops (the answer is a future on its event loop).
         let bound = (try? await transport.listeningPort()) != nil
-        for client in clientTransports { await client.close() }
+        await connections.closeAll()
         await thread.shutdown()
         if let failure = failure as? RaftStorageFailure { fail("\(failure)", status: Self.exitStorageFailure) }
         if let failure {
@@ -255,6 +254,44 @@ struct ReplicaHost {
             _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
         logger.info("stopped")
+    }
+
+    /// The data directory's address book, or at the first start the one made from `--peer`
+    /// (and `--join`) and saved. Exits the process if it cannot be read or written, or if it
+    /// lists this node as removed from its group (it may not rejoin under the same id).
+    private func addressBook(in store: AddressBookFile, members: PeerList, logger: Logger) -> AddressBook {
+        let id = options.id
+        let stored: AddressBook?
+        do {
+            stored = try store.load()
+        } catch {
+            fail("cannot read the address book \(store.path): \(error)", status: Self.exitStartFailure)
+        }
+        let given = members.addresses.mapValues { "\($0)" }
+        guard let stored else {
+            // The first start (or a directory from before the address book: its marker pinned
+            // this peer list, so these were its initial voters).
+            let book = AddressBook(
+                initialVoters: options.join ? [] : members.addresses.keys.sorted(), addresses: given)
+            do {
+                try store.save(book)
+            } catch {
+                fail("cannot write the address book \(store.path): \(error)", status: Self.exitStartFailure)
+            }
+            return book
+        }
+        guard !stored.removed.contains(id) else {
+            fail(
+                "node \(id) was removed from its group (\(store.path)) and may not rejoin under the same id; "
+                    + "wipe the data directory and add it as a new member with another id",
+                status: Self.exitStartFailure)
+        }
+        if stored.addresses != given {
+            logger.notice(
+                "using the data directory's address book; --peer is read at the first start only",
+                metadata: ["members": "\(stored.addresses.sorted { $0.key < $1.key })", "path": "\(store.path)"])
+        }
+        return stored
     }
 
     /// The Raft peer's timing from the options, a random seed, one in-flight Step per

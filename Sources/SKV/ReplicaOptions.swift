@@ -8,7 +8,7 @@ struct ReplicaOptions: ParsableArguments {
     /// The Raft clock's tick: the timing flags are whole numbers of ticks.
     static let tickMilliseconds = 10
 
-    @Option(help: "This replica's Raft id (one of the --peer ids).")
+    @Option(help: "This replica's Raft id (one of the --peer ids at the first start).")
     var id: UInt64
 
     @Option(help: "Address to serve Raft and the service on, HOST:PORT.")
@@ -16,11 +16,19 @@ struct ReplicaOptions: ParsableArguments {
 
     @Option(
         name: .customLong("peer"),
-        help: "A member of the group, ID=HOST:PORT (every member, this one included).")
+        help: "A member of the group, ID=HOST:PORT (every member, this one included); read at the first start only.")
     var peers: [String] = []
 
     @Option(name: .customLong("data-dir"), help: "Directory for the Raft log, snapshots and hard state.")
     var dataDir: String
+
+    @Flag(
+        help: """
+            Join a running group as a new member (after `skv ... member add ID HOST:PORT`): the --peer list gives \
+            every member's address, this one's included, and the membership comes from the group. Read only at \
+            the first start; later starts use the data directory's address book.
+            """)
+    var join = false
 
     @Option(
         name: .customLong("max-raft-state"), help: "Snapshot when the Raft state nears this many bytes (-1: never).")

@@ -67,7 +67,7 @@ struct KVProcessTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func refusesCorruptDirectoryWrongPeersAndBadOptions() async throws {
+    func refusesCorruptDirectoryAnotherIDAndBadOptions() async throws {
         let root = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let cluster = try SKVProcessCluster(root: root)
@@ -77,13 +77,18 @@ struct KVProcessTests {
         try await Task.sleep(for: .milliseconds(500))
         try await cluster.stop(0)
 
-        // Another peer list on the same directory.
-        var otherPeers = cluster.peerOptions
-        otherPeers[otherPeers.count - 1] = "3=127.0.0.1:1"
-        let wrong = try await SKVBinary.run(cluster.serveArguments(0, peers: otherPeers), within: .seconds(20))
+        // Another member's id on the same directory (the peer list is no longer pinned: the
+        // directory's address book keeps the members).
+        var otherID = cluster.serveArguments(1)
+        otherID[otherID.firstIndex(of: cluster.dataDirectory(1))!] = cluster.dataDirectory(0)
+        let wrong = try await SKVBinary.run(otherID, within: .seconds(20))
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("belongs to another configuration"), "\(wrong.stderr)")
         #expect(wrong.stderr.split(separator: "\n").count == 1)
+        // The address book: a checksummed atomic file (16-byte header) holding text.
+        let bookFile = try Data(contentsOf: URL(fileURLWithPath: cluster.dataDirectory(0) + "/members"))
+        let book = String(decoding: bookFile.dropFirst(16), as: UTF8.self)
+        #expect(book.hasPrefix("skv-members 1\ninitial-voters 1 2 3\n"), "\(book)")
 
         // A damaged hard-state file.
         let hardState = cluster.dataDirectory(0) + "/hardstate"
