@@ -6,6 +6,6 @@ struct CtrlerCommandGroup: AsyncParsableCommand {
         commandName: "ctrler", abstract: "Run or operate the shard controller (which group serves each shard).",
         subcommands: [
             CtrlerServeCommand.self, CtrlerJoinCommand.self, CtrlerLeaveCommand.self, CtrlerMoveCommand.self,
-            CtrlerQueryCommand.self, CtrlerStatusCommand.self,
+            CtrlerQueryCommand.self, CtrlerStatusCommand.self, MemberCommandGroup<CtrlerClientOptions>.self,
         ])
 }

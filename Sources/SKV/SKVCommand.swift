@@ -50,6 +50,6 @@ struct KVCommandGroup: AsyncParsableCommand {
         subcommands: [
             KVServeCommand.self, GetCommand<ClientOptions>.self, PutCommand<ClientOptions>.self,
             AppendCommand<ClientOptions>.self, DeleteCommand<ClientOptions>.self,
-            StatusCommand.self, BenchCommand.self, KVSnapshotCommandGroup.self,
+            StatusCommand.self, BenchCommand.self, KVSnapshotCommandGroup.self, MemberCommandGroup<ClientOptions>.self,
         ])
 }

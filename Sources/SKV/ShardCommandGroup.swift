@@ -7,6 +7,6 @@ struct ShardCommandGroup: AsyncParsableCommand {
         subcommands: [
             ShardServeCommand.self, GetCommand<ShardClientOptions>.self, PutCommand<ShardClientOptions>.self,
             AppendCommand<ShardClientOptions>.self, DeleteCommand<ShardClientOptions>.self, ShardStatusCommand.self,
-            ShardBenchCommand.self,
+            ShardBenchCommand.self, MemberCommandGroup<ShardMemberOptions>.self,
         ])
 }

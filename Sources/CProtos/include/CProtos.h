@@ -5,6 +5,7 @@
 #include "empty.pb-c.h"
 #include "kv.pb-c.h"
 #include "mapreduce.pb-c.h"
+#include "membership.pb-c.h"
 #include "messages.pb-c.h"
 #include "raft.pb-c.h"
 #include "rsm.pb-c.h"

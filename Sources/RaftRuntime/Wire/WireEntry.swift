@@ -69,13 +69,15 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
         return ProtobufCMessagePointer(m)
     }
 
-    private static func ids(_ list: [UInt64], in arena: ProtobufCArena) -> (Int, UnsafeMutablePointer<UInt64>?) {
+    /// A `repeated uint64` field's count and array, copied into `arena` (also for `WireMembership`).
+    static func ids(_ list: [UInt64], in arena: ProtobufCArena) -> (Int, UnsafeMutablePointer<UInt64>?) {
         guard !list.isEmpty, let buffer = arena.allocateArray(of: UInt64.self, count: list.count) else { return (0, nil) }
         for (i, id) in list.enumerated() { (buffer + i).initialize(to: id) }
         return (list.count, buffer)
     }
 
-    private static func ids(_ count: Int, _ pointer: UnsafeMutablePointer<UInt64>?) -> [UInt64] {
+    /// The ids of a `repeated uint64` field.
+    static func ids(_ count: Int, _ pointer: UnsafeMutablePointer<UInt64>?) -> [UInt64] {
         guard count > 0, let pointer else { return [] }
         return Array(UnsafeBufferPointer(start: pointer, count: count))
     }
