@@ -196,7 +196,8 @@ struct ReplicaHost {
         serverConfiguration.tls = transportTLS
         let transport = HTTP2ServerTransport(
             host: listenAddress.host, port: listenAddress.port, configuration: serverConfiguration, group: thread.group)
-        let server = RPCServer(transport: transport, services: [peer, replica], authorization: authorization)
+        let server = RPCServer(
+            transport: transport, services: [peer, replica, MembershipServer(control: peer)], authorization: authorization)
 
         let services: [any Service] = [
             RaftPeerLifecycle(peer: peer),

@@ -27,14 +27,18 @@ struct TLSOptions: ParsableArguments {
 
     @Option(
         name: .customLong("peer-cert-allowed-cn"),
-        help: "A common name of members' certificates (repeatable); others cannot call Raft or shard migration.")
+        help: """
+            A common name of members' (and operators') certificates (repeatable); others cannot call Raft, \
+            membership changes or shard migration.
+            """)
     var peerAllowedCommonNames: [String] = []
 
     @Flag(help: "Allow serving plaintext on a non-loopback address (anyone who reaches it can send Raft messages).")
     var insecure = false
 
-    /// The services only members may call.
-    static let memberOnlyServices: Set<String> = ["skv.raft.Raft", "skv.shardkv.ShardMigration"]
+    /// The services only members may call (`skv … member` needs a certificate among them too:
+    /// listing or changing the membership is an operator's task, not a client's).
+    static let memberOnlyServices: Set<String> = ["skv.raft.Raft", "skv.raft.Membership", "skv.shardkv.ShardMigration"]
 
     /// Whether `host` is a loopback address or `localhost`.
     static func isLoopback(_ host: String) -> Bool {

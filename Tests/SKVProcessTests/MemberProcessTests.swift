@@ -1,8 +1,10 @@
 import Foundation
 import Testing
 
-/// `skv kv|ctrler|shard member …` as processes: malformed ids, addresses and options exit 2
-/// with one `skv: ...` line before anything is contacted. Needs `swift build --product skv`.
+/// `skv kv|ctrler|shard member …` as processes: on three KV daemons, `member list` shows the
+/// voters, a learner is added and removed, and removing the leader completes on its successor;
+/// malformed ids, addresses and options exit 2 with one `skv: ...` line before anything is
+/// contacted. Needs `swift build --product skv`.
 @Suite(
     "MemberProcessTests", .serialized,
     .enabled(if: SKVBinary.exists, "build the skv binary first: swift build --product skv"))
@@ -47,5 +49,53 @@ struct MemberProcessTests {
         #expect(result.status == 3, "status \(result.status): \(result.stderr)")
         #expect(result.stderr.hasPrefix("skv: unavailable: no leader answered"), "\(result.stderr)")
         #expect(clock.now - started < .seconds(10))
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func listAddLearnerRemoveAndRemoveTheLeader() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try SKVProcessCluster(root: root)
+        defer { cluster.killAll() }
+        try cluster.startAll()
+        let leader = try #require(try await cluster.leader())
+
+        let list = try await cluster.cli(["member", "list"])
+        try #require(list.status == 0, "member list: \(list.stderr)")
+        #expect(list.stdout.contains("3 voters, 0 learners"), "\(list.stdout)")
+        for id in UInt64(1)...3 { #expect(Self.row(id, in: list.stdout)?[2] == "voter", "\(id): \(list.stdout)") }
+
+        let learnerAddress = "127.0.0.1:\(try freeLoopbackPort())"
+        let add = try await cluster.cli(["member", "add-learner", "4", learnerAddress])
+        try #require(add.status == 0, "add-learner: \(add.stderr)")
+        #expect(Self.row(4, in: add.stdout) == ["4", learnerAddress, "learner"], "\(add.stdout)")
+        #expect(add.stdout.contains("skv kv serve --id 4 --listen \(learnerAddress) "), "\(add.stdout)")
+        #expect(add.stdout.contains("--peer 4=\(learnerAddress) --data-dir <DIR> --join"), "\(add.stdout)")
+
+        let json = try await cluster.cli(["member", "list", "--json"])
+        #expect(json.status == 0 && json.stdout.contains(#""id":4,"address":"\#(learnerAddress)","role":"learner""#),
+                "\(json.stdout) \(json.stderr)")
+
+        let remove = try await cluster.cli(["member", "remove", "4"])
+        try #require(remove.status == 0, "remove 4: \(remove.stderr)")
+        #expect(remove.stdout.contains("3 voters, 0 learners"), "\(remove.stdout)")
+        #expect(remove.stdout.contains("removed (may not rejoin): 4"), "\(remove.stdout)")
+        #expect(Self.row(4, in: remove.stdout) == nil, "\(remove.stdout)")
+        let again = try await cluster.cli(["member", "add-learner", "4", learnerAddress], timeout: 5)
+        #expect(again.status == 1 && again.stderr.hasPrefix("skv: refused: "), "\(again.status) \(again.stderr)")
+
+        // The leader hands over first; the command asks its successor.
+        let removeLeader = try await cluster.cli(["member", "remove", "\(leader + 1)"])
+        try #require(removeLeader.status == 0, "remove the leader \(leader + 1): \(removeLeader.stderr)")
+        #expect(removeLeader.stdout.contains("2 voters, 0 learners"), "\(removeLeader.stdout)")
+        #expect(Self.row(UInt64(leader + 1), in: removeLeader.stdout) == nil, "\(removeLeader.stdout)")
+        let put = try await cluster.cli(["put", "k", "v"])
+        #expect(put.status == 0, "put after removing the leader: \(put.stderr)")
+    }
+
+    /// The first three columns of member `id`'s row in a `member list` table, if it is listed.
+    static func row(_ id: UInt64, in table: String) -> [String]? {
+        table.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
+            .first { $0.first == "\(id)" && $0.count >= 3 }.map { Array($0.prefix(3)) }
     }
 }
