@@ -399,7 +399,7 @@ const ProtobufCMessageDescriptor skv__raft__entry__descriptor =
   (ProtobufCMessageInit) skv__raft__entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descriptors[8] =
+static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descriptors[9] =
 {
   {
     "index",
@@ -497,10 +497,23 @@ static const ProtobufCFieldDescriptor skv__raft__snapshot_metadata__field_descri
     0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "context",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotMetadata, context),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned skv__raft__snapshot_metadata__field_indices_by_name[] = {
   6,   /* field[6] = auto_leave */
   7,   /* field[7] = auto_promote */
+  8,   /* field[8] = context */
   0,   /* field[0] = index */
   4,   /* field[4] = learners */
   5,   /* field[5] = learners_next */
@@ -511,7 +524,7 @@ static const unsigned skv__raft__snapshot_metadata__field_indices_by_name[] = {
 static const ProtobufCIntRange skv__raft__snapshot_metadata__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 8 }
+  { 0, 9 }
 };
 const ProtobufCMessageDescriptor skv__raft__snapshot_metadata__descriptor =
 {
@@ -521,7 +534,7 @@ const ProtobufCMessageDescriptor skv__raft__snapshot_metadata__descriptor =
   "Skv__Raft__SnapshotMetadata",
   "skv.raft",
   sizeof(Skv__Raft__SnapshotMetadata),
-  8,
+  9,
   skv__raft__snapshot_metadata__field_descriptors,
   skv__raft__snapshot_metadata__field_indices_by_name,
   1,  skv__raft__snapshot_metadata__number_ranges,

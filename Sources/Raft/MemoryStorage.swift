@@ -96,13 +96,13 @@ public final class MemoryStorage: RaftStorage {
     /// call `compact(index:)` for that. Throws `.snapshotOutOfDate` if `index` is not newer
     /// than the current snapshot.
     @discardableResult
-    public func createSnapshot(index: UInt64, data: [UInt8]) throws(StorageError) -> Snapshot {
+    public func createSnapshot(index: UInt64, data: [UInt8], context: [UInt8] = []) throws(StorageError) -> Snapshot {
         if index <= currentSnapshot.metadata.index { throw .snapshotOutOfDate }
         precondition(
             index <= lastIndex(), "snapshot \(index) is out of bound lastIndex \(lastIndex())")
         let term = entries[Int(index - offset)].term
         currentSnapshot = Snapshot(
-            metadata: .init(index: index, term: term, confState: confState(at: index)), data: data)
+            metadata: .init(index: index, term: term, confState: confState(at: index), context: context), data: data)
         return currentSnapshot
     }
 

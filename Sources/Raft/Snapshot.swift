@@ -15,6 +15,8 @@ public struct Snapshot: Sendable, Hashable {
         /// The group's membership as of `index` (``ConfState/unknown`` if the snapshot
         /// does not say: the receiver keeps its own).
         public var confState: ConfState
+        /// Opaque to Raft, the driver's (``RaftPeer`` puts the members' addresses here).
+        public var context: [UInt8]
 
         /// The voters of the incoming (or only) configuration as of `index`.
         public var voters: [UInt64] { confState.voters }
@@ -23,10 +25,11 @@ public struct Snapshot: Sendable, Hashable {
             self.init(index: index, term: term, confState: ConfState(voters: voters))
         }
 
-        public init(index: UInt64, term: UInt64, confState: ConfState) {
+        public init(index: UInt64, term: UInt64, confState: ConfState, context: [UInt8] = []) {
             self.index = index
             self.term = term
             self.confState = confState
+            self.context = context
         }
     }
 

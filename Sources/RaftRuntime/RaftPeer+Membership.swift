@@ -153,6 +153,36 @@ extension RaftPeer: MembershipControl {
         return true
     }
 
+    /// Merges the address book a snapshot from the leader carries (see ``snapshot(index:data:)``)
+    /// into this peer's: addresses of members it did not know, removed ids, and the snapshot's
+    /// index (the changes it covers are never applied here one by one). Saves the book and
+    /// connects to the new members. Returns false if the book could not be saved.
+    func recordSnapshotMembership(_ metadata: Snapshot.Metadata) -> Bool {
+        var book = addressBook
+        if let carried = AddressBook(decoding: metadata.context) {
+            book.removed.formUnion(carried.removed)
+            for (id, address) in carried.addresses where !book.removed.contains(id) && book.addresses[id] == nil {
+                book.addresses[id] = address
+            }
+            for id in book.removed { book.addresses[id] = nil }
+        }
+        book.index = max(book.index, metadata.index)
+        guard book != addressBook else { return true }
+        if let store = addressBookStore {
+            do {
+                try store.save(book)
+            } catch {
+                storeFailed(error)
+                return false
+            }
+        }
+        addressBook = book
+        for id in metadata.confState.members where id != self.id && peers[id] == nil {
+            if let connector, let address = book.addresses[id] { peers[id] = connector.connect(id, address) }
+        }
+        return true
+    }
+
     /// Resumes the membership-change calls a `Ready`'s committed entries settle: the call
     /// whose entry is at that index and of its term succeeds, one whose index holds another
     /// entry failed (its leader was deposed and the entry overwritten). Called after `advance`,

@@ -363,7 +363,10 @@ public actor RaftPeer: RaftServiceProtocol {
         guard !killed, let current = try? storage.snapshot(), index > current.metadata.index,
             index <= node.appliedIndex
         else { return }
-        guard let snapshot = try? storage.createSnapshot(index: index, data: data) else { return }
+        // The address book travels with the snapshot: a member that learns the membership
+        // from it (it missed the changes, compacted away) also learns where the members are.
+        guard let snapshot = try? storage.createSnapshot(index: index, data: data, context: addressBook.encoded())
+        else { return }
         metrics.snapshotsTaken.increment()
         metrics.snapshotTakenBytes.increment(by: data.count)
         eventLog.snapshotTaken(index: index, bytes: data.count)
@@ -597,6 +600,7 @@ public actor RaftPeer: RaftServiceProtocol {
             }
         }
         if let snapshot = ready.snapshot {
+            guard recordSnapshotMembership(snapshot.metadata) else { return }
             metrics.snapshotsInstalled.increment()
             eventLog.snapshotInstalled(
                 index: snapshot.metadata.index, snapshotTerm: snapshot.metadata.term, bytes: snapshot.data.count)

@@ -57,6 +57,44 @@ struct RaftPeerMembershipTests {
         }
     }
 
+    @Test func aMemberThatMissedAChangeLearnsTheNewAddressFromASnapshot() async throws {
+        try await withTemporaryDirectory { root in
+            let cluster = LoopbackMembershipCluster(root: root)
+            try await Self.founded(cluster)
+            _ = try await cluster.propose([1])
+            let leader = try await cluster.leader()
+            let absent = cluster.runningIDs.first { $0 != leader.id }!
+            await cluster.kill(absent)
+            let address4 = try await cluster.listen(4)
+            var addresses: [UInt64: String] = [4: address4]
+            for id: UInt64 in 1...3 { addresses[id] = cluster.address(id) }
+            try await cluster.start(4, book: AddressBook(initialVoters: [], addresses: addresses))
+            _ = try await cluster.change(.addLearner(id: 4, address: address4))
+            // Every running member compacts its log past the change.
+            let last = try await cluster.propose([2])
+            for id in cluster.runningIDs {
+                #expect(await cluster.recorder(id).waitFor(index: last))
+                let applied = await cluster.peer(id).status().appliedIndex
+                await cluster.peer(id).snapshot(index: applied, data: [7])
+                #expect(await cluster.peer(id).status().snapshotIndex == applied)
+            }
+            // The absent member restarts with a book that lacks node 4 and catches up from a
+            // snapshot, which carries the address.
+            try await cluster.start(absent)
+            #expect(await eventually(within: .seconds(10)) {
+                await cluster.peer(absent).membership().member(4)?.address == address4
+            })
+            let book = try #require(try AddressBookFile(directory: cluster.directory(absent)).load())
+            #expect(book.addresses[4] == address4 && book.index >= last)
+            // It reaches node 4 itself once it leads.
+            try await leader.transferLeadership(to: absent)
+            #expect(await eventually(within: .seconds(10)) { await cluster.peer(absent).status().isLeader })
+            let next = try await cluster.propose([3])
+            #expect(await cluster.recorder(4).waitFor(index: next))
+            await cluster.shutdown()
+        }
+    }
+
     @Test func aRemovedNodeCannotBeAddedBackAndRestartsKeepTheMembership() async throws {
         try await withTemporaryDirectory { root in
             let cluster = LoopbackMembershipCluster(root: root)

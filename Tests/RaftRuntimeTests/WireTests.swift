@@ -48,7 +48,8 @@ import Testing
         let confState = ConfState(
             voters: [1, 4, 5], votersOutgoing: [1, 2, 3], learners: [6, 7], learnersNext: [2], autoLeave: true,
             autoPromote: [7])
-        let snapshot = Snapshot(metadata: .init(index: 40, term: 6, confState: confState), data: [1])
+        let context = AddressBook(initialVoters: [1, 2, 3], addresses: [6: "h:6"], removed: [2], index: 39).encoded()
+        let snapshot = Snapshot(metadata: .init(index: 40, term: 6, confState: confState, context: context), data: [1])
         let bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
         #expect(try ProtobufDeserializer<WireSnapshot>().deserialize(bytes).snapshot == snapshot)
         let change = ConfChangeEntry(change: ConfChange([.init(.addLearner, 6)]), result: confState)

@@ -104,10 +104,15 @@ struct  Skv__Raft__SnapshotMetadata
    */
   size_t n_auto_promote;
   uint64_t *auto_promote;
+  /*
+   * Opaque to Raft: the driver's (RaftPeer keeps the members' addresses here, so that a
+   * member that learns the membership from a snapshot also learns where they are).
+   */
+  ProtobufCBinaryData context;
 };
 #define SKV__RAFT__SNAPSHOT_METADATA__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&skv__raft__snapshot_metadata__descriptor) \
-    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0,NULL }
+    , 0, 0, 0,NULL, 0,NULL, 0,NULL, 0,NULL, 0, 0,NULL, {0,NULL} }
 
 
 /*

@@ -66,6 +66,8 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
         (m.pointee.n_learners_next, m.pointee.learners_next) = Self.ids(state.learnersNext, in: arena)
         (m.pointee.n_auto_promote, m.pointee.auto_promote) = Self.ids(state.autoPromote, in: arena)
         m.pointee.auto_leave = state.autoLeave ? 1 : 0
+        let context = arena.copyBytes(metadata.context)
+        m.pointee.context = ProtobufCBinaryData(len: context.count, data: context.pointer)
         return ProtobufCMessagePointer(m)
     }
 
@@ -102,7 +104,9 @@ struct WireSnapshotMetadata: ProtobufCConvertible {
         let confState = ConfState(
             voters: lists[0], votersOutgoing: lists[1], learners: lists[2], learnersNext: lists[3],
             autoLeave: c.auto_leave != 0, autoPromote: lists[4])
-        metadata = Snapshot.Metadata(index: c.index, term: c.term, confState: confState)
+        metadata = Snapshot.Metadata(
+            index: c.index, term: c.term, confState: confState,
+            context: ProtobufCField.bytes(c.context.data, count: c.context.len))
     }
 }
 
