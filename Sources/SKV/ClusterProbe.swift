@@ -15,16 +15,14 @@ struct ClusterProbe: Sendable {
 
     /// The KV group of the members at `addresses` (by Raft id, when known).
     func kvGroup(_ addresses: [(id: UInt64?, address: String)], observer: String) async -> ClusterStatus {
-        let members = await probeMembers(addresses) { await kvMember($0, id: $1) }
-        return ClusterStatus(
-            kind: .kv, observer: observer, groups: [ClusterStatus.Group(name: "kv", members: members)])
+        let group = await group(name: "kv", addresses) { await kvMember($0, id: $1) }
+        return ClusterStatus(kind: .kv, observer: observer, groups: [group])
     }
 
     /// The controller group of the members at `addresses`, each asked for its controller
     /// `Status`.
     func ctrlerGroup(_ addresses: [(id: UInt64?, address: String)]) async -> ClusterStatus.Group {
-        let members = await probeMembers(addresses) { await ctrlerMember($0, id: $1) }
-        return ClusterStatus.Group(name: "ctrler", members: members)
+        await group(name: "ctrler", addresses) { await ctrlerMember($0, id: $1) }
     }
 
     /// The controller group at `addresses` and its latest configuration's shard map (by
@@ -42,7 +40,7 @@ struct ClusterProbe: Sendable {
     }
 
     /// Every member probed concurrently, in the order given.
-    private func probeMembers(
+    func probeMembers(
         _ addresses: [(id: UInt64?, address: String)],
         _ probe: @escaping @Sendable (String, UInt64?) async -> ClusterStatus.Member
     ) async -> [ClusterStatus.Member] {
@@ -127,10 +125,9 @@ struct ClusterProbe: Sendable {
     }
 
     private func shardGroup(gid: UInt64, servers: [String]) async -> ClusterStatus.Group {
-        let members = await probeMembers(servers.map { (id: nil, address: $0) }) { address, _ in
+        await group(name: "\(gid)", gid: gid, servers.map { (id: nil, address: $0) }) { address, _ in
             await shardMember(address)
         }
-        return ClusterStatus.Group(name: "\(gid)", gid: gid, members: members)
     }
 
     private func shardMember(_ address: String) async -> ClusterStatus.Member {

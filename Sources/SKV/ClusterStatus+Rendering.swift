@@ -20,8 +20,9 @@ extension ClusterStatus {
         ])
     }
 
-    /// The terminal summary of `skv … status`: one line per group (leader, term, commit,
-    /// reachable members), then, for ShardKV, the shard map (`*` marks a shard in migration).
+    /// The terminal summary of `skv … status`: two lines per group (leader, term, commit,
+    /// reachable members; its membership), then, for ShardKV, the shard map (`*` marks a shard
+    /// in migration).
     /// The per-member lines are the commands' own.
     var summaryLines: [String] {
         var lines: [String] = []
@@ -34,6 +35,7 @@ extension ClusterStatus {
                 "\(title): leader \(leader), term \(ClusterStatus.field(group.term)), "
                     + "commit \(ClusterStatus.field(group.commitIndex)), "
                     + "\(group.reachableCount) of \(group.members.count) members reachable")
+            lines.append("\(title) membership: " + (group.membership.map(\.summary) ?? "unknown (no member answered)"))
         }
         if !shards.isEmpty {
             let map = shards.map { shard in
@@ -51,15 +53,19 @@ extension ClusterStatus.Group {
         return .object([
             ("name", .string(name)), ("gid", .optional(gid)), ("leader", .optional(leader?.id)),
             ("term", .optional(term)), ("commitIndex", .optional(commit)),
-            ("members", .array(members.map { $0.json(groupCommit: commit) })),
+            ("members", .array(members.map { $0.json(groupCommit: commit, membershipRole: membershipRole(of: $0)) })),
+            ("membership", membership.map(\.json) ?? .null),
+            ("membershipSummary", .optional(membership?.summary)),
         ])
     }
 }
 
 extension ClusterStatus.Member {
-    func json(groupCommit: UInt64?) -> JSONValue {
+    /// - Parameter membershipRole: ``ClusterStatus/Group/membershipRole(of:)``.
+    func json(groupCommit: UInt64?, membershipRole: String?) -> JSONValue {
         .object([
             ("address", .string(address)), ("id", .optional(id)), ("reachable", .bool(error == nil)),
+            ("membershipRole", .optional(membershipRole)),
             ("error", .optional(error)), ("role", .string(role)), ("term", .optional(term)),
             ("leaderId", .optional(leaderID)), ("commitIndex", .optional(commitIndex)),
             ("appliedIndex", .optional(appliedIndex)), ("lag", .optional(lag(behind: groupCommit))),

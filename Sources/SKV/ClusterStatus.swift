@@ -1,7 +1,10 @@
+import RaftRuntime
+
 /// The cluster at a glance, as the status page (`/status.json`) and `skv … status` show it:
 /// each replica group with its members' Raft state as they answer their service's `Status`
-/// RPC (an unreachable member is listed with the error), and for ShardKV the controller's
-/// latest configuration as a shard → group map with the shards in migration marked.
+/// RPC (an unreachable member is listed with the error) and its membership (voters, learners,
+/// joint state) as its leader reports it, and for ShardKV the controller's latest
+/// configuration as a shard → group map with the shards in migration marked.
 struct ClusterStatus: Sendable {
     /// What the cluster runs.
     enum Kind: String, Sendable {
@@ -31,6 +34,8 @@ struct ClusterStatus: Sendable {
         var name: String
         var gid: UInt64?
         var members: [Member]
+        /// The membership as the group's leader (or any member) reported it; nil if none did.
+        var membership: Membership?
 
         /// The member that claims leadership in the highest term (a deposed leader may not
         /// know yet; the newest claim wins).
@@ -45,6 +50,14 @@ struct ClusterStatus: Sendable {
         var commitIndex: UInt64? { members.compactMap(\.commitIndex).max() }
 
         var reachableCount: Int { members.filter { $0.error == nil }.count }
+
+        /// What `member` is in the group's membership: `voter`, `outgoing-voter`, `learner`,
+        /// `removed`, `not a member`; nil when the membership or the member's id is unknown.
+        func membershipRole(of member: Member) -> String? {
+            guard let membership, let id = member.id else { return nil }
+            if let role = membership.member(id)?.role { return role.rawValue }
+            return membership.removedIDs.contains(id) ? "removed" : "not a member"
+        }
     }
 
     /// One member as it answered (or the error it did not answer with).

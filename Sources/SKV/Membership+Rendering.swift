@@ -28,6 +28,21 @@ extension Membership {
         return lines
     }
 
+    /// One line: the index, the voters and learners by id, and the joint state
+    /// (`skv … status`, the status page).
+    var summary: String {
+        func ids(_ role: Member.Role) -> String {
+            let list = members.filter { $0.role == role }.map { "\($0.id)" + ($0.promotesWhenCaughtUp ? "*" : "") }
+            return list.isEmpty ? "none" : list.joined(separator: ",")
+        }
+        var text = "index \(index), voters \(ids(.voter))"
+        if isJoint { text += ", outgoing voters \(ids(.outgoingVoter)) (joint change in progress)" }
+        text += ", learners \(ids(.learner))"
+        if members.contains(where: \.promotesWhenCaughtUp) { text += " (* promoted when caught up)" }
+        if !removedIDs.isEmpty { text += ", removed \(removedIDs.map(String.init).joined(separator: ","))" }
+        return text
+    }
+
     /// `--json` of the member commands.
     var json: JSONValue {
         .object([

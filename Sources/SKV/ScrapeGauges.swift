@@ -4,8 +4,8 @@ import RSM
 import ShardKV
 
 /// The gauges a scrape reads from state rather than recording as things happen: the Raft
-/// peer's ``RaftPeerStatus``, the process's memory and descriptors, and the service's
-/// ``ServiceGauges``.
+/// peer's ``RaftPeerStatus`` and membership, the process's memory and descriptors, and the
+/// service's ``ServiceGauges``.
 struct ScrapeGauges: Sendable {
     private let term = Gauge(label: "skv_raft_term")
     private let isLeader = Gauge(label: "skv_raft_is_leader")
@@ -20,10 +20,19 @@ struct ScrapeGauges: Sendable {
     private let readIndexPending = Gauge(label: "skv_raft_read_index_pending")
     /// Bytes of the persisted log after the snapshot, plus the hard state.
     private let raftStateBytes = Gauge(label: "skv_raft_state_bytes")
+    /// Members of the group as this peer has applied its membership, by role.
+    private let membersByRole: [(Membership.Member.Role, Gauge)] = [.voter, .outgoingVoter, .learner].map { role in
+        (role, Gauge(label: "skv_raft_members", dimensions: [("role", role.rawValue)]))
+    }
+    /// 1 while a joint membership change is in progress.
+    private let membershipJoint = Gauge(label: "skv_raft_membership_joint")
+    /// The log index of the membership change in force (0: the initial membership).
+    private let membershipIndex = Gauge(label: "skv_raft_membership_index")
     private let process = ProcessMetrics()
     let service = ServiceGauges()
 
-    /// Reads `peer` (one actor turn each for its status and its state size) and the process.
+    /// Reads `peer` (one actor turn each for its status, its state size and its membership) and
+    /// the process.
     func record(_ peer: RaftPeer) async {
         let status = await peer.status()
         term.record(status.term)
@@ -37,6 +46,10 @@ struct ScrapeGauges: Sendable {
             ? status.lastIndex - status.commitIndex : 0)
         readIndexPending.record(status.pendingReads)
         raftStateBytes.record(await peer.raftStateSize())
+        let membership = await peer.membership()
+        for (role, gauge) in membersByRole { gauge.record(membership.members.filter { $0.role == role }.count) }
+        membershipJoint.record(membership.isJoint ? 1 : 0)
+        membershipIndex.record(membership.index)
         process.update()
     }
 }

@@ -1,12 +1,15 @@
 /// The status page served at `/` of `--metrics-listen`: one self-contained HTML document
 /// (inline style and script, no external assets) that polls `/status.json` every second and
-/// draws the cluster: each group's members with role, term, commit and applied index and lag
-/// (unreachable members greyed out with the error), the leader and term per group, and for
-/// ShardKV and the controller the shard → group map, shards in migration highlighted.
+/// draws the cluster: each group's members with role, place in the membership (voter,
+/// learner, outgoing voter of a joint change, removed), term, commit and applied index and lag
+/// (unreachable members greyed out with the error), the leader, term and membership (index,
+/// voters, learners, joint state) per group, and for ShardKV and the controller the shard →
+/// group map, shards in migration highlighted.
 ///
 /// Stable hooks for tests and scripts: `#leader-GROUP` holds a group's leader id (`-` if
-/// none), `#shard-N` a shard's cell with `data-gid` and `data-migrating`, `#updated` the time
-/// of the last refresh, `#connection` `live` or the fetch error.
+/// none), `#membership-GROUP` its membership summary, `#shard-N` a shard's cell with
+/// `data-gid` and `data-migrating`, `#updated` the time of the last refresh, `#connection`
+/// `live` or the fetch error.
 enum StatusPage {
     static let html = #"""
         <!DOCTYPE html>
@@ -32,6 +35,8 @@ enum StatusPage {
         tr.unreachable td { color: #9aa3ab; font-style: italic; }
         .role-leader { color: #1b5e20; }
         .lagging { color: #b45f06; font-weight: 600; }
+        .member-learner, .member-outgoing-voter { color: #b45f06; }
+        .member-removed { color: #8b0000; }
         .shards { display: grid; grid-template-columns: repeat(10, 1fr); gap: 6px; }
         .shard { border-radius: 5px; padding: 8px 4px; text-align: center; color: #fff; font-weight: 600;
                  border: 3px solid transparent; }
@@ -96,12 +101,13 @@ enum StatusPage {
           for (const group of status.groups) {
             const title = group.gid !== null ? "Group " + group.gid : (group.name === "kv" ? "KV group" : "Controller group");
             const reachable = group.members.filter(m => m.reachable).length;
-            const head = ["Id", "Address", "Role", "Term", "Commit", "Applied", "Lag"]
+            const head = ["Id", "Address", "Role", "Member", "Term", "Commit", "Applied", "Lag"]
               .concat(sharded ? ["Config", "Shards held"] : []).concat(["Note"]);
             const table = el("table", {}, el("tr", {}, ...head.map(h => el("th", {}, h))));
             for (const m of group.members) {
               const row = el("tr", {class: m.reachable ? (m.role === "leader" ? "leader" : "") : "unreachable"},
                 el("td", {}, m.id), el("td", {}, m.address), el("td", {class: "role-" + m.role}, m.role),
+                el("td", {class: "member-" + m.membershipRole}, m.membershipRole),
                 el("td", {}, m.term), el("td", {}, m.commitIndex), el("td", {}, m.appliedIndex),
                 el("td", {class: m.lag > lagWarningEntries ? "lagging" : ""}, m.lag));
               if (sharded) {
@@ -116,6 +122,8 @@ enum StatusPage {
                  " · term " + (group.term == null ? "-" : group.term) +
                  " · commit " + (group.commitIndex == null ? "-" : group.commitIndex) +
                  " · " + reachable + "/" + group.members.length + " reachable"),
+              el("div", {class: "legend"}, "membership: ",
+                 el("span", {id: "membership-" + group.name}, group.membershipSummary || "unknown")),
               table));
           }
         }

@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// `skv kv|ctrler|shard member …` as processes: on three KV daemons, `member list` shows the
-/// voters, a learner is added and removed, and removing the leader completes on its successor;
+/// voters, a learner is added (and shown by `skv kv status`) and removed, and removing the
+/// leader completes on its successor;
 /// malformed ids, addresses and options exit 2 with one `skv: ...` line before anything is
 /// contacted. Needs `swift build --product skv`.
 @Suite(
@@ -71,6 +72,12 @@ struct MemberProcessTests {
         #expect(Self.row(4, in: add.stdout) == ["4", learnerAddress, "learner"], "\(add.stdout)")
         #expect(add.stdout.contains("skv kv serve --id 4 --listen \(learnerAddress) "), "\(add.stdout)")
         #expect(add.stdout.contains("--peer 4=\(learnerAddress) --data-dir <DIR> --join"), "\(add.stdout)")
+
+        // `skv kv status` shows the membership and probes the learner (not running) as well.
+        let status = try await cluster.cli(["status"], timeout: 5)
+        #expect(status.stdout.contains("group kv membership: index "), "\(status.stdout)")
+        #expect(status.stdout.contains(", voters 1,2,3, learners 4"), "\(status.stdout)")
+        #expect(status.stdout.contains("\(learnerAddress) unavailable"), "\(status.stdout)")
 
         let json = try await cluster.cli(["member", "list", "--json"])
         #expect(json.status == 0 && json.stdout.contains(#""id":4,"address":"\#(learnerAddress)","role":"learner""#),

@@ -35,6 +35,13 @@ extension KVProcessTests {
             let followerScrape = try scrape(cluster, follower)
             #expect(followerScrape["skv_raft_is_leader"] == 0)
             #expect(followerScrape["skv_raft_leader_id"] == Double(leader + 1))
+            for scrape in [before, followerScrape] {
+                #expect(scrape.sum("skv_raft_members", matching: #"role="voter""#) == 3)
+                #expect(scrape.sum("skv_raft_members", matching: #"role="learner""#) == 0)
+                #expect(scrape.sum("skv_raft_members", matching: #"role="outgoing-voter""#) == 0)
+                #expect(scrape["skv_raft_membership_joint"] == 0)
+                #expect(scrape.types["skv_raft_membership_index"] == "gauge")
+            }
 
             for k in 0..<Self.writes {
                 let put = try await cluster.cli(["put", "metrics\(k)", "value\(k)"])
@@ -68,6 +75,8 @@ extension KVProcessTests {
             #expect(page.status == 200 && page.body.contains("<title>swift-skv status</title>"))
             let json = try httpGet(port: cluster.metricsPorts[follower], path: "/status.json")
             #expect(json.status == 200 && json.body.contains(#""leader":\#(leader + 1),"#), "\(json.body)")
+            #expect(json.body.contains(#""membershipSummary":"index 0, voters 1,2,3, learners none""#), "\(json.body)")
+            #expect(json.body.contains(#""membershipRole":"voter""#), "\(json.body)")
             #expect(try httpGet(port: cluster.metricsPorts[follower], path: "/nothing").status == 404)
         }
 
