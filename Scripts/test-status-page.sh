@@ -138,6 +138,8 @@ page="$kv_page"
 check "kv page shows the live leader" shows_leader "$work/kv.html" kv kv_leader
 kv_members() { local i; for i in 1 2 3; do contains "$work/kv.html" ">127.0.0.1:${ports[$((i - 1))]}<" || return 1; done; }
 check "kv page lists the 3 members" kv_members
+check "kv page shows the membership (3 voters, no learner)" \
+    contains "$work/kv.html" 'id="membership-kv">index 0, voters 1,2,3, learners none<'
 check "kv page is live (refreshed from /status.json)" contains "$work/kv.html" 'class="pill live">live<'
 screenshot "$kv_page" "$shots/status-kv.png"
 check "kv screenshot is a non-blank PNG" not_blank "$shots/status-kv.png"
@@ -184,6 +186,7 @@ check "shard page shows the shard map ($map)" shard_cells
 check "shard page shows group 1's leader" shows_leader "$work/shard.html" 1 group_leader 1
 check "shard page shows group 2's leader" shows_leader "$work/shard.html" 2 group_leader 2
 check "shard page shows the controllers' leader" shows_leader "$work/shard.html" ctrler ctrler_leader
+check "shard page shows group 1's membership" contains "$work/shard.html" 'id="membership-1">index 0, voters '
 screenshot "$shard_page" "$shots/status-shard.png"
 check "shard screenshot is a non-blank PNG" not_blank "$shots/status-shard.png"
 # Group 1 stops; a shard of its moves to group 2, which cannot pull it: group 2's page shows

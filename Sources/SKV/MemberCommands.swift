@@ -29,11 +29,7 @@ struct MemberAddCommand<Options: MemberGroupOptions>: AsyncParsableCommand {
     @Argument(help: "The new member's Raft id (positive, never used in the group before).") var id: String
     @Argument(help: "The new member's address, HOST:PORT (its --listen).") var address: String
 
-    func run() async throws {
-        let (id, address) = MemberChange<Options>.parse(id: id, address: address)
-        let membership = await change.run(.add(id: id, address: address))
-        change.printStartLine(membership, id: id, address: address)
-    }
+    func run() async throws { await change.add(id: id, address: address, MembershipRequest.add) }
 }
 
 /// `skv … member add-learner ID ADDRESS`: adds a learner (promote it later), then prints how
@@ -46,11 +42,7 @@ struct MemberAddLearnerCommand<Options: MemberGroupOptions>: AsyncParsableComman
     @Argument(help: "The new member's Raft id (positive, never used in the group before).") var id: String
     @Argument(help: "The new member's address, HOST:PORT (its --listen).") var address: String
 
-    func run() async throws {
-        let (id, address) = MemberChange<Options>.parse(id: id, address: address)
-        let membership = await change.run(.addLearner(id: id, address: address))
-        change.printStartLine(membership, id: id, address: address)
-    }
+    func run() async throws { await change.add(id: id, address: address, MembershipRequest.addLearner) }
 }
 
 /// `skv … member promote ID`: makes a learner a voter now.
@@ -90,6 +82,13 @@ struct MemberChange<Options: MemberGroupOptions>: ParsableArguments {
         }
         Self.print(membership, json: json)
         return membership
+    }
+
+    /// `add`/`add-learner ID ADDRESS` (exit 2 for either malformed): makes the change, prints
+    /// the membership and (not with `--json`) how to start the new member.
+    func add(id: String, address: String, _ request: (UInt64, String) -> MembershipRequest) async {
+        let (id, address) = Self.parse(id: id, address: address)
+        printStartLine(await run(request(id, address)), id: id, address: address)
     }
 
     /// After `add`/`add-learner` (not with `--json`): the command that starts the new member,
