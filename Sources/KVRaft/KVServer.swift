@@ -28,9 +28,17 @@ public final class KVServer: KVServiceProtocol, Sendable {
         /// The replicated state machine's limits (snapshot size, sessions, pending requests,
         /// timeouts).
         public var replication = ReplicatedStateMachine.Configuration()
-        /// Each member's client address ("host:port"), sent in `LeaderHint.address` so a client
-        /// that knows no ids (any gRPC client) can follow a redirect. Empty: ids only.
-        public var memberAddresses: [UInt64: String] = [:]
+        /// Each member's client address ("host:port") by Raft id, read each time a leader hint
+        /// is sent (`LeaderHint.address`, so a client that knows no ids can follow a redirect):
+        /// the membership may change while the server runs (a daemon passes its Raft peer's
+        /// ``RaftPeer/knownAddresses()``). Default: none, ids only.
+        public var memberAddressLookup: @Sendable () -> [UInt64: String] = { [:] }
+
+        /// A fixed set of member addresses (sets ``memberAddressLookup``).
+        public var memberAddresses: [UInt64: String] {
+            get { memberAddressLookup() }
+            set { memberAddressLookup = { newValue } }
+        }
 
         public init() {}
     }

@@ -4,6 +4,7 @@ import Raft
 public import Logging
 import RPCCore
 import RPCProtobuf
+import Synchronization
 
 /// Runs one Raft peer: owns a `RaftNode` on an actor, drives it with ticks, persists through a
 /// ``RaftLogStore`` before sending, talks to the other peers through `skv.raft.Raft`, and
@@ -138,7 +139,11 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Clients of the other members (changes as members are added and removed).
     var peers: [UInt64: RaftPeerClient]
     /// Where members are reached, kept beside the core's membership (`RaftPeer+Membership.swift`).
-    var addressBook: AddressBook
+    var addressBook: AddressBook {
+        didSet { publishedAddresses.withLock { $0 = addressBook.addresses } }
+    }
+    /// ``addressBook``'s addresses for readers off the actor (``knownAddresses()``).
+    private let publishedAddresses = Mutex<[UInt64: String]>([:])
     let addressBookStore: (any AddressBookStore)?
     let connector: RaftPeerConnector?
     /// Waiting ``changeMembership(_:force:timeout:)`` calls by the index of their entry.
@@ -220,6 +225,7 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         self.peers = peers
         addressBook = book
+        publishedAddresses.withLock { $0 = book.addresses }
         addressBookStore = membership?.store
         connector = membership?.connector
         self.store = logStore
@@ -325,6 +331,10 @@ public actor RaftPeer: RaftServiceProtocol {
             return (0, node.term, false)
         }
     }
+
+    /// Every member's address as this peer's address book has it now; callable from any
+    /// thread (a service's leader hints read it per reply).
+    public nonisolated func knownAddresses() -> [UInt64: String] { publishedAddresses.withLock { $0 } }
 
     /// The current term and whether this peer believes it is the leader.
     public func state() -> (term: UInt64, isLeader: Bool) {

@@ -19,7 +19,7 @@ struct CtrlerServeCommand: AsyncParsableCommand {
         await host.run { context in
             var configuration = ShardCtrlerServer.Configuration()
             configuration.replication = context.replication
-            configuration.memberAddresses = context.memberAddresses
+            configuration.memberAddressLookup = context.memberAddressLookup
             configuration.logger = context.logger
             return try ShardCtrlerServer(
                 id: context.id, log: context.peer, restoredSnapshot: context.restoredSnapshot,

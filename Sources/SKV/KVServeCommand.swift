@@ -19,7 +19,7 @@ struct KVServeCommand: AsyncParsableCommand {
         await host.run { context in
             var configuration = KVServer.Configuration()
             configuration.replication = context.replication
-            configuration.memberAddresses = context.memberAddresses
+            configuration.memberAddressLookup = context.memberAddressLookup
             return try KVServer(
                 id: context.id, log: context.peer, restoredSnapshot: context.restoredSnapshot,
                 configuration: configuration)

@@ -178,7 +178,7 @@ struct ReplicaHost {
         replication.maxSessions = options.maxSessions
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
-            id: id, peer: peer, restoredSnapshot: restored, memberAddresses: book.addresses,
+            id: id, peer: peer, restoredSnapshot: restored, memberAddressLookup: { [peer] in peer.knownAddresses() },
             replication: replication, logger: logger, tls: transportTLS)
         let replica: any ReplicaService
         do {

@@ -22,9 +22,13 @@ struct ReplicaContext: Sendable {
     var peer: RaftPeer
     /// The service snapshot the peer restarted from, if any.
     var restoredSnapshot: RestoredSnapshot?
-    /// Every member's client address ("host:port") by Raft id: Raft and the service share one
-    /// listener, so a member's peer address is its client address.
-    var memberAddresses: [UInt64: String]
+    /// Every member's client address ("host:port") by Raft id, as the membership stands when
+    /// called: Raft and the service share one listener, so a member's peer address is its
+    /// client address.
+    var memberAddressLookup: @Sendable () -> [UInt64: String]
+
+    /// The member addresses now.
+    var memberAddresses: [UInt64: String] { memberAddressLookup() }
     /// The replicated state machine's configuration from the options (the snapshot threshold).
     var replication: ReplicatedStateMachine.Configuration
     /// The daemon's logger (with the node id).

@@ -59,7 +59,7 @@ struct ShardReplica: ReplicaService {
         var configuration = ShardKVServer.Configuration()
         configuration.replication = context.replication
         configuration.maxSessionsPerShard = context.replication.maxSessions
-        configuration.memberAddresses = context.memberAddresses
+        configuration.memberAddressLookup = context.memberAddressLookup
         configuration.logger = context.logger
         // On a throw nothing used the transports yet, and the host exits the process.
         server = try ShardKVServer(

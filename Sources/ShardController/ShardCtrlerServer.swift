@@ -25,9 +25,17 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
         /// The replicated state machine's limits (snapshot size, sessions, pending requests,
         /// timeouts).
         public var replication = ReplicatedStateMachine.Configuration()
-        /// Each member's client address ("host:port"), sent in the leader hint so a client that
-        /// knows no ids can follow a redirect. Empty: ids only.
-        public var memberAddresses: [UInt64: String] = [:]
+        /// Each member's client address ("host:port") by Raft id, read each time a leader hint
+        /// is sent (`LeaderHint.address`, so a client that knows no ids can follow a redirect):
+        /// the membership may change while the server runs (a daemon passes its Raft peer's
+        /// ``RaftPeer/knownAddresses()``). Default: none, ids only.
+        public var memberAddressLookup: @Sendable () -> [UInt64: String] = { [:] }
+
+        /// A fixed set of member addresses (sets ``memberAddressLookup``).
+        public var memberAddresses: [UInt64: String] {
+            get { memberAddressLookup() }
+            set { memberAddressLookup = { newValue } }
+        }
         /// Where the replica that handled a Join, Leave or Move logs the configuration it
         /// created (`nil`: nowhere, as in the simulated labs).
         public var logger: Logger?

@@ -163,7 +163,10 @@ final class LoopbackMembershipCluster: Sendable {
                 return try await leader().changeMembership(request, force: force, timeout: .seconds(5))
             } catch let error as RaftPeerError {
                 switch error {
-                case .notLeader, .leadershipLost, .leadershipTransferInProgress, .timeout, .stopped, .membershipChangePending:
+                // A loaded machine may leave the leader without news of a live follower for an
+                // election timeout (100 ms here): the health check refuses until it hears again.
+                case .notLeader, .leadershipLost, .leadershipTransferInProgress, .timeout, .stopped,
+                    .membershipChangePending, .membershipChangeWouldLoseQuorum:
                     lastError = error
                     try await Task.sleep(for: .milliseconds(50))
                 default:
