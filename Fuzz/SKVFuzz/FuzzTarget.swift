@@ -3,7 +3,7 @@
 /// survives a round trip.
 enum FuzzTarget: String, CaseIterable, Sendable {
     /// Raft RPC and persistence messages (`skv.raft`): StepRequest, StepResponse,
-    /// PersistentState, and the persisted snapshot blob.
+    /// PersistentState, the persisted snapshot blob, and the `skv.raft.Membership` messages.
     case raftWire = "raft-wire"
     /// KV service requests, replies, commands and the KV state machine's snapshot.
     case kvWire = "kv-wire"

@@ -81,8 +81,23 @@ enum SeedCorpus {
             seed(2, PersistentState(
                 hardState: HardState(term: 4, vote: 1, commit: 2), entries: sampleEntries,
                 snapshot: .init(index: 0, term: 0, voters: [1, 2, 3]))),
+            seed(3, ListMembersRequest()),
+            seed(4, MembershipChangeRequest(.add(id: 4, address: "10.0.0.4:7001"), force: true, timeout: .seconds(5))),
+            seed(
+                5,
+                MembershipReply(
+                    outcome: .notLeader(leaderID: 2, leaderAddress: "10.0.0.2:7001"), membership: sampleMembership)),
+            seed(5, MembershipReply(outcome: .wouldLoseQuorum(healthy: [1, 2]), membership: sampleMembership)),
         ]
     }
+
+    static let sampleMembership = Membership(
+        members: [
+            .init(id: 1, address: "10.0.0.1:7001", role: .voter), .init(id: 2, address: "10.0.0.2:7001", role: .voter),
+            .init(id: 3, address: nil, role: .outgoingVoter),
+            .init(id: 4, address: "10.0.0.4:7001", role: .learner, promotesWhenCaughtUp: true),
+        ],
+        isJoint: true, index: 12, leaderID: 2, removedIDs: [5])
 
     /// Encoded commands of each state machine: seeds, and probes run after a fuzzed restore.
     static let kvCommands = [

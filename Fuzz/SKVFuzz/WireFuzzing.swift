@@ -25,6 +25,8 @@ enum WireFuzzing {
                     $0.hardState == $1.hardState && $0.entries == $1.entries && $0.snapshot == $1.snapshot
                 }
             },
+            { roundTrip(ListMembersRequest.self, $0) }, { roundTrip(MembershipChangeRequest.self, $0) },
+            { roundTrip(MembershipReply.self, $0) },
         ])
     }
 
