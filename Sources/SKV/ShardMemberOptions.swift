@@ -41,6 +41,7 @@ extension ShardMemberOptions: MemberGroupOptions {
     }
 
     var serveCommand: String {
-        "skv shard serve --gid \(gid) " + client.controllers.ctrlers.map { "--ctrlers \($0)" }.joined(separator: " ")
+        let ctrlers = client.controllers.ctrlers.isEmpty ? ["<CTRLERS>"] : client.controllers.ctrlers
+        return "skv shard serve --gid \(gid) " + ctrlers.map { "--ctrlers \($0)" }.joined(separator: " ")
     }
 }

@@ -44,6 +44,15 @@ extension KVProcessTests {
                 expected["k\(k)"] = "v\(k)"
             }
 
+            // The member commands of the controller group and of group 100 (its replicas from the
+            // controller's latest configuration).
+            let ctrlerMembers = try await ctrlers.cli(["member", "list"])
+            #expect(ctrlerMembers.status == 0 && ctrlerMembers.stdout.contains("3 voters, 0 learners"), "\(ctrlerMembers)")
+            let groupMembers = try await shard.cli(["member", "list", "--group", "100"])
+            #expect(groupMembers.status == 0 && groupMembers.stdout.contains("3 voters, 0 learners"), "\(groupMembers)")
+            let unknownGroup = try await shard.cli(["member", "list", "--group", "7"], timeout: 5)
+            #expect(unknownGroup.status == 3 && unknownGroup.stderr.contains("group 7 is not in"), "\(unknownGroup)")
+
             // A second group joins: half the shards (and their keys) move to it.
             let join101 = try await ctrlers.cli(["join", "101=\(groups[1].endpoints)"])
             try #require(join101.status == 0, "\(join101)")
