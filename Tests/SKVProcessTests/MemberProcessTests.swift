@@ -100,6 +100,64 @@ struct MemberProcessTests {
         #expect(put.status == 0, "put after removing the leader: \(put.stderr)")
     }
 
+    /// `member add` of a node that is not running yet, then that node started with the line the
+    /// command printed (`--join`): it catches up and the leader promotes it to voter; the group
+    /// of four serves writes.
+    @Test(.timeLimit(.minutes(3)))
+    func addedMemberStartedWithThePrintedLineIsPromoted() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try SKVProcessCluster(root: root)
+        defer { cluster.killAll() }
+        try cluster.startAll()
+        _ = try #require(try await cluster.leader())
+        for k in 0..<5 { _ = try await cluster.cli(["put", "before\(k)", "v\(k)"]) }
+
+        var port = try freeLoopbackPort()
+        while cluster.ports.contains(port) { port = try freeLoopbackPort() }
+        let address = "127.0.0.1:\(port)"
+        let add = try await cluster.cli(["member", "add", "4", address])
+        try #require(add.status == 0, "member add: \(add.stderr)")
+        #expect(Self.row(4, in: add.stdout) == ["4", address, "learner"], "\(add.stdout)")
+        let lines = add.stdout.split(separator: "\n").map(String.init)
+        let start = try #require(lines.firstIndex(of: "start the new member with:").map { lines[$0 + 1] })
+        var arguments = start.split(separator: " ").map(String.init)
+        try #require(arguments.first == "skv", "\(start)")
+        arguments.removeFirst()
+        arguments = arguments.map { $0 == "<DIR>" ? "\(root)/node4" : $0 }
+        #expect(arguments.contains("--join") && !start.contains("?"), "\(start)")
+
+        let node4 = Process()
+        node4.executableURL = URL(fileURLWithPath: SKVBinary.path)
+        node4.arguments = arguments
+        let logPath = "\(root)/node4.log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        node4.standardOutput = log
+        node4.standardError = log
+        try node4.run()
+        defer {
+            if node4.isRunning {
+                node4.terminate()
+                node4.waitUntilExit()
+            }
+        }
+
+        let deadline = ContinuousClock.now + .seconds(30)
+        var last = ""
+        while ContinuousClock.now < deadline {
+            let list = try await cluster.cli(["member", "list"], timeout: 3)
+            last = list.stdout + list.stderr
+            if Self.row(4, in: list.stdout)?[2] == "voter" { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let log4 = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        #expect(last.contains("4 voters, 0 learners"), "not promoted: \(last)\nnode 4: \(log4.suffix(1500))")
+        let put = try await cluster.cli(["put", "after", "4"])
+        #expect(put.status == 0, "put in the group of four: \(put.stderr)")
+        #expect(node4.isRunning, "node 4 exited: \(log4.suffix(1500))")
+    }
+
     /// The first three columns of member `id`'s row in a `member list` table, if it is listed.
     static func row(_ id: UInt64, in table: String) -> [String]? {
         table.split(separator: "\n").map { $0.split(separator: " ").map(String.init) }
