@@ -97,6 +97,12 @@ struct RaftEventLog {
             metadata: ["index": "\(index)", "change": "\(change)", "membership": "\(result)", "term": "\(term)"])
     }
 
+    /// Member `peer` answered that this node was removed from the group; the peer stops.
+    func removedFromGroup(toldBy peer: UInt64) {
+        logger?.error(
+            "this node was removed from its group; the peer stops", metadata: ["told-by": "\(peer)", "term": "\(term)"])
+    }
+
     /// The store failed; the peer stops.
     func storeFailed(_ error: RaftStoreError) {
         logger?.error("storage failed; the peer stops", metadata: ["error": "\(error)", "term": "\(term)"])

@@ -1,4 +1,5 @@
 import Raft
+import RPCCore
 
 /// Membership changes through the peer (issue 14; the core's rules are in
 /// `RaftNode+Membership.swift`, the design in docs/membership.md).
@@ -180,6 +181,43 @@ extension RaftPeer: MembershipControl {
         for id in metadata.confState.members where id != self.id && peers[id] == nil {
             if let connector, let address = book.addresses[id] { peers[id] = connector.connect(id, address) }
         }
+        return true
+    }
+
+    /// The start of the `FAILED_PRECONDITION` message a member answers a `Step` from a node its
+    /// address book lists as removed with (see ``learnedOwnRemoval(from:error:)``).
+    static let removedSenderMessage = "the sender was removed from the Raft group"
+
+    /// Refuses a `Step` from a node this peer's address book lists as removed: a member that
+    /// was stopped before it applied its own removal (or restarted from an older copy of its
+    /// directory) learns it this way when it next sends (etcd's `ErrMemberRemoved`).
+    func refuseRemovedSender(_ sender: UInt64) throws(RPCError) {
+        guard addressBook.removed.contains(sender) else { return }
+        throw RPCError(code: .failedPrecondition, message: "\(Self.removedSenderMessage) (node \(sender))")
+    }
+
+    /// Whether `error` (from a `Step` to `peer`) says this node was removed from the group; if
+    /// so, records the removal in the address book and stops the peer (``wasRemovedFromGroup``).
+    /// Only a member that applied the removal answers so, and a removal is applied only once
+    /// committed, so the node is indeed out of the group.
+    func learnedOwnRemoval(from peer: UInt64, error: any Error) -> Bool {
+        guard let error = error as? RPCError, error.code == .failedPrecondition,
+            error.message.hasPrefix(Self.removedSenderMessage)
+        else { return false }
+        var book = addressBook
+        book.removed.insert(id)
+        if let store = addressBookStore {
+            do {
+                try store.save(book)
+            } catch {
+                storeFailed(error)
+                return true
+            }
+        }
+        addressBook = book
+        eventLog.removedFromGroup(toldBy: peer)
+        wasRemovedFromGroup = true
+        kill()
         return true
     }
 

@@ -163,6 +163,9 @@ public actor RaftPeer: RaftServiceProtocol {
     private var stepReplies: [UInt64: [Message]] = [:]
     /// Whether a task to handle the proposals' `Ready` is queued.
     private var flushScheduled = false
+    /// Whether the peer stopped because a member told it that it was removed from the group
+    /// (its address book now says so, and a daemon on its directory refuses to start).
+    public internal(set) var wasRemovedFromGroup = false
     /// Why the store failed, if it did (the peer is then stopped).
     private var storeFailure: RaftStoreError?
     private var storeClosed = false
@@ -411,6 +414,7 @@ public actor RaftPeer: RaftServiceProtocol {
     public func step(_ request: StepRequest) async throws -> StepResponse {
         guard !killed else { throw RPCError(code: .unavailable, message: "The Raft peer is stopped.") }
         let sender = request.messages.first?.from ?? 0
+        try refuseRemovedSender(sender)
         pendingSteps[sender, default: 0] += 1
         defer {
             pendingSteps[sender, default: 1] -= 1
@@ -476,6 +480,7 @@ public actor RaftPeer: RaftServiceProtocol {
     private func failed(_ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, error: any Error) {
         inflight[peer, default: 1] -= 1
         guard !killed else { return }
+        if learnedOwnRemoval(from: peer, error: error) { return }
         eventLog.stepFailed(to: peer, error: error)
         node.reportUnreachable(peer)
         if let snapshot { snapshotTransferFailed(snapshot, to: peer) }

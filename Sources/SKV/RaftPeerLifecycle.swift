@@ -36,6 +36,16 @@ struct RaftPeerLifecycle: Service {
         }
         await peer.kill()
         if let failure { throw RaftStorageFailure(error: failure) }
+        if await peer.wasRemovedFromGroup { throw RaftMemberRemoved(id: peer.id) }
+    }
+}
+
+/// A member told the Raft peer that this node was removed from its group; the daemon exits
+/// with ``ReplicaHost/exitRemoved`` (and refuses to start again on the same directory).
+struct RaftMemberRemoved: Error, CustomStringConvertible {
+    let id: UInt64
+    var description: String {
+        "node \(id) was removed from its group; to serve again, wipe the data directory and add it with another id"
     }
 }
 

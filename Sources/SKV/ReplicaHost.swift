@@ -31,6 +31,9 @@ struct ReplicaHost {
     /// Exit status when the Raft store failed while serving (a full disk, `EIO`): see
     /// ``RaftPeerLifecycle`` for why the daemon exits. Restart it once the disk is fixed.
     static let exitStorageFailure: Int32 = 74  // EX_IOERR (sysexits.h); 1 and 2 are taken
+    /// Exit status when a member told this node it was removed from its group: a supervisor
+    /// should not restart it (it would refuse to start, status 1).
+    static let exitRemoved: Int32 = 78  // EX_CONFIG (sysexits.h)
     /// Largest gRPC message, in bytes, between the members and on the listener (raised
     /// deliberately from the transports' 32 MiB default). A snapshot travels to a lagging
     /// follower in one `Step` message, so this bounds the service state a group can carry:
@@ -243,6 +246,7 @@ struct ReplicaHost {
         await connections.closeAll()
         await thread.shutdown()
         if let failure = failure as? RaftStorageFailure { fail("\(failure)", status: Self.exitStorageFailure) }
+        if let failure = failure as? RaftMemberRemoved { fail("\(failure)", status: Self.exitRemoved) }
         if let failure {
             // The group stopped because the listener failed (the only other service that throws;
             // the group rethrows its error as is): it could not bind, or failed while serving.

@@ -88,6 +88,7 @@ public struct MembershipClerk: Sendable {
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { break }
             let address: String
+            let followsHint = hinted != nil
             if let hint = hinted {
                 address = hint
                 hinted = nil
@@ -106,7 +107,10 @@ public struct MembershipClerk: Sendable {
             } catch {
                 lastProblem = "\(address): \(error)"
                 unansweredInARow += 1
-                if unansweredInARow >= servers.count { await pause() }
+                // A hinted leader that does not answer (killed: the others still name it until
+                // they elect another) is asked again only after a pause, as is everyone once
+                // none answered: otherwise the attempts run out in the election's first 100 ms.
+                if followsHint || unansweredInARow >= servers.count { await pause() }
                 continue
             }
             pending = nil
