@@ -166,7 +166,9 @@ import Testing
         let error = await #expect(throws: MembershipClerkError.self) {
             try await group.clerk { $0.operationTimeout = .milliseconds(600) }.change(.remove(id: 3))
         }
-        #expect(clock.now - started < .seconds(3))
+        // 0.5 s alone; the bound leaves room for a starved CI machine (4.2 s seen at load 11)
+        // while still catching a clerk that retries past its time limit.
+        #expect(clock.now - started < .seconds(10))
         guard case .unavailable = error else {
             Issue.record("expected unavailable, got \(String(describing: error))")
             return
