@@ -4,9 +4,11 @@ import Synchronization
 
 /// Calls one replica group the way a clerk of a replicated service must: it remembers the
 /// replica that last answered and starts there; on a wrong-leader answer it follows the
-/// leader hint when it names a known replica, else it tries the next one; transport failures
-/// and timeouts move on to the next. After every replica failed once in a row it pauses
-/// ``Policy/retryPause`` (so a leaderless or partitioned group is not flooded).
+/// leader hint when it names a known replica (or, given a `discover` factory, a member added
+/// after the caller was made: the hint's address joins the replicas), else it tries the next
+/// one; transport failures and timeouts move on to the next. After every replica failed once
+/// in a row it pauses ``Policy/retryPause`` (so a leaderless or partitioned group is not
+/// flooded).
 ///
 /// With ``Policy/operationTimeout`` `nil` (the labs' contract) an operation retries until a
 /// replica answers it or the task is cancelled. RPC errors that retrying cannot fix
@@ -85,17 +87,31 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
         case rejected(RPCError)
     }
 
-    private let replicas: [Replica]
-    private let policy: Policy
-    /// Index (into `replicas`) of the replica to try first.
-    private let preferred = Mutex(0)
+    /// Most replicas learnt from leader hints (members added to the group after its server
+    /// list was made); hints past it are not followed.
+    public static var maxDiscoveredReplicas: Int { 16 }
 
-    /// - Parameter replicas: every replica of the group, in any order (at least one).
-    public init(replicas: [Replica], policy: Policy) {
+    private struct State {
+        var replicas: [Replica]
+        /// Index (into `replicas`) of the replica to try first.
+        var preferred = 0
+        var discovered = 0
+    }
+
+    private let state: Mutex<State>
+    private let policy: Policy
+    private let discover: (@Sendable (String) -> Client)?
+
+    /// - Parameters:
+    ///   - replicas: every replica of the group, in any order (at least one).
+    ///   - discover: a client for an address a leader hint names that no replica has (a member
+    ///     added since the list was made); `nil`: such hints are not followed.
+    public init(replicas: [Replica], policy: Policy, discover: (@Sendable (String) -> Client)? = nil) {
         precondition(!replicas.isEmpty, "a replica group has at least one replica")
         precondition(policy.rpcTimeout > .zero, "rpcTimeout must be positive")
-        self.replicas = replicas
+        state = Mutex(State(replicas: replicas))
         self.policy = policy
+        self.discover = discover
     }
 
     /// Runs one operation against the replicas until one answers it with a final reply.
@@ -123,10 +139,12 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
                 guard remaining > .zero else { throw .timedOut(end) }
                 timeout = min(timeout, remaining)
             }
-            let replica = preferred.withLock { $0 }
-            var next = (replica + 1) % replicas.count
+            let (replica, client, count) = state.withLock {
+                ($0.preferred, $0.replicas[$0.preferred].client, $0.replicas.count)
+            }
+            var next = (replica + 1) % count
             do {
-                let reply = try await attempt(replicas[replica].client, CallOptions(timeout: timeout))
+                let reply = try await attempt(client, CallOptions(timeout: timeout))
                 switch verdict(reply) {
                 case .final:
                     return reply
@@ -140,9 +158,9 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
             } catch {
                 // Unreachable, lost, timed out, or stopped: try the next replica.
             }
-            preferred.withLock { $0 = next }
+            state.withLock { $0.preferred = next }
             failuresInARow += 1
-            if failuresInARow >= replicas.count {
+            if failuresInARow >= count {
                 failuresInARow = 0
                 rounds += 1
                 if let limit = policy.maxRounds, rounds >= limit { throw .roundsExhausted(limit) }
@@ -152,9 +170,23 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
     }
 
     private func index(leaderID: UInt64, address: String) -> Int? {
-        if leaderID != 0, let i = replicas.firstIndex(where: { $0.id == leaderID }) { return i }
-        if !address.isEmpty, let i = replicas.firstIndex(where: { $0.address == address }) { return i }
-        return nil
+        let known = state.withLock { state -> Int? in
+            if leaderID != 0, let i = state.replicas.firstIndex(where: { $0.id == leaderID }) { return i }
+            if !address.isEmpty, let i = state.replicas.firstIndex(where: { $0.address == address }) { return i }
+            return nil
+        }
+        if let known { return known }
+        guard let discover, !address.isEmpty else { return nil }
+        // Made outside the lock (a factory may block on a pool's lock); a concurrent operation
+        // following the same hint may add it first.
+        let client = discover(address)
+        return state.withLock { state in
+            if let i = state.replicas.firstIndex(where: { $0.address == address }) { return i }
+            guard state.discovered < Self.maxDiscoveredReplicas else { return nil }
+            state.discovered += 1
+            state.replicas.append(Replica(client: client, id: leaderID == 0 ? nil : leaderID, address: address))
+            return state.replicas.count - 1
+        }
     }
 
     /// Transport and overload failures are retried; anything else means the request itself

@@ -210,11 +210,15 @@ public actor ShardKVClerk {
 
     private func caller(gid: UInt64, servers: [String]) -> ReplicaGroupCaller<ShardKVClient> {
         if let cached = callers[gid], cached.servers == servers { return cached.caller }
+        // A group's members may change after the configuration listed them: a hint naming a
+        // member added since is followed (the configuration keeps the servers it joined with).
+        let makeClient = self.makeClient
         let caller = ReplicaGroupCaller(
             replicas: servers.map { ReplicaGroupCaller.Replica(client: ShardKVClient(wrapping: makeClient($0)), address: $0) },
             policy: ReplicaGroupCaller.Policy(
                 operationTimeout: nil, rpcTimeout: configuration.rpcTimeout, retryPause: .zero, maxRounds: 1,
-                clock: configuration.clock))
+                clock: configuration.clock),
+            discover: { ShardKVClient(wrapping: makeClient($0)) })
         callers[gid] = (servers, caller)
         return caller
     }

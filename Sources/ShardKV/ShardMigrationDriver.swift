@@ -124,13 +124,16 @@ actor ShardMigrationDriver {
     }
 
     private func makeCaller(_ servers: [String]) -> ReplicaGroupCaller<ShardKVClient> {
-        ReplicaGroupCaller(
+        let makeClient = self.makeClient
+        return ReplicaGroupCaller(
             replicas: servers.map {
                 ReplicaGroupCaller.Replica(client: ShardKVClient(wrapping: makeClient($0)), address: $0)
             },
             policy: ReplicaGroupCaller.Policy(
                 operationTimeout: nil, rpcTimeout: timing.migrationRPCTimeout, retryPause: .milliseconds(10),
-                maxRounds: 1, clock: timing.clock))
+                maxRounds: 1, clock: timing.clock),
+            // Members added to the other group since its configuration (see ShardKVClerk).
+            discover: { ShardKVClient(wrapping: makeClient($0)) })
     }
 
     // MARK: The three kinds of work

@@ -105,6 +105,42 @@ import Testing
         #expect(try await caller.perform({ replica, _ in replica }) { _ in .final } == 1)
     }
 
+    /// A hint naming an address no replica has (a member added after the list was made) is
+    /// followed through `discover`, once per address, up to the limit; without `discover` the
+    /// caller moves on to the next replica.
+    @Test func aHintToANewMemberIsFollowedThroughDiscover() async throws {
+        let made = Mutex<[String]>([])
+        let caller = ReplicaGroupCaller(
+            replicas: (0..<2).map { ReplicaGroupCaller.Replica(client: $0, address: "h:\($0)") },
+            policy: ReplicaGroupCaller.Policy(
+                operationTimeout: nil, rpcTimeout: .seconds(1), retryPause: .milliseconds(1), maxRounds: 2),
+            discover: { address in
+                made.withLock { $0.append(address) }
+                return Int(address.dropFirst(2))!
+            })
+        // Replicas 0 and 1 name member 7 at h:7, which answers.
+        let attempts = Attempts()
+        let verdict: @Sendable (Int) -> ReplicaGroupCaller<Int>.Verdict = {
+            $0 == 7 ? .final : .wrongLeader(leaderID: 7, address: "h:7")
+        }
+        let reply = try await caller.perform({ replica, _ in
+            _ = attempts.record(replica)
+            return replica
+        }, verdict: verdict)
+        #expect(reply == 7 && attempts.all == [0, 7])
+        // It stays known: the next operation starts there, and it was made once.
+        #expect(try await caller.perform({ replica, _ in replica }, verdict: verdict) == 7)
+        #expect(made.withLock { $0 } == ["h:7"])
+
+        let fixed = Self.caller(replicas: 2, maxRounds: 1)
+        let fixedAttempts = Attempts()
+        _ = try? await fixed.perform({ replica, _ in
+            _ = fixedAttempts.record(replica)
+            return replica
+        }) { _ in .wrongLeader(leaderID: 7, address: "h:7") }
+        #expect(fixedAttempts.all == [0, 1])
+    }
+
     @Test func withoutALimitTheCallerKeepsGoingPastARound() async throws {
         let caller = Self.caller(replicas: 2, maxRounds: nil)
         let attempts = Attempts()
