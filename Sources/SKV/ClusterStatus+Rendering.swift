@@ -35,7 +35,8 @@ extension ClusterStatus {
                 "\(title): leader \(leader), term \(ClusterStatus.field(group.term)), "
                     + "commit \(ClusterStatus.field(group.commitIndex)), "
                     + "\(group.reachableCount) of \(group.members.count) members reachable")
-            lines.append("\(title) membership: " + (group.membership.map(\.summary) ?? "unknown (no member answered)"))
+            let membership = group.membership?.summary ?? "unknown (no member answered skv.raft.Membership/List)"
+            lines.append("\(title) membership: \(membership)")
         }
         if !shards.isEmpty {
             let map = shards.map { shard in

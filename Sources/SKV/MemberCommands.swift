@@ -26,10 +26,9 @@ struct MemberAddCommand<Options: MemberGroupOptions>: AsyncParsableCommand {
             commandName: "add", abstract: "Add a member: a learner promoted to voter once it has caught up.")
     }
     @OptionGroup var change: MemberChange<Options>
-    @Argument(help: "The new member's Raft id (positive, never used in the group before).") var id: String
-    @Argument(help: "The new member's address, HOST:PORT (its --listen).") var address: String
+    @OptionGroup var member: NewMemberArguments
 
-    func run() async throws { await change.add(id: id, address: address, MembershipRequest.add) }
+    func run() async throws { await change.add(member, MembershipRequest.add) }
 }
 
 /// `skv … member add-learner ID ADDRESS`: adds a learner (promote it later), then prints how
@@ -39,10 +38,9 @@ struct MemberAddLearnerCommand<Options: MemberGroupOptions>: AsyncParsableComman
         CommandConfiguration(commandName: "add-learner", abstract: "Add a learner (a non-voting member).")
     }
     @OptionGroup var change: MemberChange<Options>
-    @Argument(help: "The new member's Raft id (positive, never used in the group before).") var id: String
-    @Argument(help: "The new member's address, HOST:PORT (its --listen).") var address: String
+    @OptionGroup var member: NewMemberArguments
 
-    func run() async throws { await change.add(id: id, address: address, MembershipRequest.addLearner) }
+    func run() async throws { await change.add(member, MembershipRequest.addLearner) }
 }
 
 /// `skv … member promote ID`: makes a learner a voter now.
@@ -68,6 +66,12 @@ struct MemberRemoveCommand<Options: MemberGroupOptions>: AsyncParsableCommand {
     func run() async throws { _ = await change.run(.remove(id: MemberChange<Options>.parse(id: id))) }
 }
 
+/// `ID ADDRESS` of `member add` and `member add-learner`.
+struct NewMemberArguments: ParsableArguments {
+    @Argument(help: "The new member's Raft id (positive, never used in the group before).") var id: String
+    @Argument(help: "The new member's address, HOST:PORT (its --listen).") var address: String
+}
+
 /// The options of the member commands that change the membership, and what they share.
 struct MemberChange<Options: MemberGroupOptions>: ParsableArguments {
     @OptionGroup var options: Options
@@ -86,8 +90,8 @@ struct MemberChange<Options: MemberGroupOptions>: ParsableArguments {
 
     /// `add`/`add-learner ID ADDRESS` (exit 2 for either malformed): makes the change, prints
     /// the membership and (not with `--json`) how to start the new member.
-    func add(id: String, address: String, _ request: (UInt64, String) -> MembershipRequest) async {
-        let (id, address) = Self.parse(id: id, address: address)
+    func add(_ member: NewMemberArguments, _ request: (UInt64, String) -> MembershipRequest) async {
+        let (id, address) = Self.parse(id: member.id, address: member.address)
         printStartLine(await run(request(id, address)), id: id, address: address)
     }
 
