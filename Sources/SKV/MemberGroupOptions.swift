@@ -9,7 +9,8 @@ import RPCCore
 /// already a member or removed before, an unknown id, a change that would leave the healthy
 /// voters without a quorum, another change still pending); 2 invalid options or arguments;
 /// 3 no leader completed the request within `--timeout` (unreachable, no leader, or the change
-/// not applied in time); 4 a server rejected the request as malformed.
+/// not applied in time); 4 a server rejected the request (malformed, or over TLS a certificate
+/// that is not a member's).
 protocol MemberGroupOptions: ParsableArguments {
     /// The group's replicas' addresses (`HOST:PORT`); exits 2 for malformed options (3 when
     /// they must be looked up and cannot be).
@@ -49,7 +50,7 @@ extension MemberGroupOptions {
             switch error {
             case .refused, .wouldLoseQuorum, .changePending:
                 fail("\(error)", status: MemberCommandGroup<Self>.exitRefused)
-            case .invalidRequest: fail("\(error)", status: ClientOptions.exitRejected)
+            case .rejected: fail("\(error)", status: ClientOptions.exitRejected)
             case .timeout: fail("\(error)", status: ClientOptions.exitUnavailable)
             // The last problem names the replica and its error (a refused connection, TLS, …).
             case .unavailable: fail("unavailable: \(error)", status: ClientOptions.exitUnavailable)

@@ -75,6 +75,18 @@ extension KVProcessTests {
                 #expect(code == expected, "Raft Step with \(certificate ?? "no") certificate")
             }
 
+            // Membership is for members too (and operators with an allowed certificate): the client
+            // certificate is refused at once (exit 4); the member certificate lists the group.
+            let asClient = try await cluster.cli(["member", "list"], timeout: 5)
+            #expect(asClient.status == 4 && asClient.stderr.contains("members only"), "\(asClient)")
+            let asMember = try await SKVBinary.run(
+                [
+                    "kv", "member", "list", "--endpoints", cluster.endpoints, "--timeout", "5",
+                    "--tls-ca", "\(certificates)/ca.pem", "--tls-cert", "\(certificates)/member.pem",
+                    "--tls-key", "\(certificates)/member-key.pem",
+                ], within: .seconds(15))
+            #expect(asMember.status == 0 && asMember.stdout.contains("3 voters, 0 learners"), "\(asMember)")
+
             // A member with an outsider's certificate is cut off; the other two go on without it.
             try await cluster.stop(2)
             cluster.daemon = Self.daemon(certificates: certificates, name: "rogue")

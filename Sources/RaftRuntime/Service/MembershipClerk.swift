@@ -62,6 +62,8 @@ public struct MembershipClerk: Sendable {
                     let leaderView = try? await makeClient(leader).list(options: leaderOptions).membership
                 else { return view }
                 return leaderView
+            } catch let error as RPCError where Self.rejects(error) {
+                throw .rejected(error.message)
             } catch {
                 lastProblem = "\(address): \(error)"
             }
@@ -102,8 +104,8 @@ public struct MembershipClerk: Sendable {
                 reply = try await makeClient(address).change(
                     change, force: force, timeout: leaderWait, options: CallOptions(timeout: remaining))
                 unansweredInARow = 0
-            } catch let error as RPCError where error.code == .invalidArgument {
-                throw .invalidRequest(error.message)
+            } catch let error as RPCError where Self.rejects(error) {
+                throw .rejected(error.message)
             } catch {
                 lastProblem = "\(address): \(error)"
                 unansweredInARow += 1
@@ -139,5 +141,11 @@ public struct MembershipClerk: Sendable {
         }
         if let pending { throw .changePending(index: pending) }
         throw .unavailable(lastProblem: lastProblem)
+    }
+
+    /// Whether `error` refuses the request itself (malformed, or a caller that is not a member
+    /// over TLS): asking another replica would get the same answer.
+    static func rejects(_ error: RPCError) -> Bool {
+        [.invalidArgument, .permissionDenied, .unauthenticated].contains(error.code)
     }
 }

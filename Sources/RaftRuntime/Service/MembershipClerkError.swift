@@ -10,8 +10,9 @@ public enum MembershipClerkError: Error, Equatable, Sendable, CustomStringConver
     case changePending(index: UInt64)
     /// The leader did not apply the change within its timeout; it may still apply.
     case timeout
-    /// A server refused the request as malformed (`INVALID_ARGUMENT`).
-    case invalidRequest(String)
+    /// A server refused the request itself: malformed (`INVALID_ARGUMENT`), or over TLS a
+    /// caller whose certificate is not a member's (`PERMISSION_DENIED`, `UNAUTHENTICATED`).
+    case rejected(String)
     /// No leader answered within the clerk's attempts and time; the last problem seen.
     case unavailable(lastProblem: String)
 
@@ -23,7 +24,7 @@ public enum MembershipClerkError: Error, Equatable, Sendable, CustomStringConver
                 + " without a quorum; --force makes it anyway"
         case .changePending(let index): "another membership change (index \(index)) is still pending; retry later"
         case .timeout: "the change was not applied in time (it may still apply; check with `member list`)"
-        case .invalidRequest(let message): "invalid request: \(message)"
+        case .rejected(let message): "rejected: \(message)"
         case .unavailable(let problem): "no leader answered: \(problem)"
         }
     }

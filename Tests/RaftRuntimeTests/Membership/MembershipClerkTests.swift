@@ -147,8 +147,8 @@ import Testing
         let error = await #expect(throws: MembershipClerkError.self) {
             try await group.clerk().change(.add(id: 0, address: "127.0.0.1:7004"))
         }
-        guard case .invalidRequest = error else {
-            Issue.record("expected invalidRequest, got \(String(describing: error))")
+        guard case .rejected = error else {
+            Issue.record("expected rejected, got \(String(describing: error))")
             return
         }
     }
