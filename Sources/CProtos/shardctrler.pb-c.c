@@ -1444,22 +1444,24 @@ const ProtobufCEnumDescriptor skv__shardctrler__outcome__descriptor =
   skv__shardctrler__outcome__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue skv__shardctrler__command_kind__enum_values_by_number[4] =
+static const ProtobufCEnumValue skv__shardctrler__command_kind__enum_values_by_number[5] =
 {
   { "COMMAND_QUERY", "SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_QUERY", 0 },
   { "COMMAND_JOIN", "SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_JOIN", 1 },
   { "COMMAND_LEAVE", "SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_LEAVE", 2 },
   { "COMMAND_MOVE", "SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE", 3 },
+  { "COMMAND_SET_SERVERS", "SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_SET_SERVERS", 4 },
 };
 static const ProtobufCIntRange skv__shardctrler__command_kind__value_ranges[] = {
-{0, 0},{0, 4}
+{0, 0},{0, 5}
 };
-static const ProtobufCEnumValueIndex skv__shardctrler__command_kind__enum_values_by_name[4] =
+static const ProtobufCEnumValueIndex skv__shardctrler__command_kind__enum_values_by_name[5] =
 {
   { "COMMAND_JOIN", 1 },
   { "COMMAND_LEAVE", 2 },
   { "COMMAND_MOVE", 3 },
   { "COMMAND_QUERY", 0 },
+  { "COMMAND_SET_SERVERS", 4 },
 };
 const ProtobufCEnumDescriptor skv__shardctrler__command_kind__descriptor =
 {
@@ -1468,20 +1470,21 @@ const ProtobufCEnumDescriptor skv__shardctrler__command_kind__descriptor =
   "CommandKind",
   "Skv__Shardctrler__CommandKind",
   "skv.shardctrler",
-  4,
+  5,
   skv__shardctrler__command_kind__enum_values_by_number,
-  4,
+  5,
   skv__shardctrler__command_kind__enum_values_by_name,
   1,
   skv__shardctrler__command_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[6] =
+static const ProtobufCMethodDescriptor skv__shardctrler__shard_ctrler__method_descriptors[7] =
 {
   { "OpenSession", &skv__rsm__open_session_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Join", &skv__shardctrler__join_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Leave", &skv__shardctrler__leave_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Move", &skv__shardctrler__move_request__descriptor, &skv__shardctrler__change_reply__descriptor },
+  { "SetServers", &skv__shardctrler__join_request__descriptor, &skv__shardctrler__change_reply__descriptor },
   { "Query", &skv__shardctrler__query_request__descriptor, &skv__shardctrler__query_reply__descriptor },
   { "Status", &skv__shardctrler__status_request__descriptor, &skv__shardctrler__status_reply__descriptor },
 };
@@ -1490,8 +1493,9 @@ const unsigned skv__shardctrler__shard_ctrler__method_indices_by_name[] = {
   2,        /* Leave */
   3,        /* Move */
   0,        /* OpenSession */
-  4,        /* Query */
-  5         /* Status */
+  5,        /* Query */
+  4,        /* SetServers */
+  6         /* Status */
 };
 const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
 {
@@ -1500,7 +1504,7 @@ const ProtobufCServiceDescriptor skv__shardctrler__shard_ctrler__descriptor =
   "ShardCtrler",
   "Skv__Shardctrler__ShardCtrler",
   "skv.shardctrler",
-  6,
+  7,
   skv__shardctrler__shard_ctrler__method_descriptors,
   skv__shardctrler__shard_ctrler__method_indices_by_name
 };
@@ -1536,13 +1540,21 @@ void skv__shardctrler__shard_ctrler__move(ProtobufCService *service,
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
   service->invoke(service, 3, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
+void skv__shardctrler__shard_ctrler__set_servers(ProtobufCService *service,
+                                                 const Skv__Shardctrler__JoinRequest *input,
+                                                 Skv__Shardctrler__ChangeReply_Closure closure,
+                                                 void *closure_data)
+{
+  assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
+  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
 void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
                                            const Skv__Shardctrler__QueryRequest *input,
                                            Skv__Shardctrler__QueryReply_Closure closure,
                                            void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 4, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
                                             const Skv__Shardctrler__StatusRequest *input,
@@ -1550,7 +1562,7 @@ void skv__shardctrler__shard_ctrler__status(ProtobufCService *service,
                                             void *closure_data)
 {
   assert(service->descriptor == &skv__shardctrler__shard_ctrler__descriptor);
-  service->invoke(service, 5, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+  service->invoke(service, 6, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service *service,
                                            Skv__Shardctrler__ShardCtrler_ServiceDestroy destroy)

@@ -84,6 +84,7 @@ struct MemberChange<Options: MemberGroupOptions>: ParsableArguments {
         let membership = await options.withMembershipClerk { clerk throws(MembershipClerkError) in
             try await clerk.change(request, force: force)
         }
+        await options.membershipChanged(membership)
         Self.print(membership, json: json)
         return membership
     }

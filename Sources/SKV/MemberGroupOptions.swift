@@ -21,9 +21,14 @@ protocol MemberGroupOptions: ParsableArguments {
     /// The command that runs one replica of the group (`skv kv serve`, …), for the start line
     /// `member add` prints.
     var serveCommand: String { get }
+    /// Called once a change applied, with the resulting membership (a ShardKV group records
+    /// its members' addresses in the controllers' configuration). Default: nothing.
+    func membershipChanged(_ membership: Membership) async
 }
 
 extension MemberGroupOptions {
+    func membershipChanged(_ membership: Membership) async {}
+
     /// Runs `body` with a clerk over the group's replicas (following leader hints within
     /// `--timeout`); exits with the member commands' status and one `skv:` line on an error.
     func withMembershipClerk<T>(

@@ -15,3 +15,9 @@ func fail(_ message: String, status: Int32) -> Never {
     _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
     Glibc.exit(status)
 }
+
+/// Prints `skv: message` to standard error and goes on.
+func warn(_ message: String) {
+    let bytes = Array("skv: \(message)\n".utf8)
+    _ = bytes.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

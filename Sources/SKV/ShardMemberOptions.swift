@@ -1,4 +1,5 @@
 import ArgumentParser
+import RaftRuntime
 import ShardController
 
 /// `skv shard member … --group G`: the ShardKV replica group G, its replicas looked up in the
@@ -38,6 +39,35 @@ extension ShardMemberOptions: MemberGroupOptions {
                     + "give its replicas with --endpoints", status: ClientOptions.exitUnavailable)
         }
         return members
+    }
+
+    /// The controllers' configuration lists the group's servers (clients and the other groups
+    /// reach it through them): after a change they become the members' addresses, in id order
+    /// (`SetServers`, a configuration that moves no shard). Exits 3 with one line if no
+    /// controller takes it within `--timeout` (the membership change itself has applied).
+    func membershipChanged(_ membership: Membership) async {
+        let addresses = membership.members.compactMap(\.address)
+        guard !addresses.isEmpty else { return }
+        let servers = client.servers()
+        let outcome: Result<ShardCtrlerOutcome, ShardCtrlerClerkError> = await withClientTransports(
+            to: servers, tls: tls.transportTLS()
+        ) { transports in
+            do throws(ShardCtrlerClerkError) {
+                let controller = client.controllerClerk(servers, transports)
+                return .success(try await controller.setServers([gid: addresses]).outcome)
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch outcome {
+        case .success(.ok): return
+        case .success(let other):
+            warn("note: group \(gid)'s servers were not recorded in the controllers' configuration (\(other))")
+        case .failure(let error):
+            fail(
+                "the membership change applied, but the controllers did not record group \(gid)'s servers "
+                    + "(\(addresses.joined(separator: ","))): \(error)", status: ClientOptions.exitUnavailable)
+        }
     }
 
     var serveCommand: String {

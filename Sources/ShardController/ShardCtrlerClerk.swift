@@ -126,6 +126,16 @@ public actor ShardCtrlerClerk {
         }
     }
 
+    /// Replaces existing groups' server lists (gid → servers) without moving shards. The
+    /// reply's outcome is `.ok` (the new configuration's number, or the latest one's if the
+    /// servers were already these) or `.noGroup`.
+    @discardableResult
+    public func setServers(_ groups: [UInt64: [String]]) async throws(ShardCtrlerClerkError) -> ChangeReply {
+        try await change { JoinRequest(session: $0, groups: groups) } call: {
+            try await $0.setServers($1, options: $2)
+        }
+    }
+
     // MARK: Retrying
 
     /// Runs one change: opens the session first if the group has not opened it, numbers the

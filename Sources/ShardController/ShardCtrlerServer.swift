@@ -110,6 +110,12 @@ public final class ShardCtrlerServer: ShardCtrlerServiceProtocol, Sendable {
         return logged(reply, "move", "shard \(request.shard) to \(request.gid)")
     }
 
+    public func setServers(_ request: JoinRequest) async throws -> ChangeReply {
+        let reply = Self.changeReply(try await submit(.setServers(request.groups), session: request.session))
+        let groups = request.groups.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value.joined(separator: ","))" }
+        return logged(reply, "set servers", groups.joined(separator: " "))
+    }
+
     /// Logs a change that made a configuration (not a retry or a refusal), once, by the
     /// replica that answered the client.
     private func logged(_ reply: ChangeReply, _ operation: String, _ arguments: String) -> ChangeReply {

@@ -52,6 +52,20 @@ extension KVProcessTests {
             #expect(groupMembers.status == 0 && groupMembers.stdout.contains("3 voters, 0 learners"), "\(groupMembers)")
             let unknownGroup = try await shard.cli(["member", "list", "--group", "7"], timeout: 5)
             #expect(unknownGroup.status == 3 && unknownGroup.stderr.contains("group 7 is not in"), "\(unknownGroup)")
+            // A member change of group 100 is recorded in the controllers' configuration (the
+            // servers clients and other groups reach it through), without moving shards; the
+            // learner (never started) is removed again.
+            let learner = "127.0.0.1:\(try freeLoopbackPort())"
+            let addLearner = try await shard.cli(["member", "add-learner", "4", learner, "--group", "100"])
+            #expect(addLearner.status == 0, "\(addLearner)")
+            let withLearner = try await ctrlers.cli(["query"])
+            #expect(
+                withLearner.stdout.contains(learner) && withLearner.stdout.hasPrefix("configuration 2"), "\(withLearner)")
+            let removeLearner = try await shard.cli(["member", "remove", "4", "--group", "100"])
+            #expect(removeLearner.status == 0, "\(removeLearner)")
+            let withoutLearner = try await ctrlers.cli(["query"])
+            #expect(!withoutLearner.stdout.contains(learner) && withoutLearner.stdout.hasPrefix("configuration 3"),
+                    "\(withoutLearner)")
 
             // A second group joins: half the shards (and their keys) move to it.
             let join101 = try await ctrlers.cli(["join", "101=\(groups[1].endpoints)"])
@@ -59,14 +73,15 @@ extension KVProcessTests {
             try await appendToEveryKey("+a", &expected, shard)
             try await expectValues(expected, shard)
             let status = try await shard.cli(["status"])
-            #expect(status.status == 0 && status.stdout.hasPrefix("configuration 2\n"), "\(status)")
+            // Configurations 2 and 3 recorded the learner's coming and going; the join made 4.
+            #expect(status.status == 0 && status.stdout.hasPrefix("configuration 4\n"), "\(status)")
             #expect(status.stdout.contains("gid=101 ") && status.stdout.contains(":serving("), "\(status.stdout)")
             try await expectMigrationMetrics(groups[1], ctrlers)
 
             // A short bench over both groups (its own keys, in every shard): linearizable.
             let bench = try await shard.cli(["bench", "--duration", "2", "--clients", "2"], timeout: 30)
             #expect(bench.status == 0 && bench.stdout.contains("linearizable: yes"), "\(bench)")
-            #expect(bench.stdout.contains("config=2 leaders=[100:"), "\(bench.stdout)")
+            #expect(bench.stdout.contains("config=4 leaders=[100:"), "\(bench.stdout)")
 
             // Kill -9 group 101's leader; writes go on; restart it.
             let leader = try #require(try await leader(of: 101, in: groups[1], shard), "no leader in group 101")
@@ -119,7 +134,7 @@ extension KVProcessTests {
         }
 
         /// Group 101 (serving `--metrics-listen`) after it joined and pulled its shards: its
-        /// members applied configuration 2, hold only serving (or deletion-pending) shards, and
+        /// members applied configuration 4 (the join), hold only serving (or deletion-pending) shards, and
         /// its leaders pulled at least one shard, with bytes if the keys' shard moved.
         private func expectMigrationMetrics(_ group: SKVProcessCluster, _ ctrlers: SKVProcessCluster) async throws {
             let scrapes = try group.metricsPorts.map { PrometheusText(try httpGet(port: $0, path: "/metrics").body) }
@@ -127,7 +142,7 @@ extension KVProcessTests {
             let owned = query.split(separator: "\n").first { $0.hasPrefix("shards: ") }?
                 .split(separator: " ").filter { $0.hasSuffix("=101") }.count
             for scrape in scrapes where scrape["skv_raft_is_leader"] == 1 {
-                #expect(scrape["skv_shardkv_config_number"] == 2)
+                #expect(scrape["skv_shardkv_config_number"] == 4)
                 #expect(scrape.sum("skv_shardkv_shards") == Double(owned ?? -1), "\(scrape.samples)")
                 #expect(scrape[#"skv_shardkv_shards{state="pulling"}"#] == 0)
             }

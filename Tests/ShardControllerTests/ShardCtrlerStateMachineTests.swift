@@ -78,10 +78,28 @@ import Testing
         #expect(machine.latest.groups == [1: ["a"]])
     }
 
+    /// SetServers (a group's Raft membership changed) replaces the listed groups' servers in a
+    /// new configuration that moves no shard; an unknown gid changes nothing; the same servers
+    /// again make no configuration.
+    @Test func setServersReplacesServerListsWithoutMovingShards() throws {
+        var machine = ShardCtrlerStateMachine()
+        _ = machine.execute(.join([1: ["a", "b", "c"], 2: ["d"]]))
+        let before = machine.latest
+        let bytes = try ProtobufSerializer<ShardCtrlerCommand>().serialize(.setServers([1: ["a", "b", "e"]]))
+        #expect(try ProtobufDeserializer<ShardCtrlerCommand>().deserialize(bytes) == .setServers([1: ["a", "b", "e"]]))
+        let reply = try ProtobufDeserializer<ShardCtrlerCommandResult>().deserialize(machine.apply(bytes, index: 2))
+        #expect(reply == ShardCtrlerCommandResult(outcome: .ok, configNum: 2))
+        #expect(machine.latest.shards == before.shards)
+        #expect(machine.latest.groups == [1: ["a", "b", "e"], 2: ["d"]])
+        #expect(machine.execute(.setServers([1: ["x"], 9: ["y"]])).outcome == .noGroup)
+        #expect(machine.execute(.setServers([1: ["a", "b", "e"]])) == ShardCtrlerCommandResult(outcome: .ok, configNum: 2))
+        #expect(machine.configs.count == 3)
+    }
+
     @Test(arguments: [
         ShardCtrlerCommand.join([:]), .join([0: ["a"]]), .join([4: []]), .join([4: ["a\u{0}b"]]),
         .leave([], force: true), .leave([0], force: false), .move(shard: 10, gid: 1), .move(shard: 0, gid: 0),
-        .query(-2),
+        .query(-2), .setServers([:]), .setServers([0: ["a"]]), .setServers([1: []]),
     ])
     func commandsThatCanNeverExecuteAreInvalid(_ command: ShardCtrlerCommand) {
         var machine = ShardCtrlerStateMachine()

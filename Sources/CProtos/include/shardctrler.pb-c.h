@@ -75,7 +75,8 @@ typedef enum _Skv__Shardctrler__CommandKind {
   SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_QUERY = 0,
   SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_JOIN = 1,
   SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_LEAVE = 2,
-  SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE = 3
+  SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE = 3,
+  SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_SET_SERVERS = 4
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SKV__SHARDCTRLER__COMMAND_KIND)
 } Skv__Shardctrler__CommandKind;
 
@@ -244,7 +245,7 @@ struct  Skv__Shardctrler__Command
   ProtobufCMessage base;
   Skv__Shardctrler__CommandKind kind;
   /*
-   * Join.
+   * Join, SetServers.
    */
   size_t n_groups;
   Skv__Shardctrler__Group **groups;
@@ -620,6 +621,10 @@ struct Skv__Shardctrler__ShardCtrler_Service
                const Skv__Shardctrler__MoveRequest *input,
                Skv__Shardctrler__ChangeReply_Closure closure,
                void *closure_data);
+  void (*set_servers)(Skv__Shardctrler__ShardCtrler_Service *service,
+                      const Skv__Shardctrler__JoinRequest *input,
+                      Skv__Shardctrler__ChangeReply_Closure closure,
+                      void *closure_data);
   void (*query)(Skv__Shardctrler__ShardCtrler_Service *service,
                 const Skv__Shardctrler__QueryRequest *input,
                 Skv__Shardctrler__QueryReply_Closure closure,
@@ -640,6 +645,7 @@ void skv__shardctrler__shard_ctrler__init (Skv__Shardctrler__ShardCtrler_Service
       function_prefix__ ## join,\
       function_prefix__ ## leave,\
       function_prefix__ ## move,\
+      function_prefix__ ## set_servers,\
       function_prefix__ ## query,\
       function_prefix__ ## status  }
 void skv__shardctrler__shard_ctrler__open_session(ProtobufCService *service,
@@ -658,6 +664,10 @@ void skv__shardctrler__shard_ctrler__move(ProtobufCService *service,
                                           const Skv__Shardctrler__MoveRequest *input,
                                           Skv__Shardctrler__ChangeReply_Closure closure,
                                           void *closure_data);
+void skv__shardctrler__shard_ctrler__set_servers(ProtobufCService *service,
+                                                 const Skv__Shardctrler__JoinRequest *input,
+                                                 Skv__Shardctrler__ChangeReply_Closure closure,
+                                                 void *closure_data);
 void skv__shardctrler__shard_ctrler__query(ProtobufCService *service,
                                            const Skv__Shardctrler__QueryRequest *input,
                                            Skv__Shardctrler__QueryReply_Closure closure,

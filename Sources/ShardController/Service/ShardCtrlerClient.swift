@@ -29,6 +29,10 @@ public struct ShardCtrlerClient: Sendable {
         try await client.unary(request, ShardCtrlerService.Methods.move, options: options)
     }
 
+    public func setServers(_ request: JoinRequest, options: CallOptions = .defaults) async throws -> ChangeReply {
+        try await client.unary(request, ShardCtrlerService.Methods.setServers, options: options)
+    }
+
     public func query(_ request: QueryRequest, options: CallOptions = .defaults) async throws -> QueryReply {
         try await client.unary(request, ShardCtrlerService.Methods.query, options: options)
     }

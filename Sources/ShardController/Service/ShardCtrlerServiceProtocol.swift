@@ -9,6 +9,7 @@ public protocol ShardCtrlerServiceProtocol: RegistrableRPCService {
     func join(_ request: JoinRequest) async throws -> ChangeReply
     func leave(_ request: LeaveRequest) async throws -> ChangeReply
     func move(_ request: MoveRequest) async throws -> ChangeReply
+    func setServers(_ request: JoinRequest) async throws -> ChangeReply
     func query(_ request: QueryRequest) async throws -> QueryReply
     func status(_ request: ShardCtrlerStatusRequest) async throws -> ShardCtrlerStatusReply
 }
@@ -19,6 +20,7 @@ extension ShardCtrlerServiceProtocol {
         router.registerUnary(ShardCtrlerService.Methods.join) { try await self.join($0) }
         router.registerUnary(ShardCtrlerService.Methods.leave) { try await self.leave($0) }
         router.registerUnary(ShardCtrlerService.Methods.move) { try await self.move($0) }
+        router.registerUnary(ShardCtrlerService.Methods.setServers) { try await self.setServers($0) }
         router.registerUnary(ShardCtrlerService.Methods.query) { try await self.query($0) }
         router.registerUnary(ShardCtrlerService.Methods.status) { try await self.status($0) }
     }

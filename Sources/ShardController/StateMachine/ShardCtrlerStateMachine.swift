@@ -57,6 +57,15 @@ public struct ShardCtrlerStateMachine: StateMachine, Sendable {
         case .move(let shard, let gid):
             guard next.groups[gid] != nil else { return ShardCtrlerCommandResult(outcome: .noGroup) }
             next.shards[Int(shard)] = gid
+        case .setServers(let groups):
+            guard groups.keys.allSatisfy({ next.groups[$0] != nil }) else {
+                return ShardCtrlerCommandResult(outcome: .noGroup)
+            }
+            // Nothing to change: no new configuration (the groups' servers are already these).
+            guard groups.contains(where: { next.groups[$0.key] != $0.value }) else {
+                return ShardCtrlerCommandResult(outcome: .ok, configNum: latest.num)
+            }
+            next.groups.merge(groups) { _, new in new }
         }
         configs.append(next)
         return ShardCtrlerCommandResult(outcome: .ok, configNum: next.num)

@@ -15,6 +15,8 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
     case leave([UInt64], force: Bool)
     /// Assigns `shard` to `gid`, without rebalancing.
     case move(shard: UInt32, gid: UInt64)
+    /// Replaces existing groups' server lists (gid → servers), moving no shard.
+    case setServers([UInt64: [String]])
     /// Configuration `num` (-1 or past the latest: the latest). Changes nothing.
     case query(Int64)
 
@@ -25,8 +27,8 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
     /// anyway.
     public var invalidReason: String? {
         switch self {
-        case .join(let groups):
-            if groups.isEmpty { return "A Join needs at least one group." }
+        case .join(let groups), .setServers(let groups):
+            if groups.isEmpty { return "A \(isJoin ? "Join" : "SetServers") needs at least one group." }
             if groups[ShardConfig.noGroup] != nil { return "gid 0 is not a group." }
             if let gid = groups.keys.sorted().first(where: { groups[$0]?.isEmpty ?? true }) {
                 return "Group \(gid) has no servers."
@@ -50,6 +52,11 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
         }
     }
 
+    private var isJoin: Bool {
+        if case .join = self { return true }
+        return false
+    }
+
     public static var protobufCDescriptor: ProtobufCDescriptor {
         ProtobufCDescriptor(initializer: skv__shardctrler__command__init)
     }
@@ -59,6 +66,11 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
         switch self {
         case .join(let groups):
             m.pointee.kind = SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_JOIN
+            let groups = WireGroup.sorted(groups)
+            m.pointee.n_groups = groups.count
+            m.pointee.groups = try arena.messages(groups, as: Skv__Shardctrler__Group.self)
+        case .setServers(let groups):
+            m.pointee.kind = SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_SET_SERVERS
             let groups = WireGroup.sorted(groups)
             m.pointee.n_groups = groups.count
             m.pointee.groups = try arena.messages(groups, as: Skv__Shardctrler__Group.self)
@@ -84,6 +96,9 @@ public enum ShardCtrlerCommand: Sendable, Hashable, ProtobufCConvertible {
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_JOIN:
             let groups = try ProtobufCField.messages(c.groups, count: c.n_groups, as: WireGroup.self)
             self = .join(try WireGroup.dictionary(groups, in: "The Join command"))
+        case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_SET_SERVERS:
+            let groups = try ProtobufCField.messages(c.groups, count: c.n_groups, as: WireGroup.self)
+            self = .setServers(try WireGroup.dictionary(groups, in: "The SetServers command"))
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_LEAVE:
             self = .leave(WireRepeated.values(c.gids, count: c.n_gids), force: c.refuse_orphaning == 0)
         case SKV__SHARDCTRLER__COMMAND_KIND__COMMAND_MOVE:
