@@ -46,18 +46,20 @@ kv_bench_workdir() {
 # data directory and log), ours_peers (the --peer arguments), ours_ports and etcd_ports
 # (client ports by member, 1-based: index 0 unused), etcd_peer_ports, etcd_cluster (the
 # --initial-cluster value), etcd_token, and optionally BENCH_SKV_FLAGS / BENCH_ETCD_FLAGS,
-# STAGE_TIMING and STORAGE_WRITES.
+# STAGE_TIMING and STORAGE_WRITES; optionally ours_metrics_ports (1-based: member I serves
+# /metrics on that port when the entry is set).
 # Each function prints the new pid; the process is disowned (a later SIGKILL prints no
 # "Killed" notice) and logs to $work/<name><i>.log (appended, so restarts keep the history).
 
 # start_ours_member I: skv kv serve as Raft id I with data in $work/ours<I>.
 start_ours_member() {
-  local i="$1"
+  local i="$1" metrics=()
+  [ -n "${ours_metrics_ports[$i]:-}" ] && metrics=(--metrics-listen "127.0.0.1:${ours_metrics_ports[$i]}")
   # shellcheck disable=SC2086  # BENCH_SKV_FLAGS is a list of flags
   # STAGE_TIMING / STORAGE_WRITES: see Scripts/bench-kv.sh.
   SKV_STAGE_TIMING="${STAGE_TIMING:+1}" SKV_STORAGE_WRITES="${STORAGE_WRITES:-async}" \
     "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
-    --data-dir "$work/ours$i" ${BENCH_SKV_FLAGS:-} >>"$work/ours$i.log" 2>&1 &
+    --data-dir "$work/ours$i" "${metrics[@]}" ${BENCH_SKV_FLAGS:-} >>"$work/ours$i.log" 2>&1 &
   echo "$!"
   disown "$!" 2>/dev/null || true
 }
