@@ -27,8 +27,10 @@
 #    the leader's skv_raft_snapshot_sent_bytes_total (ours sends its snapshot in one Raft
 #    message); etcd: the leader's etcd_network_snapshot_send... metrics are counts and durations,
 #    so the bytes are the leader's etcd_network_peer_sent_bytes_total to the new member (the
-#    database snapshot stream plus the appended entries after it). MB/s = those bytes over add ->
-#    promoted (an upper bound of the time the transfer took: it includes start-up and catch-up).
+#    database snapshot stream plus the appended entries after it). Caught up: from the add until
+#    the new member's applied index (its Status, polled every 20 ms) reached what the leader had
+#    applied at the add. MB/s = those bytes over that time (a lower bound of the transfer's rate:
+#    the time includes the new member's start-up, the snapshot's installation and the catch-up).
 #    Neither system sends a snapshot unless its leader's log was compacted past the new member's
 #    start: ours compacts at --max-raft-state (8 MiB by default), etcd every --snapshot-count
 #    entries (100000 by default, then keeps 5000): for a small KEYS, pass
@@ -75,9 +77,10 @@ kv_bench_workdir skv-bench-membership
 ours_pids=("" "" "" "" "")
 etcd_pids=("" "" "" "" "")
 traffic_pid=""
+caught_up_pid=""
 cleanup() {
   trap - EXIT INT TERM
-  stop_pids "$traffic_pid" "${ours_pids[@]}" "${etcd_pids[@]}"
+  stop_pids "$traffic_pid" "$caught_up_pid" "${ours_pids[@]}" "${etcd_pids[@]}"
   if [ -n "${BENCH_KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -204,10 +207,18 @@ for system in $systems; do
   # etcd's counter of bytes sent to the new member starts at the add (labelled by its id).
   bytes_before="$(snapshot_bytes "$system" "$leader")"
   sent_before="$(snapshots_sent "$system" "$leader")"
-  say "$system: adding member 4 (leader $leader; $(uptime | sed 's/.*load/load/'))"
+  target="$(python3 "$kvscale" status "$system" "$(endpoints_of "$system")" |
+    awk -v i="$leader" '$1 == i { sub("applied=", "", $3); print $3 }')"
+  say "$system: adding member 4 (leader $leader, applied index $target; $(uptime | sed 's/.*load/load/'))"
   added="$(now)"
   outcome=ok
   "${system}_add" || outcome="add-failed"
+  # When member 4 has applied what the leader had applied at the add (transfer and catch-up).
+  address4="127.0.0.1:${ours_ports[4]}"
+  [ "$system" = etcd ] && address4="127.0.0.1:${etcd_ports[4]}"
+  python3 "$kvscale" wait-applied "$system" "$address4" "${target:-0}" --since "$added" --timeout "$wait_seconds" \
+    >"$work/$system-caught-up.txt" 2>&1 &
+  caught_up_pid=$!
   promoted=""
   if [ "$outcome" = ok ]; then
     deadline="$(awk -v a="$added" -v w="$wait_seconds" 'BEGIN { print a + w }')"
@@ -224,6 +235,11 @@ for system in $systems; do
   leader_after="$(leader_index "$system")"
   stop_pids "$traffic_pid"
   traffic_pid=""
+  # The promotion implies the catch-up: the waiter has answered or is about to.
+  for _ in $(seq 50); do kill -0 "$caught_up_pid" 2>/dev/null || break; sleep 0.1; done
+  stop_pids "$caught_up_pid"
+  caught_up_pid=""
+  result[$system.caught_up]="$(head -n 1 "$work/$system-caught-up.txt" 2>/dev/null || true)"
   [ -s "$work/$system-traffic.err" ] && { say "$system traffic client:"; tail -n 5 "$work/$system-traffic.err" >&2; }
   read -r _ s_count s_failed s_p50 s_p99 s_max < <(python3 "$kvmember" windows "$work/$system-traffic.log" \
     "steady:$steady_start:$added")
@@ -234,7 +250,7 @@ for system in $systems; do
   result[$system.mb]="$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1e6 }')"
   if [ "$outcome" = ok ]; then
     result[$system.seconds]="$(seconds_between "$added" "$promoted")"
-    result[$system.mbps]="$(awk -v b="$bytes" -v s="${result[$system.seconds]}" \
+    result[$system.mbps]="$(awk -v b="$bytes" -v s="${result[$system.caught_up]}" \
       'BEGIN { if (b > 0 && s > 0) printf "%.1f", b / 1e6 / s; else print "-" }')"
   else
     result[$system.seconds]="$outcome($(seconds_between "$added" "$ended"))"
@@ -258,18 +274,24 @@ echo "bench-membership: add an empty 4th member to 3 loaded members; $keys keys 
   "loopback, fsync on; client load $rate ops/s (1:1 Put:Get) to the leader"
 echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- Sources || echo '+dirty');" \
   "skv $SKV_BIN; etcd $(etcd --version | sed -n 's/^etcd Version: //p')"
-printf '%-6s %8s %18s %11s %7s %16s %18s\n' system keys "add->promoted s" "snapshot MB" "MB/s" \
-  "p50/p99 steady" "p50/p99 change"
+format='%-9s %8s %18s %11s %11s %7s %16s %18s\n'
+# shellcheck disable=SC2059  # the format is the table's
+printf "$format" system keys "add->promoted s" "caught up s" "snapshot MB" "MB/s" "p50/p99 steady" "p50/p99 change"
 for system in $systems; do
-  printf '%-6s %8s %18s %11s %7s %16s %18s\n' "$system" "$keys" "${result[$system.seconds]}" \
+  # shellcheck disable=SC2059
+  printf "$format" "$system" "$keys" "${result[$system.seconds]}" "${result[$system.caught_up]:-?}" \
     "${result[$system.mb]}" "${result[$system.mbps]}" "${result[$system.steady]}" "${result[$system.change]}"
 done
-[ "$systems" = "ours etcd" ] && printf '%-6s %8s %18s %11s %7s %16s %18s\n' ours/etcd "" \
+# shellcheck disable=SC2059
+[ "$systems" = "ours etcd" ] && printf "$format" ours/etcd "" \
   "$(ratio "${result[ours.seconds]}" "${result[etcd.seconds]}")" \
+  "$(ratio "${result[ours.caught_up]:-}" "${result[etcd.caught_up]:-}")" \
   "$(ratio "${result[ours.mb]}" "${result[etcd.mb]}")" "$(ratio "${result[ours.mbps]}" "${result[etcd.mbps]}")" \
   "$(ratio "${result[ours.steady]#*/}" "${result[etcd.steady]#*/}") (p99)" \
   "$(ratio "${result[ours.change]#*/}" "${result[etcd.change]#*/}") (p99)"
-echo "latencies in ms"
+echo "caught up: from the add until member 4's applied index reached the leader's at the add;" \
+  "add->promoted: until the promotion was seen (ours: promoted by the leader once the learner stayed within" \
+  "64 entries for 10 ticks; etcd: the first \`member promote\` accepted, tried every $poll s); latencies in ms"
 for system in $systems; do echo "$system: ${result[$system.note]}"; done
 echo "snapshot MB: ours, the leader's skv_raft_snapshot_sent_bytes_total; etcd, the leader's" \
   "etcd_network_peer_sent_bytes_total to the new member (snapshot stream and entries)"
