@@ -24,7 +24,16 @@ final class LoopbackMembershipCluster: Sendable {
     /// Every client opened by a connector, by (owner, member), closed on disconnect or at shutdown.
     private let clients = Mutex<[String: HTTP2ClientTransport]>([:])
 
-    init(root: String, configuration: RaftPeer.Configuration = InProcessRaftCluster.fastConfiguration) {
+    /// 5 ms ticks as ``InProcessRaftCluster/fastConfiguration``, but elections after 60-120
+    /// ticks: a loaded machine (load 8-11 seen) otherwise deposes leaders mid-test.
+    static var configuration: RaftPeer.Configuration {
+        var configuration = InProcessRaftCluster.fastConfiguration
+        configuration.electionTimeoutTicks = 60
+        configuration.heartbeatIntervalTicks = 6
+        return configuration
+    }
+
+    init(root: String, configuration: RaftPeer.Configuration = LoopbackMembershipCluster.configuration) {
         self.root = root
         var configuration = configuration
         configuration.pipelinedRPCsPerPeer = 1
@@ -175,6 +184,32 @@ final class LoopbackMembershipCluster: Sendable {
             }
         }
         throw lastError ?? ClusterError.noLeader
+    }
+
+    /// The error `request` meets on the leader (nil if it succeeds), asking whichever peer
+    /// leads, again while leadership moves, up to `limit`.
+    func refusal(of request: MembershipRequest, force: Bool = false, within limit: Duration = .seconds(20))
+        async -> RaftPeerError?
+    {
+        let deadline = ContinuousClock.now + limit
+        var last: RaftPeerError? = .timeout
+        while ContinuousClock.now < deadline {
+            do {
+                _ = try await leader().changeMembership(request, force: force, timeout: .seconds(5))
+                return nil
+            } catch let error as RaftPeerError {
+                switch error {
+                case .notLeader, .leadershipLost, .stopped:
+                    last = error
+                    try? await Task.sleep(for: .milliseconds(50))
+                default:
+                    return error
+                }
+            } catch {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        return last
     }
 
     enum ClusterError: Error {
