@@ -57,7 +57,8 @@ let package = Package(
         // Durable storage: write-ahead log, atomic snapshot store, hard-state file (Glibc only;
         // records are opaque bytes, so it knows no Raft types).
         .target(name: "DurableStorage", swiftSettings: swiftSettings),
-        .executableTarget(name: "WALBench", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "WALBench", dependencies: ["DurableStorage", "BenchSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "DurableStorageTests", dependencies: ["DurableStorage"], swiftSettings: swiftSettings),
 
         // Raft: a pure, sans-I/O consensus core (standard library only).

@@ -86,6 +86,10 @@ final class InMemoryFileSystem: FileSystem {
         files[path] = content
     }
 
+    func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) {
+        if length > (files[try openPath(handle)] ?? []).count { try truncate(handle, to: length) }
+    }
+
     func syncData(_ handle: OpenFile) throws(WALError) { _ = try openPath(handle) }
 
     func sync(_ handle: OpenFile) throws(WALError) { _ = try openPath(handle) }

@@ -3,9 +3,10 @@ internal import Glibc
 /// A `FileSystem` that forwards to a real one and remembers what is not yet durable, so a
 /// test (or the simulator) can call `crash()` to model a power loss:
 ///
-/// * each file written or truncated since its last `syncData`/`sync` is cut back to the length
-///   it had when last synced (data appended after the last sync is lost; a truncation is kept,
-///   which is the conservative outcome for a log);
+/// * each file written, allocated or truncated since its last `syncData`/`sync` is cut back to
+///   the length it had when last synced (data appended or space allocated after the last sync is
+///   lost; a truncation is kept, which is the conservative outcome for a log), and bytes written
+///   over its synced bytes since then revert to them (a preallocated file's zeros come back);
 /// * each file created since its directory was last synced is removed;
 /// * each directory created (`createDirectory`) since its parent was last synced is removed
 ///   with everything in it;
@@ -16,8 +17,9 @@ internal import Glibc
 /// * unsynced bytes may also reach the disk in part, out of order: `crash(keepingUnsyncedBytes:)`
 ///   decides, page by page (4 KiB, as the page cache writes back), how much of each unsynced
 ///   page was written back before the power went: all of it, none (the page reads as zeros if
-///   a later page made the file longer) or a prefix (a page torn mid-write, e.g. at a sector).
-///   The file ends after the last byte that reached the disk.
+///   a later page made the file longer, or as its synced bytes if it was written over them) or
+///   a prefix (a page torn mid-write, e.g. at a sector). The file ends after the last byte that
+///   reached the disk, or at its synced length if that is later.
 ///
 /// A process crash that leaves the machine running (`abandonOpenFiles()`) only closes the
 /// handles: everything written stays, still unsynced, exposed to a later power loss.
@@ -27,12 +29,12 @@ internal import Glibc
 ///   (the pattern of `writeAtomically`: after a crash the file is old or new, never gone).
 ///
 /// Not modelled (known gaps): a rename to a new name is not rolled back (the source does not
-/// reappear), and overwrites inside the synced length are not reverted (the WAL never
-/// overwrites).
+/// reappear). `allocate` is modelled as writing zeros: its unsynced size is lost (or kept, page
+/// by page) like appended bytes.
 ///
 /// It also injects device faults on later calls (see "Fault injection" below): a full disk or a
-/// failing device on `write` (`failWrites`, with a short write first, as `pwrite` does when the
-/// disk fills up mid-buffer), on `fsync`/`fdatasync` (`failSyncs`, `failNextSync`), and a power
+/// failing device on `write` and `allocate` (`failWrites`, with a short write first, as `pwrite`
+/// does when the disk fills up mid-buffer), on `fsync`/`fdatasync` (`failSyncs`, `failNextSync`), and a power
 /// cut after a chosen number of operations (`cutPower(afterOperations:)`) so a test can sweep
 /// every crash point of one call. Persistent faults last until `clearFaults()` (space freed).
 ///
@@ -42,8 +44,16 @@ public final class CrashSimulatingFileSystem: FileSystem {
     private let base: any FileSystem
     /// Open handles, so `crash()` can close them.
     private var openHandles: Set<OpenFile> = []
-    /// path → length known durable; only files changed since their last sync appear here.
-    private var durableLength: [String: Int64] = [:]
+    /// What a file holds durably; only files changed since their last sync appear here.
+    private struct DurableImage {
+        /// The length it had when last synced (less if truncated since: the truncation is kept).
+        var length: Int64
+        /// Page number → the page's synced bytes (those below `length`), saved before the first
+        /// write over them since the sync.
+        var overwrittenPages: [Int: [UInt8]] = [:]
+    }
+    /// path → its durable image; only files changed since their last sync appear here.
+    private var durableImages: [String: DurableImage] = [:]
     /// Files created since their directory was last synced.
     private var unsyncedCreations: Set<String> = []
     /// Directories created since their parent was last synced.
@@ -82,10 +92,10 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     // MARK: Fault injection
 
-    /// A full or failing disk: after `bytes` more bytes have been written, `write` fails with
-    /// `errno` (`ENOSPC`, `EIO`, `EDQUOT`...). The write that crosses the budget is short: its
-    /// first bytes reach the file (unsynced, as `pwrite` leaves them) before it throws. Lasts
-    /// until `clearFaults()`.
+    /// A full or failing disk: after `bytes` more bytes have been written or allocated, `write`
+    /// and `allocate` fail with `errno` (`ENOSPC`, `EIO`, `EDQUOT`...). The write that crosses the
+    /// budget is short: its first bytes reach the file (unsynced, as `pwrite` leaves them) before
+    /// it throws; an allocation that crosses it changes nothing. Lasts until `clearFaults()`.
     public func failWrites(errno: Int32, afterBytes bytes: Int = 0) {
         precondition(bytes >= 0, "negative write budget \(bytes)")
         writeFailure = errno
@@ -175,23 +185,23 @@ public final class CrashSimulatingFileSystem: FileSystem {
             try base.write(handle, content, at: 0)
             try base.sync(handle)
             try base.close(handle)
-            durableLength[path] = nil
+            durableImages[path] = nil
         }
         unsyncedReplacements.removeAll()
         for path in unsyncedCreations where !isLost(path) {
             try base.remove(path)
-            durableLength[path] = nil
+            durableImages[path] = nil
         }
         unsyncedCreations.removeAll()
-        durableLength = durableLength.filter { !isLost($0.key) }
+        durableImages = durableImages.filter { !isLost($0.key) }
         for directory in lostDirectories where !isLost(directory) {
             try removeTree(directory)
         }
         unsyncedDirectories.removeAll()
-        for path in durableLength.keys.sorted() {
-            try loseUnsyncedBytes(path, durableLength: durableLength[path]!, keeping: keepingUnsyncedBytes)
+        for path in durableImages.keys.sorted() {
+            try loseUnsyncedBytes(path, image: durableImages[path]!, keeping: keepingUnsyncedBytes)
         }
-        durableLength.removeAll()
+        durableImages.removeAll()
         // After a planned power cut the machine stays dead: objects still holding this file
         // system (and closing from `deinit`) write nothing more until `clearFaults()`.
         if operationsBeforePowerCut != nil { operationsBeforePowerCut = 0 }
@@ -200,31 +210,54 @@ public final class CrashSimulatingFileSystem: FileSystem {
     /// Size of the pages a power loss keeps or loses independently (the page cache's unit).
     public static let pageBytes = 4096
 
-    /// Cuts `path` back to `durableLength` plus what `keeping` says reached the disk of the
-    /// unsynced pages after it; a lost page before the new end reads as zeros.
+    /// Cuts `path` back to its durable image plus what `keeping` says reached the disk of the
+    /// unsynced pages: the pages past the synced length and the pages written over synced bytes.
+    /// A lost page (or the lost end of a torn one) reads as its synced bytes below the synced
+    /// length and as zeros past it, up to the new end.
     private func loseUnsyncedBytes(
-        _ path: String, durableLength length: Int64, keeping: (String, Range<Int>) -> Int
+        _ path: String, image: DurableImage, keeping: (String, Range<Int>) -> Int
     ) throws(WALError) {
         let handle = try base.open(path, mode: .readWrite)
         try base.withClosing(handle) { () throws(WALError) in
             let current = Int(try base.size(handle))
-            let durable = Int(length)
-            guard current > durable else { return }
+            let durable = Int(image.length)
             let page = Self.pageBytes
+            var numbers = Set(image.overwrittenPages.keys.filter { $0 * page < current })
+            if current > durable { numbers.formUnion((durable / page)...((current - 1) / page)) }
             var end = durable
-            var holes: [Range<Int>] = []
-            for number in (durable / page)...((current - 1) / page) {
-                let part = max(durable, number * page)..<min(current, (number + 1) * page)
+            var lost: [Range<Int>] = []
+            for number in numbers.sorted() {
+                let first = image.overwrittenPages[number] == nil ? max(durable, number * page) : number * page
+                let part = first..<min(current, (number + 1) * page)
                 let kept = min(max(keeping(path, part), 0), part.count)
-                if kept > 0 { end = part.lowerBound + kept }
-                if kept < part.count { holes.append((part.lowerBound + kept)..<part.upperBound) }
+                if kept > 0 { end = max(end, part.lowerBound + kept) }
+                if kept < part.count { lost.append((part.lowerBound + kept)..<part.upperBound) }
             }
-            for hole in holes where hole.lowerBound < end {
-                let zeros = [UInt8](repeating: 0, count: min(hole.upperBound, end) - hole.lowerBound)
-                try base.write(handle, zeros, at: Int64(hole.lowerBound))
+            for range in lost where range.lowerBound < end {
+                var bytes = [UInt8](repeating: 0, count: min(range.upperBound, end) - range.lowerBound)
+                if range.lowerBound < durable, let synced = image.overwrittenPages[range.lowerBound / page] {
+                    let pageStart = range.lowerBound / page * page
+                    let restored = synced[(range.lowerBound - pageStart)..<(min(range.upperBound, durable) - pageStart)]
+                    bytes.replaceSubrange(0..<restored.count, with: restored)
+                }
+                try base.write(handle, bytes, at: Int64(range.lowerBound))
             }
-            try base.truncate(handle, to: Int64(end))
+            if end < current { try base.truncate(handle, to: Int64(end)) }
         }
+    }
+
+    /// What `path` holds durably: its current content with the synced bytes written over since
+    /// the last sync restored, cut to the synced length.
+    private func durableContent(of path: String) throws(WALError) -> [UInt8] {
+        var content = try base.readWholeFile(path)
+        guard let image = durableImages[path] else { return content }
+        for (number, synced) in image.overwrittenPages {
+            let start = number * Self.pageBytes
+            let count = min(synced.count, content.count - start)
+            if count > 0 { content.replaceSubrange(start..<(start + count), with: synced.prefix(count)) }
+        }
+        if Int(image.length) < content.count { content.removeLast(content.count - Int(image.length)) }
+        return content
     }
 
     /// A process crash on a machine that keeps running: closes every open handle (releasing
@@ -256,10 +289,10 @@ public final class CrashSimulatingFileSystem: FileSystem {
         openHandles.insert(handle)
         if !existed {
             unsyncedCreations.insert(path)
-            durableLength[path] = 0
+            durableImages[path] = DurableImage(length: 0)
         } else if mode == .createOrTruncate {
             noteMutation(path, lengthBefore: previousLength)
-            durableLength[path] = 0  // The truncation itself is kept (see type comment).
+            durableImages[path] = DurableImage(length: 0)  // The truncation itself is kept (see type comment).
         }
         return handle
     }
@@ -275,6 +308,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try checkOpen(handle)
         try spendOperation("pwrite", handle.path)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
+        try saveSyncedPages(handle, overwrittenBy: Int(offset)..<(Int(offset) + bytes.count))
         if let code = writeFailure {
             if bytes.count > writeBudgetBytes {
                 // pwrite writes what fits, then the next call reports the error.
@@ -306,8 +340,30 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try checkOpen(handle)
         try spendOperation("ftruncate", handle.path)
         noteMutation(handle.path, lengthBefore: try base.size(handle))
-        durableLength[handle.path] = min(durableLength[handle.path]!, length)
+        durableImages[handle.path]!.length = min(durableImages[handle.path]!.length, length)
         try base.truncate(handle, to: length)
+    }
+
+    /// Modelled as writing zeros past the end: the new size is lost at a power loss unless synced
+    /// (or kept, page by page, as `crash(keepingUnsyncedBytes:)` decides). Meets `failWrites`
+    /// like a write of that many bytes, except that it is all or nothing (`fallocate` reserves
+    /// no part of a request it cannot satisfy).
+    public func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) {
+        try checkOpen(handle)
+        try spendOperation("fallocate", handle.path)
+        let current = try base.size(handle)
+        guard length > current else { return }
+        noteMutation(handle.path, lengthBefore: current)
+        if let code = writeFailure {
+            let bytes = Int(length - current)
+            if bytes > writeBudgetBytes {
+                throw .io(
+                    operation: "posix_fallocate", path: handle.path, errno: code,
+                    message: "injected failure allocating \(bytes) bytes")
+            }
+            writeBudgetBytes -= bytes
+        }
+        try base.allocate(handle, upTo: length)
     }
 
     public func syncData(_ handle: OpenFile) throws(WALError) {
@@ -315,7 +371,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try consumeSyncFailure(handle.path)
         try base.syncData(handle)
         fileSyncCount += 1
-        durableLength[handle.path] = nil
+        durableImages[handle.path] = nil
     }
 
     public func sync(_ handle: OpenFile) throws(WALError) {
@@ -323,7 +379,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try consumeSyncFailure(handle.path)
         try base.sync(handle)
         fileSyncCount += 1
-        durableLength[handle.path] = nil
+        durableImages[handle.path] = nil
     }
 
     public func syncDirectory(_ path: String) throws(WALError) {
@@ -340,32 +396,24 @@ public final class CrashSimulatingFileSystem: FileSystem {
         try spendOperation("rename", source + " -> " + destination)
         // A durable file the rename replaces: after a crash the name holds it or the new one.
         var replaced: [UInt8]?
-        if !unsyncedCreations.contains(destination), var content = try? base.readWholeFile(destination) {
-            if let length = durableLength[destination], Int(length) < content.count {
-                content.removeLast(content.count - Int(length))
-            }
+        if !unsyncedCreations.contains(destination), let content = try? durableContent(of: destination) {
             replaced = content
         }
         try base.rename(source, to: destination)
         if unsyncedCreations.remove(source) != nil && replaced == nil { unsyncedCreations.insert(destination) }
         if let replaced { unsyncedReplacements.append((destination, replaced)) }
-        durableLength[destination] = durableLength.removeValue(forKey: source)
+        durableImages[destination] = durableImages.removeValue(forKey: source)
     }
 
     public func remove(_ path: String) throws(WALError) {
         // What a power loss that undoes this removal brings back: the synced content only.
         try spendOperation("unlink", path)
-        var durableContent: [UInt8]?
-        if !unsyncedCreations.contains(path) {
-            durableContent = try base.readWholeFile(path)
-            if let length = durableLength[path], Int(length) < durableContent!.count {
-                durableContent!.removeLast(durableContent!.count - Int(length))
-            }
-        }
+        var content: [UInt8]?
+        if !unsyncedCreations.contains(path) { content = try durableContent(of: path) }
         try base.remove(path)
         unsyncedCreations.remove(path)
-        durableLength[path] = nil
-        if let durableContent { unsyncedRemovals.append((path, durableContent)) }
+        durableImages[path] = nil
+        if let content { unsyncedRemovals.append((path, content)) }
     }
 
     public func createDirectory(_ path: String) throws(WALError) {
@@ -418,7 +466,20 @@ public final class CrashSimulatingFileSystem: FileSystem {
 
     /// Records the durable length of a file the first time it changes after a sync.
     private func noteMutation(_ path: String, lengthBefore: Int64) {
-        if durableLength[path] == nil { durableLength[path] = lengthBefore }
+        if durableImages[path] == nil { durableImages[path] = DurableImage(length: lengthBefore) }
+    }
+
+    /// Saves the synced bytes of each page `range` writes over, the first time since the sync.
+    private func saveSyncedPages(_ handle: OpenFile, overwrittenBy range: Range<Int>) throws(WALError) {
+        let durable = Int(durableImages[handle.path]!.length)
+        guard range.lowerBound < durable, !range.isEmpty else { return }
+        let page = Self.pageBytes
+        for number in (range.lowerBound / page)...((min(range.upperBound, durable) - 1) / page)
+        where durableImages[handle.path]!.overwrittenPages[number] == nil {
+            let start = number * page
+            let synced = try base.read(handle, count: min(durable, start + page) - start, at: Int64(start))
+            durableImages[handle.path]!.overwrittenPages[number] = synced
+        }
     }
 
     /// Counts a sync against a power cut and fails it if a sync fault is due.

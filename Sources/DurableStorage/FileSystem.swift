@@ -32,7 +32,8 @@ public enum OpenMode: Sendable {
 /// Every method reports failure as `WALError.io` carrying the path and `errno`.
 ///
 /// Durability contract (what callers may rely on, and all that the crash simulator keeps):
-/// * bytes written with `write` survive a crash only after `syncData`/`sync` on that file;
+/// * bytes written with `write` (also over earlier bytes), and a size set by `allocate` or `truncate`,
+///   survive a crash only after `syncData`/`sync` on that file;
 /// * a created, renamed or removed directory entry survives only after `syncDirectory` on
 ///   the directory that holds it.
 ///
@@ -47,6 +48,12 @@ public protocol FileSystem {
     func read(_ handle: OpenFile, count: Int, at offset: Int64) throws(WALError) -> [UInt8]
     func size(_ handle: OpenFile) throws(WALError) -> Int64
     func truncate(_ handle: OpenFile, to length: Int64) throws(WALError)
+    /// Makes the file at least `length` bytes long, with its disk blocks reserved, the bytes past the old
+    /// end reading as zeros (`posix_fallocate`, which unlike `FALLOC_FL_KEEP_SIZE` changes the size); never
+    /// shrinks it. Writes below `length` then change no file size, so their `fdatasync` has no size to
+    /// commit. The new size is durable only after `syncData`/`sync`. A full disk throws `ENOSPC`, like
+    /// `write`.
+    func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError)
     /// `fdatasync`: data and the metadata needed to read it back (including the size).
     func syncData(_ handle: OpenFile) throws(WALError)
     /// `fsync`: data and all metadata.

@@ -70,7 +70,7 @@ public final class InMemoryFileSystem: FileSystem {
         let start = Int(offset)
         let end = start + bytes.count
         if contents[inode]!.count < end {
-            contents[inode]!.append(contentsOf: repeatElement(0, count: end - contents[inode]!.count))
+            contents[inode]!.append(contentsOf: [UInt8](repeating: 0, count: end - contents[inode]!.count))
         }
         contents[inode]!.replaceSubrange(start..<end, with: bytes)
     }
@@ -93,7 +93,16 @@ public final class InMemoryFileSystem: FileSystem {
         if Int(length) < count {
             contents[inode]!.removeLast(count - Int(length))
         } else {
-            contents[inode]!.append(contentsOf: repeatElement(0, count: Int(length) - count))
+            contents[inode]!.append(contentsOf: [UInt8](repeating: 0, count: Int(length) - count))
+        }
+    }
+
+    public func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) {
+        precondition(length >= 0, "negative allocation length \(length)")
+        let inode = try self.inode(of: handle, "fallocate")
+        let count = contents[inode]!.count
+        if Int(length) > count {
+            contents[inode]!.append(contentsOf: [UInt8](repeating: 0, count: Int(length) - count))
         }
     }
 

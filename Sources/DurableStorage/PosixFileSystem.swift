@@ -101,6 +101,34 @@ public struct PosixFileSystem: FileSystem, Sendable {
         }
     }
 
+    /// Zeros written per `pwrite` where the file system cannot `fallocate`.
+    static let zeroFillChunkBytes = 1 << 20
+
+    public func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) {
+        precondition(length >= 0, "negative allocation length \(length)")
+        let current = try size(handle)
+        guard length > current else { return }
+        // posix_fallocate(3) returns the error number instead of setting errno. ENOSPC, EIO,
+        // EFBIG are thrown; EINTR is retried; EOPNOTSUPP (a file system without fallocate, where
+        // glibc does not emulate it) falls back to writing the zeros.
+        while true {
+            let result = posix_fallocate(handle.descriptor, off_t(current), off_t(length - current))
+            if result == 0 { return }
+            if result == EINTR { continue }
+            if result == EOPNOTSUPP { break }
+            throw WALError.io(
+                operation: "posix_fallocate", path: handle.path, errno: result,
+                message: String(cString: strerror(result)))
+        }
+        let zeros = [UInt8](repeating: 0, count: Self.zeroFillChunkBytes)
+        var offset = current
+        while offset < length {
+            let count = Int(min(Int64(zeros.count), length - offset))
+            try write(handle, count == zeros.count ? zeros : Array(zeros.prefix(count)), at: offset)
+            offset += Int64(count)
+        }
+    }
+
     public func syncData(_ handle: OpenFile) throws(WALError) {
         // fdatasync(2): EIO means written data may be lost; the caller must not retry and
         // assume success (the log poisons itself). EINTR is not documented for Linux but is

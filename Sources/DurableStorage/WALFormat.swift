@@ -1,3 +1,5 @@
+internal import Glibc
+
 /// On-disk layout of WAL segment files (all integers little-endian).
 ///
 /// A segment file is a 32-byte header followed by records:
@@ -18,6 +20,16 @@
 /// body's CRC-32C XOR `syncMarkerChecksumMask`, so no record parses as a marker or a marker
 /// as a record (short of a 2^-32 collision). The count says how many bytes of this segment
 /// were durable (`fdatasync`ed) when the marker was appended. Scans skip markers.
+///
+/// Flags bit 1 (`preallocatedFlag`, set on segments created with
+/// `WriteAheadLog.Config.preallocatesSegments`): the segment file was sized to
+/// `segmentSizeBytes` when it was created, so records are written into zeros rather than at the
+/// end of the file (an `fdatasync` then has no file size to commit). The **end of the log** in
+/// such a segment is the first offset from which the file holds only zeros: a zero length field
+/// can be no record (`length >= 9`) and no sync marker (length 17), so it cannot be mistaken
+/// for one, and no format version bump is needed. A segment is cut to its records' end when it
+/// is sealed, so only the last segment of a log has such a free tail. Older versions read these
+/// segments too: they take the zero tail of the last segment for a torn tail and cut it off.
 enum WALFormat {
     static let segmentHeaderBytes = 32
     static let recordHeaderBytes = 8
@@ -26,6 +38,8 @@ enum WALFormat {
     static let segmentSuffix = ".wal"
     /// Header flag: the segment carries sync markers.
     static let syncMarkersFlag: UInt32 = 1
+    /// Header flag: the segment was preallocated; a zero tail after its records is free space.
+    static let preallocatedFlag: UInt32 = 2
     /// XORed into a sync marker's checksum to tell it from a record.
     static let syncMarkerChecksumMask: UInt32 = 0x5359_4E43  // "SYNC"
     /// Body bytes of a sync marker: type, sequence (both 0), durable byte count (UInt64).
@@ -39,12 +53,12 @@ enum WALFormat {
         hexName(firstSequence) + segmentSuffix
     }
 
-    static func encodeSegmentHeader(ordinal: UInt64, firstSequence: UInt64) -> [UInt8] {
+    static func encodeSegmentHeader(ordinal: UInt64, firstSequence: UInt64, preallocated: Bool) -> [UInt8] {
         var bytes = segmentMagic
         bytes.reserveCapacity(segmentHeaderBytes)
         bytes.appendLittleEndian(ordinal)
         bytes.appendLittleEndian(firstSequence)
-        bytes.appendLittleEndian(syncMarkersFlag)
+        bytes.appendLittleEndian(syncMarkersFlag | (preallocated ? preallocatedFlag : 0))
         bytes.appendLittleEndian(CRC32C.checksum(bytes))
         return bytes
     }
@@ -54,6 +68,8 @@ enum WALFormat {
         var firstSequence: UInt64
         /// Whether the segment may hold sync markers (flag bit 0).
         var recordsSyncMarkers: Bool
+        /// Whether the segment was preallocated, so zeros after its records are free space (bit 1).
+        var isPreallocated = false
     }
 
     /// The header in the first 32 bytes, or why they are not one.
@@ -70,7 +86,8 @@ enum WALFormat {
             SegmentHeader(
                 ordinal: bytes.loadLittleEndianUInt64(at: 8),
                 firstSequence: bytes.loadLittleEndianUInt64(at: 16),
-                recordsSyncMarkers: bytes.loadLittleEndianUInt32(at: 24) & syncMarkersFlag != 0))
+                recordsSyncMarkers: bytes.loadLittleEndianUInt32(at: 24) & syncMarkersFlag != 0,
+                isPreallocated: bytes.loadLittleEndianUInt32(at: 24) & preallocatedFlag != 0))
     }
 
     struct HeaderProblem: Error {
@@ -152,16 +169,51 @@ enum WALFormat {
     }
 
     /// The largest durable byte count of the checksum-valid sync markers starting anywhere in
-    /// `bytes[from...]`, nil if there is none. Linear: a marker has a fixed length, so each
-    /// byte offset costs a 4-byte comparison and at most one 17-byte checksum.
-    static func highestSyncMarker(_ bytes: [UInt8], from start: Int) -> Int64? {
+    /// `bytes[from..<limit]`, nil if there is none. Linear: a marker has a fixed length, so each
+    /// byte offset costs a 4-byte comparison and at most one 17-byte checksum. (A marker's
+    /// length field is not zero, so none starts at or after the end of the non-zero bytes:
+    /// `endOfNonZeroBytes` is a sound `limit`.)
+    static func highestSyncMarker(_ bytes: [UInt8], from start: Int, startingBefore limit: Int? = nil) -> Int64? {
         var highest: Int64?
         var offset = max(start, 0)
-        while offset + syncMarkerBytes <= bytes.count {
+        let limit = min(limit ?? bytes.count, bytes.count)
+        while offset < limit && offset + syncMarkerBytes <= bytes.count {
             if let value = syncMarker(bytes, at: offset) { highest = max(highest ?? value, value) }
             offset += 1
         }
         return highest
+    }
+
+    /// Whether `bytes[start...]` holds only zeros (true when empty). With `memcmp` (the first byte
+    /// is zero and every byte equals the next), so checking the free tail of a 64 MiB segment
+    /// costs milliseconds even in a debug build.
+    static func isAllZero(_ bytes: [UInt8], from start: Int) -> Bool {
+        guard start < bytes.count else { return true }
+        guard bytes[start] == 0 else { return false }
+        return bytes.withUnsafeBytes { buffer in
+            let tail = buffer.baseAddress! + start
+            return memcmp(tail, tail + 1, buffer.count - start - 1) == 0
+        }
+    }
+
+    /// The offset just past the last non-zero byte of `bytes` (0 if all are zero). From the
+    /// end, a chunk at a time with `memcmp` (as `isAllZero`), so a preallocated segment's free
+    /// tail costs milliseconds.
+    static func endOfNonZeroBytes(_ bytes: [UInt8]) -> Int {
+        let chunkBytes = 64 << 10
+        var end = bytes.count
+        while end > 0 {
+            let start = max(end - chunkBytes, 0)
+            let chunkIsZero = bytes[start] == 0 && bytes.withUnsafeBytes { buffer in
+                memcmp(buffer.baseAddress! + start, buffer.baseAddress! + start + 1, end - start - 1) == 0
+            }
+            if !chunkIsZero {
+                while bytes[end - 1] == 0 { end -= 1 }
+                return end
+            }
+            end = start
+        }
+        return 0
     }
 
     /// The unit a device writes atomically: a page torn by a power loss mid-write keeps a
@@ -212,12 +264,17 @@ enum WALFormat {
     /// bounded by a checksum budget linear in the tail (`tailScanChecksumBytesPerTailByte`):
     /// without it, a tail where many offsets hold plausible lengths would cost tail size times
     /// record size. A zero-filled tail is rejected by the length check alone.
-    static func scanForValidRecord(_ bytes: [UInt8], from start: Int, maxRecordBytes: Int) -> TailScan {
-        let tailBytes = max(bytes.count - start, 0)
+    /// Only offsets before `limit` are tried (a record's length field is not zero, so none
+    /// starts at or after the end of the non-zero bytes: `endOfNonZeroBytes` is a sound limit).
+    static func scanForValidRecord(
+        _ bytes: [UInt8], from start: Int, startingBefore limit: Int? = nil, maxRecordBytes: Int
+    ) -> TailScan {
+        let limit = min(limit ?? bytes.count, bytes.count)
+        let tailBytes = max(limit - start, 0)
         var budget =
             tailScanChecksumBytesPerTailByte * tailBytes + 2 * (bodyPrefixBytes + maxRecordBytes)
         var offset = start
-        while offset + recordHeaderBytes + bodyPrefixBytes <= bytes.count {
+        while offset < limit && offset + recordHeaderBytes + bodyPrefixBytes <= bytes.count {
             let length = Int(bytes.loadLittleEndianUInt32(at: offset))
             if length >= bodyPrefixBytes && length <= bodyPrefixBytes + maxRecordBytes
                 && offset + recordHeaderBytes + length <= bytes.count

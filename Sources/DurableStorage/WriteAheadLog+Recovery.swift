@@ -3,7 +3,8 @@ extension WriteAheadLog {
     struct ScannedSegment {
         var header: WALFormat.SegmentHeader
         var records: [(record: Record, offset: Int)] = []
-        /// Offset just past the last valid record.
+        /// Offset just past the last valid record. In a preallocated segment that ends cleanly the
+        /// file goes on with zeros (free space) from here.
         var validEnd: Int
         /// Why scanning stopped before the end of the file, if it did; `refusal` says why the
         /// damage cannot be a torn write (nil: it can).
@@ -69,6 +70,9 @@ extension WriteAheadLog {
                 offset = next
                 scanned.validEnd = next
             case .incomplete(let reason), .invalid(let reason):
+                // The end of the log in a preallocated segment: nothing but zeros from here (a
+                // zero length is no record and no marker, see `WALFormat`).
+                if header.isPreallocated && WALFormat.isAllZero(bytes, from: offset) { return scanned }
                 scanned.damage = (offset, reason, tornWriteRefusal(bytes, header: header, damageAt: offset))
                 return scanned
             }
@@ -97,8 +101,12 @@ extension WriteAheadLog {
     func tornWriteRefusal(
         _ bytes: [UInt8], header: WALFormat.SegmentHeader, damageAt offset: Int
     ) -> String? {
+        // In a preallocated segment the search stops where the zeros begin (often megabytes
+        // before the file's end): nothing starts in zeros.
+        let limit = header.isPreallocated ? WALFormat.endOfNonZeroBytes(bytes) : bytes.count
         if header.recordsSyncMarkers,
-            let durable = WALFormat.highestSyncMarker(bytes, from: offset + 1), durable > offset
+            let durable = WALFormat.highestSyncMarker(bytes, from: offset + 1, startingBefore: limit),
+            durable > offset
         {
             return "a later sync marker says the first \(durable) bytes were synced"
         }
@@ -106,7 +114,7 @@ extension WriteAheadLog {
             return nil
         }
         switch WALFormat.scanForValidRecord(
-            bytes, from: offset + 1, maxRecordBytes: config.maxRecordBytes)
+            bytes, from: offset + 1, startingBefore: limit, maxRecordBytes: config.maxRecordBytes)
         {
         case .nothingValidFollows: return nil
         case .validRecordFollows: return "followed by valid records"
@@ -127,7 +135,7 @@ extension WriteAheadLog {
                 // A bad header can only be a torn segment creation if this is the last segment
                 // and it holds nothing but its (partial) header, or zeros.
                 let onlyHeaderArea =
-                    bytes.count <= WALFormat.segmentHeaderBytes || bytes.allSatisfy { $0 == 0 }
+                    bytes.count <= WALFormat.segmentHeaderBytes || WALFormat.isAllZero(bytes, from: 0)
                 guard isLast && onlyHeaderArea else {
                     let reason: String
                     if case .failure(let problem) = WALFormat.decodeSegmentHeader(bytes) {
@@ -161,6 +169,12 @@ extension WriteAheadLog {
                 }
             }
             var validEnd = bytes.count
+            if scanned.damage == nil && scanned.validEnd < bytes.count && !isLast {
+                // A sealed segment was cut to its records' end before its successor existed.
+                throw .corruptRecord(
+                    segment: entry.name, offset: Int64(scanned.validEnd),
+                    reason: "zeros after the last record of a sealed (non-last) segment")
+            }
             if let damage = scanned.damage {
                 guard isLast else {
                     throw .corruptRecord(
@@ -202,14 +216,16 @@ extension WriteAheadLog {
             let segment = Segment(
                 name: entry.name, ordinal: scanned.header.ordinal,
                 firstSequence: scanned.header.firstSequence,
-                lastSequence: scanned.records.last!.record.sequence, size: Int64(validEnd),
-                recordsSyncMarkers: scanned.header.recordsSyncMarkers)
+                lastSequence: scanned.records.last!.record.sequence, size: Int64(scanned.validEnd),
+                recordsSyncMarkers: scanned.header.recordsSyncMarkers,
+                isPreallocated: scanned.header.isPreallocated)
             // Durable for sure: what a cut just synced; otherwise only the header (the file
             // may hold unsynced bytes a process crash left in the page cache).
             activeDurableBytes =
                 scanned.damage == nil ? Int64(WALFormat.segmentHeaderBytes) : Int64(validEnd)
             activeMarkedBytes = scanned.syncedWatermark ?? Int64(WALFormat.segmentHeaderBytes)
             segments.append(segment)
+            activeFileBytes = Int64(validEnd)
             report.recordCount += scanned.records.count
             nextOrdinal = segment.ordinal + 1
             previousSegment = segment
@@ -217,6 +233,7 @@ extension WriteAheadLog {
         report.segmentCount = segments.count
         if let last = segments.last {
             activeHandle = try fileSystem.open(joinPath(directory, last.name), mode: .readWrite)
+            try preallocateActiveSegment()
         }
         return report
     }
@@ -235,9 +252,13 @@ extension WriteAheadLog {
         return records
     }
 
-    /// Reads and fully validates one tracked segment.
+    /// Reads and fully validates one tracked segment, up to the end of its records (not its
+    /// free tail).
     func readSegment(_ segment: Segment) throws(WALError) -> ScannedSegment {
-        let bytes = try fileSystem.readWholeFile(joinPath(directory, segment.name))
+        let handle = try fileSystem.open(joinPath(directory, segment.name), mode: .readOnly)
+        let bytes = try fileSystem.withClosing(handle) { () throws(WALError) in
+            try fileSystem.read(handle, count: Int(segment.size), at: 0)
+        }
         guard let scanned = try scanSegment(name: segment.name, bytes: bytes) else {
             throw .corruptRecord(
                 segment: segment.name, offset: 0, reason: "segment header unreadable")

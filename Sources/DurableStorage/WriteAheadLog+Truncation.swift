@@ -41,21 +41,27 @@ extension WriteAheadLog {
         let path = joinPath(directory, segment.name)
         let handle = try fileSystem.open(path, mode: .readWrite)
         activeHandle = handle
+        activeFileBytes = try fileSystem.size(handle)
         if let segmentLast = segment.lastSequence, segmentLast > sequence {
             let scanned = try readSegment(segment)
             // The segment starts at or before `sequence`, so at least one record is kept.
             let cut = scanned.records.firstIndex { $0.record.sequence > sequence }!
             precondition(cut > 0, "segment \(segment.name) would become empty")
             let offset = scanned.records[cut].offset
+            // Cut, not zeroed: the records past the cut must not survive in the free tail, where
+            // a later recovery could read them back (ftruncate is one durable step; the free
+            // space comes back zeroed below).
             try fileSystem.truncate(handle, to: Int64(offset))
             try fileSystem.syncData(handle)
             statistics.dataSyncs += 1
+            activeFileBytes = Int64(offset)
             segments[index].size = Int64(offset)
             segments[index].lastSequence = scanned.records[cut - 1].record.sequence
         }
         // Everything kept is durable; markers past the cut are gone.
         activeDurableBytes = segments[index].size
         activeMarkedBytes = Int64(WALFormat.segmentHeaderBytes)
+        try preallocateActiveSegment()
     }
 
     /// Releases whole segments whose records all have sequences below `sequence` (Raft: after a

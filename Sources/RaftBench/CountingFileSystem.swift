@@ -16,6 +16,7 @@ struct CountingFileSystem: FileSystem {
     }
     func size(_ handle: OpenFile) throws(WALError) -> Int64 { try base.size(handle) }
     func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) { try base.truncate(handle, to: length) }
+    func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) { try base.allocate(handle, upTo: length) }
     func syncData(_ handle: OpenFile) throws(WALError) {
         counter.increment()
         try base.syncData(handle)

@@ -1,15 +1,23 @@
-// WALBench: appends 1 KiB records in batches of 1, 16 and 64, with one `sync()` per batch,
-// and prints throughput and fsyncs per record ("one fsync per batch, not per entry").
+// WALBench: first the disk's own cost of a small durable write into a growing, a fallocated
+// and a zero-filled file (`DiskProbe`), then the WAL: appends 1 KiB records in batches of 1,
+// 16 and 64, with one `sync()` per batch, in growing and in preallocated segments, and prints
+// throughput, the latency of append+sync per batch and fsyncs per record ("one fsync per
+// batch, not per entry").
 //
-// Usage: wal-bench [--records N] [--dir PATH]
-//   --records  records written per batch size (default 2048; bounded so a run takes seconds)
-//   --dir      parent directory for the scratch logs (default /tmp); each run uses and then
-//              removes its own sub-directory.
+// Usage: wal-bench [--records N] [--dir PATH] [--probe-writes N] [--probe-only | --no-probe]
+//   --records       records written per batch size (default 2048; bounded so a run takes seconds)
+//   --dir           parent directory for the scratch files (default /tmp, which may be tmpfs:
+//                   check with df); each run uses and then removes its own sub-directory.
+//   --probe-writes  timed writes per layout and round of the disk probe (default 1000)
+import BenchSupport
 import DurableStorage
 import Glibc
 
 var recordCount = 2048
 var parent = "/tmp"
+var probe = DiskProbe()
+var runsProbe = true
+var runsLog = true
 var arguments = CommandLine.arguments.dropFirst()
 while let flag = arguments.popFirst() {
     switch flag {
@@ -21,20 +29,36 @@ while let flag = arguments.popFirst() {
     case "--dir":
         guard let value = arguments.popFirst() else { fatalError("--dir needs a path") }
         parent = value
+    case "--probe-writes":
+        guard let value = arguments.popFirst().flatMap({ Int($0) }), value > 0 else {
+            fatalError("--probe-writes needs a positive integer")
+        }
+        probe.writesPerRound = value
+    case "--probe-only": runsLog = false
+    case "--no-probe": runsProbe = false
     default:
-        fatalError("unknown argument \(flag); usage: wal-bench [--records N] [--dir PATH]")
+        fatalError(
+            "unknown argument \(flag); usage: wal-bench [--records N] [--dir PATH] [--probe-writes N] "
+                + "[--probe-only | --no-probe]")
     }
 }
+if runsProbe { probe.run(in: parent) }
+if !runsLog { exit(0) }
 
 let payload = [UInt8](repeating: 0xAB, count: 1024)
 let fileSystem = PosixFileSystem()
-print("records/batch  records  seconds  records/s  MiB/s  fsyncs/record (data+dir)  syncCalls")
-for batchSize in [1, 16, 64] {
-    let directory = "\(parent)/wal-bench-\(getpid())-\(batchSize)"
+print(
+    "segments     records/batch  records  seconds  records/s  MiB/s  append+sync p50 µs  p99 µs  "
+        + "fsyncs/record (data+dir)  syncCalls")
+// Both segment layouts, one batch size at a time, so a change in load hits both alike.
+for (batchSize, preallocates) in [1, 16, 64].flatMap({ size in [(size, false), (size, true)] }) {
+    let directory = "\(parent)/wal-bench-\(getpid())-\(batchSize)-\(preallocates)"
     do {
-        let log = try WriteAheadLog(directory: directory)
+        let log = try WriteAheadLog(
+            directory: directory, config: WriteAheadLog.Config(preallocatesSegments: preallocates))
         let clock = ContinuousClock()
         var sequence: UInt64 = 1
+        var latencies = LatencyHistogram()
         let elapsed = try clock.measure {
             var written = 0
             while written < recordCount {
@@ -43,8 +67,10 @@ for batchSize in [1, 16, 64] {
                     WriteAheadLog.Record(
                         type: 1, sequence: sequence + UInt64(offset), payload: payload)
                 }
+                let started = clock.now
                 try log.append(batch)
                 try log.sync()
+                latencies.record(clock.now - started)
                 sequence += UInt64(count)
                 written += count
             }
@@ -55,10 +81,12 @@ for batchSize in [1, 16, 64] {
             Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let fsyncs = Double(stats.dataSyncs + stats.directorySyncs) / Double(recordCount)
         let line = [
-            String(batchSize).padding(13), String(recordCount).padding(7),
+            (preallocates ? "preallocated" : "growing").padding(11), String(batchSize).padding(13),
+            String(recordCount).padding(7),
             formatted(seconds, 3).padding(7),
             formatted(Double(recordCount) / seconds, 0).padding(9),
             formatted(Double(stats.bytesAppended) / seconds / 1_048_576, 1).padding(5),
+            microsecondsText(latencies, 50).padding(18), microsecondsText(latencies, 99).padding(6),
             formatted(fsyncs, 4).padding(25), String(stats.syncCalls),
         ]
         print(line.joined(separator: "  "))
@@ -68,7 +96,7 @@ for batchSize in [1, 16, 64] {
         }
         rmdir(directory)
     } catch {
-        print("batch size \(batchSize) failed: \(error)")
+        print("batch size \(batchSize) (preallocated: \(preallocates)) failed: \(error)")
         exit(1)
     }
 }

@@ -6,9 +6,12 @@ import Testing
 /// the last segment with nothing valid after it) is cut off and reported; any other damage is
 /// refused with a typed error. Files are damaged byte by byte, the way crashes and disks do.
 @Suite struct WriteAheadLogRecoveryTests {
-    /// One segment holding records 1...50 with 100-byte payloads (117 bytes each on disk).
+    /// One segment holding records 1...50 with 100-byte payloads (117 bytes each on disk), in
+    /// the growing layout (no preallocation, as older versions wrote): the file ends at the
+    /// records, so cutting it models a torn tail. (`WriteAheadLogPreallocationTests` covers the
+    /// preallocated layout.) Every test opens it with the default configuration.
     private func writeSingleSegment(_ directory: String) throws -> String {
-        let log = try WriteAheadLog(directory: directory, config: .init())
+        let log = try WriteAheadLog(directory: directory, config: .init(preallocatesSegments: false))
         try log.append(records(1...50))
         try log.sync()
         try log.close()
@@ -64,7 +67,8 @@ import Testing
         try withTemporaryDirectory { directory in
             let names = try writeSeveralSegments(directory)
             let last = directory + "/" + names.last!
-            try Disk.truncate(last, to: try Disk.size(last) - 100)
+            // Cut 100 bytes off its last record (the file may go on with free space first).
+            try Disk.truncate(last, to: segmentHeaderBytes + 12 * 317 - 100)
             try Disk.append(last, [UInt8](repeating: 0, count: 300))
             let log = try WriteAheadLog(directory: directory, config: smallSegments)
             #expect(log.recoveryReport.truncatedSegment == names.last)
@@ -254,6 +258,8 @@ import Testing
             let names = try writeSeveralSegments(directory)
             // A crash while creating the next segment left a partial header.
             let torn = "0000000000000079.wal"
+            // Its predecessor was sealed first: cut to the end of its 12 records.
+            try Disk.truncate(directory + "/" + names.last!, to: segmentHeaderBytes + 12 * 317)
             try Disk.write(directory + "/" + torn, Array("skvwal01".utf8) + [0, 0])
             let log = try WriteAheadLog(directory: directory, config: smallSegments)
             #expect(log.recoveryReport.removedSegments == [torn])
@@ -385,11 +391,12 @@ import Testing
     }
 
     /// Writes one segment batch by batch, syncing after the batches marked so, then closes
-    /// the log (closing does not sync). Returns the segment's path.
+    /// the log (closing does not sync). Returns the segment's path. Growing layout, as
+    /// `writeSingleSegment`.
     private func writeBatches(
         _ directory: String, _ batches: [(ClosedRange<UInt64>, synced: Bool)]
     ) throws -> String {
-        let log = try WriteAheadLog(directory: directory)
+        let log = try WriteAheadLog(directory: directory, config: .init(preallocatesSegments: false))
         for (sequences, synced) in batches {
             try log.append(records(sequences))
             if synced { try log.sync() }

@@ -27,6 +27,9 @@ struct LabDiskFileSystem: FileSystem, Sendable {
     func truncate(_ handle: OpenFile, to length: Int64) throws(WALError) {
         try run { fs throws(WALError) in try fs.truncate(handle, to: length) }
     }
+    func allocate(_ handle: OpenFile, upTo length: Int64) throws(WALError) {
+        try run { fs throws(WALError) in try fs.allocate(handle, upTo: length) }
+    }
     func syncData(_ handle: OpenFile) throws(WALError) { try run { fs throws(WALError) in try fs.syncData(handle) } }
     func sync(_ handle: OpenFile) throws(WALError) { try run { fs throws(WALError) in try fs.sync(handle) } }
     func syncDirectory(_ path: String) throws(WALError) {
