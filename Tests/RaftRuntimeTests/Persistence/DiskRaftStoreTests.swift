@@ -168,7 +168,7 @@ struct DiskRaftStoreTests {
                 store.close()
             }
             let segment = try Self.onlySegment(directory)
-            let size = try FileManager.default.attributesOfItem(atPath: segment)[.size] as! Int
+            let size = try Self.endOfRecords(segment)
             let handle = try #require(FileHandle(forWritingAtPath: segment))
             try handle.truncate(atOffset: UInt64(size - 30))
             try handle.close()
@@ -191,7 +191,7 @@ struct DiskRaftStoreTests {
             }
             let segment = try Self.onlySegment(directory)
             var bytes = try Array(Data(contentsOf: URL(fileURLWithPath: segment)))
-            bytes[bytes.count / 3] ^= 0xFF
+            bytes[try Self.endOfRecords(segment) / 3] ^= 0xFF
             try Data(bytes).write(to: URL(fileURLWithPath: segment))
             do {
                 _ = try DiskRaftStore(directory: directory).load()
@@ -267,5 +267,12 @@ struct DiskRaftStoreTests {
         let names = try FileManager.default.contentsOfDirectory(atPath: directory + "/wal").filter { $0.hasSuffix(".wal") }
         try #require(names.count == 1)
         return directory + "/wal/" + names[0]
+    }
+
+    /// Where the records of a segment end: a preallocated segment goes on with zeros (free
+    /// space), and the test entries' records end in non-zero data bytes.
+    static func endOfRecords(_ segment: String) throws -> Int {
+        let bytes = try Array(Data(contentsOf: URL(fileURLWithPath: segment)))
+        return try #require(bytes.lastIndex { $0 != 0 }) + 1
     }
 }
