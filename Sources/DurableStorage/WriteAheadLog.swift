@@ -124,7 +124,8 @@ public final class WriteAheadLog {
     public struct Statistics: Equatable, Sendable {
         /// Calls to `sync()`.
         public var syncCalls = 0
-        /// `fdatasync`s on segment files (by `sync()`, at segment roll-over and truncation).
+        /// `fdatasync`s on segment files (by `sync()`, at segment roll-over, truncation and
+        /// preallocation).
         public var dataSyncs = 0
         /// `fsync`s of the log directory (segment creation and removal).
         public var directorySyncs = 0
@@ -337,8 +338,9 @@ public final class WriteAheadLog {
     }
 
     /// Sizes the active segment's file to `segmentSizeBytes` again and syncs it, if its header
-    /// says it is preallocated and a cut (recovery's, `truncateSuffix`'s) shortened it. Called
-    /// only with nothing unsynced in it. The zeros it adds are free space to recovery.
+    /// says it is preallocated and a cut (recovery's, `truncateSuffix`'s) or a power loss
+    /// shortened it. Called with no appended record unsynced (its sync may still flush what a
+    /// crashed process left in the page cache: harmless). The zeros it adds are free space.
     func preallocateActiveSegment() throws(WALError) {
         guard config.preallocatesSegments, let handle = activeHandle, let active = segments.last,
             active.isPreallocated, activeFileBytes < Int64(config.segmentSizeBytes)

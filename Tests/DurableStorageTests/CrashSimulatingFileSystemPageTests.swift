@@ -58,6 +58,48 @@ import Testing
         #expect(bytes == [UInt8](repeating: 2, count: Self.page + 1_000))
     }
 
+    /// Bytes written over synced ones (a preallocated file's zeros) and not synced revert to
+    /// the synced bytes, page by page as the crash decides: lost, kept, or torn at a sector.
+    @Test(arguments: [0, 512, 3 * 4096])
+    func anUnsyncedOverwriteRevertsToTheSyncedBytes(keptBytes: Int) throws {
+        let (fs, file) = try fileWithUnsyncedTail(synced: 3 * Self.page, unsynced: 0)
+        try fs.write(file, [UInt8](repeating: 2, count: Self.page), at: Int64(Self.page + 100))
+        var asked: [Range<Int>] = []
+        try fs.crash(keepingUnsyncedBytes: { _, unsynced in
+            asked.append(unsynced)
+            return unsynced.lowerBound == Self.page ? keptBytes : 0
+        })
+        let page = Self.page
+        #expect(asked == [page..<(2 * page), (2 * page)..<(3 * page)])
+        var expected = [UInt8](repeating: 1, count: 3 * page)
+        let written = (page + 100)..<min(page + keptBytes, 2 * page)
+        if !written.isEmpty { expected.replaceSubrange(written, with: repeatElement(2, count: written.count)) }
+        #expect(try fs.readWholeFile("/d/f") == expected)
+    }
+
+    /// An allocation is lost with the power unless synced, and a full disk refuses it whole.
+    @Test func anUnsyncedAllocationIsLostAndASyncedOneKept() throws {
+        let (fs, file) = try fileWithUnsyncedTail(synced: 100, unsynced: 0)
+        try fs.allocate(file, upTo: 16 << 10)
+        #expect(try fs.size(file) == 16 << 10)
+        try fs.crash()
+        #expect(try fs.readWholeFile("/d/f") == [UInt8](repeating: 1, count: 100))
+        let reopened = try fs.open("/d/f", mode: .readWrite)
+        fs.failWrites(errno: ENOSPC, afterBytes: 4096)
+        #expect(throws: WALError.io(
+            operation: "posix_fallocate", path: "/d/f", errno: ENOSPC,
+            message: "injected failure allocating \((16 << 10) - 100) bytes")
+        ) { try fs.allocate(reopened, upTo: 16 << 10) }
+        #expect(try fs.size(reopened) == 100)
+        fs.clearFaults()
+        try fs.allocate(reopened, upTo: 16 << 10)
+        try fs.syncData(reopened)
+        try fs.crash()
+        let bytes = try fs.readWholeFile("/d/f")
+        #expect(bytes.count == 16 << 10)
+        #expect(bytes[100...].allSatisfy { $0 == 0 })
+    }
+
     /// A process crash closes the handles and keeps what was written, still unsynced: a power
     /// loss after it drops it.
     @Test func aProcessCrashKeepsUnsyncedBytesExposedToALaterPowerLoss() throws {
