@@ -22,9 +22,9 @@ internal import Glibc
 /// were durable (`fdatasync`ed) when the marker was appended. Scans skip markers.
 ///
 /// Flags bit 1 (`preallocatedFlag`, set on segments created with
-/// `WriteAheadLog.Config.preallocatesSegments`): the segment file was sized to
-/// `segmentSizeBytes` when it was created, so records are written into zeros rather than at the
-/// end of the file (an `fdatasync` then has no file size to commit). The **end of the log** in
+/// `WriteAheadLog.Config.preallocatesSegments`): the segment file is allocated ahead of its
+/// records, so records are written into zeros rather than at the end of the file (an
+/// `fdatasync` then has no file size to commit). The **end of the log** in
 /// such a segment is the first offset from which the file holds only zeros: a zero length field
 /// can be no record (`length >= 9`) and no sync marker (length 17), so it cannot be mistaken
 /// for one, and no format version bump is needed. A segment is cut to its records' end when it

@@ -233,7 +233,6 @@ extension WriteAheadLog {
         report.segmentCount = segments.count
         if let last = segments.last {
             activeHandle = try fileSystem.open(joinPath(directory, last.name), mode: .readWrite)
-            try preallocateActiveSegment()
         }
         return report
     }

@@ -49,8 +49,8 @@ extension WriteAheadLog {
             precondition(cut > 0, "segment \(segment.name) would become empty")
             let offset = scanned.records[cut].offset
             // Cut, not zeroed: the records past the cut must not survive in the free tail, where
-            // a later recovery could read them back (ftruncate is one durable step; the free
-            // space comes back zeroed below).
+            // a later recovery could read them back (ftruncate is one durable step; appends
+            // allocate free space again, zeroed).
             try fileSystem.truncate(handle, to: Int64(offset))
             try fileSystem.syncData(handle)
             statistics.dataSyncs += 1
@@ -61,7 +61,6 @@ extension WriteAheadLog {
         // Everything kept is durable; markers past the cut are gone.
         activeDurableBytes = segments[index].size
         activeMarkedBytes = Int64(WALFormat.segmentHeaderBytes)
-        try preallocateActiveSegment()
     }
 
     /// Releases whole segments whose records all have sequences below `sequence` (Raft: after a

@@ -42,11 +42,17 @@
 /// and the new file's header is synced together with its directory entry, so only the last
 /// segment can ever have a torn tail.
 ///
-/// **Preallocation** (`Config.preallocatesSegments`, on by default, as etcd does): a new segment
-/// file is sized to `segmentSizeBytes` (`FileSystem.allocate`) and synced before its first record,
-/// so appends write into zeros and never grow the file: a sync then flushes the data without a
-/// file size to commit (measured on ext4: `Scripts/bench-wal.sh`). Recovery takes the zeros after
-/// the last record of such a segment for free space, not damage (see `WALFormat`).
+/// **Preallocation** (`Config.preallocatesSegments`, on by default; etcd does the same): a segment
+/// file is allocated ahead of its records (`FileSystem.allocate`) in steps of
+/// `Config.preallocationStepBytes`, never past `segmentSizeBytes`: the first step when the
+/// segment is created (synced with its header), the next when a write would pass the allocated
+/// end. Appends then write into zeros, so a `sync()` flushes data without a file size to commit,
+/// except once per step (measured on ext4: `Scripts/bench-wal.sh`). Steps rather than the whole
+/// segment at once: a log holding a few records then costs a step of disk and of recovery read,
+/// not 64 MiB, and freeing unwritten space (at a cut, or when a test removes its directory) stays
+/// small; on a file system mounted with `discard` freeing space stalls everyone's `fsync`.
+/// Recovery takes the zeros after the last record of such a segment for free space, not damage
+/// (see `WALFormat`).
 public final class WriteAheadLog {
     /// One log record. `payload` must not exceed `Config.maxRecordBytes`.
     public struct Record: Equatable, Sendable {
@@ -69,19 +75,28 @@ public final class WriteAheadLog {
         /// Largest accepted record payload. Must leave room for the segment header and the
         /// record framing within `segmentSizeBytes`.
         public var maxRecordBytes: Int
-        /// Whether a new segment file is created at its full `segmentSizeBytes` (see "Preallocation"
-        /// above). Off, segments grow with each append, as logs of older versions did.
+        /// Whether segment files are allocated ahead of their records (see "Preallocation" above).
+        /// Off, segments grow with each append, as logs of older versions did.
         public var preallocatesSegments: Bool
+        /// How far ahead of the records a segment file is allocated, in one step: at most one
+        /// `sync()` per step commits a file size.
+        public var preallocationStepBytes: Int
 
         public init(
-            segmentSizeBytes: Int = 64 << 20, maxRecordBytes: Int = 8 << 20, preallocatesSegments: Bool = true
+            segmentSizeBytes: Int = 64 << 20, maxRecordBytes: Int = 8 << 20, preallocatesSegments: Bool = true,
+            preallocationStepBytes: Int = 4 << 20
         ) {
             self.segmentSizeBytes = segmentSizeBytes
             self.maxRecordBytes = maxRecordBytes
             self.preallocatesSegments = preallocatesSegments
+            self.preallocationStepBytes = preallocationStepBytes
         }
 
         public func validate() throws(WALError) {
+            guard preallocationStepBytes > 0 else {
+                throw .invalidConfiguration(
+                    reason: "preallocationStepBytes must be positive, is \(preallocationStepBytes)")
+            }
             guard maxRecordBytes > 0 else {
                 throw .invalidConfiguration(
                     reason: "maxRecordBytes must be positive, is \(maxRecordBytes)")
@@ -133,6 +148,8 @@ public final class WriteAheadLog {
         /// Encoded bytes written by `append` (framing included).
         public var bytesAppended = 0
         public var segmentsCreated = 0
+        /// Preallocation steps (`FileSystem.allocate` calls).
+        public var allocations = 0
 
         public init() {}
     }
@@ -157,8 +174,8 @@ public final class WriteAheadLog {
     var segments: [Segment] = []
     /// Open handle on `segments.last`, nil when there are no segments.
     var activeHandle: OpenFile?
-    /// Length of the file of `segments.last`: its `size` (the end of its records), or more when it
-    /// was preallocated.
+    /// Length of the file of `segments.last`: its `size` (the end of its records), or more where it
+    /// was allocated ahead.
     var activeFileBytes: Int64 = 0
     /// The directory lock, held from `init` to `close`.
     var lockHandle: OpenFile?
@@ -275,6 +292,11 @@ public final class WriteAheadLog {
     private func flush(_ buffer: inout [UInt8], last: UInt64?) throws(WALError) {
         guard !buffer.isEmpty, let handle = activeHandle, let last else { return }
         let index = segments.count - 1
+        let end = segments[index].size + Int64(buffer.count)
+        if end > activeFileBytes && config.preallocatesSegments && segments[index].isPreallocated {
+            // The next step; its size is committed by the next sync, which also covers the records.
+            try allocateActiveSegment(upTo: end, handle)
+        }
         try fileSystem.write(handle, buffer, at: segments[index].size)
         segments[index].size += Int64(buffer.count)
         segments[index].lastSequence = last
@@ -317,12 +339,10 @@ public final class WriteAheadLog {
         let preallocated = config.preallocatesSegments
         let header = WALFormat.encodeSegmentHeader(
             ordinal: nextOrdinal, firstSequence: firstSequence, preallocated: preallocated)
-        activeFileBytes = Int64(header.count)
-        if preallocated {
-            try fileSystem.allocate(handle, upTo: Int64(config.segmentSizeBytes))
-            activeFileBytes = Int64(config.segmentSizeBytes)
-        }
+        activeFileBytes = 0
+        if preallocated { try allocateActiveSegment(upTo: Int64(header.count), handle) }
         try fileSystem.write(handle, header, at: 0)
+        activeFileBytes = max(activeFileBytes, Int64(header.count))
         try fileSystem.syncData(handle)
         try fileSystem.syncDirectory(directory)
         statistics.dataSyncs += 1
@@ -337,18 +357,14 @@ public final class WriteAheadLog {
         nextOrdinal += 1
     }
 
-    /// Sizes the active segment's file to `segmentSizeBytes` again and syncs it, if its header
-    /// says it is preallocated and a cut (recovery's, `truncateSuffix`'s) or a power loss
-    /// shortened it. Called with no appended record unsynced (its sync may still flush what a
-    /// crashed process left in the page cache: harmless). The zeros it adds are free space.
-    func preallocateActiveSegment() throws(WALError) {
-        guard config.preallocatesSegments, let handle = activeHandle, let active = segments.last,
-            active.isPreallocated, activeFileBytes < Int64(config.segmentSizeBytes)
-        else { return }
-        try fileSystem.allocate(handle, upTo: Int64(config.segmentSizeBytes))
-        try fileSystem.syncData(handle)
-        statistics.dataSyncs += 1
-        activeFileBytes = Int64(config.segmentSizeBytes)
+    /// Allocates the active segment's file up to the first step boundary at or past `end` (not
+    /// past `segmentSizeBytes`; `end` itself fits, as roll-over guarantees).
+    private func allocateActiveSegment(upTo end: Int64, _ handle: OpenFile) throws(WALError) {
+        let step = Int64(config.preallocationStepBytes)
+        let target = max(min((end + step - 1) / step * step, Int64(config.segmentSizeBytes)), end)
+        try fileSystem.allocate(handle, upTo: target)
+        statistics.allocations += 1
+        activeFileBytes = target
     }
 
     /// Makes every appended record durable with one `fdatasync` of the active segment (earlier

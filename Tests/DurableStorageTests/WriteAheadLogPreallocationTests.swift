@@ -2,12 +2,14 @@ import DurableStorage
 import Foundation
 import Testing
 
-/// Preallocated segments (`Config.preallocatesSegments`): a new segment is created at its full
-/// size, records are written into its zeros, a sealed segment is cut to its records' end, and
+/// Preallocated segments (`Config.preallocatesSegments`): a segment file is allocated ahead of
+/// its records in steps, records are written into its zeros, a sealed segment is cut to its
+/// records' end, and
 /// recovery reads the zeros after the last record of the last segment as free space while still
 /// refusing the damage the torn-write rules refuse. Logs of the older, growing layout still open.
 @Suite struct WriteAheadLogPreallocationTests {
-    /// 64 KiB segments: a few hundred records of 300 bytes span several.
+    /// 64 KiB segments: a few hundred records of 300 bytes span several. Each is allocated whole
+    /// at once (the default step is larger).
     static let config = WriteAheadLog.Config(segmentSizeBytes: 64 << 10, maxRecordBytes: 4096)
     /// The same limits in the layout older versions wrote: segments grow with each append.
     static let growingConfig = WriteAheadLog.Config(
@@ -70,6 +72,31 @@ import Testing
         }
     }
 
+    /// The file grows in steps ahead of the records, one allocation per step, never past the
+    /// segment size; a sealed segment is cut to its records.
+    @Test func theFileIsAllocatedInStepsAheadOfTheRecords() throws {
+        try withTemporaryDirectory { directory in
+            let config = WriteAheadLog.Config(
+                segmentSizeBytes: 64 << 10, maxRecordBytes: 4096, preallocationStepBytes: 24 << 10)
+            let log = try WriteAheadLog(directory: directory, config: config)
+            try log.append(records(1...1, size: 300))
+            try log.sync()
+            let path = try segmentPaths(directory)[0]
+            #expect(try Disk.size(path) == 24 << 10)
+            try log.append(records(2...100, size: 300))  // 31.7 KB of records: the second step
+            try log.sync()
+            #expect(try Disk.size(path) == 48 << 10)
+            try log.append(records(101...250, size: 300))  // the third step stops at 64 KiB; rolls over
+            try log.sync()
+            #expect(log.statistics.allocations == 4)  // three in the first segment, one in the second
+            // Sealed: 206 records of 317 bytes and the sync markers (25 bytes) of two batches.
+            #expect(try Disk.size(path) == segmentHeaderBytes + 2 * 25 + 206 * Self.recordBytes)
+            #expect(try Disk.size(try segmentPaths(directory)[1]) == 24 << 10)
+            try log.close()
+            #expect(try WriteAheadLog(directory: directory, config: config).readAll() == records(1...250, size: 300))
+        }
+    }
+
     /// A log written in the older layout (no preallocation flag, files end at their records)
     /// opens, keeps growing its last segment, and rolls over into preallocated segments.
     @Test func aGrowingLayoutLogOpensAndContinues() throws {
@@ -113,8 +140,13 @@ import Testing
             let reopened = try WriteAheadLog(directory: directory, config: Self.config)
             #expect(reopened.recoveryReport.truncatedAtOffset == endOfRecords(10))
             #expect(try reopened.readAll() == records(1...10, size: 300))
+            #expect(try Disk.size(path) == endOfRecords(10))
+            // The next append (a sync marker, then the record) allocates free space again: zeros
+            // after the records.
+            try reopened.append(records(11...11, size: 300))
+            try reopened.sync()
             #expect(try Disk.size(path) == Int64(Self.config.segmentSizeBytes))
-            #expect(try Disk.bytes(path)[Int(endOfRecords(10))...].allSatisfy { $0 == 0 })
+            #expect(try Disk.bytes(path)[Int(endOfRecords(11) + 25)...].allSatisfy { $0 == 0 })
         }
     }
 
@@ -201,10 +233,11 @@ import Testing
             try log.sync()
             try log.truncateSuffix(after: 10)
             let path = try segmentPaths(directory)[0]
-            #expect(try Disk.size(path) == Int64(Self.config.segmentSizeBytes))
+            #expect(try Disk.size(path) == endOfRecords(10))
             try log.append(records(11...12, size: 100))
             try log.sync()
             try log.close()
+            #expect(try Disk.size(path) == Int64(Self.config.segmentSizeBytes))
             let reopened = try WriteAheadLog(directory: directory, config: Self.config)
             #expect(try reopened.readAll() == records(1...10, size: 300) + records(11...12, size: 100))
             #expect(reopened.recoveryReport.bytesTruncated == 0)
@@ -263,15 +296,16 @@ import Testing
         }
     }
 
-    /// A power cut at every mutating operation of a run that writes, syncs, rolls segments
-    /// (sealing cuts, allocating new ones) and truncates a suffix, with the unsynced pages
+    /// A power cut at every mutating operation of a run that writes, syncs, allocates steps,
+    /// rolls segments (sealing cuts, allocating new ones) and truncates a suffix, with the unsynced pages
     /// lost, kept or torn at random: recovery always succeeds, holds every record synced
     /// before the cut, and is a prefix of what was appended.
     @Test func recoveryAtEveryCutPoint() throws {
         let seed = UInt64.random(in: 1...UInt64.max)
         print("WriteAheadLogPreallocationTests.recoveryAtEveryCutPoint seed: \(seed)")
         var random = SeededGenerator(seed: seed)
-        let config = WriteAheadLog.Config(segmentSizeBytes: 16 << 10, maxRecordBytes: 4096)
+        let config = WriteAheadLog.Config(
+            segmentSizeBytes: 16 << 10, maxRecordBytes: 4096, preallocationStepBytes: 6 << 10)
         var cutPoint = 0
         while true {
             let fileSystem = CrashSimulatingFileSystem(base: InMemoryFileSystem())
