@@ -132,15 +132,7 @@ extension RaftPeer: MembershipControl {
         let addresses = (MemberAddresses.decode(decoded.change.context) ?? [:]).filter { added.contains($0.key) }
         var book = addressBook
         guard book.record(added: addresses, removed: removed, at: entry.index) else { return true }
-        if let store = addressBookStore {
-            do {
-                try store.save(book)
-            } catch {
-                storeFailed(error)
-                return false
-            }
-        }
-        addressBook = book
+        guard adopt(book) else { return false }
         eventLog.membershipChanged(index: entry.index, change: decoded.change.description, result: decoded.result)
         for (id, address) in addresses where id != self.id && peers[id] == nil {
             if let connector { peers[id] = connector.connect(id, address) }
@@ -169,6 +161,16 @@ extension RaftPeer: MembershipControl {
         }
         book.index = max(book.index, metadata.index)
         guard book != addressBook else { return true }
+        guard adopt(book) else { return false }
+        for id in metadata.confState.members where id != self.id && peers[id] == nil {
+            if let connector, let address = book.addresses[id] { peers[id] = connector.connect(id, address) }
+        }
+        return true
+    }
+
+    /// Saves `book` (durable on return) and makes it the peer's; false if the store failed (the
+    /// peer then stops, as for any store failure).
+    private func adopt(_ book: AddressBook) -> Bool {
         if let store = addressBookStore {
             do {
                 try store.save(book)
@@ -178,9 +180,6 @@ extension RaftPeer: MembershipControl {
             }
         }
         addressBook = book
-        for id in metadata.confState.members where id != self.id && peers[id] == nil {
-            if let connector, let address = book.addresses[id] { peers[id] = connector.connect(id, address) }
-        }
         return true
     }
 
@@ -206,15 +205,7 @@ extension RaftPeer: MembershipControl {
         else { return false }
         var book = addressBook
         book.removed.insert(id)
-        if let store = addressBookStore {
-            do {
-                try store.save(book)
-            } catch {
-                storeFailed(error)
-                return true
-            }
-        }
-        addressBook = book
+        guard adopt(book) else { return true }
         eventLog.removedFromGroup(toldBy: peer)
         wasRemovedFromGroup = true
         kill()

@@ -16,6 +16,16 @@ struct RaftPeerMembershipTests {
         }
     }
 
+    /// Starts node `id` as a joining member (its book: every founder's address and its own, no
+    /// membership); returns its address.
+    static func startJoining(_ id: UInt64, _ cluster: LoopbackMembershipCluster) async throws -> String {
+        let address = try await cluster.listen(id)
+        var addresses: [UInt64: String] = [id: address]
+        for founder: UInt64 in 1...3 { addresses[founder] = cluster.address(founder) }
+        try await cluster.start(id, book: AddressBook(initialVoters: [], addresses: addresses))
+        return address
+    }
+
     static func roles(_ membership: Membership) -> [UInt64: Membership.Member.Role] {
         Dictionary(uniqueKeysWithValues: membership.members.map { ($0.id, $0.role) })
     }
@@ -27,10 +37,7 @@ struct RaftPeerMembershipTests {
             var last: UInt64 = 0
             for k in 0..<20 { last = try await cluster.propose([UInt8(k)]) }
             // Node 4 joins: it knows every address and nothing of the membership.
-            let address4 = try await cluster.listen(4)
-            var addresses: [UInt64: String] = [4: address4]
-            for id: UInt64 in 1...3 { addresses[id] = cluster.address(id) }
-            try await cluster.start(4, book: AddressBook(initialVoters: [], addresses: addresses))
+            let address4 = try await Self.startJoining(4, cluster)
             let added = try await cluster.change(.add(id: 4, address: address4))
             #expect(added.member(4) == Membership.Member(id: 4, address: address4, role: .learner, promotesWhenCaughtUp: true))
             // The leader promotes it once caught up; it then has every command.
@@ -65,10 +72,7 @@ struct RaftPeerMembershipTests {
             let leader = try await cluster.leader()
             let absent = cluster.runningIDs.first { $0 != leader.id }!
             await cluster.kill(absent)
-            let address4 = try await cluster.listen(4)
-            var addresses: [UInt64: String] = [4: address4]
-            for id: UInt64 in 1...3 { addresses[id] = cluster.address(id) }
-            try await cluster.start(4, book: AddressBook(initialVoters: [], addresses: addresses))
+            let address4 = try await Self.startJoining(4, cluster)
             _ = try await cluster.change(.addLearner(id: 4, address: address4))
             // Every running member compacts its log past the change.
             let last = try await cluster.propose([2])

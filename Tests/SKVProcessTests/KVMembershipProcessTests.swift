@@ -172,28 +172,14 @@ final class DaemonGroup {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: SKVBinary.path)
         process.arguments = arguments
-        let logPath = "\(root)/node\(id).log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        try process.run(loggingTo: "\(root)/node\(id).log")
         processes[id] = process
     }
 
     /// Sends `signal` to daemon `id` and waits (bounded) for it to exit.
     func stop(_ id: Int, signal: Int32 = SIGTERM, within limit: Duration = .seconds(15)) async throws {
         guard let process = processes.removeValue(forKey: id) else { return }
-        kill(process.processIdentifier, signal)
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                throw SKVProcessError(description: "node \(id) did not exit within \(limit) after signal \(signal)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        _ = try await process.stop(name: "node \(id)", signal: signal, within: limit)
     }
 
     func killAll() {

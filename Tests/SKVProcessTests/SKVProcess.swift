@@ -172,13 +172,7 @@ final class SKVProcessCluster {
         if let extra = environment[i] {
             process.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
         }
-        let logPath = "\(root)/node\(i + 1).log"
-        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
+        try process.run(loggingTo: "\(root)/node\(i + 1).log")
         processes[i] = process
     }
 
@@ -188,19 +182,9 @@ final class SKVProcessCluster {
     @discardableResult
     func stop(_ i: Int, signal: Int32 = SIGTERM, within limit: Duration = .seconds(15)) async throws -> Int32 {
         guard let process = processes[i] else { return 0 }
-        kill(process.processIdentifier, signal)
-        kill(process.processIdentifier, SIGCONT)  // a paused daemon handles the signal only once resumed
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw SKVProcessError(description: "node \(i + 1) did not exit within \(limit) after signal \(signal)")
-            }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+        let status = try await process.stop(name: "node \(i + 1)", signal: signal, within: limit)
         processes[i] = nil
-        return process.terminationStatus
+        return status
     }
 
     /// The process id of daemon `i` while it runs (`ip netns exec` execs the daemon in place).
@@ -263,5 +247,36 @@ final class SKVProcessCluster {
             try await Task.sleep(for: .milliseconds(200))
         }
         return nil
+    }
+}
+
+extension Process {
+    /// Runs the process with its standard output and error appended to `logPath` (created if
+    /// missing).
+    func run(loggingTo logPath: String) throws {
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        standardOutput = log
+        standardError = log
+        try run()
+    }
+
+    /// Sends `signal` (and SIGCONT: a paused daemon handles the signal only once resumed) and
+    /// waits up to `limit` for the process to exit; returns its status. Past the limit it is
+    /// killed and `name` is named in the error.
+    func stop(name: String, signal: Int32, within limit: Duration) async throws -> Int32 {
+        kill(processIdentifier, signal)
+        kill(processIdentifier, SIGCONT)
+        let deadline = ContinuousClock.now + limit
+        while isRunning {
+            if ContinuousClock.now > deadline {
+                kill(processIdentifier, SIGKILL)
+                waitUntilExit()
+                throw SKVProcessError(description: "\(name) did not exit within \(limit) after signal \(signal)")
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return terminationStatus
     }
 }
