@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Adding a member to a loaded group, swift-skv against etcd in one run (issue 14's benchmark):
 # how long from the add command until an empty fourth member is a voter, how many snapshot bytes
-# the leader sent it (and the implied MB/s), and what the change costs the clients (p50/p99
+# the group sent it (and the implied MB/s), and what the change costs the clients (p50/p99
 # during the change against steady state). Both systems as 3 members on loopback with fsync on
 # (as Scripts/bench-kv-scale.sh: etcd without --unsafe-no-fsync, data directories on one disk,
 # refused on tmpfs). Not run in CI (about 10-20 minutes with the defaults; KEYS=20000 is a smoke
@@ -23,11 +23,13 @@
 #      existing and an empty data directory, then `etcdctl member promote` every POLL_SECONDS
 #      until etcd accepts it (it refuses while the learner is not in sync with the leader).
 #    add -> promoted: from just before the add command until the promotion is seen.
-# 3. Snapshot bytes: what the leader sent the new member as snapshots during the change. Ours:
-#    the leader's skv_raft_snapshot_sent_bytes_total (ours sends its snapshot in one Raft
-#    message); etcd: the leader's etcd_network_snapshot_send... metrics are counts and durations,
-#    so the bytes are the leader's etcd_network_peer_sent_bytes_total to the new member (the
-#    database snapshot stream plus the appended entries after it). Caught up: from the add until
+# 3. Snapshot bytes: what members 1-3 (whichever led) sent the new member as snapshots during
+#    the change. Ours: skv_raft_snapshot_sent_bytes_total (ours sends its snapshot in one Raft
+#    message; a snapshot sent again, e.g. by a new leader, counts again); etcd: its
+#    etcd_network_snapshot_* metrics are counts and durations, so the bytes are
+#    etcd_network_peer_sent_bytes_total to the new member (the database snapshot stream plus the
+#    appended entries after it). Also: the snapshots sent, the elections (new terms) during the
+#    change, and the client operations that failed during it. Caught up: from the add until
 #    the new member's applied index (its Status, polled every 20 ms) reached what the leader had
 #    applied at the add. MB/s = those bytes over that time (a lower bound of the transfer's rate:
 #    the time includes the new member's start-up, the snapshot's installation and the catch-up).
@@ -86,37 +88,45 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
-# Member 4 of each system and our members' /metrics ports.
-read -r -a extra <<<"$(free_ports 7)"
-ours_metrics_ports=(0 "${extra[0]}" "${extra[1]}" "${extra[2]}" "${extra[3]}")
+# Our members' /metrics ports; member 4's ports once the clusters hold theirs (so none repeats).
+read -r -a extra <<<"$(free_ports 3)"
+ours_metrics_ports=(0 "${extra[0]}" "${extra[1]}" "${extra[2]}")
 kv_bench_start_clusters skv-bench-membership
-ours_ports[4]="${extra[4]}"
-etcd_ports[4]="${extra[5]}"
-etcd_peer_ports[4]="${extra[6]}"
+read -r -a extra <<<"$(free_ports 4)"
+ours_metrics_ports[4]="${extra[0]}"
+ours_ports[4]="${extra[1]}"
+etcd_ports[4]="${extra[2]}"
+etcd_peer_ports[4]="${extra[3]}"
 
 endpoints_of() { if [ "$1" = ours ]; then echo "$ours_endpoints"; else echo "$etcd_endpoints"; fi; }
 leader_index() { python3 "$kvbench" leader "$1" "$(endpoints_of "$1")" | cut -d' ' -f1; }
 etcdctl_() { ETCDCTL_API=3 etcdctl --endpoints "$etcd_endpoints" --command-timeout=10s "$@"; }
 
-# leader_counter SYSTEM LEADER OURS_METRIC ETCD_METRIC [ETCD_MEMBER_HEX]: the leader's counter
-# (etcd: the one labelled with the new member's id, 0 before it is known).
-leader_counter() {
-  if [ "$1" = ours ]; then
-    python3 "$kvmember" metric "http://127.0.0.1:${ours_metrics_ports[$2]}/metrics" "$3"
-  elif [ -n "${5:-}" ]; then
-    python3 "$kvmember" metric "http://127.0.0.1:${etcd_ports[$2]}/metrics" "$4" --label "To=$5"
-  else
-    echo 0
-  fi
+# members_counter SYSTEM OURS_METRIC ETCD_METRIC [ETCD_MEMBER_HEX]: the sum of a counter over
+# members 1-3 (any of them may lead during the change; etcd: the samples labelled with the new
+# member's id, 0 before it is known).
+members_counter() {
+  local i total=0 value
+  for i in 1 2 3; do
+    if [ "$1" = ours ]; then
+      value="$(python3 "$kvmember" metric "http://127.0.0.1:${ours_metrics_ports[$i]}/metrics" "$2")"
+    elif [ -n "${4:-}" ]; then
+      value="$(python3 "$kvmember" metric "http://127.0.0.1:${etcd_ports[$i]}/metrics" "$3" --label "To=$4")"
+    else
+      value=0
+    fi
+    total=$((total + value))
+  done
+  echo "$total"
 }
-# snapshot_bytes / snapshots_sent SYSTEM LEADER [ETCD_MEMBER_HEX]: snapshot bytes the leader sent
-# (etcd: all bytes it sent to the new member), and how many snapshots.
+# snapshot_bytes / snapshots_sent SYSTEM [ETCD_MEMBER_HEX]: snapshot bytes members 1-3 sent
+# (etcd: all bytes they sent to the new member), and how many snapshots.
 snapshot_bytes() {
-  leader_counter "$1" "$2" skv_raft_snapshot_sent_bytes_total etcd_network_peer_sent_bytes_total "${3:-}"
+  members_counter "$1" skv_raft_snapshot_sent_bytes_total etcd_network_peer_sent_bytes_total "${2:-}"
 }
-snapshots_sent() {
-  leader_counter "$1" "$2" skv_raft_snapshots_sent_total etcd_network_snapshot_send_success "${3:-}"
-}
+snapshots_sent() { members_counter "$1" skv_raft_snapshots_sent_total etcd_network_snapshot_send_success "${2:-}"; }
+# leader_term SYSTEM: the current term, once the members agree on a leader.
+leader_term() { python3 "$kvbench" leader "$1" "$(endpoints_of "$1")" | cut -d' ' -f3; }
 
 # show_change_logs SYSTEM LEADER: what the leader and the new member logged about the change.
 show_change_logs() {
@@ -205,8 +215,9 @@ for system in $systems; do
   steady_start="$(now)"
   sleep "$steady"
   # etcd's counter of bytes sent to the new member starts at the add (labelled by its id).
-  bytes_before="$(snapshot_bytes "$system" "$leader")"
-  sent_before="$(snapshots_sent "$system" "$leader")"
+  bytes_before="$(snapshot_bytes "$system")"
+  sent_before="$(snapshots_sent "$system")"
+  term_before="$(leader_term "$system")"
   target="$(python3 "$kvscale" status "$system" "$(endpoints_of "$system")" |
     awk -v i="$leader" '$1 == i { sub("applied=", "", $3); print $3 }')"
   say "$system: adding member 4 (leader $leader, applied index $target; $(uptime | sed 's/.*load/load/'))"
@@ -230,9 +241,10 @@ for system in $systems; do
     [ "$outcome" = ok ] && promoted="$(now)"
   fi
   ended="${promoted:-$(now)}"
-  bytes_after="$(snapshot_bytes "$system" "$leader" "$etcd_new_id")"
-  sent_after="$(snapshots_sent "$system" "$leader" "$etcd_new_id")"
-  leader_after="$(leader_index "$system")"
+  bytes_after="$(snapshot_bytes "$system" "$etcd_new_id")"
+  sent_after="$(snapshots_sent "$system" "$etcd_new_id")"
+  read -r leader_after _ term_after _ < <(python3 "$kvbench" leader "$system" "$(endpoints_of "$system")")
+  result[$system.terms]="$((term_after - term_before))"
   stop_pids "$traffic_pid"
   traffic_pid=""
   # The promotion implies the catch-up: the waiter has answered or is about to.
@@ -260,7 +272,9 @@ for system in $systems; do
   fi
   result[$system.steady]="$s_p50/$s_p99"
   result[$system.change]="$c_p50/$c_p99"
-  result[$system.note]="leader $leader -> $leader_after, $((sent_after - sent_before)) snapshot(s) sent;"
+  result[$system.failed]="$c_failed/$c_count"
+  result[$system.note]="leader $leader -> $leader_after (term $term_before -> $term_after),"
+  result[$system.note]+=" $((sent_after - sent_before)) snapshot(s) sent;"
   result[$system.note]+=" steady: $s_count ops, $s_failed failed, max ${s_max} ms;"
   result[$system.note]+=" change: $c_count ops, $c_failed failed, max ${c_max} ms"
   say "$system: add -> promoted ${result[$system.seconds]} s, snapshot $bytes bytes;" \
@@ -274,13 +288,15 @@ echo "bench-membership: add an empty 4th member to 3 loaded members; $keys keys 
   "loopback, fsync on; client load $rate ops/s (1:1 Put:Get) to the leader"
 echo "commit $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- Sources || echo '+dirty');" \
   "skv $SKV_BIN; etcd $(etcd --version | sed -n 's/^etcd Version: //p')"
-format='%-9s %8s %18s %11s %11s %7s %16s %18s\n'
+format='%-9s %8s %16s %11s %11s %6s %15s %15s %9s %9s\n'
 # shellcheck disable=SC2059  # the format is the table's
-printf "$format" system keys "add->promoted s" "caught up s" "snapshot MB" "MB/s" "p50/p99 steady" "p50/p99 change"
+printf "$format" system keys "add->promoted s" "caught up s" "snapshot MB" "MB/s" "p50/p99 steady" "p50/p99 change" \
+  "failed" "new terms"
 for system in $systems; do
   # shellcheck disable=SC2059
   printf "$format" "$system" "$keys" "${result[$system.seconds]}" "${result[$system.caught_up]:-?}" \
-    "${result[$system.mb]}" "${result[$system.mbps]}" "${result[$system.steady]}" "${result[$system.change]}"
+    "${result[$system.mb]}" "${result[$system.mbps]}" "${result[$system.steady]}" "${result[$system.change]}" \
+    "${result[$system.failed]}" "${result[$system.terms]}"
 done
 # shellcheck disable=SC2059
 [ "$systems" = "ours etcd" ] && printf "$format" ours/etcd "" \
@@ -288,12 +304,13 @@ done
   "$(ratio "${result[ours.caught_up]:-}" "${result[etcd.caught_up]:-}")" \
   "$(ratio "${result[ours.mb]}" "${result[etcd.mb]}")" "$(ratio "${result[ours.mbps]}" "${result[etcd.mbps]}")" \
   "$(ratio "${result[ours.steady]#*/}" "${result[etcd.steady]#*/}") (p99)" \
-  "$(ratio "${result[ours.change]#*/}" "${result[etcd.change]#*/}") (p99)"
+  "$(ratio "${result[ours.change]#*/}" "${result[etcd.change]#*/}") (p99)" "" ""
 echo "caught up: from the add until member 4's applied index reached the leader's at the add;" \
   "add->promoted: until the promotion was seen (ours: promoted by the leader once the learner stayed within" \
-  "64 entries for 10 ticks; etcd: the first \`member promote\` accepted, tried every $poll s); latencies in ms"
+  "64 entries for 10 ticks; etcd: the first \`member promote\` accepted, tried every $poll s); latencies in ms;" \
+  "failed: client operations scheduled during the change that failed (of all); new terms: elections during the change"
 for system in $systems; do echo "$system: ${result[$system.note]}"; done
-echo "snapshot MB: ours, the leader's skv_raft_snapshot_sent_bytes_total; etcd, the leader's" \
+echo "snapshot MB: ours, skv_raft_snapshot_sent_bytes_total of members 1-3; etcd, their" \
   "etcd_network_peer_sent_bytes_total to the new member (snapshot stream and entries)"
 for system in $systems; do echo "load, $system: ${result[$system.load]}"; done
 echo "uptime at start: $uptime_start"
