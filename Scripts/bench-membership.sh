@@ -97,6 +97,11 @@ ours_metrics_ports[4]="${extra[0]}"
 ours_ports[4]="${extra[1]}"
 etcd_ports[4]="${extra[2]}"
 etcd_peer_ports[4]="${extra[3]}"
+all_ports="${ours_metrics_ports[*]:1} ${ours_ports[*]:1} ${etcd_ports[*]:1} ${etcd_peer_ports[*]:1}"
+if [ "$(tr ' ' '\n' <<<"$all_ports" | sort | uniq -d)" != "" ]; then
+  say "a port was picked twice ($all_ports): run again"
+  exit 1
+fi
 
 endpoints_of() { if [ "$1" = ours ]; then echo "$ours_endpoints"; else echo "$etcd_endpoints"; fi; }
 leader_index() { python3 "$kvbench" leader "$1" "$(endpoints_of "$1")" | cut -d' ' -f1; }
