@@ -48,7 +48,7 @@ if !runsLog { exit(0) }
 let payload = [UInt8](repeating: 0xAB, count: 1024)
 let fileSystem = PosixFileSystem()
 print(
-    "segments     records/batch  records  seconds  records/s  MiB/s  append+sync p50 µs  p99 µs  "
+    "segments      records/batch  records  seconds  records/s  MiB/s  append+sync p50 µs  p99 µs  "
         + "fsyncs/record (data+dir)  syncCalls")
 // Both segment layouts, one batch size at a time, so a change in load hits both alike.
 for (batchSize, preallocates) in [1, 16, 64].flatMap({ size in [(size, false), (size, true)] }) {
@@ -81,7 +81,7 @@ for (batchSize, preallocates) in [1, 16, 64].flatMap({ size in [(size, false), (
             Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let fsyncs = Double(stats.dataSyncs + stats.directorySyncs) / Double(recordCount)
         let line = [
-            (preallocates ? "preallocated" : "growing").padding(11), String(batchSize).padding(13),
+            (preallocates ? "preallocated" : "growing").padding(12), String(batchSize).padding(13),
             String(recordCount).padding(7),
             formatted(seconds, 3).padding(7),
             formatted(Double(recordCount) / seconds, 0).padding(9),
