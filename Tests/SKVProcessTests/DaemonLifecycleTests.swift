@@ -81,7 +81,7 @@ struct DaemonLifecycleTests {
         let deadline = ContinuousClock.now + .seconds(15)
         while node1.isRunning && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
         #expect(!node1.isRunning && node1.terminationStatus == 0)
-        let logged = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let logged = output.readToEndAndClose()
         #expect(!logged.contains(" info ") && !logged.contains(" debug "), "below --log-level warning:\n\(logged)")
         for i in 1..<3 { try await cluster.stop(i) }
     }

@@ -56,7 +56,7 @@ enum FaultShim {
         process.standardOutput = FileHandle.nullDevice
         process.standardError = errors
         do { try process.run() } catch { return (nil, "cannot run cc: \(error)") }
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let message = errors.readToEndAndClose()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             return (nil, "cc -shared -fPIC \(source) exited \(process.terminationStatus): \(message.prefix(300))")

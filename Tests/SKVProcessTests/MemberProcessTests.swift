@@ -131,11 +131,7 @@ struct MemberProcessTests {
         node4.executableURL = URL(fileURLWithPath: SKVBinary.path)
         node4.arguments = arguments
         let logPath = "\(root)/node4.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        node4.standardOutput = log
-        node4.standardError = log
-        try node4.run()
+        try node4.run(loggingTo: logPath)
         defer {
             if node4.isRunning {
                 node4.terminate()

@@ -40,9 +40,7 @@ enum SKVBinary {
             }
             try await Task.sleep(for: .milliseconds(20))
         }
-        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        return (process.terminationStatus, stdout, stderr)
+        return (process.terminationStatus, out.readToEndAndClose(), err.readToEndAndClose())
     }
 }
 
@@ -250,6 +248,23 @@ final class SKVProcessCluster {
     }
 }
 
+extension Pipe {
+    /// Reads the pipe's output to its end (the writer has exited or closed it) and closes the read end.
+    ///
+    /// Close every descriptor a test hands to a child once the child has it: Foundation's `Process`
+    /// and `Pipe` objects outlive the run (the write end is closed at launch, the read end only when
+    /// the `Pipe` is freed), so one process test run leaked ~1,100 pipes. That is not only a leak:
+    /// `Process.run()` reads `/proc/self/fd` to find the highest descriptor, and in Swift 6.3.1's
+    /// Foundation it copies each `dirent` whole (swift-corelibs-foundation #5472, fixed after 6.3.1),
+    /// reading past glibc's directory buffer once the listing nearly fills it — at ~1,300 descriptors
+    /// the test process died with SIGSEGV in `Process.run()`.
+    func readToEndAndClose() -> String {
+        let data = fileHandleForReading.readDataToEndOfFile()
+        try? fileHandleForReading.close()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
 extension Process {
     /// Runs the process with its standard output and error appended to `logPath` (created if
     /// missing).
@@ -259,6 +274,7 @@ extension Process {
         log.seekToEndOfFile()
         standardOutput = log
         standardError = log
+        defer { try? log.close() }  // the child has its own copy; see Pipe.readToEndAndClose
         try run()
     }
 

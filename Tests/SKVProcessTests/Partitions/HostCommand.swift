@@ -45,8 +45,7 @@ enum HostCommand {
             usleep(2_000)
         }
         // The tools' output is a few lines: it fits the pipe's buffer, so reading after the exit cannot block.
-        let text = output.fileHandleForReading.readDataToEndOfFile()
-        return (process.terminationStatus, String(decoding: text, as: UTF8.self))
+        return (process.terminationStatus, output.readToEndAndClose())
     }
 
     /// ``run(_:_:input:)`` that throws with the command's output unless it exits 0.
