@@ -260,6 +260,10 @@ public final class HTTP2ClientTransport: ClientTransport {
         // SNI and the name checked: the host as dialled; an IP address is matched against the
         // certificate's IP subject alternative names instead (it may not be sent as SNI).
         let serverHostname = (try? SocketAddress(ipAddress: host, port: 0)) == nil ? host : nil
+        // The handler as the initializer made it. Not looked up in the pipeline once connected: a
+        // peer that closes at once (a TLS listener dropping a plaintext client) may have emptied the
+        // pipeline by then, and the lookup's ChannelPipelineError.notFound hid the handler's reason.
+        let created = NIOLoopBoundBox.makeEmptyBox(valueType: GRPCClientHandler.self, eventLoop: eventLoop)
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(configuration.connectTimeout.nanoseconds))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -277,6 +281,7 @@ public final class HTTP2ClientTransport: ClientTransport {
                         onGoAway: { [weak transport] in transport?.connectionDraining(id) },
                         onClosed: { [weak transport] in transport?.connectionClosed(id) })
                     try channel.pipeline.syncOperations.addHandler(handler)
+                    created.value = handler
                 }
             }
         return bootstrap.connect(host: host, port: port).flatMapError { error in
@@ -287,10 +292,11 @@ public final class HTTP2ClientTransport: ClientTransport {
             return handshakeDone.flatMapError { error in
                 channel.close(promise: nil)
                 return channel.eventLoop.makeFailedFuture(error)
-            }.flatMap {
-                channel.pipeline.handler(type: GRPCClientHandler.self)
-            }.map { handler in
-                Connection(id: id, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+            }.flatMapThrowing {
+                // The initializer ran on this loop before the connect completed.
+                guard let handler = created.value else { preconditionFailure("connected without the gRPC handler") }
+                return Connection(
+                    id: id, channel: channel, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
             }
         }.always { [weak self] result in
             self?.connectAttemptEnded(id: id, result: result)
