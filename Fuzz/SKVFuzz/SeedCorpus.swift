@@ -88,7 +88,12 @@ enum SeedCorpus {
                 MembershipReply(
                     outcome: .notLeader(leaderID: 2, leaderAddress: "10.0.0.2:7001"), membership: sampleMembership)),
             seed(5, MembershipReply(outcome: .wouldLoseQuorum(healthy: [1, 2]), membership: sampleMembership)),
-        ]
+        ] + SnapshotChunks(
+            Message(
+                type: .installSnapshot, from: 1, to: 4, term: 3,
+                snapshot: Snapshot(metadata: .init(index: 9, term: 3, voters: [1, 2, 3]), data: Array("state".utf8))),
+            chunkBytes: 3
+        ).map { seed(6, $0) }
     }
 
     static let sampleMembership = Membership(

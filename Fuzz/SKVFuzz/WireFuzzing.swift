@@ -27,6 +27,14 @@ enum WireFuzzing {
             },
             { roundTrip(ListMembersRequest.self, $0) }, { roundTrip(MembershipChangeRequest.self, $0) },
             { roundTrip(MembershipReply.self, $0) },
+            { bytes in
+                // A decoded chunk is also fed to InstallSnapshot's assembly: refused or taken, never a trap.
+                guard roundTrip(SnapshotChunk.self, bytes),
+                    let chunk = try? ProtobufDeserializer<SnapshotChunk>().deserialize(bytes)
+                else { return }
+                var assembly = SnapshotAssembly(maxBytes: 1 << 20)
+                if (try? assembly.append(chunk)) != nil { _ = try? assembly.finish() }
+            },
         ])
     }
 

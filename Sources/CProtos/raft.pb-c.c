@@ -322,6 +322,51 @@ void   skv__raft__persistent_state__free_unpacked
   assert(message->base.descriptor == &skv__raft__persistent_state__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   skv__raft__snapshot_chunk__init
+                     (Skv__Raft__SnapshotChunk         *message)
+{
+  static const Skv__Raft__SnapshotChunk init_value = SKV__RAFT__SNAPSHOT_CHUNK__INIT;
+  *message = init_value;
+}
+size_t skv__raft__snapshot_chunk__get_packed_size
+                     (const Skv__Raft__SnapshotChunk *message)
+{
+  assert(message->base.descriptor == &skv__raft__snapshot_chunk__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t skv__raft__snapshot_chunk__pack
+                     (const Skv__Raft__SnapshotChunk *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &skv__raft__snapshot_chunk__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t skv__raft__snapshot_chunk__pack_to_buffer
+                     (const Skv__Raft__SnapshotChunk *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &skv__raft__snapshot_chunk__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Skv__Raft__SnapshotChunk *
+       skv__raft__snapshot_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Skv__Raft__SnapshotChunk *)
+     protobuf_c_message_unpack (&skv__raft__snapshot_chunk__descriptor,
+                                allocator, len, data);
+}
+void   skv__raft__snapshot_chunk__free_unpacked
+                     (Skv__Raft__SnapshotChunk *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &skv__raft__snapshot_chunk__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor skv__raft__entry__field_descriptors[4] =
 {
   {
@@ -939,6 +984,83 @@ const ProtobufCMessageDescriptor skv__raft__persistent_state__descriptor =
   (ProtobufCMessageInit) skv__raft__persistent_state__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
+static const ProtobufCFieldDescriptor skv__raft__snapshot_chunk__field_descriptors[4] =
+{
+  {
+    "message",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotChunk, message),
+    &skv__raft__message__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "total_bytes",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotChunk, total_bytes),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "offset",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotChunk, offset),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "data",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BYTES,
+    0,   /* quantifier_offset */
+    offsetof(Skv__Raft__SnapshotChunk, data),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned skv__raft__snapshot_chunk__field_indices_by_name[] = {
+  3,   /* field[3] = data */
+  0,   /* field[0] = message */
+  2,   /* field[2] = offset */
+  1,   /* field[1] = total_bytes */
+};
+static const ProtobufCIntRange skv__raft__snapshot_chunk__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor skv__raft__snapshot_chunk__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "skv.raft.SnapshotChunk",
+  "SnapshotChunk",
+  "Skv__Raft__SnapshotChunk",
+  "skv.raft",
+  sizeof(Skv__Raft__SnapshotChunk),
+  4,
+  skv__raft__snapshot_chunk__field_descriptors,
+  skv__raft__snapshot_chunk__field_indices_by_name,
+  1,  skv__raft__snapshot_chunk__number_ranges,
+  (ProtobufCMessageInit) skv__raft__snapshot_chunk__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
 static const ProtobufCEnumValue skv__raft__entry_kind__enum_values_by_number[3] =
 {
   { "ENTRY_NORMAL", "SKV__RAFT__ENTRY_KIND__ENTRY_NORMAL", 0 },
@@ -1017,11 +1139,13 @@ const ProtobufCEnumDescriptor skv__raft__message_type__descriptor =
   skv__raft__message_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__raft__raft__method_descriptors[1] =
+static const ProtobufCMethodDescriptor skv__raft__raft__method_descriptors[2] =
 {
   { "Step", &skv__raft__step_request__descriptor, &skv__raft__step_response__descriptor },
+  { "InstallSnapshot", &skv__raft__snapshot_chunk__descriptor, &skv__raft__step_response__descriptor },
 };
 const unsigned skv__raft__raft__method_indices_by_name[] = {
+  1,        /* InstallSnapshot */
   0         /* Step */
 };
 const ProtobufCServiceDescriptor skv__raft__raft__descriptor =
@@ -1031,7 +1155,7 @@ const ProtobufCServiceDescriptor skv__raft__raft__descriptor =
   "Raft",
   "Skv__Raft__Raft",
   "skv.raft",
-  1,
+  2,
   skv__raft__raft__method_descriptors,
   skv__raft__raft__method_indices_by_name
 };
@@ -1042,6 +1166,14 @@ void skv__raft__raft__step(ProtobufCService *service,
 {
   assert(service->descriptor == &skv__raft__raft__descriptor);
   service->invoke(service, 0, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skv__raft__raft__install_snapshot(ProtobufCService *service,
+                                       const Skv__Raft__SnapshotChunk *input,
+                                       Skv__Raft__StepResponse_Closure closure,
+                                       void *closure_data)
+{
+  assert(service->descriptor == &skv__raft__raft__descriptor);
+  service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
                             Skv__Raft__Raft_ServiceDestroy destroy)

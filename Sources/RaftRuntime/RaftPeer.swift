@@ -82,6 +82,18 @@ public actor RaftPeer: RaftServiceProtocol {
         /// carrying a snapshot may take `rpcTimeout` plus its bytes at this rate. Conservative
         /// (a slow network, a busy receiver writing and fsyncing it) rather than loopback's.
         public var snapshotTransferBytesPerSecond = 8 << 20
+        /// `nil` (the default, as in the simulated labs): a snapshot travels in its `Step`, as
+        /// one message. A value: it travels alone, by `InstallSnapshot`, in chunks of at most
+        /// this many data bytes, each encoded only when HTTP/2 flow control has room for it
+        /// (`RaftPeerClient.installSnapshot`). A daemon sends 1 MiB chunks: as one message, a
+        /// 118 MB snapshot was copied and encoded on the leader's event loop, stalling its
+        /// heartbeats until the other members elected a new leader (bench-membership.sh).
+        /// A member that does not serve `InstallSnapshot` (an older version) gets the `Step`.
+        public var snapshotChunkBytes: Int?
+        /// The executor a snapshot is sent from; `nil`: ``taskExecutor``. A daemon passes the
+        /// global concurrent executor, so that cutting and encoding chunks stays off the event
+        /// loop that runs the heartbeats and the client handlers.
+        public var snapshotTaskExecutor: (any TaskExecutor)?
         /// Seed of the peer's election-timeout randomness.
         public var seed: UInt64 = 1
         /// Whether a new leader appends an empty entry of its term (see
@@ -683,6 +695,17 @@ public actor RaftPeer: RaftServiceProtocol {
 
     private func send(_ messages: [Message], to peer: UInt64) {
         guard let client = peers[peer] else { return }
+        if configuration.snapshotChunkBytes != nil, messages.count > 1,
+            let i = messages.firstIndex(where: { $0.snapshot != nil })
+        {
+            // The snapshot goes alone by InstallSnapshot; the heartbeats and appends with it
+            // must not wait behind its transfer.
+            var others = messages
+            let snapshot = others.remove(at: i)
+            send(others, to: peer)
+            send([snapshot], to: peer)
+            return
+        }
         if let limit = configuration.pipelinedRPCsPerPeer, inflight[peer, default: 0] >= limit {
             let bytes = messages.reduce(0) { $0 + Self.payloadBytes($1) }
             guard queued[peer, default: []].count + messages.count <= configuration.maxQueuedMessagesPerPeer,
@@ -709,6 +732,19 @@ public actor RaftPeer: RaftServiceProtocol {
         let snapshot = startSnapshotTransfer(messages, to: peer)
         let timing = StageTiming.shared
         let start = timing.isEnabled ? timing.now() : 0
+        if snapshot != nil, let chunkBytes = configuration.snapshotChunkBytes {
+            let executor = configuration.snapshotTaskExecutor ?? configuration.taskExecutor
+            Task(executorPreference: executor) { [weak self] in
+                do {
+                    let response = try await Self.installSnapshot(
+                        messages[0], chunkBytes: chunkBytes, through: client, options: options)
+                    await self?.receive(response.messages, from: peer, snapshot: snapshot)
+                } catch {
+                    await self?.failed(peer, snapshot: snapshot, error: error)
+                }
+            }
+            return
+        }
         Task(executorPreference: configuration.taskExecutor) { [weak self] in
             do {
                 timing.record("send: task started", since: start)
@@ -718,6 +754,17 @@ public actor RaftPeer: RaftServiceProtocol {
             } catch {
                 await self?.failed(peer, snapshot: snapshot, error: error)
             }
+        }
+    }
+
+    /// Sends `message` by `InstallSnapshot`, or by `Step` to a member that does not serve it.
+    private nonisolated static func installSnapshot(
+        _ message: Message, chunkBytes: Int, through client: RaftPeerClient, options: CallOptions
+    ) async throws -> StepResponse {
+        do {
+            return try await client.installSnapshot(message, chunkBytes: chunkBytes, options: options)
+        } catch let error as RPCError where error.code == .unimplemented {
+            return try await client.step(StepRequest(messages: [message]), options: options)
         }
     }
 }

@@ -35,15 +35,19 @@ struct ReplicaHost {
     /// should not restart it (it would refuse to start, status 1).
     static let exitRemoved: Int32 = 78  // EX_CONFIG (sysexits.h)
     /// Largest gRPC message, in bytes, between the members and on the listener (raised
-    /// deliberately from the transports' 32 MiB default). A snapshot travels to a lagging
-    /// follower in one `Step` message, so this bounds the service state a group can carry:
-    /// the snapshot store's own limit (`SnapshotStore.Config.maxSnapshotBytes`, 1 GiB) plus
-    /// room for the envelope; 1 million 100-byte values make a ≈ 120 MB snapshot. A larger
-    /// snapshot fails its transfer with `RESOURCE_EXHAUSTED`, which the leader retries at a
-    /// bounded rate (`RaftPeer+Snapshot.swift`); lifting the bound needs a chunked transfer.
+    /// deliberately from the transports' 32 MiB default). A leader sends a snapshot in chunks
+    /// of ``snapshotChunkBytes`` (`InstallSnapshot`), but a member of an earlier version sends
+    /// it in one `Step` message, and `skv kv snapshot save` fetches one whole: so this is the
+    /// snapshot store's own limit (`SnapshotStore.Config.maxSnapshotBytes`, 1 GiB, which also
+    /// bounds what `InstallSnapshot` accepts) plus room for the envelope; 1 million 100-byte
+    /// values make a ≈ 120 MB snapshot. A larger snapshot fails its transfer with
+    /// `RESOURCE_EXHAUSTED`, which the leader retries at a bounded rate (`RaftPeer+Snapshot.swift`).
     /// The service's own RPCs share the listener, so a client message is buffered up to this
     /// size before the service checks its own limits (e.g. `KVServer`'s 1 MiB values).
     static let maxMessageBytes = (1 << 30) + (1 << 20)
+    /// Data bytes per `InstallSnapshot` chunk a leader sends
+    /// (`RaftPeer.Configuration.snapshotChunkBytes`).
+    static let snapshotChunkBytes = 1 << 20
 
     /// The connections to the other members notice a path that went silent (a partition, a
     /// stopped peer) within about interval + timeout and are replaced, and reconnect attempts
@@ -167,6 +171,8 @@ struct ReplicaHost {
         do {
             var configuration = peerConfiguration
             configuration.taskExecutor = thread.taskExecutor
+            configuration.snapshotChunkBytes = Self.snapshotChunkBytes
+            configuration.snapshotTaskExecutor = globalConcurrentExecutor
             configuration.logger = logger
             peer = try RaftPeer(
                 id: id, peers: [:], logStore: store, configuration: configuration,

@@ -21,9 +21,18 @@ struct RaftPeerSnapshotTests {
         private(set) var mostSnapshotsInFlight = 0
         private var snapshotsInFlight = 0
 
-        init(peer: RaftPeer, snapshotDelay: Duration) {
+        /// Serves only `Step`, as a member of a version before `InstallSnapshot`.
+        nonisolated let stepOnly: Bool
+
+        init(peer: RaftPeer, snapshotDelay: Duration, stepOnly: Bool = false) {
             self.peer = peer
             self.snapshotDelay = snapshotDelay
+            self.stepOnly = stepOnly
+        }
+
+        nonisolated func registerMethods(with router: inout RPCRouter) {
+            registerStep(with: &router)
+            if !stepOnly { registerInstallSnapshot(with: &router) }
         }
 
         func setCut(_ cut: Bool) { isCut = cut }
@@ -53,11 +62,18 @@ struct RaftPeerSnapshotTests {
     /// follower's link is cut while `commands` commands commit, the leader snapshots them as
     /// `state`, and the link comes back (refusing snapshots if `refusesSnapshots`).
     /// Returns the cluster, the leader, the follower, its link and the snapshot's index.
+    /// With `chunkBytes`, the leader sends the snapshot by `InstallSnapshot` in chunks of that
+    /// many bytes (the link sees the reassembled message in `step`), and `stepOnly` links do
+    /// not serve `InstallSnapshot` (a member of an earlier version).
     static func clusterWithLaggingFollower(
-        snapshotDelay: Duration, commands: Int, state: [UInt8], refusesSnapshots: Bool = false
+        snapshotDelay: Duration, commands: Int, state: [UInt8], refusesSnapshots: Bool = false,
+        chunkBytes: Int? = nil, stepOnly: Bool = false
     ) async throws -> (InProcessRaftCluster, leader: RaftPeer, follower: RaftPeer, SlowSnapshotLink, UInt64) {
+        var configuration = configuration
+        configuration.snapshotChunkBytes = chunkBytes
         let (cluster, leader, follower, link) = try await InProcessRaftCluster.withLinkedFollower(
-            configuration: configuration) { SlowSnapshotLink(peer: $0, snapshotDelay: snapshotDelay) }
+            configuration: configuration
+        ) { SlowSnapshotLink(peer: $0, snapshotDelay: snapshotDelay, stepOnly: stepOnly) }
         await link.setCut(true)
         var last: UInt64 = 0
         for command in 0..<commands { last = try await cluster.propose([UInt8(command)]) }
@@ -85,6 +101,24 @@ struct RaftPeerSnapshotTests {
         let delivered = await cluster.recorders[Int(follower.id) - 1].messages()
         #expect(delivered.contains { if case .snapshot(last, _, state) = $0 { true } else { false } })
         // Replication continues normally after the snapshot.
+        let next = try await cluster.propose([99])
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: next))
+        await cluster.shutdown()
+    }
+
+    /// With chunking on, a 1 MiB + 3 B snapshot crosses in 64 KiB `InstallSnapshot` chunks
+    /// and arrives whole, once; replication goes on after it. To a follower that serves only
+    /// `Step` (an earlier version) it goes as one `Step` instead.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
+    func chunkedSnapshotArrivesWholeOnce(stepOnly: Bool) async throws {
+        let state = (0..<(1 << 20) + 3).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ $0 >> 9) }
+        let (cluster, _, follower, link, last) = try await Self.clusterWithLaggingFollower(
+            snapshotDelay: .zero, commands: 20, state: state, chunkBytes: 64 << 10, stepOnly: stepOnly)
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last))
+        try await Task.sleep(for: Self.electionTimeout * 3)
+        #expect(await link.snapshotsReceived == 1)
+        let delivered = await cluster.recorders[Int(follower.id) - 1].messages()
+        #expect(delivered.contains { if case .snapshot(last, _, state) = $0 { true } else { false } })
         let next = try await cluster.propose([99])
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: next))
         await cluster.shutdown()

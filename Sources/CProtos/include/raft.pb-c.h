@@ -22,6 +22,7 @@ typedef struct Skv__Raft__Message Skv__Raft__Message;
 typedef struct Skv__Raft__StepRequest Skv__Raft__StepRequest;
 typedef struct Skv__Raft__StepResponse Skv__Raft__StepResponse;
 typedef struct Skv__Raft__PersistentState Skv__Raft__PersistentState;
+typedef struct Skv__Raft__SnapshotChunk Skv__Raft__SnapshotChunk;
 
 
 /* --- enums --- */
@@ -205,6 +206,31 @@ struct  Skv__Raft__PersistentState
     , 0, 0, 0, 0,NULL, NULL }
 
 
+/*
+ * One piece of a snapshot sent by `InstallSnapshot`. The first chunk carries the
+ * MSG_INSTALL_SNAPSHOT message with its snapshot's `data` left empty, and the data's length;
+ * every chunk carries the data bytes at `offset` (the bytes received so far). The receiver
+ * steps the message once the request stream ends with all `total_bytes` received.
+ */
+struct  Skv__Raft__SnapshotChunk
+{
+  ProtobufCMessage base;
+  /*
+   * First chunk only.
+   */
+  Skv__Raft__Message *message;
+  /*
+   * First chunk only: the length of the snapshot's data.
+   */
+  uint64_t total_bytes;
+  uint64_t offset;
+  ProtobufCBinaryData data;
+};
+#define SKV__RAFT__SNAPSHOT_CHUNK__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&skv__raft__snapshot_chunk__descriptor) \
+    , NULL, 0, 0, {0,NULL} }
+
+
 /* Skv__Raft__Entry methods */
 void   skv__raft__entry__init
                      (Skv__Raft__Entry         *message);
@@ -338,6 +364,25 @@ Skv__Raft__PersistentState *
 void   skv__raft__persistent_state__free_unpacked
                      (Skv__Raft__PersistentState *message,
                       ProtobufCAllocator *allocator);
+/* Skv__Raft__SnapshotChunk methods */
+void   skv__raft__snapshot_chunk__init
+                     (Skv__Raft__SnapshotChunk         *message);
+size_t skv__raft__snapshot_chunk__get_packed_size
+                     (const Skv__Raft__SnapshotChunk   *message);
+size_t skv__raft__snapshot_chunk__pack
+                     (const Skv__Raft__SnapshotChunk   *message,
+                      uint8_t             *out);
+size_t skv__raft__snapshot_chunk__pack_to_buffer
+                     (const Skv__Raft__SnapshotChunk   *message,
+                      ProtobufCBuffer     *buffer);
+Skv__Raft__SnapshotChunk *
+       skv__raft__snapshot_chunk__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   skv__raft__snapshot_chunk__free_unpacked
+                     (Skv__Raft__SnapshotChunk *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Skv__Raft__Entry_Closure)
@@ -361,6 +406,9 @@ typedef void (*Skv__Raft__StepResponse_Closure)
 typedef void (*Skv__Raft__PersistentState_Closure)
                  (const Skv__Raft__PersistentState *message,
                   void *closure_data);
+typedef void (*Skv__Raft__SnapshotChunk_Closure)
+                 (const Skv__Raft__SnapshotChunk *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -372,6 +420,10 @@ struct Skv__Raft__Raft_Service
                const Skv__Raft__StepRequest *input,
                Skv__Raft__StepResponse_Closure closure,
                void *closure_data);
+  void (*install_snapshot)(Skv__Raft__Raft_Service *service,
+                           const Skv__Raft__SnapshotChunk *input,
+                           Skv__Raft__StepResponse_Closure closure,
+                           void *closure_data);
 };
 typedef void (*Skv__Raft__Raft_ServiceDestroy)(Skv__Raft__Raft_Service *);
 void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
@@ -380,11 +432,16 @@ void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
     { &skv__raft__raft__descriptor, protobuf_c_service_invoke_internal, NULL }
 #define SKV__RAFT__RAFT__INIT(function_prefix__) \
     { SKV__RAFT__RAFT__BASE_INIT,\
-      function_prefix__ ## step  }
+      function_prefix__ ## step,\
+      function_prefix__ ## install_snapshot  }
 void skv__raft__raft__step(ProtobufCService *service,
                            const Skv__Raft__StepRequest *input,
                            Skv__Raft__StepResponse_Closure closure,
                            void *closure_data);
+void skv__raft__raft__install_snapshot(ProtobufCService *service,
+                                       const Skv__Raft__SnapshotChunk *input,
+                                       Skv__Raft__StepResponse_Closure closure,
+                                       void *closure_data);
 
 /* --- descriptors --- */
 
@@ -397,6 +454,7 @@ extern const ProtobufCMessageDescriptor skv__raft__message__descriptor;
 extern const ProtobufCMessageDescriptor skv__raft__step_request__descriptor;
 extern const ProtobufCMessageDescriptor skv__raft__step_response__descriptor;
 extern const ProtobufCMessageDescriptor skv__raft__persistent_state__descriptor;
+extern const ProtobufCMessageDescriptor skv__raft__snapshot_chunk__descriptor;
 extern const ProtobufCServiceDescriptor skv__raft__raft__descriptor;
 
 PROTOBUF_C__END_DECLS
