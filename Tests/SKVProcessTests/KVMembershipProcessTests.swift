@@ -1,5 +1,6 @@
 import Foundation
 import KVRaft
+import Linearizability
 import RPCHTTP2NIO
 import Synchronization
 import Testing
