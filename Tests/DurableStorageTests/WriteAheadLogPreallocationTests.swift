@@ -29,6 +29,19 @@ import Testing
         segmentHeaderBytes + Int64(count) * Self.recordBytes
     }
 
+    /// Reopens the log in `directory` expecting `WALError.corruptRecord`; its offset and reason,
+    /// or nil (with the issue recorded) if the log opened or failed otherwise.
+    private func corruptRecordOnReopen(_ directory: String) -> (offset: Int64, reason: String)? {
+        let failure = #expect(throws: WALError.self) {
+            try WriteAheadLog(directory: directory, config: Self.config)
+        }
+        guard case .corruptRecord(_, let offset, let reason)? = failure else {
+            Issue.record("expected corruptRecord, got \(String(describing: failure))")
+            return nil
+        }
+        return (offset, reason)
+    }
+
     @Test func newSegmentsArePreallocatedAndSealedOnesCutToTheirRecords() throws {
         try withTemporaryDirectory { directory in
             let log = try WriteAheadLog(directory: directory, config: Self.config)
@@ -162,13 +175,7 @@ import Testing
             let damaged = endOfRecords(4) + 100
             try Disk.flipByte(path, at: damaged)
             let before = try Disk.bytes(path)
-            let failure = #expect(throws: WALError.self) {
-                try WriteAheadLog(directory: directory, config: Self.config)
-            }
-            guard case .corruptRecord(_, let offset, let reason)? = failure else {
-                Issue.record("expected corruptRecord, got \(String(describing: failure))")
-                return
-            }
+            guard let (offset, reason) = corruptRecordOnReopen(directory) else { return }
             #expect(offset == endOfRecords(4))
             #expect(reason.contains("followed by valid records"))
             #expect(try Disk.bytes(path) == before)
@@ -189,13 +196,7 @@ import Testing
             let file = try Disk.fileSystem.open(path, mode: .readWrite)
             try Disk.fileSystem.write(file, [UInt8](repeating: 0, count: 4096), at: 4096)
             try Disk.fileSystem.close(file)
-            let failure = #expect(throws: WALError.self) {
-                try WriteAheadLog(directory: directory, config: Self.config)
-            }
-            guard case .corruptRecord(_, _, let reason)? = failure else {
-                Issue.record("expected corruptRecord, got \(String(describing: failure))")
-                return
-            }
+            guard let (_, reason) = corruptRecordOnReopen(directory) else { return }
             #expect(reason.contains("sync marker"))
         }
     }
@@ -211,13 +212,7 @@ import Testing
             let first = try segmentPaths(directory)[0]
             let size = try Disk.size(first)
             try Disk.append(first, [UInt8](repeating: 0, count: 4096))
-            let failure = #expect(throws: WALError.self) {
-                try WriteAheadLog(directory: directory, config: Self.config)
-            }
-            guard case .corruptRecord(_, let offset, let reason)? = failure else {
-                Issue.record("expected corruptRecord, got \(String(describing: failure))")
-                return
-            }
+            guard let (offset, reason) = corruptRecordOnReopen(directory) else { return }
             #expect(offset == size)
             #expect(reason.contains("sealed"))
         }
