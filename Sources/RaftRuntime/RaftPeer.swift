@@ -139,6 +139,11 @@ public actor RaftPeer: RaftServiceProtocol {
     private let store: any RaftLogStore
     /// With asynchronous writes: the queue every use of `store` after `init` runs on.
     private let storageQueue: DispatchQueue?
+    /// With asynchronous writes and a store that offers one: writes the snapshots the service
+    /// takes on `snapshotQueue`, so that `storageQueue` only releases the log afterwards (see
+    /// ``snapshot(index:data:)``).
+    private let snapshotWriter: (any RaftSnapshotWriter)?
+    private let snapshotQueue: DispatchQueue?
     /// A write of the current `Ready` is on `storageQueue`; no other `Ready` is taken meanwhile.
     private var writeInFlight = false
     /// `Ready`s taken from the core, and those fully handled (persisted, sent, applied, advanced).
@@ -247,6 +252,8 @@ public actor RaftPeer: RaftServiceProtocol {
         self.configuration = configuration
         readClock = ElapsedClock(configuration.clock)
         storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
+        snapshotWriter = configuration.writesStorageAsynchronously ? logStore.snapshotWriter : nil
+        snapshotQueue = snapshotWriter == nil ? nil : DispatchQueue(label: "skv.raft.snapshots.\(id)")
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         // The membership before the first change entry: a joining node's is unknown (it
         // takes its group's from the log or a snapshot).
@@ -302,7 +309,9 @@ public actor RaftPeer: RaftServiceProtocol {
         if !storeClosed {
             storeClosed = true
             if let storageQueue {
-                // Waits for a write in flight (at most one) to finish first.
+                // Snapshot files being written finish first (each then queues its log release),
+                // then the write in flight (at most one) and those releases.
+                snapshotQueue?.sync {}
                 let store = StoreReference(store)
                 storageQueue.sync { store.value.close() }
             } else {
@@ -396,6 +405,24 @@ public actor RaftPeer: RaftServiceProtocol {
         metrics.snapshotTakenBytes.increment(by: data.count)
         eventLog.snapshotTaken(index: index, bytes: data.count)
         try? storage.compact(index: index)
+        if let storageQueue, let snapshotQueue, let snapshotWriter {
+            // The file is encoded, written and fsynced beside the log's appends (as long as
+            // hundreds of them at 1 M keys: behind it on one queue they stalled the group);
+            // the log through `index` is released only once it is durable.
+            let store = StoreReference(store)
+            snapshotQueue.async {
+                let written = Result { () throws(RaftStoreError) in try snapshotWriter.write(snapshot) }
+                storageQueue.async {
+                    let result = Result { () throws(RaftStoreError) in
+                        try written.get()
+                        try store.value.compactWritten(snapshot: snapshot)
+                        return store.value.raftStateBytes
+                    }
+                    Task(executorPreference: self.configuration.taskExecutor) { await self.compacted(result) }
+                }
+            }
+            return
+        }
         if let storageQueue {
             let store = StoreReference(store)
             storageQueue.async {
@@ -774,7 +801,9 @@ public actor RaftPeer: RaftServiceProtocol {
 /// `@unchecked Sendable` proof: with asynchronous writes every use of the store after the
 /// peer's `init` (persist, compact, close, `raftStateBytes`) runs as a block on the peer's one
 /// serial `storageQueue`, and the actor itself no longer touches it; so exactly one thread
-/// uses the store at a time, in submission order. With synchronous writes no reference is made.
+/// uses the store at a time, in submission order. (Its `snapshotWriter`, taken in `init`, is
+/// `Sendable` and by contract touches only the snapshot files.) With synchronous writes no
+/// reference is made.
 private struct StoreReference: @unchecked Sendable {
     let value: any RaftLogStore
 

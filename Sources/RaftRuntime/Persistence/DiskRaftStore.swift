@@ -3,6 +3,7 @@ public import Raft
 import CoreMetrics
 import RPCCore
 import RPCProtobuf
+import Foundation
 
 /// A ``RaftLogStore`` on disk, built from `DurableStorage`, all under one data directory:
 ///
@@ -60,7 +61,8 @@ public final class DiskRaftStore: RaftLogStore {
     private let lock: OpenFile
     private let wal: WriteAheadLog
     private let hardStateFile: HardStateFile
-    private let snapshots: SnapshotStore
+    /// Shared with ``snapshotWriter``, which saves from another thread.
+    private let snapshots: LockedSnapshotStore
     private var savedHardState = Raft.HardState.empty
     private var pendingHardState = Raft.HardState.empty
     private var snapshotIndex: UInt64 = 0
@@ -95,8 +97,10 @@ public final class DiskRaftStore: RaftLogStore {
         }
         do {
             wal = try WriteAheadLog(directory: directory + "/wal", config: walConfig, fileSystem: fileSystem)
-            snapshots = try SnapshotStore(directory: Self.snapshotsDirectory(of: directory), fileSystem: fileSystem)
+            snapshots = LockedSnapshotStore(
+                try SnapshotStore(directory: Self.snapshotsDirectory(of: directory), fileSystem: fileSystem))
             hardStateFile = HardStateFile(path: directory + "/hardstate", fileSystem: fileSystem)
+            snapshotWriter = fileSystem is PosixFileSystem ? DiskSnapshotWriter(snapshots: snapshots) : nil
             try hardStateFile.file.removeLeftoverTemporaryFile()
         } catch {
             try? fileSystem.close(lock)
@@ -111,7 +115,7 @@ public final class DiskRaftStore: RaftLogStore {
     public func load() throws(RaftStoreError) -> PersistedRaftState {
         var state = PersistedRaftState()
         do {
-            if let latest = try snapshots.loadLatest() {
+            if let latest = try snapshots.withStore({ store throws(WALError) in try store.loadLatest() }) {
                 let snapshot: Snapshot
                 do {
                     snapshot = try ProtobufDeserializer<WireSnapshot>().deserialize(latest.data).snapshot
@@ -242,15 +246,34 @@ public final class DiskRaftStore: RaftLogStore {
     /// Saves `snapshot` atomically, then releases the WAL segments it covers (in this
     /// order: the entries must stay until the snapshot that replaces them is durable).
     private func save(_ snapshot: Snapshot) throws(WALError) {
-        let bytes: [UInt8]
+        try snapshots.save(snapshot)
+        try releaseLog(through: snapshot.metadata.index)
+    }
+
+    private func releaseLog(through index: UInt64) throws(WALError) {
+        snapshotIndex = index
+        try wal.truncatePrefix(before: index + 1)
+    }
+
+    /// With the POSIX file system (which any thread may use), a writer of snapshot files that
+    /// shares this store's snapshot directory (saves are serialized by a lock); `nil` with any
+    /// other file system (the crash simulators are confined to one thread).
+    public let snapshotWriter: (any RaftSnapshotWriter)?
+
+    public func compactWritten(snapshot: Snapshot) throws(RaftStoreError) {
+        let index = snapshot.metadata.index
+        if let failure { throw failure }
+        // A leader's newer snapshot may have been installed since the file was written.
+        guard index > snapshotIndex else { return }
+        let dropped = min(Int(index - snapshotIndex), entrySizes.count)
         do {
-            bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
+            try releaseLog(through: index)
         } catch {
-            preconditionFailure("a Raft snapshot could not be encoded: \(error)")
+            failure = .from(error)
+            throw .from(error)
         }
-        try snapshots.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
-        snapshotIndex = snapshot.metadata.index
-        try wal.truncatePrefix(before: snapshot.metadata.index + 1)
+        entryBytes -= entrySizes[..<dropped].reduce(0, +)
+        entrySizes.removeFirst(dropped)
     }
 
     /// Syncs the WAL, timing the sync.
@@ -300,5 +323,52 @@ public final class DiskRaftStore: RaftLogStore {
         default: throw .corrupt(reason: "entry \(index) has unknown kind \(bytes[8])")
         }
         return Entry(term: term, index: index, kind: kind, data: Array(bytes[entryHeaderBytes...]))
+    }
+}
+
+/// A `SnapshotStore` behind a lock, so that ``DiskSnapshotWriter`` can save from its own thread.
+///
+/// `@unchecked Sendable` proof: `store` is used only inside `withStore`, which holds `lock`
+/// for the whole use; the store's file system is then the POSIX one, a stateless `Sendable`
+/// struct (``DiskRaftStore`` offers the writer for no other), so two threads never use one
+/// store or one file-system object at once.
+final class LockedSnapshotStore: @unchecked Sendable {
+    private let lock = NSLock()
+    private let store: SnapshotStore
+
+    init(_ store: SnapshotStore) {
+        self.store = store
+    }
+
+    func withStore<Result>(_ body: (SnapshotStore) throws(WALError) -> Result) throws(WALError) -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(store)
+    }
+
+    /// Encodes `snapshot` (outside the lock) and saves it durably.
+    func save(_ snapshot: Snapshot) throws(WALError) {
+        let bytes: [UInt8]
+        do {
+            bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
+        } catch {
+            preconditionFailure("a Raft snapshot could not be encoded: \(error)")
+        }
+        try withStore { store throws(WALError) in
+            try store.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
+        }
+    }
+}
+
+/// ``RaftSnapshotWriter`` of a ``DiskRaftStore``: encodes and saves the snapshot file.
+struct DiskSnapshotWriter: RaftSnapshotWriter {
+    let snapshots: LockedSnapshotStore
+
+    func write(_ snapshot: Snapshot) throws(RaftStoreError) {
+        do {
+            try snapshots.save(snapshot)
+        } catch {
+            throw .from(error)
+        }
     }
 }

@@ -27,6 +27,15 @@ public protocol RaftLogStore: AnyObject {
     /// Stores `snapshot` (taken by the service) and discards the log through its index.
     func compact(snapshot: Snapshot) throws(RaftStoreError)
 
+    /// Writes the file of a snapshot the service took, off the owner's thread: `nil` (the
+    /// default) if `compact(snapshot:)` must do all the work. Taken once, before the owner
+    /// starts writing; see ``RaftSnapshotWriter``.
+    var snapshotWriter: (any RaftSnapshotWriter)? { get }
+
+    /// ``compact(snapshot:)`` for a snapshot whose file ``snapshotWriter`` already wrote
+    /// durably: only the log through its index is discarded.
+    func compactWritten(snapshot: Snapshot) throws(RaftStoreError)
+
     /// Bytes of persisted Raft state, snapshot excluded (the labs' `RaftStateSize`, which a
     /// service compares with its snapshot threshold).
     var raftStateBytes: Int { get }
@@ -46,5 +55,26 @@ public struct PersistedRaftState: Sendable, Equatable {
         self.hardState = hardState
         self.snapshot = snapshot
         self.entries = entries
+    }
+}
+
+/// Writes a snapshot's file for a ``RaftLogStore`` while the store's owner goes on persisting:
+/// a large snapshot (≈ 110 MB at 1 M keys) takes as long to encode, write and fsync as hundreds
+/// of log appends, and behind it on one queue every append waited, stalling acknowledgements
+/// until the group elected another leader (bench-membership.sh's bulk load at 1 M keys).
+///
+/// Contract: `write` touches only the store's snapshot files, durably on return, and may run on
+/// any thread concurrently with the store's other methods; the owner calls
+/// ``RaftLogStore/compactWritten(snapshot:)`` afterwards (the order keeps the log's entries until
+/// the snapshot replacing them is durable). Writes are made one at a time, in order.
+public protocol RaftSnapshotWriter: Sendable {
+    func write(_ snapshot: Snapshot) throws(RaftStoreError)
+}
+
+extension RaftLogStore {
+    public var snapshotWriter: (any RaftSnapshotWriter)? { nil }
+
+    public func compactWritten(snapshot: Snapshot) throws(RaftStoreError) {
+        try compact(snapshot: snapshot)
     }
 }
