@@ -11,8 +11,10 @@
 ///   task in that case.
 /// - The handler must write exactly one ``RPCResponsePart/status(_:_:)``; parts written
 ///   after it are ignored. Writes throw once the stream is gone.
-/// - ``ServerContext/deadline`` carries the client's deadline (`grpc-timeout`); enforcement is
-///   done by ``RPCServer``.
+/// - ``ServerContext/deadline`` carries the client's deadline (`grpc-timeout`). A transport that
+///   enforces it itself (``enforcesDeadlines``) ends the call when it passes: it sends
+///   `DEADLINE_EXCEEDED`, ignores what the handler writes afterwards and cancels the handler's
+///   task. Otherwise ``RPCServer`` races each handler against a timer task.
 public protocol ServerTransport: Sendable {
     func listen(
         streamHandler: @escaping @Sendable (ServerStream, ServerContext) async -> Void
@@ -20,4 +22,11 @@ public protocol ServerTransport: Sendable {
 
     /// Stops accepting new connections and streams; in-flight streams run to completion.
     func beginGracefulShutdown()
+
+    /// Whether the transport ends a call at its deadline itself (see the contract above).
+    var enforcesDeadlines: Bool { get }
+}
+
+extension ServerTransport {
+    public var enforcesDeadlines: Bool { false }
 }

@@ -35,6 +35,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private struct StreamBridge {
         var inbound: InboundQueue<RPCRequestPart>
         var cancellation: StreamCancellation
+        /// Ends the call at the client's deadline (`grpc-timeout`); cancelled when the stream
+        /// closes first.
+        var deadlineTimer: Scheduled<Void>?
     }
 
     private let connection: GRPCServerConnection
@@ -211,6 +214,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 waiters.fail(streamID, with: error)
             case .streamClosed(let streamID):
                 if let bridge = bridges.removeValue(forKey: streamID) {
+                    bridge.deadlineTimer?.cancel()
                     bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
                     bridge.cancellation.cancel()
                 }
@@ -235,7 +239,14 @@ final class GRPCServerHandler: ChannelInboundHandler {
             onDrained: { loop.execute { bound.value.resumeInbound(on: streamID) } })
         inbound.append(.metadata(metadata), bytes: 0)
         let cancellation = StreamCancellation()
-        bridges[streamID] = StreamBridge(inbound: inbound, cancellation: cancellation)
+        var bridge = StreamBridge(inbound: inbound, cancellation: cancellation)
+        if let timeout {
+            // On this loop, not as a timer task beside the handler (`enforcesDeadlines`).
+            bridge.deadlineTimer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
+                bound.value.deadlineExceeded(on: streamID, after: timeout)
+            }
+        }
+        bridges[streamID] = bridge
 
         let statusWritten = StatusWritten()
         let outbound = ClosableRPCWriter<RPCResponsePart>(
@@ -294,6 +305,19 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private func resumeInbound(on streamID: Int32) {
         connection.resumeInbound(on: streamID)
         scheduleFlush()
+    }
+
+    /// The client's deadline passed before the handler's status: the call ends with
+    /// `DEADLINE_EXCEEDED` (what the handler writes afterwards is dropped: the status is
+    /// sent) and the handler's task is cancelled.
+    private func deadlineExceeded(on streamID: Int32, after timeout: Duration) {
+        guard let bridge = bridges[streamID] else { return }
+        connection.send(.status(Status(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded."), [:]), on: streamID)
+        scheduleFlush()
+        let error = RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded.")
+        bridge.inbound.finish(throwing: error)
+        bridge.cancellation.cancel()
+        waiters.fail(streamID, with: error)
     }
 
     private func ensureStatus(on streamID: Int32) {

@@ -169,6 +169,10 @@ public final class HTTP2ServerTransport: ServerTransport {
         resumeIfStopped()
     }
 
+    /// Each stream's deadline is a timer on its connection's loop (`GRPCServerHandler`), so a
+    /// call with a deadline costs no timer task on the cooperative pool.
+    public var enforcesDeadlines: Bool { true }
+
     public func beginGracefulShutdown() {
         let (channel, handlers) = state.withLock { state -> ((any Channel)?, [NIOLoopBound<GRPCServerHandler>]) in
             state.shuttingDown = true

@@ -1,8 +1,9 @@
 /// Serves registered services over one server transport.
 ///
 /// `serve()` runs until the transport stops (after ``beginGracefulShutdown()``, once in-flight
-/// calls have finished). The server enforces each call's deadline: when it passes, the handler
-/// task is cancelled and the client receives `DEADLINE_EXCEEDED`. With an ``authorization``,
+/// calls have finished). Each call's deadline is enforced: when it passes, the handler task is
+/// cancelled and the client receives `DEADLINE_EXCEEDED` (by the transport if it
+/// ``ServerTransport/enforcesDeadlines``, on its I/O thread; otherwise by a timer task here). With an ``authorization``,
 /// calls it refuses are answered with its status and never reach a handler.
 public struct RPCServer: Sendable {
     public let transport: any ServerTransport
@@ -27,13 +28,18 @@ public struct RPCServer: Sendable {
     public func serve() async throws {
         let router = self.router
         let authorization = self.authorization
+        let enforcedByTransport = transport.enforcesDeadlines
         try await transport.listen { stream, context in
             if let refusal = authorization?.refusal(for: context) {
                 try? await stream.outbound.write(.status(refusal, [:]))
                 await stream.outbound.finish()
                 return
             }
-            await Self.handle(stream: stream, context: context, router: router)
+            if enforcedByTransport {
+                await router.handle(stream: stream, context: context)
+            } else {
+                await Self.handle(stream: stream, context: context, router: router)
+            }
         }
     }
 

@@ -1,0 +1,90 @@
+@testable import RPCHTTP2
+import RPCCore
+import RPCHTTP2NIO
+import RPCTestSupport
+import Synchronization
+import Testing
+
+/// The server transport ends a call at the client's `grpc-timeout` itself
+/// (`HTTP2ServerTransport.enforcesDeadlines`), without the client's help: a raw client that
+/// sends a deadline and then neither resets the stream nor goes away still gets
+/// `DEADLINE_EXCEEDED`, and the handler is cancelled.
+@Suite(.serialized) struct ServerDeadlineTests {
+    /// The `grpc-status` values the server sent on stream 1 so far.
+    static func statuses(in bytes: [UInt8]) -> [String] {
+        let decoder = HTTP2Session(role: .client)
+        _ = decoder.submitRequest(headers: [
+            HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", "/a/b"),
+            HeaderField(":authority", "x"),
+        ])
+        var ignored: [UInt8] = []
+        guard (try? decoder.collectOutput(into: &ignored)) != nil,
+            (try? bytes.withUnsafeBytes { try decoder.receive($0) }) != nil
+        else { return [] }
+        var found: [String] = []
+        for case .headers(1, let fields, _) in decoder.takeEvents() {
+            if let value = GRPCHeaders.value("grpc-status", in: fields) { found.append(value) }
+        }
+        return found
+    }
+
+    /// The transport alone, with a handler that ignores deadlines (no `RPCServer` racing it
+    /// against a timer task).
+    @Test func serverEndsACallAtItsDeadlineWithoutTheClient() async throws {
+        let transport = HTTP2ServerTransport(host: "127.0.0.1", port: 0)
+        #expect(transport.enforcesDeadlines)
+        let cancelled = CancelledCount()
+        try await withTimeLimit(.seconds(30)) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await transport.listen { stream, _ in
+                        do {
+                            try await Task.sleep(for: .seconds(300))
+                        } catch {
+                            cancelled.value.withLock { $0 += 1 }
+                        }
+                        try? await stream.outbound.write(.status(Status(code: .ok, message: ""), [:]))
+                    }
+                }
+                let port = try await transport.listeningPort()
+                let session = HTTP2Session(role: .client)
+                let streamID = try #require(session.submitRequest(headers: [
+                    HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
+                    HeaderField(":path", EchoService.sleep.path), HeaderField(":authority", "x"),
+                    HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+                    HeaderField("grpc-timeout", "200m"),
+                ]))
+                session.enqueueData(GRPCMessageFramer.frame([]), on: streamID)
+                session.finishData(on: streamID, trailers: nil)
+                var out: [UInt8] = []
+                try session.collectOutput(into: &out)
+                let raw = try await RawConnection.connect(port: port)
+                try await raw.send(out)
+                let start = ContinuousClock.now
+                var statuses: [String] = []
+                for _ in 0..<250 where statuses.isEmpty {
+                    try await Task.sleep(for: .milliseconds(20))
+                    statuses = Self.statuses(in: raw.received)
+                }
+                let elapsed = ContinuousClock.now - start
+                #expect(statuses == ["4"], "expected one DEADLINE_EXCEEDED status, got \(statuses)")
+                #expect(elapsed >= .milliseconds(150), "the status came before the deadline: \(elapsed)")
+                for _ in 0..<300 where cancelled.value.withLock { $0 } == 0 {
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(cancelled.value.withLock { $0 } == 1)
+                // The handler's own OK status, written after it was cancelled, is not sent.
+                try await Task.sleep(for: .milliseconds(100))
+                #expect(Self.statuses(in: raw.received) == ["4"])
+                await raw.close()
+                transport.beginGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+}
+
+/// How many handlers saw their cancellation.
+private final class CancelledCount: Sendable {
+    let value = Mutex(0)
+}
