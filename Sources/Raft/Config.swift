@@ -4,6 +4,20 @@
 /// `RaftNode.tick()` at a fixed interval of its choosing (etcd uses 100 ms), so
 /// `electionTimeoutTicks = 10` means about one second at that rate.
 public struct Config: Sendable {
+    /// When a leader tells its followers that its commit index advanced.
+    public enum CommitBroadcast: Sendable, Hashable {
+        /// At once: every advance sends each follower an append (empty if it has every
+        /// entry) carrying the new commit index, as etcd/raft and raft-rs do.
+        case immediate
+        /// With the next append the leader sends anyway (a proposal's), or else at its next
+        /// tick. Followers then learn a commit up to one tick later when the group is idle,
+        /// and under load with the append of the next entries; the leader saves one message
+        /// per follower per advance. Safety is unchanged: a follower's commit index is soft
+        /// state and only ever comes from the leader; the leader's own commit, applies and
+        /// reads do not wait for it.
+        case nextTick
+    }
+
     /// How a leader serves `RaftNode.readIndex(context:)`.
     public enum ReadOnlyOption: Sendable, Hashable {
         /// Confirm leadership with a heartbeat round acknowledged by a quorum before
@@ -83,6 +97,9 @@ public struct Config: Sendable {
     public var learnerPromotionMaxLagEntries: Int
     /// See `learnerPromotionMaxLagEntries`.
     public var learnerPromotionTicks: Int
+    /// When followers hear of a new commit index (see ``CommitBroadcast``). Default
+    /// `.immediate`.
+    public var commitBroadcast: CommitBroadcast
 
     public init(
         id: UInt64,
@@ -101,7 +118,8 @@ public struct Config: Sendable {
         random: (any RandomSource)? = nil,
         driverReportsSnapshots: Bool = false,
         learnerPromotionMaxLagEntries: Int = 64,
-        learnerPromotionTicks: Int = 10
+        learnerPromotionTicks: Int = 10,
+        commitBroadcast: CommitBroadcast = .immediate
     ) {
         self.id = id
         self.electionTimeoutTicks = electionTimeoutTicks
@@ -120,6 +138,7 @@ public struct Config: Sendable {
         self.driverReportsSnapshots = driverReportsSnapshots
         self.learnerPromotionMaxLagEntries = learnerPromotionMaxLagEntries
         self.learnerPromotionTicks = learnerPromotionTicks
+        self.commitBroadcast = commitBroadcast
     }
 
     /// Checks every field; called once by `RaftNode.init`.

@@ -22,6 +22,9 @@ struct LeaderState {
     /// Read requests that arrived before this leader committed an entry of its term;
     /// answered once it has (before that, its commit index may be stale).
     var pendingReadIndexRequests: [(from: UInt64, context: [UInt8])] = []
+    /// With `Config.CommitBroadcast.nextTick`: the commit index advanced after the last
+    /// broadcast of appends, so the followers have not heard of it yet.
+    var commitUnannounced = false
 
     init(progress: [UInt64: Progress], leader: UInt64) {
         self.progress = progress

@@ -132,6 +132,7 @@ extension RaftNode {
             }
         }
         guard role == .leader else { return }
+        if leaderState.commitUnannounced { broadcastAppend() }
         tickLearnerPromotion()
         if heartbeatElapsed >= heartbeatTimeout {
             heartbeatElapsed = 0

@@ -34,7 +34,7 @@ extension RaftNode {
         // A single-node cluster commits here, which may release waiting reads.
         if maybeCommit() {
             releasePendingReadIndexRequests()
-            broadcastAppend()
+            announceCommit()
         }
     }
 
@@ -117,9 +117,21 @@ extension RaftNode {
         return true
     }
 
+    /// Sends every follower what it lacks (an empty append if nothing), each carrying the
+    /// commit index.
     mutating func broadcastAppend() {
+        leaderState.commitUnannounced = false
         for peer in replicationTargets {
             sendAppend(to: peer)
+        }
+    }
+
+    /// The commit index advanced: tells the followers now, or with the next broadcast
+    /// (`Config.CommitBroadcast`; `tickHeartbeat` sends one if no proposal did first).
+    mutating func announceCommit() {
+        switch commitBroadcast {
+        case .immediate: broadcastAppend()
+        case .nextTick: leaderState.commitUnannounced = true
         }
     }
 
@@ -179,10 +191,13 @@ extension RaftNode {
                 break
             }
             leaderState.progress[m.from] = pr
-            if maybeCommit() {
+            let committed = maybeCommit()
+            if committed {
                 releasePendingReadIndexRequests()
-                broadcastAppend()
-            } else if wasPaused {
+                announceCommit()
+            }
+            // A follower that was paused hears from us now, unless the broadcast just did it.
+            if wasPaused && (!committed || leaderState.commitUnannounced) {
                 sendAppend(to: m.from)
             }
             // Fill the window. Terminates: each send advances `next` (replicate) or pauses

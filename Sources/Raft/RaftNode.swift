@@ -67,6 +67,7 @@ public struct RaftNode {
     let driverReportsSnapshots: Bool
     let learnerPromotionMaxLagEntries: Int
     let learnerPromotionTicks: Int
+    let commitBroadcast: Config.CommitBroadcast
     var random: any RandomSource
 
     // Ready bookkeeping.
@@ -100,6 +101,7 @@ public struct RaftNode {
         driverReportsSnapshots = config.driverReportsSnapshots
         learnerPromotionMaxLagEntries = config.learnerPromotionMaxLagEntries
         learnerPromotionTicks = config.learnerPromotionTicks
+        commitBroadcast = config.commitBroadcast
         readOnlyOption = config.readOnlyOption
         preVote = config.preVote
         appendsNoopOnElection = config.appendsNoopOnElection

@@ -1,6 +1,6 @@
 import CoreMetrics
 import Dispatch
-import Raft
+public import Raft
 public import Logging
 import RPCCore
 import RPCProtobuf
@@ -99,6 +99,11 @@ public actor RaftPeer: RaftServiceProtocol {
         /// Whether a new leader appends an empty entry of its term (see
         /// `Raft.Config.appendsNoopOnElection`); `false` gives the labs' index numbering.
         public var appendsNoopOnElection = true
+        /// When followers hear of a new commit index (`Raft.Config.CommitBroadcast`):
+        /// `.immediate` (the default, the labs' message pattern) or `.nextTick` (the daemons:
+        /// one `Step` per follower per commit fewer; with one `Step` in flight per follower it
+        /// also kept the next entries' append waiting behind it).
+        public var commitBroadcast: Config.CommitBroadcast = .immediate
         /// `nil` (the default): ``RaftPeer/readIndex(timeout:)`` confirms leadership with a
         /// heartbeat round per batch of reads. A value: a leader answers from its lease while
         /// it holds one, assuming members' clocks run at rates at most this many percent apart
@@ -282,7 +287,7 @@ public actor RaftPeer: RaftServiceProtocol {
                 ?? .safe,
             maxPendingReadIndexRequests: configuration.maxPendingReads, appliedIndex: applied,
             random: SplitMix64(seed: configuration.seed ^ (id &* 0x9E37_79B9_7F4A_7C15)),
-            driverReportsSnapshots: true)
+            driverReportsSnapshots: true, commitBroadcast: configuration.commitBroadcast)
         node = try RaftNode(config: config, storage: storage)
         eventLog = RaftEventLog(logger: configuration.logger, term: node.term)
         storedRaftStateBytes = logStore.raftStateBytes

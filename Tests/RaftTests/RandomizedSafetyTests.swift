@@ -30,13 +30,15 @@ import Testing
     static func runFaultSchedule(seed: UInt64, steps: Int = 10_000, recordSent: Bool = false)
         -> (cluster: TestCluster, proposed: Int)
     {
-        // Vary the shape per seed: 3 or 5 nodes, 10-30 % loss, small or tiny windows.
+        // Vary the shape per seed: 3 or 5 nodes, 10-30 % loss, small or tiny windows, commits
+        // announced at once or at the next tick.
         let ids: [UInt64] = seed % 4 == 0 ? [1, 2, 3] : [1, 2, 3, 4, 5]
         let c = TestCluster(ids: ids, seed: seed) {
             $0.preVote = seed % 2 == 0
             $0.checkQuorum = seed % 3 != 0
             $0.maxInflightAppends = seed % 5 == 0 ? 1 : 4
             $0.maxEntriesBytesPerAppend = seed % 7 == 0 ? 1 : 200
+            $0.commitBroadcast = (seed / 2) % 2 == 1 ? .nextTick : .immediate
         }
         c.dropPercent = 10 + 10 * (seed % 3)
         c.duplicatePercent = 5
