@@ -186,6 +186,7 @@ struct ReplicaHost {
         replication.maxRaftStateBytes = options.maxRaftState
         replication.logger = logger
         replication.maxSessions = options.maxSessions
+        replication.readTaskExecutor = thread.taskExecutor
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
             id: id, peer: peer, restoredSnapshot: restored, memberAddressLookup: { [peer] in peer.knownAddresses() },
