@@ -34,6 +34,17 @@ public protocol ReplicatedLog: Sendable {
     /// Bytes of persisted consensus state (log and hard state, snapshot excluded).
     func raftStateSize() async -> Int
 
+    /// Whether a snapshot handed to ``snapshot(index:data:)`` is still being written (the log
+    /// through its index not yet released). The machine takes no other snapshot meanwhile:
+    /// ``raftStateSize()`` stays high until the write ends, and each further snapshot would
+    /// encode the whole state again for nothing.
+    func snapshotInProgress() async -> Bool
+
     /// The service's state through `index` is `data`: the log up to `index` may be discarded.
     func snapshot(index: UInt64, data: [UInt8]) async
+}
+
+extension ReplicatedLog {
+    /// A log whose ``snapshot(index:data:)`` releases the log before it returns.
+    public func snapshotInProgress() async -> Bool { false }
 }

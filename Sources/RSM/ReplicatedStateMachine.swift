@@ -711,7 +711,9 @@ public actor ReplicatedStateMachine {
         bytesAppliedSinceSizeCheck = 0
         let size = await log.raftStateSize()
         // The apply loop is suspended here, so nothing was applied meanwhile.
-        guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped else { return }
+        guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped,
+            !(await log.snapshotInProgress())
+        else { return }
         let index = appliedIndex
         let data: [UInt8]
         if let snapshotExecutor = configuration.snapshotExecutor {

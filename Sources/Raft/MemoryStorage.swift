@@ -83,6 +83,20 @@ public final class MemoryStorage: RaftStorage {
 
     public func snapshot() throws(StorageError) -> Snapshot { currentSnapshot }
 
+    /// Drops the data of the current snapshot if it is the one at `index`, keeping its
+    /// metadata: for a driver that holds the data durably elsewhere and puts it back into an
+    /// `installSnapshot` message before sending it (`snapshot()` then returns empty data).
+    /// Returns whether it dropped it.
+    @discardableResult
+    public func releaseSnapshotData(index: UInt64) -> Bool {
+        guard currentSnapshot.metadata.index == index, index > 0 else { return false }
+        currentSnapshot.data = []
+        return true
+    }
+
+    /// Bytes of snapshot data held (see `releaseSnapshotData(index:)`).
+    public var snapshotDataBytes: Int { currentSnapshot.data.count }
+
     /// Replaces the whole log with `snapshot` (a follower receiving `Ready.snapshot`).
     /// Throws `.snapshotOutOfDate` if it is not newer than the current snapshot.
     public func applySnapshot(_ snapshot: Snapshot) throws(StorageError) {

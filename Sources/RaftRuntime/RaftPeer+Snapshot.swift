@@ -19,6 +19,10 @@ extension RaftPeer {
     /// The call options of a `Step` carrying `messages`: the configured deadline, plus the
     /// time a snapshot among them takes at ``Configuration/snapshotTransferBytesPerSecond``.
     func callOptions(for messages: [Message]) -> CallOptions {
+        Self.callOptions(for: messages, configuration: configuration)
+    }
+
+    static func callOptions(for messages: [Message], configuration: Configuration) -> CallOptions {
         guard let base = configuration.rpcTimeout else { return CallOptions(timeout: nil) }
         let snapshotBytes = messages.reduce(0) { $0 + ($1.snapshot?.data.count ?? 0) }
         guard snapshotBytes > 0 else { return CallOptions(timeout: base) }

@@ -135,7 +135,10 @@ public actor RaftPeer: RaftServiceProtocol {
     /// The snapshot the peer restarted from (nil for a new peer or one that never took a
     /// snapshot): the service restores its state from it before reading ``applyStream``,
     /// which continues at its index + 1.
-    public nonisolated let restoredSnapshot: (index: UInt64, term: UInt64, data: [UInt8])?
+    public nonisolated var restoredSnapshot: (index: UInt64, term: UInt64, data: [UInt8])? {
+        restored.withLock { $0 }
+    }
+    private nonisolated let restored: Mutex<(index: UInt64, term: UInt64, data: [UInt8])?>
     private let applySink: AsyncStream<ApplyMessage>.Continuation
     var node: RaftNode
     /// Leadership, term, snapshot and reachability events for the operator's log.
@@ -149,6 +152,15 @@ public actor RaftPeer: RaftServiceProtocol {
     /// ``snapshot(index:data:)``).
     private let snapshotWriter: (any RaftSnapshotWriter)?
     private let snapshotQueue: DispatchQueue?
+    /// With a ``snapshotWriter``, chunked snapshots and a store that reads snapshots back: the
+    /// newest snapshot's data is dropped from `storage` once its file is durable (≈ 110 MB per
+    /// member at 1 M keys) and read back from the file only to send it (`send(_:to:)`).
+    private let snapshotReader: (any RaftSnapshotReader)?
+    /// Snapshots handed to ``snapshot(index:data:)`` whose compaction has not finished
+    /// (asynchronous writes).
+    private var compactionsInFlight = 0
+    /// The index whose snapshot data `storage` no longer holds (0: none).
+    private var releasedSnapshotIndex: UInt64 = 0
     /// A write of the current `Ready` is on `storageQueue`; no other `Ready` is taken meanwhile.
     private var writeInFlight = false
     /// `Ready`s taken from the core, and those fully handled (persisted, sent, applied, advanced).
@@ -259,6 +271,7 @@ public actor RaftPeer: RaftServiceProtocol {
         storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
         snapshotWriter = configuration.writesStorageAsynchronously ? logStore.snapshotWriter : nil
         snapshotQueue = snapshotWriter == nil ? nil : DispatchQueue(label: "skv.raft.snapshots.\(id)")
+        snapshotReader = snapshotWriter != nil && configuration.snapshotChunkBytes != nil ? logStore.snapshotReader : nil
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         // The membership before the first change entry: a joining node's is unknown (it
         // takes its group's from the log or a snapshot).
@@ -271,9 +284,13 @@ public actor RaftPeer: RaftServiceProtocol {
         if let snapshot = persisted.snapshot, snapshot.metadata.index > 0 {
             try storage.applySnapshot(snapshot)
             applied = snapshot.metadata.index
-            restoredSnapshot = (snapshot.metadata.index, snapshot.metadata.term, snapshot.data)
+            restored = Mutex((snapshot.metadata.index, snapshot.metadata.term, snapshot.data))
+            if snapshotReader != nil {
+                storage.releaseSnapshotData(index: snapshot.metadata.index)
+                releasedSnapshotIndex = snapshot.metadata.index
+            }
         } else {
-            restoredSnapshot = nil
+            restored = Mutex(nil)
         }
         deliveredIndex = applied
         lastYieldedIndex = applied
@@ -291,6 +308,12 @@ public actor RaftPeer: RaftServiceProtocol {
         node = try RaftNode(config: config, storage: storage)
         eventLog = RaftEventLog(logger: configuration.logger, term: node.term)
         storedRaftStateBytes = logStore.raftStateBytes
+    }
+
+    /// The service restored its state from ``restoredSnapshot``: the peer drops it
+    /// (``restoredSnapshot`` is `nil` afterwards), so its bytes do not stay in memory.
+    public nonisolated func releaseRestoredSnapshot() {
+        restored.withLock { $0 = nil }
     }
 
     /// Starts the tick loop.
@@ -373,6 +396,10 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Bytes of the persisted Raft state (the labs' `RaftStateSize`).
     public func raftStateSize() -> Int { storageQueue == nil ? store.raftStateBytes : storedRaftStateBytes }
 
+    /// Whether a snapshot taken by ``snapshot(index:data:)`` is still being written and the
+    /// log through it not yet released (asynchronous writes; never with synchronous ones).
+    public func snapshotInProgress() -> Bool { compactionsInFlight > 0 }
+
     /// A consistent view of this peer's Raft state (one actor turn).
     public func status() -> RaftPeerStatus {
         RaftPeerStatus(
@@ -380,7 +407,7 @@ public actor RaftPeer: RaftServiceProtocol {
             leaderID: node.leader == 0 ? nil : node.leader, commitIndex: node.commitIndex,
             appliedIndex: node.appliedIndex, snapshotIndex: (try? storage.snapshot().metadata.index) ?? 0,
             lastIndex: node.lastIndex, isStopped: killed, storeFailure: storeFailure,
-            pendingReads: pendingReads.count)
+            pendingReads: pendingReads.count, snapshotBytesInMemory: storage.snapshotDataBytes)
     }
 
     /// Leader only: hands leadership to `target` (Raft thesis §3.10). Returns once the
@@ -410,6 +437,7 @@ public actor RaftPeer: RaftServiceProtocol {
         metrics.snapshotTakenBytes.increment(by: data.count)
         eventLog.snapshotTaken(index: index, bytes: data.count)
         try? storage.compact(index: index)
+        if storageQueue != nil { compactionsInFlight += 1 }
         if let storageQueue, let snapshotQueue, let snapshotWriter {
             // The file is encoded, written and fsynced beside the log's appends (as long as
             // hundreds of them at 1 M keys: behind it on one queue they stalled the group);
@@ -423,7 +451,9 @@ public actor RaftPeer: RaftServiceProtocol {
                         try store.value.compactWritten(snapshot: snapshot)
                         return store.value.raftStateBytes
                     }
-                    Task(executorPreference: self.configuration.taskExecutor) { await self.compacted(result) }
+                    Task(executorPreference: self.configuration.taskExecutor) {
+                        await self.compacted(result, snapshotIndex: index)
+                    }
                 }
             }
             return
@@ -446,11 +476,22 @@ public actor RaftPeer: RaftServiceProtocol {
         }
     }
 
-    private func compacted(_ result: Result<Int, RaftStoreError>) {
+    /// A compaction finished; with `snapshotIndex`, the snapshot at that index is durable and
+    /// its data may leave memory (see ``snapshotReader``).
+    private func compacted(_ result: Result<Int, RaftStoreError>, snapshotIndex: UInt64? = nil) {
+        compactionsInFlight -= 1
         switch result {
-        case .success(let bytes): storedRaftStateBytes = bytes
+        case .success(let bytes):
+            storedRaftStateBytes = bytes
+            releaseSnapshotData(snapshotIndex)
         case .failure(let error): if !killed { storeFailed(error) }
         }
+    }
+
+    /// Drops the snapshot data at `index` from `storage` when its file can be read back.
+    private func releaseSnapshotData(_ index: UInt64?) {
+        guard let index, snapshotReader != nil, storage.releaseSnapshotData(index: index) else { return }
+        releasedSnapshotIndex = index
     }
 
     // MARK: Step RPC
@@ -664,6 +705,8 @@ public actor RaftPeer: RaftServiceProtocol {
             eventLog.snapshotInstalled(
                 index: snapshot.metadata.index, snapshotTerm: snapshot.metadata.term, bytes: snapshot.data.count)
             applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+            // Persisted already (this Ready's write is done), so the file can serve later sends.
+            releaseSnapshotData(snapshot.metadata.index)
             deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
             lastYieldedIndex = snapshot.metadata.index
         }
@@ -766,10 +809,22 @@ public actor RaftPeer: RaftServiceProtocol {
         let start = timing.isEnabled ? timing.now() : 0
         if snapshot != nil, let chunkBytes = configuration.snapshotChunkBytes {
             let executor = configuration.snapshotTaskExecutor ?? configuration.taskExecutor
+            // The data left memory once its file was durable (`snapshotReader`): read it back
+            // here, off the peer's executor, for this transfer only.
+            let reader = messages[0].snapshot.flatMap {
+                $0.data.isEmpty && $0.metadata.index == releasedSnapshotIndex ? snapshotReader : nil
+            }
+            let configuration = configuration
             Task(executorPreference: executor) { [weak self] in
                 do {
+                    var message = messages[0]
+                    var options = options
+                    if let reader, let index = message.snapshot?.metadata.index {
+                        message.snapshot = try reader.read(index: index)
+                        options = Self.callOptions(for: [message], configuration: configuration)
+                    }
                     let response = try await Self.installSnapshot(
-                        messages[0], chunkBytes: chunkBytes, through: client, options: options)
+                        message, chunkBytes: chunkBytes, through: client, options: options)
                     await self?.receive(response.messages, from: peer, snapshot: snapshot)
                 } catch {
                     await self?.failed(peer, snapshot: snapshot, error: error)

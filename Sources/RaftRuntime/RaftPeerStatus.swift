@@ -22,11 +22,14 @@ public struct RaftPeerStatus: Sendable, Equatable {
     public var storeFailure: RaftStoreError?
     /// ``RaftPeer/readIndex(timeout:)`` calls waiting for a quorum.
     public var pendingReads: Int
+    /// Bytes of the newest snapshot's data held in memory: its size, or 0 once a daemon's
+    /// peer keeps it only in its file (read back for each transfer).
+    public var snapshotBytesInMemory: Int
 
     public init(
         id: UInt64, term: UInt64, isLeader: Bool, leaderID: UInt64?, commitIndex: UInt64,
         appliedIndex: UInt64, snapshotIndex: UInt64, lastIndex: UInt64, isStopped: Bool,
-        storeFailure: RaftStoreError?, pendingReads: Int = 0
+        storeFailure: RaftStoreError?, pendingReads: Int = 0, snapshotBytesInMemory: Int = 0
     ) {
         self.id = id
         self.term = term
@@ -39,5 +42,6 @@ public struct RaftPeerStatus: Sendable, Equatable {
         self.isStopped = isStopped
         self.storeFailure = storeFailure
         self.pendingReads = pendingReads
+        self.snapshotBytesInMemory = snapshotBytesInMemory
     }
 }

@@ -200,6 +200,10 @@ struct ReplicaHost {
             fail("cannot restore the \(serviceName) state from the snapshot \(file): \(error)", status: Self.exitStartFailure)
         }
         if let restored { logger.info("restored snapshot", metadata: ["index": "\(restored.index)"]) }
+        // The service has its state: nothing else keeps the snapshot's bytes (≈ 110 MB at 1 M keys).
+        peer.releaseRestoredSnapshot()
+        var monitoringContext = context
+        monitoringContext.restoredSnapshot = nil
 
         var serverConfiguration = HTTP2ServerTransport.Configuration()
         serverConfiguration.connection.maxReceiveMessageBytes = Self.maxMessageBytes
@@ -213,7 +217,7 @@ struct ReplicaHost {
         let services: [any Service] = [
             RaftPeerLifecycle(peer: peer),
             ReplicaServiceLifecycle(replica: replica),
-            MonitoringLifecycle(monitoring: monitoring, context: context, replica: replica, group: thread.group),
+            MonitoringLifecycle(monitoring: monitoring, context: monitoringContext, replica: replica, group: thread.group),
             RPCServerLifecycle(server: server, grace: Self.shutdownGrace),
             LeadershipHandoff(peer: peer, timeout: Self.leadershipHandoffTimeout, logger: logger),
         ]

@@ -402,6 +402,28 @@ import Testing
         #expect(await machine.status().snapshotIndex == 3)
     }
 
+    /// While the log is still writing an earlier snapshot (its size not yet down), the machine
+    /// takes no other one; it does once the write ended.
+    @Test func noSecondSnapshotWhileOneIsBeingWritten() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log) { $0.maxRaftStateBytes = 1000 }
+        await log.setRaftStateBytes(950)
+        await log.setCompacting(true)
+        let large = String(repeating: "b", count: 120)
+        for _ in 0..<5 { _ = try await machine.submit(large.bytes, session: nil) }
+        try await Self.waitApplied(machine, 5)
+        #expect(await log.snapshots.isEmpty)
+        await log.setCompacting(false)
+        _ = try await machine.submit(large.bytes, session: nil)
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
+        while await log.snapshots.isEmpty {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(await log.snapshots.map(\.index) == [6])
+    }
+
     @Test func restartsFromARestoredSnapshot() async throws {
         let log = ScriptedLog()
         await log.skip(10)

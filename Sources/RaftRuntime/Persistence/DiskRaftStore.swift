@@ -101,6 +101,7 @@ public final class DiskRaftStore: RaftLogStore {
                 try SnapshotStore(directory: Self.snapshotsDirectory(of: directory), fileSystem: fileSystem))
             hardStateFile = HardStateFile(path: directory + "/hardstate", fileSystem: fileSystem)
             snapshotWriter = fileSystem is PosixFileSystem ? DiskSnapshotWriter(snapshots: snapshots) : nil
+            snapshotReader = fileSystem is PosixFileSystem ? DiskSnapshotReader(snapshots: snapshots) : nil
             try hardStateFile.file.removeLeftoverTemporaryFile()
         } catch {
             try? fileSystem.close(lock)
@@ -116,17 +117,7 @@ public final class DiskRaftStore: RaftLogStore {
         var state = PersistedRaftState()
         do {
             if let latest = try snapshots.withStore({ store throws(WALError) in try store.loadLatest() }) {
-                let snapshot: Snapshot
-                do {
-                    snapshot = try ProtobufDeserializer<WireSnapshot>().deserialize(latest.data).snapshot
-                } catch {
-                    throw RaftStoreError.corrupt(reason: "snapshot \(latest.sequence) cannot be decoded: \(error)")
-                }
-                guard snapshot.metadata.index == latest.sequence else {
-                    throw RaftStoreError.corrupt(
-                        reason: "snapshot file \(latest.sequence) holds index \(snapshot.metadata.index)")
-                }
-                state.snapshot = snapshot
+                state.snapshot = try Self.decodeSnapshot(latest)
             }
             if let hard = try hardStateFile.load() {
                 guard RaftLimits.accepts(hard.term, hard.commit) else {
@@ -259,6 +250,9 @@ public final class DiskRaftStore: RaftLogStore {
     /// shares this store's snapshot directory (saves are serialized by a lock); `nil` with any
     /// other file system (the crash simulators are confined to one thread).
     public let snapshotWriter: (any RaftSnapshotWriter)?
+    /// With the POSIX file system, a reader of this store's snapshot files (as
+    /// ``snapshotWriter``, under the same lock); `nil` otherwise.
+    public let snapshotReader: (any RaftSnapshotReader)?
 
     public func compactWritten(snapshot: Snapshot) throws(RaftStoreError) {
         let index = snapshot.metadata.index
@@ -357,6 +351,38 @@ final class LockedSnapshotStore: @unchecked Sendable {
         try withStore { store throws(WALError) in
             try store.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
         }
+    }
+}
+
+extension DiskRaftStore {
+    /// The Raft snapshot a snapshot file holds; its index must be the file's sequence.
+    static func decodeSnapshot(_ file: SnapshotStore.Snapshot) throws(RaftStoreError) -> Snapshot {
+        let snapshot: Snapshot
+        do {
+            snapshot = try ProtobufDeserializer<WireSnapshot>().deserialize(file.data).snapshot
+        } catch {
+            throw RaftStoreError.corrupt(reason: "snapshot \(file.sequence) cannot be decoded: \(error)")
+        }
+        guard snapshot.metadata.index == file.sequence else {
+            throw RaftStoreError.corrupt(reason: "snapshot file \(file.sequence) holds index \(snapshot.metadata.index)")
+        }
+        return snapshot
+    }
+}
+
+/// ``RaftSnapshotReader`` of a ``DiskRaftStore``: loads (checksums checked) and decodes a
+/// snapshot file.
+struct DiskSnapshotReader: RaftSnapshotReader {
+    let snapshots: LockedSnapshotStore
+
+    func read(index: UInt64) throws(RaftStoreError) -> Snapshot {
+        let file: SnapshotStore.Snapshot
+        do {
+            file = try snapshots.withStore { store throws(WALError) in try store.load(sequence: index) }
+        } catch {
+            throw .from(error)
+        }
+        return try DiskRaftStore.decodeSnapshot(file)
     }
 }
 

@@ -21,6 +21,8 @@ actor ScriptedLog: ReplicatedLog {
     /// returns, as a one-node group may do.
     var commitsOnPropose = false
     var raftStateBytes = 0
+    /// What ``snapshotInProgress()`` answers.
+    var compacting = false
     private(set) var snapshots: [(index: UInt64, data: [UInt8])] = []
     /// ReadIndex calls made by a leader, and those still waiting for the test's answer.
     private(set) var readIndexCalls = 0
@@ -64,6 +66,8 @@ actor ScriptedLog: ReplicatedLog {
     func state() -> (term: UInt64, isLeader: Bool) { (term, isLeader) }
     func leaderHint() -> UInt64? { hint }
     func raftStateSize() -> Int { raftStateBytes }
+    func snapshotInProgress() -> Bool { compacting }
+    func setCompacting(_ value: Bool) { compacting = value }
     func commitIndex() -> UInt64 { 0 }
 
     func snapshot(index: UInt64, data: [UInt8]) {
