@@ -98,12 +98,12 @@ let package = Package(
         .target(
             name: "RSM",
             dependencies: [
-                "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
+                "Raft", "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "RSMTests", dependencies: ["RSM", "RaftRuntime", "RPCProtobuf", "Simulation"],
+            name: "RSMTests", dependencies: ["RSM", "Raft", "RaftRuntime", "RPCProtobuf", "Simulation"],
             swiftSettings: swiftSettings),
         .target(
             name: "KVRaft", dependencies: ["RSM", "RaftRuntime", "RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"],

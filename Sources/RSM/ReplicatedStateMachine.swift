@@ -1,4 +1,5 @@
 public import Logging
+import Raft
 import RaftRuntime
 import RPCCore
 import RPCProtobuf
@@ -38,6 +39,15 @@ public actor ReplicatedStateMachine {
         /// Snapshot when the persisted Raft state reaches 90 % of this many bytes; -1 = never
         /// (the labs' `maxraftstate`).
         public var maxRaftStateBytes = -1
+        /// Each snapshot is taken at a persisted size drawn anew, uniformly, from the top
+        /// ``snapshotThresholdBytes`` down to this many percent of ``maxRaftStateBytes`` lower
+        /// (0: always at the top, as the labs expect). Members of one group apply the same
+        /// entries at the same pace: with one fixed threshold they all encode their whole state
+        /// at the same moment, which at 1 M keys (≈ 110 MB each, on shared cores) cost the group
+        /// its leader (bench-kv-scale.sh's load). Drawn from ``snapshotThresholdSeed``.
+        public var snapshotThresholdSpreadPercent = 0
+        /// Seed of the draws above; give each member its own.
+        public var snapshotThresholdSeed: UInt64 = 1
         /// Client sessions kept for de-duplication; past it the session with the oldest last
         /// write is evicted (see ``SessionTable``). Must exceed the number of active clients.
         public var maxSessions = 10_000
@@ -82,6 +92,7 @@ public actor ReplicatedStateMachine {
             precondition(maxPendingSubmissions >= 1, "maxPendingSubmissions must be at least 1")
             precondition(submitTimeout > .zero, "submitTimeout must be positive")
             precondition(leadershipCheckInterval > .zero, "leadershipCheckInterval must be positive")
+            precondition((0...80).contains(snapshotThresholdSpreadPercent), "snapshotThresholdSpreadPercent must be in 0...80")
         }
 
         /// The persisted-state size that triggers a snapshot (90 % of the maximum).
@@ -181,6 +192,10 @@ public actor ReplicatedStateMachine {
     private var readsInRound = 0
     /// Bytes applied (payload plus overhead) since the apply loop last asked the log its size.
     private var bytesAppliedSinceSizeCheck = 0
+    /// The persisted size at which the next snapshot is taken (see
+    /// ``Configuration/snapshotThresholdSpreadPercent``), and the draws' source.
+    private(set) var nextSnapshotThresholdBytes = 0
+    private var thresholdDraws: SplitMix64
     private var applyTask: Task<Void, Never>?
     private var monitorTask: Task<Void, Never>?
     /// Why the machine stopped: ``ReplicatedStateMachineError/stopped`` after ``stop()``, or
@@ -200,6 +215,8 @@ public actor ReplicatedStateMachine {
     ) throws {
         configuration.validate()
         self.configuration = configuration
+        thresholdDraws = SplitMix64(seed: configuration.snapshotThresholdSeed)
+        nextSnapshotThresholdBytes = Self.drawSnapshotThreshold(configuration, &thresholdDraws)
         clock = ElapsedClock(configuration.clock)
         self.log = log
         var machine = stateMachine
@@ -711,7 +728,7 @@ public actor ReplicatedStateMachine {
         bytesAppliedSinceSizeCheck = 0
         let size = await log.raftStateSize()
         // The apply loop is suspended here, so nothing was applied meanwhile.
-        guard size >= configuration.snapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped,
+        guard size >= nextSnapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped,
             !(await log.snapshotInProgress())
         else { return }
         let index = appliedIndex
@@ -725,6 +742,15 @@ public actor ReplicatedStateMachine {
             data = makeSnapshot()
         }
         snapshotIndex = index
+        nextSnapshotThresholdBytes = Self.drawSnapshotThreshold(configuration, &thresholdDraws)
         await log.snapshot(index: index, data: data)
+    }
+
+    /// A threshold in [top − spread % of the maximum, top] (the top without a spread).
+    static func drawSnapshotThreshold(_ configuration: Configuration, _ draws: inout SplitMix64) -> Int {
+        let top = configuration.snapshotThresholdBytes
+        let spread = configuration.maxRaftStateBytes / 100 * configuration.snapshotThresholdSpreadPercent
+        guard configuration.maxRaftStateBytes > 0, spread > 0 else { return top }
+        return top - Int(draws.next() % UInt64(spread + 1))
     }
 }

@@ -187,6 +187,9 @@ struct ReplicaHost {
         replication.logger = logger
         replication.maxSessions = options.maxSessions
         replication.readTaskExecutor = thread.taskExecutor
+        // Members snapshot at different sizes, not all at once (see the option).
+        replication.snapshotThresholdSpreadPercent = 40
+        replication.snapshotThresholdSeed = UInt64.random(in: 1...UInt64.max)
         let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
         let context = ReplicaContext(
             id: id, peer: peer, restoredSnapshot: restored, memberAddressLookup: { [peer] in peer.knownAddresses() },

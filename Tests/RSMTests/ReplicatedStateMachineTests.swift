@@ -1,3 +1,4 @@
+import Raft
 import RaftRuntime
 import RPCProtobuf
 import Simulation
@@ -422,6 +423,53 @@ import Testing
             try await Task.sleep(for: .milliseconds(2))
         }
         #expect(await log.snapshots.map(\.index) == [6])
+    }
+
+    /// `snapshotThresholdSpreadPercent`: each snapshot's threshold is drawn in
+    /// [top − spread, top]; different seeds give different sequences, the same seed the same.
+    @Test func snapshotThresholdsAreDrawnWithinTheSpread() {
+        var configuration = ReplicatedStateMachine.Configuration()
+        configuration.maxRaftStateBytes = 1000
+        configuration.snapshotThresholdSpreadPercent = 40
+        func draws(seed: UInt64) -> [Int] {
+            var source = SplitMix64(seed: seed)
+            return (0..<50).map { _ in ReplicatedStateMachine.drawSnapshotThreshold(configuration, &source) }
+        }
+        let first = draws(seed: 7)
+        #expect(first.allSatisfy { (500...900).contains($0) }, "\(first)")
+        #expect(Set(first).count > 10)
+        #expect(draws(seed: 7) == first)
+        #expect(draws(seed: 8) != first)
+        configuration.snapshotThresholdSpreadPercent = 0
+        var source = SplitMix64(seed: 7)
+        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, &source) == 900)
+    }
+
+    /// With a spread, the machine snapshots once the log reaches its drawn threshold, not
+    /// before.
+    @Test func snapshotsAtTheDrawnThreshold() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log) {
+            $0.maxRaftStateBytes = 1000
+            $0.snapshotThresholdSpreadPercent = 40
+            $0.snapshotThresholdSeed = 3
+        }
+        let threshold = await machine.nextSnapshotThresholdBytes
+        #expect((500...900).contains(threshold))
+        await log.setRaftStateBytes(threshold - 1)
+        let large = String(repeating: "b", count: 120)
+        for _ in 0..<3 { _ = try await machine.submit(large.bytes, session: nil) }
+        try await Self.waitApplied(machine, 3)
+        #expect(await log.snapshots.isEmpty)
+        await log.setRaftStateBytes(threshold)
+        _ = try await machine.submit(large.bytes, session: nil)
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
+        while await log.snapshots.isEmpty {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+        #expect(await log.snapshots.map(\.index) == [4])
     }
 
     @Test func restartsFromARestoredSnapshot() async throws {
