@@ -159,8 +159,6 @@ public actor RaftPeer: RaftServiceProtocol {
     /// Snapshots handed to ``snapshot(index:data:)`` whose compaction has not finished
     /// (asynchronous writes).
     private var compactionsInFlight = 0
-    /// The index whose snapshot data `storage` no longer holds (0: none).
-    private var releasedSnapshotIndex: UInt64 = 0
     /// A write of the current `Ready` is on `storageQueue`; no other `Ready` is taken meanwhile.
     private var writeInFlight = false
     /// `Ready`s taken from the core, and those fully handled (persisted, sent, applied, advanced).
@@ -285,10 +283,7 @@ public actor RaftPeer: RaftServiceProtocol {
             try storage.applySnapshot(snapshot)
             applied = snapshot.metadata.index
             restored = Mutex((snapshot.metadata.index, snapshot.metadata.term, snapshot.data))
-            if snapshotReader != nil {
-                storage.releaseSnapshotData(index: snapshot.metadata.index)
-                releasedSnapshotIndex = snapshot.metadata.index
-            }
+            if snapshotReader != nil { storage.releaseSnapshotData(index: snapshot.metadata.index) }
         } else {
             restored = Mutex(nil)
         }
@@ -490,8 +485,8 @@ public actor RaftPeer: RaftServiceProtocol {
 
     /// Drops the snapshot data at `index` from `storage` when its file can be read back.
     private func releaseSnapshotData(_ index: UInt64?) {
-        guard let index, snapshotReader != nil, storage.releaseSnapshotData(index: index) else { return }
-        releasedSnapshotIndex = index
+        guard let index, snapshotReader != nil else { return }
+        storage.releaseSnapshotData(index: index)
     }
 
     // MARK: Step RPC
@@ -810,10 +805,11 @@ public actor RaftPeer: RaftServiceProtocol {
         if snapshot != nil, let chunkBytes = configuration.snapshotChunkBytes {
             let executor = configuration.snapshotTaskExecutor ?? configuration.taskExecutor
             // The data left memory once its file was durable (`snapshotReader`): read it back
-            // here, off the peer's executor, for this transfer only.
-            let reader = messages[0].snapshot.flatMap {
-                $0.data.isEmpty && $0.metadata.index == releasedSnapshotIndex ? snapshotReader : nil
-            }
+            // here, off the peer's executor, for this transfer only. Whatever snapshot the
+            // message names (it may have waited in the queue while a newer one replaced it; a
+            // file no longer kept fails this transfer, and the core retries with the newer one).
+            // A snapshot whose data is empty reads back as empty.
+            let reader = messages[0].snapshot?.data.isEmpty == true ? snapshotReader : nil
             let configuration = configuration
             Task(executorPreference: executor) { [weak self] in
                 do {
