@@ -101,8 +101,15 @@ public actor ReplicatedStateMachine {
         /// How many bytes of applied entries (payload plus ``estimatedEntryOverheadBytes`` each)
         /// pass between two looks at the log's persisted size: an eighth of the threshold, so
         /// the apply loop asks the log (an actor hop) once per that many bytes instead of after
-        /// every entry, and a snapshot starts at most that much later.
-        var sizeCheckIntervalBytes: Int { max(1, snapshotThresholdBytes / 8) }
+        /// every entry, and a snapshot starts at most that much later. With a spread, a
+        /// 32nd of the spread instead: every member looks at the same applied indices, so
+        /// coarser looks would land the drawn thresholds of a group's members on the same few
+        /// indices (at 1 M keys with an eighth, members still snapshotted together at every
+        /// third or fourth look).
+        var sizeCheckIntervalBytes: Int {
+            let spread = maxRaftStateBytes / 100 * snapshotThresholdSpreadPercent
+            return max(1, spread > 0 ? min(snapshotThresholdBytes / 8, spread / 32) : snapshotThresholdBytes / 8)
+        }
 
         /// What an entry adds to the persisted state beyond its payload (term, index, framing),
         /// rounded up, for ``sizeCheckIntervalBytes``.

@@ -440,9 +440,13 @@ import Testing
         #expect(Set(first).count > 10)
         #expect(draws(seed: 7) == first)
         #expect(draws(seed: 8) != first)
+        // The size is looked at every 32nd of the spread, so that draws do not collapse onto
+        // the same few looks (an eighth of the threshold without a spread).
+        #expect(configuration.sizeCheckIntervalBytes == 400 / 32)
         configuration.snapshotThresholdSpreadPercent = 0
         var source = SplitMix64(seed: 7)
         #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, &source) == 900)
+        #expect(configuration.sizeCheckIntervalBytes == 900 / 8)
     }
 
     /// With a spread, the machine snapshots once the log reaches its drawn threshold, not
