@@ -208,35 +208,65 @@ class Writer:
     def next_target(self):
         self.target = (self.target + 1) % len(self.endpoints)
 
+    def until_ok(self, send):
+        """Sends with `send(stub)` until the reply is OUTCOME_OK (ours) or any reply (etcd),
+        following leader hints and moving on after errors. Returns "ok", "expired" (ours:
+        SESSION_EXPIRED) or "stopped"."""
+        while not self.stop.is_set():
+            try:
+                reply = send(self.stubs[self.target])
+            except grpc.RpcError:
+                self.failures += 1
+                self.next_target()
+                time.sleep(0.01)
+                continue
+            if self.system == "ours" and reply.outcome != kv_pb2.OUTCOME_OK:
+                self.failures += 1
+                if reply.outcome == kv_pb2.OUTCOME_SESSION_EXPIRED:
+                    return "expired"
+                hint = reply.leader.leader_id if reply.outcome == kv_pb2.OUTCOME_WRONG_LEADER else 0
+                if reply.leader.address in self.endpoints:
+                    hint = self.endpoints.index(reply.leader.address) + 1
+                if hint and hint - 1 != self.target and hint <= len(self.endpoints):
+                    self.target = hint - 1
+                elif reply.outcome == kv_pb2.OUTCOME_WRONG_LEADER:
+                    self.next_target()
+                    time.sleep(0.01)
+                continue
+            return "ok"
+        return "stopped"
+
+    def open_session(self):
+        """Ours: a new client id and its session, opened explicitly (skv.kv.KV/OpenSession) as
+        every client must before its first write; True once open."""
+        self.client_id = random.getrandbits(63) | 1
+        self.session_sequence = 0
+        request = rsm_pb2.OpenSessionRequest(client_id=self.client_id)
+        return self.until_ok(lambda stub: stub.OpenSession(request, timeout=RPC_TIMEOUT)) == "ok"
+
     def run(self):
-        sequence = 0
+        if self.system == "ours" and not self.open_session():
+            return
+        sequence = 0  # numbers the values (read back at the end), across sessions
         while not self.stop.is_set():
             sequence += 1
             value = self.value(sequence)
-            if self.system == "ours":
-                session = rsm_pb2.Session(client_id=self.client_id, sequence=sequence)
-                request = kv_pb2.PutRequest(session=session, key=self.key, value=value)
-            else:
-                request = etcd_pb2.PutRequest(key=self.key, value=value)
-            while not self.stop.is_set():  # the same request until acknowledged
-                try:
-                    reply = self.stubs[self.target].Put(request, timeout=RPC_TIMEOUT)
-                except grpc.RpcError:
-                    self.failures += 1
-                    self.next_target()
-                    time.sleep(0.01)
-                    continue
-                if self.system == "ours" and reply.outcome != kv_pb2.OUTCOME_OK:
-                    self.failures += 1
-                    hint = reply.leader.leader_id if reply.outcome == kv_pb2.OUTCOME_WRONG_LEADER else 0
-                    if reply.leader.address in self.endpoints:
-                        hint = self.endpoints.index(reply.leader.address) + 1
-                    if hint and hint - 1 != self.target and hint <= len(self.endpoints):
-                        self.target = hint - 1
-                    elif reply.outcome == kv_pb2.OUTCOME_WRONG_LEADER:
-                        self.next_target()
-                        time.sleep(0.01)
-                    continue
+            while not self.stop.is_set():  # the same value until acknowledged
+                if self.system == "ours":
+                    self.session_sequence += 1
+                    session = rsm_pb2.Session(client_id=self.client_id, sequence=self.session_sequence)
+                    request = kv_pb2.PutRequest(session=session, key=self.key, value=value)
+                    # One session sequence per request: a retry below resends the same one.
+                    outcome = self.until_ok(lambda stub: stub.Put(request, timeout=RPC_TIMEOUT))
+                    if outcome == "expired":  # evicted: never applied; open a new session
+                        if not self.open_session():
+                            return
+                        continue
+                else:
+                    request = etcd_pb2.PutRequest(key=self.key, value=value)
+                    outcome = self.until_ok(lambda stub: stub.Put(request, timeout=RPC_TIMEOUT))
+                if outcome != "ok":
+                    return
                 self.acks.append(time.monotonic())
                 self.last_acked = sequence
                 break
