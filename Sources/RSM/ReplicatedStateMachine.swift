@@ -92,7 +92,8 @@ public actor ReplicatedStateMachine {
             precondition(maxPendingSubmissions >= 1, "maxPendingSubmissions must be at least 1")
             precondition(submitTimeout > .zero, "submitTimeout must be positive")
             precondition(leadershipCheckInterval > .zero, "leadershipCheckInterval must be positive")
-            precondition((0...80).contains(snapshotThresholdSpreadPercent), "snapshotThresholdSpreadPercent must be in 0...80")
+            precondition(
+                (0...80).contains(snapshotThresholdSpreadPercent), "snapshotThresholdSpreadPercent must be in 0...80")
         }
 
         /// The persisted-state size that triggers a snapshot (90 % of the maximum).

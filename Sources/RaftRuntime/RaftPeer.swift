@@ -269,7 +269,8 @@ public actor RaftPeer: RaftServiceProtocol {
         storageQueue = configuration.writesStorageAsynchronously ? DispatchQueue(label: "skv.raft.storage.\(id)") : nil
         snapshotWriter = configuration.writesStorageAsynchronously ? logStore.snapshotWriter : nil
         snapshotQueue = snapshotWriter == nil ? nil : DispatchQueue(label: "skv.raft.snapshots.\(id)")
-        snapshotReader = snapshotWriter != nil && configuration.snapshotChunkBytes != nil ? logStore.snapshotReader : nil
+        snapshotReader =
+            snapshotWriter != nil && configuration.snapshotChunkBytes != nil ? logStore.snapshotReader : nil
         (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
         // The membership before the first change entry: a joining node's is unknown (it
         // takes its group's from the log or a snapshot).

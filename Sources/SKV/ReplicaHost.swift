@@ -190,23 +190,24 @@ struct ReplicaHost {
         // Members snapshot at different sizes, not all at once (see the option).
         replication.snapshotThresholdSpreadPercent = 40
         replication.snapshotThresholdSeed = UInt64.random(in: 1...UInt64.max)
-        let restored = peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) }
-        let context = ReplicaContext(
-            id: id, peer: peer, restoredSnapshot: restored, memberAddressLookup: { [peer] in peer.knownAddresses() },
-            replication: replication, logger: logger, tls: transportTLS)
+        var context = ReplicaContext(
+            id: id, peer: peer,
+            restoredSnapshot: peer.restoredSnapshot.map { RestoredSnapshot(index: $0.index, data: $0.data) },
+            memberAddressLookup: { [peer] in peer.knownAddresses() }, replication: replication, logger: logger,
+            tls: transportTLS)
+        let restoredIndex = context.restoredSnapshot?.index
         let replica: any ReplicaService
         do {
             replica = try await makeService(context)
         } catch {
             await peer.kill()
-            let file = restored.map { DiskRaftStore.snapshotFile(directory: dataDir, index: $0.index) } ?? dataDir
+            let file = restoredIndex.map { DiskRaftStore.snapshotFile(directory: dataDir, index: $0) } ?? dataDir
             fail("cannot restore the \(serviceName) state from the snapshot \(file): \(error)", status: Self.exitStartFailure)
         }
-        if let restored { logger.info("restored snapshot", metadata: ["index": "\(restored.index)"]) }
-        // The service has its state: nothing else keeps the snapshot's bytes (≈ 110 MB at 1 M keys).
+        if let restoredIndex { logger.info("restored snapshot", metadata: ["index": "\(restoredIndex)"]) }
+        // The service has its state: nothing keeps the snapshot's bytes any more (≈ 110 MB at 1 M keys).
+        context.restoredSnapshot = nil
         peer.releaseRestoredSnapshot()
-        var monitoringContext = context
-        monitoringContext.restoredSnapshot = nil
 
         var serverConfiguration = HTTP2ServerTransport.Configuration()
         serverConfiguration.connection.maxReceiveMessageBytes = Self.maxMessageBytes
@@ -220,7 +221,7 @@ struct ReplicaHost {
         let services: [any Service] = [
             RaftPeerLifecycle(peer: peer),
             ReplicaServiceLifecycle(replica: replica),
-            MonitoringLifecycle(monitoring: monitoring, context: monitoringContext, replica: replica, group: thread.group),
+            MonitoringLifecycle(monitoring: monitoring, context: context, replica: replica, group: thread.group),
             RPCServerLifecycle(server: server, grace: Self.shutdownGrace),
             LeadershipHandoff(peer: peer, timeout: Self.leadershipHandoffTimeout, logger: logger),
         ]

@@ -30,6 +30,15 @@ import Testing
         return machine
     }
 
+    /// Waits until the machine handed the log a snapshot.
+    static func waitForSnapshot(_ log: ScriptedLog) async throws {
+        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
+        while await log.snapshots.isEmpty {
+            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
+            try await Task.sleep(for: .milliseconds(2))
+        }
+    }
+
     /// Waits until the machine applied `index`.
     static func waitApplied(_ machine: ReplicatedStateMachine, _ index: UInt64) async throws {
         let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
@@ -392,11 +401,7 @@ import Testing
         // this entry's 100-byte payload plus the first one's take it past that.
         let large = String(repeating: "b", count: 100)
         _ = try await machine.submit(large.bytes, session: nil)
-        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
-        while await log.snapshots.isEmpty {
-            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await Self.waitForSnapshot(log)
         let snapshot = try #require(await log.snapshots.first)
         #expect(snapshot.index == 3)
         #expect(snapshot.data == Self.serviceSnapshot(sessions: [(5, 1, "1:a", 2)], state: "a\n" + large))
@@ -417,11 +422,7 @@ import Testing
         #expect(await log.snapshots.isEmpty)
         await log.setCompacting(false)
         _ = try await machine.submit(large.bytes, session: nil)
-        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
-        while await log.snapshots.isEmpty {
-            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await Self.waitForSnapshot(log)
         #expect(await log.snapshots.map(\.index) == [6])
     }
 
@@ -468,11 +469,7 @@ import Testing
         #expect(await log.snapshots.isEmpty)
         await log.setRaftStateBytes(threshold)
         _ = try await machine.submit(large.bytes, session: nil)
-        let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
-        while await log.snapshots.isEmpty {
-            guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
-            try await Task.sleep(for: .milliseconds(2))
-        }
+        try await Self.waitForSnapshot(log)
         #expect(await log.snapshots.map(\.index) == [4])
     }
 

@@ -17,7 +17,8 @@ struct RaftPeerSnapshotOnDiskTests {
         try await withTemporaryDirectory { root in
             let directories = (1...3).map { "\(root)/peer\($0)" }
             let (cluster, leader, follower, link) = try await InProcessRaftCluster.withLinkedFollower(
-                configuration: configuration, makeStore: { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
+                configuration: configuration,
+                makeStore: { id in try DiskRaftStore(directory: directories[Int(id) - 1]) }
             ) { RaftPeerSnapshotTests.SlowSnapshotLink(peer: $0, snapshotDelay: .zero) }
             await link.setCut(true)
             var last: UInt64 = 0

@@ -312,9 +312,10 @@ final class GRPCServerHandler: ChannelInboundHandler {
     /// sent) and the handler's task is cancelled.
     private func deadlineExceeded(on streamID: Int32, after timeout: Duration) {
         guard let bridge = bridges[streamID] else { return }
-        connection.send(.status(Status(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded."), [:]), on: streamID)
+        let message = "Deadline of \(timeout) exceeded."
+        connection.send(.status(Status(code: .deadlineExceeded, message: message), [:]), on: streamID)
         scheduleFlush()
-        let error = RPCError(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded.")
+        let error = RPCError(code: .deadlineExceeded, message: message)
         bridge.inbound.finish(throwing: error)
         bridge.cancellation.cancel()
         waiters.fail(streamID, with: error)

@@ -364,7 +364,8 @@ extension DiskRaftStore {
             throw RaftStoreError.corrupt(reason: "snapshot \(file.sequence) cannot be decoded: \(error)")
         }
         guard snapshot.metadata.index == file.sequence else {
-            throw RaftStoreError.corrupt(reason: "snapshot file \(file.sequence) holds index \(snapshot.metadata.index)")
+            throw RaftStoreError.corrupt(
+                reason: "snapshot file \(file.sequence) holds index \(snapshot.metadata.index)")
         }
         return snapshot
     }

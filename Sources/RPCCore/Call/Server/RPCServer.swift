@@ -3,8 +3,9 @@
 /// `serve()` runs until the transport stops (after ``beginGracefulShutdown()``, once in-flight
 /// calls have finished). Each call's deadline is enforced: when it passes, the handler task is
 /// cancelled and the client receives `DEADLINE_EXCEEDED` (by the transport if it
-/// ``ServerTransport/enforcesDeadlines``, on its I/O thread; otherwise by a timer task here). With an ``authorization``,
-/// calls it refuses are answered with its status and never reach a handler.
+/// ``ServerTransport/enforcesDeadlines``, on its I/O thread; otherwise by a timer task here).
+/// With an ``authorization``, calls it refuses are answered with its status and never reach a
+/// handler.
 public struct RPCServer: Sendable {
     public let transport: any ServerTransport
     public let router: RPCRouter
