@@ -108,8 +108,13 @@ public actor ReplicatedStateMachine {
         /// indices (at 1 M keys with an eighth, members still snapshotted together at every
         /// third or fourth look).
         var sizeCheckIntervalBytes: Int {
-            let spread = maxRaftStateBytes / 100 * snapshotThresholdSpreadPercent
+            let spread = snapshotThresholdSpreadBytes
             return max(1, spread > 0 ? min(snapshotThresholdBytes / 8, spread / 32) : snapshotThresholdBytes / 8)
+        }
+
+        /// How far below ``snapshotThresholdBytes`` a drawn threshold may lie (0 without a limit).
+        var snapshotThresholdSpreadBytes: Int {
+            maxRaftStateBytes > 0 ? maxRaftStateBytes / 100 * snapshotThresholdSpreadPercent : 0
         }
 
         /// What an entry adds to the persisted state beyond its payload (term, index, framing),
@@ -757,8 +762,8 @@ public actor ReplicatedStateMachine {
     /// A threshold in [top − spread % of the maximum, top] (the top without a spread).
     static func drawSnapshotThreshold(_ configuration: Configuration, _ draws: inout SplitMix64) -> Int {
         let top = configuration.snapshotThresholdBytes
-        let spread = configuration.maxRaftStateBytes / 100 * configuration.snapshotThresholdSpreadPercent
-        guard configuration.maxRaftStateBytes > 0, spread > 0 else { return top }
+        let spread = configuration.snapshotThresholdSpreadBytes
+        guard spread > 0 else { return top }
         return top - Int(draws.next() % UInt64(spread + 1))
     }
 }

@@ -86,12 +86,9 @@ public final class MemoryStorage: RaftStorage {
     /// Drops the data of the current snapshot if it is the one at `index`, keeping its
     /// metadata: for a driver that holds the data durably elsewhere and puts it back into an
     /// `installSnapshot` message before sending it (`snapshot()` then returns empty data).
-    /// Returns whether it dropped it.
-    @discardableResult
-    public func releaseSnapshotData(index: UInt64) -> Bool {
-        guard currentSnapshot.metadata.index == index, index > 0 else { return false }
+    public func releaseSnapshotData(index: UInt64) {
+        guard currentSnapshot.metadata.index == index, index > 0 else { return }
         currentSnapshot.data = []
-        return true
     }
 
     /// Bytes of snapshot data held (see `releaseSnapshotData(index:)`).

@@ -11,11 +11,7 @@ import ServiceLifecycle
 /// The transfer is bounded by `timeout`; a target that does not win by then (partitioned,
 /// far behind) leaves the stop to proceed as before, and the group elects a leader by
 /// timeout. A follower, or a single-member group, stops without doing anything.
-struct LeadershipHandoff: Service, CustomStringConvertible {
-    /// The name swift-service-lifecycle logs (it describes each service once, at start-up:
-    /// the default reflection would print every stored value, a restored snapshot's bytes included).
-    var description: String { "LeadershipHandoff" }
-
+struct LeadershipHandoff: NamedService {
     let peer: RaftPeer
     /// Longest the stop waits for another member to take over.
     let timeout: Duration

@@ -5,11 +5,7 @@ import ServiceLifecycle
 /// lifecycle service: it serves from `run` until shutdown, stopping after the RPC listener has
 /// drained (so a scrape during a graceful stop still answers) and before the service and the
 /// Raft peer stop. Without `--metrics-listen` it only waits.
-struct MonitoringLifecycle: Service, CustomStringConvertible {
-    /// The name swift-service-lifecycle logs (it describes each service once, at start-up:
-    /// the default reflection would print every stored value, a restored snapshot's bytes included).
-    var description: String { "MonitoringLifecycle" }
-
+struct MonitoringLifecycle: NamedService {
     let monitoring: ReplicaMonitoring
     let context: ReplicaContext
     let replica: any ReplicaService

@@ -7,11 +7,7 @@ import ServiceLifecycle
 /// write already proposed commits and is answered; then the remaining calls are cancelled.
 /// Cancelling the group cancels the calls at once. A listener that fails (cannot bind, or
 /// fails later) ends `run` with its error, which stops the whole replica.
-struct RPCServerLifecycle: Service, CustomStringConvertible {
-    /// The name swift-service-lifecycle logs (it describes each service once, at start-up:
-    /// the default reflection would print every stored value, a restored snapshot's bytes included).
-    var description: String { "RPCServerLifecycle" }
-
+struct RPCServerLifecycle: NamedService {
     let server: RPCServer
     /// How long calls in flight get to finish after a graceful shutdown began.
     let grace: Duration

@@ -17,11 +17,7 @@ import ServiceLifecycle
 /// operator freed space, when recovery cuts the unsynced tail and the peer catches up. Clients
 /// lose nothing: the peer never acknowledged what it did not persist, and the rest of the group
 /// elects another leader.
-struct RaftPeerLifecycle: Service, CustomStringConvertible {
-    /// The name swift-service-lifecycle logs (it describes each service once, at start-up:
-    /// the default reflection would print every stored value, a restored snapshot's bytes included).
-    var description: String { "RaftPeerLifecycle" }
-
+struct RaftPeerLifecycle: NamedService {
     let peer: RaftPeer
 
     func run() async throws {

@@ -4,11 +4,7 @@ import ServiceLifecycle
 /// `run` (it applies the log from then on), stopped at shutdown, after the listener has
 /// drained and before the Raft peer is killed, so requests still waiting on it fail with a
 /// retryable outcome rather than hang.
-struct ReplicaServiceLifecycle: Service, CustomStringConvertible {
-    /// The name swift-service-lifecycle logs (it describes each service once, at start-up:
-    /// the default reflection would print every stored value, a restored snapshot's bytes included).
-    var description: String { "ReplicaServiceLifecycle" }
-
+struct ReplicaServiceLifecycle: NamedService {
     let replica: any ReplicaService
 
     func run() async throws {
