@@ -1139,14 +1139,16 @@ const ProtobufCEnumDescriptor skv__raft__message_type__descriptor =
   skv__raft__message_type__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCMethodDescriptor skv__raft__raft__method_descriptors[2] =
+static const ProtobufCMethodDescriptor skv__raft__raft__method_descriptors[3] =
 {
   { "Step", &skv__raft__step_request__descriptor, &skv__raft__step_response__descriptor },
   { "InstallSnapshot", &skv__raft__snapshot_chunk__descriptor, &skv__raft__step_response__descriptor },
+  { "StepStream", &skv__raft__step_request__descriptor, &skv__raft__step_response__descriptor },
 };
 const unsigned skv__raft__raft__method_indices_by_name[] = {
   1,        /* InstallSnapshot */
-  0         /* Step */
+  0,        /* Step */
+  2         /* StepStream */
 };
 const ProtobufCServiceDescriptor skv__raft__raft__descriptor =
 {
@@ -1155,7 +1157,7 @@ const ProtobufCServiceDescriptor skv__raft__raft__descriptor =
   "Raft",
   "Skv__Raft__Raft",
   "skv.raft",
-  2,
+  3,
   skv__raft__raft__method_descriptors,
   skv__raft__raft__method_indices_by_name
 };
@@ -1174,6 +1176,14 @@ void skv__raft__raft__install_snapshot(ProtobufCService *service,
 {
   assert(service->descriptor == &skv__raft__raft__descriptor);
   service->invoke(service, 1, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
+}
+void skv__raft__raft__step_stream(ProtobufCService *service,
+                                  const Skv__Raft__StepRequest *input,
+                                  Skv__Raft__StepResponse_Closure closure,
+                                  void *closure_data)
+{
+  assert(service->descriptor == &skv__raft__raft__descriptor);
+  service->invoke(service, 2, (const ProtobufCMessage *) input, (ProtobufCClosure) closure, closure_data);
 }
 void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
                             Skv__Raft__Raft_ServiceDestroy destroy)

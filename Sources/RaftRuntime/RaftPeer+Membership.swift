@@ -138,6 +138,7 @@ extension RaftPeer: MembershipControl {
             if let connector { peers[id] = connector.connect(id, address) }
         }
         for id in removed where id != self.id {
+            stepStreams.removeValue(forKey: id)?.close()
             guard peers.removeValue(forKey: id) != nil, let connector else { continue }
             queued[id] = nil
             queuedBytes[id] = nil

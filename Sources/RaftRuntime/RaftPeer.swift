@@ -94,6 +94,13 @@ public actor RaftPeer: RaftServiceProtocol {
         /// global concurrent executor, so that cutting and encoding chunks stays off the event
         /// loop that runs the heartbeats and the client handlers.
         public var snapshotTaskExecutor: (any TaskExecutor)?
+        /// Whether `Step`s to a member travel over one long-lived `StepStream` call to it
+        /// (``StepStream``) instead of a unary call each; a member that does not serve it gets
+        /// unary `Step`s. For a real transport (the stream's stall check, at ``rpcTimeout``,
+        /// uses the continuous clock) with ``snapshotChunkBytes`` set, since a snapshot never
+        /// rides the stream: it goes by `InstallSnapshot` (or a unary `Step`), so that appends
+        /// and heartbeats do not queue behind it. `false` (the default): unary `Step`s.
+        public var sendsOverStepStreams = false
         /// Seed of the peer's election-timeout randomness.
         public var seed: UInt64 = 1
         /// Whether a new leader appends an empty entry of its term (see
@@ -184,6 +191,8 @@ public actor RaftPeer: RaftServiceProtocol {
     private var tickTask: Task<Void, Never>?
     private(set) var killed = false
     private var inflight: [UInt64: Int] = [:]
+    /// With ``Configuration/sendsOverStepStreams``: the stream to each member sent to so far.
+    var stepStreams: [UInt64: StepStream] = [:]
     /// Snapshots on their way to followers (see `RaftPeer+Snapshot.swift`).
     var snapshotTransfers = SnapshotTransfers()
     /// Messages waiting for an in-flight RPC to their peer to return (`pipelinedRPCsPerPeer`).
@@ -349,6 +358,8 @@ public actor RaftPeer: RaftServiceProtocol {
         killed = true
         tickTask?.cancel()
         tickTask = nil
+        for stream in stepStreams.values { stream.close() }
+        stepStreams = [:]
         applySink.finish()
         failPendingReads(.stopped)
         failMembershipChanges(.stopped)
@@ -542,6 +553,7 @@ public actor RaftPeer: RaftServiceProtocol {
     private func tick() -> Bool {
         guard !killed else { return false }
         node.tick()
+        expireStepStreams()
         processReady()
         expireReads()
         expireMembershipChanges()
@@ -566,6 +578,35 @@ public actor RaftPeer: RaftServiceProtocol {
         node.reportUnreachable(peer)
         if let snapshot { snapshotTransferFailed(snapshot, to: peer) }
         if let waiting = dequeue(peer) { send(waiting, to: peer) }
+    }
+
+    /// Fails the requests of each stalled step stream, as a unary call's deadline would.
+    private func expireStepStreams() {
+        guard let timeout = configuration.rpcTimeout else { return }
+        for (peer, stream) in stepStreams {
+            let count = stream.expire(olderThan: timeout)
+            guard count > 0 else { continue }
+            stepStreamFailed(
+                peer, count: count,
+                error: RPCError(code: .deadlineExceeded, message: "No answer on the Step stream within \(timeout)."))
+        }
+    }
+
+    private func stepStreamFailed(_ peer: UInt64, count: Int, error: any Error) {
+        for _ in 0..<count where !killed { failed(peer, snapshot: nil, error: error) }
+    }
+
+    /// The stream to `peer`, created at its first use.
+    private func stepStream(to peer: UInt64, through client: RaftPeerClient) -> StepStream {
+        if let stream = stepStreams[peer] { return stream }
+        let stream = StepStream(client: client, executor: configuration.taskExecutor) { [weak self] event in
+            switch event {
+            case .answered(let response): await self?.receive(response.messages, from: peer, snapshot: nil)
+            case .failed(let count, let error): await self?.stepStreamFailed(peer, count: count, error: error)
+            }
+        }
+        stepStreams[peer] = stream
+        return stream
     }
 
     private func scheduleFlush() {
@@ -799,6 +840,11 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         inflight[peer, default: 0] += 1
         metrics.recordSent(messages)
+        if configuration.sendsOverStepStreams, !messages.contains(where: { $0.snapshot != nil }),
+            stepStream(to: peer, through: client).send(StepRequest(messages: messages))
+        {
+            return
+        }
         let options = callOptions(for: messages)
         let snapshot = startSnapshotTransfer(messages, to: peer)
         let timing = StageTiming.shared

@@ -174,6 +174,8 @@ struct ReplicaHost {
             configuration.taskExecutor = thread.taskExecutor
             configuration.snapshotChunkBytes = Self.snapshotChunkBytes
             configuration.snapshotTaskExecutor = globalConcurrentExecutor
+            // SKV_STEP_STREAMS=0: a unary call per Step, for benchmarks that compare the two.
+            configuration.sendsOverStepStreams = getenv("SKV_STEP_STREAMS").map { String(cString: $0) } != "0"
             configuration.logger = logger
             peer = try RaftPeer(
                 id: id, peers: [:], logStore: store, configuration: configuration,

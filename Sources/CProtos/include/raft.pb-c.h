@@ -424,6 +424,10 @@ struct Skv__Raft__Raft_Service
                            const Skv__Raft__SnapshotChunk *input,
                            Skv__Raft__StepResponse_Closure closure,
                            void *closure_data);
+  void (*step_stream)(Skv__Raft__Raft_Service *service,
+                      const Skv__Raft__StepRequest *input,
+                      Skv__Raft__StepResponse_Closure closure,
+                      void *closure_data);
 };
 typedef void (*Skv__Raft__Raft_ServiceDestroy)(Skv__Raft__Raft_Service *);
 void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
@@ -433,7 +437,8 @@ void skv__raft__raft__init (Skv__Raft__Raft_Service *service,
 #define SKV__RAFT__RAFT__INIT(function_prefix__) \
     { SKV__RAFT__RAFT__BASE_INIT,\
       function_prefix__ ## step,\
-      function_prefix__ ## install_snapshot  }
+      function_prefix__ ## install_snapshot,\
+      function_prefix__ ## step_stream  }
 void skv__raft__raft__step(ProtobufCService *service,
                            const Skv__Raft__StepRequest *input,
                            Skv__Raft__StepResponse_Closure closure,
@@ -442,6 +447,10 @@ void skv__raft__raft__install_snapshot(ProtobufCService *service,
                                        const Skv__Raft__SnapshotChunk *input,
                                        Skv__Raft__StepResponse_Closure closure,
                                        void *closure_data);
+void skv__raft__raft__step_stream(ProtobufCService *service,
+                                  const Skv__Raft__StepRequest *input,
+                                  Skv__Raft__StepResponse_Closure closure,
+                                  void *closure_data);
 
 /* --- descriptors --- */
 

@@ -9,6 +9,8 @@ public enum RaftService {
         public static let step = MethodDescriptor(service: "skv.raft.Raft", method: "Step")
         /// Delivers one `installSnapshot` message in ``SnapshotChunk``s; the reply is `Step`'s.
         public static let installSnapshot = MethodDescriptor(service: "skv.raft.Raft", method: "InstallSnapshot")
+        /// `Step` over one long-lived call: one response per request, in order.
+        public static let stepStream = MethodDescriptor(service: "skv.raft.Raft", method: "StepStream")
     }
 
     /// Largest snapshot `InstallSnapshot` accepts, in bytes: what a member can store
@@ -25,6 +27,7 @@ extension RaftServiceProtocol {
     public func registerMethods(with router: inout RPCRouter) {
         registerStep(with: &router)
         registerInstallSnapshot(with: &router)
+        registerStepStream(with: &router)
     }
 
     /// Registers `Step`.
@@ -34,6 +37,38 @@ extension RaftServiceProtocol {
             serializer: ProtobufSerializer<StepResponse>()
         ) { request, _ in
             ServerResponse(message: try await self.step(request.message))
+        }
+    }
+
+    /// Registers `StepStream`: each request is stepped as `Step` would, one after the other,
+    /// and its reply written before the next is read, so replies keep the requests' order
+    /// (the sender pairs them first in, first out). When the server begins a graceful
+    /// shutdown the stream ends with `OK` after the request being stepped, instead of holding
+    /// the drain for its grace (the sender opens a new stream, or finds the member gone).
+    public func registerStepStream(with router: inout RPCRouter) {
+        router.registerBidirectionalStreaming(
+            RaftService.Methods.stepStream, deserializer: ProtobufDeserializer<StepRequest>(),
+            serializer: ProtobufSerializer<StepResponse>()
+        ) { request, context in
+            StreamingServerResponse { writer in
+                let draining = context.draining
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        for try await step in request.messages {
+                            try await writer.write(try await self.step(step))
+                            if draining?.hasBegun == true { return }
+                        }
+                    }
+                    if let draining {
+                        group.addTask { await draining.wait() }
+                    }
+                    // Whichever ends first ends the stream: the client closed it (or a step
+                    // failed: rethrown as the call's status), or the drain began.
+                    defer { group.cancelAll() }
+                    try await group.next()
+                }
+                return [:]
+            }
         }
     }
 
@@ -65,6 +100,26 @@ public struct RaftPeerClient: Sendable {
             serializer: ProtobufSerializer<StepRequest>(), deserializer: ProtobufDeserializer<StepResponse>(),
             options: options
         ).message
+    }
+
+    /// Opens a `StepStream` call: every request `requests` yields is sent on it, and
+    /// `onResponse` is handed each response as it arrives. Returns when the server ends the
+    /// stream (a graceful shutdown), throws its status or the transport's error otherwise.
+    /// `options`' timeout bounds the whole call: leave it `nil` for a stream meant to last.
+    public func stepStream(
+        _ requests: AsyncStream<StepRequest>, options: CallOptions = .defaults,
+        onResponse: @escaping @Sendable (StepResponse) async -> Void
+    ) async throws {
+        try await client.bidirectionalStreaming(
+            request: StreamingClientRequest<StepRequest> { writer in
+                for await request in requests { try await writer.write(request) }
+            },
+            descriptor: RaftService.Methods.stepStream,
+            serializer: ProtobufSerializer<StepRequest>(), deserializer: ProtobufDeserializer<StepResponse>(),
+            options: options
+        ) { response in
+            for try await message in response.messages { await onResponse(message) }
+        }
     }
 
     /// Sends `message` (an `installSnapshot`) as ``SnapshotChunk``s of at most `chunkBytes`

@@ -13,13 +13,15 @@ final class HTTP2RaftCluster: Sendable {
     private let serverTasks: [Task<Void, Never>]
     private let clients: [HTTP2ClientTransport]
 
-    init(directories: [String], configuration: RaftPeer.Configuration = InProcessRaftCluster.fastConfiguration)
-        async throws
-    {
+    /// `serve(slot)` is what each server exposes of its peer: the whole service by default.
+    init(
+        directories: [String], configuration: RaftPeer.Configuration = InProcessRaftCluster.fastConfiguration,
+        serve: (DeferredRaftService) -> any RegistrableRPCService = { $0 }
+    ) async throws {
         let n = directories.count
         let slots = (0..<n).map { _ in DeferredRaftService() }
         let transports = (0..<n).map { _ in HTTP2ServerTransport(host: "127.0.0.1", port: 0) }
-        let servers = (0..<n).map { RPCServer(transport: transports[$0], services: [slots[$0]]) }
+        let servers = (0..<n).map { RPCServer(transport: transports[$0], services: [serve(slots[$0])]) }
         serverTasks = servers.map { server in Task { try? await server.serve() } }
         var ports: [Int] = []
         for transport in transports { ports.append(try await transport.listeningPort()) }

@@ -11,6 +11,8 @@ public struct RPCServer: Sendable {
     public let router: RPCRouter
     /// Who may call the member-only services; `nil` lets every caller call everything.
     public let authorization: PeerAuthorization?
+    /// Begun by ``beginGracefulShutdown()``; every call's ``ServerContext/draining``.
+    public let draining = ServerDraining()
 
     public init(
         transport: any ServerTransport, services: [any RegistrableRPCService], authorization: PeerAuthorization? = nil
@@ -30,7 +32,10 @@ public struct RPCServer: Sendable {
         let router = self.router
         let authorization = self.authorization
         let enforcedByTransport = transport.enforcesDeadlines
+        let draining = self.draining
         try await transport.listen { stream, context in
+            var context = context
+            context.draining = draining
             if let refusal = authorization?.refusal(for: context) {
                 try? await stream.outbound.write(.status(refusal, [:]))
                 await stream.outbound.finish()
@@ -45,6 +50,7 @@ public struct RPCServer: Sendable {
     }
 
     public func beginGracefulShutdown() {
+        draining.begin()
         transport.beginGracefulShutdown()
     }
 

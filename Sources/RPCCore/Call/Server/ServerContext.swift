@@ -10,6 +10,9 @@ public struct ServerContext: Sendable {
     /// The client's identity as its transport verified it (a TLS client certificate), or `nil`
     /// if the transport proved none. ``PeerAuthorization`` decides with it.
     public var peerIdentity: PeerIdentity?
+    /// The server's graceful-shutdown signal (set by ``RPCServer``): a handler of a stream that
+    /// lasts as long as its client keeps it open ends it when the drain begins.
+    public var draining: ServerDraining?
 
     public init(
         descriptor: MethodDescriptor, deadline: ContinuousClock.Instant? = nil, remotePeer: String,
