@@ -25,23 +25,14 @@ struct StepStreamTests {
                 serve: { OneStepMethod(service: $0, method: .stream) })
             await cluster.start()
             let first = try #require(await cluster.leader(among: [0, 1, 2]))
-            var last: UInt64 = 0
-            for k in 0..<50 {
-                let result = await cluster.peers[first].propose(Array("a-\(k)".utf8))
-                try #require(result.isLeader)
-                last = result.index
-            }
+            var last = try await cluster.propose(50, prefix: "a", at: first)
             for recorder in cluster.recorders { #expect(await recorder.waitFor(index: last)) }
 
             // The old leader's server drains and its streams end; the others open new ones.
             await cluster.stop(first)
             let others = [0, 1, 2].filter { $0 != first }
             let second = try #require(await cluster.leader(among: others))
-            for k in 0..<20 {
-                let result = await cluster.peers[second].propose(Array("b-\(k)".utf8))
-                try #require(result.isLeader)
-                last = result.index
-            }
+            last = try await cluster.propose(20, prefix: "b", at: second)
             for i in others { #expect(await cluster.recorders[i].waitFor(index: last)) }
             await cluster.shutdown()
         }
@@ -57,12 +48,7 @@ struct StepStreamTests {
                 serve: { OneStepMethod(service: $0, method: .unary) })
             await cluster.start()
             let leader = try #require(await cluster.leader(among: [0, 1, 2]))
-            var last: UInt64 = 0
-            for k in 0..<20 {
-                let result = await cluster.peers[leader].propose(Array("a-\(k)".utf8))
-                try #require(result.isLeader)
-                last = result.index
-            }
+            let last = try await cluster.propose(20, prefix: "a", at: leader)
             for recorder in cluster.recorders { #expect(await recorder.waitFor(index: last)) }
             await cluster.shutdown()
         }

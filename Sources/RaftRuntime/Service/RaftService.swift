@@ -43,8 +43,10 @@ extension RaftServiceProtocol {
     /// Registers `StepStream`: each request is stepped as `Step` would, one after the other,
     /// and its reply written before the next is read, so replies keep the requests' order
     /// (the sender pairs them first in, first out). When the server begins a graceful
-    /// shutdown the stream ends with `OK` after the request being stepped, instead of holding
-    /// the drain for its grace (the sender opens a new stream, or finds the member gone).
+    /// shutdown the stream ends with `OK` at once instead of holding the drain for its grace:
+    /// a request being stepped is stepped to the end, but its answer may not be written, and
+    /// the sender counts the requests left unanswered as failed (Raft retries them, on a new
+    /// stream or to a member found gone).
     public func registerStepStream(with router: inout RPCRouter) {
         router.registerBidirectionalStreaming(
             RaftService.Methods.stepStream, deserializer: ProtobufDeserializer<StepRequest>(),

@@ -68,6 +68,22 @@ final class HTTP2RaftCluster: Sendable {
         for task in serverTasks { await task.value }
     }
 
+    /// Proposes `count` commands `"<prefix>-<k>"` at peer `i` (0-based), which must lead;
+    /// returns the last one's index.
+    func propose(_ count: Int, prefix: String, at i: Int) async throws -> UInt64 {
+        var last: UInt64 = 0
+        for k in 0..<count {
+            let result = await peers[i].propose(Array("\(prefix)-\(k)".utf8))
+            guard result.isLeader else { throw NotLeader(index: i) }
+            last = result.index
+        }
+        return last
+    }
+
+    struct NotLeader: Error {
+        let index: Int
+    }
+
     /// The leader of the highest term among `candidates` (peer indices), waiting up to `limit`.
     func leader(among candidates: [Int], within limit: Duration = .seconds(10)) async -> Int? {
         var found: Int?
