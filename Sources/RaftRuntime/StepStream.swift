@@ -30,7 +30,8 @@ final class StepStream: Sendable {
         /// Where ``send(_:)`` puts requests for the open call; `nil` when no call is open.
         var requests: AsyncStream<StepRequest>.Continuation?
         var call: Task<Void, Never>?
-        /// Which call is open: a call that ended reports only if it is still the open one.
+        /// Which call is open, counted up each time one ends: a call's task reports only while
+        /// its generation is still the current one.
         var generation: UInt64 = 0
         /// When each unanswered request was sent, oldest first.
         var sentAt: [ContinuousClock.Instant] = []
@@ -100,7 +101,6 @@ final class StepStream: Sendable {
 
     private func open(_ state: inout State) {
         let (requests, continuation) = AsyncStream.makeStream(of: StepRequest.self)
-        state.generation += 1
         let generation = state.generation
         state.requests = continuation
         let client = self.client

@@ -17,13 +17,8 @@ struct StepStreamTests {
     @Test(.timeLimit(.minutes(2)))
     func aClusterServingOnlyStreamsElectsReplicatesAndFailsOver() async throws {
         try await withTemporaryDirectory { root in
-            var configuration = InProcessRaftCluster.fastConfiguration
-            configuration.sendsOverStepStreams = true
             // Unary `Step` is not served: every message must travel over a stream.
-            let cluster = try await HTTP2RaftCluster(
-                directories: (1...3).map { "\(root)/peer\($0)" }, configuration: configuration,
-                serve: { OneStepMethod(service: $0, method: .stream) })
-            await cluster.start()
+            let cluster = try await Self.startCluster(in: root, serving: .stream)
             let first = try #require(await cluster.leader(among: [0, 1, 2]))
             var last = try await cluster.propose(50, prefix: "a", at: first)
             for recorder in cluster.recorders { #expect(await recorder.waitFor(index: last)) }
@@ -41,12 +36,7 @@ struct StepStreamTests {
     @Test(.timeLimit(.minutes(1)))
     func aMemberServingOnlyUnaryStepGetsUnarySteps() async throws {
         try await withTemporaryDirectory { root in
-            var configuration = InProcessRaftCluster.fastConfiguration
-            configuration.sendsOverStepStreams = true
-            let cluster = try await HTTP2RaftCluster(
-                directories: (1...3).map { "\(root)/peer\($0)" }, configuration: configuration,
-                serve: { OneStepMethod(service: $0, method: .unary) })
-            await cluster.start()
+            let cluster = try await Self.startCluster(in: root, serving: .unary)
             let leader = try #require(await cluster.leader(among: [0, 1, 2]))
             let last = try await cluster.propose(20, prefix: "a", at: leader)
             for recorder in cluster.recorders { #expect(await recorder.waitFor(index: last)) }
@@ -114,6 +104,22 @@ struct StepStreamTests {
         #expect(await events.count == 1)
         stream.close()
         await server.client.client.transport.close()
+    }
+}
+
+extension StepStreamTests {
+    /// Three started peers in `root` that send over step streams, whose servers serve only
+    /// `method` of the two ways of stepping a peer.
+    fileprivate static func startCluster(in root: String, serving method: OneStepMethod.Method) async throws
+        -> HTTP2RaftCluster
+    {
+        var configuration = InProcessRaftCluster.fastConfiguration
+        configuration.sendsOverStepStreams = true
+        let cluster = try await HTTP2RaftCluster(
+            directories: (1...3).map { "\(root)/peer\($0)" }, configuration: configuration,
+            serve: { OneStepMethod(service: $0, method: method) })
+        await cluster.start()
+        return cluster
     }
 }
 

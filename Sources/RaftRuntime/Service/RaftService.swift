@@ -58,7 +58,6 @@ extension RaftServiceProtocol {
                     group.addTask {
                         for try await step in request.messages {
                             try await writer.write(try await self.step(step))
-                            if draining?.hasBegun == true { return }
                         }
                     }
                     if let draining {
