@@ -9,8 +9,9 @@ public import RaftRuntime
 /// index once, and finishes when the peer is killed; ``snapshot(index:data:)`` lets the log
 /// discard everything through `index`.
 public protocol ReplicatedLog: Sendable {
-    /// Committed commands and installed snapshots, in log order. Read by exactly one consumer.
-    var applyStream: AsyncStream<ApplyMessage> { get }
+    /// Committed commands and installed snapshots, in log order, in batches. Read by exactly one
+    /// consumer.
+    var applyStream: ApplyStream { get }
 
     /// Appends `command` if this replica leads; returns its future index, the current term,
     /// and whether it was appended.

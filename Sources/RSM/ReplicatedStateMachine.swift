@@ -588,18 +588,21 @@ public actor ReplicatedStateMachine {
     // MARK: Applying
 
     private func runApplyLoop() async {
-        for await message in log.applyStream {
-            // After a refused snapshot the stream is drained (the peer goes on delivering) but
-            // nothing is applied: the state no longer matches the log.
-            if case .snapshotRejected = stopReason { continue }
-            guard !stopped else { return }
-            if case .snapshot = message, let snapshotExecutor = configuration.snapshotExecutor {
-                // The actor runs the decode on the task's preferred executor (SE-0417).
-                await Task(executorPreference: snapshotExecutor) { await self.handle(message) }.value
-            } else {
-                handle(message)
+        // One batch per Ready of the peer: one wake-up for all the entries it committed.
+        while let batch = await log.applyStream.nextBatch() {
+            for message in batch {
+                // After a refused snapshot the stream is drained (the peer goes on delivering)
+                // but nothing is applied: the state no longer matches the log.
+                if case .snapshotRejected = stopReason { break }
+                guard !stopped else { return }
+                if case .snapshot = message, let snapshotExecutor = configuration.snapshotExecutor {
+                    // The actor runs the decode on the task's preferred executor (SE-0417).
+                    await Task(executorPreference: snapshotExecutor) { await self.handle(message) }.value
+                } else {
+                    handle(message)
+                }
+                await snapshotIfLogIsLarge()
             }
-            await snapshotIfLogIsLarge()
         }
         // The log finished its stream: the peer was killed.
         stop()

@@ -6,10 +6,10 @@ actor CommitWaiter {
     private var waiting: [UInt64: CheckedContinuation<Void, Never>] = [:]
 
     /// Starts consuming `stream` (until it finishes).
-    nonisolated func follow(_ stream: AsyncStream<ApplyMessage>) -> Task<Void, Never> {
+    nonisolated func follow(_ stream: ApplyStream) -> Task<Void, Never> {
         Task {
-            for await message in stream {
-                switch message {
+            while let batch = await stream.nextBatch(), let last = batch.last {
+                switch last {
                 case .command(let index, _, _), .snapshot(let index, _, _): await self.applied(index)
                 }
             }

@@ -137,8 +137,8 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     public nonisolated let id: UInt64
-    /// Committed commands and snapshots, in order.
-    public nonisolated let applyStream: AsyncStream<ApplyMessage>
+    /// Committed commands and snapshots, in order; each `Ready`'s as one batch.
+    public nonisolated let applyStream: ApplyStream
     /// The snapshot the peer restarted from (nil for a new peer or one that never took a
     /// snapshot): the service restores its state from it before reading ``applyStream``,
     /// which continues at its index + 1.
@@ -146,7 +146,7 @@ public actor RaftPeer: RaftServiceProtocol {
         restored.withLock { $0 }
     }
     private nonisolated let restored: Mutex<(index: UInt64, term: UInt64, data: [UInt8])?>
-    private let applySink: AsyncStream<ApplyMessage>.Continuation
+    private let applySink: ApplyStream.Sink
     var node: RaftNode
     /// Leadership, term, snapshot and reachability events for the operator's log.
     var eventLog: RaftEventLog
@@ -280,7 +280,7 @@ public actor RaftPeer: RaftServiceProtocol {
         snapshotQueue = snapshotWriter == nil ? nil : DispatchQueue(label: "skv.raft.snapshots.\(id)")
         snapshotReader =
             snapshotWriter != nil && configuration.snapshotChunkBytes != nil ? logStore.snapshotReader : nil
-        (applyStream, applySink) = AsyncStream.makeStream(of: ApplyMessage.self)
+        (applyStream, applySink) = ApplyStream.makeStream()
         // The membership before the first change entry: a joining node's is unknown (it
         // takes its group's from the log or a snapshot).
         storage = MemoryStorage(
@@ -736,12 +736,15 @@ public actor RaftPeer: RaftServiceProtocol {
                 outgoing[message.to, default: []].append(message)
             }
         }
+        // Everything this Ready delivers, handed to the service as one batch (see ApplyStream).
+        var applies: [ApplyMessage] = []
+        applies.reserveCapacity(ready.committedEntries.count + (ready.snapshot == nil ? 0 : 1))
         if let snapshot = ready.snapshot {
             guard recordSnapshotMembership(snapshot.metadata) else { return }
             metrics.snapshotsInstalled.increment()
             eventLog.snapshotInstalled(
                 index: snapshot.metadata.index, snapshotTerm: snapshot.metadata.term, bytes: snapshot.data.count)
-            applySink.yield(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+            applies.append(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
             // Persisted already (this Ready's write is done), so the file can serve later sends.
             releaseSnapshotData(snapshot.metadata.index)
             deliveredIndex = max(deliveredIndex, snapshot.metadata.index)
@@ -750,14 +753,18 @@ public actor RaftPeer: RaftServiceProtocol {
         for entry in ready.committedEntries {
             timing.mark("write: committed", index: entry.index)
             if entry.kind == .normal {
-                applySink.yield(.command(index: entry.index, term: entry.term, data: entry.data))
+                applies.append(.command(index: entry.index, term: entry.term, data: entry.data))
                 lastYieldedIndex = entry.index
             } else if entry.kind == .configChange {
                 // The address book is saved before the change is in force here (`advance`).
-                guard recordMembershipChange(entry) else { return }
+                guard recordMembershipChange(entry) else {
+                    applySink.yield(contentsOf: applies)
+                    return
+                }
             }
             deliveredIndex = max(deliveredIndex, entry.index)
         }
+        applySink.yield(contentsOf: applies)
         // After the entries: a read is answered once everything up to its index is on the
         // apply stream.
         completeReads(ready.readStates)

@@ -153,7 +153,7 @@ import Testing
 
 /// A replica that follows member 2: every request is redirected there.
 private struct FollowerLog: ReplicatedLog {
-    let applyStream = AsyncStream<ApplyMessage> { _ in }
+    let applyStream = ApplyStream.makeStream().stream
     func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool) { (0, 4, false) }
     func readIndex(timeout: Duration) async throws(RaftPeerError) -> UInt64 { throw .notLeader(leaderHint: 2) }
     func state() async -> (term: UInt64, isLeader: Bool) { (4, false) }

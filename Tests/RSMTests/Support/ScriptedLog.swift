@@ -10,8 +10,8 @@ actor ScriptedLog: ReplicatedLog {
         var data: [UInt8]
     }
 
-    nonisolated let applyStream: AsyncStream<ApplyMessage>
-    private let sink: AsyncStream<ApplyMessage>.Continuation
+    nonisolated let applyStream: ApplyStream
+    private let sink: ApplyStream.Sink
     private(set) var term: UInt64 = 1
     private(set) var isLeader = true
     private var hint: UInt64?
@@ -30,7 +30,7 @@ actor ScriptedLog: ReplicatedLog {
     private var nextReadID: UInt64 = 0
 
     init() {
-        (applyStream, sink) = AsyncStream.makeStream(of: ApplyMessage.self)
+        (applyStream, sink) = ApplyStream.makeStream()
     }
 
     func propose(_ command: [UInt8]) -> (index: UInt64, term: UInt64, isLeader: Bool) {

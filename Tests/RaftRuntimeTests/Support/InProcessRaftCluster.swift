@@ -111,7 +111,7 @@ final class ApplyRecorder: Sendable {
     private let state = RecorderState()
     private let task: Task<Void, Never>
 
-    init(stream: AsyncStream<ApplyMessage>) {
+    init(stream: ApplyStream) {
         let state = self.state
         task = Task {
             for await message in stream { await state.record(message) }

@@ -83,7 +83,7 @@ struct NotApplied: Error {
 private struct FollowerView: ReplicatedLog {
     let peer: RaftPeer
 
-    var applyStream: AsyncStream<ApplyMessage> { peer.applyStream }
+    var applyStream: ApplyStream { peer.applyStream }
     func propose(_ command: [UInt8]) async -> (index: UInt64, term: UInt64, isLeader: Bool) { (0, 0, false) }
     func readIndex(timeout: Duration) async throws(RaftPeerError) -> UInt64 { throw .notLeader(leaderHint: nil) }
     func state() async -> (term: UInt64, isLeader: Bool) { (await peer.state().term, false) }
