@@ -84,19 +84,26 @@ public final class SnapshotStore {
     ///
     /// - Throws: `invalidConfiguration` if `data` exceeds `maxSnapshotBytes`; `io`.
     public func save(_ snapshot: Snapshot) throws(WALError) {
-        guard snapshot.data.count <= config.maxSnapshotBytes else {
+        try save(sequence: snapshot.sequence, dataChunks: [snapshot.data])
+    }
+
+    /// As ``save(_:)``, with the data given as consecutive chunks, written as they are: a
+    /// caller whose data is a small header and a large payload (a Raft snapshot's metadata and
+    /// service state) need not concatenate them into one more copy of the payload.
+    public func save(sequence: UInt64, dataChunks: [[UInt8]]) throws(WALError) {
+        let dataBytes = dataChunks.reduce(0) { $0 + $1.count }
+        guard dataBytes <= config.maxSnapshotBytes else {
             throw .invalidConfiguration(
-                reason:
-                    "snapshot of \(snapshot.data.count) bytes exceeds maxSnapshotBytes \(config.maxSnapshotBytes)"
-            )
+                reason: "snapshot of \(dataBytes) bytes exceeds maxSnapshotBytes \(config.maxSnapshotBytes)")
         }
+        var dataChecksum = CRC32C()
+        for chunk in dataChunks { dataChecksum.update(chunk) }
         var header = Self.magic
-        header.appendLittleEndian(snapshot.sequence)
-        header.appendLittleEndian(UInt64(snapshot.data.count))
-        header.appendLittleEndian(CRC32C.checksum(snapshot.data))
+        header.appendLittleEndian(sequence)
+        header.appendLittleEndian(UInt64(dataBytes))
+        header.appendLittleEndian(dataChecksum.value)
         header.appendLittleEndian(CRC32C.checksum(header))
-        try fileSystem.writeAtomically(
-            path(for: snapshot.sequence), chunks: [header, snapshot.data])
+        try fileSystem.writeAtomically(path(for: sequence), chunks: [header] + dataChunks)
         let all = try sequences()
         if all.count > config.retainCount {
             for old in all.prefix(all.count - config.retainCount) {

@@ -727,14 +727,21 @@ public actor ReplicatedStateMachine {
         return snapshot.sessions.count
     }
 
-    /// The snapshot of everything applied so far (`skv.rsm.Snapshot`).
+    /// The snapshot of everything applied so far (`skv.rsm.Snapshot`): the sessions packed by
+    /// protobuf-c, then the state, its last field, encoded by the machine straight into the
+    /// same buffer (``StateMachine/snapshot(appendingTo:)``; the bytes protobuf-c would pack).
     func makeSnapshot() -> [UInt8] {
-        let snapshot = ServiceSnapshot(sessions: sessions.sortedRecords, state: machine.snapshot())
+        var bytes: [UInt8]
         do {
-            return try ProtobufSerializer<ServiceSnapshot>().serialize(snapshot)
+            bytes = try ProtobufSerializer<ServiceSnapshot>().serialize(
+                ServiceSnapshot(sessions: sessions.sortedRecords, state: []))
         } catch {
             preconditionFailure("a service snapshot always encodes: \(error)")
         }
+        ProtobufTrailingBytesField.append(field: ServiceSnapshot.stateField, to: &bytes) {
+            machine.snapshot(appendingTo: &$0)
+        }
+        return bytes
     }
 
     private func snapshotIfLogIsLarge() async {

@@ -37,7 +37,20 @@ public protocol StateMachine {
     /// and sent to lagging followers.
     func snapshot() -> [UInt8]
 
+    /// Appends exactly ``snapshot()``'s bytes to `buffer` (which holds what precedes them in
+    /// the replica's snapshot). The default appends a ``snapshot()``: one more copy of the
+    /// state while it is encoded. A large state overrides it to encode in place, reserving
+    /// its capacity first (the replica's snapshot is then the only copy: issue 15's peak
+    /// memory at 1 M keys).
+    func snapshot(appendingTo buffer: inout [UInt8])
+
     /// Replaces the whole state with one produced by ``snapshot()`` (possibly on another
     /// replica). Throws if the bytes do not decode; the state is then unspecified.
     mutating func restore(_ snapshot: [UInt8]) throws
+}
+
+extension StateMachine {
+    public func snapshot(appendingTo buffer: inout [UInt8]) {
+        buffer.append(contentsOf: snapshot())
+    }
 }

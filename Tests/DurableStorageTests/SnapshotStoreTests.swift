@@ -20,6 +20,25 @@ import Testing
         }
     }
 
+    /// Data saved as chunks (a header and a payload, not concatenated) loads as one piece,
+    /// with the same file as a save of the concatenation.
+    @Test func chunkedDataLoadsAsTheConcatenation() throws {
+        try withTemporaryDirectory("snap") { directory in
+            let store = try SnapshotStore(directory: directory)
+            let head = payload(1, size: 17)
+            let body = payload(2, size: 70_000)
+            try store.save(sequence: 5, dataChunks: [head, [], body])
+            #expect(try store.loadLatest() == .init(sequence: 5, data: head + body))
+            let chunked = try Disk.bytes(directory + "/0000000000000005.snap")
+            try store.save(.init(sequence: 5, data: head + body))
+            #expect(try Disk.bytes(directory + "/0000000000000005.snap") == chunked)
+            #expect(throws: WALError.self) {
+                try SnapshotStore(directory: directory, config: .init(maxSnapshotBytes: 70_016))
+                    .save(sequence: 6, dataChunks: [head, body])
+            }
+        }
+    }
+
     @Test func emptySnapshotRoundTrips() throws {
         try withTemporaryDirectory("snap") { directory in
             let store = try SnapshotStore(directory: directory)

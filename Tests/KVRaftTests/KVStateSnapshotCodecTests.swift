@@ -32,6 +32,10 @@ import Testing
         let viaProtobufC = try ProtobufDeserializer<KVStateSnapshot>().deserialize(encoded)
         #expect(viaProtobufC.pairs.map(\.key) == pairs.map(\.key), "seed \(seed)")
         #expect(KVStateSnapshotCodec.encode([]) == [])
+        // Appended after a prefix (a replica's snapshot header): the prefix, then the same bytes.
+        var appended: [UInt8] = [0x0A, 0x00, 0x12]
+        KVStateSnapshotCodec.encode(pairs, appendingTo: &appended)
+        #expect(appended == [0x0A, 0x00, 0x12] + reference, "seed \(seed)")
     }
 
     /// Fields out of order, repeated (the last wins) and unknown (skipped, of every wire type).

@@ -42,6 +42,18 @@ import Testing
         #expect(decoded.snapshot == state.snapshot)
     }
 
+    /// The snapshot file's chunks (packed metadata with the data's field header, then the data
+    /// itself) are, joined, exactly what protobuf-c packs, at every length of the length varint.
+    @Test(arguments: [0, 1, 127, 128, 16_383, 16_384, 2_097_151, 2_097_152])
+    func snapshotChunksPackAsProtobufC(dataBytes: Int) throws {
+        let data = (0..<dataBytes).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let snapshot = Snapshot(
+            metadata: .init(index: 9, term: 3, confState: ConfState(voters: [1, 2, 3]), context: [4]), data: data)
+        let chunks = WireSnapshot.encodedChunks(snapshot)
+        #expect(chunks.count == (dataBytes == 0 ? 1 : 2))
+        #expect(Array(chunks.joined()) == (try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))))
+    }
+
     /// A snapshot's membership (joint, learners, auto-leave, promotion) survives the wire and
     /// the snapshot file; a configuration-change entry keeps its kind and payload.
     @Test func membershipRoundTrips() throws {

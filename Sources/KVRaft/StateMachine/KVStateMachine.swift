@@ -84,7 +84,14 @@ public struct KVStateMachine: StateMachine, Sendable {
     /// Encoded straight from the dictionary (``KVStateSnapshotCodec``): besides the sorted
     /// references, the only copy of the data is the snapshot itself.
     public func snapshot() -> [UInt8] {
-        KVStateSnapshotCodec.encode(KeyOrder.sorted(Array(values)))
+        var bytes: [UInt8] = []
+        snapshot(appendingTo: &bytes)
+        return bytes
+    }
+
+    /// In place: the replica's snapshot buffer is the only copy of the data.
+    public func snapshot(appendingTo buffer: inout [UInt8]) {
+        KVStateSnapshotCodec.encode(KeyOrder.sorted(Array(values)), appendingTo: &buffer)
     }
 
     public mutating func restore(_ snapshot: [UInt8]) throws {

@@ -18,21 +18,30 @@ public enum KVStateSnapshotCodec {
     /// The encoding of `pairs`, in the given order (sort them for identical bytes on every
     /// replica).
     public static func encode(_ pairs: some Collection<(key: [UInt8], value: [UInt8])>) -> [UInt8] {
+        var out: [UInt8] = []
+        encode(pairs, appendingTo: &out)
+        return out
+    }
+
+    /// As ``encode(_:)``, appended to `out`, whose capacity is first made exactly enough (so
+    /// the encoding is never copied by a growing buffer).
+    public static func encode(
+        _ pairs: some Collection<(key: [UInt8], value: [UInt8])>, appendingTo out: inout [UInt8]
+    ) {
         var total = 0
         for pair in pairs {
             let inner = innerBytes(pair)
             total += 1 + varintBytes(inner) + inner
         }
-        var out: [UInt8] = []
-        out.reserveCapacity(total)
+        let start = out.count
+        out.reserveCapacity(start + total)
         for pair in pairs {
             out.append(pairsTag)
             appendVarint(UInt64(innerBytes(pair)), to: &out)
             appendField(keyTag, pair.key, to: &out)
             appendField(valueTag, pair.value, to: &out)
         }
-        assert(out.count == total, "snapshot size \(out.count) is not the \(total) computed")
-        return out
+        assert(out.count - start == total, "snapshot size \(out.count - start) is not the \(total) computed")
     }
 
     /// Calls `body` with each pair of `bytes`, in order.

@@ -15,6 +15,9 @@ package struct ServiceSnapshot: Sendable, Hashable, ProtobufCConvertible {
         self.state = state
     }
 
+    /// `state`'s field number: the message's last (see `ReplicatedStateMachine.makeSnapshot`).
+    package static let stateField: UInt32 = 2
+
     package static var protobufCDescriptor: ProtobufCDescriptor {
         ProtobufCDescriptor(initializer: skv__rsm__snapshot__init)
     }

@@ -340,16 +340,13 @@ final class LockedSnapshotStore: @unchecked Sendable {
         return try body(store)
     }
 
-    /// Encodes `snapshot` (outside the lock) and saves it durably.
+    /// Encodes `snapshot` (outside the lock) and saves it durably: the file holds
+    /// `skv.raft.Snapshot`, written as its metadata and `data`'s field header followed by
+    /// `data` itself (``WireSnapshot/encodedChunks(_:)``), so no copy of the data is made.
     func save(_ snapshot: Snapshot) throws(WALError) {
-        let bytes: [UInt8]
-        do {
-            bytes = try ProtobufSerializer<WireSnapshot>().serialize(WireSnapshot(snapshot))
-        } catch {
-            preconditionFailure("a Raft snapshot could not be encoded: \(error)")
-        }
+        let chunks = WireSnapshot.encodedChunks(snapshot)
         try withStore { store throws(WALError) in
-            try store.save(SnapshotStore.Snapshot(sequence: snapshot.metadata.index, data: bytes))
+            try store.save(sequence: snapshot.metadata.index, dataChunks: chunks)
         }
     }
 }

@@ -120,6 +120,25 @@ struct WireSnapshot: ProtobufCConvertible {
 
     init(_ snapshot: Snapshot) { self.snapshot = snapshot }
 
+    /// `data`'s field number: the message's last, so ``encodedChunks(_:)`` may append it.
+    static let dataField: UInt32 = 2
+
+    /// The encoding of `snapshot` as chunks to write one after the other: the packed metadata
+    /// with `data`'s tag and length, then `data` itself (not copied; see
+    /// `ProtobufTrailingBytesField`). Concatenated, byte for byte what
+    /// `ProtobufSerializer<WireSnapshot>` packs.
+    static func encodedChunks(_ snapshot: Snapshot) -> [[UInt8]] {
+        var head: [UInt8]
+        do {
+            head = try ProtobufSerializer<WireSnapshot>().serialize(
+                WireSnapshot(Snapshot(metadata: snapshot.metadata, data: [])))
+        } catch {
+            preconditionFailure("a Raft snapshot's metadata could not be encoded: \(error)")
+        }
+        head += ProtobufTrailingBytesField.header(field: dataField, payloadBytes: snapshot.data.count)
+        return snapshot.data.isEmpty ? [head] : [head, snapshot.data]
+    }
+
     func makeProtobufCMessage(in arena: ProtobufCArena) throws(RPCError) -> ProtobufCMessagePointer {
         let m = arena.allocate(Skv__Raft__Snapshot.self, initializer: skv__raft__snapshot__init)
         m.pointee.metadata = try arena.message(Optional(WireSnapshotMetadata(snapshot.metadata)), as: Skv__Raft__SnapshotMetadata.self)
