@@ -186,6 +186,7 @@ struct ReplicaHost {
         }
         var replication = ReplicatedStateMachine.Configuration()
         replication.maxRaftStateBytes = options.maxRaftState
+        replication.snapshotLogRatioPercent = options.snapshotLogRatio
         replication.logger = logger
         replication.maxSessions = options.maxSessions
         replication.readTaskExecutor = thread.taskExecutor

@@ -35,6 +35,15 @@ struct ReplicaOptions: ParsableArguments {
     var maxRaftState: Int = 8 << 20
 
     @Option(
+        name: .customLong("snapshot-log-ratio"),
+        help: """
+            With a large state, wait also until the Raft state reaches this many percent of the newest snapshot's \
+            size before taking the next one (0: only --max-raft-state counts). Keeps snapshot work proportional \
+            to the writes; the log holds at most this share of the state more.
+            """)
+    var snapshotLogRatio: Int = 50
+
+    @Option(
         name: .customLong("max-sessions"),
         help: """
             Client sessions kept for exactly-once writes (ShardKV: per shard). Past it the session with the oldest \
@@ -85,6 +94,9 @@ struct ReplicaOptions: ParsableArguments {
         }
         if let drift = leaseReadsMaxClockDriftPercent, !(0...100).contains(drift) {
             throw SKVError("--lease-reads-max-clock-drift-percent must be in 0...100, got \(drift)")
+        }
+        guard (0...1_000).contains(snapshotLogRatio) else {
+            throw SKVError("--snapshot-log-ratio must be in 0...1000 (percent), got \(snapshotLogRatio)")
         }
         guard maxRaftState == -1 || maxRaftState > 0 else {
             throw SKVError("--max-raft-state must be positive or -1, got \(maxRaftState)")

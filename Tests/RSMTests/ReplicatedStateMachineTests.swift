@@ -31,9 +31,9 @@ import Testing
     }
 
     /// Waits until the machine handed the log a snapshot.
-    static func waitForSnapshot(_ log: ScriptedLog) async throws {
+    static func waitForSnapshot(_ log: ScriptedLog, count: Int = 1) async throws {
         let deadline = ContinuousClock.now.advanced(by: TestTimeout.limit)
-        while await log.snapshots.isEmpty {
+        while await log.snapshots.count < count {
             guard ContinuousClock.now < deadline else { throw TestTimeout(what: "a snapshot") }
             try await Task.sleep(for: .milliseconds(2))
         }
@@ -448,6 +448,53 @@ import Testing
         var source = SplitMix64(seed: 7)
         #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, &source) == 900)
         #expect(configuration.sizeCheckIntervalBytes == 900 / 8)
+    }
+
+    /// `snapshotLogRatioPercent`: past a large snapshot the threshold is that share of its
+    /// size (spread alike), never below the maximum's; 0 leaves the maximum's alone.
+    @Test func snapshotThresholdsFollowTheNewestSnapshotsSize() {
+        var configuration = ReplicatedStateMachine.Configuration()
+        configuration.maxRaftStateBytes = 1000
+        configuration.snapshotLogRatioPercent = 50
+        var source = SplitMix64(seed: 7)
+        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source) == 5000)
+        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 1_000, &source) == 900)
+        configuration.snapshotThresholdSpreadPercent = 40
+        let spread = (0..<50).map { _ in
+            ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source)
+        }
+        #expect(spread.allSatisfy { (3000...5000).contains($0) } && Set(spread).count > 10, "\(spread)")
+        configuration.snapshotLogRatioPercent = 0
+        configuration.snapshotThresholdSpreadPercent = 0
+        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source) == 900)
+    }
+
+    /// After a snapshot larger than the log's limit, the next waits until the log reaches the
+    /// ratio's share of it.
+    @Test func theNextSnapshotWaitsForTheRatioOfTheLastOnesSize() async throws {
+        let log = ScriptedLog()
+        await log.setCommitsOnPropose(true)
+        let machine = try await Self.make(log) {
+            $0.maxRaftStateBytes = 1000
+            $0.snapshotLogRatioPercent = 200
+        }
+        let large = String(repeating: "b", count: 1_200)
+        await log.setRaftStateBytes(900)
+        _ = try await machine.submit(large.bytes, session: nil)
+        try await Self.waitForSnapshot(log)
+        let first = try #require(await log.snapshots.first)
+        #expect(first.data.count > 1_200)
+        let threshold = await machine.nextSnapshotThresholdBytes
+        #expect(threshold == first.data.count / 100 * 200)
+        // Past the maximum's 900 bytes but short of twice the snapshot: no snapshot.
+        await log.setRaftStateBytes(threshold - 1)
+        for _ in 0..<3 { _ = try await machine.submit(large.bytes, session: nil) }
+        try await Self.waitApplied(machine, 4)
+        #expect(await log.snapshots.count == 1)
+        await log.setRaftStateBytes(threshold)
+        _ = try await machine.submit(large.bytes, session: nil)
+        try await Self.waitForSnapshot(log, count: 2)
+        #expect(await log.snapshots.map(\.index) == [1, 5])
     }
 
     /// With a spread, the machine snapshots once the log reaches its drawn threshold, not

@@ -123,6 +123,11 @@ extension KVProcessTests {
             try await expectRefusal(
                 SKVBinary.run(["ctrler", "serve", "--id", "1", "--listen", "127.0.0.1:9", "--bogus"] + dir),
                 status: 2, "--bogus")
+            try await expectRefusal(
+                SKVBinary.run(
+                    ["ctrler", "serve", "--id", "1", "--listen", "127.0.0.1:9", "--snapshot-log-ratio", "1001"]
+                        + cluster.peerOptions + dir),
+                status: 2, "--snapshot-log-ratio must be in 0...1000")
             try await expectRefusal(cluster.cli(["join", "0=127.0.0.1:1"]), status: 2, "positive gid")
             try await expectRefusal(cluster.cli(["join", "1=nohost"]), status: 2, "invalid address")
             try await expectRefusal(cluster.cli(["join", "1=127.0.0.1:1", "1=127.0.0.1:2"]), status: 2, "listed twice")
