@@ -457,16 +457,17 @@ import Testing
         configuration.maxRaftStateBytes = 1000
         configuration.snapshotLogRatioPercent = 50
         var source = SplitMix64(seed: 7)
-        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source) == 5000)
-        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 1_000, &source) == 900)
-        configuration.snapshotThresholdSpreadPercent = 40
-        let spread = (0..<50).map { _ in
-            ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source)
+        func draw(after bytes: Int) -> Int {
+            ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: bytes, &source)
         }
+        #expect(draw(after: 10_000) == 5000)
+        #expect(draw(after: 1_000) == 900)
+        configuration.snapshotThresholdSpreadPercent = 40
+        let spread = (0..<50).map { _ in draw(after: 10_000) }
         #expect(spread.allSatisfy { (3000...5000).contains($0) } && Set(spread).count > 10, "\(spread)")
         configuration.snapshotLogRatioPercent = 0
         configuration.snapshotThresholdSpreadPercent = 0
-        #expect(ReplicatedStateMachine.drawSnapshotThreshold(configuration, newestSnapshotBytes: 10_000, &source) == 900)
+        #expect(draw(after: 10_000) == 900)
     }
 
     /// After a snapshot larger than the log's limit, the next waits until the log reaches the
