@@ -135,13 +135,13 @@ public struct RPCClient: Sendable {
 extension RPCClient {
     /// Unary call: one request message, one response message.
     ///
-    /// Its own path rather than `bidirectionalStreaming` with a collecting callback (same
-    /// outcomes for every response a server can send; the tests compare the two): the request
-    /// is written in one step and the response parts are read in the calling task, with no
-    /// request producer, response sequence, iterator box or callback allocated per call.
-    /// Inlinable, so that a stub's module specializes it for its message types: the
-    /// unspecialized generic path cost a Swift client ≈ 6 % of its CPU in generic-metadata
-    /// lookups alone (issue 15's client profile).
+    /// Its own path rather than ``bidirectionalStreaming(request:descriptor:serializer:deserializer:options:onResponse:)``
+    /// with a collecting callback (same outcomes for every response a server can send; the
+    /// tests compare the two): the request is written in one step and the response parts are
+    /// read in the calling task, with no request producer, response sequence, iterator box or
+    /// callback allocated per call. Inlinable, so that a stub's module specializes it for its
+    /// message types: the unspecialized generic path cost a Swift client ≈ 6 % of its CPU in
+    /// generic-metadata lookups alone (issue 15's client profile).
     @inlinable
     public func unary<Input: Sendable, Output: Sendable>(
         request: ClientRequest<Input>,
