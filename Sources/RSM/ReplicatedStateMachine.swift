@@ -633,6 +633,14 @@ public actor ReplicatedStateMachine {
                 waiterIndex == index && waiter.term == term ? result : .success(.wrongLeader(leaderHint: nil))
             }
             answerReads(through: index)
+        case .skipped(let index, _):
+            // Nothing to execute, but the state is now the state at `index`: reported applied
+            // (an idle group's replicas show applied = commit), and a proposal that a new
+            // leader's no-op replaced at this index learns it lost now, not at the next command.
+            guard index > appliedIndex else { return }
+            appliedIndex = index
+            resolveWaiters(through: index) { _, _ in .success(.wrongLeader(leaderHint: nil)) }
+            answerReads(through: index)
         case .snapshot(let index, _, let data):
             guard index > appliedIndex else { return }
             do throws(ReplicatedStateMachineError) {

@@ -9,9 +9,7 @@ actor CommitWaiter {
     nonisolated func follow(_ stream: ApplyStream) -> Task<Void, Never> {
         Task {
             while let batch = await stream.nextBatch(), let last = batch.last {
-                switch last {
-                case .command(let index, _, _), .snapshot(let index, _, _): await self.applied(index)
-                }
+                await self.applied(last.index)
             }
             await self.finish()
         }

@@ -223,8 +223,10 @@ public actor RaftPeer: RaftServiceProtocol {
     /// The highest log index handed to the apply stream's producer (commands, no-ops and
     /// snapshots alike; every entry up to it is delivered).
     var deliveredIndex: UInt64 = 0
-    /// The index of the last message yielded on the apply stream (or of the snapshot the peer
-    /// restarted from): what ``readIndex(timeout:)`` returns.
+    /// The index of the last command or snapshot yielded on the apply stream (or of the
+    /// snapshot the peer restarted from): what ``readIndex(timeout:)`` returns. Skipped entries
+    /// (no-ops, membership changes) do not move it: the state at it answers the read all the same,
+    /// and a service that counts only commands need not wait for them.
     var lastYieldedIndex: UInt64 = 0
     /// Event counters and histograms (see ``RaftPeerMetrics``).
     let metrics = RaftPeerMetrics()
@@ -752,15 +754,19 @@ public actor RaftPeer: RaftServiceProtocol {
         }
         for entry in ready.committedEntries {
             timing.mark("write: committed", index: entry.index)
-            if entry.kind == .normal {
+            switch entry.kind {
+            case .normal:
                 applies.append(.command(index: entry.index, term: entry.term, data: entry.data))
                 lastYieldedIndex = entry.index
-            } else if entry.kind == .configChange {
+            case .noop:
+                applies.append(.skipped(index: entry.index, term: entry.term))
+            case .configChange:
                 // The address book is saved before the change is in force here (`advance`).
                 guard recordMembershipChange(entry) else {
                     applySink.yield(contentsOf: applies)
                     return
                 }
+                applies.append(.skipped(index: entry.index, term: entry.term))
             }
             deliveredIndex = max(deliveredIndex, entry.index)
         }

@@ -116,6 +116,25 @@ import Testing
         #expect(try await outcome == .wrongLeader(leaderHint: nil))
     }
 
+    /// A new leader's no-op (or a membership change) arrives as `.skipped`: nothing executes,
+    /// but the machine has applied through it (an idle group reports applied = commit), and the
+    /// proposal the no-op replaced fails at once rather than at the next command or its timeout.
+    @Test func aSkippedEntryIsAppliedWithoutExecutingAndFailsTheSubmissionItReplaced() async throws {
+        let log = ScriptedLog()
+        let machine = try await Self.make(log) { $0.submitTimeout = .seconds(30) }
+        async let replaced = machine.submit("mine".bytes, session: nil)
+        try await log.waitForProposals(1)
+        await log.deliver(.skipped(index: 1, term: 2))
+        #expect(try await replaced == .wrongLeader(leaderHint: nil))
+        #expect(await machine.status().appliedIndex == 1)
+        async let next = machine.submit("b".bytes, session: nil)
+        try await log.waitForProposals(2)
+        await log.commit(2)
+        // The machine's first command: the skipped entry executed nothing.
+        #expect(try await next == .applied("1:b".bytes))
+        #expect(await machine.status().appliedIndex == 2)
+    }
+
     @Test func anUncommittedSubmissionTimesOut() async throws {
         let log = ScriptedLog()
         let machine = try await Self.make(log) { $0.submitTimeout = .milliseconds(50) }

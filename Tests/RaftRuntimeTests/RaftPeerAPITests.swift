@@ -33,6 +33,24 @@ struct RaftPeerAPITests {
         await cluster.shutdown()
     }
 
+    /// Each new leader's no-op reaches every service as `.skipped` at its index, so an idle
+    /// group's services have applied through their commit index (with nothing proposed, the
+    /// log holds no-ops only).
+    @Test func noopsReachTheServicesAsSkippedEntries() async throws {
+        let cluster = try Self.memoryCluster()
+        await cluster.start()
+        let leader = try await cluster.leader()
+        #expect(await eventually(within: .seconds(5)) { await leader.status().commitIndex >= 1 })
+        let committed = await leader.status().commitIndex
+        for recorder in cluster.recorders {
+            #expect(await recorder.waitFor(index: committed))
+            let messages = await recorder.messages()
+            #expect(messages.map(\.index) == Array(1...messages.count).map(UInt64.init))
+            #expect(messages.allSatisfy { if case .skipped = $0 { true } else { false } })
+        }
+        await cluster.shutdown()
+    }
+
     @Test func readIndexOnTheLeaderCoversCommittedWrites() async throws {
         let cluster = try Self.memoryCluster()
         await cluster.start()

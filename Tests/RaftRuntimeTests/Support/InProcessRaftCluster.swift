@@ -138,7 +138,7 @@ final class ApplyRecorder: Sendable {
             case .command(let index, _, let data):
                 commands[index] = data
                 highest = max(highest, index)
-            case .snapshot(let index, _, _):
+            case .skipped(let index, _), .snapshot(let index, _, _):
                 highest = max(highest, index)
             }
         }

@@ -210,6 +210,9 @@ actor RaftLabCluster {
             if snapshotting && (index + 1) % Self.snapshotInterval == 0 {
                 await peer.snapshot(index: index, data: LabCommand.encodeSnapshot(index: index, log: logs[i]))
             }
+        case .skipped(let index, _):
+            // Not in the labs (no no-ops, fixed membership), but a skipped index is applied.
+            lastApplied[i] = index
         case .snapshot(let index, _, let data):
             guard let (encodedIndex, log) = LabCommand.decodeSnapshot(data), encodedIndex == index else {
                 applyError = "server \(i) got a snapshot it cannot decode at \(index)"
