@@ -84,6 +84,7 @@ public final class ProtobufCArena {
     ///
     /// `CMessage` must be the struct type of `Message`'s descriptor (the field's declared
     /// type); the serializer cannot check this for nested messages, so name it carefully.
+    @inlinable
     public func message<Message: ProtobufCConvertible, CMessage>(
         _ message: Message,
         as type: CMessage.Type
@@ -91,7 +92,10 @@ public final class ProtobufCArena {
         try build(message, as: type)
     }
 
-    private func build<Message: ProtobufCConvertible, CMessage>(
+    /// The inlinable builders' shared step; not inlinable itself, as it reads the C descriptor
+    /// (`CProtobufC` stays an internal import).
+    @usableFromInline
+    func build<Message: ProtobufCConvertible, CMessage>(
         _ message: Message,
         as type: CMessage.Type
     ) throws(RPCError) -> UnsafeMutablePointer<CMessage> {
@@ -103,6 +107,7 @@ public final class ProtobufCArena {
     }
 
     /// Builds an optional nested message field: `nil` stays a NULL pointer (field absent).
+    @inlinable
     public func message<Message: ProtobufCConvertible, CMessage>(
         _ message: Message?,
         as type: CMessage.Type
@@ -113,6 +118,13 @@ public final class ProtobufCArena {
 
     /// Builds a repeated message field: the `CMessage **` array (`nil` when empty); its count
     /// is `messages.count`.
+    ///
+    /// Inlinable (as the other generic builders here and `ProtobufCField`'s readers), so that
+    /// a conformance's module specializes it for its types: unspecialized, every call looked
+    /// up the metadata of `Optional<UnsafeMutablePointer<CMessage>>` and of the enumerated
+    /// iterator at run time — once the apply batches landed, the largest source of
+    /// generic-metadata lookups in a follower's profile (issue 15).
+    @inlinable
     public func messages<Message: ProtobufCConvertible, CMessage>(
         _ messages: [Message],
         as type: CMessage.Type

@@ -20,6 +20,7 @@ public enum ProtobufCField {
     }
 
     /// An optional nested message field: a NULL pointer means the field is absent.
+    @inlinable
     public static func message<Message: ProtobufCConvertible, CMessage>(
         _ pointer: UnsafePointer<CMessage>?,
         as type: Message.Type = Message.self
@@ -30,6 +31,7 @@ public enum ProtobufCField {
 
     /// A repeated message field, given its `CMessage **` array and count. A NULL element
     /// (which protobuf-c never produces) is a protocol violation reported as `INTERNAL`.
+    @inlinable
     public static func messages<Message: ProtobufCConvertible, CMessage>(
         _ array: UnsafePointer<UnsafeMutablePointer<CMessage>?>?,
         count: Int,
