@@ -5,7 +5,7 @@
 /// packed output, so encoding a 116-MB snapshot held three copies at once (the source, the
 /// arena's, the output) — the largest term of a member's peak memory at 1 M keys (issue 15).
 /// Here: pack the message with the field left empty (proto3 omits it), then append the field's
-/// tag, length and bytes, or hand its header and the bytes to a writer as separate chunks.
+/// tag, length and bytes in place, or hand its header and the bytes to a writer as separate chunks.
 ///
 /// The result is byte for byte what protobuf-c packs, *provided the field has the message's
 /// highest field number* (protobuf-c writes fields in field-number order); callers name such a
@@ -23,25 +23,18 @@ public enum ProtobufTrailingBytesField {
         precondition((0...maxPayloadBytes).contains(payloadBytes), "a \(payloadBytes)-byte payload is out of range")
         guard payloadBytes > 0 else { return [] }
         var header: [UInt8] = []
-        appendVarint(UInt64(field) << 3 | 2, to: &header)
-        appendVarint(UInt64(payloadBytes), to: &header)
+        ProtobufVarint.append(UInt64(field) << 3 | 2, to: &header)
+        ProtobufVarint.append(UInt64(payloadBytes), to: &header)
         return header
-    }
-
-    /// Appends the field with `payload` to `out`.
-    public static func append(field: UInt32, payload: [UInt8], to out: inout [UInt8]) {
-        let header = header(field: field, payloadBytes: payload.count)
-        out.reserveCapacity(out.count + header.count + payload.count)
-        out.append(contentsOf: header)
-        out.append(contentsOf: payload)
     }
 
     /// Appends the field whose payload `writePayload` appends to `out` (reserving its own
     /// capacity, so that nothing is copied on the way): the length, unknown until then, is
     /// written in front afterwards, moving the payload in place by at most four bytes.
     public static func append(field: UInt32, to out: inout [UInt8], writePayload: (inout [UInt8]) -> Void) {
+        precondition(field >= 1 && field < 1 << 29, "field number \(field) is out of range")
         var tag: [UInt8] = []
-        appendVarint(UInt64(field) << 3 | 2, to: &tag)
+        ProtobufVarint.append(UInt64(field) << 3 | 2, to: &tag)
         let tagStart = out.count
         out.append(contentsOf: tag)
         out.append(contentsOf: repeatElement(0, count: maxLengthBytes))
@@ -54,7 +47,7 @@ public enum ProtobufTrailingBytesField {
             return
         }
         var length: [UInt8] = []
-        appendVarint(UInt64(payloadBytes), to: &length)
+        ProtobufVarint.append(UInt64(payloadBytes), to: &length)
         precondition(length.count <= maxLengthBytes, "a \(payloadBytes)-byte payload is out of range")
         let lengthStart = payloadStart - maxLengthBytes
         let gap = maxLengthBytes - length.count
@@ -64,14 +57,5 @@ public enum ProtobufTrailingBytesField {
             for (offset, byte) in length.enumerated() { buffer[lengthStart + offset] = byte }
         }
         out.removeLast(gap)
-    }
-
-    private static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var rest = value
-        while rest >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        out.append(UInt8(rest))
     }
 }

@@ -41,9 +41,6 @@ import Testing
             out.append(contentsOf: state)
         }
         #expect(inPlace == packed)
-        var appended = head
-        ProtobufTrailingBytesField.append(field: ServiceSnapshot.stateField, payload: state, to: &appended)
-        #expect(appended == packed)
         let header = ProtobufTrailingBytesField.header(field: ServiceSnapshot.stateField, payloadBytes: state.count)
         #expect(head + header + state == packed)
     }

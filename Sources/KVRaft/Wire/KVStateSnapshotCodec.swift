@@ -1,4 +1,5 @@
 public import RPCCore
+import RPCProtobuf
 
 /// `skv.kv.StateSnapshot` written and read directly between a key/value collection and its
 /// wire bytes, without the intermediate `KVStateSnapshot` value and protobuf-c message (which
@@ -31,13 +32,13 @@ public enum KVStateSnapshotCodec {
         var total = 0
         for pair in pairs {
             let inner = innerBytes(pair)
-            total += 1 + varintBytes(inner) + inner
+            total += 1 + ProtobufVarint.byteCount(UInt64(inner)) + inner
         }
         let start = out.count
         out.reserveCapacity(start + total)
         for pair in pairs {
             out.append(pairsTag)
-            appendVarint(UInt64(innerBytes(pair)), to: &out)
+            ProtobufVarint.append(UInt64(innerBytes(pair)), to: &out)
             appendField(keyTag, pair.key, to: &out)
             appendField(valueTag, pair.value, to: &out)
         }
@@ -79,32 +80,13 @@ public enum KVStateSnapshotCodec {
     }
 
     private static func fieldBytes(_ field: [UInt8]) -> Int {
-        field.isEmpty ? 0 : 1 + varintBytes(field.count) + field.count
-    }
-
-    private static func varintBytes(_ value: Int) -> Int {
-        var bytes = 1
-        var rest = UInt64(value) >> 7
-        while rest != 0 {
-            bytes += 1
-            rest >>= 7
-        }
-        return bytes
-    }
-
-    private static func appendVarint(_ value: UInt64, to out: inout [UInt8]) {
-        var rest = value
-        while rest >= 0x80 {
-            out.append(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
-        }
-        out.append(UInt8(rest))
+        field.isEmpty ? 0 : 1 + ProtobufVarint.byteCount(UInt64(field.count)) + field.count
     }
 
     private static func appendField(_ tag: UInt8, _ field: [UInt8], to out: inout [UInt8]) {
         guard !field.isEmpty else { return }
         out.append(tag)
-        appendVarint(UInt64(field.count), to: &out)
+        ProtobufVarint.append(UInt64(field.count), to: &out)
         out.append(contentsOf: field)
     }
 
