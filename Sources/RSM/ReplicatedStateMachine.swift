@@ -216,6 +216,9 @@ public actor ReplicatedStateMachine {
     private var readsInRound = 0
     /// Bytes applied (payload plus overhead) since the apply loop last asked the log its size.
     private var bytesAppliedSinceSizeCheck = 0
+    /// Whether a snapshot is being encoded from a copy while the apply loop goes on (see
+    /// ``CopyOnWriteStateMachine``); no second one starts meanwhile.
+    private var snapshotEncoding = false
     /// The persisted size at which the next snapshot is taken (see
     /// ``Configuration/snapshotThresholdSpreadPercent``), and the draws' source.
     private(set) var nextSnapshotThresholdBytes = 0
@@ -748,10 +751,13 @@ public actor ReplicatedStateMachine {
         return snapshot.sessions.count
     }
 
-    /// The snapshot of everything applied so far (`skv.rsm.Snapshot`): the sessions packed by
-    /// protobuf-c, then the state, its last field, encoded by the machine straight into the
-    /// same buffer (``StateMachine/snapshot(appendingTo:)``; the bytes protobuf-c would pack).
-    func makeSnapshot() -> [UInt8] {
+    /// The snapshot of everything applied so far (`skv.rsm.Snapshot`).
+    func makeSnapshot() -> [UInt8] { Self.encodeSnapshot(machine, sessions) }
+
+    /// `skv.rsm.Snapshot` of `machine` and `sessions`: the sessions packed by protobuf-c, then
+    /// the state, its last field, encoded by the machine straight into the same buffer
+    /// (``StateMachine/snapshot(appendingTo:)``; the bytes protobuf-c would pack).
+    static func encodeSnapshot(_ machine: any StateMachine, _ sessions: SessionTable) -> [UInt8] {
         var bytes: [UInt8]
         do {
             bytes = try ProtobufSerializer<ServiceSnapshot>().serialize(
@@ -772,12 +778,23 @@ public actor ReplicatedStateMachine {
         bytesAppliedSinceSizeCheck = 0
         let size = await log.raftStateSize()
         // The apply loop is suspended here, so nothing was applied meanwhile.
-        guard size >= nextSnapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped,
+        guard size >= nextSnapshotThresholdBytes, appliedIndex > snapshotIndex, !stopped, !snapshotEncoding,
             !(await log.snapshotInProgress())
         else { return }
         let index = appliedIndex
         let data: [UInt8]
         if let snapshotExecutor = configuration.snapshotExecutor {
+            if let copy = machine as? any CopyOnWriteStateMachine {
+                // The copies are the state and sessions at `index` (nothing ran on the actor
+                // since the apply loop's last entry); the loop goes on at once.
+                let sessions = self.sessions
+                snapshotEncoding = true
+                Task(executorPreference: snapshotExecutor) {
+                    let data = Self.encodeSnapshot(copy, sessions)
+                    await self.finishSnapshot(index: index, data: data)
+                }
+                return
+            }
             // Only the apply loop (suspended here) changes the state, so the snapshot taken by
             // the other task still covers exactly `index`. The actor runs it on the task's
             // preferred executor (SE-0417).
@@ -787,6 +804,18 @@ public actor ReplicatedStateMachine {
         }
         snapshotIndex = index
         snapshotTaken(bytes: data.count)
+        await log.snapshot(index: index, data: data)
+    }
+
+    /// Hands the log a snapshot encoded from a copy (see ``CopyOnWriteStateMachine``), unless
+    /// the machine stopped or installed a leader's snapshot at or past `index` meanwhile.
+    private func finishSnapshot(index: UInt64, data: [UInt8]) async {
+        defer { snapshotEncoding = false }
+        guard !stopped, index > snapshotIndex else { return }
+        snapshotIndex = index
+        snapshotTaken(bytes: data.count)
+        // Still encoding (the defer) until the log has the snapshot: until then its size stays
+        // high, and the apply loop would start another one.
         await log.snapshot(index: index, data: data)
     }
 

@@ -54,3 +54,14 @@ extension StateMachine {
         buffer.append(contentsOf: snapshot())
     }
 }
+
+/// A ``StateMachine`` whose copies share no mutable state — a value type whose storage is
+/// copy-on-write (a dictionary, arrays), with no shared class references it mutates.
+///
+/// The ``ReplicatedStateMachine`` then takes a snapshot from a copy: taking it is O(1) on the
+/// apply loop, the encoding runs on the snapshot executor (`Configuration.snapshotExecutor`)
+/// while the loop goes on applying commands, and the loop's first write afterwards copies the
+/// storage once (its references, not the keys and values). Without it the applies pause for
+/// the whole encoding: ≈ 0.3–0.8 s at 1 M keys, in which the member answers no client and a
+/// new member's catch-up stands still (issue 15).
+public protocol CopyOnWriteStateMachine: StateMachine, Sendable {}

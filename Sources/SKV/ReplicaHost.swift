@@ -190,6 +190,9 @@ struct ReplicaHost {
         replication.logger = logger
         replication.maxSessions = options.maxSessions
         replication.readTaskExecutor = thread.taskExecutor
+        // Snapshots are encoded from a copy of the state (all three services' machines are
+        // CopyOnWriteStateMachines) on the global executor while the applies go on.
+        replication.snapshotExecutor = globalConcurrentExecutor
         // Members snapshot at different sizes, not all at once (see the option).
         replication.snapshotThresholdSpreadPercent = 40
         replication.snapshotThresholdSeed = UInt64.random(in: 1...UInt64.max)

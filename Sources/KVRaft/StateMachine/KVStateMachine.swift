@@ -15,7 +15,7 @@ import RPCProtobuf
 /// As a ``StateMachine`` it reads commands as `skv.kv.Command` and replies with
 /// `skv.kv.CommandResult`; its snapshot is `skv.kv.StateSnapshot` with keys in byte order, and
 /// holds only the live pairs (no history, no tombstones), so it stays as small as the data.
-public struct KVStateMachine: StateMachine, Sendable {
+public struct KVStateMachine: CopyOnWriteStateMachine {
     private var values: [[UInt8]: [UInt8]] = [:]
 
     public init() {}

@@ -16,7 +16,7 @@ import RPCProtobuf
 /// changes nothing. As a ``StateMachine`` it reads `skv.shardctrler.Command` and replies with
 /// `skv.shardctrler.CommandResult`; its snapshot is `skv.shardctrler.StateSnapshot` (the whole
 /// history, groups sorted by gid).
-public struct ShardCtrlerStateMachine: StateMachine, Sendable {
+public struct ShardCtrlerStateMachine: CopyOnWriteStateMachine {
     /// Every configuration, `configs[i].num == i`; never empty.
     public private(set) var configs: [ShardConfig] = [ShardConfig()]
 

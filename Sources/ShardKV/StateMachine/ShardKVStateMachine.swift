@@ -36,7 +36,7 @@ import RPCProtobuf
 ///   blocking later configurations), and ``sources`` remembers that group, so the next owner
 ///   pulls from it however many configurations later that is. A shard is created empty only if
 ///   no configuration ever gave it an owner.
-public struct ShardKVStateMachine: StateMachine, Sendable {
+public struct ShardKVStateMachine: CopyOnWriteStateMachine {
     /// Default for ``maxSessionsPerShard``: far above the number of clients the labs run.
     public static let defaultMaxSessionsPerShard = 10_000
 
