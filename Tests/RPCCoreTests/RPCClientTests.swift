@@ -51,14 +51,20 @@ struct RPCClientTests {
 
     /// Each response script, named for the test's output.
     static let scripts: [(String, [RPCResponsePart])] = [
-        ("metadata, message, OK", [.metadata(["a": .string("1")]), .message(Array("hi".utf8)), .status(ok, ["t": .string("2")])]),
+        (
+            "metadata, message, OK",
+            [.metadata(["a": .string("1")]), .message(Array("hi".utf8)), .status(ok, ["t": .string("2")])]
+        ),
         ("trailers-only OK", [.status(ok, ["t": .string("2")])]),
         ("trailers-only error", [.status(failed, ["t": .string("2")])]),
         ("message before metadata", [.message(Array("hi".utf8)), .status(ok, [:])]),
         ("two messages", [.metadata([:]), .message(Array("a".utf8)), .message(Array("b".utf8)), .status(ok, [:])]),
         ("metadata, OK, no message", [.metadata([:]), .status(ok, [:])]),
         ("metadata twice", [.metadata([:]), .metadata([:]), .status(ok, [:])]),
-        ("message, then error status", [.metadata([:]), .message(Array("hi".utf8)), .status(failed, ["t": .string("3")])]),
+        (
+            "message, then error status",
+            [.metadata([:]), .message(Array("hi".utf8)), .status(failed, ["t": .string("3")])]
+        ),
         ("ends without a status", [.metadata([:]), .message(Array("hi".utf8))]),
         ("ends at once", []),
         ("message that does not decode", [.metadata([:]), .message([0xFF, 0xFE]), .status(ok, [:])]),
@@ -105,7 +111,8 @@ struct RPCClientTests {
                 serializer: StrictStringCoder(), deserializer: StrictStringCoder())
         }
         #expect(unary == streaming, "\(name)")
-        #expect(await fast.written.parts == ["metadata \(["m": .string("1")] as Metadata)", "message \(Array("ask".utf8))"], "\(name)")
+        let expected = ["metadata \(["m": .string("1")] as Metadata)", "message \(Array("ask".utf8))"]
+        #expect(await fast.written.parts == expected, "\(name)")
         #expect(await fast.written.parts == general.written.parts, "\(name)")
         #expect(await fast.written.finished, "\(name)")
         if script == 0 {

@@ -65,7 +65,8 @@ extension ReplicatedStateMachineTests {
         gate.signal()
         try await Self.waitForSnapshot(log, count: 2)
         #expect(await log.snapshots.map(\.index) == [1, 5])
-        #expect(await log.snapshots.last?.data == Self.serviceSnapshot(sessions: [], state: "\(large)\nc2\nc3\nc4\n\(large)"))
+        let state = "\(large)\nc2\nc3\nc4\n\(large)"
+        #expect(await log.snapshots.last?.data == Self.serviceSnapshot(sessions: [], state: state))
         await machine.stop()
     }
 }
