@@ -164,7 +164,9 @@ public final class HTTP2ClientTransport: ClientTransport {
                 loop.execute { handler.value.release(token: token) }
             }
         }
-        return try await body(ClientStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: inbound), outbound: outbound))
+        return try await body(ClientStream(
+            descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: InboundPartSequence.Responses(queue: inbound)),
+            outbound: outbound))
     }
 
     public var enforcesDeadlines: Bool { true }

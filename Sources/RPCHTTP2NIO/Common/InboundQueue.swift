@@ -110,7 +110,7 @@ final class InboundQueue<Element: Sendable>: AsyncSequence, Sendable {
         case retry
     }
 
-    fileprivate func next() async throws -> Element? {
+    func next() async throws -> Element? {
         while true {
             switch take() {
             case .element(let element): return element
