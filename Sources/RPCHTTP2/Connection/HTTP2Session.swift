@@ -376,6 +376,9 @@ final class HTTP2Session {
     /// for the call.
     private static func withNameValues<R>(_ headers: [HeaderField], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R) -> R {
         var storage: [UInt8] = []
+        // Sized once (names and values back to back): appending field by field regrew it on
+        // every header block.
+        storage.reserveCapacity(headers.reduce(1) { $0 + $1.name.utf8.count + $1.value.utf8.count })
         var ranges: [(Int, Int, Int, Int)] = []
         ranges.reserveCapacity(headers.count)
         for field in headers {
