@@ -32,6 +32,8 @@ struct PartitionNemesis {
         /// When every replica had applied what its group had committed at the heal (`nil`: not
         /// within ``catchUpLimit``, or no ``progress`` given).
         var caughtUpAt: Int64?
+        /// When not caught up: each group's target and its replicas' last commit/applied indices.
+        var lastProgress: String?
         /// The longest time without an acknowledged operation from the injection until service
         /// returned after the heal (nanoseconds).
         var longestGap: Int64 = 0
@@ -45,7 +47,8 @@ struct PartitionNemesis {
                 + (recovery.map { "\(seconds($0.nanoseconds))s after the heal" }
                     ?? "NOT within the limit after the heal")
                 + "; every replica caught up "
-                + (caughtUpAt.map { "\(seconds($0 - healedAt))s after the heal" } ?? "NOT within the limit")
+                + (caughtUpAt.map { "\(seconds($0 - healedAt))s after the heal" }
+                    ?? "NOT within the limit (last seen: \(lastProgress ?? "no progress"))")
         }
     }
 
@@ -163,7 +166,7 @@ struct PartitionNemesis {
             record.healedAt = history.now()
             let targets = await commitTargets()
             record.servingAgainAt = await firstAcknowledgement(after: record.healedAt, from: mark)
-            record.caughtUpAt = await caughtUp(to: targets)
+            (record.caughtUpAt, record.lastProgress) = await caughtUp(to: targets)
             record.longestGap =
                 PartitionRunReport(
                     history.operations(from: mark), loadFrom: record.injectedAt,
@@ -190,19 +193,25 @@ struct PartitionNemesis {
     }
 
     /// Polls (up to ``catchUpLimit``) until every replica answers with an applied index at least
-    /// its group's target; returns when (history clock), `nil` if it did not.
-    func caughtUp(to targets: [String: UInt64]) async -> Int64? {
-        guard let progress else { return nil }
+    /// its group's target; returns when (history clock), or `nil` and the last view (each
+    /// group's target and its replicas' `c<commit>/a<applied>`, `-` for no answer) if it did not.
+    func caughtUp(to targets: [String: UInt64]) async -> (Int64?, String?) {
+        guard let progress else { return (nil, nil) }
         let deadline = ContinuousClock.now + catchUpLimit
+        var now: [String: [ReplicaProgress?]] = [:]
         repeat {
-            let now = await progress()
+            now = await progress()
             let done = targets.allSatisfy { group, target in
                 now[group]?.allSatisfy { ($0?.applied ?? 0) >= target } ?? false
             }
-            if done { return history.now() }
+            if done { return (history.now(), nil) }
             try? await Task.sleep(for: .milliseconds(100))
         } while ContinuousClock.now < deadline
-        return nil
+        let view = targets.sorted { $0.key < $1.key }.map { group, target in
+            let replicas = (now[group] ?? []).map { $0.map { "c\($0.commit)/a\($0.applied)" } ?? "-" }
+            return "\(group) target \(target): " + replicas.joined(separator: " ")
+        }
+        return (nil, view.joined(separator: "; "))
     }
 
     /// Polls the history (up to ``servingLimit``) for an operation acknowledged after `instant`
