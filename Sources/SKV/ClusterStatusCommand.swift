@@ -20,10 +20,10 @@ struct ClusterStatusCommand: AsyncParsableCommand {
             return
         }
         if sharded {
-            var command = try ShardStatusCommand.parse(options)
+            let command = try ShardStatusCommand.parse(options)
             try await command.run()
         } else {
-            var command = try StatusCommand.parse(options)
+            let command = try StatusCommand.parse(options)
             try await command.run()
         }
     }

@@ -43,7 +43,7 @@ public final class GRPCClientConnection {
     public let configuration: Configuration
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
-    private var events: [Event] = []
+    private var events = EventBuffer<Event>()
     public private(set) var isGoingAway = false
 
     public init(configuration: Configuration) {
@@ -60,8 +60,7 @@ public final class GRPCClientConnection {
     }
 
     public func takeEvents() -> [Event] {
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+        events.take()
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {

@@ -61,7 +61,7 @@ public final class GRPCServerConnection {
     public let configuration: Configuration
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
-    private var events: [Event] = []
+    private var events = EventBuffer<Event>()
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration.validated()
@@ -85,8 +85,7 @@ public final class GRPCServerConnection {
     }
 
     public func takeEvents() -> [Event] {
-        defer { events.removeAll(keepingCapacity: true) }
-        return events
+        events.take()
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {

@@ -1,4 +1,4 @@
-public import RPCCore
+import RPCCore
 
 /// Builds and reads the header blocks of gRPC over HTTP/2 (request headers, response headers,
 /// trailers), including the metadata encoding: `-bin` values are base64 on the wire.
