@@ -15,14 +15,20 @@ public import RPCCore
 public final class ProtobufCArena {
     private var allocations: [UnsafeMutableRawPointer] = []
 
-    init() {}
+    /// Room for the allocations of a typical message (its struct, a few byte fields and
+    /// nested messages) without regrowing the list one doubling at a time.
+    static let initialAllocationCapacity = 8
+
+    init() {
+        allocations.reserveCapacity(Self.initialAllocationCapacity)
+    }
 
     deinit { deallocateAll() }
 
     /// Frees every allocation; the arena can be reused afterwards. Idempotent.
     func deallocateAll() {
         for allocation in allocations { allocation.deallocate() }
-        allocations.removeAll()
+        allocations.removeAll(keepingCapacity: true)
     }
 
     /// Allocates one C message struct and initializes it with its generated `<prefix>__init`

@@ -274,7 +274,15 @@ final class HTTP2Session {
     }
 
     fileprivate func header(streamID: Int32, name: HeaderField) {
-        pendingHeaders[streamID, default: []].append(name)
+        pendingHeaders[streamID, default: Self.newHeaderBlock()].append(name)
+    }
+
+    /// Room for a gRPC request's or response's usual fields, so that a block does not regrow
+    /// field by field (1, 2, 4, 8).
+    private static func newHeaderBlock() -> [HeaderField] {
+        var fields: [HeaderField] = []
+        fields.reserveCapacity(8)
+        return fields
     }
 
     fileprivate func frameReceived(type: UInt8, flags: UInt8, streamID: Int32, frame: UnsafePointer<nghttp2_frame>) {

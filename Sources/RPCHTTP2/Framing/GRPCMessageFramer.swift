@@ -6,7 +6,10 @@ enum GRPCMessageFramer {
     static func frame(_ message: [UInt8], into buffer: inout [UInt8]) {
         let length = UInt32(truncatingIfNeeded: message.count)
         precondition(message.count <= Int(UInt32.max), "message of \(message.count) bytes cannot be framed")
-        buffer.reserveCapacity(buffer.count + prefixBytes + message.count)
+        // Grown geometrically: reserving the exact size on every call into a buffer that
+        // collects several messages would reallocate it each time.
+        let needed = buffer.count + prefixBytes + message.count
+        if buffer.capacity < needed { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
         buffer.append(0)
         buffer.append(UInt8(truncatingIfNeeded: length >> 24))
         buffer.append(UInt8(truncatingIfNeeded: length >> 16))
