@@ -268,7 +268,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
             })
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let accepted = AcceptedStream(
-            stream: ServerStream(descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: InboundPartSequence.Requests(queue: inbound)), outbound: outbound),
+            stream: ServerStream(
+                descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: InboundPartSequence.Requests(queue: inbound)),
+                outbound: outbound),
             context: ServerContext(
                 descriptor: descriptor, deadline: deadline, remotePeer: remotePeer, peerIdentity: peerIdentity),
             cancellation: cancellation,
