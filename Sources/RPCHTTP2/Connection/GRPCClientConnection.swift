@@ -43,7 +43,7 @@ public final class GRPCClientConnection {
     public let configuration: Configuration
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
-    private var events = EventBuffer<Event>()
+    private var events: [Event] = []
     public private(set) var isGoingAway = false
 
     public init(configuration: Configuration) {
@@ -60,7 +60,8 @@ public final class GRPCClientConnection {
     }
 
     public func takeEvents() -> [Event] {
-        events.take()
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {

@@ -61,7 +61,7 @@ public final class GRPCServerConnection {
     public let configuration: Configuration
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
-    private var events = EventBuffer<Event>()
+    private var events: [Event] = []
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration.validated()
@@ -85,7 +85,8 @@ public final class GRPCServerConnection {
     }
 
     public func takeEvents() -> [Event] {
-        events.take()
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {

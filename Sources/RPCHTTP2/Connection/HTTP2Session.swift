@@ -39,7 +39,7 @@ final class HTTP2Session {
 
     let role: Role
     private let session: OpaquePointer
-    private var events = EventBuffer<HTTP2Event>()
+    private var events: [HTTP2Event] = []
     private var pendingHeaders: [Int32: [HeaderField]] = [:]
     private var outbound: [Int32: OutboundStream] = [:]
 
@@ -120,7 +120,8 @@ final class HTTP2Session {
 
     /// Events observed since the last call, in order.
     func takeEvents() -> [HTTP2Event] {
-        events.take()
+        defer { events.removeAll(keepingCapacity: true) }
+        return events
     }
 
     /// Appends every frame nghttp2 wants to send to `buffer`.
