@@ -4,17 +4,15 @@ import Synchronization
 /// accounting that drives HTTP/2 flow control.
 ///
 /// The connection's event loop appends parts (``append(_:bytes:)``); one consumer task reads
-/// them by iterating. When the unread bytes exceed `highWaterBytes`, ``append(_:bytes:)``
-/// returns `true`: the driver then stops acknowledging the stream's DATA to the peer (no
-/// WINDOW_UPDATE), so a peer that sends faster than the handler reads is held back by
-/// HTTP/2 flow control instead of growing this queue without bound. Once the consumer has
-/// read the queue down to `lowWaterBytes`, `onDrained` is called (from the consumer's task)
-/// so the driver can resume acknowledging.
+/// them with ``next()`` (through ``InboundPartSequence``, not a conformance of its own). When
+/// the unread bytes exceed `highWaterBytes`, ``append(_:bytes:)`` returns `true`: the driver
+/// then stops acknowledging the stream's DATA to the peer (no WINDOW_UPDATE), so a peer that
+/// sends faster than the handler reads is held back by HTTP/2 flow control instead of growing
+/// this queue without bound. Once the consumer has read the queue down to `lowWaterBytes`,
+/// `onDrained` is called (from the consumer's task) so the driver can resume acknowledging.
 ///
 /// Thread safety: all state is behind a mutex; one producer (the loop) and one consumer.
-final class InboundQueue<Element: Sendable>: AsyncSequence, Sendable {
-    typealias Failure = any Error
-
+final class InboundQueue<Element: Sendable>: Sendable {
     private struct State {
         var items: [(Element, Int)] = []
         var head = 0
@@ -147,11 +145,4 @@ final class InboundQueue<Element: Sendable>: AsyncSequence, Sendable {
             }
         }
     }
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        let queue: InboundQueue
-        mutating func next() async throws -> Element? { try await queue.next() }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(queue: self) }
 }
