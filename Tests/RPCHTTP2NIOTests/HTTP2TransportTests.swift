@@ -156,6 +156,55 @@ import Testing
         }
     }
 
+    /// One timer enforces a connection's deadlines: a short deadline set after a long one still
+    /// expires on time, calls that completed leave nothing behind that fails a later call, and a
+    /// call with a long deadline outlives the short ones.
+    @Test func deadlinesOfManyCallsOnOneConnection() async throws {
+        let service = EchoService()
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer(service: service) { port in
+                try await withClient(port: port) { client in
+                    let long = Task {
+                        try await client.unary(
+                            request: ClientRequest(message: "long"), descriptor: EchoService.sleep,
+                            serializer: StringCoder(), deserializer: StringCoder(),
+                            options: CallOptions(timeout: .seconds(20)))
+                    }
+                    for i in 0..<100 {
+                        let reply = try await client.unary(
+                            request: ClientRequest(message: "\(i)"), descriptor: EchoService.get,
+                            serializer: StringCoder(), deserializer: StringCoder(),
+                            options: CallOptions(timeout: .milliseconds(300 + i)))
+                        #expect(reply.message == "\(i)")
+                    }
+                    for timeout in [Duration.milliseconds(150), .milliseconds(50)] {
+                        let started = ContinuousClock.now
+                        let error = await #expect(throws: RPCError.self) {
+                            try await client.unary(
+                                request: ClientRequest(message: ""), descriptor: EchoService.sleep,
+                                serializer: StringCoder(), deserializer: StringCoder(),
+                                options: CallOptions(timeout: timeout))
+                        }
+                        let took = ContinuousClock.now - started
+                        #expect(error?.code == .deadlineExceeded)
+                        #expect(took >= timeout && took < .seconds(5), "expired after \(took)")
+                    }
+                    // The echo calls' deadlines (300-399 ms) have passed: they failed nothing.
+                    try await Task.sleep(for: .milliseconds(400))
+                    let reply = try await client.unary(
+                        request: ClientRequest(message: "after"), descriptor: EchoService.get,
+                        serializer: StringCoder(), deserializer: StringCoder(),
+                        options: CallOptions(timeout: .seconds(5)))
+                    #expect(reply.message == "after")
+                    // Still running (it sleeps until cancelled): ended by the cancellation, not a deadline.
+                    long.cancel()
+                    let outcome = await long.result
+                    #expect(throws: CancellationError.self) { try outcome.get() }
+                }
+            }
+        }
+    }
+
     /// A task that prefers the transport's executor runs on the connection's loop: its calls
     /// write and read there directly, and deadlines still expire.
     @Test func callsFromATaskOnTheTransportsLoop() async throws {

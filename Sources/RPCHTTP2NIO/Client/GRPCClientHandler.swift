@@ -19,8 +19,6 @@ final class GRPCClientHandler: ChannelInboundHandler {
         var timeout: Duration?
         var inbound: InboundQueue<RPCResponsePart>
         var streamID: Int32?
-        /// Ends the call with `DEADLINE_EXCEEDED` (cancelled when the call ends first).
-        var deadlineTimer: Scheduled<Void>?
     }
 
     private let connection: GRPCClientConnection
@@ -32,6 +30,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [UInt64: Bridge] = [:]
     private var tokens: [Int32: UInt64] = [:]
+    /// The calls' deadlines, enforced by one timer (``deadlineTimer``).
+    private var deadlines = CallDeadlines()
+    private var deadlineTimer: Scheduled<Void>?
     private var waiters = WriteWaiters()
     private let pump = OutputPump()
     private var flushScheduled = false
@@ -161,22 +162,16 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 registration.inbound.finish()
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: reason))
             }
-            var bridge = Bridge(
+            bridges[token] = Bridge(
                 descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
             if let deadline = registration.deadline {
-                let remaining = deadline - ContinuousClock.now
-                guard remaining > .zero else {
-                    bridges[token] = bridge
-                    deadlineExceeded(token: token, after: registration.timeout ?? .zero)
+                guard deadline > ContinuousClock.now else {
+                    deadlineExceeded(token: token)
                     return loop.makeFailedFuture(RPCError(code: .deadlineExceeded, message: "The call has ended."))
                 }
-                let bound = NIOLoopBound(self, eventLoop: loop)
-                let timeout = registration.timeout ?? remaining
-                bridge.deadlineTimer = loop.scheduleTask(in: .nanoseconds(remaining.nanoseconds)) {
-                    bound.value.deadlineExceeded(token: token, after: timeout)
-                }
+                deadlines.compactIfLarge(liveCalls: bridges.count) { bridges[$0] != nil }
+                if let fireAt = deadlines.add(token, deadline: deadline) { armDeadlineTimer(at: fireAt, on: loop) }
             }
-            bridges[token] = bridge
         }
         var result = loop.makeSucceededVoidFuture()
         for part in parts {
@@ -244,9 +239,27 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
+    /// Arms the one deadline timer to fire at `instant`, replacing the armed one.
+    private func armDeadlineTimer(at instant: ContinuousClock.Instant, on loop: any EventLoop) {
+        deadlineTimer?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        deadlineTimer = loop.scheduleTask(in: .nanoseconds((instant - ContinuousClock.now).nanoseconds)) {
+            bound.value.deadlineTimerFired()
+        }
+    }
+
+    private func deadlineTimerFired() {
+        deadlineTimer = nil
+        var expired: [UInt64] = []
+        let next = deadlines.fired(now: ContinuousClock.now, expired: &expired)
+        for token in expired { deadlineExceeded(token: token) }  // ended calls are skipped there
+        if let next, let eventLoop, !closed { armDeadlineTimer(at: next, on: eventLoop) }
+    }
+
     /// The call's deadline passed: it ends with `DEADLINE_EXCEEDED` and its stream is reset.
-    private func deadlineExceeded(token: UInt64, after timeout: Duration) {
+    private func deadlineExceeded(token: UInt64) {
         guard let bridge = bridges[token] else { return }
+        let timeout = bridge.timeout ?? .zero
         finishCall(token, Status(code: .deadlineExceeded, message: "Deadline of \(timeout) exceeded."))
         if let streamID = bridge.streamID {
             connection.cancel(streamID)  // its CANCELLED status finds no call any more
@@ -290,7 +303,6 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
         guard let bridge = bridges.removeValue(forKey: token) else { return }
-        bridge.deadlineTimer?.cancel()
         bridge.inbound.append(.status(status, trailers), bytes: 0)
         bridge.inbound.finish()
         if let streamID = bridge.streamID {
@@ -347,6 +359,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func teardown(reason: String) {
         endReason = reason
         keepalive.cancel()
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        deadlines.removeAll()
         closed = true
         connection.connectionClosed(reason: reason)
         processEvents()
