@@ -27,7 +27,7 @@ struct CallDeadlines {
         var token: UInt64
 
         static func < (lhs: Entry, rhs: Entry) -> Bool {
-            (lhs.deadline, lhs.token) < (rhs.deadline, rhs.token)
+            lhs.deadline < rhs.deadline || (lhs.deadline == rhs.deadline && lhs.token < rhs.token)
         }
     }
 
