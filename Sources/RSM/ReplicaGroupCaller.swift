@@ -100,6 +100,9 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
 
     private let state: Mutex<State>
     private let policy: Policy
+    /// `policy.clock`, made once (an operation measures its time as a difference of readings:
+    /// making an `ElapsedClock` per operation allocated two closures each time).
+    private let clock: ElapsedClock
     private let discover: (@Sendable (String) -> Client)?
 
     /// - Parameters:
@@ -111,6 +114,7 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
         precondition(policy.rpcTimeout > .zero, "rpcTimeout must be positive")
         state = Mutex(State(replicas: replicas))
         self.policy = policy
+        self.clock = ElapsedClock(policy.clock)
         self.discover = discover
     }
 
@@ -124,8 +128,8 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
         _ attempt: @Sendable (Client, CallOptions) async throws -> Reply,
         verdict: @Sendable (Reply) -> Verdict
     ) async throws(Failure) -> Reply {
-        let clock = ElapsedClock(policy.clock)
-        let end = [limit, policy.operationTimeout].compactMap { $0 }.min()
+        let start = clock.now
+        let end = Self.earlier(limit, policy.operationTimeout)
         var failuresInARow = 0
         var rounds = 0
         // Terminates when a replica answers, the task is cancelled, the optional timeout passes
@@ -135,7 +139,7 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
             if Task.isCancelled { throw .cancelled }
             var timeout = policy.rpcTimeout
             if let end {
-                let remaining = end - clock.now
+                let remaining = end - (clock.now - start)
                 guard remaining > .zero else { throw .timedOut(end) }
                 timeout = min(timeout, remaining)
             }
@@ -167,6 +171,13 @@ public final class ReplicaGroupCaller<Client: Sendable>: Sendable {
                 try? await clock.sleep(for: policy.retryPause)
             }
         }
+    }
+
+    /// The earlier of two optional limits (`nil`: none).
+    private static func earlier(_ a: Duration?, _ b: Duration?) -> Duration? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
     }
 
     private func index(leaderID: UInt64, address: String) -> Int? {

@@ -44,6 +44,8 @@ public final class GRPCClientConnection {
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
     private var events: [Event] = []
+    /// The session's events being processed (see ``handOver(_:to:)``).
+    private var sessionEvents: [HTTP2Event] = []
     public private(set) var isGoingAway = false
 
     public init(configuration: Configuration) {
@@ -62,6 +64,13 @@ public final class GRPCClientConnection {
     public func takeEvents() -> [Event] {
         defer { events.removeAll(keepingCapacity: true) }
         return events
+    }
+
+    /// Moves the events since the last call into `batch` (emptied first), in order, without
+    /// allocating. Empty `batch` once it is processed, so that no handled event (a message's
+    /// bytes) stays referenced.
+    public func takeEvents(into batch: inout [Event]) {
+        handOver(&events, to: &batch)
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
@@ -144,7 +153,9 @@ public final class GRPCClientConnection {
     }
 
     private func processSessionEvents() {
-        for event in session.takeEvents() {
+        session.takeEvents(into: &sessionEvents)
+        defer { sessionEvents.removeAll(keepingCapacity: true) }
+        for event in sessionEvents {
             switch event {
             case .headers(let streamID, let fields, _):
                 headers(streamID: streamID, fields: fields)

@@ -62,6 +62,8 @@ public final class GRPCServerConnection {
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
     private var events: [Event] = []
+    /// The session's events being processed (see ``handOver(_:to:)``).
+    private var sessionEvents: [HTTP2Event] = []
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration.validated()
@@ -87,6 +89,13 @@ public final class GRPCServerConnection {
     public func takeEvents() -> [Event] {
         defer { events.removeAll(keepingCapacity: true) }
         return events
+    }
+
+    /// Moves the events since the last call into `batch` (emptied first), in order, without
+    /// allocating. Empty `batch` once it is processed, so that no handled event (a message's
+    /// bytes) stays referenced.
+    public func takeEvents(into batch: inout [Event]) {
+        handOver(&events, to: &batch)
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
@@ -172,7 +181,9 @@ public final class GRPCServerConnection {
     // MARK: HTTP/2 events
 
     private func processSessionEvents() {
-        for event in session.takeEvents() {
+        session.takeEvents(into: &sessionEvents)
+        defer { sessionEvents.removeAll(keepingCapacity: true) }
+        for event in sessionEvents {
             switch event {
             case .headers(let streamID, let fields, let endStream):
                 if streams[streamID] == nil {

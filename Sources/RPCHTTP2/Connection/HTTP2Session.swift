@@ -124,6 +124,12 @@ final class HTTP2Session {
         return events
     }
 
+    /// Moves the events observed since the last call into `batch` (emptied first), in order,
+    /// without allocating (see ``handOver(_:to:)``).
+    func takeEvents(into batch: inout [HTTP2Event]) {
+        handOver(&events, to: &batch)
+    }
+
     /// Appends every frame nghttp2 wants to send to `buffer`.
     func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
         while true {
@@ -271,7 +277,7 @@ final class HTTP2Session {
     // MARK: Callback targets (called by nghttp2 during receive/collectOutput)
 
     fileprivate func beginHeaders(streamID: Int32) {
-        pendingHeaders[streamID] = []
+        pendingHeaders[streamID] = Self.newHeaderBlock()
     }
 
     fileprivate func header(streamID: Int32, name: HeaderField) {

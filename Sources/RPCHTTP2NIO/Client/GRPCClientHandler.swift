@@ -30,6 +30,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var eventLoop: (any EventLoop)?
     private var bridges: [UInt64: Bridge] = [:]
     private var tokens: [Int32: UInt64] = [:]
+    /// The connection's events being processed (emptied after each batch).
+    private var events: [GRPCClientConnection.Event] = []
     /// The calls' deadlines, enforced by one timer (``deadlineTimer``).
     private var deadlines = CallDeadlines()
     private var deadlineTimer: Scheduled<Void>?
@@ -280,7 +282,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
     // MARK: Events
 
     private func processEvents() {
-        for event in connection.takeEvents() {
+        connection.takeEvents(into: &events)
+        defer { events.removeAll(keepingCapacity: true) }
+        for event in events {
             switch event {
             case .responsePart(let streamID, let part):
                 guard let token = tokens[streamID] else { continue }
@@ -307,7 +311,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
         bridge.inbound.finish()
         if let streamID = bridge.streamID {
             tokens[streamID] = nil
-            waiters.fail(streamID, with: RPCError(code: status.code == .ok ? .cancelled : status.code, message: "The call has ended."))
+            waiters.fail(streamID) {
+                RPCError(code: status.code == .ok ? .cancelled : status.code, message: "The call has ended.")
+            }
         }
         closeIfIdle()
     }

@@ -18,9 +18,12 @@ struct WriteWaiters {
         }
     }
 
-    /// Fails the writers of a stream that ended.
-    mutating func fail(_ streamID: Int32, with error: any Error) {
-        waiting.removeValue(forKey: streamID)?.forEach { $0.fail(error) }
+    /// Fails the writers of a stream that ended with `error()` (made only if there are any: a
+    /// stream ends with none almost always).
+    mutating func fail(_ streamID: Int32, with error: () -> any Error) {
+        guard let promises = waiting.removeValue(forKey: streamID) else { return }
+        let error = error()
+        promises.forEach { $0.fail(error) }
     }
 
     mutating func failAll(with error: any Error) {

@@ -48,6 +48,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     /// The channel's loop, kept after the channel closes: handler tasks may still write.
     private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
+    /// The connection's events being processed (emptied after each batch).
+    private var events: [GRPCServerConnection.Event] = []
     private var waiters = WriteWaiters()
     private let pump = OutputPump()
     private var flushScheduled = false
@@ -196,7 +198,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
     // MARK: Streams
 
     private func processEvents() {
-        for event in connection.takeEvents() {
+        connection.takeEvents(into: &events)
+        defer { events.removeAll(keepingCapacity: true) }
+        for event in events {
             switch event {
             case .streamOpened(let streamID, let descriptor, let metadata, let timeout):
                 open(streamID: streamID, descriptor: descriptor, metadata: metadata, timeout: timeout)
@@ -211,14 +215,14 @@ final class GRPCServerHandler: ChannelInboundHandler {
                     bridge.inbound.finish(throwing: error)
                     bridge.cancellation.cancel()
                 }
-                waiters.fail(streamID, with: error)
+                waiters.fail(streamID) { error }
             case .streamClosed(let streamID):
                 if let bridge = bridges.removeValue(forKey: streamID) {
                     bridge.deadlineTimer?.cancel()
                     bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
                     bridge.cancellation.cancel()
                 }
-                waiters.fail(streamID, with: RPCError(code: .cancelled, message: "The stream closed."))
+                waiters.fail(streamID) { RPCError(code: .cancelled, message: "The stream closed.") }
                 closeIfDrained()
             case .goAway:
                 draining = true
@@ -320,7 +324,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let error = RPCError(code: .deadlineExceeded, message: message)
         bridge.inbound.finish(throwing: error)
         bridge.cancellation.cancel()
-        waiters.fail(streamID, with: error)
+        waiters.fail(streamID) { error }
     }
 
     private func ensureStatus(on streamID: Int32) {
