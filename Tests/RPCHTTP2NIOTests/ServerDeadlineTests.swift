@@ -10,19 +10,22 @@ import Testing
 /// sends a deadline and then neither resets the stream nor goes away still gets
 /// `DEADLINE_EXCEEDED`, and the handler is cancelled.
 @Suite(.serialized) struct ServerDeadlineTests {
-    /// The `grpc-status` values the server sent on stream 1 so far.
-    static func statuses(in bytes: [UInt8]) -> [String] {
+    /// The `grpc-status` values the server sent on stream `stream` (of the first `streams`
+    /// client streams: 1, 3, 5, ...) so far.
+    static func statuses(in bytes: [UInt8], stream: Int32 = 1, streams: Int = 1) -> [String] {
         let decoder = HTTP2Session(role: .client)
-        _ = decoder.submitRequest(headers: [
-            HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", "/a/b"),
-            HeaderField(":authority", "x"),
-        ])
+        for _ in 0..<streams {
+            _ = decoder.submitRequest(headers: [
+                HeaderField(":method", "POST"), HeaderField(":scheme", "http"), HeaderField(":path", "/a/b"),
+                HeaderField(":authority", "x"),
+            ])
+        }
         var ignored: [UInt8] = []
         guard (try? decoder.collectOutput(into: &ignored)) != nil,
             (try? bytes.withUnsafeBytes { try decoder.receive($0) }) != nil
         else { return [] }
         var found: [String] = []
-        for case .headers(1, let fields, _) in decoder.takeEvents() {
+        for case .headers(let id, let fields, _) in decoder.takeEvents() where id == stream {
             if let value = GRPCHeaders.value("grpc-status", in: fields) { found.append(value) }
         }
         return found
@@ -78,6 +81,51 @@ import Testing
                 // The handler's own OK status, written after it was cancelled, is not sent.
                 try await Task.sleep(for: .milliseconds(100))
                 #expect(Self.statuses(in: raw.received) == ["4"])
+                await raw.close()
+                transport.beginGracefulShutdown()
+                try await group.waitForAll()
+            }
+        }
+    }
+
+    /// One timer serves a connection's deadlines: a stream with a short `grpc-timeout` opened
+    /// after one with a long timeout still ends at its own deadline; the long one goes on.
+    @Test func aShortDeadlineAfterALongOneEndsOnTime() async throws {
+        let transport = HTTP2ServerTransport(host: "127.0.0.1", port: 0)
+        try await withTimeLimit(.seconds(30)) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    try await transport.listen { stream, _ in
+                        try? await Task.sleep(for: .seconds(300))
+                        try? await stream.outbound.write(.status(Status(code: .ok, message: ""), [:]))
+                    }
+                }
+                let port = try await transport.listeningPort()
+                let session = HTTP2Session(role: .client)
+                for timeout in ["20S", "200m"] {
+                    let streamID = try #require(session.submitRequest(headers: [
+                        HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
+                        HeaderField(":path", EchoService.sleep.path), HeaderField(":authority", "x"),
+                        HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+                        HeaderField("grpc-timeout", timeout),
+                    ]))
+                    session.enqueueData(GRPCMessageFramer.frame([]), on: streamID)
+                    session.finishData(on: streamID, trailers: nil)
+                }
+                var out: [UInt8] = []
+                try session.collectOutput(into: &out)
+                let raw = try await RawConnection.connect(port: port)
+                let start = ContinuousClock.now
+                try await raw.send(out)
+                var statuses: [String] = []
+                for _ in 0..<250 where statuses.isEmpty {
+                    try await Task.sleep(for: .milliseconds(20))
+                    statuses = Self.statuses(in: raw.received, stream: 3, streams: 2)
+                }
+                let elapsed = ContinuousClock.now - start
+                #expect(statuses == ["4"], "expected DEADLINE_EXCEEDED on stream 3, got \(statuses)")
+                #expect(elapsed >= .milliseconds(150), "the status came before the deadline: \(elapsed)")
+                #expect(Self.statuses(in: raw.received, stream: 1, streams: 2).isEmpty)
                 await raw.close()
                 transport.beginGracefulShutdown()
                 try await group.waitForAll()

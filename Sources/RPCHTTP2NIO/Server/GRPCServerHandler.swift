@@ -35,9 +35,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private struct StreamBridge {
         var inbound: InboundQueue<RPCRequestPart>
         var cancellation: StreamCancellation
-        /// Ends the call at the client's deadline (`grpc-timeout`); cancelled when the stream
-        /// closes first.
-        var deadlineTimer: Scheduled<Void>?
+        /// The client's `grpc-timeout`, if it sent one (enforced through ``deadlines``).
+        var timeout: Duration?
     }
 
     private let connection: GRPCServerConnection
@@ -48,6 +47,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
     /// The channel's loop, kept after the channel closes: handler tasks may still write.
     private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
+    /// The streams' deadlines (the clients' `grpc-timeout`s), enforced by one timer.
+    private var deadlines = CallDeadlines()
+    private var deadlineTimer: Scheduled<Void>?
     /// The connection's events being processed (emptied after each batch).
     private var events: [GRPCServerConnection.Event] = []
     private var waiters = WriteWaiters()
@@ -218,7 +220,6 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 waiters.fail(streamID) { error }
             case .streamClosed(let streamID):
                 if let bridge = bridges.removeValue(forKey: streamID) {
-                    bridge.deadlineTimer?.cancel()
                     bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
                     bridge.cancellation.cancel()
                 }
@@ -243,34 +244,44 @@ final class GRPCServerHandler: ChannelInboundHandler {
             onDrained: { loop.execute { bound.value.resumeInbound(on: streamID) } })
         inbound.append(.metadata(metadata), bytes: 0)
         let cancellation = StreamCancellation()
-        var bridge = StreamBridge(inbound: inbound, cancellation: cancellation)
-        if let timeout {
+        bridges[streamID] = StreamBridge(inbound: inbound, cancellation: cancellation, timeout: timeout)
+        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        if let deadline {
             // On this loop, not as a timer task beside the handler (`enforcesDeadlines`).
-            bridge.deadlineTimer = loop.scheduleTask(in: .nanoseconds(timeout.nanoseconds)) {
-                bound.value.deadlineExceeded(on: streamID, after: timeout)
-            }
+            deadlines.compactIfLarge(liveCalls: bridges.count) { bridges[Int32(truncatingIfNeeded: $0)] != nil }
+            if let fireAt = deadlines.add(UInt64(streamID), deadline: deadline) { armDeadlineTimer(at: fireAt, on: loop) }
         }
-        bridges[streamID] = bridge
 
         let statusWritten = StatusWritten()
         let outbound = ClosableRPCWriter<RPCResponsePart>(
             writer: RPCWriter(
                 { part in
                     if case .status = part { statusWritten.value.store(true, ordering: .relaxed) }
-                    try await loop.flatSubmit { bound.value.write(part, on: streamID) }.get()
+                    // A handler task on this loop (the usual case) writes directly: no hop, no
+                    // future unless it must wait for the stream's buffer to drain.
+                    if loop.inEventLoop {
+                        try await bound.value.write(part, on: streamID)?.get()
+                    } else {
+                        try await loop.flatSubmit { bound.value.write(part, on: streamID) ?? loop.makeSucceededVoidFuture() }
+                            .get()
+                    }
                 },
                 writeBatch: { parts in
                     if parts.contains(where: { if case .status = $0 { true } else { false } }) {
                         statusWritten.value.store(true, ordering: .relaxed)
                     }
-                    try await loop.flatSubmit { bound.value.write(parts, on: streamID) }.get()
+                    if loop.inEventLoop {
+                        try await bound.value.write(parts, on: streamID)?.get()
+                    } else {
+                        try await loop.flatSubmit { bound.value.write(parts, on: streamID) ?? loop.makeSucceededVoidFuture() }
+                            .get()
+                    }
                 }),
             finish: {
                 // A handler that returns without a status still ends the stream.
                 guard !statusWritten.value.load(ordering: .relaxed) else { return }
                 try? await loop.submit { bound.value.ensureStatus(on: streamID) }.get()
             })
-        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         let accepted = AcceptedStream(
             stream: ServerStream(
                 descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: InboundPartSequence.Requests(queue: inbound)),
@@ -285,22 +296,25 @@ final class GRPCServerHandler: ChannelInboundHandler {
         }
     }
 
-    private func write(_ parts: [RPCResponsePart], on streamID: Int32) -> EventLoopFuture<Void> {
-        var last = eventLoop!.makeSucceededVoidFuture()
+    /// Writes `parts`; `nil` when done, or what to await (as for one part, below).
+    private func write(_ parts: [RPCResponsePart], on streamID: Int32) -> EventLoopFuture<Void>? {
+        var last: EventLoopFuture<Void>?
         for part in parts { last = write(part, on: streamID) }
         return last
     }
 
-    private func write(_ part: RPCResponsePart, on streamID: Int32) -> EventLoopFuture<Void> {
+    /// Writes `part`. Returns `nil` when it is written, or a future to await: the stream's
+    /// buffer is over its high-water mark (completes once drained) or the stream is gone (failed).
+    private func write(_ part: RPCResponsePart, on streamID: Int32) -> EventLoopFuture<Void>? {
         let loop = eventLoop!
         guard bridges[streamID] != nil else {
-            if case .status = part { return loop.makeSucceededVoidFuture() }
+            if case .status = part { return nil }
             return loop.makeFailedFuture(RPCError(code: .cancelled, message: "The stream is closed."))
         }
         connection.send(part, on: streamID)
         scheduleFlush()
         guard case .message = part, connection.bufferedBytes(on: streamID) > configuration.streamHighWaterBytes else {
-            return loop.makeSucceededVoidFuture()
+            return nil
         }
         let promise = loop.makePromise(of: Void.self)
         waiters.add(promise, for: streamID)
@@ -313,12 +327,30 @@ final class GRPCServerHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
+    /// Arms the one deadline timer to fire at `instant`, replacing the armed one.
+    private func armDeadlineTimer(at instant: ContinuousClock.Instant, on loop: any EventLoop) {
+        deadlineTimer?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        deadlineTimer = loop.scheduleTask(in: .nanoseconds((instant - ContinuousClock.now).nanoseconds)) {
+            bound.value.deadlineTimerFired()
+        }
+    }
+
+    private func deadlineTimerFired() {
+        deadlineTimer = nil
+        var expired: [UInt64] = []
+        let next = deadlines.fired(now: ContinuousClock.now, expired: &expired)
+        // Streams that closed meanwhile are skipped there.
+        for token in expired { deadlineExceeded(on: Int32(truncatingIfNeeded: token)) }
+        if let next, let eventLoop, !closed { armDeadlineTimer(at: next, on: eventLoop) }
+    }
+
     /// The client's deadline passed before the handler's status: the call ends with
     /// `DEADLINE_EXCEEDED` (what the handler writes afterwards is dropped: the status is
     /// sent) and the handler's task is cancelled.
-    private func deadlineExceeded(on streamID: Int32, after timeout: Duration) {
+    private func deadlineExceeded(on streamID: Int32) {
         guard let bridge = bridges[streamID] else { return }
-        let message = "Deadline of \(timeout) exceeded."
+        let message = "Deadline of \(bridge.timeout ?? .zero) exceeded."
         connection.send(.status(Status(code: .deadlineExceeded, message: message), [:]), on: streamID)
         scheduleFlush()
         let error = RPCError(code: .deadlineExceeded, message: message)
@@ -376,6 +408,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
         handshakeTimer?.cancel()
         keepalive.cancel()
         idleTimer?.cancel()
+        deadlineTimer?.cancel()
+        deadlineTimer = nil
+        deadlines.removeAll()
         closed = true
         connection.connectionClosed()
         processEvents()

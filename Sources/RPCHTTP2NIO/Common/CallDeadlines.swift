@@ -1,7 +1,8 @@
 import HeapModule
 
 /// The deadlines of one connection's calls, for one timer to enforce them all (sans-I/O: the
-/// handler arms the timer where this says and reports when it fired).
+/// handler arms the timer where this says and reports when it fired). A client handler keys the
+/// calls by their tokens, a server handler by their stream ids (never reused on a connection).
 ///
 /// A timer per call — NIO's `scheduleTask` when the call starts and `cancel()` when it ends
 /// first, as almost every call does — cost ≈ 6 % of a client's CPU (`perf`, `skv kv bench
