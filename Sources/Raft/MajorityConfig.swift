@@ -23,8 +23,20 @@ public struct MajorityConfig: Sendable, Hashable {
     /// (`acked(id)`; `nil` counts as 0). `UInt64.max` for the empty configuration.
     public func committedIndex(_ acked: (UInt64) -> UInt64?) -> UInt64 {
         guard !voters.isEmpty else { return .max }
-        let matches = voters.map { acked($0) ?? 0 }.sorted(by: >)
-        return matches[quorum - 1]
+        // On the stack (it runs on every append acknowledgement): the acknowledged indices,
+        // sorted descending by insertion (a handful of voters).
+        return withUnsafeTemporaryAllocation(of: UInt64.self, capacity: voters.count) { matches in
+            for (i, voter) in voters.enumerated() {
+                let match = acked(voter) ?? 0
+                var j = i
+                while j > 0 && matches[j - 1] < match {
+                    matches[j] = matches[j - 1]
+                    j -= 1
+                }
+                matches[j] = match
+            }
+            return matches[quorum - 1]
+        }
     }
 
     /// The result of a poll in which `votes` maps voters to their answers (absent: not yet

@@ -56,6 +56,14 @@ final class InboundQueue<Element: Sendable>: Sendable {
         return pause
     }
 
+    /// Ends the sequence with `error()` unless it has ended already; the error is made only
+    /// then (a stream's request side has almost always ended normally before it closes).
+    /// Producer side: only the producer ends the queue, so the check cannot go stale.
+    func finish(throwingIfOpen error: () -> any Error) {
+        guard state.withLock({ $0.end == nil }) else { return }
+        finish(throwing: error())
+    }
+
     /// Ends the sequence after the queued parts (normally, or with `error`).
     func finish(throwing error: (any Error)? = nil) {
         let waiter = state.withLock { state -> CheckedContinuation<Wake, any Error>? in

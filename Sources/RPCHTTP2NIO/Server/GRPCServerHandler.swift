@@ -220,7 +220,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
                 waiters.fail(streamID) { error }
             case .streamClosed(let streamID):
                 if let bridge = bridges.removeValue(forKey: streamID) {
-                    bridge.inbound.finish(throwing: RPCError(code: .cancelled, message: "The stream closed."))
+                    bridge.inbound.finish(throwingIfOpen: { RPCError(code: .cancelled, message: "The stream closed.") })
                     bridge.cancellation.cancel()
                 }
                 waiters.fail(streamID) { RPCError(code: .cancelled, message: "The stream closed.") }
