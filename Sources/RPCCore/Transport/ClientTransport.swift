@@ -17,6 +17,18 @@ public protocol ClientTransport: Sendable {
         _ body: @Sendable (ClientStream) async throws -> Result
     ) async throws -> Result
 
+    /// A call whose request side is known in full when it starts (a unary or server-streaming
+    /// call): `request` — the metadata, then the messages — is written and the request side
+    /// finished, then `body` reads the response parts. Otherwise the contract of
+    /// ``withStream(descriptor:options:_:)``. The default does it through `withStream`; a
+    /// transport can do it with less per call (no writer, no hops).
+    func withRequestWritten<Result: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart],
+        _ body: @Sendable (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
+    ) async throws -> Result
+
     /// Closes the transport: new calls fail with `UNAVAILABLE`; in-flight calls finish.
     func close() async
 
@@ -29,4 +41,17 @@ public protocol ClientTransport: Sendable {
 
 extension ClientTransport {
     public var enforcesDeadlines: Bool { false }
+
+    public func withRequestWritten<Result: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart],
+        _ body: @Sendable (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
+    ) async throws -> Result {
+        try await withStream(descriptor: descriptor, options: options) { stream in
+            // A failed write means the stream is gone: the response side reports why.
+            try? await stream.outbound.finish(afterWriting: request)
+            return try await body(stream.inbound)
+        }
+    }
 }

@@ -113,21 +113,11 @@ public final class HTTP2ClientTransport: ClientTransport {
         options: CallOptions,
         _ body: @Sendable (ClientStream) async throws -> Result
     ) async throws -> Result {
-        let start = ContinuousClock.now
-        let connection = try await readyConnection(timeout: options.timeout)
-        let handler = connection.handler
+        let (handler, token, registration) = try await open(descriptor: descriptor, options: options)
         let loop = handler.eventLoop
-        let token = nextToken.add(1, ordering: .relaxed).newValue
-        let inbound = InboundQueue<RPCResponsePart>(
-            highWaterBytes: configuration.streamInboundHighWaterBytes,
-            lowWaterBytes: configuration.streamInboundLowWaterBytes,
-            onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
-        // The call is registered on the connection by its first write, which saves a hop; its
-        // deadline counts from the start of the call (connecting included).
-        let pending = PendingRegistration(
-            GRPCClientHandler.Registration(
-                descriptor: descriptor, timeout: options.timeout, deadline: options.timeout.map { start + $0 },
-                inbound: inbound))
+        let inbound = registration.inbound
+        // The call is registered on the connection by its first write, which saves a hop.
+        let pending = PendingRegistration(registration)
         let outbound = ClosableRPCWriter<RPCRequestPart>(
             writer: RPCWriter(
                 { part in
@@ -167,6 +157,54 @@ public final class HTTP2ClientTransport: ClientTransport {
         return try await body(ClientStream(
             descriptor: descriptor, inbound: RPCAsyncSequence(wrapping: InboundPartSequence.Responses(queue: inbound)),
             outbound: outbound))
+    }
+
+    /// The whole request in one step: registered, written and finished on the connection's
+    /// loop (directly from a task on that loop), with no writer or pending registration per call.
+    public func withRequestWritten<Result: Sendable>(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart],
+        _ body: @Sendable (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
+    ) async throws -> Result {
+        let (handler, token, registration) = try await open(descriptor: descriptor, options: options)
+        let loop = handler.eventLoop
+        // Not awaited: nothing follows on the request side, and if the parts cannot be sent the
+        // call ends with a status the response side reports.
+        if loop.inEventLoop {
+            _ = handler.value.write(request, token: token, registration: registration, finish: true)
+        } else {
+            loop.execute { _ = handler.value.write(request, token: token, registration: registration, finish: true) }
+        }
+        defer {
+            if loop.inEventLoop {
+                handler.value.release(token: token)
+            } else {
+                loop.execute { handler.value.release(token: token) }
+            }
+        }
+        return try await body(RPCAsyncSequence(wrapping: InboundPartSequence.Responses(queue: registration.inbound)))
+    }
+
+    /// A new call: the connection it goes on (made if needed), its token there, and what its
+    /// first write registers — its response queue and its deadline, which counts from here
+    /// (connecting included).
+    private func open(
+        descriptor: MethodDescriptor, options: CallOptions
+    ) async throws -> (NIOLoopBound<GRPCClientHandler>, UInt64, GRPCClientHandler.Registration) {
+        let start = ContinuousClock.now
+        let connection = try await readyConnection(timeout: options.timeout)
+        let handler = connection.handler
+        let loop = handler.eventLoop
+        let token = nextToken.add(1, ordering: .relaxed).newValue
+        let inbound = InboundQueue<RPCResponsePart>(
+            highWaterBytes: configuration.streamInboundHighWaterBytes,
+            lowWaterBytes: configuration.streamInboundLowWaterBytes,
+            onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
+        let registration = GRPCClientHandler.Registration(
+            descriptor: descriptor, timeout: options.timeout, deadline: options.timeout.map { start + $0 },
+            inbound: inbound)
+        return (handler, token, registration)
     }
 
     public var enforcesDeadlines: Bool { true }

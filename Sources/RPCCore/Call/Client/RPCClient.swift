@@ -155,11 +155,11 @@ extension RPCClient {
         // the call a timer task.
         let timeout = transport.enforcesDeadlines ? nil : options.timeout
         return try await withDeadline(timeout) {
-            try await transport.withStream(descriptor: descriptor, options: options) { stream in
-                let bytes = try serializer.serialize(request.message)
-                // A failed write means the stream is gone: the response side reports why.
-                try? await stream.outbound.finish(afterWriting: [.metadata(request.metadata), .message(bytes)])
-                return try await Self.unaryResponse(stream.inbound, deserializer: deserializer)
+            let bytes = try serializer.serialize(request.message)
+            return try await transport.withRequestWritten(
+                descriptor: descriptor, options: options, request: [.metadata(request.metadata), .message(bytes)]
+            ) { inbound in
+                try await Self.unaryResponse(inbound, deserializer: deserializer)
             }
         }
     }
