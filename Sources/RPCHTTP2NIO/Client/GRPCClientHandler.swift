@@ -32,9 +32,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var tokens: [Int32: UInt64] = [:]
     /// The connection's events being processed (emptied after each batch).
     private var events: [GRPCClientConnection.Event] = []
-    /// The calls' deadlines, enforced by one timer (``deadlineTimer``).
-    private var deadlines = CallDeadlines()
-    private var deadlineTimer: Scheduled<Void>?
+    /// The calls' deadlines, enforced by one timer.
+    private var deadlines = DeadlineTimer()
     private var waiters = WriteWaiters()
     private let pump = OutputPump()
     private var flushScheduled = false
@@ -171,8 +170,9 @@ final class GRPCClientHandler: ChannelInboundHandler {
                     deadlineExceeded(token: token)
                     return loop.makeFailedFuture(RPCError(code: .deadlineExceeded, message: "The call has ended."))
                 }
-                deadlines.compactIfLarge(liveCalls: bridges.count) { bridges[$0] != nil }
-                if let fireAt = deadlines.add(token, deadline: deadline) { armDeadlineTimer(at: fireAt, on: loop) }
+                deadlines.add(
+                    token, deadline: deadline, liveCalls: bridges.count, isLive: { bridges[$0] != nil }, on: loop,
+                    fire: deadlineTimerFire(on: loop))
             }
         }
         var result = loop.makeSucceededVoidFuture()
@@ -241,21 +241,17 @@ final class GRPCClientHandler: ChannelInboundHandler {
         }
     }
 
-    /// Arms the one deadline timer to fire at `instant`, replacing the armed one.
-    private func armDeadlineTimer(at instant: ContinuousClock.Instant, on loop: any EventLoop) {
-        deadlineTimer?.cancel()
+    private func deadlineTimerFire(on loop: any EventLoop) -> @Sendable () -> Void {
         let bound = NIOLoopBound(self, eventLoop: loop)
-        deadlineTimer = loop.scheduleTask(in: .nanoseconds((instant - ContinuousClock.now).nanoseconds)) {
-            bound.value.deadlineTimerFired()
-        }
+        return { bound.value.deadlineTimerFired() }
     }
 
     private func deadlineTimerFired() {
-        deadlineTimer = nil
-        var expired: [UInt64] = []
-        let next = deadlines.fired(now: ContinuousClock.now, expired: &expired)
-        for token in expired { deadlineExceeded(token: token) }  // ended calls are skipped there
-        if let next, let eventLoop, !closed { armDeadlineTimer(at: next, on: eventLoop) }
+        guard let eventLoop, !closed else { return }
+        // Ended calls are skipped in `deadlineExceeded`.
+        for token in deadlines.fired(on: eventLoop, fire: deadlineTimerFire(on: eventLoop)) {
+            deadlineExceeded(token: token)
+        }
     }
 
     /// The call's deadline passed: it ends with `DEADLINE_EXCEEDED` and its stream is reset.
@@ -365,9 +361,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private func teardown(reason: String) {
         endReason = reason
         keepalive.cancel()
-        deadlineTimer?.cancel()
-        deadlineTimer = nil
-        deadlines.removeAll()
+        deadlines.cancel()
         closed = true
         connection.connectionClosed(reason: reason)
         processEvents()

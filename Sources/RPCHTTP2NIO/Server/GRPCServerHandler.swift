@@ -47,9 +47,8 @@ final class GRPCServerHandler: ChannelInboundHandler {
     /// The channel's loop, kept after the channel closes: handler tasks may still write.
     private var eventLoop: (any EventLoop)?
     private var bridges: [Int32: StreamBridge] = [:]
-    /// The streams' deadlines (the clients' `grpc-timeout`s), enforced by one timer.
-    private var deadlines = CallDeadlines()
-    private var deadlineTimer: Scheduled<Void>?
+    /// The streams' deadlines (the clients' `grpc-timeout`s, by stream id), enforced by one timer.
+    private var deadlines = DeadlineTimer()
     /// The connection's events being processed (emptied after each batch).
     private var events: [GRPCServerConnection.Event] = []
     private var waiters = WriteWaiters()
@@ -248,8 +247,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
         let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
         if let deadline {
             // On this loop, not as a timer task beside the handler (`enforcesDeadlines`).
-            deadlines.compactIfLarge(liveCalls: bridges.count) { bridges[Int32(truncatingIfNeeded: $0)] != nil }
-            if let fireAt = deadlines.add(UInt64(streamID), deadline: deadline) { armDeadlineTimer(at: fireAt, on: loop) }
+            deadlines.add(
+                UInt64(streamID), deadline: deadline, liveCalls: bridges.count,
+                isLive: { bridges[Int32(truncatingIfNeeded: $0)] != nil }, on: loop, fire: deadlineTimerFire(on: loop))
         }
 
         let statusWritten = StatusWritten()
@@ -262,8 +262,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
                     if loop.inEventLoop {
                         try await bound.value.write(part, on: streamID)?.get()
                     } else {
-                        try await loop.flatSubmit { bound.value.write(part, on: streamID) ?? loop.makeSucceededVoidFuture() }
-                            .get()
+                        try await loop.flatSubmit {
+                            bound.value.write(part, on: streamID) ?? loop.makeSucceededVoidFuture()
+                        }.get()
                     }
                 },
                 writeBatch: { parts in
@@ -273,8 +274,9 @@ final class GRPCServerHandler: ChannelInboundHandler {
                     if loop.inEventLoop {
                         try await bound.value.write(parts, on: streamID)?.get()
                     } else {
-                        try await loop.flatSubmit { bound.value.write(parts, on: streamID) ?? loop.makeSucceededVoidFuture() }
-                            .get()
+                        try await loop.flatSubmit {
+                            bound.value.write(parts, on: streamID) ?? loop.makeSucceededVoidFuture()
+                        }.get()
                     }
                 }),
             finish: {
@@ -327,22 +329,17 @@ final class GRPCServerHandler: ChannelInboundHandler {
         scheduleFlush()
     }
 
-    /// Arms the one deadline timer to fire at `instant`, replacing the armed one.
-    private func armDeadlineTimer(at instant: ContinuousClock.Instant, on loop: any EventLoop) {
-        deadlineTimer?.cancel()
+    private func deadlineTimerFire(on loop: any EventLoop) -> @Sendable () -> Void {
         let bound = NIOLoopBound(self, eventLoop: loop)
-        deadlineTimer = loop.scheduleTask(in: .nanoseconds((instant - ContinuousClock.now).nanoseconds)) {
-            bound.value.deadlineTimerFired()
-        }
+        return { bound.value.deadlineTimerFired() }
     }
 
     private func deadlineTimerFired() {
-        deadlineTimer = nil
-        var expired: [UInt64] = []
-        let next = deadlines.fired(now: ContinuousClock.now, expired: &expired)
-        // Streams that closed meanwhile are skipped there.
-        for token in expired { deadlineExceeded(on: Int32(truncatingIfNeeded: token)) }
-        if let next, let eventLoop, !closed { armDeadlineTimer(at: next, on: eventLoop) }
+        guard let eventLoop, !closed else { return }
+        // Streams that closed meanwhile are skipped in `deadlineExceeded`.
+        for token in deadlines.fired(on: eventLoop, fire: deadlineTimerFire(on: eventLoop)) {
+            deadlineExceeded(on: Int32(truncatingIfNeeded: token))
+        }
     }
 
     /// The client's deadline passed before the handler's status: the call ends with
@@ -408,9 +405,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
         handshakeTimer?.cancel()
         keepalive.cancel()
         idleTimer?.cancel()
-        deadlineTimer?.cancel()
-        deadlineTimer = nil
-        deadlines.removeAll()
+        deadlines.cancel()
         closed = true
         connection.connectionClosed()
         processEvents()
