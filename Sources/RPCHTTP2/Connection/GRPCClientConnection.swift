@@ -79,6 +79,13 @@ public final class GRPCClientConnection {
         try session.collectOutput(into: &buffer)
     }
 
+    /// As ``collectOutput(into:)``, handing the bytes to `sink` chunk by chunk (each valid
+    /// during its call only) instead of copying them into an array.
+    public func collectOutput(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) throws(HTTP2ConnectionError) {
+        defer { processSessionEvents() }
+        try session.collectOutput(sink)
+    }
+
     /// Opens a stream by submitting its request headers; `nil` if the connection cannot take
     /// more streams (going away, ids exhausted).
     public func openStream(descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) -> Int32? {

@@ -104,6 +104,13 @@ public final class GRPCServerConnection {
         try session.collectOutput(into: &buffer)
     }
 
+    /// As ``collectOutput(into:)``, handing the bytes to `sink` chunk by chunk (each valid
+    /// during its call only) instead of copying them into an array.
+    public func collectOutput(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) throws(HTTP2ConnectionError) {
+        defer { processSessionEvents() }
+        try session.collectOutput(sink)
+    }
+
     /// Bytes of a stream's response waiting for the client's flow-control window.
     public func bufferedBytes(on streamID: Int32) -> Int { session.bufferedBytes(on: streamID) }
 

@@ -132,6 +132,12 @@ final class HTTP2Session {
 
     /// Appends every frame nghttp2 wants to send to `buffer`.
     func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
+        try collectOutput { buffer.append(contentsOf: $0) }
+    }
+
+    /// Hands every frame nghttp2 wants to send to `sink`, chunk by chunk, in order (a chunk's
+    /// memory is nghttp2's and valid during the call only).
+    func collectOutput(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) throws(HTTP2ConnectionError) {
         while true {
             var data: UnsafePointer<UInt8>?
             let length = nghttp2_session_mem_send(session, &data)
@@ -141,7 +147,7 @@ final class HTTP2Session {
                 throw HTTP2ConnectionError(code: Int(code), message: String(cString: nghttp2_strerror(code)))
             }
             guard length > 0, let data else { return }
-            buffer.append(contentsOf: UnsafeBufferPointer(start: data, count: length))
+            sink(UnsafeBufferPointer(start: data, count: length))
         }
     }
 

@@ -336,7 +336,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         do {
             try pump.flush(
                 context: context,
-                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                collect: { (sink) throws(HTTP2ConnectionError) in try connection.collectOutput(sink) },
                 didCollect: { processEvents() })
         } catch {
             close()

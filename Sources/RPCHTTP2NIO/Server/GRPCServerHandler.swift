@@ -378,7 +378,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
         do {
             try pump.flush(
                 context: context,
-                collect: { (buffer: inout [UInt8]) throws(HTTP2ConnectionError) in try connection.collectOutput(into: &buffer) },
+                collect: { (sink) throws(HTTP2ConnectionError) in try connection.collectOutput(sink) },
                 didCollect: { processEvents() })
         } catch {
             close(reason: "\(error)")
