@@ -11,24 +11,54 @@ public import RPCCore
 /// arena is abandoned. Pointers handed out are valid until then, and protobuf-c only reads
 /// them, so Swift's allocator (not `malloc`) is used throughout.
 ///
+/// Small allocations are carved from one slab of ``slabBytes`` (a message's struct, its short
+/// strings and bytes, its nested structs: one allocation instead of one each, which had been
+/// two to four per message on every call's request and reply); larger ones get their own.
+///
 /// Thread-confined to the serializing task: not `Sendable`.
 public final class ProtobufCArena {
+    /// Size of the slab small allocations share, in bytes (a KV command with a 256-byte value
+    /// fits).
+    static let slabBytes = 512
+    /// Alignment of every slab allocation (enough for any generated C struct).
+    static let slabAlignment = 16
+
+    /// Allocations too large for the slab, each freed on its own.
     private var allocations: [UnsafeMutableRawPointer] = []
+    private var slab: UnsafeMutableRawPointer?
+    private var slabUsed = 0
 
-    /// Room for the allocations of a typical message (its struct, a few byte fields and
-    /// nested messages) without regrowing the list one doubling at a time.
-    static let initialAllocationCapacity = 8
+    init() {}
 
-    init() {
-        allocations.reserveCapacity(Self.initialAllocationCapacity)
+    deinit {
+        deallocateAll()
+        slab?.deallocate()
     }
 
-    deinit { deallocateAll() }
-
-    /// Frees every allocation; the arena can be reused afterwards. Idempotent.
+    /// Frees every allocation; the arena can be reused afterwards (its slab is kept).
+    /// Idempotent.
     func deallocateAll() {
         for allocation in allocations { allocation.deallocate() }
         allocations.removeAll(keepingCapacity: true)
+        slabUsed = 0
+    }
+
+    /// `byteCount` bytes aligned for any C type (`alignment`, that of the type to be stored,
+    /// at most ``slabAlignment``), from the slab if they fit.
+    private func allocateRaw(byteCount: Int, alignment: Int = 1) -> UnsafeMutableRawPointer {
+        precondition(
+            alignment <= Self.slabAlignment, "a C type aligned to \(alignment) bytes cannot live in the arena")
+        let rounded = (byteCount + Self.slabAlignment - 1) & ~(Self.slabAlignment - 1)
+        if rounded <= Self.slabBytes - slabUsed {
+            let base =
+                slab ?? UnsafeMutableRawPointer.allocate(byteCount: Self.slabBytes, alignment: Self.slabAlignment)
+            slab = base
+            defer { slabUsed += rounded }
+            return base + slabUsed
+        }
+        let memory = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: Self.slabAlignment)
+        allocations.append(memory)
+        return memory
     }
 
     /// Allocates one C message struct and initializes it with its generated `<prefix>__init`
@@ -37,8 +67,8 @@ public final class ProtobufCArena {
         _ type: CMessage.Type,
         initializer: (UnsafeMutablePointer<CMessage>) -> Void
     ) -> UnsafeMutablePointer<CMessage> {
-        let message = UnsafeMutablePointer<CMessage>.allocate(capacity: 1)
-        allocations.append(UnsafeMutableRawPointer(message))
+        let message = allocateRaw(byteCount: MemoryLayout<CMessage>.stride, alignment: MemoryLayout<CMessage>.alignment)
+            .bindMemory(to: CMessage.self, capacity: 1)
         // Generated C structs are trivial types, so the initializer may write the whole struct
         // into uninitialized memory, and deallocation needs no deinitialization.
         initializer(message)
@@ -51,9 +81,8 @@ public final class ProtobufCArena {
     public func allocateArray<Element>(of type: Element.Type, count: Int) -> UnsafeMutablePointer<Element>? {
         precondition(count >= 0, "negative array size \(count)")
         guard count > 0 else { return nil }
-        let array = UnsafeMutablePointer<Element>.allocate(capacity: count)
-        allocations.append(UnsafeMutableRawPointer(array))
-        return array
+        return allocateRaw(byteCount: MemoryLayout<Element>.stride * count, alignment: MemoryLayout<Element>.alignment)
+            .bindMemory(to: Element.self, capacity: count)
     }
 
     /// Copies `string` as a NUL-terminated UTF-8 C string, for a `char *` field.
@@ -65,8 +94,7 @@ public final class ProtobufCArena {
         guard !utf8.contains(0) else {
             throw RPCError(code: .internal, message: "A protobuf-c string field cannot contain NUL characters.")
         }
-        let buffer = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
-        allocations.append(UnsafeMutableRawPointer(buffer))
+        let buffer = allocateRaw(byteCount: utf8.count + 1).bindMemory(to: CChar.self, capacity: utf8.count + 1)
         utf8.withUnsafeBytes { bytes in
             UnsafeMutableRawPointer(buffer).copyMemory(from: bytes.baseAddress!, byteCount: utf8.count)
         }
@@ -78,8 +106,7 @@ public final class ProtobufCArena {
     /// Empty input yields `(0, nil)`, which is protobuf-c's default.
     public func copyBytes(_ bytes: [UInt8]) -> (count: Int, pointer: UnsafeMutablePointer<UInt8>?) {
         guard !bytes.isEmpty else { return (0, nil) }
-        let buffer = UnsafeMutablePointer<UInt8>.allocate(capacity: bytes.count)
-        allocations.append(UnsafeMutableRawPointer(buffer))
+        let buffer = allocateRaw(byteCount: bytes.count).bindMemory(to: UInt8.self, capacity: bytes.count)
         bytes.withUnsafeBufferPointer { source in
             buffer.initialize(from: source.baseAddress!, count: source.count)
         }

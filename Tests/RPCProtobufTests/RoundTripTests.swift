@@ -91,6 +91,24 @@ import Testing
         #expect(decoded.payload?.body == body)
     }
 
+    /// The arena carves small allocations from one slab and gives larger ones their own: bodies
+    /// and strings around the slab's size, with nested and repeated messages beside them, come
+    /// back intact whichever side of the boundary each lands on.
+    @Test(arguments: [0, 1, 15, 16, 17, 200, 400, 480, 496, 511, 512, 513, 1_000, 70_000])
+    func messagesAroundTheArenaSlabSizeRoundTrip(size: Int) throws {
+        let body = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
+        let text = String(repeating: "ab☺", count: size / 5)
+        let payload = Payload(type: .compressable, body: body)
+        let response = SimpleResponse(
+            payload: payload, username: text, oauthScope: "scope", serverID: text, hostname: "h")
+        #expect(try roundTrip(response) == response)
+        let request = StreamingOutputCallRequest(
+            responseType: .compressable,
+            responseParameters: (0..<(size % 7 + 1)).map { ResponseParameters(size: Int32($0)) },
+            payload: payload, responseStatus: EchoStatus(code: 3, message: text))
+        #expect(try roundTrip(request) == request)
+    }
+
     @Test func stringsWithNULCannotBeSerialized() {
         let error = #expect(throws: RPCError.self) {
             try ProtobufSerializer<EchoStatus>().serialize(EchoStatus(code: 2, message: "a\u{0}b"))
