@@ -31,6 +31,25 @@ import Testing
         return found
     }
 
+    /// The bytes of a client connection that opens one `Sleep` call per entry of `timeouts`
+    /// (each a `grpc-timeout` value) with an empty request message (streams 1, 3, ...).
+    static func sleepCalls(timeouts: [String]) throws -> [UInt8] {
+        let session = HTTP2Session(role: .client)
+        for timeout in timeouts {
+            let streamID = try #require(session.submitRequest(headers: [
+                HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
+                HeaderField(":path", EchoService.sleep.path), HeaderField(":authority", "x"),
+                HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
+                HeaderField("grpc-timeout", timeout),
+            ]))
+            session.enqueueData(GRPCMessageFramer.frame([]), on: streamID)
+            session.finishData(on: streamID, trailers: nil)
+        }
+        var out: [UInt8] = []
+        try session.collectOutput(into: &out)
+        return out
+    }
+
     /// The transport alone, with a handler that ignores deadlines (no `RPCServer` racing it
     /// against a timer task).
     @Test func serverEndsACallAtItsDeadlineWithoutTheClient() async throws {
@@ -50,17 +69,7 @@ import Testing
                     }
                 }
                 let port = try await transport.listeningPort()
-                let session = HTTP2Session(role: .client)
-                let streamID = try #require(session.submitRequest(headers: [
-                    HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
-                    HeaderField(":path", EchoService.sleep.path), HeaderField(":authority", "x"),
-                    HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
-                    HeaderField("grpc-timeout", "200m"),
-                ]))
-                session.enqueueData(GRPCMessageFramer.frame([]), on: streamID)
-                session.finishData(on: streamID, trailers: nil)
-                var out: [UInt8] = []
-                try session.collectOutput(into: &out)
+                let out = try Self.sleepCalls(timeouts: ["200m"])
                 let raw = try await RawConnection.connect(port: port)
                 // Before the send: the server's timer starts once it has read the headers, and
                 // the send's completion may reach this task much later on a loaded machine.
@@ -101,19 +110,7 @@ import Testing
                     }
                 }
                 let port = try await transport.listeningPort()
-                let session = HTTP2Session(role: .client)
-                for timeout in ["20S", "200m"] {
-                    let streamID = try #require(session.submitRequest(headers: [
-                        HeaderField(":method", "POST"), HeaderField(":scheme", "http"),
-                        HeaderField(":path", EchoService.sleep.path), HeaderField(":authority", "x"),
-                        HeaderField("content-type", "application/grpc"), HeaderField("te", "trailers"),
-                        HeaderField("grpc-timeout", timeout),
-                    ]))
-                    session.enqueueData(GRPCMessageFramer.frame([]), on: streamID)
-                    session.finishData(on: streamID, trailers: nil)
-                }
-                var out: [UInt8] = []
-                try session.collectOutput(into: &out)
+                let out = try Self.sleepCalls(timeouts: ["20S", "200m"])
                 let raw = try await RawConnection.connect(port: port)
                 let start = ContinuousClock.now
                 try await raw.send(out)
