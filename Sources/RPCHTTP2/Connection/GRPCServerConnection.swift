@@ -99,14 +99,13 @@ public final class GRPCServerConnection {
     }
 
     public func collectOutput(into buffer: inout [UInt8]) throws(HTTP2ConnectionError) {
-        // Sending can complete streams (a trailers frame went out): surface those events.
-        defer { processSessionEvents() }
-        try session.collectOutput(into: &buffer)
+        try collectOutput { buffer.append(contentsOf: $0) }
     }
 
     /// As ``collectOutput(into:)``, handing the bytes to `sink` chunk by chunk (each valid
     /// during its call only) instead of copying them into an array.
     public func collectOutput(_ sink: (UnsafeBufferPointer<UInt8>) -> Void) throws(HTTP2ConnectionError) {
+        // Sending can complete streams (a trailers frame went out): surface those events.
         defer { processSessionEvents() }
         try session.collectOutput(sink)
     }

@@ -253,32 +253,24 @@ final class GRPCServerHandler: ChannelInboundHandler {
         }
 
         let statusWritten = StatusWritten()
+        // The handler's writes (one part or a batch): a handler task on this loop (the usual
+        // case) writes directly — no hop, no future unless it must wait for the stream's buffer
+        // to drain — any other task hops onto the loop.
+        @Sendable func deliver<Parts: Collection<RPCResponsePart> & Sendable>(_ parts: Parts) async throws {
+            if parts.contains(where: { if case .status = $0 { true } else { false } }) {
+                statusWritten.value.store(true, ordering: .relaxed)
+            }
+            if loop.inEventLoop {
+                try await bound.value.write(parts, on: streamID)?.get()
+            } else {
+                try await loop.flatSubmit { bound.value.write(parts, on: streamID) ?? loop.makeSucceededVoidFuture() }
+                    .get()
+            }
+        }
         let outbound = ClosableRPCWriter<RPCResponsePart>(
             writer: RPCWriter(
-                { part in
-                    if case .status = part { statusWritten.value.store(true, ordering: .relaxed) }
-                    // A handler task on this loop (the usual case) writes directly: no hop, no
-                    // future unless it must wait for the stream's buffer to drain.
-                    if loop.inEventLoop {
-                        try await bound.value.write(part, on: streamID)?.get()
-                    } else {
-                        try await loop.flatSubmit {
-                            bound.value.write(part, on: streamID) ?? loop.makeSucceededVoidFuture()
-                        }.get()
-                    }
-                },
-                writeBatch: { parts in
-                    if parts.contains(where: { if case .status = $0 { true } else { false } }) {
-                        statusWritten.value.store(true, ordering: .relaxed)
-                    }
-                    if loop.inEventLoop {
-                        try await bound.value.write(parts, on: streamID)?.get()
-                    } else {
-                        try await loop.flatSubmit {
-                            bound.value.write(parts, on: streamID) ?? loop.makeSucceededVoidFuture()
-                        }.get()
-                    }
-                }),
+                { part in try await deliver(CollectionOfOne(part)) },
+                writeBatch: { parts in try await deliver(parts) }),
             finish: {
                 // A handler that returns without a status still ends the stream.
                 guard !statusWritten.value.load(ordering: .relaxed) else { return }
@@ -299,7 +291,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     }
 
     /// Writes `parts`; `nil` when done, or what to await (as for one part, below).
-    private func write(_ parts: [RPCResponsePart], on streamID: Int32) -> EventLoopFuture<Void>? {
+    private func write(_ parts: some Collection<RPCResponsePart>, on streamID: Int32) -> EventLoopFuture<Void>? {
         var last: EventLoopFuture<Void>?
         for part in parts { last = write(part, on: streamID) }
         return last
