@@ -50,6 +50,24 @@ import Testing
         return out
     }
 
+    /// Sends `bytes` on `raw`, then waits (up to 5 s) for the first `grpc-status` on `stream`
+    /// (see ``statuses(in:stream:streams:)``): the statuses then, and the time since the send
+    /// started.
+    static func send(
+        _ bytes: [UInt8], on raw: RawConnection, awaitingStatusOn stream: Int32 = 1, streams: Int = 1
+    ) async throws -> (statuses: [String], elapsed: Duration) {
+        // Before the send: the server's timer starts once it has read the headers, and the
+        // send's completion may reach this task much later on a loaded machine.
+        let start = ContinuousClock.now
+        try await raw.send(bytes)
+        var statuses: [String] = []
+        for _ in 0..<250 where statuses.isEmpty {
+            try await Task.sleep(for: .milliseconds(20))
+            statuses = Self.statuses(in: raw.received, stream: stream, streams: streams)
+        }
+        return (statuses, ContinuousClock.now - start)
+    }
+
     /// The transport alone, with a handler that ignores deadlines (no `RPCServer` racing it
     /// against a timer task).
     @Test func serverEndsACallAtItsDeadlineWithoutTheClient() async throws {
@@ -71,16 +89,7 @@ import Testing
                 let port = try await transport.listeningPort()
                 let out = try Self.sleepCalls(timeouts: ["200m"])
                 let raw = try await RawConnection.connect(port: port)
-                // Before the send: the server's timer starts once it has read the headers, and
-                // the send's completion may reach this task much later on a loaded machine.
-                let start = ContinuousClock.now
-                try await raw.send(out)
-                var statuses: [String] = []
-                for _ in 0..<250 where statuses.isEmpty {
-                    try await Task.sleep(for: .milliseconds(20))
-                    statuses = Self.statuses(in: raw.received)
-                }
-                let elapsed = ContinuousClock.now - start
+                let (statuses, elapsed) = try await Self.send(out, on: raw)
                 #expect(statuses == ["4"], "expected one DEADLINE_EXCEEDED status, got \(statuses)")
                 #expect(elapsed >= .milliseconds(150), "the status came before the deadline: \(elapsed)")
                 for _ in 0..<300 where cancelled.value.withLock { $0 } == 0 {
@@ -112,14 +121,7 @@ import Testing
                 let port = try await transport.listeningPort()
                 let out = try Self.sleepCalls(timeouts: ["20S", "200m"])
                 let raw = try await RawConnection.connect(port: port)
-                let start = ContinuousClock.now
-                try await raw.send(out)
-                var statuses: [String] = []
-                for _ in 0..<250 where statuses.isEmpty {
-                    try await Task.sleep(for: .milliseconds(20))
-                    statuses = Self.statuses(in: raw.received, stream: 3, streams: 2)
-                }
-                let elapsed = ContinuousClock.now - start
+                let (statuses, elapsed) = try await Self.send(out, on: raw, awaitingStatusOn: 3, streams: 2)
                 #expect(statuses == ["4"], "expected DEADLINE_EXCEEDED on stream 3, got \(statuses)")
                 #expect(elapsed >= .milliseconds(150), "the status came before the deadline: \(elapsed)")
                 #expect(Self.statuses(in: raw.received, stream: 1, streams: 2).isEmpty)
