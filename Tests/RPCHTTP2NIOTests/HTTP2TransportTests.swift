@@ -238,6 +238,40 @@ import Testing
         }
     }
 
+    /// Many tasks on the connection's loop, each making calls as its previous reply arrives:
+    /// with a write limit of 1 and 3 requests, every request is written from inside the call
+    /// that finished it (not after the loop's queued work), and every call gets its own reply.
+    @Test(arguments: [1, 3])
+    func callsFromManyTasksOnTheLoopWithAWriteLimit(maxRequestsPerWrite: Int) async throws {
+        try await withTimeLimit(.seconds(60)) {
+            try await withLoopbackServer { port in
+                var configuration = HTTP2ClientTransport.Configuration()
+                configuration.maxRequestsPerWrite = maxRequestsPerWrite
+                let transport = HTTP2ClientTransport(host: "127.0.0.1", port: port, configuration: configuration)
+                let client = RPCClient(transport: transport)
+                let (tasks, callsPerTask) = (32, 20)
+                let matched = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for task in 0..<tasks {
+                        group.addTask(executorPreference: transport.taskExecutor) {
+                            var matched = 0
+                            for call in 0..<callsPerTask {
+                                let message = "t\(task)c\(call)"
+                                let reply = try await client.unary(
+                                    request: ClientRequest(message: message), descriptor: EchoService.get,
+                                    serializer: StringCoder(), deserializer: StringCoder())
+                                if reply.message == message { matched += 1 }
+                            }
+                            return matched
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                await transport.close()
+                #expect(matched == tasks * callsPerTask)
+            }
+        }
+    }
+
     @Test func clientCancellationCancelsTheServerHandler() async throws {
         let service = EchoService()
         try await withTimeLimit(.seconds(30)) {

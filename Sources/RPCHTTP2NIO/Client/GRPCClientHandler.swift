@@ -37,6 +37,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var waiters = WriteWaiters()
     private let pump = OutputPump()
     private var flushScheduled = false
+    /// Requests finished since the last flush.
+    private var requestsSinceFlush = 0
     private let keepalive = KeepaliveTimer()
     private var shuttingDown = false
     private var closed = false
@@ -219,7 +221,14 @@ final class GRPCClientHandler: ChannelInboundHandler {
     func finishRequest(token: UInt64) {
         guard let streamID = bridges[token]?.streamID else { return }
         connection.finishRequest(on: streamID)
-        scheduleFlush()
+        // Written now once enough requests wait, rather than after the loop's queued work (see
+        // `Configuration.maxRequestsPerWrite`).
+        requestsSinceFlush += 1
+        if requestsSinceFlush >= configuration.maxRequestsPerWrite {
+            flush()
+        } else {
+            scheduleFlush()
+        }
     }
 
     /// The call's reader caught up: reopen its stream's flow-control window.
@@ -332,6 +341,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func flush() {
         flushScheduled = false
+        requestsSinceFlush = 0
         guard let context, !closed else { return }
         do {
             try pump.flush(

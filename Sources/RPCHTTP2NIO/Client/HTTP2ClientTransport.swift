@@ -50,6 +50,15 @@ public final class HTTP2ClientTransport: ClientTransport {
         public var streamInboundHighWaterBytes = 1 << 20
         /// ...until the reader has read them down to this many.
         public var streamInboundLowWaterBytes = 256 << 10
+        /// Most finished requests a connection holds back for one socket write. Output is
+        /// flushed once the loop has run the work queued before it, so that a loop tick's
+        /// requests share a write; but when many tasks on the connection's loop each start a
+        /// call as a response arrives, that tick lasts as long as all of them, and the server
+        /// idles meanwhile. Every this many finished requests are written at once instead, so
+        /// the server starts on them while the client prepares the rest. Measured with
+        /// `skv kv bench` on 3 local members (2 cores), 4 against no limit: 64 clerks' Gets
+        /// 31,900 → 46,600/s, 16 clerks' 20,000 → 25,300/s, Puts within noise.
+        public var maxRequestsPerWrite = 4
         /// Speak TLS (ALPN `h2`) to the server, verifying its certificate against the trust
         /// roots and the host name or IP address dialled (see ``TransportTLS``), and presenting
         /// this configuration's certificate if it has one; `nil`: plaintext. A connection
@@ -98,6 +107,7 @@ public final class HTTP2ClientTransport: ClientTransport {
         precondition(configuration.initialBackoff > .zero && configuration.maxBackoff >= configuration.initialBackoff, "invalid back-off")
         precondition(configuration.backoffMultiplier >= 1 && (0...1).contains(configuration.backoffJitter), "invalid back-off")
         precondition(configuration.streamLowWaterBytes <= configuration.streamHighWaterBytes, "low-water mark above high-water mark")
+        precondition(configuration.maxRequestsPerWrite > 0, "maxRequestsPerWrite must be positive")
         self.host = host
         self.port = port
         self.configuration = configuration
