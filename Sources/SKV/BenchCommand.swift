@@ -25,12 +25,11 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Distinct keys.")
     var keys: Int = 5
 
-    /// One by default: every clerk's calls share one connection per server, so a loop tick
-    /// sends many requests in one write (as a Swift program with one transport per server
-    /// does). Measured on 2026-12-06 (README, "Our Swift client against h2load"): the same
-    /// CPU per operation as 4 connections at 16 and 64 clerks, and 4 connections gave 18–27 %
-    /// more Gets per second there (a server works on one connection's batch while the client
-    /// handles another's), the Puts within noise.
+    /// One by default: every clerk's calls share one connection per server, and the
+    /// connection writes their requests a few at a time (`maxRequestsPerWrite`), as a Swift
+    /// program with one transport per server does. Measured on 2026-12-06 with that write limit
+    /// (3 local members, 16 and 64 clerks' Gets): 1, 2 and 4 connections within noise of each
+    /// other (4 connections had given 18–27 % more Gets per second before the limit).
     @Option(help: "HTTP/2 connections to each server, shared by the clients round-robin.")
     var connections: Int = 1
 
