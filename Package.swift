@@ -47,6 +47,8 @@ let package = Package(
         // C layer: each library wrapped once, imported only by the modules that need it.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
+        // The `skv` executable's allocator (see `Sources/SKV/Allocator.swift`).
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
         .target(name: "CProtos", dependencies: ["CProtobufC"]),
 
         // Latency percentiles of the benchmarks (one HdrHistogram wrapper).
@@ -156,7 +158,7 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
-                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CMallocTuning",
+                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CJemalloc",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -228,12 +230,8 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
-        // glibc allocator settings the daemons apply at start-up (mallopt).
-        .target(name: "CMallocTuning"),
         // Test-only glibc heap statistics (mallinfo2) for the leak check.
         .target(name: "CMallocStats", path: "Tests/CMallocStats"),
-        .testTarget(
-            name: "CMallocTuningTests", dependencies: ["CMallocTuning", "CMallocStats"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCProtobufTests", dependencies: ["RPCCore", "RPCProtobuf", "Interop", "CMallocStats"],
             swiftSettings: swiftSettings),

@@ -5,7 +5,7 @@ set -euo pipefail
 # chromium: the status page's browser test (Scripts/test-status-page.sh); openssl: the TLS tests'
 # certificates (Scripts/make-test-certs.sh); iproute2, nftables, iptables: the partition tests'
 # network namespaces and packet filters (Scripts/test-partitions.sh, Scripts/soak.sh).
-apt_packages=(libnghttp2-dev libprotobuf-c-dev protobuf-c-compiler nghttp2-client chromium openssl
+apt_packages=(libnghttp2-dev libprotobuf-c-dev libjemalloc-dev protobuf-c-compiler nghttp2-client chromium openssl
   iproute2 nftables iptables)
 missing=()
 for p in "${apt_packages[@]}"; do

@@ -5,15 +5,23 @@ import Glibc
 
 /// The process's own gauges, read from `/proc` when scraped (Linux; the names of the
 /// Prometheus client libraries' process collectors): `process_resident_memory_bytes` and
-/// `process_open_fds`. A value that cannot be read is left as it was.
+/// `process_open_fds`; and the allocator's (``Allocator``): `skv_allocator_allocated_bytes`
+/// (held by the program) and `skv_allocator_resident_bytes` (kept resident by jemalloc). A
+/// value that cannot be read is left as it was.
 struct ProcessMetrics: Sendable {
     private let residentMemory = Gauge(label: "process_resident_memory_bytes")
     private let openFileDescriptors = Gauge(label: "process_open_fds")
+    private let allocatedBytes = Gauge(label: "skv_allocator_allocated_bytes")
+    private let allocatorResidentBytes = Gauge(label: "skv_allocator_resident_bytes")
 
-    /// Reads both values and records them.
+    /// Reads the values and records them.
     func update() {
         if let bytes = Self.residentBytes() { residentMemory.record(bytes) }
         if let count = Self.openFileDescriptorCount() { openFileDescriptors.record(count) }
+        if let statistics = Allocator.statistics() {
+            allocatedBytes.record(statistics.allocatedBytes)
+            allocatorResidentBytes.record(statistics.residentBytes)
+        }
     }
 
     /// The resident set size: the second field of `/proc/self/statm` (pages) times the page size.

@@ -89,7 +89,6 @@ struct ReplicaHost {
     /// over, the listener drains (calls in flight finish within ``shutdownGrace``), the metrics
     /// server stops, the service stops, and the peer is killed, closing the store.
     func run(makeService: (ReplicaContext) async throws -> any ReplicaService) async {
-        AllocatorTuning.apply()
         let label = switch service {
         case .kv: "skv.kv.serve"
         case .ctrler: "skv.ctrler.serve"
@@ -252,7 +251,7 @@ struct ReplicaHost {
                 "serving skv.raft.Raft and \(serviceName)",
                 metadata: [
                     "listen": "\(listenAddress)", "members": "\(book.addresses.sorted { $0.key < $1.key })",
-                    "data-dir": "\(dataDir)",
+                    "data-dir": "\(dataDir)", "allocator": "jemalloc \(Allocator.version() ?? "?")",
                 ])
         }
         var failure: (any Error)?

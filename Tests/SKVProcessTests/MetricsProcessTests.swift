@@ -32,6 +32,10 @@ extension KVProcessTests {
             #expect(before["skv_raft_term"] >= 1)
             #expect(before["process_resident_memory_bytes"] > Double(1 << 20))
             #expect(before["process_open_fds"] > 3)
+            // jemalloc serves the daemon's allocations (a replica holds megabytes: its Raft log,
+            // buffers, the Swift runtime's metadata), not glibc.
+            #expect(before["skv_allocator_allocated_bytes"] > Double(1 << 20))
+            #expect(before["skv_allocator_resident_bytes"] >= before["skv_allocator_allocated_bytes"])
             let followerScrape = try scrape(cluster, follower)
             #expect(followerScrape["skv_raft_is_leader"] == 0)
             #expect(followerScrape["skv_raft_leader_id"] == Double(leader + 1))
@@ -113,7 +117,8 @@ extension KVProcessTests {
                 "skv_raft_leader_changes_total", "skv_wal_fsync_duration_seconds",
                 "skv_raft_read_index_requests_total", "skv_raft_snapshots_taken_total",
                 "skv_raft_snapshot_taken_bytes_total", "skv_raft_append_bytes", "skv_rsm_sessions",
-                "process_resident_memory_bytes", "process_open_fds",
+                "process_resident_memory_bytes", "process_open_fds", "skv_allocator_allocated_bytes",
+                "skv_allocator_resident_bytes",
             ] {
                 #expect(scrape.types[family] != nil, "\(family) is not exported")
             }
