@@ -47,8 +47,9 @@ let package = Package(
         // C layer: each library wrapped once, imported only by the modules that need it.
         .systemLibrary(name: "CNGHTTP2", pkgConfig: "libnghttp2", providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CProtobufC", pkgConfig: "libprotobuf-c", providers: [.apt(["libprotobuf-c-dev"])]),
-        // The `skv` executable's allocator (see `Sources/SKV/Allocator.swift`).
+        // The `skv` executable's allocator and its options (see `Sources/SKV/Allocator.swift`).
         .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
+        .target(name: "JemallocConfiguration"),
         .target(name: "CProtos", dependencies: ["CProtobufC"]),
 
         // Latency percentiles of the benchmarks (one HdrHistogram wrapper).
@@ -158,7 +159,7 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
-                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CJemalloc",
+                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CJemalloc", "JemallocConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import CJemalloc
+import JemallocConfiguration
 
 /// The `skv` executable's allocator: jemalloc, linked in (`CJemalloc`, Debian's unprefixed
 /// build), so that every allocation of the process — Swift objects, nghttp2, protobuf-c, NIO
@@ -16,9 +17,35 @@ import CJemalloc
 ///
 /// Memory: glibc kept what bursts left in per-thread arenas (docs/testing-faults.md, the soak's
 /// RSS growth, which the earlier `mallopt` settings bounded); jemalloc gives dirty pages back
-/// to the system once unused for its decay time (10 s by default), so a burst's memory does
-/// not stay resident. Its own figures are exported as metrics (``statistics()``).
+/// to the system once unused for its decay time, so a burst's memory does not stay resident.
+/// With jemalloc's default decay of 10 s the 10-minute soak (`Scripts/soak.sh 600`, seed
+/// 7424980340638858854) passed its RSS bound but peaked at 413 MiB on one daemon (glibc with
+/// the earlier settings: 53), transient large buffers of ten seconds piling up; the options in
+/// `JemallocConfiguration` (``options``) shorten that to about a second and purge from a
+/// background thread. Its own figures are exported as metrics (``statistics()``).
 enum Allocator {
+    /// The options the executable gives jemalloc (`malloc_conf`).
+    static var options: String { String(cString: skv_jemalloc_configuration()) }
+
+    /// The options jemalloc runs with, read back from it: `dirty_decay_ms` and whether its
+    /// background thread purges — `nil` if they cannot be read.
+    static func appliedOptions() -> (dirtyDecayMilliseconds: Int, backgroundThread: Bool)? {
+        var decay = 0
+        var decaySize = MemoryLayout<Int>.size
+        var background = false
+        var backgroundSize = MemoryLayout<Bool>.size
+        guard mallctl("opt.dirty_decay_ms", &decay, &decaySize, nil, 0) == 0,
+            mallctl("background_thread", &background, &backgroundSize, nil, 0) == 0
+        else { return nil }
+        return (decay, background)
+    }
+
+    /// One line for the start-up log: version and the options in force.
+    static func summary() -> String {
+        let applied = appliedOptions().map { "dirty_decay_ms \($0.dirtyDecayMilliseconds), background thread \($0.backgroundThread)" }
+        return "jemalloc \(version() ?? "?") (\(applied ?? "options unreadable"))"
+    }
+
     /// jemalloc's counters: bytes the program holds, and bytes jemalloc keeps resident
     /// (`stats.allocated`, `stats.resident`).
     struct Statistics: Sendable {

@@ -251,7 +251,7 @@ struct ReplicaHost {
                 "serving skv.raft.Raft and \(serviceName)",
                 metadata: [
                     "listen": "\(listenAddress)", "members": "\(book.addresses.sorted { $0.key < $1.key })",
-                    "data-dir": "\(dataDir)", "allocator": "jemalloc \(Allocator.version() ?? "?")",
+                    "data-dir": "\(dataDir)", "allocator": "\(Allocator.summary())",
                 ])
         }
         var failure: (any Error)?
