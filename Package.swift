@@ -159,7 +159,8 @@ let package = Package(
             name: "SKV",
             dependencies: [
                 "KVRaft", "RSM", "RaftRuntime", "RPCCore", "RPCHTTP2", "RPCHTTP2NIO", "Linearizability",
-                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CJemalloc", "JemallocConfiguration",
+                "ShardController", "ShardKV", "BenchSupport", "Raft", "DurableStorage", "CJemalloc",
+                "JemallocConfiguration",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -42,8 +42,10 @@ enum Allocator {
 
     /// One line for the start-up log: version and the options in force.
     static func summary() -> String {
-        let applied = appliedOptions().map { "dirty_decay_ms \($0.dirtyDecayMilliseconds), background thread \($0.backgroundThread)" }
-        return "jemalloc \(version() ?? "?") (\(applied ?? "options unreadable"))"
+        let applied = appliedOptions().map {
+            "dirty_decay_ms \($0.dirtyDecayMilliseconds), background thread \($0.backgroundThread)"
+        }
+        return "jemalloc \(version() ?? "?") (\(applied ?? "options \(options) not confirmed"))"
     }
 
     /// jemalloc's counters: bytes the program holds, and bytes jemalloc keeps resident
