@@ -30,13 +30,9 @@ enum Allocator {
     /// The options jemalloc runs with, read back from it: `dirty_decay_ms` and whether its
     /// background thread purges — `nil` if they cannot be read.
     static func appliedOptions() -> (dirtyDecayMilliseconds: Int, backgroundThread: Bool)? {
-        var decay = 0
-        var decaySize = MemoryLayout<Int>.size
-        var background = false
-        var backgroundSize = MemoryLayout<Bool>.size
-        guard mallctl("opt.dirty_decay_ms", &decay, &decaySize, nil, 0) == 0,
-            mallctl("background_thread", &background, &backgroundSize, nil, 0) == 0
-        else { return nil }
+        guard let decay = read("opt.dirty_decay_ms", 0), let background = read("background_thread", false) else {
+            return nil
+        }
         return (decay, background)
     }
 
@@ -57,9 +53,7 @@ enum Allocator {
 
     /// jemalloc's version (`version`), or `nil` if it cannot be read.
     static func version() -> String? {
-        var pointer: UnsafePointer<CChar>?
-        var size = MemoryLayout<UnsafePointer<CChar>?>.size
-        guard mallctl("version", &pointer, &size, nil, 0) == 0, let pointer else { return nil }
+        guard let pointer = read("version", UnsafePointer<CChar>?.none) ?? nil else { return nil }
         return String(cString: pointer)
     }
 
@@ -69,12 +63,15 @@ enum Allocator {
     static func statistics() -> Statistics? {
         var epoch: UInt64 = 1
         guard mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size) == 0 else { return nil }
-        func read(_ name: String) -> Int? {
-            var value = 0
-            var size = MemoryLayout<Int>.size
-            return mallctl(name, &value, &size, nil, 0) == 0 ? value : nil
-        }
-        guard let allocated = read("stats.allocated"), let resident = read("stats.resident") else { return nil }
+        guard let allocated = read("stats.allocated", 0), let resident = read("stats.resident", 0) else { return nil }
         return Statistics(allocatedBytes: allocated, residentBytes: resident)
+    }
+
+    /// Reads jemalloc's `name` (a value of `Value`'s size: `size_t`, `ssize_t`, `bool`, a
+    /// pointer) into a copy of `initial`; `nil` if `mallctl` refuses.
+    private static func read<Value: BitwiseCopyable>(_ name: String, _ initial: Value) -> Value? {
+        var value = initial
+        var size = MemoryLayout<Value>.size
+        return mallctl(name, &value, &size, nil, 0) == 0 ? value : nil
     }
 }
