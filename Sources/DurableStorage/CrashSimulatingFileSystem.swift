@@ -458,7 +458,7 @@ public final class CrashSimulatingFileSystem: FileSystem {
     }
 
     public func lockFile(_ path: String) throws(WALError) -> OpenFile {
-        try spendOperation("flock", path)
+        try spendOperation("lock", path)
         let file = try base.lockFile(path)
         openHandles.insert(file)  // crash() releases the lock by closing it
         return file

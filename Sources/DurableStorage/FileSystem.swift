@@ -68,8 +68,9 @@ public protocol FileSystem {
     /// Names of the entries in the directory, excluding "." and "..", in no particular order.
     func listDirectory(_ path: String) throws(WALError) -> [String]
     /// Opens (creating if needed) `path` and takes an exclusive advisory lock on it without
-    /// waiting (`flock(LOCK_EX | LOCK_NB)`); closing the returned file releases the lock.
+    /// waiting; closing the returned file (with this file system's `close`) releases the lock.
     /// Throws `WALError.locked` if another open file holds it (in this or another process).
+    /// A process forked after the lock was taken does not hold it.
     func lockFile(_ path: String) throws(WALError) -> OpenFile
 }
 

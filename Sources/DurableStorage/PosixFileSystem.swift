@@ -30,7 +30,10 @@ public struct PosixFileSystem: FileSystem, Sendable {
     public func close(_ handle: OpenFile) throws(WALError) {
         // close(2): EIO may report a deferred write error; EINTR must not be retried on Linux
         // (the descriptor is already released), so it is reported like any other error.
-        if Glibc.close(handle.descriptor) != 0 { throw Self.error("close", handle.path) }
+        // A lock file's descriptor is closed through the lock table (PosixLockTable).
+        if PosixLockTable.close(handle.descriptor, with: Glibc.close) != 0 {
+            throw Self.error("close", handle.path)
+        }
     }
 
     public func write(_ handle: OpenFile, _ bytes: [UInt8], at offset: Int64) throws(WALError) {
@@ -189,19 +192,9 @@ public struct PosixFileSystem: FileSystem, Sendable {
         return names
     }
 
+    /// A POSIX record lock plus an in-process table (`PosixLockTable` says why not `flock`).
     public func lockFile(_ path: String) throws(WALError) -> OpenFile {
-        let file = try open(path, mode: .createIfMissing)
-        // flock(2): EWOULDBLOCK means someone else holds it; EINTR cannot happen with
-        // LOCK_NB; ENOLCK and others are I/O errors.
-        if flock(file.descriptor, LOCK_EX | LOCK_NB) != 0 {
-            let code = errno
-            try? close(file)
-            if code == EWOULDBLOCK { throw WALError.locked(path: path) }
-            throw WALError.io(
-                operation: "flock", path: path, errno: code,
-                message: String(cString: strerror(code)))
-        }
-        return file
+        try PosixLockTable.lock(path, fileSystem: self)
     }
 
     private static func error(_ operation: String, _ path: String) -> WALError {

@@ -8,7 +8,7 @@ import Foundation
 /// A ``RaftLogStore`` on disk, built from `DurableStorage`, all under one data directory:
 ///
 /// ```
-/// <directory>/LOCK        flock'd while the store is open (one process per directory)
+/// <directory>/LOCK        locked while the store is open (one holder per directory; PosixLockTable)
 /// <directory>/wal/        WriteAheadLog segments: one record per entry (sequence = index)
 /// <directory>/hardstate   term, vote, commit (HardStateFile: temp + fsync + rename)
 /// <directory>/snapshots/  SnapshotStore files: an encoded `skv.raft.Snapshot`
