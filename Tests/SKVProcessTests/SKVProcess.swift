@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,8 +45,24 @@ enum SKVBinary {
     }
 }
 
-/// A free TCP port on 127.0.0.1 (bound to port 0, then released).
+/// Ports ``freeLoopbackPort()`` has handed out in this test process.
+private let handedOutPorts = Mutex<Set<Int>>([])
+
+/// A free TCP port on 127.0.0.1 (bound to port 0, then released) that this test process has not
+/// handed out before. A port is handed out once: the kernel would give a port back as soon as
+/// a test stops the daemon on it, and a suite running beside it could then start a daemon of
+/// its own there, which the first test's CLI would reach when it restarts its daemon (a CI run
+/// saw a snapshot test's group hold a 13th key and 2 extra sessions, another test's writes).
 func freeLoopbackPort() throws -> Int {
+    for _ in 0..<1_000 {
+        let port = try kernelChosenLoopbackPort()
+        if handedOutPorts.withLock({ $0.insert(port).inserted }) { return port }
+    }
+    throw SKVProcessError(description: "no loopback port left that this process has not handed out")
+}
+
+/// A free TCP port on 127.0.0.1, as the kernel picks it for a bind to port 0.
+private func kernelChosenLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw SKVProcessError(description: "socket failed") }
     defer { close(fd) }
