@@ -67,6 +67,24 @@ import Testing
         #expect(restored.value(forKey: Self.b("gone")) == nil)
     }
 
+    /// Keys are their bytes: a key, its extension by a zero byte and the empty key are three
+    /// keys, through operations and a snapshot round trip (the dictionary hashes the bytes).
+    @Test func keysThatArePrefixesOfEachOtherAreDistinct() throws {
+        var machine = KVStateMachine()
+        let keys: [[UInt8]] = [[], [0x01], [0x01, 0x00], [0x00], [0x00, 0x00]]
+        for (i, key) in keys.enumerated() {
+            _ = machine.execute(KVCommand(kind: .put, key: key, value: [UInt8(i)]))
+        }
+        var restored = KVStateMachine()
+        try restored.restore(machine.snapshot())
+        for replica in [machine, restored] {
+            #expect(replica.count == keys.count)
+            for (i, key) in keys.enumerated() { #expect(replica.value(forKey: key) == [UInt8(i)]) }
+        }
+        #expect(machine.execute(KVCommand(kind: .delete, key: [0x01])).outcome == .ok)
+        #expect(machine.value(forKey: [0x01]) == nil && machine.value(forKey: [0x01, 0x00]) == [2])
+    }
+
     @Test func snapshotHoldsOnlyLiveKeys() {
         var machine = KVStateMachine()
         for i in 0..<100 { _ = machine.execute(KVCommand(kind: .put, key: Self.b("k\(i)"), value: Self.b("v"))) }

@@ -26,6 +26,7 @@ import Testing
             KVStateSnapshot(pairs: pairs.map { KVStateSnapshot.Pair(key: $0.key, value: $0.value) }))
         let encoded = KVStateSnapshotCodec.encode(pairs)
         #expect(encoded == reference, "seed \(seed)")
+        #expect(try KVStateSnapshotCodec.pairCount(reference) == pairs.count, "seed \(seed)")
         var decoded: [(key: [UInt8], value: [UInt8])] = []
         try KVStateSnapshotCodec.decode(reference) { decoded.append(($0, $1)) }
         #expect(decoded.map(\.key) == pairs.map(\.key) && decoded.map(\.value) == pairs.map(\.value), "seed \(seed)")
@@ -55,6 +56,8 @@ import Testing
         fixed[3] = 0x15
         try KVStateSnapshotCodec.decode(fixed) { decoded.append(($0, $1)) }
         #expect(decoded.count == 1 && decoded[0].key == [0x62] && decoded[0].value == [0x76])
+        // The unknown top-level field is not a pair.
+        #expect(try KVStateSnapshotCodec.pairCount(fixed) == 1)
         // With the short length, the pair ends between the last key's tag and its length.
         #expect(throws: RPCError.self) { try KVStateSnapshotCodec.decode(bytes) { _, _ in } }
     }
@@ -70,5 +73,23 @@ import Testing
     ] as [[UInt8]])
     func rejectsMalformedBytes(_ bytes: [UInt8]) {
         #expect(throws: RPCError.self) { try KVStateSnapshotCodec.decode(bytes) { _, _ in } }
+    }
+
+    /// `pairCount` reads only the top level: bytes malformed there are refused; a pair
+    /// malformed inside (a key longer than its pair) still counts, and `decode` refuses it.
+    @Test(arguments: [
+        [0x0A, 0x10, 0x01],  // a pair longer than the bytes left
+        [0x0A],  // a length missing
+        [0x0B],  // wire type 3 (groups)
+        [0x00],  // field number 0
+        [0x0D, 0x01],  // a fixed32 cut short
+    ] as [[UInt8]])
+    func pairCountRejectsMalformedTopLevels(_ bytes: [UInt8]) {
+        #expect(throws: RPCError.self) { try KVStateSnapshotCodec.pairCount(bytes) }
+    }
+
+    @Test func pairCountDoesNotLookInsidePairs() throws {
+        #expect(try KVStateSnapshotCodec.pairCount([0x0A, 0x02, 0x0A, 0x05]) == 1)
+        #expect(try KVStateSnapshotCodec.pairCount([]) == 0)
     }
 }

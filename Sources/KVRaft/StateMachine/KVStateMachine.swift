@@ -16,7 +16,7 @@ import RPCProtobuf
 /// `skv.kv.CommandResult`; its snapshot is `skv.kv.StateSnapshot` with keys in byte order, and
 /// holds only the live pairs (no history, no tombstones), so it stays as small as the data.
 public struct KVStateMachine: CopyOnWriteStateMachine {
-    private var values: [[UInt8]: [UInt8]] = [:]
+    private var values: [StoredKey: [UInt8]] = [:]
 
     public init() {}
 
@@ -24,7 +24,7 @@ public struct KVStateMachine: CopyOnWriteStateMachine {
     public var count: Int { values.count }
 
     /// The value of `key`, if it exists.
-    public func value(forKey key: [UInt8]) -> [UInt8]? { values[key] }
+    public func value(forKey key: [UInt8]) -> [UInt8]? { values[StoredKey(key)] }
 
     /// Executes one operation.
     public mutating func execute(_ command: KVCommand) -> KVCommandResult {
@@ -32,19 +32,20 @@ public struct KVStateMachine: CopyOnWriteStateMachine {
         case .get:
             return read(command.key)
         case .put:
-            values[command.key] = command.value
+            values[StoredKey(command.key)] = command.value
             return KVCommandResult(outcome: .ok)
         case .append:
-            values[command.key, default: []].append(contentsOf: command.value)
+            values[StoredKey(command.key), default: []].append(contentsOf: command.value)
             return KVCommandResult(outcome: .ok)
         case .delete:
-            return values.removeValue(forKey: command.key) == nil
+            return values.removeValue(forKey: StoredKey(command.key)) == nil
                 ? KVCommandResult(outcome: .noKey) : KVCommandResult(outcome: .ok)
         case .compareAndSwap:
-            let current = values[command.key]
+            let key = StoredKey(command.key)
+            let current = values[key]
             if command.expectAbsent {
                 guard let current else {
-                    values[command.key] = command.value
+                    values[key] = command.value
                     return KVCommandResult(outcome: .ok)
                 }
                 return KVCommandResult(outcome: .compareFailed, value: current, valuePresent: true)
@@ -53,14 +54,14 @@ public struct KVStateMachine: CopyOnWriteStateMachine {
             guard current == command.expected else {
                 return KVCommandResult(outcome: .compareFailed, value: current, valuePresent: true)
             }
-            values[command.key] = command.value
+            values[key] = command.value
             return KVCommandResult(outcome: .ok)
         }
     }
 
     /// Get without a command.
     public func read(_ key: [UInt8]) -> KVCommandResult {
-        guard let value = values[key] else { return KVCommandResult(outcome: .noKey) }
+        guard let value = values[StoredKey(key)] else { return KVCommandResult(outcome: .noKey) }
         return KVCommandResult(outcome: .ok, value: value, valuePresent: true)
     }
 
@@ -91,12 +92,14 @@ public struct KVStateMachine: CopyOnWriteStateMachine {
 
     /// In place: the replica's snapshot buffer is the only copy of the data.
     public func snapshot(appendingTo buffer: inout [UInt8]) {
-        KVStateSnapshotCodec.encode(KeyOrder.sorted(Array(values)), appendingTo: &buffer)
+        KVStateSnapshotCodec.encode(KeyOrder.sorted(values.map { ($0.key.bytes, $0.value) }), appendingTo: &buffer)
     }
 
     public mutating func restore(_ snapshot: [UInt8]) throws {
-        var restored: [[UInt8]: [UInt8]] = [:]
-        try KVStateSnapshotCodec.decode(snapshot) { key, value in restored[key] = value }
+        // Sized once for every pair (growing rehashed all the keys each time it doubled).
+        var restored: [StoredKey: [UInt8]] = [:]
+        restored.reserveCapacity(try KVStateSnapshotCodec.pairCount(snapshot))
+        try KVStateSnapshotCodec.decode(snapshot) { key, value in restored[StoredKey(key)] = value }
         values = restored
     }
 

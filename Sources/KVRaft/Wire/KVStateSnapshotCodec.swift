@@ -73,6 +73,23 @@ public enum KVStateSnapshotCodec {
         }
     }
 
+    /// The number of pairs in `bytes` (fields 1 at the top level), read without decoding them:
+    /// what a decoder reserves room for. A key repeated in several pairs counts each time.
+    ///
+    /// - Throws: `RPCError` (`invalidArgument`) if the top level of `bytes` is malformed.
+    public static func pairCount(_ bytes: [UInt8]) throws(RPCError) -> Int {
+        try bytes.withUnsafeBufferPointer { (buffer) throws(RPCError) in
+            var reader = Reader(buffer: buffer, position: 0, end: buffer.count)
+            var count = 0
+            while !reader.isAtEnd {
+                let (field, wireType) = try reader.tag()
+                if field == 1, wireType == 2 { count += 1 }
+                try reader.skip(wireType: wireType)
+            }
+            return count
+        }
+    }
+
     // MARK: Encoding
 
     private static func innerBytes(_ pair: (key: [UInt8], value: [UInt8])) -> Int {
