@@ -13,7 +13,8 @@ import Testing
         let clerk = Clerk(clients: [KVClient(wrapping: end)], configuration: configuration)
         let start = ContinuousClock.now
         await #expect(throws: ClerkError.timedOut(.milliseconds(300))) { try await clerk.put("k", "v") }
-        #expect(ContinuousClock.now - start < .seconds(2))
+        // A clerk that ignored the timeout would retry until the suite's time limit.
+        #expect(ContinuousClock.now - start < .seconds(10))
         await group.shutdown()
     }
 

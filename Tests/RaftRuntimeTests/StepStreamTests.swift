@@ -98,7 +98,8 @@ struct StepStreamTests {
         let start = ContinuousClock.now
         server.server.beginGracefulShutdown()
         await server.serving.value
-        #expect(ContinuousClock.now - start < .seconds(2), "the server drained in \(ContinuousClock.now - start)")
+        // A drain that waited for the open stream would not end before the time limit.
+        #expect(ContinuousClock.now - start < .seconds(10), "the server drained in \(ContinuousClock.now - start)")
         // Nothing was unanswered when the stream ended: nothing is reported failed.
         try await Task.sleep(for: .milliseconds(100))
         #expect(await events.count == 1)

@@ -294,8 +294,9 @@ import Testing
         let start = ContinuousClock.now
         await driver.stop()
         let elapsed = ContinuousClock.now - start
-        // Well below the 5-s RPC timeout a stop() that waited for the pull would take.
-        #expect(elapsed < .milliseconds(1_500), "stop() took \(elapsed)")
+        // Below the 5-s RPC timeout a stop() that waited for the pull would take (the 10-s
+        // handler), with room for a busy machine.
+        #expect(elapsed < .milliseconds(3_500), "stop() took \(elapsed)")
         #expect(holder.pullRequests.count == 1)
         await fixture.shutdown()
     }

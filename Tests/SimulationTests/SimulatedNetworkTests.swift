@@ -5,8 +5,10 @@ import Testing
 
 /// The labrpc self-tests (spec 6824-tests.md §3.4) and the rest of §3.2, ported to the
 /// simulated network: real RPCClient calls through SimulatedClientEnds to an EchoService
-/// router. Serialized because several tests bound wall-clock time; every test prints its
-/// network's seed.
+/// router. Every test prints its network's seed. Tests whose property is how long a call
+/// takes run in virtual time (``inVirtualTime``), where the bounds are exact; the few that
+/// check real time (``RPCClient``'s own deadline and cancellation) bound it only loosely, as a
+/// guard against a hang. Serialized all the same: those still wait in real time.
 @Suite(.serialized) struct SimulatedNetworkTests {
     @Test func basicCallIsDelivered() async throws {
         let network = makeNetwork()
@@ -31,19 +33,22 @@ import Testing
     }
 
     /// labrpc Disconnect: a disabled end gets no reply, and the handler does not run.
-    @Test func disabledOrUnconnectedEndFailsQuickly() async {
-        let network = makeNetwork()
-        network.addServer(name: "server", router: echoRouter())
-        let disabled = makeConnectedEnd(network, "disabled", to: "server", enabled: false)
-        let unconnected = network.makeEnd(name: "unconnected")
-        network.enable(end: "unconnected", true)
-        let (results, elapsed) = await timed { [await call(disabled, "a"), await call(unconnected, "b")] }
-        #expect(results.map(\.code) == [.unavailable, .unavailable])
-        // Without long delays each fails after 0 ... 99 ms.
-        #expect(elapsed < .milliseconds(1000))
-        #expect(network.rpcCount(server: "server") == 0)
-        network.enable(end: "disabled", true)
-        #expect(await call(disabled, "c") == .success("c"))
+    @Test func disabledOrUnconnectedEndFailsQuickly() async throws {
+        try await inVirtualTime { network, scheduler in
+            network.addServer(name: "server", router: echoRouter())
+            let disabled = makeConnectedEnd(network, "disabled", to: "server", enabled: false)
+            let unconnected = network.makeEnd(name: "unconnected")
+            network.enable(end: "unconnected", true)
+            for end in [disabled, unconnected] {
+                let (result, elapsed) = await timed(on: scheduler.clock) { await call(end, "a") }
+                #expect(result.code == .unavailable)
+                // Without long delays each fails after 0 ... 99 ms (plus a few jobs' cost).
+                #expect(elapsed < .milliseconds(100), "took \(elapsed)")
+            }
+            #expect(network.rpcCount(server: "server") == 0)
+            network.enable(end: "disabled", true)
+            #expect(await call(disabled, "c") == .success("c"))
+        }
     }
 
     @Test func deletedServerFailsAndReAddedServerServes() async {
@@ -135,21 +140,24 @@ import Testing
     /// Replacing a server (a restart) suppresses replies of the old instance, even though
     /// its handler keeps running (and is not cancelled).
     @Test func replacingServerSuppressesOldReplies() async throws {
-        let network = makeNetwork()
-        let gate = GateService()
-        network.addServer(name: "server", router: echoRouter([gate]))
-        let end = makeConnectedEnd(network, "end", to: "server")
-        async let pending = timed { await call(end, "old", method: GateService.wait) }
-        _ = await gate.started.wait()
-        network.addServer(name: "server", router: echoRouter())
-        let (result, elapsed) = await pending
-        #expect(result.code == .unavailable)
-        #expect(elapsed < .milliseconds(1000), "noticed at the next 100 ms check")
-        gate.open()
-        try await gate.waitUntilFinished(1)
-        #expect(gate.finished == 1 && gate.sawCancellation == 0)
-        #expect(await call(end, "new") == .success("new"))
-        #expect(network.rpcCount(server: "server") == 1)
+        try await inVirtualTime { network, scheduler in
+            let gate = GateService()
+            network.addServer(name: "server", router: echoRouter([gate]))
+            let end = makeConnectedEnd(network, "end", to: "server")
+            let pending = Task(executorPreference: scheduler) { await call(end, "old", method: GateService.wait) }
+            _ = await gate.started.wait()
+            let (result, elapsed) = await timed(on: scheduler.clock) {
+                network.addServer(name: "server", router: echoRouter())
+                return await pending.value
+            }
+            #expect(result.code == .unavailable)
+            #expect(elapsed <= .milliseconds(101), "noticed at the next 100 ms check, took \(elapsed)")
+            gate.open()
+            try await gate.waitUntilFinished(1, clock: scheduler.clock)
+            #expect(gate.finished == 1 && gate.sawCancellation == 0)
+            #expect(await call(end, "new") == .success("new"))
+            #expect(network.rpcCount(server: "server") == 1)
+        }
     }
 
     /// The re-check after the handler returns: an end disabled while its handler ran gets no
@@ -169,57 +177,65 @@ import Testing
     }
 
     /// labrpc Killed: a call blocked in a long handler fails soon after DeleteServer.
-    @Test func deletingServerFailsBlockedCallSoon() async {
-        let network = makeNetwork()
-        let gate = GateService()
-        network.addServer(name: "server", router: echoRouter([gate]))
-        let end = makeConnectedEnd(network, "end", to: "server")
-        let pending = Task { await call(end, "x", method: GateService.wait) }
-        _ = await gate.started.wait()
-        let (result, elapsed) = await timed {
-            network.deleteServer(name: "server")
-            return await pending.value
+    @Test func deletingServerFailsBlockedCallSoon() async throws {
+        try await inVirtualTime { network, scheduler in
+            let gate = GateService()
+            network.addServer(name: "server", router: echoRouter([gate]))
+            let end = makeConnectedEnd(network, "end", to: "server")
+            let pending = Task(executorPreference: scheduler) { await call(end, "x", method: GateService.wait) }
+            _ = await gate.started.wait()
+            let (result, elapsed) = await timed(on: scheduler.clock) {
+                network.deleteServer(name: "server")
+                return await pending.value
+            }
+            #expect(result.code == .unavailable)
+            #expect(elapsed <= .milliseconds(101), "noticed at the next 100 ms check, took \(elapsed)")
+            gate.open()
         }
-        #expect(result.code == .unavailable)
-        #expect(elapsed < .milliseconds(1000), "expected about 100 ms, took \(elapsed)")
-        gate.open()
     }
 
     /// labrpc Regression1: calls stuck on a disabled end (long delays) do not delay a call
     /// made after enabling it, and are never delivered.
-    @Test func stuckCallsDoNotDelayLaterOnes() async {
-        let network = makeNetwork()
-        network.addServer(name: "server", router: echoRouter())
-        network.setLongDelays(true)
-        let end = makeConnectedEnd(network, "end", to: "server", enabled: false)
-        let stuck = (0..<5).map { index in Task { await call(end, "stuck-\(index)") } }
-        try? await Task.sleep(for: .milliseconds(20))
-        network.enable(end: "end", true)
-        let (result, elapsed) = await timed { await call(end, "later") }
-        #expect(result == .success("later"))
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
-        for task in stuck { task.cancel() }
-        for task in stuck { #expect(await task.value.code != .ok) }
-        #expect(network.rpcCount(server: "server") == 1)
+    @Test func stuckCallsDoNotDelayLaterOnes() async throws {
+        try await inVirtualTime { network, scheduler in
+            network.addServer(name: "server", router: echoRouter())
+            network.setLongDelays(true)
+            let end = makeConnectedEnd(network, "end", to: "server", enabled: false)
+            let stuck = (0..<5).map { index in
+                Task(executorPreference: scheduler) { await call(end, "stuck-\(index)") }
+            }
+            try await scheduler.clock.sleep(for: .milliseconds(20))
+            network.enable(end: "end", true)
+            let (result, elapsed) = await timed(on: scheduler.clock) { await call(end, "later") }
+            #expect(result == .success("later"))
+            // Two transits of 100 us and a few jobs: nothing waits for the stuck calls.
+            #expect(elapsed < .milliseconds(2), "took \(elapsed)")
+            for task in stuck { task.cancel() }
+            for task in stuck { #expect(await task.value.code != .ok) }
+            #expect(network.rpcCount(server: "server") == 1)
+        }
     }
 
-    /// Long delays: a call on a disabled end fails within 7 s (0 ... 6999 ms), in real time.
-    @Test func longDelaysOnDisabledEndAreBounded() async {
-        let network = makeNetwork()
-        network.setLongDelays(true)
-        let end = makeConnectedEnd(network, "end", to: "nobody", enabled: false)
-        let outcomes = await withTaskGroup(of: (Status.Code, Duration).self) { group in
-            for index in 0..<3 {
-                group.addTask {
-                    let (result, elapsed) = await timed { await call(end, "\(index)") }
-                    return (result.code, elapsed)
+    /// Long delays: a call on a disabled end fails within 7 s (0 ... 6999 ms).
+    @Test func longDelaysOnDisabledEndAreBounded() async throws {
+        try await inVirtualTime { network, scheduler in
+            network.setLongDelays(true)
+            let end = makeConnectedEnd(network, "end", to: "nobody", enabled: false)
+            let clock = scheduler.clock
+            let outcomes = await withTaskGroup(of: (Status.Code, Duration).self) { group in
+                for index in 0..<3 {
+                    group.addTask {
+                        let (result, elapsed) = await timed(on: clock) { await call(end, "\(index)") }
+                        return (result.code, elapsed)
+                    }
                 }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        for (code, elapsed) in outcomes {
-            #expect(code == .unavailable)
-            #expect(elapsed < .milliseconds(7000 + 500), "took \(elapsed)")
+            #expect(outcomes.count == 3)
+            for (code, elapsed) in outcomes {
+                #expect(code == .unavailable)
+                #expect(elapsed < .milliseconds(7000), "took \(elapsed)")
+            }
         }
     }
 
@@ -241,49 +257,57 @@ import Testing
 
     /// Long reordering: about 2/3 of replies arrive 200 ... 2199 ms late; all are delivered
     /// and their bytes counted on delivery.
-    @Test func longReorderingDelaysMostReplies() async {
-        let network = makeNetwork()
-        network.addServer(name: "server", router: echoRouter())
-        network.setLongReordering(true)
-        let end = makeConnectedEnd(network, "end", to: "server")
-        let elapsed = await withTaskGroup(of: Duration?.self) { group in
-            for index in 0..<30 {
-                group.addTask {
-                    let (result, elapsed) = await timed { await call(end, "\(index)") }
-                    return result == .success("\(index)") ? elapsed : nil
+    @Test func longReorderingDelaysMostReplies() async throws {
+        try await inVirtualTime { network, scheduler in
+            network.addServer(name: "server", router: echoRouter())
+            network.setLongReordering(true)
+            let end = makeConnectedEnd(network, "end", to: "server")
+            let clock = scheduler.clock
+            let elapsed = await withTaskGroup(of: Duration?.self) { group in
+                for index in 0..<30 {
+                    group.addTask {
+                        let (result, elapsed) = await timed(on: clock) { await call(end, "\(index)") }
+                        return result == .success("\(index)") ? elapsed : nil
+                    }
                 }
+                return await group.reduce(into: []) { $0.append($1) }
             }
-            return await group.reduce(into: []) { $0.append($1) }
+            #expect(elapsed.count == 30 && elapsed.allSatisfy { $0 != nil })
+            let late = elapsed.compactMap { $0 }.filter { $0 >= .milliseconds(200) }
+            #expect((8...30).contains(late.count), "late replies: \(late.count) of 30")
+            // 200 ... 2199 ms late, plus two transits and a few jobs.
+            #expect(elapsed.compactMap { $0 }.allSatisfy { $0 < .milliseconds(2200 + 5) })
+            #expect(network.totalBytes == (0..<30).map { 2 * "\($0)".utf8.count }.reduce(0, +))
         }
-        #expect(elapsed.allSatisfy { $0 != nil })
-        let late = elapsed.compactMap { $0 }.filter { $0 >= .milliseconds(200) }
-        #expect((8...30).contains(late.count), "late replies: \(late.count) of 30")
-        #expect(elapsed.compactMap { $0 }.allSatisfy { $0 < .milliseconds(2200 + 800) })
-        #expect(network.totalBytes == (0..<30).map { 2 * "\($0)".utf8.count }.reduce(0, +))
     }
 
     /// After cleanup every call fails fast: those in flight (waiting for a long delay or a
     /// blocked handler) and new ones.
-    @Test func cleanupFailsCallsFast() async {
-        let network = makeNetwork()
-        let gate = GateService()
-        network.addServer(name: "server", router: echoRouter([gate]))
-        network.setLongDelays(true)
-        let blocked = makeConnectedEnd(network, "blocked", to: "server")
-        let disabled = makeConnectedEnd(network, "disabled", to: "server", enabled: false)
-        let inHandler = Task { await call(blocked, "x", method: GateService.wait) }
-        let inDelay = Task { await call(disabled, "y") }
-        _ = await gate.started.wait()
-        let (results, elapsed) = await timed {
-            network.cleanup()
-            return [await inHandler.value, await inDelay.value, await call(blocked, "z")]
+    @Test func cleanupFailsCallsFast() async throws {
+        try await inVirtualTime { network, scheduler in
+            let gate = GateService()
+            network.addServer(name: "server", router: echoRouter([gate]))
+            network.setLongDelays(true)
+            let blocked = makeConnectedEnd(network, "blocked", to: "server")
+            let disabled = makeConnectedEnd(network, "disabled", to: "server", enabled: false)
+            let inHandler = Task(executorPreference: scheduler) { await call(blocked, "x", method: GateService.wait) }
+            let inDelay = Task(executorPreference: scheduler) { await call(disabled, "y") }
+            _ = await gate.started.wait()
+            let (results, elapsed) = await timed(on: scheduler.clock) {
+                network.cleanup()
+                return [await inHandler.value, await inDelay.value, await call(blocked, "z")]
+            }
+            #expect(results.map(\.code) == [.unavailable, .unavailable, .unavailable])
+            // At once: neither the 100 ms liveness check nor the long delay is waited for.
+            #expect(elapsed < .milliseconds(1), "took \(elapsed)")
+            gate.open()
         }
-        #expect(results.map(\.code) == [.unavailable, .unavailable, .unavailable])
-        #expect(elapsed < .milliseconds(1000), "took \(elapsed)")
-        gate.open()
     }
 
-    /// The client's deadline works on every path: a blocked handler and a long delay.
+    /// The client's deadline works on every path: a blocked handler and a long delay. In real
+    /// time ``RPCClient`` enforces it; the bounds only tell a hang (the gate opens after the
+    /// calls) from an answer, whatever the machine's load. The exact bounds are checked in
+    /// virtual time, where the end enforces the deadline (next test).
     @Test func deadlineIsHonoured() async {
         let network = makeNetwork()
         let gate = GateService()
@@ -295,14 +319,40 @@ import Testing
             await call(end, "x", method: GateService.wait, timeout: .milliseconds(100))
         }
         #expect(blocked.code == .deadlineExceeded)
-        #expect(blockedElapsed < .milliseconds(1000))
+        #expect(blockedElapsed < .seconds(10))
         let (delayed, delayedElapsed) = await timed { await call(disabled, "y", timeout: .milliseconds(100)) }
         // The undeliverable delay may, rarely, be shorter than the deadline.
         #expect([.deadlineExceeded, .unavailable].contains(delayed.code))
-        #expect(delayedElapsed < .milliseconds(1000))
+        #expect(delayedElapsed < .seconds(10))
         gate.open()
         try? await gate.waitUntilFinished(1)
         #expect(gate.sawCancellation == 0, "the handler is not cancelled")
+    }
+
+    /// The deadline in virtual time, enforced by the end: a call blocked in a handler and one
+    /// waiting out a long delay both end 100 ms after they started, to the job.
+    @Test func deadlineIsHonouredInVirtualTime() async throws {
+        try await inVirtualTime { network, scheduler in
+            let gate = GateService()
+            network.addServer(name: "server", router: echoRouter([gate]))
+            network.setLongDelays(true)
+            let end = makeConnectedEnd(network, "end", to: "server")
+            let disabled = makeConnectedEnd(network, "disabled", to: "server", enabled: false)
+            let (blocked, blockedElapsed) = await timed(on: scheduler.clock) {
+                await call(end, "x", method: GateService.wait, timeout: .milliseconds(100))
+            }
+            #expect(blocked.code == .deadlineExceeded)
+            #expect(blockedElapsed >= .milliseconds(100) && blockedElapsed < .milliseconds(101), "\(blockedElapsed)")
+            let (delayed, delayedElapsed) = await timed(on: scheduler.clock) {
+                await call(disabled, "y", timeout: .milliseconds(100))
+            }
+            // The undeliverable delay may, rarely, be shorter than the deadline.
+            #expect([.deadlineExceeded, .unavailable].contains(delayed.code))
+            #expect(delayedElapsed < .milliseconds(101), "\(delayedElapsed)")
+            gate.open()
+            try await gate.waitUntilFinished(1, clock: scheduler.clock)
+            #expect(gate.sawCancellation == 0, "the handler is not cancelled")
+        }
     }
 
     @Test func cancellationIsHonoured() async {
@@ -315,7 +365,7 @@ import Testing
         task.cancel()
         let (result, elapsed) = await task.value
         #expect(result.code == .cancelled)
-        #expect(elapsed < .milliseconds(2000))
+        #expect(elapsed < .seconds(10), "the gate opens only after: a hang, not a load spike")
         gate.open()
     }
 
