@@ -21,7 +21,10 @@ import Synchronization
 ///   inside one actor turn. With ``Configuration/writesStorageAsynchronously`` the write and
 ///   its fsync run on a dedicated serial queue while the actor goes on stepping messages and
 ///   proposals into the core (they join the next `Ready`: group commit); the rest of the
-///   `Ready` runs when the write completes. No second `Ready` is taken before that.
+///   `Ready` runs when the write completes. No second `Ready` is taken before that. One
+///   exception to "persist, then apply": a snapshot from the leader goes to the service when
+///   its write starts (see `deliverSnapshotDuringItsWrite`); the answer to the leader still
+///   waits for the write.
 /// - Proposals do not handle their `Ready` at once: the first one schedules a flush, and
 ///   every proposal that reaches the actor before it runs joins the same `Ready` (one
 ///   persist, one fsync with ``DiskRaftStore``, one append per follower).
@@ -228,6 +231,9 @@ public actor RaftPeer: RaftServiceProtocol {
     /// (no-ops, membership changes) do not move it: the state at it answers the read all the same,
     /// and a service that counts only commands need not wait for them.
     var lastYieldedIndex: UInt64 = 0
+    /// The index of a snapshot from the leader already handed to the service while its write
+    /// is in flight (asynchronous writes): `finish` does not hand it over again.
+    private var snapshotDeliveredDuringWrite: UInt64?
     /// Event counters and histograms (see ``RaftPeerMetrics``).
     let metrics = RaftPeerMetrics()
 
@@ -684,7 +690,10 @@ public actor RaftPeer: RaftServiceProtocol {
                             Task(executorPreference: self.configuration.taskExecutor) { await self.unsyncedWriteFailed(error) }
                         }
                     }
-                    if waits { return }
+                    if waits {
+                        if let snapshot = ready.snapshot { deliverSnapshotDuringItsWrite(snapshot) }
+                        return
+                    }
                     finish(ready)
                     continue
                 }
@@ -718,6 +727,29 @@ public actor RaftPeer: RaftServiceProtocol {
         resumeStepWaiters(all: !writeInFlight)
     }
 
+    /// Hands a snapshot from the leader to the service while its write runs on the storage
+    /// queue, instead of after: the service decodes it (≈ 1 s for 1 M keys) while the file is
+    /// written and fsynced (≈ 0.6 s for its 118 MB), not one after the other.
+    ///
+    /// Why this is safe: a snapshot the leader sends holds only committed entries, which are
+    /// durable on a quorum already, so the service may apply it before this member has it on
+    /// disk, as any member may apply a committed entry before it has written it (the applied
+    /// state is volatile in Raft: a member that restarts rebuilds it from its disk). What must
+    /// wait for the write is what this member *says*: its answer to the leader (which lets the
+    /// leader count the snapshot as stored here) leaves in `finish`, after the write, as
+    /// before. If the write fails the peer stops (as for any store failure); if the machine
+    /// dies first, the member restarts from its old, consistent disk state. The apply stream
+    /// stays in log order: every earlier `Ready`'s applies were yielded before this one was
+    /// taken, and no other `Ready` is taken while its write is in flight (`writeInFlight`);
+    /// the `Ready`'s committed entries (above the snapshot) still go in `finish`.
+    private func deliverSnapshotDuringItsWrite(_ snapshot: Snapshot) {
+        let index = snapshot.metadata.index
+        applySink.yield(.snapshot(index: index, term: snapshot.metadata.term, data: snapshot.data))
+        snapshotDeliveredDuringWrite = index
+        deliveredIndex = max(deliveredIndex, index)
+        lastYieldedIndex = index
+    }
+
     /// A write not waited for (commit index only) failed: the store is unusable.
     private func unsyncedWriteFailed(_ error: RaftStoreError) {
         if !killed { storeFailed(error) }
@@ -746,7 +778,11 @@ public actor RaftPeer: RaftServiceProtocol {
             metrics.snapshotsInstalled.increment()
             eventLog.snapshotInstalled(
                 index: snapshot.metadata.index, snapshotTerm: snapshot.metadata.term, bytes: snapshot.data.count)
-            applies.append(.snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+            if snapshotDeliveredDuringWrite != snapshot.metadata.index {
+                applies.append(
+                    .snapshot(index: snapshot.metadata.index, term: snapshot.metadata.term, data: snapshot.data))
+            }
+            snapshotDeliveredDuringWrite = nil
             // Persisted already (this Ready's write is done), so the file can serve later sends.
             releaseSnapshotData(snapshot.metadata.index)
             deliveredIndex = max(deliveredIndex, snapshot.metadata.index)

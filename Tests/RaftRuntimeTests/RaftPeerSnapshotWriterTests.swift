@@ -60,6 +60,88 @@ struct RaftPeerSnapshotWriterTests {
         }
     }
 
+    /// A `DiskRaftStore` whose `persist` of a snapshot from the leader waits at a gate.
+    final class SnapshotPersistGatedStore: RaftLogStore {
+        let inner: DiskRaftStore
+        let gate: Gate
+
+        init(_ inner: DiskRaftStore, gate: Gate) {
+            self.inner = inner
+            self.gate = gate
+        }
+
+        func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
+        func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
+            throws(RaftStoreError)
+        {
+            if snapshot != nil { gate.wait() }
+            try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
+        }
+        func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
+        func compactWritten(snapshot: Snapshot) throws(RaftStoreError) { try inner.compactWritten(snapshot: snapshot) }
+        var raftStateBytes: Int { inner.raftStateBytes }
+        func close() { inner.close() }
+        var snapshotWriter: (any RaftSnapshotWriter)? { nil }
+    }
+
+    /// A follower hands the leader's snapshot to its service while the snapshot's write is
+    /// still in flight (the service restores while the file is written), answers the leader
+    /// only once the write is done, and does not hand the snapshot over a second time.
+    @Test(.timeLimit(.minutes(1)))
+    func anInstalledSnapshotReachesTheServiceWhileItsWriteRuns() async throws {
+        var configuration = InProcessRaftCluster.fastConfiguration
+        configuration.writesStorageAsynchronously = true
+        let gate = Gate()
+        try await withTemporaryDirectory { directory in
+            let peer = try RaftPeer(
+                id: 1, peers: [2: RaftPeerDiskTests.unusedClient(), 3: RaftPeerDiskTests.unusedClient()],
+                logStore: SnapshotPersistGatedStore(try DiskRaftStore(directory: directory), gate: gate),
+                configuration: configuration)
+            let snapshot = Snapshot(metadata: .init(index: 20, term: 2, voters: [1, 2, 3]), data: [20])
+            let answered = Mutex(false)
+            let install = Task {
+                let reply = try await peer.step(
+                    StepRequest(messages: [Message(type: .installSnapshot, from: 2, to: 1, term: 2, snapshot: snapshot)]))
+                answered.withLock { $0 = true }
+                return reply
+            }
+            #expect(await eventually(within: .seconds(10)) { gate.waiters == 1 })
+            // The write is held at the gate; the service has the snapshot all the same.
+            let first = await Self.nextBatch(of: peer, within: .seconds(10))
+            #expect(first == [.snapshot(index: 20, term: 2, data: [20])])
+            #expect(!answered.withLock { $0 }, "answered the leader before the snapshot was written")
+            gate.open()
+            let reply = try await install.value
+            #expect(reply.messages.contains { $0.type == .appendEntriesResponse && $0.index == 20 })
+            // The next batch is the next entry, not the snapshot again.
+            let entry = Entry(term: 2, index: 21, kind: .normal, data: [21])
+            let append = Message(
+                type: .appendEntries, from: 2, to: 1, term: 2, logTerm: 2, index: 20, entries: [entry], commit: 21)
+            _ = try await peer.step(StepRequest(messages: [append]))
+            #expect(await Self.nextBatch(of: peer, within: .seconds(10)) == [.command(index: 21, term: 2, data: [21])])
+            await peer.kill()
+            let restarted = try RaftPeer(
+                id: 1, peers: [2: RaftPeerDiskTests.unusedClient(), 3: RaftPeerDiskTests.unusedClient()],
+                logStore: DiskRaftStore(directory: directory), configuration: configuration)
+            #expect(restarted.restoredSnapshot?.index == 20)
+            await restarted.kill()
+        }
+    }
+
+    /// The peer's next apply batch, or nil if none comes within `limit`.
+    static func nextBatch(of peer: RaftPeer, within limit: Duration) async -> [ApplyMessage]? {
+        await withTaskGroup(of: [ApplyMessage]?.self) { group in
+            group.addTask { await peer.applyStream.nextBatch() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func commandsCommitWhileTheSnapshotFileIsWritten() async throws {
         var configuration = InProcessRaftCluster.fastConfiguration
