@@ -9,7 +9,8 @@ import RSM
 /// recognise a retry of it — wherever the shard lives by then. Deterministic: same writes in
 /// the same order give the same table (including evictions past `maxSessions`).
 package struct ShardStore: Sendable, Equatable {
-    private(set) var values: [[UInt8]: [UInt8]] = [:]
+    /// Keyed by ``StoredKey`` (hashed in one call; `[UInt8]` hashes a byte at a time).
+    private(set) var values: [StoredKey: [UInt8]] = [:]
     private(set) var sessions: SessionTable
 
     package init(maxSessions: Int) {
@@ -20,16 +21,17 @@ package struct ShardStore: Sendable, Equatable {
     package init(_ data: ShardData, maxSessions: Int) {
         sessions = SessionTable(maxSessions: maxSessions)
         sessions.restore(data.sessions)
-        values = Dictionary(data.pairs.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
+        values.reserveCapacity(data.pairs.count)
+        for pair in data.pairs { values[StoredKey(pair.key)] = pair.value }
     }
 
     package var count: Int { values.count }
 
-    package func value(forKey key: [UInt8]) -> [UInt8]? { values[key] }
+    package func value(forKey key: [UInt8]) -> [UInt8]? { values[StoredKey(key)] }
 
     /// The wire form: pairs sorted by key, sessions by client id (identical on every replica).
     package func data(shard: Int) -> ShardData {
-        let pairs = values.map { ShardData.Pair(key: $0.key, value: $0.value) }
+        let pairs = values.map { ShardData.Pair(key: $0.key.bytes, value: $0.value) }
             .sorted { $0.key.lexicographicallyPrecedes($1.key) }
         return ShardData(shard: shard, pairs: pairs, sessions: sessions.sortedRecords)
     }
@@ -62,7 +64,7 @@ package struct ShardStore: Sendable, Equatable {
 
     /// Get without a command.
     package func read(_ key: [UInt8]) -> ShardKVCommandResult {
-        guard let value = values[key] else { return ShardKVCommandResult(outcome: .noKey) }
+        guard let value = values[StoredKey(key)] else { return ShardKVCommandResult(outcome: .noKey) }
         return ShardKVCommandResult(outcome: .ok, value: value, valuePresent: true)
     }
 
@@ -71,13 +73,13 @@ package struct ShardStore: Sendable, Equatable {
         case .get:
             return read(operation.key)
         case .put:
-            values[operation.key] = operation.value
+            values[StoredKey(operation.key)] = operation.value
             return ShardKVCommandResult(outcome: .ok)
         case .append:
-            values[operation.key, default: []].append(contentsOf: operation.value)
+            values[StoredKey(operation.key), default: []].append(contentsOf: operation.value)
             return ShardKVCommandResult(outcome: .ok)
         case .delete:
-            return values.removeValue(forKey: operation.key) == nil
+            return values.removeValue(forKey: StoredKey(operation.key)) == nil
                 ? ShardKVCommandResult(outcome: .noKey) : ShardKVCommandResult(outcome: .ok)
         case .openSession:
             return ShardKVCommandResult(outcome: .ok)
