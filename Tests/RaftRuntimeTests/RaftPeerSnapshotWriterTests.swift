@@ -10,20 +10,25 @@ import Testing
 /// the log is released only once the file is durable.
 @Suite("RaftPeer snapshot writer")
 struct RaftPeerSnapshotWriterTests {
-    /// A `DiskRaftStore` whose snapshot writer waits until the test opens the gate.
+    /// A `DiskRaftStore` whose snapshot writes wait until the test opens the gate: the service's
+    /// snapshots (its `snapshotWriter`), or a snapshot from the leader (its `persist`).
     final class GatedStore: RaftLogStore {
+        enum Gated { case snapshotWriter, snapshotPersist }
         let inner: DiskRaftStore
         let gate: Gate
+        let gated: Gated
 
-        init(_ inner: DiskRaftStore, gate: Gate) {
+        init(_ inner: DiskRaftStore, gate: Gate, gated: Gated = .snapshotWriter) {
             self.inner = inner
             self.gate = gate
+            self.gated = gated
         }
 
         func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
         func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
             throws(RaftStoreError)
         {
+            if snapshot != nil && gated == .snapshotPersist { gate.wait() }
             try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
         }
         func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
@@ -31,7 +36,7 @@ struct RaftPeerSnapshotWriterTests {
         var raftStateBytes: Int { inner.raftStateBytes }
         func close() { inner.close() }
         var snapshotWriter: (any RaftSnapshotWriter)? {
-            inner.snapshotWriter.map { GatedWriter(inner: $0, gate: gate) }
+            gated == .snapshotWriter ? inner.snapshotWriter.map { GatedWriter(inner: $0, gate: gate) } : nil
         }
     }
 
@@ -60,30 +65,6 @@ struct RaftPeerSnapshotWriterTests {
         }
     }
 
-    /// A `DiskRaftStore` whose `persist` of a snapshot from the leader waits at a gate.
-    final class SnapshotPersistGatedStore: RaftLogStore {
-        let inner: DiskRaftStore
-        let gate: Gate
-
-        init(_ inner: DiskRaftStore, gate: Gate) {
-            self.inner = inner
-            self.gate = gate
-        }
-
-        func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
-        func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
-            throws(RaftStoreError)
-        {
-            if snapshot != nil { gate.wait() }
-            try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
-        }
-        func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
-        func compactWritten(snapshot: Snapshot) throws(RaftStoreError) { try inner.compactWritten(snapshot: snapshot) }
-        var raftStateBytes: Int { inner.raftStateBytes }
-        func close() { inner.close() }
-        var snapshotWriter: (any RaftSnapshotWriter)? { nil }
-    }
-
     /// A follower hands the leader's snapshot to its service while the snapshot's write is
     /// still in flight (the service restores while the file is written), answers the leader
     /// only once the write is done, and does not hand the snapshot over a second time.
@@ -95,7 +76,7 @@ struct RaftPeerSnapshotWriterTests {
         try await withTemporaryDirectory { directory in
             let peer = try RaftPeer(
                 id: 1, peers: [2: RaftPeerDiskTests.unusedClient(), 3: RaftPeerDiskTests.unusedClient()],
-                logStore: SnapshotPersistGatedStore(try DiskRaftStore(directory: directory), gate: gate),
+                logStore: GatedStore(try DiskRaftStore(directory: directory), gate: gate, gated: .snapshotPersist),
                 configuration: configuration)
             let snapshot = Snapshot(metadata: .init(index: 20, term: 2, voters: [1, 2, 3]), data: [20])
             let answered = Mutex(false)
