@@ -27,8 +27,10 @@ trap 'rm -f "$log"' EXIT
 # seconds, has no timing thresholds (only the lab's 120-s limit) and its clerks retry forever.
 # RaftPeerSnapshotTests count snapshot transfers against real-time election timeouts of 100 ms;
 # starved by the parallel step's CPU-heavy Raft suites they saw too few or too many transfers,
-# so they run on their own (~7 s), with the other RaftPeerSnapshot* suites (the snapshot writer,
-# snapshot data on disk), which wait on the same fast timers.
+# so they run on their own (~7 s), one test at a time (`.serialized`); beside the other
+# RaftPeerSnapshot* suites (the snapshot writer, snapshot data on disk; a step of their own
+# after) a lagging follower sometimes caught up without the snapshot (CI, 2026-12-07; not
+# explained yet: the leader had not changed), alone they passed every run.
 # The modules whose tests are synchronous and CPU-bound (the sans-I/O Raft core's randomized
 # fault schedules, the write-ahead log's recovery sweeps, the linearizability checker) run first,
 # on their own (~5 s): in the parallel step they held both cooperative threads of a 2-core
@@ -38,7 +40,8 @@ pure_modules='^(RaftTests|DurableStorageTests|LinearizabilityTests)\.'
 swift test --skip-build --disable-xctest --filter "$pure_modules" 2>&1 | tee "$log"
 swift test --skip-build --disable-xctest --skip "$pure_modules" --skip Lab2 --skip Lab3 --skip ShardKVTests \
   --skip KVProcessTests --skip RaftPeerSnapshot 2>&1 | tee -a "$log"
-swift test --skip-build --disable-xctest --filter RaftPeerSnapshot 2>&1 | tee -a "$log"
+swift test --skip-build --disable-xctest --filter RaftPeerSnapshotTests 2>&1 | tee -a "$log"
+swift test --skip-build --disable-xctest --filter RaftPeerSnapshot --skip RaftPeerSnapshotTests 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter ShardKVTests --skip Lab4B 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter KVProcessTests --skip PartitionTests 2>&1 | tee -a "$log"
 swift test --skip-build --disable-xctest --filter Lab2 2>&1 | tee -a "$log"

@@ -5,8 +5,9 @@ import Simulation
 import Testing
 
 /// Snapshots sent by a `RaftPeer` leader (`RaftPeer+Snapshot.swift`): the outcome of each
-/// transfer reaches the core, so a slow transfer is not abandoned and sent again.
-@Suite("RaftPeer snapshots")
+/// transfer reaches the core, so a slow transfer is not abandoned and sent again. Serialized
+/// (and alone in `Scripts/test.sh`): the tests count transfers against 100-ms election timeouts.
+@Suite("RaftPeer snapshots", .serialized)
 struct RaftPeerSnapshotTests {
     /// A follower's link that can be cut (every `Step` fails), that delivers a `Step`
     /// carrying a snapshot only after `snapshotDelay` (a slow link for large messages) or
