@@ -27,10 +27,10 @@ trap 'rm -f "$log"' EXIT
 # seconds, has no timing thresholds (only the lab's 120-s limit) and its clerks retry forever.
 # RaftPeerSnapshotTests count snapshot transfers against real-time election timeouts of 100 ms;
 # starved by the parallel step's CPU-heavy Raft suites they saw too few or too many transfers,
-# so they run on their own (~7 s), one test at a time (`.serialized`); beside the other
-# RaftPeerSnapshot* suites (the snapshot writer, snapshot data on disk; a step of their own
-# after) a lagging follower sometimes caught up without the snapshot (CI, 2026-12-07; not
-# explained yet: the leader had not changed), alone they passed every run.
+# so they run on their own (~9 s), one test at a time (`.serialized`), and the other
+# RaftPeerSnapshot* suites (the snapshot writer, snapshot data on disk) in the next step. (Beside
+# them a lagging follower once caught up without the snapshot: a `Step` task made while its link
+# was cut ran only after the link came back; the link now loses such late appends.)
 # The modules whose tests are synchronous and CPU-bound (the sans-I/O Raft core's randomized
 # fault schedules, the write-ahead log's recovery sweeps, the linearizability checker) run first,
 # on their own (~5 s): in the parallel step they held both cooperative threads of a 2-core

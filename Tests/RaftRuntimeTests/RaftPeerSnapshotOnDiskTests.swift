@@ -29,7 +29,7 @@ struct RaftPeerSnapshotOnDiskTests {
             #expect(await eventually(within: .seconds(10)) { await leader.status().snapshotBytesInMemory == 0 })
             #expect(await leader.status().snapshotIndex == last)
             // The cut follower needs the snapshot: it arrives whole, read back from the file.
-            await link.setCut(false)
+            await link.restore(losingEntriesThrough: last)
             #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last))
             let delivered = await cluster.recorders[Int(follower.id) - 1].messages()
             #expect(delivered.contains { if case .snapshot(last, _, state) = $0 { true } else { false } })

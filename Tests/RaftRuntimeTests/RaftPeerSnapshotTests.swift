@@ -17,6 +17,8 @@ struct RaftPeerSnapshotTests {
         let peer: RaftPeer
         let snapshotDelay: Duration
         var isCut = false
+        /// Entries at or below this index that arrive after the cut are lost (see `restore`).
+        var lostThrough: UInt64 = 0
         var refusesSnapshots = false
         private(set) var snapshotsReceived = 0
         private(set) var mostSnapshotsInFlight = 0
@@ -37,10 +39,21 @@ struct RaftPeerSnapshotTests {
         }
 
         func setCut(_ cut: Bool) { isCut = cut }
+        /// Ends the cut; a `Step` whose appends carry entries at or below `index` (made while
+        /// the link was cut: a task the busy machine ran late) is lost as if it had been sent
+        /// during the cut, so the follower has missed them for certain.
+        func restore(losingEntriesThrough index: UInt64) {
+            lostThrough = index
+            isCut = false
+        }
         func setRefusesSnapshots(_ refuses: Bool) { refusesSnapshots = refuses }
 
         func step(_ request: StepRequest) async throws -> StepResponse {
             guard !isCut else { throw RPCError(code: .unavailable, message: "The link is cut.") }
+            let late = request.messages.contains { message in
+                message.type == .appendEntries && message.entries.contains { $0.index <= lostThrough }
+            }
+            guard !late else { throw RPCError(code: .unavailable, message: "Sent while the link was cut.") }
             guard request.messages.contains(where: { $0.type == .installSnapshot }) else {
                 return try await peer.step(request)
             }
@@ -82,7 +95,7 @@ struct RaftPeerSnapshotTests {
         await leader.snapshot(index: last, data: state)
         #expect(await leader.status().snapshotIndex == last)
         await link.setRefusesSnapshots(refusesSnapshots)
-        await link.setCut(false)
+        await link.restore(losingEntriesThrough: last)
         return (cluster, leader, follower, link, last)
     }
 
