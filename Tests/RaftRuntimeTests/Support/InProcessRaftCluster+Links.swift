@@ -6,9 +6,7 @@ import Testing
 extension InProcessRaftCluster {
     /// Three started peers with in-memory stores whose servers sit behind links made by
     /// `makeLink` (fault injectors); returns the cluster, its leader, a follower and the link
-    /// in front of that follower. The leader is one every peer follows (``settledLeader(within:)``),
-    /// not one a newer term may already have replaced: a test that cuts "the follower" must not
-    /// cut the real leader.
+    /// in front of that follower.
     /// `makeStore(id)`: each peer's store (default: in memory).
     static func withLinkedFollower<Link: RaftServiceProtocol>(
         configuration: RaftPeer.Configuration,
@@ -25,28 +23,9 @@ extension InProcessRaftCluster {
             return BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
         }
         await cluster.start()
-        let leader = try await cluster.settledLeader()
+        let leader = try await cluster.leader()
         let follower = cluster.peers.first { $0.id != leader.id }!
         let link = try #require(links[follower.id])
         return (cluster, leader, follower, link)
-    }
-
-    /// The leader every peer agrees on: it leads, and every other peer is in its term and names
-    /// it as leader. Right after start-up ``leader(within:)`` may return a peer that a newer term
-    /// has already replaced (its followers moved on while it had not yet heard of it).
-    func settledLeader(within limit: Duration = .seconds(10)) async throws -> RaftPeer {
-        var found: RaftPeer?
-        let ok = await eventually(within: limit) {
-            found = nil
-            var statuses: [RaftPeerStatus] = []
-            for peer in self.peers { statuses.append(await peer.status()) }
-            guard let leading = statuses.first(where: \.isLeader),
-                statuses.allSatisfy({ $0.term == leading.term && $0.leaderID == leading.id })
-            else { return false }
-            found = self.peers.first { $0.id == leading.id }
-            return found != nil
-        }
-        guard ok, let found else { throw ClusterError.noLeader }
-        return found
     }
 }
