@@ -14,7 +14,9 @@
 #   SKV_BIN=new BIN_A=old BIN_B=new TRIALS=8 Scripts/bench-kv-wipe.sh
 #
 # Environment: KEYS (1000000), TRIALS (4), SKV_BIN (a prebuilt release skv; otherwise built
-# here), BIN_A / BIN_B (default SKV_BIN), BENCH_TMPDIR (/var/tmp), KEEP=1 keeps the data and logs.
+# here), BIN_A / BIN_B (default SKV_BIN), BENCH_TMPDIR (/var/tmp), KEEP=1 keeps the data and logs,
+# TAIL_SECONDS=N adds N seconds of 64-KiB Puts after the load (a log tail behind the snapshot),
+# TRACE=1 prints each change of the wiped member's applied and commit index while it catches up.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -51,6 +53,15 @@ applied_of() {
 }
 say "loading $keys keys (skv $SKV_BIN)"
 python3 "$kvscale" load ours "$ours_endpoints" --keys "$keys" --procs 2 --streams 64 >&2
+if [ "${TAIL_SECONDS:-0}" != 0 ]; then
+  # 64-KiB Puts (4 streams, one connection) after the load: the log behind the leader's
+  # snapshot that a wiped member replays after installing it.
+  python3 "$kvscale" bodies "$work/bodies" 65536
+  h2load -c 1 -m 4 -D "$TAIL_SECONDS" -d "$work/bodies/ours-put-65536.bin" -H 'content-type: application/grpc' \
+    -H 'te: trailers' "http://127.0.0.1:${ours_ports[$(leader_index)]}/skv.kv.KV/Put" 2>&1 | grep -E "requests:" >&2
+  sleep 3
+  python3 "$kvscale" status ours "$ours_endpoints" >&2
+fi
 sleep 3
 for t in $(seq "$trials"); do
   leader="$(leader_index)"
@@ -67,6 +78,7 @@ for t in $(seq "$trials"); do
   since="$(date +%s.%N)"
   ours_pids[f]="$(SKV_BIN="$bin" start_ours_member "$f")"
   caught="$(python3 "$kvscale" wait-applied ours "127.0.0.1:${ours_ports[$f]}" "$target" --since "$since" \
+    ${TRACE:+--trace} \
     --timeout 120)"
   rss="$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/${ours_pids[$f]}/status")"
   installed="$(grep "snapshot installed" "$work/ours$f.log" | tail -1 | grep -o " index=[0-9]*" || true)"

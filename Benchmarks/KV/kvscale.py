@@ -10,7 +10,7 @@ Subcommands (ENDPOINTS is HOST:PORT,... in member order):
                       API); requests go to the leader (ours follows WRONG_LEADER hints, etcd
                       the next member on an error). Prints "KEYS SECONDS KEYS_PER_SECOND".
   status S ENDPOINTS  one line per member: "INDEX leader=0|1 applied=A commit=C"
-  wait-applied S ADDRESS TARGET --since EPOCH [--timeout SEC]
+  wait-applied S ADDRESS TARGET --since EPOCH [--timeout SEC] [--trace]
                       polls ADDRESS's status every 20 ms until its applied index reaches
                       TARGET; prints the seconds since EPOCH (or "timeout")
   wait-get S ENDPOINTS KEY_NUMBER --since EPOCH [--timeout SEC]
@@ -156,8 +156,13 @@ def cmd_status(args):
 
 def cmd_wait_applied(args):
     end = time.time() + args.timeout
+    seen = None
     while time.time() < end:
         s = member_status(args.system, args.address)
+        if args.trace and s != seen:
+            # Each change of the member's (leader, applied, commit), seconds since --since.
+            print(f"trace {time.time() - args.since:.3f} {s}", file=sys.stderr)
+            seen = s
         if s is not None and s[1] >= args.target:
             print(f"{time.time() - args.since:.2f}")
             return
@@ -265,6 +270,7 @@ def main():
     p.add_argument("target", type=int)
     p.add_argument("--since", type=float, required=True)
     p.add_argument("--timeout", type=float, default=600)
+    p.add_argument("--trace", action="store_true", help="print each change of the member's status to stderr")
     p.set_defaults(run=cmd_wait_applied)
     p = sub.add_parser("wait-get")
     p.add_argument("system", choices=["ours", "etcd"])
