@@ -194,6 +194,9 @@ public actor RaftPeer: RaftServiceProtocol {
     private var tickTask: Task<Void, Never>?
     private(set) var killed = false
     private var inflight: [UInt64: Int] = [:]
+    /// Of `inflight`: snapshots being sent by `InstallSnapshot` (not counted against
+    /// `pipelinedRPCsPerPeer`, see `send`).
+    private var installsInFlight: [UInt64: Int] = [:]
     /// With ``Configuration/sendsOverStepStreams``: the stream to each member sent to so far.
     var stepStreams: [UInt64: StepStream] = [:]
     /// Snapshots on their way to followers (see `RaftPeer+Snapshot.swift`).
@@ -568,8 +571,11 @@ public actor RaftPeer: RaftServiceProtocol {
         return true
     }
 
-    private func receive(_ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?) {
+    private func receive(
+        _ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?, byInstallSnapshot: Bool = false
+    ) {
         inflight[peer, default: 1] -= 1
+        if byInstallSnapshot { installsInFlight[peer, default: 1] -= 1 }
         guard !killed else { return }
         eventLog.stepAnswered(by: peer)
         if let waiting = dequeue(peer) { send(waiting, to: peer) }
@@ -578,8 +584,11 @@ public actor RaftPeer: RaftServiceProtocol {
         processReady()
     }
 
-    private func failed(_ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, error: any Error) {
+    private func failed(
+        _ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, byInstallSnapshot: Bool = false, error: any Error
+    ) {
         inflight[peer, default: 1] -= 1
+        if byInstallSnapshot { installsInFlight[peer, default: 1] -= 1 }
         guard !killed else { return }
         if learnedOwnRemoval(from: peer, error: error) { return }
         eventLog.stepFailed(to: peer, error: error)
@@ -867,7 +876,15 @@ public actor RaftPeer: RaftServiceProtocol {
             send([snapshot], to: peer)
             return
         }
-        if let limit = configuration.pipelinedRPCsPerPeer, inflight[peer, default: 0] >= limit {
+        // A snapshot sent by InstallSnapshot takes no pipelined slot: its transfer may last
+        // seconds, and the heartbeats queued behind it would let the follower's election timer
+        // run out meanwhile (it would lose its leader and call a pre-vote while the snapshot is
+        // still arriving). The core sends no appends to a follower waiting for a snapshot
+        // (`Progress` paused in `.snapshot`), so only heartbeats and answers overtake it.
+        let byInstallSnapshot = configuration.snapshotChunkBytes != nil && messages.contains { $0.snapshot != nil }
+        if !byInstallSnapshot, let limit = configuration.pipelinedRPCsPerPeer,
+            inflight[peer, default: 0] - installsInFlight[peer, default: 0] >= limit
+        {
             let bytes = messages.reduce(0) { $0 + Self.payloadBytes($1) }
             guard queued[peer, default: []].count + messages.count <= configuration.maxQueuedMessagesPerPeer,
                 queuedBytes[peer, default: 0] + bytes <= configuration.maxQueuedBytesPerPeer
@@ -888,6 +905,7 @@ public actor RaftPeer: RaftServiceProtocol {
             return
         }
         inflight[peer, default: 0] += 1
+        if byInstallSnapshot { installsInFlight[peer, default: 0] += 1 }
         metrics.recordSent(messages)
         if configuration.sendsOverStepStreams, !messages.contains(where: { $0.snapshot != nil }),
             stepStream(to: peer, through: client).send(StepRequest(messages: messages))
@@ -917,9 +935,9 @@ public actor RaftPeer: RaftServiceProtocol {
                     }
                     let response = try await Self.installSnapshot(
                         message, chunkBytes: chunkBytes, through: client, options: options)
-                    await self?.receive(response.messages, from: peer, snapshot: snapshot)
+                    await self?.receive(response.messages, from: peer, snapshot: snapshot, byInstallSnapshot: true)
                 } catch {
-                    await self?.failed(peer, snapshot: snapshot, error: error)
+                    await self?.failed(peer, snapshot: snapshot, byInstallSnapshot: true, error: error)
                 }
             }
             return

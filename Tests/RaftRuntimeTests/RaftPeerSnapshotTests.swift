@@ -81,10 +81,11 @@ struct RaftPeerSnapshotTests {
     /// not serve `InstallSnapshot` (a member of an earlier version).
     static func clusterWithLaggingFollower(
         snapshotDelay: Duration, commands: Int, state: [UInt8], refusesSnapshots: Bool = false,
-        chunkBytes: Int? = nil, stepOnly: Bool = false
+        chunkBytes: Int? = nil, stepOnly: Bool = false, pipelinedRPCsPerPeer: Int? = nil
     ) async throws -> (InProcessRaftCluster, leader: RaftPeer, follower: RaftPeer, SlowSnapshotLink, UInt64) {
         var configuration = configuration
         configuration.snapshotChunkBytes = chunkBytes
+        configuration.pipelinedRPCsPerPeer = pipelinedRPCsPerPeer
         let (cluster, leader, follower, link) = try await InProcessRaftCluster.withLinkedFollower(
             configuration: configuration
         ) { SlowSnapshotLink(peer: $0, snapshotDelay: snapshotDelay, stepOnly: stepOnly) }
@@ -135,6 +136,38 @@ struct RaftPeerSnapshotTests {
         #expect(delivered.contains { if case .snapshot(last, _, state) = $0 { true } else { false } })
         let next = try await cluster.propose([99])
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: next))
+        await cluster.shutdown()
+    }
+
+    /// With one `Step` in flight per follower (the daemons' setting), a snapshot sent by
+    /// `InstallSnapshot` takes no pipelined slot: the heartbeats overtake its transfer of 8
+    /// election timeouts, so the follower keeps its leader throughout (queued behind the
+    /// transfer, they did not: its election timer ran out and it lost its leader for a pre-vote).
+    @Test(.timeLimit(.minutes(1)))
+    func heartbeatsOvertakeASlowInstallSnapshot() async throws {
+        let state = [UInt8](repeating: 7, count: 64 << 10)
+        let (cluster, leader, follower, link, last) = try await Self.clusterWithLaggingFollower(
+            snapshotDelay: Self.electionTimeout * 8, commands: 20, state: state, chunkBytes: 16 << 10,
+            pipelinedRPCsPerPeer: 1)
+        let term = await leader.status().term
+        let deadline = ContinuousClock.now + .seconds(30)
+        // The cut may have cost the follower its leader; the first heartbeat after it brings
+        // the leader back (and asks for the snapshot).
+        while await follower.status().leaderID != leader.id, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        var views: [UInt64?] = []
+        while await follower.status().appliedIndex < last, ContinuousClock.now < deadline {
+            views.append(await follower.status().leaderID)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await follower.status().appliedIndex >= last)
+        // Sampled every 5 ms across the 800-ms transfer: the leader was never out of sight.
+        #expect(views.count >= 10, "\(views.count) samples")
+        let lost = views.filter { $0 != leader.id }.count
+        #expect(lost == 0, "the follower saw no leader in \(lost) of \(views.count) samples")
+        #expect(await leader.status().term == term)
+        #expect(await link.snapshotsReceived == 1)
         await cluster.shutdown()
     }
 
