@@ -26,14 +26,16 @@
 #    through the members (ours: the leader answers; the restarted follower redirects).
 # 5. Wiped follower: SIGTERM a follower, delete its data directory, restart it empty (etcd:
 #    --initial-cluster-state existing, same member); time until its applied index reaches the
-#    leader's. Ours sends the leader's snapshot in one Raft message; etcd streams its database.
+#    leader's. Ours sends the leader's snapshot by InstallSnapshot in 1-MiB chunks, then the
+#    entries after it; etcd streams its database.
 #
 # Environment: KEYS (default 1000000), LOAD_PROCS (2), LOAD_STREAMS (64 per process),
 #   LATENCY_SECONDS (5), SKV_BIN (a prebuilt release skv; otherwise built here), BENCH_TMPDIR
 #   (default /tmp), BENCH_SKV_FLAGS / BENCH_ETCD_FLAGS (extra flags for every member of one
 #   system, e.g. "--max-raft-state 1048576" / "--snapshot-count 10000" for a smoke run that
 #   snapshots), WAIT_SECONDS (600: the bound of every wait for a restarted member), BENCH_KEEP
-#   (set: keep the data directories and logs).
+#   (set: keep the data directories and logs), TRACE (set: steps 4 and 5 print each change of
+#   the restarted member's applied and commit index, to the ms).
 # Installs etcd-server, etcd-client and nghttp2-client (h2load) with apt-get if missing.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -233,7 +235,7 @@ for system in ours etcd; do
   since="$(now)"
   restart_member "$system" "$f"
   caught="$(python3 "$kvscale" wait-applied "$system" "$(address_of "$system" "$f")" "$target" --since "$since" \
-    --timeout "$wait_seconds")"
+    ${TRACE:+--trace} --timeout "$wait_seconds")"
   get="$(python3 "$kvscale" wait-get "$system" "$(endpoints_of "$system")" $((keys - 1)) --since "$since" \
     --timeout "$wait_seconds")"
   result[$system.restart]="$caught"
@@ -264,7 +266,7 @@ for system in ours etcd; do
   since="$(now)"
   restart_member "$system" "$f" existing
   caught="$(python3 "$kvscale" wait-applied "$system" "$(address_of "$system" "$f")" "$target" --since "$since" \
-    --timeout "$wait_seconds")"
+    ${TRACE:+--trace} --timeout "$wait_seconds")"
   result[$system.wiped]="$caught"
   result[$system.wiped_rss]="$(rss_mib "$(pid_of "$system" "$f")")"
   say "$system: member $f wiped and restarted: applied index $target reached after ${caught}s"

@@ -63,6 +63,12 @@ public actor RaftPeer: RaftServiceProtocol {
         /// With `pipelinedRPCsPerPeer`: bytes of entries and snapshots that may wait for one
         /// peer (`Entry.approximateBytes` and snapshot data); past it, as for the message count.
         public var maxQueuedBytesPerPeer = 8 << 20
+        /// With `pipelinedRPCsPerPeer`: RPCs that may be in flight to one peer beside its
+        /// pipelined Steps, for heartbeats that go around a busy slot (see `send`; a snapshot
+        /// transfer also counts). Past it heartbeats queue as other messages do. 32 heartbeats
+        /// at the daemons' 100-ms interval keep a follower's leader in sight through a write of
+        /// 3.2 s plus an election timeout; a hung peer holds no more than this many calls.
+        public var maxRPCsOutsidePipelinePerPeer = 32
         /// Whether a leader sends its appends and heartbeats before persisting the `Ready`
         /// that made them, so its own fsync overlaps the followers' (Raft thesis §10.2.1).
         /// Safe because the core counts the leader's own copy towards a quorum only once the
@@ -194,9 +200,9 @@ public actor RaftPeer: RaftServiceProtocol {
     private var tickTask: Task<Void, Never>?
     private(set) var killed = false
     private var inflight: [UInt64: Int] = [:]
-    /// Of `inflight`: snapshots being sent by `InstallSnapshot` (not counted against
-    /// `pipelinedRPCsPerPeer`, see `send`).
-    private var installsInFlight: [UInt64: Int] = [:]
+    /// Of `inflight`: RPCs that take no `pipelinedRPCsPerPeer` slot (snapshots sent by
+    /// `InstallSnapshot`, heartbeats that overtook a busy slot; see `send`).
+    private var unpipelinedInFlight: [UInt64: Int] = [:]
     /// With ``Configuration/sendsOverStepStreams``: the stream to each member sent to so far.
     var stepStreams: [UInt64: StepStream] = [:]
     /// Snapshots on their way to followers (see `RaftPeer+Snapshot.swift`).
@@ -572,10 +578,10 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     private func receive(
-        _ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?, byInstallSnapshot: Bool = false
+        _ messages: [Message], from peer: UInt64, snapshot: SnapshotTransfers.Transfer?, unpipelined: Bool = false
     ) {
         inflight[peer, default: 1] -= 1
-        if byInstallSnapshot { installsInFlight[peer, default: 1] -= 1 }
+        if unpipelined { unpipelinedInFlight[peer, default: 1] -= 1 }
         guard !killed else { return }
         eventLog.stepAnswered(by: peer)
         if let waiting = dequeue(peer) { send(waiting, to: peer) }
@@ -585,10 +591,10 @@ public actor RaftPeer: RaftServiceProtocol {
     }
 
     private func failed(
-        _ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, byInstallSnapshot: Bool = false, error: any Error
+        _ peer: UInt64, snapshot: SnapshotTransfers.Transfer?, unpipelined: Bool = false, error: any Error
     ) {
         inflight[peer, default: 1] -= 1
-        if byInstallSnapshot { installsInFlight[peer, default: 1] -= 1 }
+        if unpipelined { unpipelinedInFlight[peer, default: 1] -= 1 }
         guard !killed else { return }
         if learnedOwnRemoval(from: peer, error: error) { return }
         eventLog.stepFailed(to: peer, error: error)
@@ -863,7 +869,15 @@ public actor RaftPeer: RaftServiceProtocol {
         }
     }
 
-    private func send(_ messages: [Message], to peer: UInt64) {
+    /// A heartbeat that carries no read request: what keeps a follower's election timer from
+    /// running out, and nothing else.
+    static func isPlainHeartbeat(_ message: Message) -> Bool {
+        message.type == .heartbeat && message.context.isEmpty
+    }
+
+    /// Sends `messages` to `peer` in one RPC, or queues them behind the Step in flight
+    /// (`pipelinedRPCsPerPeer`). `outsidePipeline`: at once, by a unary Step, taking no slot.
+    private func send(_ messages: [Message], to peer: UInt64, outsidePipeline: Bool = false) {
         guard let client = peers[peer] else { return }
         if configuration.snapshotChunkBytes != nil, messages.count > 1,
             let i = messages.firstIndex(where: { $0.snapshot != nil })
@@ -882,9 +896,27 @@ public actor RaftPeer: RaftServiceProtocol {
         // still arriving). The core sends no appends to a follower waiting for a snapshot
         // (`Progress` paused in `.snapshot`), so only heartbeats and answers overtake it.
         let byInstallSnapshot = configuration.snapshotChunkBytes != nil && messages.contains { $0.snapshot != nil }
-        if !byInstallSnapshot, let limit = configuration.pipelinedRPCsPerPeer,
-            inflight[peer, default: 0] - installsInFlight[peer, default: 0] >= limit
+        let unpipelined = outsidePipeline || byInstallSnapshot
+        if !unpipelined, let limit = configuration.pipelinedRPCsPerPeer,
+            inflight[peer, default: 0] - unpipelinedInFlight[peer, default: 0] >= limit
         {
+            // Plain heartbeats do not wait for the slot: the Step holding it is answered only
+            // after the follower's write in flight (a snapshot of 100 MB and more, a slow
+            // fsync), and a follower that hears nothing for an election timeout loses its
+            // leader and calls a pre-vote. A heartbeat is stepped as it arrives, which resets
+            // the timer, whatever the follower is writing. It goes by a unary Step (a Step
+            // stream is answered in order, behind the slow Step); overtaking the queued
+            // appends is harmless (its commit index is at most the follower's known match).
+            // Read rounds' heartbeats (a context) still queue, batching rounds as before, and
+            // so do plain ones past `maxRPCsOutsidePipelinePerPeer` (a hung peer).
+            var messages = messages
+            if unpipelinedInFlight[peer, default: 0] < configuration.maxRPCsOutsidePipelinePerPeer,
+                messages.contains(where: Self.isPlainHeartbeat)
+            {
+                send(messages.filter(Self.isPlainHeartbeat), to: peer, outsidePipeline: true)
+                messages.removeAll(where: Self.isPlainHeartbeat)
+                if messages.isEmpty { return }
+            }
             let bytes = messages.reduce(0) { $0 + Self.payloadBytes($1) }
             guard queued[peer, default: []].count + messages.count <= configuration.maxQueuedMessagesPerPeer,
                 queuedBytes[peer, default: 0] + bytes <= configuration.maxQueuedBytesPerPeer
@@ -905,9 +937,9 @@ public actor RaftPeer: RaftServiceProtocol {
             return
         }
         inflight[peer, default: 0] += 1
-        if byInstallSnapshot { installsInFlight[peer, default: 0] += 1 }
+        if unpipelined { unpipelinedInFlight[peer, default: 0] += 1 }
         metrics.recordSent(messages)
-        if configuration.sendsOverStepStreams, !messages.contains(where: { $0.snapshot != nil }),
+        if configuration.sendsOverStepStreams, !unpipelined, !messages.contains(where: { $0.snapshot != nil }),
             stepStream(to: peer, through: client).send(StepRequest(messages: messages))
         {
             return
@@ -935,9 +967,9 @@ public actor RaftPeer: RaftServiceProtocol {
                     }
                     let response = try await Self.installSnapshot(
                         message, chunkBytes: chunkBytes, through: client, options: options)
-                    await self?.receive(response.messages, from: peer, snapshot: snapshot, byInstallSnapshot: true)
+                    await self?.receive(response.messages, from: peer, snapshot: snapshot, unpipelined: true)
                 } catch {
-                    await self?.failed(peer, snapshot: snapshot, byInstallSnapshot: true, error: error)
+                    await self?.failed(peer, snapshot: snapshot, unpipelined: true, error: error)
                 }
             }
             return
@@ -947,9 +979,9 @@ public actor RaftPeer: RaftServiceProtocol {
                 timing.record("send: task started", since: start)
                 let response = try await client.step(StepRequest(messages: messages), options: options)
                 timing.record("send: step round trip", since: start)
-                await self?.receive(response.messages, from: peer, snapshot: snapshot)
+                await self?.receive(response.messages, from: peer, snapshot: snapshot, unpipelined: unpipelined)
             } catch {
-                await self?.failed(peer, snapshot: snapshot, error: error)
+                await self?.failed(peer, snapshot: snapshot, unpipelined: unpipelined, error: error)
             }
         }
     }

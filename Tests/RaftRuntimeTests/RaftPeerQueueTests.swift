@@ -1,13 +1,15 @@
+import Foundation
 import Raft
 import RPCCore
 import Simulation
+import Synchronization
 import Testing
 
 @testable import RaftRuntime
 
 /// The per-peer send queue of a pipelining `RaftPeer` stays within its limits while a peer's
 /// RPC hangs (the soak of issue 12 saw 18.6 MB of entries queued for one hung peer), and the
-/// peer catches up once it answers again.
+/// peer catches up once it answers again; heartbeats do not wait in it behind a slow write.
 @Suite("RaftPeer send queue")
 struct RaftPeerQueueTests {
     /// A follower's link whose `Step`s wait while it hangs (a paused or partitioned process
@@ -43,8 +45,9 @@ struct RaftPeerQueueTests {
             let queued = await leader.queuedForPeer(follower.id)
             mostQueued = (max(mostQueued.messages, queued.messages), max(mostQueued.bytes, queued.bytes))
         }
-        // Heartbeats keep coming while the peer hangs (every 3 ticks of 5 ms): sample until
-        // the queue holds its cap (bounded: 10 s, however slowly a loaded machine ticks).
+        // Heartbeats keep coming while the peer hangs (every 3 ticks of 5 ms); past
+        // `maxRPCsOutsidePipelinePerPeer` (32) hung ones they queue too: sample until the
+        // queue holds its cap (bounded: 10 s, however slowly a loaded machine ticks).
         let deadline = ContinuousClock.now.advanced(by: .seconds(10))
         while mostQueued.messages < 16 && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(5))
@@ -62,6 +65,84 @@ struct RaftPeerQueueTests {
         #expect(mostQueued.messages == 16, "the cap was reached (more heartbeats came than it holds)")
         await link.setHangs(false)
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: last))
+        await cluster.shutdown()
+    }
+
+    /// A store whose writes of entries wait while `isHeld` (a follower's slow disk: a snapshot
+    /// of 100 MB and more being written, a stalled fsync). Writes run on the peer's storage
+    /// queue, so waiting there blocks only the writes.
+    final class HeldWritesStore: RaftLogStore {
+        /// Whether the store's writes of entries wait (set by the test, read on the storage queue).
+        final class Hold: Sendable {
+            let isOn = Mutex(false)
+        }
+
+        let inner: any RaftLogStore
+        let hold: Hold
+
+        init(_ inner: sending any RaftLogStore, hold: Hold) {
+            self.inner = inner
+            self.hold = hold
+        }
+
+        func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
+        func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
+            throws(RaftStoreError)
+        {
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !entries.isEmpty && hold.isOn.withLock({ $0 }) && ContinuousClock.now < deadline { usleep(1_000) }
+            try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
+        }
+        func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
+        func compactWritten(snapshot: Snapshot) throws(RaftStoreError) { try inner.compactWritten(snapshot: snapshot) }
+        var raftStateBytes: Int { inner.raftStateBytes }
+        func close() { inner.close() }
+        var snapshotWriter: (any RaftSnapshotWriter)? { nil }
+    }
+
+    /// With one `Step` in flight per follower and asynchronous writes (the daemons' settings),
+    /// a follower whose write of an append takes 8 election timeouts keeps its leader: the
+    /// `Step` carrying the append holds the slot until the write is done, and the heartbeats go
+    /// around it (queued behind it, they did not: the follower's election timer ran out and it
+    /// lost its leader for a pre-vote). Once the write ends it has the entry.
+    @Test(.timeLimit(.minutes(1)))
+    func heartbeatsReachAFollowerWhileItsWriteIsSlow() async throws {
+        var configuration = InProcessRaftCluster.fastConfiguration
+        configuration.pipelinedRPCsPerPeer = 1
+        configuration.writesStorageAsynchronously = true
+        // The held write lasts 8 election timeouts: ≈ 54 heartbeats at this configuration's
+        // 15-ms interval, each in flight until the write ends.
+        configuration.maxRPCsOutsidePipelinePerPeer = 64
+        let holds = Mutex<[UInt64: HeldWritesStore.Hold]>([:])
+        let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
+            let hold = HeldWritesStore.Hold()
+            holds.withLock { $0[id] = hold }
+            return HeldWritesStore(BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3]), hold: hold)
+        }
+        await cluster.start()
+        let leader = try await cluster.leader()
+        let follower = cluster.peers.first { $0.id != leader.id }!
+        let hold = try #require(holds.withLock { $0[follower.id] })
+        let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
+        let term = await leader.status().term
+        let deadline = ContinuousClock.now + .seconds(10)
+        while await follower.status().leaderID != leader.id, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        hold.isOn.withLock { $0 = true }
+        let index = try await cluster.propose([42])  // committed by the leader and the other follower
+        var views: [UInt64?] = []
+        let end = ContinuousClock.now + electionTimeout * 8
+        while ContinuousClock.now < end {
+            views.append(await follower.status().leaderID)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(await follower.status().appliedIndex < index, "the held write did not hold")
+        let lost = views.filter { $0 != leader.id }.count
+        #expect(lost == 0, "the follower saw no leader in \(lost) of \(views.count) samples")
+        #expect(await leader.status().term == term)
+        hold.isOn.withLock { $0 = false }
+        #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: index))
         await cluster.shutdown()
     }
 }
