@@ -128,17 +128,18 @@ def cmd_load(args):
 
 
 def member_status(system, address, timeout=0.5):
-    """(is_leader, applied, commit) of one member, or None if it does not answer."""
+    """(is_leader, applied, commit, leader) of one member (leader: the member it follows, 0 for
+    none; etcd: its leader's member ID), or None if it does not answer."""
     try:
         c = channel(address)
         try:
             if system == "ours":
                 stub = c.unary_unary("/skv.kv.KV/Status")
                 s = kv_pb2.StatusReply.FromString(stub(kv_pb2.StatusRequest().SerializeToString(), timeout=timeout))
-                return s.is_leader, s.applied_index, s.commit_index
+                return s.is_leader, s.applied_index, s.commit_index, s.leader.leader_id
             stub = c.unary_unary("/etcdserverpb.Maintenance/Status")
             s = etcd_pb2.StatusResponse.FromString(stub(etcd_pb2.StatusRequest().SerializeToString(), timeout=timeout))
-            return s.leader == s.header.member_id, s.raftAppliedIndex, s.raftIndex
+            return s.leader == s.header.member_id, s.raftAppliedIndex, s.raftIndex, s.leader
         finally:
             c.close()
     except grpc.RpcError:
@@ -160,7 +161,8 @@ def cmd_wait_applied(args):
     while time.time() < end:
         s = member_status(args.system, args.address)
         if args.trace and s != seen:
-            # Each change of the member's (leader, applied, commit), seconds since --since.
+            # Each change of the member's (is leader, applied, commit, its leader), seconds
+            # since --since; None: no answer within 0.5 s.
             print(f"trace {time.time() - args.since:.3f} {s}", file=sys.stderr)
             seen = s
         if s is not None and s[1] >= args.target:
