@@ -117,7 +117,8 @@ struct RaftPeerQueueTests {
         let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
             let hold = HeldWritesStore.Hold()
             holds.withLock { $0[id] = hold }
-            return HeldWritesStore(BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3]), hold: hold)
+            let inner = BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
+            return HeldWritesStore(inner, hold: hold)
         }
         await cluster.start()
         let leader = try await cluster.leader()
