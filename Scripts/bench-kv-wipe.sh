@@ -16,7 +16,9 @@
 # Environment: KEYS (1000000), TRIALS (4), SKV_BIN (a prebuilt release skv; otherwise built
 # here), BIN_A / BIN_B (default SKV_BIN), BENCH_TMPDIR (/var/tmp), KEEP=1 keeps the data and logs,
 # TAIL_SECONDS=N adds N seconds of 64-KiB Puts after the load (a log tail behind the snapshot),
-# TRACE=1 prints each change of the wiped member's applied and commit index while it catches up.
+# TRACE=1 prints each change of the wiped member's applied and commit index and of its leader
+# while it catches up; LOG_MS=1 starts the wiped member with --log-level debug and its log lines
+# stamped to the millisecond as they arrive (ours<N>.ms.log; with KEEP=1 to read it after).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -44,6 +46,20 @@ cleanup() {
   if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+# The wiped member, with LOG_MS: the daemon's own timestamps have whole seconds.
+start_wiped_member() {
+  if [ -z "${LOG_MS:-}" ]; then start_ours_member "$1"; return; fi
+  local i="$1"
+  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
+    --data-dir "$work/ours$i" --log-level debug ${BENCH_SKV_FLAGS:-} \
+    > >(python3 -u -c 'import sys, time
+for line in sys.stdin:
+    now = time.time()
+    sys.stdout.write(time.strftime("%H:%M:%S", time.gmtime(now)) + ("%.3f " % (now % 1))[1:] + line)' \
+      >>"$work/ours$i.ms.log") 2>&1 &
+  echo "$!"
+  disown "$!" 2>/dev/null || true
+}
 for i in 1 2 3; do ours_pids[i]="$(start_ours_member "$i")"; done
 sleep 2
 leader_index() { python3 "$root/Benchmarks/KV/kvbench.py" leader ours "$ours_endpoints" | cut -d' ' -f1; }
@@ -76,12 +92,13 @@ for t in $(seq "$trials"); do
   target="$(applied_of "$leader")"
   case $((t % 4)) in 1 | 0) bin="$bin_a" ;; *) bin="$bin_b" ;; esac
   since="$(date +%s.%N)"
-  ours_pids[f]="$(SKV_BIN="$bin" start_ours_member "$f")"
+  ours_pids[f]="$(SKV_BIN="$bin" start_wiped_member "$f")"
   caught="$(python3 "$kvscale" wait-applied ours "127.0.0.1:${ours_ports[$f]}" "$target" --since "$since" \
     ${TRACE:+--trace} \
     --timeout 120)"
   rss="$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/${ours_pids[$f]}/status")"
-  installed="$(grep "snapshot installed" "$work/ours$f.log" | tail -1 | grep -o " index=[0-9]*" || true)"
+  installed="$(cat "$work/ours$f.log" "$work/ours$f.ms.log" 2>/dev/null | grep "snapshot installed" | tail -1 |
+    grep -o " index=[0-9]*" || true)"
   echo "trial $t ($bin): member $f wiped, applied index $target after ${caught}s; RSS $rss MiB;" \
     "snapshot installed at${installed:- (none)}"
 done
