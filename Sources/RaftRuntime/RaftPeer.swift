@@ -895,8 +895,8 @@ public actor RaftPeer: RaftServiceProtocol {
         // run out meanwhile (it would lose its leader and call a pre-vote while the snapshot is
         // still arriving). The core sends no appends to a follower waiting for a snapshot
         // (`Progress` paused in `.snapshot`), so only heartbeats and answers overtake it.
-        let byInstallSnapshot = configuration.snapshotChunkBytes != nil && messages.contains { $0.snapshot != nil }
-        let unpipelined = outsidePipeline || byInstallSnapshot
+        let carriesSnapshot = messages.contains { $0.snapshot != nil }
+        let unpipelined = outsidePipeline || (carriesSnapshot && configuration.snapshotChunkBytes != nil)
         if !unpipelined, let limit = configuration.pipelinedRPCsPerPeer,
             inflight[peer, default: 0] - unpipelinedInFlight[peer, default: 0] >= limit
         {
@@ -939,7 +939,7 @@ public actor RaftPeer: RaftServiceProtocol {
         inflight[peer, default: 0] += 1
         if unpipelined { unpipelinedInFlight[peer, default: 0] += 1 }
         metrics.recordSent(messages)
-        if configuration.sendsOverStepStreams, !unpipelined, !messages.contains(where: { $0.snapshot != nil }),
+        if configuration.sendsOverStepStreams, !unpipelined, !carriesSnapshot,
             stepStream(to: peer, through: client).send(StepRequest(messages: messages))
         {
             return
