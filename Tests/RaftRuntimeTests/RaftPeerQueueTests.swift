@@ -1,4 +1,3 @@
-import Foundation
 import Raft
 import RPCCore
 import Simulation
@@ -68,38 +67,6 @@ struct RaftPeerQueueTests {
         await cluster.shutdown()
     }
 
-    /// A store whose writes of entries wait while `isHeld` (a follower's slow disk: a snapshot
-    /// of 100 MB and more being written, a stalled fsync). Writes run on the peer's storage
-    /// queue, so waiting there blocks only the writes.
-    final class HeldWritesStore: RaftLogStore {
-        /// Whether the store's writes of entries wait (set by the test, read on the storage queue).
-        final class Hold: Sendable {
-            let isOn = Mutex(false)
-        }
-
-        let inner: any RaftLogStore
-        let hold: Hold
-
-        init(_ inner: sending any RaftLogStore, hold: Hold) {
-            self.inner = inner
-            self.hold = hold
-        }
-
-        func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
-        func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
-            throws(RaftStoreError)
-        {
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !entries.isEmpty && hold.isOn.withLock({ $0 }) && ContinuousClock.now < deadline { usleep(1_000) }
-            try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
-        }
-        func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
-        func compactWritten(snapshot: Snapshot) throws(RaftStoreError) { try inner.compactWritten(snapshot: snapshot) }
-        var raftStateBytes: Int { inner.raftStateBytes }
-        func close() { inner.close() }
-        var snapshotWriter: (any RaftSnapshotWriter)? { nil }
-    }
-
     /// With one `Step` in flight per follower and asynchronous writes (the daemons' settings),
     /// a follower whose write of an append takes 8 election timeouts keeps its leader: the
     /// `Step` carrying the append holds the slot until the write is done, and the heartbeats go
@@ -113,24 +80,24 @@ struct RaftPeerQueueTests {
         // The held write lasts 8 election timeouts: ≈ 54 heartbeats at this configuration's
         // 15-ms interval, each in flight until the write ends.
         configuration.maxRPCsOutsidePipelinePerPeer = 64
-        let holds = Mutex<[UInt64: HeldWritesStore.Hold]>([:])
+        let gates = Mutex<[UInt64: Gate]>([:])
         let cluster = try InProcessRaftCluster(n: 3, configuration: configuration) { id in
-            let hold = HeldWritesStore.Hold()
-            holds.withLock { $0[id] = hold }
+            let gate = Gate(isOpen: true)
+            gates.withLock { $0[id] = gate }
             let inner = BlobRaftLogStore(LabStore(persister: SimulatedPersister()), voters: [1, 2, 3])
-            return HeldWritesStore(inner, hold: hold)
+            return GatedStore(inner, gate: gate, gated: .entriesPersist)
         }
         await cluster.start()
         let leader = try await cluster.leader()
         let follower = cluster.peers.first { $0.id != leader.id }!
-        let hold = try #require(holds.withLock { $0[follower.id] })
+        let gate = try #require(gates.withLock { $0[follower.id] })
         let electionTimeout = configuration.tickInterval * configuration.electionTimeoutTicks
         let term = await leader.status().term
         let deadline = ContinuousClock.now + .seconds(10)
         while await follower.status().leaderID != leader.id, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
-        hold.isOn.withLock { $0 = true }
+        gate.close()
         let index = try await cluster.propose([42])  // committed by the leader and the other follower
         var views: [UInt64?] = []
         let end = ContinuousClock.now + electionTimeout * 8
@@ -142,7 +109,7 @@ struct RaftPeerQueueTests {
         let lost = views.filter { $0 != leader.id }.count
         #expect(lost == 0, "the follower saw no leader in \(lost) of \(views.count) samples")
         #expect(await leader.status().term == term)
-        hold.isOn.withLock { $0 = false }
+        gate.open()
         #expect(await cluster.recorders[Int(follower.id) - 1].waitFor(index: index))
         await cluster.shutdown()
     }

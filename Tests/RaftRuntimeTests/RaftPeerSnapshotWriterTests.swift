@@ -10,61 +10,6 @@ import Testing
 /// the log is released only once the file is durable.
 @Suite("RaftPeer snapshot writer")
 struct RaftPeerSnapshotWriterTests {
-    /// A `DiskRaftStore` whose snapshot writes wait until the test opens the gate: the service's
-    /// snapshots (its `snapshotWriter`), or a snapshot from the leader (its `persist`).
-    final class GatedStore: RaftLogStore {
-        enum Gated { case snapshotWriter, snapshotPersist }
-        let inner: DiskRaftStore
-        let gate: Gate
-        let gated: Gated
-
-        init(_ inner: DiskRaftStore, gate: Gate, gated: Gated = .snapshotWriter) {
-            self.inner = inner
-            self.gate = gate
-            self.gated = gated
-        }
-
-        func load() throws(RaftStoreError) -> PersistedRaftState { try inner.load() }
-        func persist(hardState: Raft.HardState?, entries: [Entry], snapshot: Snapshot?, mustSync: Bool)
-            throws(RaftStoreError)
-        {
-            if snapshot != nil && gated == .snapshotPersist { gate.wait() }
-            try inner.persist(hardState: hardState, entries: entries, snapshot: snapshot, mustSync: mustSync)
-        }
-        func compact(snapshot: Snapshot) throws(RaftStoreError) { try inner.compact(snapshot: snapshot) }
-        func compactWritten(snapshot: Snapshot) throws(RaftStoreError) { try inner.compactWritten(snapshot: snapshot) }
-        var raftStateBytes: Int { inner.raftStateBytes }
-        func close() { inner.close() }
-        var snapshotWriter: (any RaftSnapshotWriter)? {
-            gated == .snapshotWriter ? inner.snapshotWriter.map { GatedWriter(inner: $0, gate: gate) } : nil
-        }
-    }
-
-    struct GatedWriter: RaftSnapshotWriter {
-        let inner: any RaftSnapshotWriter
-        let gate: Gate
-
-        func write(_ snapshot: Snapshot) throws(RaftStoreError) {
-            gate.wait()
-            try inner.write(snapshot)
-        }
-    }
-
-    /// Closed until `open()`; `wait()` blocks the calling thread (a dispatch queue's) meanwhile.
-    final class Gate: Sendable {
-        private let isOpen = Mutex(false)
-        private let entered = Mutex(0)
-
-        func open() { isOpen.withLock { $0 = true } }
-        var waiters: Int { entered.withLock { $0 } }
-
-        func wait() {
-            entered.withLock { $0 += 1 }
-            let deadline = ContinuousClock.now + .seconds(30)
-            while !isOpen.withLock({ $0 }) && ContinuousClock.now < deadline { usleep(1_000) }
-        }
-    }
-
     /// A follower hands the leader's snapshot to its service while the snapshot's write is
     /// still in flight (the service restores while the file is written), answers the leader
     /// only once the write is done, and does not hand the snapshot over a second time.
