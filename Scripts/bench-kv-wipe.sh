@@ -18,7 +18,7 @@
 # TAIL_SECONDS=N adds N seconds of 64-KiB Puts after the load (a log tail behind the snapshot),
 # TRACE=1 prints each change of the wiped member's applied and commit index and of its leader
 # while it catches up; LOG_MS=1 starts the wiped member with --log-level debug and its log lines
-# stamped to the millisecond as they arrive (ours<N>.ms.log; with KEEP=1 to read it after).
+# stamped to the millisecond as they arrive (ours<N>.log; with KEEP=1 to read it after).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -33,32 +33,17 @@ bin_a="${BIN_A:-$SKV_BIN}"
 bin_b="${BIN_B:-$SKV_BIN}"
 work="$(mktemp -d "${BENCH_TMPDIR:-/var/tmp}/skv-bench-kv-wipe.XXXXXX")"
 read -r -a ports <<<"$(free_ports 3)"
-ours_ports=(0 "${ports[@]}")
-ours_peers=()
-ours_endpoints=""
-for i in 1 2 3; do
-  ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
-  ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ours_ports[$i]}"
-done
+kv_ours_layout "${ports[@]}"
 ours_pids=("" "" "" "")
 cleanup() {
   stop_pids "${ours_pids[@]}"
   if [ -n "${KEEP:-}" ]; then say "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
-# The wiped member, with LOG_MS: the daemon's own timestamps have whole seconds.
+# The wiped member; with LOG_MS, at debug level and its log stamped to the ms.
 start_wiped_member() {
-  if [ -z "${LOG_MS:-}" ]; then start_ours_member "$1"; return; fi
-  local i="$1"
-  "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
-    --data-dir "$work/ours$i" --log-level debug ${BENCH_SKV_FLAGS:-} \
-    > >(python3 -u -c 'import sys, time
-for line in sys.stdin:
-    now = time.time()
-    sys.stdout.write(time.strftime("%H:%M:%S", time.gmtime(now)) + ("%.3f " % (now % 1))[1:] + line)' \
-      >>"$work/ours$i.ms.log") 2>&1 &
-  echo "$!"
-  disown "$!" 2>/dev/null || true
+  STAMP_LOG_MS="${LOG_MS:-}" BENCH_SKV_FLAGS="${BENCH_SKV_FLAGS:-}${LOG_MS:+ --log-level debug}" \
+    start_ours_member "$1"
 }
 for i in 1 2 3; do ours_pids[i]="$(start_ours_member "$i")"; done
 sleep 2
@@ -97,8 +82,7 @@ for t in $(seq "$trials"); do
     ${TRACE:+--trace} \
     --timeout 120)"
   rss="$(awk '/^VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/${ours_pids[$f]}/status")"
-  installed="$(cat "$work/ours$f.log" "$work/ours$f.ms.log" 2>/dev/null | grep "snapshot installed" | tail -1 |
-    grep -o " index=[0-9]*" || true)"
+  installed="$(grep "snapshot installed" "$work/ours$f.log" | tail -1 | grep -o " index=[0-9]*" || true)"
   echo "trial $t ($bin): member $f wiped, applied index $target after ${caught}s; RSS $rss MiB;" \
     "snapshot installed at${installed:- (none)}"
 done

@@ -52,14 +52,39 @@ kv_bench_workdir() {
 # "Killed" notice) and logs to $work/<name><i>.log (appended, so restarts keep the history).
 
 # start_ours_member I: skv kv serve as Raft id I with data in $work/ours<I>.
+# kv_ours_layout P1 P2 P3: ours_ports (indexed by member, 1-3), ours_peers (the --peer flags) and
+# ours_endpoints (HOST:PORT,...) of three `skv kv serve` members on loopback ports P1-P3.
+kv_ours_layout() {
+  local i
+  ours_ports=(0 "$@")
+  ours_peers=()
+  ours_endpoints=""
+  for i in 1 2 3; do
+    ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
+    ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ours_ports[$i]}"
+  done
+}
+
+# start_ours_member I: `skv kv serve` member I with data in $work/ours<I>, its log appended to
+# $work/ours<I>.log. STAMP_LOG_MS=1: each log line prefixed with the time it arrived, to the
+# millisecond (the daemon's own timestamps have whole seconds).
 start_ours_member() {
   local i="$1" metrics=()
   [ -n "${ours_metrics_ports[$i]:-}" ] && metrics=(--metrics-listen "127.0.0.1:${ours_metrics_ports[$i]}")
   # shellcheck disable=SC2086  # BENCH_SKV_FLAGS is a list of flags
   # STAGE_TIMING / STORAGE_WRITES: see Scripts/bench-kv.sh.
-  SKV_STAGE_TIMING="${STAGE_TIMING:+1}" SKV_STORAGE_WRITES="${STORAGE_WRITES:-async}" \
-    "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}" \
-    --data-dir "$work/ours$i" "${metrics[@]}" ${BENCH_SKV_FLAGS:-} >>"$work/ours$i.log" 2>&1 &
+  local command=(env SKV_STAGE_TIMING="${STAGE_TIMING:+1}" SKV_STORAGE_WRITES="${STORAGE_WRITES:-async}"
+    "$SKV_BIN" kv serve --id "$i" --listen "127.0.0.1:${ours_ports[$i]}" "${ours_peers[@]}"
+    --data-dir "$work/ours$i" "${metrics[@]}" ${BENCH_SKV_FLAGS:-})
+  if [ -n "${STAMP_LOG_MS:-}" ]; then
+    "${command[@]}" > >(python3 -u -c 'import sys, time
+for line in sys.stdin:
+    now = time.time()
+    sys.stdout.write(time.strftime("%H:%M:%S", time.gmtime(now)) + ("%.3f " % (now % 1))[1:] + line)' \
+      >>"$work/ours$i.log") 2>&1 &
+  else
+    "${command[@]}" >>"$work/ours$i.log" 2>&1 &
+  fi
   echo "$!"
   disown "$!" 2>/dev/null || true
 }
@@ -95,16 +120,13 @@ kv_bench_show_logs() {
 kv_bench_start_clusters() {
   local ports i deadline
   read -r -a ports <<<"$(free_ports 9)"
-  ours_ports=(0); etcd_ports=(0); etcd_peer_ports=(0)
-  ours_peers=()
-  ours_endpoints=""; etcd_endpoints=""; etcd_cluster=""
+  kv_ours_layout "${ports[@]:0:3}"
+  etcd_ports=(0); etcd_peer_ports=(0)
+  etcd_endpoints=""; etcd_cluster=""
   etcd_token="$1-$$"
   for i in 1 2 3; do
-    ours_ports+=("${ports[$((i - 1))]}")
     etcd_ports+=("${ports[$((i + 2))]}")
     etcd_peer_ports+=("${ports[$((i + 5))]}")
-    ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
-    ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ours_ports[$i]}"
     etcd_endpoints+="${etcd_endpoints:+,}127.0.0.1:${etcd_ports[$i]}"
     etcd_cluster+="${etcd_cluster:+,}e$i=http://127.0.0.1:${etcd_peer_ports[$i]}"
   done
