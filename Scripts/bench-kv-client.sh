@@ -56,15 +56,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
-ports=($(free_ports 3))
-ours_ports=(unused "${ports[@]}")
-ours_peers=()
-endpoints=""
-for i in 1 2 3; do
-  ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
-  endpoints+="${endpoints:+,}$i=127.0.0.1:${ours_ports[$i]}"
-done
-plain_endpoints="$(echo "$endpoints" | sed 's/[0-9]*=//g')"
+kv_ours_layout $(free_ports 3)
+endpoints="$ours_id_endpoints"
+plain_endpoints="$ours_endpoints"
 for i in 1 2 3; do pids[$((i - 1))]="$(start_ours_member "$i")"; done
 python3 "$kvbench" leader ours "$plain_endpoints" >/dev/null
 python3 "$kvbench" bodies "$work/bodies"

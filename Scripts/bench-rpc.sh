@@ -19,7 +19,9 @@
 #
 # Environment: BENCH_SECONDS (timed part of each run, default 5), WARMUP_SECONDS (default 1),
 #              OURS_BIN / PEER_BIN (prebuilt binaries; otherwise both are built in release),
-#              PEERS (default "grpc-swift grpcio").
+#              PEERS (default "grpc-swift grpcio"), SIZES (payloads in bytes, default "0 1024
+#              65536"), LOADS (comma-separated h2load loads, default "-c1 -m1,-c4 -m32,-c16 -m64";
+#              both for a quick look at a few rows), TLS_ROWS (0: none).
 # Loopback only. Needs h2load (Debian nghttp2-client; Scripts/bootstrap.sh installs it) and
 # grpcio + grpcio-tools for Python (installed with pip if missing).
 set -euo pipefail
@@ -140,8 +142,9 @@ summary=()
 declare -A plain_rps=()
 order=0
 misses=0
-for size in 0 1024 65536; do
-  for load in "-c1 -m1" "-c4 -m32" "-c16 -m64"; do
+for size in ${SIZES:-0 1024 65536}; do
+  IFS=, read -r -a loads <<<"${LOADS:--c1 -m1,-c4 -m32,-c16 -m64}"
+  for load in "${loads[@]}"; do
     # Rotate the order so that no server always goes first.
     rotated=("${servers[@]:$((order % ${#servers[@]}))}" "${servers[@]:0:$((order % ${#servers[@]}))}")
     order=$((order + 1))

@@ -52,16 +52,19 @@ kv_bench_workdir() {
 # "Killed" notice) and logs to $work/<name><i>.log (appended, so restarts keep the history).
 
 # start_ours_member I: skv kv serve as Raft id I with data in $work/ours<I>.
-# kv_ours_layout P1 P2 P3: ours_ports (indexed by member, 1-3), ours_peers (the --peer flags) and
-# ours_endpoints (HOST:PORT,...) of three `skv kv serve` members on loopback ports P1-P3.
+# kv_ours_layout P1 P2 P3: ours_ports (indexed by member, 1-3), ours_peers (the --peer flags),
+# ours_endpoints (HOST:PORT,...) and ours_id_endpoints (ID=HOST:PORT,..., as `skv kv` clients take
+# them) of three `skv kv serve` members on loopback ports P1-P3.
 kv_ours_layout() {
   local i
   ours_ports=(0 "$@")
   ours_peers=()
   ours_endpoints=""
+  ours_id_endpoints=""
   for i in 1 2 3; do
     ours_peers+=(--peer "$i=127.0.0.1:${ours_ports[$i]}")
     ours_endpoints+="${ours_endpoints:+,}127.0.0.1:${ours_ports[$i]}"
+    ours_id_endpoints+="${ours_id_endpoints:+,}$i=127.0.0.1:${ours_ports[$i]}"
   done
 }
 

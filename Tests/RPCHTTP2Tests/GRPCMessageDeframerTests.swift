@@ -48,4 +48,31 @@ import Testing
         #expect(try deframer.nextMessage() == nil)
         #expect(throws: GRPCMessageDeframer.Failure.truncated(buffered: 7)) { try deframer.finish() }
     }
+
+    /// A message longer than the deframer reserves up front grows as its chunks arrive, and
+    /// the messages around it come out whole.
+    @Test func aMessageLongerThanTheInitialReservationArrivesWhole() throws {
+        let long = (0..<(GRPCMessageDeframer.initialReservationBytes * 2 + 17)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let messages: [[UInt8]] = [[5], long, [6, 7]]
+        var bytes: [UInt8] = []
+        for m in messages { GRPCMessageFramer.frame(m, into: &bytes) }
+        let deframer = GRPCMessageDeframer(maxMessageBytes: 1 << 20)
+        var out: [[UInt8]] = []
+        for start in stride(from: 0, to: bytes.count, by: 16_384) {
+            deframer.append(bytes[start..<min(start + 16_384, bytes.count)])
+            while let m = try deframer.nextMessage() { out.append(m) }
+        }
+        try deframer.finish()
+        #expect(out == messages)
+    }
+
+    /// The messages before a bad prefix are delivered; then the failure, and nothing after it.
+    @Test func messagesBeforeABadPrefixComeFirst() throws {
+        let deframer = GRPCMessageDeframer(maxMessageBytes: 10)
+        deframer.append([0, 0, 0, 0, 2, 8, 9, 0, 0, 0, 0, 11, 1, 2])
+        #expect(try deframer.nextMessage() == [8, 9])
+        #expect(throws: GRPCMessageDeframer.Failure.messageTooLarge(length: 11, limit: 10)) { try deframer.nextMessage() }
+        deframer.append([0, 0, 0, 0, 1, 3])
+        #expect(throws: GRPCMessageDeframer.Failure.messageTooLarge(length: 11, limit: 10)) { try deframer.nextMessage() }
+    }
 }

@@ -106,7 +106,8 @@ public final class GRPCClientConnection {
             session.resetStream(streamID, errorCode: 8)
             return
         }
-        session.enqueueData(GRPCMessageFramer.frame(bytes), on: streamID)
+        session.enqueueData(GRPCMessageFramer.prefix(length: bytes.count), on: streamID)
+        session.enqueueData(bytes, on: streamID)
     }
 
     /// Half-closes the request side (END_STREAM).

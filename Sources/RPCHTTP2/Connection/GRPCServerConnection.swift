@@ -149,7 +149,8 @@ public final class GRPCServerConnection {
                 streams[streamID] = stream
                 session.submitResponse(streamID: streamID, headers: GRPCHeaders.responseHeaders([:]), hasBody: true)
             }
-            session.enqueueData(GRPCMessageFramer.frame(bytes), on: streamID)
+            session.enqueueData(GRPCMessageFramer.prefix(length: bytes.count), on: streamID)
+            session.enqueueData(bytes, on: streamID)
         case .status(let status, let trailers):
             stream.statusSent = true
             streams[streamID] = stream

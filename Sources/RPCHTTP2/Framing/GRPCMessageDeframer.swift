@@ -19,56 +19,103 @@ final class GRPCMessageDeframer {
     }
 
     let maxMessageBytes: Int
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    /// At most this much is reserved for a message when its prefix arrives (its bytes then go
+    /// straight into it, one copy); a longer one grows as its bytes arrive, so a prefix that
+    /// announces a large message reserves no more than this until the bytes come.
+    static let initialReservationBytes = 128 << 10
+
+    /// The prefix being read (`prefixCount` of its 5 bytes so far), while no message is open.
+    private var prefix: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+    private var prefixCount = 0
+    /// The message being filled and its announced length (`nil`: reading a prefix).
+    private var message: [UInt8] = []
+    private var length: Int?
+    /// Complete messages not yet taken, from `readyHead` on.
+    private var ready: [[UInt8]] = []
+    private var readyHead = 0
+    /// The first bad prefix: thrown by ``nextMessage()`` once the messages before it are taken.
+    private var failure: Failure?
 
     init(maxMessageBytes: Int) {
         precondition(maxMessageBytes >= 0, "maxMessageBytes must not be negative")
         self.maxMessageBytes = maxMessageBytes
     }
 
-    /// Adds received bytes.
+    /// Adds received bytes. The payload is copied once, into its message (no intermediate
+    /// buffer); nothing after a bad prefix is kept.
     func append(_ bytes: some Collection<UInt8>) {
-        if readIndex > 0 && readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
+        guard failure == nil else { return }
+        if bytes.withContiguousStorageIfAvailable({ append(contiguous: $0) }) == nil {
+            Array(bytes).withUnsafeBufferPointer { append(contiguous: $0) }
         }
-        buffer.append(contentsOf: bytes)
     }
 
-    /// The next complete message, or `nil` if more bytes are needed.
-    func nextMessage() throws(Failure) -> [UInt8]? {
-        let available = buffer.count - readIndex
-        guard available >= GRPCMessageFramer.prefixBytes else { return nil }
-        let flag = buffer[readIndex]
-        switch flag {
+    private func append(contiguous bytes: UnsafeBufferPointer<UInt8>) {
+        var index = 0
+        while index < bytes.count {
+            guard let length else {
+                index += readPrefix(UnsafeBufferPointer(rebasing: bytes[index...]))
+                if failure != nil { return }
+                continue
+            }
+            let take = min(length - message.count, bytes.count - index)
+            message.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + take)]))
+            index += take
+            if message.count == length { completeMessage() }
+        }
+    }
+
+    /// Reads prefix bytes from `bytes`; returns how many it used. Opens the message (or fails)
+    /// once the prefix is whole.
+    private func readPrefix(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+        let take = min(GRPCMessageFramer.prefixBytes - prefixCount, bytes.count)
+        withUnsafeMutableBytes(of: &prefix) { raw in
+            for i in 0..<take { raw[prefixCount + i] = bytes[i] }
+        }
+        prefixCount += take
+        guard prefixCount == GRPCMessageFramer.prefixBytes else { return take }
+        switch prefix.0 {
         case 0: break
-        case 1: throw .compressedWithoutEncoding
-        default: throw .invalidCompressionFlag(flag)
+        case 1: failure = .compressedWithoutEncoding; return take
+        default: failure = .invalidCompressionFlag(prefix.0); return take
         }
-        let length = Int(buffer[readIndex + 1]) << 24 | Int(buffer[readIndex + 2]) << 16
-            | Int(buffer[readIndex + 3]) << 8 | Int(buffer[readIndex + 4])
-        guard length <= maxMessageBytes else {
-            throw .messageTooLarge(length: length, limit: maxMessageBytes)
+        let announced = Int(prefix.1) << 24 | Int(prefix.2) << 16 | Int(prefix.3) << 8 | Int(prefix.4)
+        guard announced <= maxMessageBytes else {
+            failure = .messageTooLarge(length: announced, limit: maxMessageBytes)
+            return take
         }
-        guard available - GRPCMessageFramer.prefixBytes >= length else { return nil }
-        let start = readIndex + GRPCMessageFramer.prefixBytes
-        let message = Array(buffer[start..<(start + length)])
-        readIndex = start + length
-        // Compact once the consumed prefix dominates, so a long stream does not grow the buffer.
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex > 65_536 && readIndex * 2 > buffer.count {
-            buffer.removeFirst(readIndex)
-            readIndex = 0
+        prefixCount = 0
+        length = announced
+        message.reserveCapacity(min(announced, Self.initialReservationBytes))
+        if announced == 0 { completeMessage() }
+        return take
+    }
+
+    private func completeMessage() {
+        ready.append(message)
+        message = []
+        length = nil
+    }
+
+    /// The next complete message, or `nil` if more bytes are needed. Throws the failure of a bad
+    /// prefix once the messages before it are taken.
+    func nextMessage() throws(Failure) -> [UInt8]? {
+        guard readyHead < ready.count else {
+            if let failure { throw failure }
+            return nil
         }
-        return message
+        let next = ready[readyHead]
+        readyHead += 1
+        if readyHead == ready.count {
+            ready.removeAll(keepingCapacity: true)
+            readyHead = 0
+        }
+        return next
     }
 
     /// Checks that the stream ended on a message boundary.
     func finish() throws(Failure) {
-        let buffered = buffer.count - readIndex
+        let buffered = length.map { _ in GRPCMessageFramer.prefixBytes + message.count } ?? prefixCount
         if buffered != 0 { throw .truncated(buffered: buffered) }
     }
 }

@@ -30,12 +30,18 @@ enum GRPCTimeout {
         let (seconds, attoseconds) = duration.components
         if seconds < 0 || (seconds == 0 && attoseconds <= 0) { return "0n" }
         let nanos = (Double(seconds) * 1e9 + Double(attoseconds) / 1e9).rounded(.up)
-        let limit = 99_999_999.0
-        let units: [(Double, String)] = [(1, "n"), (1e3, "u"), (1e6, "m"), (1e9, "S"), (60e9, "M"), (3600e9, "H")]
         for (scale, unit) in units {
             let amount = (nanos / scale).rounded(.up)
-            if amount <= limit { return "\(Int64(amount))\(unit)" }
+            if amount <= maxAmount { return "\(Int64(amount))\(unit)" }
         }
         return "99999999H"
     }
+
+    /// The largest amount of any unit (8 digits).
+    private static let maxAmount = 99_999_999.0
+    /// Each unit's length in nanoseconds, finest first (a table, not a literal built per call:
+    /// every call with a deadline encodes one).
+    private static let units: [(Double, Character)] = [
+        (1, "n"), (1e3, "u"), (1e6, "m"), (1e9, "S"), (60e9, "M"), (3600e9, "H"),
+    ]
 }

@@ -19,7 +19,11 @@ final class InboundQueue<Element: Sendable>: Sendable {
         var unreadBytes = 0
         var paused = false
         var end: (any Error)?? = nil  // .some(nil): finished normally; .some(error): failed
-        var waiter: CheckedContinuation<Wake, any Error>?
+        /// The suspended consumer. Unchecked (no canary allocation per wait, on every call's
+        /// reply): it is only ever stored and taken out under `state`'s lock, and whoever takes
+        /// it out (`append`, `finish`, the cancellation handler) resumes it once; `next` stores
+        /// it only when it is not resumed at once, so each continuation is resumed exactly once.
+        var waiter: UnsafeContinuation<Wake, any Error>?
     }
 
     private let state = Mutex(State())
@@ -38,7 +42,7 @@ final class InboundQueue<Element: Sendable>: Sendable {
     /// high-water mark (the driver should pause acknowledging the stream's data).
     @discardableResult
     func append(_ element: Element, bytes: Int) -> Bool {
-        let (waiter, pause) = state.withLock { state -> (CheckedContinuation<Wake, any Error>?, Bool) in
+        let (waiter, pause) = state.withLock { state -> (UnsafeContinuation<Wake, any Error>?, Bool) in
             guard state.end == nil else { return (nil, false) }
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -66,7 +70,7 @@ final class InboundQueue<Element: Sendable>: Sendable {
 
     /// Ends the sequence after the queued parts (normally, or with `error`).
     func finish(throwing error: (any Error)? = nil) {
-        let waiter = state.withLock { state -> CheckedContinuation<Wake, any Error>? in
+        let waiter = state.withLock { state -> UnsafeContinuation<Wake, any Error>? in
             guard state.end == nil else { return nil }
             state.end = .some(error)
             defer { state.waiter = nil }
@@ -125,7 +129,7 @@ final class InboundQueue<Element: Sendable>: Sendable {
             case .wait: break
             }
             let wake = try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Wake, any Error>) in
+                try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Wake, any Error>) in
                     let stored = state.withLock { state -> Bool in
                         if state.head < state.items.count || state.end != nil || Task.isCancelled { return false }
                         state.waiter = continuation
@@ -140,7 +144,7 @@ final class InboundQueue<Element: Sendable>: Sendable {
                     }
                 }
             } onCancel: {
-                let waiter = state.withLock { state -> CheckedContinuation<Wake, any Error>? in
+                let waiter = state.withLock { state -> UnsafeContinuation<Wake, any Error>? in
                     defer { state.waiter = nil }
                     return state.waiter
                 }
