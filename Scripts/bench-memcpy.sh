@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# glibc memcpy by relative alignment: prints the time of one memcpy of 4 KiB, 16 KiB and 64 KiB
+# for each (dst - src) mod 64 in steps of 8, with glibc's defaults and again with REP MOVSB
+# disabled below the non-temporal threshold (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=...).
+#
+# Why: on the AMD EPYC machines these benchmarks ran on (glibc 2.36, CPU flags erms and fsrm), a
+# copy of 4 KiB or more whose destination lies 1-31 bytes past its source modulo 64 took 15-30x
+# as long as the same copy otherwise (64 KiB: ~22 us against ~1.3 us). Which buffers meet that
+# way depends on the allocator and the heap's layout, so the 64-KiB rows of bench-rpc.sh (about
+# ten copies of each message per call) moved by 5-10 % between two builds of the same code.
+# Upstream glibc stopped using REP MOVSB on AMD Zen 3/4 for such sizes in later releases.
+# Needs gcc. Environment: SIZES (bytes, default "4096 16384 65536").
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+gcc -O2 -o "$work/memcpy_alignment" "$root/Benchmarks/Memcpy/memcpy_alignment.c"
+echo "glibc $(ldd --version | head -1 | awk '{print $NF}'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+  "flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w 'erms\|fsrm' | tr '\n' ' ')"
+for tunables in "" "glibc.cpu.x86_rep_movsb_threshold=4294967295"; do
+  echo "GLIBC_TUNABLES=${tunables:-(unset)}"
+  for size in ${SIZES:-4096 16384 65536}; do
+    env ${tunables:+GLIBC_TUNABLES=$tunables} "$work/memcpy_alignment" "$size"
+  done
+done
