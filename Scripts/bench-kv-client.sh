@@ -12,8 +12,10 @@
 # h2load's do not) and checks the history for linearizability after the run. Each row:
 # WARMUP_SECONDS of h2load warm-up, then DURATION seconds of each client, alternating which
 # goes first per row; only one client loads the cluster at a time. Prints ops/s, p50/p99
-# latency and the client's CPU time per operation (h2load's from GNU time, ours from the
-# bench's summary) of each, and the ratio ours/h2load (the target of issue 15: at least 0.9).
+# latency, the client's CPU time per operation (h2load's from GNU time, ours from the bench's
+# summary) and the three servers' CPU time per operation (from /proc, while that client ran) of
+# each, and the ratio ours/h2load (the target of issue 15: at least 0.9). The two CPU columns
+# tell a gap the client makes from one the servers make for that client.
 #
 # Environment: DURATION (seconds per client and row, default 5), WARMUP_SECONDS (default 1),
 #   STREAMS (concurrency, default "1 16 64"), OPS (default "put get"), SKV_BIN (the skv the
@@ -66,9 +68,21 @@ read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
 for op in put get; do python3 "$kvbench" check ours "$address" "$op" "$work/bodies/ours-$op.bin" >&2; done
 say "cluster $endpoints (skv $SKV_BIN), data in $work; clients: h2load ${clients[*]}"
 
-# h2load at the leader; prints "ops/s p50 p99 cpu/op" (latencies from its per-request log,
-# cpu/op: h2load's user + system CPU time per completed request, in microseconds) or
-# "0 nan nan nan".
+# The three servers' CPU time so far (user + system, in clock ticks).
+servers_cpu_ticks() {
+  local total=0 pid fields
+  for pid in "${pids[@]}"; do
+    read -r -a fields <"/proc/$pid/stat"
+    total=$((total + fields[13] + fields[14]))
+  done
+  echo "$total"
+}
+clock_ticks="$(getconf CLK_TCK)"
+
+# h2load at the leader; prints "ops/s p50 p99 cpu/op srv/op" (latencies from its per-request
+# log, cpu/op: h2load's user + system CPU time per completed request, srv/op: the three servers'
+# CPU time per completed request during the timed run, both in microseconds) or
+# "0 nan nan nan nan".
 run_h2load() {
   local op="$1" streams="$2"
   local conns=$((streams < 4 ? streams : 4))
@@ -82,9 +96,12 @@ run_h2load() {
   local timer=()
   rm -f "$work/h2load.cpu"
   [ -x /usr/bin/time ] && timer=(/usr/bin/time -f "%U %S" -o "$work/h2load.cpu")
+  local before after
+  before="$(servers_cpu_ticks)"
   timeout $((duration + 30)) "${timer[@]}" "${h2[@]}" -D "$duration" --log-file="$work/requests.log" \
     >"$work/h2load.out" 2>&1 || true
-  python3 - "$work/requests.log" "$work/h2load.out" "$work/h2load.cpu" <<'PY'
+  after="$(servers_cpu_ticks)"
+  python3 - "$work/requests.log" "$work/h2load.out" "$work/h2load.cpu" "$((after - before))" "$clock_ticks" <<'PY'
 import re, sys
 durations, bad = [], 0
 try:
@@ -100,7 +117,7 @@ text = open(sys.argv[2]).read()
 rps = re.search(r"finished in [^,]+, ([0-9.]+) req/s", text)
 done = re.search(r"requests: \d+ total, \d+ started, (\d+) done", text)
 if not rps or not done or not durations or bad:
-    print("0 nan nan nan")
+    print("0 nan nan nan nan")
     sys.exit()
 durations.sort()
 pick = lambda q: durations[min(len(durations) - 1, int(q * len(durations)))] / 1000.0
@@ -108,30 +125,38 @@ try:  # GNU time's "user system" seconds (absent without /usr/bin/time)
     cpu = f"{sum(map(float, open(sys.argv[3]).read().split()[-2:])) * 1e6 / max(int(done.group(1)), 1):.1f}"
 except (OSError, ValueError):
     cpu = "nan"
-print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f} {cpu}")
+servers = int(sys.argv[4]) / int(sys.argv[5]) * 1e6 / max(int(done.group(1)), 1)
+print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f} {cpu} {servers:.1f}")
 PY
 }
 
-# `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op" or "0 nan nan nan" (also
-# when the history is not linearizable; cpu/op "nan" from a client that does not print it).
+# `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op srv/op" as run_h2load (srv/op
+# over the whole bench: its start-up reads one key) or "0 nan nan nan nan" (also when the history
+# is not linearizable; cpu/op "nan" from a client that does not print it).
 run_clerks() {
-  local bin="$1" op="$2" streams="$3"
+  local bin="$1" op="$2" streams="$3" before after
+  before="$(servers_cpu_ticks)"
   "$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 \
     --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-} >"$work/bench.out" 2>&1 || true
-  python3 - "$work/bench.out" <<'PY'
+  after="$(servers_cpu_ticks)"
+  python3 - "$work/bench.out" "$((after - before))" "$clock_ticks" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-m = re.search(r"summary: .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: yes", text)
+m = re.search(r"summary: ops=([0-9]+) .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: yes", text)
 cpu = re.search(r"client-cpu/op=([0-9.]+)us", text)
-print(" ".join(m.groups()) + " " + (cpu.group(1) if cpu else "nan") if m else "0 nan nan nan")
+if not m:
+    print("0 nan nan nan nan")
+    sys.exit()
+servers = int(sys.argv[2]) / int(sys.argv[3]) * 1e6 / max(int(m.group(1)), 1)
+print(" ".join(m.groups()[1:]) + " " + (cpu.group(1) if cpu else "nan") + f" {servers:.1f}")
 PY
 }
 
-header=$(printf '%-4s %7s  %-30s' op streams h2load)
-for i in "${!clients[@]}"; do header+=$(printf '  %-30s %6s' "skv-client-$((i + 1))" ratio); done
+header=$(printf '%-4s %7s  %-36s' op streams h2load)
+for i in "${!clients[@]}"; do header+=$(printf '  %-36s %6s' "skv-client-$((i + 1))" ratio); done
 echo "$header"
-echo "$(printf '%-4s %7s  %-30s' '' '' 'ops/s p50/p99 ms cpu/op us')$(for _ in "${clients[@]}"; do
-  printf '  %-30s %6s' 'ops/s p50/p99 ms cpu/op us' '/h2load'; done)"
+echo "$(printf '%-4s %7s  %-36s' '' '' 'ops/s p50/p99 ms cpu/op srv/op us')$(for _ in "${clients[@]}"; do
+  printf '  %-36s %6s' 'ops/s p50/p99 ms cpu/op srv/op us' '/h2load'; done)"
 row=0
 for op in $ops_list; do
   for streams in $streams_list; do
@@ -143,12 +168,12 @@ for op in $ops_list; do
       if [ "$runner" = h2load ]; then r[h2load]="$(run_h2load "$op" "$streams")"
       else r[$runner]="$(run_clerks "${clients[$runner]}" "$op" "$streams")"; fi
     done
-    read -r hops hp50 hp99 hcpu <<<"${r[h2load]}"
-    line=$(printf '%-4s %7s  %-30s' "$op" "$streams" "$hops $hp50/$hp99 $hcpu")
+    read -r hops hp50 hp99 hcpu hsrv <<<"${r[h2load]}"
+    line=$(printf '%-4s %7s  %-36s' "$op" "$streams" "$hops $hp50/$hp99 $hcpu $hsrv")
     for i in "${!clients[@]}"; do
-      read -r cops cp50 cp99 ccpu <<<"${r[$i]}"
+      read -r cops cp50 cp99 ccpu csrv <<<"${r[$i]}"
       ratio="$(python3 -c "print(f'{$cops/max($hops,1):.2f}')")"
-      line+=$(printf '  %-30s %6s' "$cops $cp50/$cp99 $ccpu" "$ratio")
+      line+=$(printf '  %-36s %6s' "$cops $cp50/$cp99 $ccpu $csrv" "$ratio")
     done
     echo "$line"
     unset r
