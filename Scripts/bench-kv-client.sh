@@ -22,7 +22,10 @@
 #   servers run; otherwise built here in release), CLIENT_BINS (space-separated skv binaries to
 #   run `skv kv bench` with, each a column, e.g. a before and an after build; default SKV_BIN),
 #   BENCH_TMPDIR (where the data directories go, default /tmp; refused on tmpfs),
-#   BENCH_CLIENT_FLAGS (extra `skv kv bench` flags, e.g. "--connections 4 --threads 2").
+#   BENCH_CLIENT_FLAGS (extra `skv kv bench` flags, e.g. "--connections 4 --threads 2"),
+#   PROFILE=1 (after each row, each client again under `perf record`: its CPU per operation split
+#   into kernel, nghttp2, Swift runtime, NIO, our RPC stack and so on; needs perf),
+#   PROFILE_LINES (categories printed per client, default 12).
 # Installs nghttp2-client (h2load) with apt-get if missing. Loopback only.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -83,14 +86,20 @@ clock_ticks="$(getconf CLK_TCK)"
 # log, cpu/op: h2load's user + system CPU time per completed request, srv/op: the three servers'
 # CPU time per completed request during the timed run, both in microseconds) or
 # "0 nan nan nan nan".
-run_h2load() {
+# Sets h2 to the h2load command line (without -D) for OP at STREAMS streams against the leader.
+h2load_command() {
   local op="$1" streams="$2"
   local conns=$((streams < 4 ? streams : 4))
   local method=/skv.kv.KV/Put
   [ "$op" = get ] && method=/skv.kv.KV/Get
   read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
-  local h2=(h2load -c "$conns" -m "$((streams / conns))" -d "$work/bodies/ours-$op.bin"
+  h2=(h2load -c "$conns" -m "$((streams / conns))" -d "$work/bodies/ours-$op.bin"
     -H 'content-type: application/grpc' -H 'te: trailers' "http://$address$method")
+}
+
+run_h2load() {
+  local op="$1" streams="$2"
+  h2load_command "$op" "$streams"
   timeout $((warmup + 30)) "${h2[@]}" -D "$warmup" >/dev/null 2>&1 || true
   rm -f "$work/requests.log"
   local timer=()
@@ -157,6 +166,26 @@ for i in "${!clients[@]}"; do header+=$(printf '  %-36s %6s' "skv-client-$((i + 
 echo "$header"
 echo "$(printf '%-4s %7s  %-36s' '' '' 'ops/s p50/p99 ms cpu/op srv/op us')$(for _ in "${clients[@]}"; do
   printf '  %-36s %6s' 'ops/s p50/p99 ms cpu/op srv/op us' '/h2load'; done)"
+# PROFILE=1: each client once more for DURATION seconds under `perf record` (the middle of the
+# run), its CPU split into categories (Benchmarks/Profiles/cpu_categories.py) and scaled by the
+# CPU per operation measured above without perf.
+profile_client() {
+  local name="$1" per_op="$2" pid
+  shift 2
+  "$@" >/dev/null 2>&1 &
+  pid=$!
+  sleep 1
+  perf record -q -F 999 -p "$pid" -o "$work/profile.data" -- sleep $((duration > 3 ? duration - 2 : 1)) \
+    >/dev/null 2>&1 || true
+  wait "$pid" || true
+  echo "  $name: $per_op us of CPU per operation"
+  python3 Benchmarks/Profiles/cpu_categories.py "$work/profile.data" "$per_op" | head -"${PROFILE_LINES:-12}"
+}
+if [ -n "${PROFILE:-}" ] && ! command -v perf >/dev/null; then
+  say "PROFILE=1 needs perf (Debian: linux-perf); not profiling"
+  PROFILE=""
+fi
+
 row=0
 for op in $ops_list; do
   for streams in $streams_list; do
@@ -176,6 +205,16 @@ for op in $ops_list; do
       line+=$(printf '  %-36s %6s' "$cops $cp50/$cp99 $ccpu $csrv" "$ratio")
     done
     echo "$line"
+    if [ -n "${PROFILE:-}" ]; then
+      h2load_command "$op" "$streams"
+      profile_client "h2load, $op at $streams streams" "$hcpu" "${h2[@]}" -D "$duration"
+      for i in "${!clients[@]}"; do
+        read -r _ _ _ ccpu _ <<<"${r[$i]}"
+        profile_client "skv-client-$((i + 1)), $op at $streams streams" "$ccpu" "${clients[$i]}" kv bench \
+          --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 --workload "$op" \
+          --value-bytes 256 ${BENCH_CLIENT_FLAGS:-}
+      done
+    fi
     unset r
   done
 done
