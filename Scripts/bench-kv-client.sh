@@ -179,7 +179,8 @@ profile_client() {
     >/dev/null 2>&1 || true
   wait "$pid" || true
   echo "  $name: $per_op us of CPU per operation"
-  python3 Benchmarks/Profiles/cpu_categories.py "$work/profile.data" "$per_op" | head -"${PROFILE_LINES:-12}"
+  python3 Benchmarks/Profiles/cpu_categories.py "$work/profile.data" "$per_op" >"$work/profile.txt"
+  head -n "${PROFILE_LINES:-12}" "$work/profile.txt"
 }
 if [ -n "${PROFILE:-}" ] && ! command -v perf >/dev/null; then
   say "PROFILE=1 needs perf (Debian: linux-perf); not profiling"

@@ -239,14 +239,17 @@ import Testing
     }
 
     /// Many tasks on the connection's loop, each making calls as its previous reply arrives:
-    /// with a write limit of 1 and 3 requests, every request is written from inside the call
-    /// that finished it (not after the loop's queued work), and every call gets its own reply.
-    @Test(arguments: [1, 3])
-    func callsFromManyTasksOnTheLoopWithAWriteLimit(maxRequestsPerWrite: Int) async throws {
+    /// with a write limit of 1 and 3 requests, or groups of a half of the calls in flight
+    /// (`requestWriteGroups` 2: 16 of 32), requests are written from inside the call that
+    /// finished a group (the rest after the loop's queued work), and every call gets its own
+    /// reply.
+    @Test(arguments: [(1, 4), (3, 4), (1, 2)])
+    func callsFromManyTasksOnTheLoopWithAWriteLimit(maxRequestsPerWrite: Int, requestWriteGroups: Int) async throws {
         try await withTimeLimit(.seconds(60)) {
             try await withLoopbackServer { port in
                 var configuration = HTTP2ClientTransport.Configuration()
                 configuration.maxRequestsPerWrite = maxRequestsPerWrite
+                configuration.requestWriteGroups = requestWriteGroups
                 let transport = HTTP2ClientTransport(host: "127.0.0.1", port: port, configuration: configuration)
                 let client = RPCClient(transport: transport)
                 let (tasks, callsPerTask) = (32, 20)

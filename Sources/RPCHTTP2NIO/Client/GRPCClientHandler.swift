@@ -222,9 +222,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
         guard let streamID = bridges[token]?.streamID else { return }
         connection.finishRequest(on: streamID)
         // Written now once enough requests wait, rather than after the loop's queued work (see
-        // `Configuration.maxRequestsPerWrite`).
+        // `Configuration.maxRequestsPerWrite` and `requestWriteGroups`).
         requestsSinceFlush += 1
-        if requestsSinceFlush >= configuration.maxRequestsPerWrite {
+        let groupSize = max(configuration.maxRequestsPerWrite, bridges.count / configuration.requestWriteGroups)
+        if requestsSinceFlush >= groupSize {
             flush()
         } else {
             scheduleFlush()
