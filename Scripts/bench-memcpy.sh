@@ -15,7 +15,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 gcc -O2 -o "$work/memcpy_alignment" "$root/Benchmarks/Memcpy/memcpy_alignment.c"
-echo "glibc $(ldd --version | head -1 | awk '{print $NF}'), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+cpu="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "glibc $(ldd --version | head -1 | awk '{print $NF}'), $cpu," \
   "flags: $(grep -m1 '^flags' /proc/cpuinfo | grep -o -w 'erms\|fsrm' | tr '\n' ' ')"
 for tunables in "" "glibc.cpu.x86_rep_movsb_threshold=4294967295"; do
   echo "GLIBC_TUNABLES=${tunables:-(unset)}"

@@ -28,7 +28,9 @@ int main(int argc, char **argv) {
     memset(src, 1, n + 4096);
     memset(dst, 0, n + 4096);
     printf("%8zu B:", n);
-    for (int diff = 0; diff < 64; diff += 8) printf("  +%-2d %6.2f", diff, microseconds_per_copy(dst + diff, src, n, repeats));
+    for (int diff = 0; diff < 64; diff += 8) {
+        printf("  +%-2d %6.2f", diff, microseconds_per_copy(dst + diff, src, n, repeats));
+    }
     printf("  (us per copy by (dst - src) mod 64)\n");
     return 0;
 }

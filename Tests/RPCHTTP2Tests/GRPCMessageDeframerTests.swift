@@ -52,7 +52,9 @@ import Testing
     /// A message longer than the deframer reserves up front grows as its chunks arrive, and
     /// the messages around it come out whole.
     @Test func aMessageLongerThanTheInitialReservationArrivesWhole() throws {
-        let long = (0..<(GRPCMessageDeframer.initialReservationBytes * 2 + 17)).map { UInt8(truncatingIfNeeded: $0 * 7) }
+        let long = (0..<(GRPCMessageDeframer.initialReservationBytes * 2 + 17)).map {
+            UInt8(truncatingIfNeeded: $0 * 7)
+        }
         let messages: [[UInt8]] = [[5], long, [6, 7]]
         var bytes: [UInt8] = []
         for m in messages { GRPCMessageFramer.frame(m, into: &bytes) }
@@ -71,8 +73,9 @@ import Testing
         let deframer = GRPCMessageDeframer(maxMessageBytes: 10)
         deframer.append([0, 0, 0, 0, 2, 8, 9, 0, 0, 0, 0, 11, 1, 2])
         #expect(try deframer.nextMessage() == [8, 9])
-        #expect(throws: GRPCMessageDeframer.Failure.messageTooLarge(length: 11, limit: 10)) { try deframer.nextMessage() }
+        let tooLarge = GRPCMessageDeframer.Failure.messageTooLarge(length: 11, limit: 10)
+        #expect(throws: tooLarge) { try deframer.nextMessage() }
         deframer.append([0, 0, 0, 0, 1, 3])
-        #expect(throws: GRPCMessageDeframer.Failure.messageTooLarge(length: 11, limit: 10)) { try deframer.nextMessage() }
+        #expect(throws: tooLarge) { try deframer.nextMessage() }
     }
 }
