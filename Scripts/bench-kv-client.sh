@@ -82,10 +82,6 @@ servers_cpu_ticks() {
 }
 clock_ticks="$(getconf CLK_TCK)"
 
-# h2load at the leader; prints "ops/s p50 p99 cpu/op srv/op" (latencies from its per-request
-# log, cpu/op: h2load's user + system CPU time per completed request, srv/op: the three servers'
-# CPU time per completed request during the timed run, both in microseconds) or
-# "0 nan nan nan nan".
 # Sets h2 to the h2load command line (without -D) for OP at STREAMS streams against the leader.
 h2load_command() {
   local op="$1" streams="$2"
@@ -97,6 +93,10 @@ h2load_command() {
     -H 'content-type: application/grpc' -H 'te: trailers' "http://$address$method")
 }
 
+# h2load at the leader; prints "ops/s p50 p99 cpu/op srv/op" (latencies from its per-request
+# log, cpu/op: h2load's user + system CPU time per completed request, srv/op: the three servers'
+# CPU time per completed request during the timed run, both in microseconds) or
+# "0 nan nan nan nan".
 run_h2load() {
   local op="$1" streams="$2"
   h2load_command "$op" "$streams"
@@ -142,11 +142,19 @@ PY
 # `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op srv/op" as run_h2load (srv/op
 # over the whole bench: its start-up reads one key) or "0 nan nan nan nan" (also when the history
 # is not linearizable; cpu/op "nan" from a client that does not print it).
+# Sets clerks to the `skv kv bench` command line of client binary BIN for OP at STREAMS clerks.
+clerks_command() {
+  local bin="$1" op="$2" streams="$3"
+  # shellcheck disable=SC2206  # BENCH_CLIENT_FLAGS is a list of flags
+  clerks=("$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1
+    --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-})
+}
+
 run_clerks() {
-  local bin="$1" op="$2" streams="$3" before after
+  local before after
+  clerks_command "$@"
   before="$(servers_cpu_ticks)"
-  "$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 \
-    --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-} >"$work/bench.out" 2>&1 || true
+  "${clerks[@]}" >"$work/bench.out" 2>&1 || true
   after="$(servers_cpu_ticks)"
   python3 - "$work/bench.out" "$((after - before))" "$clock_ticks" <<'PY'
 import re, sys
@@ -211,9 +219,8 @@ for op in $ops_list; do
       profile_client "h2load, $op at $streams streams" "$hcpu" "${h2[@]}" -D "$duration"
       for i in "${!clients[@]}"; do
         read -r _ _ _ ccpu _ <<<"${r[$i]}"
-        profile_client "skv-client-$((i + 1)), $op at $streams streams" "$ccpu" "${clients[$i]}" kv bench \
-          --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1 --workload "$op" \
-          --value-bytes 256 ${BENCH_CLIENT_FLAGS:-}
+        clerks_command "${clients[$i]}" "$op" "$streams"
+        profile_client "skv-client-$((i + 1)), $op at $streams streams" "$ccpu" "${clerks[@]}"
       done
     fi
     unset r

@@ -51,7 +51,6 @@ kv_bench_workdir() {
 # Each function prints the new pid; the process is disowned (a later SIGKILL prints no
 # "Killed" notice) and logs to $work/<name><i>.log (appended, so restarts keep the history).
 
-# start_ours_member I: skv kv serve as Raft id I with data in $work/ours<I>.
 # kv_ours_layout P1 P2 P3: ours_ports (indexed by member, 1-3), ours_peers (the --peer flags),
 # ours_endpoints (HOST:PORT,...) and ours_id_endpoints (ID=HOST:PORT,..., as `skv kv` clients take
 # them) of three `skv kv serve` members on loopback ports P1-P3.

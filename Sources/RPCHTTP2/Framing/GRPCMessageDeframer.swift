@@ -115,7 +115,7 @@ final class GRPCMessageDeframer {
 
     /// Checks that the stream ended on a message boundary.
     func finish() throws(Failure) {
-        let buffered = length.map { _ in GRPCMessageFramer.prefixBytes + message.count } ?? prefixCount
+        let buffered = length == nil ? prefixCount : GRPCMessageFramer.prefixBytes + message.count
         if buffered != 0 { throw .truncated(buffered: buffered) }
     }
 }
