@@ -29,6 +29,19 @@ public protocol ClientTransport: Sendable {
         _ body: @Sendable (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
     ) async throws -> Result
 
+    /// A call whose request is known in full and whose response is one message (a unary call):
+    /// `request` is written and finished as in ``withRequestWritten(descriptor:options:request:_:)``,
+    /// and the response parts come back together once the response is complete (see
+    /// ``UnaryResponseParts``): the calling task waits once per call rather than once per part.
+    /// If the calling task is cancelled first, the stream is reset and the parts end with the
+    /// transport's `CANCELLED` status (or the call throws a cancellation error). The default
+    /// gathers the parts through `withRequestWritten`; a transport can hand them over directly.
+    func unaryResponseParts(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart]
+    ) async throws -> UnaryResponseParts
+
     /// Closes the transport: new calls fail with `UNAVAILABLE`; in-flight calls finish.
     func close() async
 
@@ -52,6 +65,20 @@ extension ClientTransport {
             // A failed write means the stream is gone: the response side reports why.
             try? await stream.outbound.finish(afterWriting: request)
             return try await body(stream.inbound)
+        }
+    }
+
+    public func unaryResponseParts(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart]
+    ) async throws -> UnaryResponseParts {
+        try await withRequestWritten(descriptor: descriptor, options: options, request: request) { inbound in
+            var response = UnaryResponseParts()
+            for try await part in inbound {
+                if response.append(part) { break }
+            }
+            return response
         }
     }
 }

@@ -17,8 +17,40 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private struct Bridge {
         var descriptor: MethodDescriptor
         var timeout: Duration?
-        var inbound: InboundQueue<RPCResponsePart>
+        var inbound: ResponseSink
         var streamID: Int32?
+    }
+
+    /// Where a call's response parts go.
+    enum ResponseSink: Sendable {
+        /// Read part by part by the calling task (streaming calls), with flow control.
+        case queue(InboundQueue<RPCResponsePart>)
+        /// Gathered here and handed over whole (unary calls; at most two messages are kept).
+        case unary(UnaryResponseWaiter)
+
+        /// Adds a non-final part. Returns whether the stream should stop: `.pause` (the queue is
+        /// over its high-water mark) or `.complete` (the unary response is decided without it).
+        func append(_ part: RPCResponsePart, bytes: Int) -> AppendOutcome {
+            switch self {
+            case .queue(let queue): queue.append(part, bytes: bytes) ? .pause : .accepted
+            case .unary(let waiter): waiter.append(part) ? .complete : .accepted
+            }
+        }
+
+        /// The call's status: the last part.
+        func finish(_ status: Status, _ trailers: Metadata) {
+            switch self {
+            case .queue(let queue):
+                queue.append(.status(status, trailers), bytes: 0)
+                queue.finish()
+            case .unary(let waiter):
+                waiter.append(.status(status, trailers))
+            }
+        }
+    }
+
+    enum AppendOutcome {
+        case accepted, pause, complete
     }
 
     private let connection: GRPCClientConnection
@@ -151,7 +183,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         var timeout: Duration?
         /// When the call ends with `DEADLINE_EXCEEDED` unless it ended before.
         var deadline: ContinuousClock.Instant?
-        var inbound: InboundQueue<RPCResponsePart>
+        var inbound: ResponseSink
     }
 
     /// Writes request parts of call `token`, registering the call first if `registration` is
@@ -161,9 +193,13 @@ final class GRPCClientHandler: ChannelInboundHandler {
         if let registration {
             guard !closed else {
                 let reason = endReason ?? closeReason ?? "The connection to the server closed."
-                registration.inbound.append(.status(Status(code: .unavailable, message: reason), [:]), bytes: 0)
-                registration.inbound.finish()
+                registration.inbound.finish(Status(code: .unavailable, message: reason), [:])
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: reason))
+            }
+            if case .unary(let waiter) = registration.inbound, waiter.cancelled {
+                // Cancelled before it reached the connection (its cancellation found no call).
+                registration.inbound.finish(Status(code: .cancelled, message: "The RPC was cancelled by the client."), [:])
+                return loop.makeFailedFuture(RPCError(code: .cancelled, message: "The call has ended."))
             }
             bridges[token] = Bridge(
                 descriptor: registration.descriptor, timeout: registration.timeout, inbound: registration.inbound)
@@ -298,8 +334,19 @@ final class GRPCClientHandler: ChannelInboundHandler {
                     finishCall(token, status, trailers)
                 } else {
                     let bytes = if case .message(let m) = part { m.count + 5 } else { 0 }
-                    if let bridge = bridges[token], bridge.inbound.append(part, bytes: bytes) {
+                    guard let bridge = bridges[token] else { continue }
+                    switch bridge.inbound.append(part, bytes: bytes) {
+                    case .accepted:
+                        break
+                    case .pause:
                         connection.pauseInbound(on: streamID)
+                    case .complete:
+                        // A unary response that cannot be valid: its caller has the outcome,
+                        // the rest of the stream is not wanted (its CANCELLED status then finds
+                        // no call; not processed here, inside this batch).
+                        finishCall(token, Status(code: .cancelled, message: "The response was malformed."))
+                        connection.cancel(streamID)
+                        scheduleFlush()
                     }
                 }
             case .goAway:
@@ -313,8 +360,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func finishCall(_ token: UInt64, _ status: Status, _ trailers: Metadata = [:]) {
         guard let bridge = bridges.removeValue(forKey: token) else { return }
-        bridge.inbound.append(.status(status, trailers), bytes: 0)
-        bridge.inbound.finish()
+        bridge.inbound.finish(status, trailers)
         if let streamID = bridge.streamID {
             tokens[streamID] = nil
             waiters.fail(streamID) {

@@ -133,9 +133,8 @@ public final class HTTP2ClientTransport: ClientTransport {
         options: CallOptions,
         _ body: @Sendable (ClientStream) async throws -> Result
     ) async throws -> Result {
-        let (handler, token, registration) = try await open(descriptor: descriptor, options: options)
+        let (handler, token, registration, inbound) = try await openStreaming(descriptor: descriptor, options: options)
         let loop = handler.eventLoop
-        let inbound = registration.inbound
         // The call is registered on the connection by its first write, which saves a hop.
         let pending = PendingRegistration(registration)
         let outbound = ClosableRPCWriter<RPCRequestPart>(
@@ -167,7 +166,8 @@ public final class HTTP2ClientTransport: ClientTransport {
         defer {
             if let unused = pending.take() {
                 // Never written to: nothing to release on the connection.
-                unused.inbound.finish()
+                inbound.finish()
+                _ = unused
             } else if loop.inEventLoop {
                 handler.value.release(token: token)
             } else {
@@ -187,7 +187,7 @@ public final class HTTP2ClientTransport: ClientTransport {
         request: [RPCRequestPart],
         _ body: @Sendable (RPCAsyncSequence<RPCResponsePart>) async throws -> Result
     ) async throws -> Result {
-        let (handler, token, registration) = try await open(descriptor: descriptor, options: options)
+        let (handler, token, registration, inbound) = try await openStreaming(descriptor: descriptor, options: options)
         let loop = handler.eventLoop
         // Not awaited: nothing follows on the request side, and if the parts cannot be sent the
         // call ends with a status the response side reports.
@@ -203,15 +203,60 @@ public final class HTTP2ClientTransport: ClientTransport {
                 loop.execute { handler.value.release(token: token) }
             }
         }
-        return try await body(RPCAsyncSequence(wrapping: InboundPartSequence.Responses(queue: registration.inbound)))
+        return try await body(RPCAsyncSequence(wrapping: InboundPartSequence.Responses(queue: inbound)))
     }
 
-    /// A new call: the connection it goes on (made if needed), its token there, and what its
-    /// first write registers — its response queue and its deadline, which counts from here
-    /// (connecting included).
-    private func open(
+    /// A unary call in one step each way: registered, written and finished on the connection's
+    /// loop, its response parts gathered there (``UnaryResponseWaiter``) and handed to this task
+    /// in one resumption, with no response queue, sequence or per-part wake-up.
+    public func unaryResponseParts(
+        descriptor: MethodDescriptor,
+        options: CallOptions,
+        request: [RPCRequestPart]
+    ) async throws -> UnaryResponseParts {
+        let start = ContinuousClock.now
+        let handler = try await readyConnection(timeout: options.timeout).handler
+        let loop = handler.eventLoop
+        let token = nextToken.add(1, ordering: .relaxed).newValue
+        let waiter = UnaryResponseWaiter()
+        let registration = GRPCClientHandler.Registration(
+            descriptor: descriptor, timeout: options.timeout, deadline: options.timeout.map { start + $0 },
+            inbound: .unary(waiter))
+        let response = await withTaskCancellationHandler {
+            await withUnsafeContinuation { (continuation: UnsafeContinuation<UnaryResponseParts, Never>) in
+                // Not awaited: if the parts cannot be sent the call ends with a status, which
+                // resumes the continuation like any other.
+                if loop.inEventLoop {
+                    waiter.wait(continuation)
+                    _ = handler.value.write(request, token: token, registration: registration, finish: true)
+                } else {
+                    loop.execute {
+                        waiter.wait(continuation)
+                        _ = handler.value.write(request, token: token, registration: registration, finish: true)
+                    }
+                }
+            }
+        } onCancel: {
+            // Flag first: a registration that reaches the loop after this release ends at once.
+            waiter.cancel()
+            loop.execute { handler.value.release(token: token) }
+        }
+        // Ended by this task's cancellation: thrown as a cancellation, as a streaming call's
+        // reader throws it (a response that completed first is still returned).
+        if waiter.cancelled, case .status(let status, _)? = response.parts.last, status.code == .cancelled {
+            throw CancellationError()
+        }
+        return response
+    }
+
+    /// A new streaming call: the connection it goes on (made if needed), its token there, and
+    /// what its first write registers — its response queue and its deadline, which counts from
+    /// here (connecting included).
+    private func openStreaming(
         descriptor: MethodDescriptor, options: CallOptions
-    ) async throws -> (NIOLoopBound<GRPCClientHandler>, UInt64, GRPCClientHandler.Registration) {
+    ) async throws -> (
+        NIOLoopBound<GRPCClientHandler>, UInt64, GRPCClientHandler.Registration, InboundQueue<RPCResponsePart>
+    ) {
         let start = ContinuousClock.now
         let connection = try await readyConnection(timeout: options.timeout)
         let handler = connection.handler
@@ -223,8 +268,8 @@ public final class HTTP2ClientTransport: ClientTransport {
             onDrained: { loop.execute { handler.value.resumeInbound(token: token) } })
         let registration = GRPCClientHandler.Registration(
             descriptor: descriptor, timeout: options.timeout, deadline: options.timeout.map { start + $0 },
-            inbound: inbound)
-        return (handler, token, registration)
+            inbound: .queue(inbound))
+        return (handler, token, registration, inbound)
     }
 
     public var enforcesDeadlines: Bool { true }

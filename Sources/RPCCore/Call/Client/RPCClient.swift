@@ -137,8 +137,9 @@ extension RPCClient {
     ///
     /// Its own path rather than `bidirectionalStreaming` with a collecting callback (same
     /// outcomes for every response a server can send; the tests compare the two): the request
-    /// is written in one step and the response parts are read in the calling task, with no
-    /// request producer, response sequence, iterator box or callback allocated per call.
+    /// is written in one step and the transport hands back the whole response at once
+    /// (``ClientTransport/unaryResponseParts(descriptor:options:request:)``), so the call waits
+    /// once, with no request producer, response sequence, iterator or callback per call.
     /// Inlinable, so that a stub's module specializes it for its message types: the
     /// unspecialized generic path cost a Swift client ≈ 6 % of its CPU in generic-metadata
     /// lookups alone (issue 15's client profile).
@@ -151,29 +152,32 @@ extension RPCClient {
         options: CallOptions = .defaults
     ) async throws -> ClientResponse<Output> {
         let transport = self.transport
+        let bytes = try serializer.serialize(request.message)
+        let request: [RPCRequestPart] = [.metadata(request.metadata), .message(bytes)]
         // As in `bidirectionalStreaming`: a transport that enforces the deadline itself spares
         // the call a timer task.
-        let timeout = transport.enforcesDeadlines ? nil : options.timeout
-        return try await withDeadline(timeout) {
-            let bytes = try serializer.serialize(request.message)
-            return try await transport.withRequestWritten(
-                descriptor: descriptor, options: options, request: [.metadata(request.metadata), .message(bytes)]
-            ) { inbound in
-                try await Self.unaryResponse(inbound, deserializer: deserializer)
+        let response: UnaryResponseParts
+        if transport.enforcesDeadlines {
+            response = try await transport.unaryResponseParts(descriptor: descriptor, options: options, request: request)
+        } else {
+            response = try await withDeadline(options.timeout) {
+                try await transport.unaryResponseParts(descriptor: descriptor, options: options, request: request)
             }
         }
+        return try Self.unaryResponse(response.parts, deserializer: deserializer)
     }
 
     /// Reads a unary response: initial metadata, exactly one message, an OK status. Any other
     /// sequence is the error `bidirectionalStreaming`'s response reading and `collectSingle`
-    /// give for it, in the same order of checks.
+    /// give for it, in the same order of checks; parts that end before a status are a stream
+    /// that ended early.
     @inlinable
     static func unaryResponse<Output: Sendable>(
-        _ inbound: RPCAsyncSequence<RPCResponsePart>, deserializer: some MessageDeserializer<Output>
-    ) async throws -> ClientResponse<Output> {
-        var parts = inbound.makeAsyncIterator()
+        _ parts: [RPCResponsePart], deserializer: some MessageDeserializer<Output>
+    ) throws -> ClientResponse<Output> {
+        var parts = parts.makeIterator()
         let metadata: Metadata
-        switch try await parts.next() {
+        switch parts.next() {
         case .metadata(let initial)?:
             metadata = initial
         case .status(let status, let trailers)?:
@@ -189,7 +193,7 @@ extension RPCClient {
         }
         var message: Output?
         while true {
-            switch try await parts.next() {
+            switch parts.next() {
             case .message(let bytes)?:
                 let decoded = try deserializer.deserialize(bytes)
                 guard message == nil else {
