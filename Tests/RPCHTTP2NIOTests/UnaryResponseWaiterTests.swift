@@ -1,0 +1,96 @@
+import RPCCore
+import RPCHTTP2NIO
+import RPCTestSupport
+import Testing
+
+/// A unary call over HTTP/2 gathers its response on the connection's loop
+/// (`UnaryResponseWaiter`): it must end every call as the general path does, including
+/// responses no unary method sends (a streaming method called as unary), and cancellation.
+@Suite("Unary response over HTTP/2")
+struct UnaryResponseWaiterTests {
+    enum Outcome: Equatable {
+        case response(metadata: Metadata, message: String, trailers: Metadata)
+        case error(RPCError)
+    }
+
+    static func outcome(_ call: () async throws -> ClientResponse<String>) async -> Outcome {
+        do {
+            let response = try await call()
+            return .response(
+                metadata: response.metadata, message: response.message, trailers: response.trailingMetadata)
+        } catch let error as RPCError {
+            return .error(error)
+        } catch {
+            Issue.record("not an RPCError: \(error)")
+            return .error(RPCError(code: .unknown, message: "\(error)"))
+        }
+    }
+
+    /// Method and request: one message, none, two, an error status, one message of a unary method.
+    static let calls: [(MethodDescriptor, String)] = [
+        (EchoService.expand, "one"), (EchoService.expand, ""), (EchoService.expand, "one two three"),
+        (EchoService.fail, "refused"), (EchoService.get, "hello"),
+    ]
+
+    @Test func endsEachCallAsTheGeneralPathDoes() async throws {
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer { port in
+                try await withClient(port: port) { client in
+                    for (descriptor, message) in Self.calls {
+                        let request = ClientRequest(message: message, metadata: ["m": .string("1")])
+                        let unary = await Self.outcome {
+                            try await client.unary(
+                                request: request, descriptor: descriptor, serializer: StringCoder(),
+                                deserializer: StringCoder())
+                        }
+                        let general = await Self.outcome {
+                            try await client.clientStreaming(
+                                request: StreamingClientRequest(single: request), descriptor: descriptor,
+                                serializer: StringCoder(), deserializer: StringCoder())
+                        }
+                        #expect(unary == general, "\(descriptor) \(message)")
+                    }
+                    // The calls cut short (three messages) left the connection usable.
+                    let reply = try await client.unary(
+                        request: ClientRequest(message: "after"), descriptor: EchoService.get,
+                        serializer: StringCoder(), deserializer: StringCoder())
+                    #expect(reply.message == "after")
+                }
+            }
+        }
+    }
+
+    /// A call made by a task cancelled before it starts, and one cancelled while its server
+    /// sleeps, both end with `CancellationError`; the connection serves the next call.
+    @Test func cancelledCallsThrowCancellationError() async throws {
+        let service = EchoService()
+        try await withTimeLimit(.seconds(30)) {
+            try await withLoopbackServer(service: service) { port in
+                try await withClient(port: port) { client in
+                    let early = Task {
+                        withUnsafeCurrentTask { $0?.cancel() }
+                        return try await client.unary(
+                            request: ClientRequest(message: "x"), descriptor: EchoService.get,
+                            serializer: StringCoder(), deserializer: StringCoder())
+                    }
+                    await #expect(throws: CancellationError.self) { try await early.value }
+                    let sleeping = Task {
+                        try await client.unary(
+                            request: ClientRequest(message: ""), descriptor: EchoService.sleep,
+                            serializer: StringCoder(), deserializer: StringCoder())
+                    }
+                    for _ in 0..<300 where service.sleepersStarted.current == 0 {
+                        try await Task.sleep(for: .milliseconds(10))
+                    }
+                    #expect(service.sleepersStarted.current == 1)
+                    sleeping.cancel()
+                    await #expect(throws: CancellationError.self) { try await sleeping.value }
+                    let reply = try await client.unary(
+                        request: ClientRequest(message: "after"), descriptor: EchoService.get,
+                        serializer: StringCoder(), deserializer: StringCoder())
+                    #expect(reply.message == "after")
+                }
+            }
+        }
+    }
+}
