@@ -107,8 +107,8 @@ public final class ProtobufCArena {
     public func copyBytes(_ bytes: [UInt8]) -> (count: Int, pointer: UnsafeMutablePointer<UInt8>?) {
         guard !bytes.isEmpty else { return (0, nil) }
         let buffer = allocateRaw(byteCount: bytes.count).bindMemory(to: UInt8.self, capacity: bytes.count)
-        bytes.withUnsafeBufferPointer { source in
-            buffer.initialize(from: source.baseAddress!, count: source.count)
+        bytes.withUnsafeBytes { source in
+            ByteCopy.copy(to: UnsafeMutableRawPointer(buffer), from: source.baseAddress!, count: source.count)
         }
         return (bytes.count, buffer)
     }

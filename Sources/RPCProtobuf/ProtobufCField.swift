@@ -16,7 +16,7 @@ public enum ProtobufCField {
     /// A `ProtobufCBinaryData` field, given its `data` and `len`.
     public static func bytes(_ data: UnsafePointer<UInt8>?, count: Int) -> [UInt8] {
         guard let data, count > 0 else { return [] }
-        return Array(UnsafeBufferPointer(start: data, count: count))
+        return ByteCopy.array(UnsafeRawBufferPointer(start: data, count: count))
     }
 
     /// An optional nested message field: a NULL pointer means the field is absent.

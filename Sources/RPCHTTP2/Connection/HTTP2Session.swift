@@ -1,4 +1,5 @@
 internal import CNGHTTP2
+import RPCCore
 
 /// An HTTP/2 connection endpoint driven purely in memory: bytes in (``receive(_:)``),
 /// bytes out (``collectOutput(into:)``), events out (``takeEvents()``). It owns one
@@ -316,7 +317,7 @@ final class HTTP2Session {
     }
 
     fileprivate func dataChunk(streamID: Int32, bytes: UnsafeBufferPointer<UInt8>) {
-        events.append(.data(streamID: streamID, bytes: Array(bytes)))
+        events.append(.data(streamID: streamID, bytes: ByteCopy.array(UnsafeRawBufferPointer(bytes))))
     }
 
     fileprivate func streamClosed(streamID: Int32, errorCode: UInt32) {
@@ -348,8 +349,8 @@ final class HTTP2Session {
             let chunk = stream.chunks[0]
             let available = chunk.count - stream.chunkOffset
             let count = min(available, capacity - written)
-            chunk.withUnsafeBufferPointer { src in
-                (buffer + written).update(from: src.baseAddress! + stream.chunkOffset, count: count)
+            chunk.withUnsafeBytes { src in
+                ByteCopy.copy(to: buffer + written, from: src.baseAddress! + stream.chunkOffset, count: count)
             }
             written += count
             stream.chunkOffset += count

@@ -1,3 +1,5 @@
+import RPCCore
+
 /// Splits the DATA bytes of one gRPC stream into messages, incrementally: bytes may arrive in
 /// any chunking (one byte at a time, several messages per chunk).
 ///
@@ -19,7 +21,7 @@ final class GRPCMessageDeframer {
     }
 
     let maxMessageBytes: Int
-    /// At most this much is reserved for a message when its prefix arrives (its bytes then go
+    /// At most this much is allocated for a message when its prefix arrives (its bytes then go
     /// straight into it, one copy); a longer one grows as its bytes arrive, so a prefix that
     /// announces a large message reserves no more than this until the bytes come.
     static let initialReservationBytes = 128 << 10
@@ -27,8 +29,11 @@ final class GRPCMessageDeframer {
     /// The prefix being read (`prefixCount` of its 5 bytes so far), while no message is open.
     private var prefix: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
     private var prefixCount = 0
-    /// The message being filled and its announced length (`nil`: reading a prefix).
+    /// The message being filled (its first `filled` bytes received; allocated ahead, zeroed, so
+    /// that each chunk is copied in by ``ByteCopy``) and its announced length (`nil`: reading a
+    /// prefix).
     private var message: [UInt8] = []
+    private var filled = 0
     private var length: Int?
     /// Complete messages not yet taken, from `readyHead` on.
     private var ready: [[UInt8]] = []
@@ -58,10 +63,23 @@ final class GRPCMessageDeframer {
                 if failure != nil { return }
                 continue
             }
-            let take = min(length - message.count, bytes.count - index)
-            message.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[index..<(index + take)]))
+            let take = min(length - filled, bytes.count - index)
+            if filled + take > message.count {
+                // Longer than its first allocation: grow (geometrically) as its bytes arrive.
+                var grown = [UInt8](repeating: 0, count: min(length, max(filled + take, message.count * 2)))
+                if filled > 0 {
+                    grown.withUnsafeMutableBytes { target in
+                        message.withUnsafeBytes { ByteCopy.copy(to: target.baseAddress!, from: $0.baseAddress!, count: filled) }
+                    }
+                }
+                message = grown
+            }
+            message.withUnsafeMutableBytes { target in
+                ByteCopy.copy(to: target.baseAddress! + filled, from: bytes.baseAddress! + index, count: take)
+            }
+            filled += take
             index += take
-            if message.count == length { completeMessage() }
+            if filled == length { completeMessage() }
         }
     }
 
@@ -86,7 +104,7 @@ final class GRPCMessageDeframer {
         }
         prefixCount = 0
         length = announced
-        message.reserveCapacity(min(announced, Self.initialReservationBytes))
+        message = [UInt8](repeating: 0, count: min(announced, Self.initialReservationBytes))
         if announced == 0 { completeMessage() }
         return take
     }
@@ -94,6 +112,7 @@ final class GRPCMessageDeframer {
     private func completeMessage() {
         ready.append(message)
         message = []
+        filled = 0
         length = nil
     }
 
@@ -115,7 +134,7 @@ final class GRPCMessageDeframer {
 
     /// Checks that the stream ended on a message boundary.
     func finish() throws(Failure) {
-        let buffered = length == nil ? prefixCount : GRPCMessageFramer.prefixBytes + message.count
+        let buffered = length == nil ? prefixCount : GRPCMessageFramer.prefixBytes + filled
         if buffered != 0 { throw .truncated(buffered: buffered) }
     }
 }

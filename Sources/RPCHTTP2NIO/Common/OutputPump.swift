@@ -1,4 +1,5 @@
 import NIOCore
+import RPCCore
 import RPCHTTP2
 
 /// Moves the bytes a sans-I/O connection wants to send into a channel.
@@ -42,7 +43,13 @@ final class OutputPump {
             var buffer = output ?? context.channel.allocator.buffer(capacity: 0)
             output = nil
             buffer.clear()
-            try collect { chunk in buffer.writeBytes(UnsafeRawBufferPointer(chunk)) }
+            try collect { chunk in
+                guard let source = chunk.baseAddress, !chunk.isEmpty else { return }
+                buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: chunk.count) { target in
+                    ByteCopy.copy(to: target.baseAddress!, from: UnsafeRawPointer(source), count: chunk.count)
+                    return chunk.count
+                }
+            }
             let collected = buffer.readableBytes > 0
             // Written before the events are handled: handling them can flush and close the
             // channel (a drained connection), which must not overtake these bytes.
