@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # glibc memcpy by relative alignment: prints the time of one memcpy of 4 KiB, 16 KiB and 64 KiB
-# for each (dst - src) mod 64 in steps of 8, with glibc's defaults and again with REP MOVSB
-# disabled below the non-temporal threshold (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=...).
+# for each (dst - src) mod 64 in steps of 8, with glibc's defaults, again with REP MOVSB
+# disabled below the non-temporal threshold (GLIBC_TUNABLES=glibc.cpu.x86_rep_movsb_threshold=...),
+# and with glibc's defaults but the copy made in pieces of PIECES bytes (ByteCopy in RPCCore, which
+# the RPC stack copies message bodies with: 2048).
 #
 # Why: on the AMD EPYC machines these benchmarks ran on (glibc 2.36, CPU flags erms and fsrm), a
 # copy of 4 KiB or more whose destination lies 1-31 bytes past its source modulo 64 took 15-30x
@@ -9,7 +11,7 @@
 # way depends on the allocator and the heap's layout, so the 64-KiB rows of bench-rpc.sh (about
 # ten copies of each message per call) moved by 5-10 % between two builds of the same code.
 # Upstream glibc stopped using REP MOVSB on AMD Zen 3/4 for such sizes in later releases.
-# Needs gcc. Environment: SIZES (bytes, default "4096 16384 65536").
+# Needs gcc. Environment: SIZES (bytes, default "4096 16384 65536"), PIECES (default 2048).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 work="$(mktemp -d)"
@@ -23,4 +25,8 @@ for tunables in "" "glibc.cpu.x86_rep_movsb_threshold=4294967295"; do
   for size in ${SIZES:-4096 16384 65536}; do
     env ${tunables:+GLIBC_TUNABLES=$tunables} "$work/memcpy_alignment" "$size"
   done
+done
+echo "GLIBC_TUNABLES=(unset), in pieces of ${PIECES:-2048} bytes"
+for size in ${SIZES:-4096 16384 65536}; do
+  "$work/memcpy_alignment" "$size" "${PIECES:-2048}"
 done

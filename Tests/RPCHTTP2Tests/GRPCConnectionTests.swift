@@ -86,6 +86,35 @@ import Testing
         #expect(pipe.server.openStreamCount == 0)
     }
 
+    /// The request headers that do not change between calls are laid out once per method
+    /// (`HeaderBlock`): calls of two methods, with and without a deadline and metadata, in
+    /// turn, each reach the server with its own path, timeout and metadata.
+    @Test func requestHeadersPerCallOverTheCachedOnes() throws {
+        let pipe = Pipe()
+        let other = MethodDescriptor(service: "test.Echo", method: "Put")
+        let calls: [(MethodDescriptor, Metadata, Duration?)] = [
+            (Self.method, [:], .seconds(3)), (other, ["k": .string("1")], nil), (Self.method, ["k": .string("2")], nil),
+            (other, [:], .milliseconds(250)), (Self.method, [:], nil),
+        ]
+        var ids: [Int32] = []
+        for (descriptor, metadata, timeout) in calls {
+            let id = try #require(pipe.client.openStream(descriptor: descriptor, metadata: metadata, timeout: timeout))
+            pipe.client.finishRequest(on: id)
+            ids.append(id)
+        }
+        try pipe.pump()
+        var opened: [Int32: (MethodDescriptor, Metadata, Duration?)] = [:]
+        for case .streamOpened(let sid, let descriptor, let metadata, let timeout) in pipe.serverEvents {
+            opened[sid] = (descriptor, metadata, timeout)
+        }
+        for (id, call) in zip(ids, calls) {
+            var (descriptor, metadata, timeout) = try #require(opened[id])
+            #expect(metadata[stringValues: "user-agent"] == ["skv-rpc/0.1"], "stream \(id)")
+            metadata.removeAll(forKey: "user-agent")
+            #expect(descriptor == call.0 && metadata == call.1 && timeout == call.2, "stream \(id)")
+        }
+    }
+
     @Test func trailersOnlyErrorWithSpecialCharacters() throws {
         let pipe = Pipe()
         let id = try #require(pipe.client.openStream(descriptor: Self.method, metadata: [:], timeout: nil))

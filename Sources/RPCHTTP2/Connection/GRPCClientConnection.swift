@@ -43,6 +43,10 @@ public final class GRPCClientConnection {
     public let configuration: Configuration
     private let session: HTTP2Session
     private var streams: [Int32: StreamState] = [:]
+    /// Most methods whose request headers are kept laid out (``requestHeaderBlock(for:)``); past
+    /// it the cache starts over (a client calls a handful of methods per connection).
+    static let maxCachedHeaderBlocks = 64
+    private var headerBlocks: [MethodDescriptor: HeaderBlock] = [:]
     private var events: [Event] = []
     /// The session's events being processed (see ``handOver(_:to:)``).
     private var sessionEvents: [HTTP2Event] = []
@@ -89,12 +93,22 @@ public final class GRPCClientConnection {
     /// more streams (going away, ids exhausted).
     public func openStream(descriptor: MethodDescriptor, metadata: Metadata, timeout: Duration?) -> Int32? {
         guard !isGoingAway else { return nil }
-        let headers = GRPCHeaders.requestHeaders(
-            descriptor: descriptor, authority: configuration.authority, timeout: timeout,
-            userAgent: configuration.userAgent, metadata: metadata)
-        guard let streamID = session.submitRequest(headers: headers) else { return nil }
+        let block = requestHeaderBlock(for: descriptor)
+        let callFields = GRPCHeaders.requestCallFields(timeout: timeout, metadata: metadata)
+        guard let streamID = session.submitRequest(block, adding: callFields) else { return nil }
         streams[streamID] = StreamState(deframer: GRPCMessageDeframer(maxMessageBytes: configuration.maxReceiveMessageBytes))
         return streamID
+    }
+
+    /// The fixed request headers of `descriptor`'s calls, laid out once per method (see
+    /// ``HeaderBlock``); at most ``maxCachedHeaderBlocks`` methods are kept.
+    private func requestHeaderBlock(for descriptor: MethodDescriptor) -> HeaderBlock {
+        if let block = headerBlocks[descriptor] { return block }
+        if headerBlocks.count >= Self.maxCachedHeaderBlocks { headerBlocks.removeAll() }
+        let block = HeaderBlock(GRPCHeaders.requestFixedFields(
+            descriptor: descriptor, authority: configuration.authority, userAgent: configuration.userAgent))
+        headerBlocks[descriptor] = block
+        return block
     }
 
     /// Queues one request message. An oversized message fails the call locally.

@@ -165,9 +165,15 @@ final class HTTP2Session {
     /// ``enqueueData(_:on:)`` / ``finishData(on:trailers:)``. Returns the stream id, or `nil`
     /// if no stream can be opened (stream ids exhausted, or the session is going away).
     func submitRequest(headers: [HeaderField]) -> Int32? {
+        submitRequest(HeaderBlock(headers), adding: [])
+    }
+
+    /// Client: opens a stream with `block`'s header fields followed by `extra`'s (see
+    /// ``submitRequest(headers:)``).
+    func submitRequest(_ block: HeaderBlock, adding extra: [HeaderField]) -> Int32? {
         precondition(role == .client, "only clients submit requests")
         var provider = Self.dataProvider()
-        let streamID = Self.withNameValues(headers) { nva in
+        let streamID = block.withNameValues(adding: extra) { nva in
             nghttp2_submit_request(session, nil, nva.baseAddress, nva.count, &provider, nil)
         }
         // Documented failures: NOMEM, STREAM_ID_NOT_AVAILABLE, INVALID_ARGUMENT (only for
@@ -400,31 +406,13 @@ final class HTTP2Session {
     /// allocations (on the stack for a usual gRPC header block): three arrays per header block
     /// were three allocations on every call's request and response.
     private static func withNameValues<R>(_ headers: [HeaderField], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R) -> R {
-        let byteCount = headers.reduce(1) { $0 + $1.name.utf8.count + $1.value.utf8.count }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount) { bytes in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HeaderBlock.byteCount(headers)) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(headers.count, 1)) { nva in
-                var offset = 0
-                for (i, field) in headers.enumerated() {
-                    let nameStart = offset
-                    offset = copyUTF8(field.name, into: bytes, at: offset)
-                    let valueStart = offset
-                    offset = copyUTF8(field.value, into: bytes, at: offset)
-                    (nva.baseAddress! + i).initialize(to: nghttp2_nv(
-                        name: bytes.baseAddress! + nameStart, value: bytes.baseAddress! + valueStart,
-                        namelen: valueStart - nameStart, valuelen: offset - valueStart,
-                        flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-                }
+                HeaderBlock.layOut(headers, bytes: bytes, into: nva)
                 // nghttp2_nv is a C struct of pointers and integers: nothing to deinitialize.
                 return body(UnsafeMutableBufferPointer(rebasing: nva[..<headers.count]))
             }
         }
-    }
-
-    /// Copies `text`'s UTF-8 into `bytes` at `offset` (room is the caller's to ensure); returns
-    /// the offset after it.
-    private static func copyUTF8(_ text: String, into bytes: UnsafeMutableBufferPointer<UInt8>, at offset: Int) -> Int {
-        let (_, end) = UnsafeMutableBufferPointer(rebasing: bytes[offset...]).initialize(from: text.utf8)
-        return offset + end
     }
 }
 

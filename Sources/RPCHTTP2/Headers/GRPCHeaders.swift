@@ -42,13 +42,10 @@ enum GRPCHeaders {
         fields.first { $0.name == name }?.value
     }
 
-    static func requestHeaders(
-        descriptor: MethodDescriptor, authority: String, timeout: Duration?, userAgent: String, metadata: Metadata
-    ) -> [HeaderField] {
-        var fields: [HeaderField] = []
-        // Room for the fixed fields, the timeout and the metadata: no regrowth on every call.
-        fields.reserveCapacity(8 + metadata.count)
-        fields += [
+    /// The request header fields that are the same on every call of `descriptor` through one
+    /// connection (a client caches them per method: ``HeaderBlock``).
+    static func requestFixedFields(descriptor: MethodDescriptor, authority: String, userAgent: String) -> [HeaderField] {
+        [
             HeaderField(":method", "POST"),
             HeaderField(":scheme", "http"),
             HeaderField(":path", descriptor.path),
@@ -57,6 +54,13 @@ enum GRPCHeaders {
             HeaderField("te", "trailers"),
             HeaderField("user-agent", userAgent),
         ]
+    }
+
+    /// The request header fields of one call after the fixed ones: its deadline and metadata.
+    static func requestCallFields(timeout: Duration?, metadata: Metadata) -> [HeaderField] {
+        guard timeout != nil || !metadata.isEmpty else { return [] }
+        var fields: [HeaderField] = []
+        fields.reserveCapacity(1 + metadata.count)
         if let timeout { fields.append(HeaderField("grpc-timeout", GRPCTimeout.encode(timeout))) }
         append(metadata, to: &fields)
         return fields
