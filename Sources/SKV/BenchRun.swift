@@ -62,7 +62,9 @@ final class BenchRun: Sendable {
         // Puts that completed before the workload's first call (at time 0).
         self.initialValues = keys.compactMap { key in
             initialValues[key].map {
-                Operation(clientID: -1, input: .put(key: key, value: $0), call: -2, output: .done, return: -1)
+                Operation(
+                    clientID: -1, input: .put(key: key, value: BenchValue.recorded($0, valueBytes: valueBytes)),
+                    call: -2, output: .done, return: -1)
             }
         }
         start = ContinuousClock.now
@@ -127,7 +129,6 @@ final class BenchRun: Sendable {
     }
 
     private func runClient(_ client: Int, _ perform: Perform) async {
-        let padding = String(repeating: ".", count: valueBytes)
         var sequence = 0
         while isRunning {
             sequence += 1
@@ -135,8 +136,7 @@ final class BenchRun: Sendable {
             // call, ≈ 1 % of the client's CPU at 16 clients).
             let key = keys.count == 1 ? keys[0] : keys.randomElement()!
             let input = workload.operation(key: key) {
-                let value = "c\(client)s\(sequence);"
-                return value.utf8.count < valueBytes ? value + padding.prefix(valueBytes - value.utf8.count) : value
+                BenchValue.make(client: client, sequence: sequence, valueBytes: valueBytes)
             }
             let call = nanos()
             let output = await perform(input)
@@ -147,14 +147,27 @@ final class BenchRun: Sendable {
             } else {
                 failed.add(1, ordering: .relaxed)
             }
-            history.withLock {
-                $0.append(
-                    Operation(clientID: client, input: input, call: call, output: output,
-                        return: output == nil ? nil : returned))
-            }
+            let recorded = Operation(
+                clientID: client, input: recorded(input), call: call, output: output.map(recorded),
+                return: output == nil ? nil : returned)
+            history.withLock { $0.append(recorded) }
             // A pending operation ends this client's history (no later calls from it).
             if output == nil { return }
         }
+    }
+
+    /// An operation's input and output as the history keeps them (``BenchValue/recorded(_:valueBytes:)``).
+    private func recorded(_ input: KVModel.Input) -> KVModel.Input {
+        switch input {
+        case .put(let key, let value): .put(key: key, value: BenchValue.recorded(value, valueBytes: valueBytes))
+        case .append(let key, let value): .append(key: key, value: BenchValue.recorded(value, valueBytes: valueBytes))
+        case .get, .delete, .compareAndSwap: input
+        }
+    }
+
+    private func recorded(_ output: KVModel.Output) -> KVModel.Output {
+        if case .value(let value) = output { return .value(BenchValue.recorded(value, valueBytes: valueBytes)) }
+        return output
     }
 
     /// Until the end: `poll()` every ``pollInterval`` and a progress line every second,
