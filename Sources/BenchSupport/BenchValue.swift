@@ -41,12 +41,29 @@ public enum BenchValue {
                 !bytes[start..<end].contains(UInt8(ascii: "."))
             else { return nil }
             let pieceEnd = start + max(valueBytes, end + 1 - start)
-            guard pieceEnd <= bytes.count, bytes[(end + 1)..<pieceEnd].allSatisfy({ $0 == UInt8(ascii: ".") }) else {
+            guard pieceEnd <= bytes.count, allDots(bytes.baseAddress! + end + 1, count: pieceEnd - end - 1) else {
                 return nil
             }
             prefixes.append(contentsOf: bytes[start...end])
             start = pieceEnd
         }
         return prefixes
+    }
+
+    /// Whether the `count` bytes at `start` are all dots, eight at a time (a byte-by-byte check
+    /// of a 64-KiB value took a third of a bench's CPU).
+    private static func allDots(_ start: UnsafePointer<UInt8>, count: Int) -> Bool {
+        let raw = UnsafeRawPointer(start)
+        let eightDots = UInt64(0x2E2E_2E2E_2E2E_2E2E)
+        var offset = 0
+        while offset + 8 <= count {
+            guard raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) == eightDots else { return false }
+            offset += 8
+        }
+        while offset < count {
+            guard start[offset] == UInt8(ascii: ".") else { return false }
+            offset += 1
+        }
+        return true
     }
 }
