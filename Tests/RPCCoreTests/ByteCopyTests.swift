@@ -18,7 +18,8 @@ struct ByteCopyTests {
                 }
             }
             #expect(Array(target[offset..<(offset + count)]) == Array(source[3..<(3 + count)]), "offset \(offset)")
-            #expect(target[..<offset].allSatisfy { $0 == 0xAA } && target[(offset + count)...].allSatisfy { $0 == 0xAA })
+            #expect(target[..<offset].allSatisfy { $0 == 0xAA }, "offset \(offset)")
+            #expect(target[(offset + count)...].allSatisfy { $0 == 0xAA }, "offset \(offset)")
         }
         let copied = source.withUnsafeBytes { ByteCopy.array(UnsafeRawBufferPointer(rebasing: $0[5..<(5 + count)])) }
         #expect(copied == Array(source[5..<(5 + count)]))

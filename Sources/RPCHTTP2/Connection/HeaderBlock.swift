@@ -32,7 +32,8 @@ final class HeaderBlock {
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(total, 1)) { nva in
                 // nghttp2_nv is a C struct of pointers and integers: copied and dropped as bytes.
                 for i in 0..<fieldCount { (nva.baseAddress! + i).initialize(to: nameValues[i]) }
-                HeaderBlock.layOut(extra, bytes: extraBytes, into: UnsafeMutableBufferPointer(rebasing: nva[fieldCount...]))
+                let rest = UnsafeMutableBufferPointer(rebasing: nva[fieldCount...])
+                HeaderBlock.layOut(extra, bytes: extraBytes, into: rest)
                 return body(UnsafeMutableBufferPointer(rebasing: nva[..<total]))
             }
         }
@@ -46,7 +47,8 @@ final class HeaderBlock {
     /// Writes `headers`' names and values into `bytes` (``byteCount(_:)`` of them) and one
     /// `nghttp2_nv` per field pointing at them into `nva` (room for `headers.count`).
     static func layOut(
-        _ headers: [HeaderField], bytes: UnsafeMutableBufferPointer<UInt8>, into nva: UnsafeMutableBufferPointer<nghttp2_nv>
+        _ headers: [HeaderField], bytes: UnsafeMutableBufferPointer<UInt8>,
+        into nva: UnsafeMutableBufferPointer<nghttp2_nv>
     ) {
         var offset = 0
         for (i, field) in headers.enumerated() {

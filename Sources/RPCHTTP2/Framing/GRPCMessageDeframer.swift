@@ -69,7 +69,9 @@ final class GRPCMessageDeframer {
                 var grown = [UInt8](repeating: 0, count: min(length, max(filled + take, message.count * 2)))
                 if filled > 0 {
                     grown.withUnsafeMutableBytes { target in
-                        message.withUnsafeBytes { ByteCopy.copy(to: target.baseAddress!, from: $0.baseAddress!, count: filled) }
+                        message.withUnsafeBytes { source in
+                            ByteCopy.copy(to: target.baseAddress!, from: source.baseAddress!, count: filled)
+                        }
                     }
                 }
                 message = grown

@@ -44,7 +44,9 @@ enum GRPCHeaders {
 
     /// The request header fields that are the same on every call of `descriptor` through one
     /// connection (a client caches them per method: ``HeaderBlock``).
-    static func requestFixedFields(descriptor: MethodDescriptor, authority: String, userAgent: String) -> [HeaderField] {
+    static func requestFixedFields(
+        descriptor: MethodDescriptor, authority: String, userAgent: String
+    ) -> [HeaderField] {
         [
             HeaderField(":method", "POST"),
             HeaderField(":scheme", "http"),

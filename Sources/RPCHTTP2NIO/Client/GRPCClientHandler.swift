@@ -47,10 +47,10 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 waiter.append(.status(status, trailers))
             }
         }
-    }
 
-    enum AppendOutcome {
-        case accepted, pause, complete
+        enum AppendOutcome {
+            case accepted, pause, complete
+        }
     }
 
     private let connection: GRPCClientConnection
@@ -198,7 +198,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
             }
             if case .unary(let waiter) = registration.inbound, waiter.cancelled {
                 // Cancelled before it reached the connection (its cancellation found no call).
-                registration.inbound.finish(Status(code: .cancelled, message: "The RPC was cancelled by the client."), [:])
+                let status = Status(code: .cancelled, message: "The RPC was cancelled by the client.")
+                registration.inbound.finish(status, [:])
                 return loop.makeFailedFuture(RPCError(code: .cancelled, message: "The call has ended."))
             }
             bridges[token] = Bridge(

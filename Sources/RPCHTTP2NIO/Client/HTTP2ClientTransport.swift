@@ -164,10 +164,9 @@ public final class HTTP2ClientTransport: ClientTransport {
                 }
             })
         defer {
-            if let unused = pending.take() {
+            if pending.take() != nil {
                 // Never written to: nothing to release on the connection.
                 inbound.finish()
-                _ = unused
             } else if loop.inEventLoop {
                 handler.value.release(token: token)
             } else {

@@ -158,7 +158,8 @@ extension RPCClient {
         // the call a timer task.
         let response: UnaryResponseParts
         if transport.enforcesDeadlines {
-            response = try await transport.unaryResponseParts(descriptor: descriptor, options: options, request: request)
+            response = try await transport.unaryResponseParts(
+                descriptor: descriptor, options: options, request: request)
         } else {
             response = try await withDeadline(options.timeout) {
                 try await transport.unaryResponseParts(descriptor: descriptor, options: options, request: request)
