@@ -1,4 +1,5 @@
 import RPCCore
+import RPCTestSupport
 import Testing
 
 /// `RPCClient.unary` reads responses on its own path (issue 15): for every response a server or
@@ -39,12 +40,6 @@ struct RPCClientTests {
         func close() async {}
     }
 
-    /// What a call ended with, comparable across the two paths.
-    enum Outcome: Equatable {
-        case response(metadata: Metadata, message: String, trailers: Metadata)
-        case error(RPCError)
-    }
-
     static let descriptor = MethodDescriptor(service: "test.Echo", method: "Get")
     static let ok = Status.ok
     static let failed = Status(code: .notFound, message: "no such key")
@@ -81,35 +76,23 @@ struct RPCClientTests {
         }
     }
 
-    static func outcome(_ call: () async throws -> ClientResponse<String>) async -> Outcome {
-        do {
-            let response = try await call()
-            return .response(
-                metadata: response.metadata, message: response.message, trailers: response.trailingMetadata)
-        } catch let error as RPCError {
-            return .error(error)
-        } catch {
-            Issue.record("not an RPCError: \(error)")
-            return .error(RPCError(code: .unknown, message: "\(error)"))
-        }
-    }
-
     @Test(arguments: 0..<scripts.count)
     func unaryMatchesTheGeneralPath(script: Int) async {
         let (name, parts) = Self.scripts[script]
         let request = ClientRequest(message: "ask", metadata: ["m": .string("1")])
         let fast = ScriptedTransport(parts: parts)
-        let unary = await Self.outcome {
+        let unary = await CallOutcome.of {
             try await RPCClient(transport: fast).unary(
                 request: request, descriptor: Self.descriptor, serializer: StrictStringCoder(),
                 deserializer: StrictStringCoder())
         }
         let general = ScriptedTransport(parts: parts)
-        let streaming = await Self.outcome {
+        let streaming = await CallOutcome.of {
             try await RPCClient(transport: general).clientStreaming(
                 request: StreamingClientRequest(single: request), descriptor: Self.descriptor,
                 serializer: StrictStringCoder(), deserializer: StrictStringCoder())
         }
+        #expect(!unary.isUnexpected && !streaming.isUnexpected, "\(name)")
         #expect(unary == streaming, "\(name)")
         let expected = ["metadata \(["m": .string("1")] as Metadata)", "message \(Array("ask".utf8))"]
         #expect(await fast.written.parts == expected, "\(name)")

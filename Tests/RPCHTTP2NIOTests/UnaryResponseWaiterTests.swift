@@ -8,24 +8,6 @@ import Testing
 /// responses no unary method sends (a streaming method called as unary), and cancellation.
 @Suite("Unary response over HTTP/2")
 struct UnaryResponseWaiterTests {
-    enum Outcome: Equatable {
-        case response(metadata: Metadata, message: String, trailers: Metadata)
-        case error(RPCError)
-    }
-
-    static func outcome(_ call: () async throws -> ClientResponse<String>) async -> Outcome {
-        do {
-            let response = try await call()
-            return .response(
-                metadata: response.metadata, message: response.message, trailers: response.trailingMetadata)
-        } catch let error as RPCError {
-            return .error(error)
-        } catch {
-            Issue.record("not an RPCError: \(error)")
-            return .error(RPCError(code: .unknown, message: "\(error)"))
-        }
-    }
-
     /// Method and request: one message, none, two, an error status, one message of a unary method.
     static let calls: [(MethodDescriptor, String)] = [
         (EchoService.expand, "one"), (EchoService.expand, ""), (EchoService.expand, "one two three"),
@@ -38,16 +20,17 @@ struct UnaryResponseWaiterTests {
                 try await withClient(port: port) { client in
                     for (descriptor, message) in Self.calls {
                         let request = ClientRequest(message: message, metadata: ["m": .string("1")])
-                        let unary = await Self.outcome {
+                        let unary = await CallOutcome.of {
                             try await client.unary(
                                 request: request, descriptor: descriptor, serializer: StringCoder(),
                                 deserializer: StringCoder())
                         }
-                        let general = await Self.outcome {
+                        let general = await CallOutcome.of {
                             try await client.clientStreaming(
                                 request: StreamingClientRequest(single: request), descriptor: descriptor,
                                 serializer: StringCoder(), deserializer: StringCoder())
                         }
+                        #expect(!unary.isUnexpected && !general.isUnexpected, "\(descriptor) \(message)")
                         #expect(unary == general, "\(descriptor) \(message)")
                     }
                     // The calls cut short (three messages) left the connection usable.
