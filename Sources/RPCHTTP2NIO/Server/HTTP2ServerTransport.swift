@@ -40,6 +40,10 @@ public final class HTTP2ServerTransport: ServerTransport {
         public var streamInboundHighWaterBytes = 1 << 20
         /// ...until the handler has read them down to this many.
         public var streamInboundLowWaterBytes = 256 << 10
+        /// Largest single read from a connection's socket, in bytes: its receive buffer grows
+        /// up to this while reads fill it (NIO's adaptive allocator; NIO's own default is 64
+        /// KiB, which takes a 64-KiB message and its frames in two reads).
+        public var maxReadBytes = 256 << 10
         /// Serve TLS (ALPN `h2`) with this certificate instead of plaintext; `nil`: plaintext.
         /// A client that speaks plaintext to a TLS listener is disconnected during the
         /// handshake. A verified client certificate becomes the calls'
@@ -72,9 +76,15 @@ public final class HTTP2ServerTransport: ServerTransport {
     private let state = Mutex(State())
     private let bound: EventLoopPromise<Int>
 
+    /// A new connection's first read buffer, in bytes (NIO's default).
+    static let initialReadBytes = 2048
+
     public init(host: String, port: Int, configuration: Configuration = Configuration(), group: (any EventLoopGroup)? = nil) {
         precondition(configuration.streamLowWaterBytes <= configuration.streamHighWaterBytes, "low-water mark above high-water mark")
         precondition(configuration.tls?.canServe ?? true, "a TLS server needs a certificate and private key")
+        precondition(
+            configuration.maxReadBytes >= Self.initialReadBytes,
+            "maxReadBytes must be at least \(Self.initialReadBytes)")
         self.host = host
         self.port = port
         self.configuration = configuration
@@ -95,6 +105,10 @@ public final class HTTP2ServerTransport: ServerTransport {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(
+                .recvAllocator,
+                value: AdaptiveRecvByteBufferAllocator(
+                    minimum: 64, initial: Self.initialReadBytes, maximum: configuration.maxReadBytes))
             .childChannelInitializer { [weak self] channel in
                 let transport = self
                 return channel.eventLoop.makeCompletedFuture {
