@@ -147,10 +147,10 @@ final class BenchRun: Sendable {
             } else {
                 failed.add(1, ordering: .relaxed)
             }
-            let recorded = Operation(
+            let operation = Operation(
                 clientID: client, input: recorded(input), call: call, output: output.map(recorded),
                 return: output == nil ? nil : returned)
-            history.withLock { $0.append(recorded) }
+            history.withLock { $0.append(operation) }
             // A pending operation ends this client's history (no later calls from it).
             if output == nil { return }
         }
