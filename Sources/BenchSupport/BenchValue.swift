@@ -4,7 +4,8 @@
 /// bench's value size (`--value-bytes`; 0: unpadded); appends concatenate such values. The
 /// history keeps each value without its padding (``recorded(_:valueBytes:)``), so that a run with
 /// 64-KiB values does not keep two 64-KiB strings per operation in memory (the page faults of
-/// that growing history were a third of such a run's client CPU) nor compare them in the check.
+/// that growing history were about a tenth of such a run's client CPU) nor compare them in the
+/// check.
 public enum BenchValue {
     /// Client `client`'s `sequence`-th value, `valueBytes` long unless its prefix is longer.
     public static func make(client: Int, sequence: Int, valueBytes: Int) -> String {
