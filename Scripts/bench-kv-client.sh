@@ -139,9 +139,6 @@ print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f} {cpu} {serve
 PY
 }
 
-# `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op srv/op" as run_h2load (srv/op
-# over the whole bench: its start-up reads one key) or "0 nan nan nan nan" (also when the history
-# is not linearizable; cpu/op "nan" from a client that does not print it).
 # Sets clerks to the `skv kv bench` command line of client binary BIN for OP at STREAMS clerks.
 clerks_command() {
   local bin="$1" op="$2" streams="$3"
@@ -150,6 +147,9 @@ clerks_command() {
     --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-})
 }
 
+# `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op srv/op" as run_h2load (srv/op
+# over the whole bench: its start-up reads one key) or "0 nan nan nan nan" (also when the history
+# is not linearizable; cpu/op "nan" from a client that does not print it).
 run_clerks() {
   local before after
   clerks_command "$@"

@@ -147,9 +147,7 @@ import Testing
                             serializer: StringCoder(), deserializer: StringCoder(), options: CallOptions(timeout: .milliseconds(200)))
                     }
                     #expect(error?.code == .deadlineExceeded)
-                    for _ in 0..<300 where service.cancelledHandlers.current == 0 {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
+                    try await waitUntil { service.cancelledHandlers.current != 0 }
                     #expect(service.cancelledHandlers.current == 1)
                 }
             }
@@ -285,15 +283,11 @@ import Testing
                             request: ClientRequest(message: ""), descriptor: EchoService.sleep,
                             serializer: StringCoder(), deserializer: StringCoder())
                     }
-                    for _ in 0..<300 where service.sleepersStarted.current == 0 {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
+                    try await waitUntil { service.sleepersStarted.current != 0 }
                     call.cancel()
                     let result = await call.result
                     #expect(throws: (any Error).self) { try result.get() }
-                    for _ in 0..<300 where service.cancelledHandlers.current == 0 {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
+                    try await waitUntil { service.cancelledHandlers.current != 0 }
                     #expect(service.cancelledHandlers.current == 1)
                 }
             }

@@ -92,9 +92,7 @@ import Testing
                 let (statuses, elapsed) = try await Self.send(out, on: raw)
                 #expect(statuses == ["4"], "expected one DEADLINE_EXCEEDED status, got \(statuses)")
                 #expect(elapsed >= .milliseconds(150), "the status came before the deadline: \(elapsed)")
-                for _ in 0..<300 where cancelled.value.withLock { $0 } == 0 {
-                    try await Task.sleep(for: .milliseconds(10))
-                }
+                try await waitUntil { cancelled.value.withLock { $0 } != 0 }
                 #expect(cancelled.value.withLock { $0 } == 1)
                 // The handler's own OK status, written after it was cancelled, is not sent.
                 try await Task.sleep(for: .milliseconds(100))

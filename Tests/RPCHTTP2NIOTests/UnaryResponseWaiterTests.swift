@@ -62,9 +62,7 @@ struct UnaryResponseWaiterTests {
                             request: ClientRequest(message: ""), descriptor: EchoService.sleep,
                             serializer: StringCoder(), deserializer: StringCoder())
                     }
-                    for _ in 0..<300 where service.sleepersStarted.current == 0 {
-                        try await Task.sleep(for: .milliseconds(10))
-                    }
+                    try await waitUntil { service.sleepersStarted.current != 0 }
                     #expect(service.sleepersStarted.current == 1)
                     sleeping.cancel()
                     await #expect(throws: CancellationError.self) { try await sleeping.value }

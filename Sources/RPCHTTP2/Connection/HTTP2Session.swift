@@ -192,12 +192,12 @@ final class HTTP2Session {
         let rc: Int32
         if hasBody {
             var provider = Self.dataProvider()
-            rc = Self.withNameValues(headers) { nva in
+            rc = HeaderBlock.withNameValues(headers) { nva in
                 nghttp2_submit_response(session, streamID, nva.baseAddress, nva.count, &provider)
             }
             if rc == 0 { outbound[streamID] = OutboundStream() }
         } else {
-            rc = Self.withNameValues(headers) { nva in
+            rc = HeaderBlock.withNameValues(headers) { nva in
                 nghttp2_submit_response(session, streamID, nva.baseAddress, nva.count, nil)
             }
         }
@@ -371,7 +371,7 @@ final class HTTP2Session {
                 flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
                 if let trailers = stream.trailers {
                     flags.pointee |= NGHTTP2_DATA_FLAG_NO_END_STREAM.rawValue
-                    let rc = Self.withNameValues(trailers) { nva in
+                    let rc = HeaderBlock.withNameValues(trailers) { nva in
                         nghttp2_submit_trailer(session, streamID, nva.baseAddress, nva.count)
                     }
                     // Documented failures: NOMEM, INVALID_ARGUMENT (stream 0). On failure the
@@ -396,23 +396,6 @@ final class HTTP2Session {
         var provider = nghttp2_data_provider()
         provider.read_callback = readDataCallback
         return provider
-    }
-
-    /// Calls `body` with an `nghttp2_nv` array pointing into one contiguous copy of the
-    /// headers; nghttp2 copies the fields during the submit call, so the memory need only live
-    /// for the call.
-    ///
-    /// Both the bytes (names and values back to back) and the `nghttp2_nv` array are temporary
-    /// allocations (on the stack for a usual gRPC header block): three arrays per header block
-    /// were three allocations on every call's request and response.
-    private static func withNameValues<R>(_ headers: [HeaderField], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R) -> R {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HeaderBlock.byteCount(headers)) { bytes in
-            withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(headers.count, 1)) { nva in
-                HeaderBlock.layOut(headers, bytes: bytes, into: nva)
-                // nghttp2_nv is a C struct of pointers and integers: nothing to deinitialize.
-                return body(UnsafeMutableBufferPointer(rebasing: nva[..<headers.count]))
-            }
-        }
     }
 }
 

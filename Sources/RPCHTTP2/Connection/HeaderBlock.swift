@@ -27,26 +27,41 @@ final class HeaderBlock {
     /// Calls `body` with this block's fields followed by `extra`'s (laid out in temporary
     /// memory, on the stack for a few fields), valid for the call only.
     func withNameValues<R>(adding extra: [HeaderField], _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R) -> R {
-        let total = fieldCount + extra.count
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: HeaderBlock.byteCount(extra)) { extraBytes in
+        HeaderBlock.withNameValues(extra, after: fieldCount) { nva in
+            // nghttp2_nv is a C struct of pointers and integers: copied and dropped as bytes.
+            for i in 0..<fieldCount { (nva.baseAddress! + i).initialize(to: nameValues[i]) }
+            return body(nva)
+        }
+    }
+
+    /// Calls `body` with an `nghttp2_nv` array of `leading` entries for the caller to fill,
+    /// then `headers`, pointing into one contiguous copy of them; nghttp2 copies the fields
+    /// during a submit call, so the memory need only live for the call.
+    ///
+    /// Both the bytes (names and values back to back) and the `nghttp2_nv` array are temporary
+    /// allocations (on the stack for a usual gRPC header block): three arrays per header block
+    /// were three allocations on every call's request and response.
+    static func withNameValues<R>(
+        _ headers: [HeaderField], after leading: Int = 0, _ body: (UnsafeMutableBufferPointer<nghttp2_nv>) -> R
+    ) -> R {
+        let total = leading + headers.count
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: byteCount(headers)) { bytes in
             withUnsafeTemporaryAllocation(of: nghttp2_nv.self, capacity: max(total, 1)) { nva in
-                // nghttp2_nv is a C struct of pointers and integers: copied and dropped as bytes.
-                for i in 0..<fieldCount { (nva.baseAddress! + i).initialize(to: nameValues[i]) }
-                let rest = UnsafeMutableBufferPointer(rebasing: nva[fieldCount...])
-                HeaderBlock.layOut(extra, bytes: extraBytes, into: rest)
+                layOut(headers, bytes: bytes, into: UnsafeMutableBufferPointer(rebasing: nva[leading...]))
+                // nghttp2_nv is a C struct of pointers and integers: nothing to deinitialize.
                 return body(UnsafeMutableBufferPointer(rebasing: nva[..<total]))
             }
         }
     }
 
     /// Bytes needed to lay out `headers` (names and values back to back, at least one).
-    static func byteCount(_ headers: [HeaderField]) -> Int {
+    private static func byteCount(_ headers: [HeaderField]) -> Int {
         headers.reduce(1) { $0 + $1.name.utf8.count + $1.value.utf8.count }
     }
 
     /// Writes `headers`' names and values into `bytes` (``byteCount(_:)`` of them) and one
     /// `nghttp2_nv` per field pointing at them into `nva` (room for `headers.count`).
-    static func layOut(
+    private static func layOut(
         _ headers: [HeaderField], bytes: UnsafeMutableBufferPointer<UInt8>,
         into nva: UnsafeMutableBufferPointer<nghttp2_nv>
     ) {

@@ -66,3 +66,11 @@ struct TimeLimitExceeded: Error, CustomStringConvertible {
     var limit: Duration
     var description: String { "the test exceeded its time limit of \(limit)" }
 }
+
+/// Polls `condition` every 10 ms until it holds or 3 s have passed (the caller then checks what
+/// it waited for: this bounds the wait, it asserts nothing).
+func waitUntil(_ condition: () -> Bool) async throws {
+    for _ in 0..<300 where !condition() {
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}

@@ -155,7 +155,8 @@ extension RPCClient {
         let bytes = try serializer.serialize(request.message)
         let request: [RPCRequestPart] = [.metadata(request.metadata), .message(bytes)]
         // As in `bidirectionalStreaming`: a transport that enforces the deadline itself spares
-        // the call a timer task.
+        // the call a timer task — and here also the escaping closure `withDeadline` takes, which
+        // is allocated even when it has no deadline to run, hence the two branches.
         let response: UnaryResponseParts
         if transport.enforcesDeadlines {
             response = try await transport.unaryResponseParts(
