@@ -42,7 +42,7 @@ public final class GRPCClientConnection {
 
     public let configuration: Configuration
     private let session: HTTP2Session
-    private var streams: [Int32: StreamState] = [:]
+    private var streams = StreamTable<Int32, StreamState>()
     /// Most methods whose request headers are kept laid out (``requestHeaderBlock(for:)``); past
     /// it the cache starts over (a client calls a handful of methods per connection).
     static let maxCachedHeaderBlocks = 64
@@ -160,16 +160,18 @@ public final class GRPCClientConnection {
 
     /// The connection is gone: every open stream ends with `UNAVAILABLE`.
     public func connectionClosed(reason: String) {
-        for streamID in streams.keys.sorted() {
+        for streamID in streams.allKeys.sorted() {
             deliverStatus(Status(code: .unavailable, message: reason), on: streamID)
         }
         streams.removeAll()
     }
 
     private func deliverStatus(_ status: Status, _ trailers: Metadata = [:], on streamID: Int32) {
-        guard var stream = streams[streamID], !stream.statusDelivered else { return }
-        stream.statusDelivered = true
-        streams[streamID] = stream
+        let first = streams.update(streamID) { stream in
+            defer { stream.statusDelivered = true }
+            return !stream.statusDelivered
+        }
+        guard first == true else { return }
         events.append(.responsePart(streamID: streamID, part: .status(status, trailers)))
     }
 
@@ -246,23 +248,29 @@ public final class GRPCClientConnection {
         // As on the server: the connection window reopens at once, the stream window only
         // while the call's reader keeps up.
         session.consume(connectionBytes: bytes.count)
-        guard var stream = streams[streamID], !stream.statusDelivered else {
-            session.consume(streamBytes: bytes.count, on: streamID)
-            return
-        }
-        if stream.inboundPaused {
-            stream.unacknowledgedBytes += bytes.count
-        } else {
-            session.consume(streamBytes: bytes.count, on: streamID)
-        }
-        stream.deframer.append(bytes)
-        do {
-            while let message = try stream.deframer.nextMessage() {
-                events.append(.responsePart(streamID: streamID, part: .message(message)))
+        // In place: a copy of the stream's state would share the deframer's partly filled
+        // message, and filling it would copy it whole.
+        let outcome = streams.update(streamID) { stream -> DataChunkOutcome in
+            guard !stream.statusDelivered else { return .notReading }
+            if stream.inboundPaused {
+                stream.unacknowledgedBytes += bytes.count
+            } else {
+                session.consume(streamBytes: bytes.count, on: streamID)
             }
-            streams[streamID] = stream
-        } catch {
-            streams[streamID] = stream
+            stream.deframer.append(bytes)
+            do throws(GRPCMessageDeframer.Failure) {
+                while let message = try stream.deframer.nextMessage() {
+                    events.append(.responsePart(streamID: streamID, part: .message(message)))
+                }
+                return .deframed
+            } catch {
+                return .malformed(error)
+            }
+        }
+        switch outcome ?? .notReading {
+        case .deframed: break
+        case .notReading: session.consume(streamBytes: bytes.count, on: streamID)
+        case .malformed(let error):
             deliverStatus(GRPCServerConnection.status(for: error), on: streamID)
             session.resetStream(streamID, errorCode: 8)
         }

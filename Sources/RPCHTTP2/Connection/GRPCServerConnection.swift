@@ -60,7 +60,7 @@ public final class GRPCServerConnection {
 
     public let configuration: Configuration
     private let session: HTTP2Session
-    private var streams: [Int32: StreamState] = [:]
+    private var streams = StreamTable<Int32, StreamState>()
     private var events: [Event] = []
     /// The session's events being processed (see ``handOver(_:to:)``).
     private var sessionEvents: [HTTP2Event] = []
@@ -176,7 +176,8 @@ public final class GRPCServerConnection {
 
     /// The connection broke (socket closed or errored): fail every stream still open.
     public func connectionClosed() {
-        for (streamID, stream) in streams {
+        for streamID in streams.allKeys.sorted() {
+            let stream = streams[streamID]!
             if stream.opened && !stream.statusSent {
                 events.append(.streamFailed(streamID: streamID, error: RPCError(code: .unavailable, message: "The connection closed.")))
             }
@@ -272,24 +273,29 @@ public final class GRPCServerConnection {
         // The connection window is always reopened at once, so one slow stream cannot stall
         // the others; the stream window reopens only while its reader keeps up.
         session.consume(connectionBytes: bytes.count)
-        guard var stream = streams[streamID], stream.opened, !stream.requestEnded, !stream.statusSent else {
-            session.consume(streamBytes: bytes.count, on: streamID)
-            return
-        }
-        if stream.inboundPaused {
-            stream.unacknowledgedBytes += bytes.count
-        } else {
-            session.consume(streamBytes: bytes.count, on: streamID)
-        }
-        stream.deframer.append(bytes)
-        do {
-            while let message = try stream.deframer.nextMessage() {
-                events.append(.message(streamID: streamID, bytes: message))
+        // In place: a copy of the stream's state would share the deframer's partly filled
+        // message, and filling it would copy it whole.
+        let outcome = streams.update(streamID) { stream -> DataChunkOutcome in
+            guard stream.opened, !stream.requestEnded, !stream.statusSent else { return .notReading }
+            if stream.inboundPaused {
+                stream.unacknowledgedBytes += bytes.count
+            } else {
+                session.consume(streamBytes: bytes.count, on: streamID)
             }
-            streams[streamID] = stream
-        } catch {
-            streams[streamID] = stream
-            fail(streamID, Self.status(for: error))
+            stream.deframer.append(bytes)
+            do throws(GRPCMessageDeframer.Failure) {
+                while let message = try stream.deframer.nextMessage() {
+                    events.append(.message(streamID: streamID, bytes: message))
+                }
+                return .deframed
+            } catch {
+                return .malformed(error)
+            }
+        }
+        switch outcome ?? .notReading {
+        case .deframed: break
+        case .notReading: session.consume(streamBytes: bytes.count, on: streamID)
+        case .malformed(let error): fail(streamID, Self.status(for: error))
         }
     }
 

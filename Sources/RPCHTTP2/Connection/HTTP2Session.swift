@@ -41,8 +41,11 @@ final class HTTP2Session {
     let role: Role
     private let session: OpaquePointer
     private var events: [HTTP2Event] = []
-    private var pendingHeaders: [Int32: [HeaderField]] = [:]
-    private var outbound: [Int32: OutboundStream] = [:]
+    /// The header block being received: its stream and fields so far. HTTP/2 sends a block's
+    /// frames (HEADERS, then any CONTINUATIONs) back to back on the connection, so there is at
+    /// most one at a time (RFC 9113, 6.10).
+    private var pendingHeaders: (streamID: Int32, fields: [HeaderField])?
+    private var outbound = StreamTable<Int32, OutboundStream>()
 
     init(role: Role, settings: Settings = Settings()) {
         self.role = role
@@ -290,11 +293,20 @@ final class HTTP2Session {
     // MARK: Callback targets (called by nghttp2 during receive/collectOutput)
 
     fileprivate func beginHeaders(streamID: Int32) {
-        pendingHeaders[streamID] = Self.newHeaderBlock()
+        pendingHeaders = (streamID, Self.newHeaderBlock())
     }
 
     fileprivate func header(streamID: Int32, name: HeaderField) {
-        pendingHeaders[streamID, default: Self.newHeaderBlock()].append(name)
+        if pendingHeaders?.streamID != streamID { pendingHeaders = (streamID, Self.newHeaderBlock()) }
+        pendingHeaders!.fields.append(name)
+    }
+
+    /// The fields received for `streamID`'s header block (none if the block was for another
+    /// stream or already taken), and no block pending any more.
+    private func takePendingHeaders(streamID: Int32) -> [HeaderField] {
+        guard let pending = pendingHeaders, pending.streamID == streamID else { return [] }
+        pendingHeaders = nil
+        return pending.fields
     }
 
     /// Room for a gRPC request's or response's usual fields, so that a block does not regrow
@@ -309,7 +321,7 @@ final class HTTP2Session {
         let endStream = flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0
         switch UInt32(type) {
         case NGHTTP2_HEADERS.rawValue:
-            let fields = pendingHeaders.removeValue(forKey: streamID) ?? []
+            let fields = takePendingHeaders(streamID: streamID)
             events.append(.headers(streamID: streamID, fields: fields, endStream: endStream))
         case NGHTTP2_DATA.rawValue:
             if endStream { events.append(.endStream(streamID: streamID)) }
@@ -328,7 +340,7 @@ final class HTTP2Session {
 
     fileprivate func streamClosed(streamID: Int32, errorCode: UInt32) {
         outbound[streamID] = nil
-        pendingHeaders[streamID] = nil
+        if pendingHeaders?.streamID == streamID { pendingHeaders = nil }
         events.append(.streamClosed(streamID: streamID, errorCode: errorCode))
     }
 
@@ -339,7 +351,7 @@ final class HTTP2Session {
     }
 
     fileprivate func invalidHeader(streamID: Int32, name: String) {
-        pendingHeaders[streamID] = nil
+        if pendingHeaders?.streamID == streamID { pendingHeaders = nil }
         events.append(.invalidFrame(streamID: streamID, reason: "invalid header field '\(name)'"))
     }
 

@@ -60,8 +60,8 @@ final class GRPCClientHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The channel's loop, kept after the channel closes (calls may still arrive).
     private var eventLoop: (any EventLoop)?
-    private var bridges: [UInt64: Bridge] = [:]
-    private var tokens: [Int32: UInt64] = [:]
+    private var bridges = StreamTable<UInt64, Bridge>()
+    private var tokens = StreamTable<Int32, UInt64>()
     /// The connection's events being processed (emptied after each batch).
     private var events: [GRPCClientConnection.Event] = []
     /// The calls' deadlines, enforced by one timer.
@@ -224,7 +224,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
 
     private func write(_ part: RPCRequestPart, token: UInt64) -> EventLoopFuture<Void> {
         let loop = eventLoop!
-        guard var bridge = bridges[token] else {
+        guard let bridge = bridges[token] else {
             return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The call has ended."))
         }
         switch part {
@@ -234,8 +234,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
                 finishCall(token, Status(code: .unavailable, message: "The connection cannot open more streams."))
                 return loop.makeFailedFuture(RPCError(code: .unavailable, message: "The connection cannot open more streams."))
             }
-            bridge.streamID = streamID
-            bridges[token] = bridge
+            bridges.update(token) { $0.streamID = streamID }
             tokens[streamID] = token
             scheduleFlush()
             return loop.makeSucceededVoidFuture()
@@ -423,7 +422,7 @@ final class GRPCClientHandler: ChannelInboundHandler {
         closed = true
         connection.connectionClosed(reason: reason)
         processEvents()
-        for token in bridges.keys.sorted() {
+        for token in bridges.allKeys.sorted() {
             finishCall(token, Status(code: .unavailable, message: reason))
         }
         waiters.failAll(with: RPCError(code: .unavailable, message: reason))

@@ -46,7 +46,7 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The channel's loop, kept after the channel closes: handler tasks may still write.
     private var eventLoop: (any EventLoop)?
-    private var bridges: [Int32: StreamBridge] = [:]
+    private var bridges = StreamTable<Int32, StreamBridge>()
     /// The streams' deadlines (the clients' `grpc-timeout`s, by stream id), enforced by one timer.
     private var deadlines = DeadlineTimer()
     /// The connection's events being processed (emptied after each batch).
