@@ -33,6 +33,7 @@ let package = Package(
         .library(name: "ShardKV", targets: ["ShardKV"]),
         .executable(name: "skv-rpc-interop", targets: ["RPCInterop"]),
         .executable(name: "wal-bench", targets: ["WALBench"]),
+        .executable(name: "connection-bench", targets: ["ConnectionBench"]),
         .executable(name: "raft-bench", targets: ["RaftBench"]),
         .executable(name: "skv", targets: ["SKV"]),
         .library(name: "MapReduce", targets: ["MapReduce"]),
@@ -211,6 +212,8 @@ let package = Package(
                 .product(name: "NIOTLS", package: "swift-nio"),
             ],
             swiftSettings: hotPathSwiftSettings),
+        // The HTTP/2 protocol layer's CPU per unary call, sans I/O (see its main.swift).
+        .executableTarget(name: "ConnectionBench", dependencies: ["RPCCore", "RPCHTTP2"], swiftSettings: swiftSettings),
 
         // gRPC interoperability: the grpc.testing services and the standard interop cases.
         .target(name: "Interop", dependencies: ["RPCCore", "RPCProtobuf", "CProtos", "CProtobufC"], swiftSettings: swiftSettings),
