@@ -15,14 +15,15 @@ public struct MethodDescriptor: Hashable, Sendable, CustomStringConvertible {
 
     /// Parses a `:path` of the form `/service/method`; `nil` if it has another shape.
     public init?(path: String) {
-        guard path.first == "/" else { return nil }
-        let rest = path.dropFirst()
-        guard let slash = rest.lastIndex(of: "/") else { return nil }
-        let service = rest[..<slash]
-        let method = rest[rest.index(after: slash)...]
-        guard !service.isEmpty, !method.isEmpty, !method.contains("/") else { return nil }
-        self.service = String(service)
-        self.method = String(method)
+        // On the UTF-8 bytes: `/` is ASCII, so its positions are character boundaries, and
+        // no grapheme breaking is needed to find them.
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/"), let slash = bytes.lastIndex(of: UInt8(ascii: "/")) else { return nil }
+        let serviceStart = bytes.index(after: bytes.startIndex)
+        let methodStart = bytes.index(after: slash)
+        guard slash > serviceStart, methodStart < bytes.endIndex else { return nil }
+        self.service = String(path[serviceStart..<slash])
+        self.method = String(path[methodStart...])
     }
 
     /// The HTTP/2 `:path` for this method: `/service/method`.

@@ -433,8 +433,8 @@ private func onHeader(
     value: UnsafePointer<UInt8>?, valueLength: Int, flags: UInt8, userData: UnsafeMutableRawPointer?
 ) -> Int32 {
     let field = HeaderField(
-        String(decoding: UnsafeBufferPointer(start: name, count: nameLength), as: UTF8.self),
-        String(decoding: UnsafeBufferPointer(start: value, count: valueLength), as: UTF8.self))
+        CommonHeaderStrings.string(UnsafeBufferPointer(start: name, count: nameLength)),
+        CommonHeaderStrings.string(UnsafeBufferPointer(start: value, count: valueLength)))
     session(userData).header(streamID: frame!.pointee.hd.stream_id, name: field)
     return 0
 }
