@@ -56,4 +56,14 @@ import Testing
         #expect(metadata.count == 1)
         #expect(metadata[binaryValues: "x-y-bin"] == [[0, 1]])
     }
+
+    @Test func everyReservedNameAndPseudoHeaderIsTheTransportsAndNothingElse() {
+        for name in GRPCHeaders.reserved + [":path", ":status", ":x"] { #expect(GRPCHeaders.isTransportField(name), "\(name)") }
+        for name in ["", "t", "tf", "user-agent", "x-grpc-status", "grpc-statuz", "host2", "content-typ", "x:y"] {
+            #expect(!GRPCHeaders.isTransportField(name), "\(name)")
+        }
+        var fields: [HeaderField] = []
+        GRPCHeaders.append(["te": .string("x"), "grpc-message": .string("y"), "k": .string("v")], to: &fields)
+        #expect(fields == [HeaderField("k", "v")])
+    }
 }

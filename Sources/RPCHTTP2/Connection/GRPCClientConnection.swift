@@ -120,8 +120,7 @@ public final class GRPCClientConnection {
             session.resetStream(streamID, errorCode: 8)
             return
         }
-        session.enqueueData(GRPCMessageFramer.prefix(length: bytes.count), on: streamID)
-        session.enqueueData(bytes, on: streamID)
+        session.enqueueData(head: GRPCMessageFramer.prefix(length: bytes.count), body: bytes, on: streamID)
     }
 
     /// Half-closes the request side (END_STREAM).

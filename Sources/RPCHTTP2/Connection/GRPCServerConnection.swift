@@ -149,8 +149,7 @@ public final class GRPCServerConnection {
                 streams[streamID] = stream
                 session.submitResponse(streamID: streamID, headers: GRPCHeaders.responseHeaders([:]), hasBody: true)
             }
-            session.enqueueData(GRPCMessageFramer.prefix(length: bytes.count), on: streamID)
-            session.enqueueData(bytes, on: streamID)
+            session.enqueueData(head: GRPCMessageFramer.prefix(length: bytes.count), body: bytes, on: streamID)
         case .status(let status, let trailers):
             stream.statusSent = true
             streams[streamID] = stream

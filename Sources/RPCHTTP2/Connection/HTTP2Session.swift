@@ -27,9 +27,19 @@ final class HTTP2Session {
         var maxHeaderListBytes: UInt32 = 64 << 10
     }
 
-    /// A class so that the per-stream queue is mutated in place inside the dictionary.
+    /// Bytes queued for a stream's DATA: up to 8 leading bytes kept inline (a gRPC message's
+    /// 5-byte prefix, which then needs no array of its own), then a body.
+    private struct Chunk {
+        /// The leading bytes, first byte in the lowest-order byte.
+        var head: UInt64
+        var headCount: Int
+        var body: [UInt8]
+        var count: Int { headCount + body.count }
+    }
+
+    /// A class so that the per-stream queue is mutated in place inside the table.
     private final class OutboundStream {
-        var chunks: [[UInt8]] = []
+        var chunks: [Chunk] = []
         var chunkOffset = 0
         var bufferedBytes = 0
         var ended = false
@@ -212,9 +222,23 @@ final class HTTP2Session {
 
     /// Queues DATA payload for a stream opened with a body.
     func enqueueData(_ bytes: [UInt8], on streamID: Int32) {
-        guard !bytes.isEmpty, let stream = outbound[streamID], !stream.ended else { return }
-        stream.chunks.append(bytes)
-        stream.bufferedBytes += bytes.count
+        enqueue(Chunk(head: 0, headCount: 0, body: bytes), on: streamID)
+    }
+
+    /// Queues DATA payload for a stream opened with a body: `head` (kept inline, no array), then
+    /// `body` — a gRPC message's prefix and the message, without copying either into one array.
+    func enqueueData(head: (UInt8, UInt8, UInt8, UInt8, UInt8), body: [UInt8], on streamID: Int32) {
+        var packed: UInt64 = 0
+        withUnsafeBytes(of: head) { bytes in
+            for (index, byte) in bytes.enumerated() { packed |= UInt64(byte) << (8 * index) }
+        }
+        enqueue(Chunk(head: packed, headCount: 5, body: body), on: streamID)
+    }
+
+    private func enqueue(_ chunk: Chunk, on streamID: Int32) {
+        guard chunk.count > 0, let stream = outbound[streamID], !stream.ended else { return }
+        stream.chunks.append(chunk)
+        stream.bufferedBytes += chunk.count
         let wasDeferred = stream.deferred
         stream.deferred = false
         if wasDeferred { resume(streamID) }
@@ -365,14 +389,25 @@ final class HTTP2Session {
         var written = 0
         while written < capacity, !stream.chunks.isEmpty {
             let chunk = stream.chunks[0]
-            let available = chunk.count - stream.chunkOffset
-            let count = min(available, capacity - written)
-            chunk.withUnsafeBytes { src in
-                ByteCopy.copy(to: buffer + written, from: src.baseAddress! + stream.chunkOffset, count: count)
+            if stream.chunkOffset < chunk.headCount {
+                let count = min(chunk.headCount - stream.chunkOffset, capacity - written)
+                withUnsafeBytes(of: chunk.head.littleEndian) { head in
+                    for index in 0..<count { buffer[written + index] = head[stream.chunkOffset + index] }
+                }
+                written += count
+                stream.chunkOffset += count
+                stream.bufferedBytes -= count
             }
-            written += count
-            stream.chunkOffset += count
-            stream.bufferedBytes -= count
+            let bodyOffset = stream.chunkOffset - chunk.headCount
+            let count = min(chunk.body.count - max(bodyOffset, 0), capacity - written)
+            if bodyOffset >= 0, count > 0 {
+                chunk.body.withUnsafeBytes { src in
+                    ByteCopy.copy(to: buffer + written, from: src.baseAddress! + bodyOffset, count: count)
+                }
+                written += count
+                stream.chunkOffset += count
+                stream.bufferedBytes -= count
+            }
             if stream.chunkOffset == chunk.count {
                 stream.chunks.removeFirst()
                 stream.chunkOffset = 0

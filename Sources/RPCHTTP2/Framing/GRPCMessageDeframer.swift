@@ -35,7 +35,9 @@ final class GRPCMessageDeframer {
     private var message: [UInt8] = []
     private var filled = 0
     private var length: Int?
-    /// Complete messages not yet taken, from `readyHead` on.
+    /// The oldest complete message not yet taken (kept apart so that a stream's usual one
+    /// message needs no array), then the others in order, from `readyHead` on.
+    private var firstReady: [UInt8]?
     private var ready: [[UInt8]] = []
     private var readyHead = 0
     /// The first bad prefix: thrown by ``nextMessage()`` once the messages before it are taken.
@@ -112,7 +114,11 @@ final class GRPCMessageDeframer {
     }
 
     private func completeMessage() {
-        ready.append(message)
+        if firstReady == nil && readyHead == ready.count {
+            firstReady = message
+        } else {
+            ready.append(message)
+        }
         message = []
         filled = 0
         length = nil
@@ -121,6 +127,10 @@ final class GRPCMessageDeframer {
     /// The next complete message, or `nil` if more bytes are needed. Throws the failure of a bad
     /// prefix once the messages before it are taken.
     func nextMessage() throws(Failure) -> [UInt8]? {
+        if let first = firstReady {
+            firstReady = nil
+            return first
+        }
         guard readyHead < ready.count else {
             if let failure { throw failure }
             return nil

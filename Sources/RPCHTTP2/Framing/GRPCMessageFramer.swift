@@ -25,13 +25,14 @@ enum GRPCMessageFramer {
     }
 
     /// The 5-byte prefix of a message of `length` bytes (uncompressed), to send before the
-    /// message itself: queued as two chunks, the message is not copied to be framed.
-    static func prefix(length: Int) -> [UInt8] {
+    /// message itself (``HTTP2Session/enqueueData(head:body:on:)`` keeps it inline beside the
+    /// message, which is not copied to be framed).
+    static func prefix(length: Int) -> (UInt8, UInt8, UInt8, UInt8, UInt8) {
         precondition(length >= 0 && length <= Int(UInt32.max), "message of \(length) bytes cannot be framed")
         let length = UInt32(truncatingIfNeeded: length)
-        return [
+        return (
             0, UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
-            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length),
-        ]
+            UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length)
+        )
     }
 }

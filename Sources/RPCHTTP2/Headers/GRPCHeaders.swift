@@ -6,15 +6,25 @@ enum GRPCHeaders {
     static let contentType = "application/grpc"
 
     /// Header names the transport owns; they never appear in user metadata.
-    static let reserved: Set<String> = [
+    static let reserved: [String] = [
         "content-type", "te", "grpc-timeout", "grpc-encoding", "grpc-accept-encoding",
         "grpc-status", "grpc-message", "grpc-status-details-bin", "content-length",
         "connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "host",
     ]
 
+    /// Whether `name` is a pseudo-header or a ``reserved`` name: not user metadata. Compared
+    /// byte-wise, length first (a `Set` would hash every field's name on every call).
+    static func isTransportField(_ name: String) -> Bool {
+        let bytes = name.utf8
+        if bytes.first == UInt8(ascii: ":") { return true }
+        let count = bytes.count
+        for candidate in reserved where candidate.utf8.count == count && candidate == name { return true }
+        return false
+    }
+
     /// Appends user metadata as header fields, dropping reserved and pseudo-header keys.
     static func append(_ metadata: Metadata, to fields: inout [HeaderField]) {
-        for (key, value) in metadata where !key.hasPrefix(":") && !reserved.contains(key) {
+        for (key, value) in metadata where !isTransportField(key) {
             switch value {
             case .string(let s): fields.append(HeaderField(key, s))
             case .binary(let b): fields.append(HeaderField(key, Base64.encode(b)))
@@ -25,7 +35,7 @@ enum GRPCHeaders {
     /// Extracts user metadata from header fields. Fails on a `-bin` value that is not base64.
     static func metadata(from fields: [HeaderField]) -> Result<Metadata, RPCError> {
         var metadata = Metadata()
-        for field in fields where !field.name.hasPrefix(":") && !reserved.contains(field.name) {
+        for field in fields where !isTransportField(field.name) {
             if field.name.hasSuffix("-bin") {
                 guard let bytes = Base64.decode(field.value) else {
                     return .failure(RPCError(code: .internal, message: "Metadata '\(field.name)' is not valid base64."))
