@@ -166,11 +166,12 @@ public final class GRPCClientConnection {
     }
 
     private func deliverStatus(_ status: Status, _ trailers: Metadata = [:], on streamID: Int32) {
-        let first = streams.update(streamID) { stream in
-            defer { stream.statusDelivered = true }
-            return !stream.statusDelivered
+        let firstStatus = streams.update(streamID) { stream -> Bool in
+            guard !stream.statusDelivered else { return false }
+            stream.statusDelivered = true
+            return true
         }
-        guard first == true else { return }
+        guard firstStatus == true else { return }
         events.append(.responsePart(streamID: streamID, part: .status(status, trailers)))
     }
 
@@ -247,8 +248,7 @@ public final class GRPCClientConnection {
         // As on the server: the connection window reopens at once, the stream window only
         // while the call's reader keeps up.
         session.consume(connectionBytes: bytes.count)
-        // In place: a copy of the stream's state would share the deframer's partly filled
-        // message, and filling it would copy it whole.
+        // The stream's state is updated where it is kept (one look-up, no copy out and back).
         let outcome = streams.update(streamID) { stream -> DataChunkOutcome in
             guard !stream.statusDelivered else { return .notReading }
             if stream.inboundPaused {

@@ -272,8 +272,7 @@ public final class GRPCServerConnection {
         // The connection window is always reopened at once, so one slow stream cannot stall
         // the others; the stream window reopens only while its reader keeps up.
         session.consume(connectionBytes: bytes.count)
-        // In place: a copy of the stream's state would share the deframer's partly filled
-        // message, and filling it would copy it whole.
+        // The stream's state is updated where it is kept (one look-up, no copy out and back).
         let outcome = streams.update(streamID) { stream -> DataChunkOutcome in
             guard stream.opened, !stream.requestEnded, !stream.statusSent else { return .notReading }
             if stream.inboundPaused {
