@@ -8,18 +8,6 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The RPC stack's per-call path in release builds without the runtime's exclusivity checks.
-///
-/// Its connections, sessions and handlers are each confined to one event loop (see their
-/// documentation), so the dynamic checks on their stored properties cannot fire there; the
-/// compiler's static checks stay, and debug builds (every test run) keep the dynamic ones.
-/// Measured: the checks were ≈ 3 % of a Swift client's CPU at 64 concurrent Gets
-/// (`swift_beginAccess`/`swift_endAccess` and their thread-local look-ups, `perf record`);
-/// without them `skv kv bench`'s CPU per operation fell 5–15 % in 11 of 12 alternating runs
-/// (16 and 64 clerks, Put and Get).
-let hotPathSwiftSettings: [SwiftSetting] =
-    swiftSettings + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-
 let package = Package(
     name: "swift-skv",
     platforms: [.macOS(.v15)],
@@ -200,7 +188,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "RPCInProcess", dependencies: ["RPCCore"], swiftSettings: swiftSettings),
         .target(name: "RPCProtobuf", dependencies: ["RPCCore", "CProtobufC"], swiftSettings: swiftSettings),
-        .target(name: "RPCHTTP2", dependencies: ["RPCCore", "CNGHTTP2"], swiftSettings: hotPathSwiftSettings),
+        .target(name: "RPCHTTP2", dependencies: ["RPCCore", "CNGHTTP2"], swiftSettings: swiftSettings),
         .target(
             name: "RPCHTTP2NIO",
             dependencies: [
@@ -211,7 +199,7 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "NIOTLS", package: "swift-nio"),
             ],
-            swiftSettings: hotPathSwiftSettings),
+            swiftSettings: swiftSettings),
         // The HTTP/2 protocol layer's CPU per unary call, sans I/O (see its main.swift).
         .executableTarget(name: "ConnectionBench", dependencies: ["RPCCore", "RPCHTTP2"], swiftSettings: swiftSettings),
 

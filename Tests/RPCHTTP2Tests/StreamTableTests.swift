@@ -88,4 +88,19 @@ struct StreamTableTests {
         for id in ids { #expect(table[id] == id * 3) }
         #expect(table[2] == nil && table[2_003] == nil)
     }
+
+    /// What the owners' `@exclusivity(unchecked)` gives up, debug builds still catch: the table
+    /// touched again from inside its own `update`.
+    @Test func usingTheTableInsideItsUpdateTrapsInDebugBuilds() async {
+        #if DEBUG
+        await #expect(processExitsWith: .failure) {
+            final class Owner {
+                @exclusivity(unchecked) var table = StreamTable<Int32, Int>()
+            }
+            let owner = Owner()
+            owner.table[1] = 1
+            owner.table.update(1) { value in value = owner.table[1] ?? 0 }
+        }
+        #endif
+    }
 }

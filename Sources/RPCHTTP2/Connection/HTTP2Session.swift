@@ -39,9 +39,10 @@ final class HTTP2Session {
 
     /// A class so that the per-stream queue is mutated in place inside the table.
     private final class OutboundStream {
-        var chunks: [Chunk] = []
-        var chunkOffset = 0
-        var bufferedBytes = 0
+        // Unchecked: owned by the session (see the per-call state below).
+        @exclusivity(unchecked) var chunks: [Chunk] = []
+        @exclusivity(unchecked) var chunkOffset = 0
+        @exclusivity(unchecked) var bufferedBytes = 0
         var ended = false
         var trailers: [HeaderField]?
         /// nghttp2 returned DEFERRED for this stream and needs `resume_data` when data arrives.
@@ -50,12 +51,16 @@ final class HTTP2Session {
 
     let role: Role
     private let session: OpaquePointer
-    private var events: [HTTP2Event] = []
+    // `@exclusivity(unchecked)` on the per-call state: one owner (see above) and no access held
+    // across a call that could reach the property again (nghttp2's callbacks run inside
+    // `receive` and `collectOutput`, which hold none); the runtime's checks on them were a
+    // measurable part of each call's CPU (`swift_beginAccess`, `perf record`).
+    @exclusivity(unchecked) private var events: [HTTP2Event] = []
     /// The header block being received: its stream and fields so far. HTTP/2 sends a block's
     /// frames (HEADERS, then any CONTINUATIONs) back to back on the connection, so there is at
     /// most one at a time (RFC 9113, 6.10).
-    private var pendingHeaders: (streamID: Int32, fields: [HeaderField])?
-    private var outbound = StreamTable<Int32, OutboundStream>()
+    @exclusivity(unchecked) private var pendingHeaders: (streamID: Int32, fields: [HeaderField])?
+    @exclusivity(unchecked) private var outbound = StreamTable<Int32, OutboundStream>()
 
     init(role: Role, settings: Settings = Settings()) {
         self.role = role

@@ -21,6 +21,10 @@ public struct StreamTable<Key: FixedWidthInteger, Value> {
     @usableFromInline let seed: UInt64
     /// The number of entries.
     @usableFromInline var occupied = 0
+    /// Debug builds: set while ``update(_:_:)``'s closure runs, so that the closure touching the
+    /// table again traps (the owners mark their tables `@exclusivity(unchecked)`, which turns
+    /// off the runtime's own check of that).
+    @usableFromInline var updating = false
 
     /// Slots in a new table (grown by doubling once more than half are used).
     @usableFromInline static var initialCapacity: Int { 16 }
@@ -56,6 +60,7 @@ public struct StreamTable<Key: FixedWidthInteger, Value> {
     @inlinable
     func slot(of key: Key) -> Int? {
         precondition(key != 0, "key 0 is reserved")
+        assert(!updating, "a StreamTable was used again inside its update(_:_:)")
         var index = home(key)
         while true {
             let found = keys[index]
@@ -86,12 +91,17 @@ public struct StreamTable<Key: FixedWidthInteger, Value> {
     @discardableResult
     public mutating func update<Result>(_ key: Key, _ body: (inout Value) throws -> Result) rethrows -> Result? {
         guard let index = slot(of: key) else { return nil }
+        #if DEBUG
+        updating = true
+        defer { updating = false }
+        #endif
         return try body(&values[index]!)
     }
 
     @inlinable
     mutating func insert(_ key: Key, _ value: Value) {
         precondition(key != 0, "key 0 is reserved")
+        assert(!updating, "a StreamTable was used again inside its update(_:_:)")
         var index = home(key)
         while true {
             let found = keys[index]

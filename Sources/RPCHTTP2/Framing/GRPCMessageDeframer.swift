@@ -26,22 +26,26 @@ final class GRPCMessageDeframer {
     /// announces a large message reserves no more than this until the bytes come.
     static let initialReservationBytes = 128 << 10
 
+    // `@exclusivity(unchecked)` on its state: a deframer belongs to one stream of one
+    // connection (one owner), and none of its methods calls out while holding an access; the
+    // runtime's checks on these were a measurable part of each call's CPU (`perf record`).
+
     /// The prefix being read (`prefixCount` of its 5 bytes so far), while no message is open.
-    private var prefix: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
-    private var prefixCount = 0
+    @exclusivity(unchecked) private var prefix: (UInt8, UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0, 0)
+    @exclusivity(unchecked) private var prefixCount = 0
     /// The message being filled (its first `filled` bytes received; allocated ahead, zeroed, so
     /// that each chunk is copied in by ``ByteCopy``) and its announced length (`nil`: reading a
     /// prefix).
-    private var message: [UInt8] = []
-    private var filled = 0
-    private var length: Int?
+    @exclusivity(unchecked) private var message: [UInt8] = []
+    @exclusivity(unchecked) private var filled = 0
+    @exclusivity(unchecked) private var length: Int?
     /// The oldest complete message not yet taken (kept apart so that a stream's usual one
     /// message needs no array), then the others in order, from `readyHead` on.
-    private var firstReady: [UInt8]?
-    private var ready: [[UInt8]] = []
-    private var readyHead = 0
+    @exclusivity(unchecked) private var firstReady: [UInt8]?
+    @exclusivity(unchecked) private var ready: [[UInt8]] = []
+    @exclusivity(unchecked) private var readyHead = 0
     /// The first bad prefix: thrown by ``nextMessage()`` once the messages before it are taken.
-    private var failure: Failure?
+    @exclusivity(unchecked) private var failure: Failure?
 
     init(maxMessageBytes: Int) {
         precondition(maxMessageBytes >= 0, "maxMessageBytes must not be negative")

@@ -46,14 +46,16 @@ final class GRPCServerHandler: ChannelInboundHandler {
     private var context: ChannelHandlerContext?
     /// The channel's loop, kept after the channel closes: handler tasks may still write.
     private var eventLoop: (any EventLoop)?
-    private var bridges = StreamTable<Int32, StreamBridge>()
+    // `@exclusivity(unchecked)`: as on ``GRPCClientHandler``'s per-call state (loop-confined,
+    // no access held across a call that could reach the property again).
+    @exclusivity(unchecked) private var bridges = StreamTable<Int32, StreamBridge>()
     /// The streams' deadlines (the clients' `grpc-timeout`s, by stream id), enforced by one timer.
     private var deadlines = DeadlineTimer()
     /// The connection's events being processed (emptied after each batch).
-    private var events: [GRPCServerConnection.Event] = []
+    @exclusivity(unchecked) private var events: [GRPCServerConnection.Event] = []
     private var waiters = WriteWaiters()
     private let pump = OutputPump()
-    private var flushScheduled = false
+    @exclusivity(unchecked) private var flushScheduled = false
     private var receivedBytes = 0
     private var handshakeTimer: Scheduled<Void>?
     private let keepalive = KeepaliveTimer()
