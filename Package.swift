@@ -226,7 +226,8 @@ let package = Package(
             path: "Tests/LabHarness", swiftSettings: swiftSettings),
         .testTarget(name: "SimulationTests", dependencies: ["Simulation", "RPCCore", "RPCTestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "RPCCoreTests", dependencies: ["RPCCore", "RPCInProcess", "RPCTestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RPCHTTP2Tests", dependencies: ["RPCHTTP2", "RPCCore", "Simulation"], swiftSettings: swiftSettings),
         .testTarget(
             name: "RPCHTTP2NIOTests",
             dependencies: [

@@ -1,26 +1,15 @@
 @testable import RPCHTTP2
+import Simulation
 import Testing
 
 /// `StreamTable` against `Dictionary`: the same answers after any sequence of insertions,
 /// updates and removals, through growth and through runs of colliding keys that wrap around
 /// the end of the table.
 struct StreamTableTests {
-    /// SplitMix64: the random operations of a seed, reproducible.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
     func randomOperationsAgreeWithADictionary(seed: UInt64) {
         print("StreamTableTests seed \(seed)")
-        var random = Generator(state: seed)
+        var random = SeededRandom(seed: seed)
         var table = StreamTable<Int32, Int>(seed: random.next())
         var reference: [Int32: Int] = [:]
         // A small key range (many removals of present keys, long probe runs) or a connection's

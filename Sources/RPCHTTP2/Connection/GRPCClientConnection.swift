@@ -260,14 +260,8 @@ public final class GRPCClientConnection {
             } else {
                 session.consume(streamBytes: bytes.count, on: streamID)
             }
-            stream.deframer.append(bytes)
-            do throws(GRPCMessageDeframer.Failure) {
-                while let message = try stream.deframer.nextMessage() {
-                    events.append(.responsePart(streamID: streamID, part: .message(message)))
-                }
-                return .deframed
-            } catch {
-                return .malformed(error)
+            return stream.deframer.feed(bytes) { message in
+                events.append(.responsePart(streamID: streamID, part: .message(message)))
             }
         }
         switch outcome ?? .notReading {

@@ -284,14 +284,8 @@ public final class GRPCServerConnection {
             } else {
                 session.consume(streamBytes: bytes.count, on: streamID)
             }
-            stream.deframer.append(bytes)
-            do throws(GRPCMessageDeframer.Failure) {
-                while let message = try stream.deframer.nextMessage() {
-                    events.append(.message(streamID: streamID, bytes: message))
-                }
-                return .deframed
-            } catch {
-                return .malformed(error)
+            return stream.deframer.feed(bytes) { message in
+                events.append(.message(streamID: streamID, bytes: message))
             }
         }
         switch outcome ?? .notReading {

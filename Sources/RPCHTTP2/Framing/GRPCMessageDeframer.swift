@@ -148,6 +148,18 @@ final class GRPCMessageDeframer {
         return next
     }
 
+    /// Appends a stream's received bytes and hands each message they complete to `deliver`, in
+    /// order; `.malformed` once a bad prefix is reached (the messages before it delivered).
+    func feed(_ bytes: [UInt8], deliver: ([UInt8]) -> Void) -> DataChunkOutcome {
+        append(bytes)
+        do throws(Failure) {
+            while let message = try nextMessage() { deliver(message) }
+            return .deframed
+        } catch {
+            return .malformed(error)
+        }
+    }
+
     /// Checks that the stream ended on a message boundary.
     func finish() throws(Failure) {
         let buffered = length == nil ? prefixCount : GRPCMessageFramer.prefixBytes + filled
