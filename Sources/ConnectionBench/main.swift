@@ -116,10 +116,12 @@ for bytes in options.bytes {
                     done += try pair.pump()
                 }
             }
-            perCall.append(Double(elapsed.components.attoseconds / 1_000_000_000 + elapsed.components.seconds * 1_000_000_000) / Double(done))
+            let nanoseconds = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+            perCall.append(Double(nanoseconds) / Double(done))
         }
         perCall.sort()
-        let line = String(format: "bytes=%-6d concurrency=%-3d best=%8.0f median=%8.0f", bytes, concurrency, perCall[0], perCall[perCall.count / 2])
-        print(line)
+        print(String(
+            format: "bytes=%-6d concurrency=%-3d best=%8.0f median=%8.0f",
+            bytes, concurrency, perCall[0], perCall[perCall.count / 2]))
     }
 }

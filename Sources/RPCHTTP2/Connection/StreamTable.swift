@@ -7,12 +7,13 @@
 /// backward-shift deletion (no tombstones), and a multiplicative (Fibonacci) hash of the key
 /// mixed with a per-table random seed: the sequential ids a connection hands out spread over the
 /// table, and a peer that picks its stream ids cannot know which ones collide. Whatever the
-/// keys, a look-up probes at most as many slots as there are entries (bounded by the
+/// keys, a look-up probes at most one slot more than there are entries (bounded by the
 /// connection's concurrent-stream limit).
 ///
 /// The table grows and never shrinks (a connection's streams come and go by the thousand; its
-/// size follows the most it had at once). Keys must not be zero (the empty-slot marker): HTTP/2 stream 0 is the connection itself,
-/// and call tokens start at 1. Not `Sendable`: owned by one connection on its loop.
+/// size follows the most it had at once). Keys must not be zero (the empty-slot marker): HTTP/2
+/// stream 0 is the connection itself, and call tokens start at 1. Not `Sendable`: owned by one
+/// connection on its loop.
 public struct StreamTable<Key: FixedWidthInteger, Value> {
     @usableFromInline var keys: [Key]
     @usableFromInline var values: [Value?]
