@@ -11,12 +11,18 @@ import Testing
     /// An empty SETTINGS frame.
     static let settings: [UInt8] = [0, 0, 0, 4, 0, 0, 0, 0, 0]
 
-    /// Runs `body` against a server with short timeouts, then checks that the server still
-    /// answers a well-behaved client.
-    func withServer(_ body: @escaping @Sendable (Int) async throws -> Void) async throws {
+    /// Runs `body` against a server, then checks that the server still answers a well-behaved
+    /// client. The timeouts are long unless a test is about one of them: a close the test waits
+    /// for must come from the bad input, and a loaded machine can take longer than a short
+    /// timeout between a raw client's connect and its first write (a CI run saw the handshake
+    /// timeout close the connection before the garbage was sent).
+    func withServer(
+        handshakeTimeout: Duration = .seconds(30), idleTimeout: Duration = .seconds(30),
+        _ body: @escaping @Sendable (Int) async throws -> Void
+    ) async throws {
         var configuration = HTTP2ServerTransport.Configuration()
-        configuration.handshakeTimeout = .milliseconds(300)
-        configuration.idleTimeout = .milliseconds(400)
+        configuration.handshakeTimeout = handshakeTimeout
+        configuration.idleTimeout = idleTimeout
         let settings = configuration
         try await withTimeLimit(.seconds(30)) {
             try await withLoopbackServer(configuration: settings) { port in
@@ -28,6 +34,19 @@ import Testing
                     #expect(reply.message == "still here")
                 }
             }
+        }
+    }
+
+    /// Sends `bytes` on a connection the server will close `timeout` after `start`. A loaded
+    /// machine can reach the write after the timeout has closed the connection: that is the
+    /// outcome the caller waits for, so the failed write is accepted once the timeout has passed.
+    static func send(
+        _ bytes: [UInt8], to raw: RawConnection, closingAfter timeout: Duration, from start: ContinuousClock.Instant
+    ) async throws {
+        do {
+            try await raw.send(bytes)
+        } catch {
+            #expect(ContinuousClock.now - start >= timeout, "the write failed before the timeout: \(error)")
         }
     }
 
@@ -54,19 +73,27 @@ import Testing
     }
 
     @Test func truncatedFrameThenSilenceIsClosedWhenIdle() async throws {
-        try await withServer { port in
+        let timeout = Duration.milliseconds(400)
+        try await withServer(idleTimeout: timeout) { port in
+            let start = ContinuousClock.now
             let raw = try await RawConnection.connect(port: port)
             // A HEADERS frame header announcing 100 bytes, followed by only 3.
-            try await raw.send(Self.preface + Self.settings + [0, 0, 100, 1, 4, 0, 0, 0, 1, 0x82, 0x86, 0x84])
+            try await Self.send(
+                Self.preface + Self.settings + [0, 0, 100, 1, 4, 0, 0, 0, 1, 0x82, 0x86, 0x84],
+                to: raw, closingAfter: timeout, from: start)
             #expect(await raw.closedByPeer(within: .seconds(5)))
+            #expect(ContinuousClock.now - start >= timeout, "closed before the idle timeout")
         }
     }
 
     @Test func halfOpenConnectionIsClosedAfterHandshakeTimeout() async throws {
-        try await withServer { port in
+        let timeout = Duration.milliseconds(300)
+        try await withServer(handshakeTimeout: timeout) { port in
+            let start = ContinuousClock.now
             let raw = try await RawConnection.connect(port: port)
-            try await raw.send(Array(Self.preface.prefix(10)))
+            try await Self.send(Array(Self.preface.prefix(10)), to: raw, closingAfter: timeout, from: start)
             #expect(await raw.closedByPeer(within: .seconds(5)))
+            #expect(ContinuousClock.now - start >= timeout, "closed before the handshake timeout")
         }
     }
 
