@@ -22,6 +22,8 @@
 #   servers run; otherwise built here in release), CLIENT_BINS (space-separated skv binaries to
 #   run `skv kv bench` with, each a column, e.g. a before and an after build; default SKV_BIN),
 #   BENCH_TMPDIR (where the data directories go, default /tmp; refused on tmpfs),
+#   LAYERS (space-separated `skv kv bench --layer` values, a column per binary and layer, default
+#   "clerk"; "clerk client rpc" splits a client's cost into the clerk, protobuf and RPC layers),
 #   BENCH_CLIENT_FLAGS (extra `skv kv bench` flags, e.g. "--connections 4 --threads 2"),
 #   PROFILE=1 (after each row, each client again under `perf record`: its CPU per operation split
 #   into kernel, nghttp2, Swift runtime, NIO, our RPC stack and so on; needs perf),
@@ -48,8 +50,15 @@ if ! command -v h2load >/dev/null; then
 fi
 python3 -c 'import grpc, grpc_tools' 2>/dev/null || python3 -m pip install -q grpcio grpcio-tools
 kv_bench_skv_binary
-read -r -a clients <<<"${CLIENT_BINS:-$SKV_BIN}"
-for bin in "${clients[@]}"; do [ -x "$bin" ] || { say "no skv binary at $bin"; exit 1; }; done
+read -r -a bins <<<"${CLIENT_BINS:-$SKV_BIN}"
+for bin in "${bins[@]}"; do [ -x "$bin" ] || { say "no skv binary at $bin"; exit 1; }; done
+read -r -a layers <<<"${LAYERS:-clerk}"
+# One column per client binary and layer: clients[i] runs `skv kv bench --layer layers_of[i]`.
+clients=()
+layers_of=()
+for bin in "${bins[@]}"; do
+  for layer in "${layers[@]}"; do clients+=("$bin"); layers_of+=("$layer"); done
+done
 
 kv_bench_workdir skv-bench-kv-client
 pids=("" "" "")
@@ -139,12 +148,14 @@ print(f"{float(rps.group(1)):.0f} {pick(0.50):.2f} {pick(0.99):.2f} {cpu} {serve
 PY
 }
 
-# Sets clerks to the `skv kv bench` command line of client binary BIN for OP at STREAMS clerks.
+# Sets clerks to the `skv kv bench` command line of client column I for OP at STREAMS clients
+# (`--layer` only when not the clerk, which builds before the flag lack).
 clerks_command() {
-  local bin="$1" op="$2" streams="$3"
+  local i="$1" op="$2" streams="$3" layer_flags=()
+  [ "${layers_of[$i]}" != clerk ] && layer_flags=(--layer "${layers_of[$i]}")
   # shellcheck disable=SC2206  # BENCH_CLIENT_FLAGS is a list of flags
-  clerks=("$bin" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1
-    --workload "$op" --value-bytes 256 ${BENCH_CLIENT_FLAGS:-})
+  clerks=("${clients[$i]}" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1
+    --workload "$op" --value-bytes 256 "${layer_flags[@]}" ${BENCH_CLIENT_FLAGS:-})
 }
 
 # `skv kv bench` with one client binary; prints "ops/s p50 p99 cpu/op srv/op" as run_h2load (srv/op
@@ -159,7 +170,8 @@ run_clerks() {
   python3 - "$work/bench.out" "$((after - before))" "$clock_ticks" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
-m = re.search(r"summary: ops=([0-9]+) .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: yes", text)
+m = re.search(
+    r"summary: ops=([0-9]+) .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: (?:yes|not checked)", text)
 cpu = re.search(r"client-cpu/op=([0-9.]+)us", text)
 if not m:
     print("0 nan nan nan nan")
@@ -170,7 +182,7 @@ PY
 }
 
 header=$(printf '%-4s %7s  %-36s' op streams h2load)
-for i in "${!clients[@]}"; do header+=$(printf '  %-36s %6s' "skv-client-$((i + 1))" ratio); done
+for i in "${!clients[@]}"; do header+=$(printf '  %-36s %6s' "skv-client-$((i + 1)) (${layers_of[$i]})" ratio); done
 echo "$header"
 echo "$(printf '%-4s %7s  %-36s' '' '' 'ops/s p50/p99 ms cpu/op srv/op us')$(for _ in "${clients[@]}"; do
   printf '  %-36s %6s' 'ops/s p50/p99 ms cpu/op srv/op us' '/h2load'; done)"
@@ -204,7 +216,7 @@ for op in $ops_list; do
     row=$((row + 1))
     for runner in "${runners[@]}"; do
       if [ "$runner" = h2load ]; then r[h2load]="$(run_h2load "$op" "$streams")"
-      else r[$runner]="$(run_clerks "${clients[$runner]}" "$op" "$streams")"; fi
+      else r[$runner]="$(run_clerks "$runner" "$op" "$streams")"; fi
     done
     read -r hops hp50 hp99 hcpu hsrv <<<"${r[h2load]}"
     line=$(printf '%-4s %7s  %-36s' "$op" "$streams" "$hops $hp50/$hp99 $hcpu $hsrv")
@@ -219,12 +231,12 @@ for op in $ops_list; do
       profile_client "h2load, $op at $streams streams" "$hcpu" "${h2[@]}" -D "$duration"
       for i in "${!clients[@]}"; do
         read -r _ _ _ ccpu _ <<<"${r[$i]}"
-        clerks_command "${clients[$i]}" "$op" "$streams"
-        profile_client "skv-client-$((i + 1)), $op at $streams streams" "$ccpu" "${clerks[@]}"
+        clerks_command "$i" "$op" "$streams"
+        profile_client "skv-client-$((i + 1)) (${layers_of[$i]}), $op at $streams streams" "$ccpu" "${clerks[@]}"
       done
     fi
     unset r
   done
 done
-echo "clients: ${clients[*]}"
+echo "clients: $(for i in "${!clients[@]}"; do printf '%s (%s) ' "${clients[$i]}" "${layers_of[$i]}"; done)"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"

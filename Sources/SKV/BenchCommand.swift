@@ -1,4 +1,5 @@
 import ArgumentParser
+import BenchSupport
 import KVRaft
 import NIOCore
 import NIOPosix
@@ -36,11 +37,22 @@ struct BenchCommand: AsyncParsableCommand {
     @Option(help: "Event-loop threads the clients and their connections run on.")
     var threads: Int = 1
 
+    /// What each client runs (``BenchLayer``): the clerk by default; `client` and `rpc` call
+    /// the leader directly, to measure which layer a client's cost per operation comes from.
+    @Option(help: "Client stack to run: clerk, client (KVClient at the leader) or rpc (prepared bytes at the leader).")
+    var layer: BenchLayer = .clerk
+
+    /// The RPC deadline of every call (the clerks' `rpcTimeout`; the other layers' calls too).
+    static let rpcTimeout: Duration = .seconds(1)
+
     func run() async throws {
         BenchRun.checkOptions(
             duration: bench.duration, clients: bench.clients, keys: keys, valueBytes: bench.valueBytes)
         guard connections > 0, threads > 0 else {
             fail("--connections and --threads must be positive", status: SKVCommand.exitBadOptions)
+        }
+        guard layer == .clerk || bench.workload != .mixed else {
+            fail("--layer \(layer.rawValue) runs --workload put or get", status: SKVCommand.exitBadOptions)
         }
         let loops = MultiThreadedEventLoopGroup(numberOfThreads: threads)
         let servers = options.servers()
@@ -58,7 +70,7 @@ struct BenchCommand: AsyncParsableCommand {
         for client in 0..<bench.clients {
             var configuration = Clerk.Configuration()
             configuration.operationTimeout = .seconds(5)
-            configuration.rpcTimeout = .seconds(1)
+            configuration.rpcTimeout = Self.rpcTimeout
             let clerk = Clerk(
                 servers: zip(servers, transports[client % transports.count]).map { server, transport in
                     Clerk.Server(
@@ -68,14 +80,23 @@ struct BenchCommand: AsyncParsableCommand {
                 configuration: configuration)
             clerks.append(clerk)
         }
-        let performers: [BenchRun.Perform] = clerks.map { clerk in { input in await clerk.perform(input) } }
         let names = (0..<keys).map { "key\($0)" }
         let first = clerks[0]
         let values = await BenchRun.readValues(of: names) { input in await first.perform(input) }
+        let watchTransports = addresses.map { makeClientTransport(to: $0, tls: tls) }
+        let performers: [BenchRun.Perform]
+        if layer == .clerk {
+            performers = clerks.map { clerk in { input in await clerk.perform(input) } }
+        } else {
+            let leader = await Self.leaderIndex(watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) })
+            performers = layer.leaderPerformers(
+                (0..<bench.clients).map { KVClient(wrapping: RPCClient(transport: transports[$0 % transports.count][leader])) },
+                workload: bench.workload, key: names[0],
+                value: BenchValue.make(client: 0, sequence: 0, valueBytes: bench.valueBytes), timeout: Self.rpcTimeout)
+        }
         let run = BenchRun(
             duration: bench.duration, keys: names, initialValues: values, workload: bench.workload,
-            valueBytes: bench.valueBytes)
-        let watchTransports = addresses.map { makeClientTransport(to: $0, tls: tls) }
+            valueBytes: bench.valueBytes, recordsHistory: layer.recordsHistory)
         let executors = (0..<bench.clients).map { transports[$0 % transports.count][0].taskExecutor }
         await run.run(performers, executors: executors) {
             let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }
@@ -95,5 +116,15 @@ struct BenchCommand: AsyncParsableCommand {
         for transport in transports.joined() + watchTransports { await transport.close() }
         try? await loops.shutdownGracefully()
         run.finish(extra: "leader-changes=\(leaders.changes)")
+    }
+
+    /// The index in `clients` of the first server that says it leads; exits 3 if none does.
+    private static func leaderIndex(_ clients: [KVClient]) async -> Int {
+        for (index, client) in clients.enumerated() {
+            if let reply = try? await client.status(options: CallOptions(timeout: rpcTimeout)), reply.isLeader {
+                return index
+            }
+        }
+        fail("unavailable: no server says it leads", status: ClientOptions.exitUnavailable)
     }
 }

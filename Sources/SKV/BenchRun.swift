@@ -32,6 +32,9 @@ final class BenchRun: Sendable {
     let valueBytes: Int
     let start: ContinuousClock.Instant
     let end: ContinuousClock.Instant
+    /// Whether operations are recorded and the history checked (`skv kv bench --layer rpc`
+    /// records none: its calls' values are not decoded).
+    let recordsHistory: Bool
     private let history = Mutex<[Operation]>([])
     /// Latencies of the completed operations.
     private let latencies = Mutex(LatencyHistogram())
@@ -50,15 +53,17 @@ final class BenchRun: Sendable {
     ///     a key not listed starts empty.
     ///   - workload: the operation mix.
     ///   - valueBytes: length of written values (their unique prefix padded with dots; 0: unpadded).
+    ///   - recordsHistory: `false` to record no operations and check nothing.
     init(
         duration: Int, keys: [String], initialValues: [String: String] = [:], workload: BenchWorkload = .mixed,
-        valueBytes: Int = 0
+        valueBytes: Int = 0, recordsHistory: Bool = true
     ) {
         precondition(duration > 0 && !keys.isEmpty && valueBytes >= 0, "a bench needs a duration and keys")
         self.duration = duration
         self.keys = keys
         self.workload = workload
         self.valueBytes = valueBytes
+        self.recordsHistory = recordsHistory
         // Puts that completed before the workload's first call (at time 0).
         self.initialValues = keys.compactMap { key in
             initialValues[key].map {
@@ -147,10 +152,12 @@ final class BenchRun: Sendable {
             } else {
                 failed.add(1, ordering: .relaxed)
             }
-            let operation = Operation(
-                clientID: client, input: recorded(input), call: call, output: output.map(recorded),
-                return: output == nil ? nil : returned)
-            history.withLock { $0.append(operation) }
+            if recordsHistory {
+                let operation = Operation(
+                    clientID: client, input: recorded(input), call: call, output: output.map(recorded),
+                    return: output == nil ? nil : returned)
+                history.withLock { $0.append(operation) }
+            }
             // A pending operation ends this client's history (no later calls from it).
             if output == nil { return }
         }
@@ -210,12 +217,15 @@ final class BenchRun: Sendable {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let history = operations
         let ops = completed.load(ordering: .relaxed)
-        let verdict = LinearizabilityChecker.check(KVModel(), initialValues + history, timeout: Self.checkTimeout)
+        let verdict: CheckResult? =
+            recordsHistory
+            ? LinearizabilityChecker.check(KVModel(), initialValues + history, timeout: Self.checkTimeout) : nil
         let linearizable =
             switch verdict {
-            case .ok: "yes"
-            case .illegal: "no"
-            case .unknown: "unknown (check timed out)"
+            case .ok?: "yes"
+            case .illegal?: "no"
+            case .unknown?: "unknown (check timed out)"
+            case nil: "not checked (no history recorded)"
             }
         let rate = fixed(Double(ops) / max(seconds, 0.001))
         let failures = failed.load(ordering: .relaxed)
@@ -225,7 +235,7 @@ final class BenchRun: Sendable {
                 + "\(extra) linearizable: \(linearizable)")
         fflush(nil)
         if ops == 0 { Glibc.exit(ClientOptions.exitUnavailable) }
-        if case .illegal(let failure) = verdict {
+        if case .illegal(let failure)? = verdict {
             print(failure.description)
             Glibc.exit(1)
         }

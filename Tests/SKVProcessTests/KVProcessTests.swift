@@ -66,6 +66,34 @@ struct KVProcessTests {
         for i in 0..<3 { try await cluster.stop(i) }
     }
 
+    /// `skv kv bench --layer client|rpc` (the KVClient, or prepared bytes, at the leader): runs
+    /// complete operations; `client` checks its history, `rpc` records none and says so; the
+    /// mixed workload is refused for both.
+    @Test(.timeLimit(.minutes(2)))
+    func benchLayersCallTheLeader() async throws {
+        let root = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let cluster = try SKVProcessCluster(root: root)
+        defer { cluster.killAll() }
+        try cluster.startAll()
+        let common = ["bench", "--duration", "1", "--clients", "2", "--keys", "1", "--value-bytes", "64"]
+        for (layer, workload, verdict) in [
+            ("client", "put", "linearizable: yes"), ("client", "get", "linearizable: yes"),
+            ("rpc", "put", "linearizable: not checked"), ("rpc", "get", "linearizable: not checked"),
+        ] {
+            let run = try await cluster.cli(common + ["--layer", layer, "--workload", workload], timeout: 30)
+            let summary = run.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
+            #expect(run.status == 0 && summary.contains(verdict), "\(layer) \(workload): \(run.stdout) \(run.stderr)")
+            #expect(summary.contains(" failed=0 ") && !summary.contains("ops=0 "), "\(layer) \(workload): \(summary)")
+        }
+        // The Puts of the rpc layer wrote the prepared value (one 64-byte value, client 0's first).
+        let get = try await cluster.cli(["get", "key0"])
+        #expect(get.status == 0 && get.stdout.hasPrefix("c0s0;") && get.stdout.count == 65, "\(get.stdout)")
+        let mixed = try await cluster.cli(common + ["--layer", "rpc"], timeout: 10)
+        #expect(mixed.status == 2 && mixed.stderr.contains("--workload put or get"), "\(mixed.stderr)")
+        for i in 0..<3 { try await cluster.stop(i) }
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func refusesCorruptDirectoryAnotherIDAndBadOptions() async throws {
         let root = try makeTemporaryDirectory()
