@@ -17,8 +17,8 @@ enum BenchLayer: String, ExpressibleByArgument, CaseIterable, Sendable {
     /// its client's run, as any failure does). The history is checked as for ``clerk``.
     case client
     /// `RPCClient.unary` at the leader with the request encoded once and each reply compared
-    /// byte for byte with the first, which is decoded and must be `OK` — what h2load does, plus
-    /// the comparison. Values are not recorded, so there is no history to check.
+    /// byte for byte with the first, which is decoded and must be `OK` (or, for a Get, `NO_KEY`)
+    /// — what h2load does, plus the comparison. Values are not recorded, so there is no history to check.
     case rpc
 
     /// Whether runs at this layer record a history that can be checked.
@@ -88,9 +88,9 @@ enum BenchLayer: String, ExpressibleByArgument, CaseIterable, Sendable {
     }
 }
 
-/// The first reply an `rpc`-layer client received, once decoded and found `OK`; later replies
-/// must equal it byte for byte (an `OK` reply to the same request on an unchanged key is the
-/// same message). One per client.
+/// The first reply an `rpc`-layer client received, once decoded and found `OK` (a Get's also
+/// `NO_KEY`); later replies must equal it byte for byte (an `OK` reply to the same request on
+/// an unchanged key is the same message). One per client.
 private final class ExpectedReply: Sendable {
     private let first = Mutex<[UInt8]?>(nil)
 
@@ -98,7 +98,8 @@ private final class ExpectedReply: Sendable {
         if let first = first.withLock({ $0 }) { return reply == first }
         let ok: Bool
         if get {
-            ok = (try? ProtobufDeserializer<GetReply>().deserialize(reply))?.outcome == .ok
+            let outcome = (try? ProtobufDeserializer<GetReply>().deserialize(reply))?.outcome
+            ok = outcome == .ok || outcome == .noKey
         } else {
             ok = (try? ProtobufDeserializer<WriteReply>().deserialize(reply))?.outcome == .ok
         }
