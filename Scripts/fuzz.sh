@@ -35,17 +35,15 @@ if [ $# -gt 0 ]; then targets=("$@"); else mapfile -t targets < <("$plain" list)
 rm -rf "$scratch/seeds"
 "$plain" seeds "$scratch/seeds"
 
-total_runs=0
-total_crashes=0
-for target in "${targets[@]}"; do
-  corpus="$scratch/corpus/$target"
-  crashes="$scratch/crashes/$target"
-  log="$scratch/logs/$target.log"
+# One target's bounded run; writes "runs crashes" to $scratch/results/<target> and its report
+# lines to $scratch/results/<target>.out.
+fuzz_target() {
+  local target="$1" corpus="$scratch/corpus/$1" crashes="$scratch/crashes/$1" log="$scratch/logs/$1.log"
   mkdir -p "$corpus" "$crashes" "$(dirname "$log")"
-  inputs=("$corpus" "$scratch/seeds/$target")
+  local inputs=("$corpus" "$scratch/seeds/$target")
   [ -d "Tests/Fixtures/fuzz/$target" ] && inputs+=("Tests/Fixtures/fuzz/$target")
+  local before status=0 runs found seed
   before="$(find "$crashes" -type f | wc -l)"
-  status=0
   # SWIFT_BACKTRACE=enable=no: a Swift trap goes straight to libFuzzer (the runtime's backtracer
   # reads the stack in a way AddressSanitizer reports as an underflow).
   # -timeout: an input running longer than 10 s is a hang (reported like a crash);
@@ -56,14 +54,41 @@ for target in "${targets[@]}"; do
   runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)"
   found=$(( $(find "$crashes" -type f | wc -l) - before ))
   if [ "$status" -ne 0 ] && [ "$found" -eq 0 ]; then found=1; fi
-  total_runs=$(( total_runs + ${runs:-0} ))
-  total_crashes=$(( total_crashes + found ))
   seed="$(sed -n 's/^INFO: Seed: *//p' "$log" | head -1)"
-  echo "fuzz $target: ${runs:-0} executions in ${seconds} s, $found crashes"
-  echo "  (libFuzzer seed ${seed:-?}; log $log)"
-  if [ "$found" -ne 0 ]; then
-    grep -m 5 -E 'ERROR|Fatal error|fuzz oracle|deadly signal|Test unit written' "$log" | sed 's/^/  /' || true
+  echo "${runs:-0} $found" >"$scratch/results/$target"
+  {
+    echo "fuzz $target: ${runs:-0} executions in ${seconds} s, $found crashes"
+    echo "  (libFuzzer seed ${seed:-?}; log $log)"
+    if [ "$found" -ne 0 ]; then
+      grep -m 5 -E 'ERROR|Fatal error|fuzz oracle|deadly signal|Test unit written' "$log" | sed 's/^/  /' || true
+    fi
+  } >"$scratch/results/$target.out"
+}
+
+# FUZZ_JOBS targets at a time (default: the number of cores, at most 4): each libFuzzer process
+# is single-threaded, so on 2 cores two at a time give every target its seconds in half the
+# wall time of one after another.
+jobs="${FUZZ_JOBS:-$(nproc)}"
+[ "$jobs" -gt 4 ] && jobs=4
+rm -rf "$scratch/results"
+mkdir -p "$scratch/results"
+for target in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+  fuzz_target "$target" &
+done
+wait
+total_runs=0
+total_crashes=0
+for target in "${targets[@]}"; do
+  if [ -f "$scratch/results/$target" ]; then
+    read -r runs found <"$scratch/results/$target"
+    cat "$scratch/results/$target.out"
+  else
+    runs=0 found=1
+    echo "fuzz $target: no result (the run did not finish), 1 crashes"
   fi
+  total_runs=$(( total_runs + runs ))
+  total_crashes=$(( total_crashes + found ))
 done
 echo "fuzz: ${#targets[@]} targets, $total_runs executions, $total_crashes crashes"
 [ "$total_crashes" -eq 0 ]
