@@ -171,7 +171,8 @@ run_clerks() {
 import re, sys
 text = open(sys.argv[1]).read()
 m = re.search(
-    r"summary: ops=([0-9]+) .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms.* linearizable: (?:yes|not checked)", text)
+    r"summary: ops=([0-9]+) .*ops/s=([0-9.]+) p50=([0-9.]+)ms p99=([0-9.]+)ms"
+    r".* linearizable: (?:yes|not checked)", text)
 cpu = re.search(r"client-cpu/op=([0-9.]+)us", text)
 if not m:
     print("0 nan nan nan nan")

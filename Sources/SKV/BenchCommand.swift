@@ -89,9 +89,11 @@ struct BenchCommand: AsyncParsableCommand {
             performers = clerks.map { clerk in { input in await clerk.perform(input) } }
         } else {
             let leader = await Self.leaderIndex(watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) })
+            let leaderClients = (0..<bench.clients).map {
+                KVClient(wrapping: RPCClient(transport: transports[$0 % transports.count][leader]))
+            }
             performers = layer.leaderPerformers(
-                (0..<bench.clients).map { KVClient(wrapping: RPCClient(transport: transports[$0 % transports.count][leader])) },
-                workload: bench.workload, key: names[0],
+                leaderClients, workload: bench.workload, key: names[0],
                 value: BenchValue.make(client: 0, sequence: 0, valueBytes: bench.valueBytes), timeout: Self.rpcTimeout)
         }
         let run = BenchRun(

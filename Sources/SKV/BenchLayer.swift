@@ -66,7 +66,9 @@ enum BenchLayer: String, ExpressibleByArgument, CaseIterable, Sendable {
 
     /// One `client`-layer call: `nil` if it failed or the reply is not `OK` (for a Get, not
     /// `OK` or `NO_KEY`).
-    private static func call(_ leader: KVClient, _ input: KVModel.Input, options: CallOptions) async -> KVModel.Output? {
+    private static func call(
+        _ leader: KVClient, _ input: KVModel.Input, options: CallOptions
+    ) async -> KVModel.Output? {
         do {
             switch input {
             case .get(let key):
