@@ -84,11 +84,14 @@ struct BenchCommand: AsyncParsableCommand {
         let first = clerks[0]
         let values = await BenchRun.readValues(of: names) { input in await first.perform(input) }
         let watchTransports = addresses.map { makeClientTransport(to: $0, tls: tls) }
+        let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }
         let performers: [BenchRun.Perform]
         if layer == .clerk {
             performers = clerks.map { clerk in { input in await clerk.perform(input) } }
         } else {
-            let leader = await Self.leaderIndex(watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) })
+            guard let (leader, _) = await Self.firstLeader(watchClients, timeout: Self.rpcTimeout) else {
+                fail("unavailable: no server says it leads", status: ClientOptions.exitUnavailable)
+            }
             let leaderClients = (0..<bench.clients).map {
                 KVClient(wrapping: RPCClient(transport: transports[$0 % transports.count][leader]))
             }
@@ -101,16 +104,11 @@ struct BenchCommand: AsyncParsableCommand {
             valueBytes: bench.valueBytes, recordsHistory: layer.recordsHistory)
         let executors = (0..<bench.clients).map { transports[$0 % transports.count][0].taskExecutor }
         await run.run(performers, executors: executors) {
-            let watchClients = watchTransports.map { KVClient(wrapping: RPCClient(transport: $0)) }
             await run.watch {
-                // The first server that says it leads.
-                for (client, address) in zip(watchClients, addresses) {
-                    guard let reply = try? await client.status(options: CallOptions(timeout: .milliseconds(200))),
-                        reply.isLeader
-                    else { continue }
-                    leaders.observe(group: 0, term: reply.term, id: reply.id, name: "\(reply.id) (\(address))")
-                    break
+                guard let (index, reply) = await Self.firstLeader(watchClients, timeout: .milliseconds(200)) else {
+                    return
                 }
+                leaders.observe(group: 0, term: reply.term, id: reply.id, name: "\(reply.id) (\(addresses[index]))")
             } describe: {
                 "leader=\(leaders.leader(of: 0)) leader-changes=\(leaders.changes)"
             }
@@ -120,13 +118,14 @@ struct BenchCommand: AsyncParsableCommand {
         run.finish(extra: "leader-changes=\(leaders.changes)")
     }
 
-    /// The index in `clients` of the first server that says it leads; exits 3 if none does.
-    private static func leaderIndex(_ clients: [KVClient]) async -> Int {
+    /// The first of `clients` (its index and `Status` reply) whose server says it leads, each
+    /// asked in turn with deadline `timeout`; `nil` if none does.
+    private static func firstLeader(_ clients: [KVClient], timeout: Duration) async -> (Int, StatusReply)? {
         for (index, client) in clients.enumerated() {
-            if let reply = try? await client.status(options: CallOptions(timeout: rpcTimeout)), reply.isLeader {
-                return index
+            if let reply = try? await client.status(options: CallOptions(timeout: timeout)), reply.isLeader {
+                return (index, reply)
             }
         }
-        fail("unavailable: no server says it leads", status: ClientOptions.exitUnavailable)
+        return nil
     }
 }
