@@ -25,6 +25,11 @@
 #   LAYERS (space-separated `skv kv bench --layer` values, a column per binary and layer, default
 #   "clerk"; "clerk client rpc" splits a client's cost into the clerk, protobuf and RPC layers),
 #   BENCH_CLIENT_FLAGS (extra `skv kv bench` flags, e.g. "--connections 4 --threads 2"),
+#   GRPC_SWIFT_CLIENT=1 (one more column: grpc-swift-2's own client, GRPCClient over its
+#   HTTP2ClientTransport.Posix on one connection, `grpc-swift-peer client` from
+#   Benchmarks/GRPCSwiftPeer, sending h2load's prepared body from N tasks, every reply checked
+#   against the first, which must be OUTCOME_OK: what the Swift ecosystem's gRPC client costs per
+#   call on the same server; PEER_BIN: a prebuilt grpc-swift-peer, otherwise built in release),
 #   PROFILE=1 (after each row, each client again under `perf record`: its CPU per operation split
 #   into kernel, nghttp2, Swift runtime, NIO, our RPC stack and so on; needs perf),
 #   PROFILE_LINES (categories printed per client, default 12).
@@ -53,12 +58,21 @@ kv_bench_skv_binary
 read -r -a bins <<<"${CLIENT_BINS:-$SKV_BIN}"
 for bin in "${bins[@]}"; do [ -x "$bin" ] || { say "no skv binary at $bin"; exit 1; }; done
 read -r -a layers <<<"${LAYERS:-clerk}"
-# One column per client binary and layer: clients[i] runs `skv kv bench --layer layers_of[i]`.
+# One column per client binary and layer: clients[i] runs `skv kv bench --layer layers_of[i]`;
+# with GRPC_SWIFT_CLIENT=1 a last column runs grpc-swift-peer's client (layer "grpc-swift").
 clients=()
 layers_of=()
 for bin in "${bins[@]}"; do
   for layer in "${layers[@]}"; do clients+=("$bin"); layers_of+=("$layer"); done
 done
+if [ -n "${GRPC_SWIFT_CLIENT:-}" ]; then
+  if [ -z "${PEER_BIN:-}" ]; then
+    swift build -c release --package-path Benchmarks/GRPCSwiftPeer >&2
+    PEER_BIN="$(swift build -c release --package-path Benchmarks/GRPCSwiftPeer --show-bin-path)/grpc-swift-peer"
+  fi
+  [ -x "$PEER_BIN" ] || { say "no grpc-swift-peer binary at $PEER_BIN"; exit 1; }
+  clients+=("$PEER_BIN"); layers_of+=(grpc-swift)
+fi
 
 kv_bench_workdir skv-bench-kv-client
 pids=("" "" "")
@@ -91,11 +105,12 @@ servers_cpu_ticks() {
 }
 clock_ticks="$(getconf CLK_TCK)"
 
-# Sets h2 to the h2load command line (without -D) for OP at STREAMS streams against the leader.
+# Sets h2 to the h2load command line (without -D) for OP at STREAMS streams against the leader,
+# address to the leader's HOST:PORT and method to OP's path.
 h2load_command() {
   local op="$1" streams="$2"
   local conns=$((streams < 4 ? streams : 4))
-  local method=/skv.kv.KV/Put
+  method=/skv.kv.KV/Put
   [ "$op" = get ] && method=/skv.kv.KV/Get
   read -r _ address _ _ < <(python3 "$kvbench" leader ours "$plain_endpoints")
   h2=(h2load -c "$conns" -m "$((streams / conns))" -d "$work/bodies/ours-$op.bin"
@@ -149,9 +164,17 @@ PY
 }
 
 # Sets clerks to the `skv kv bench` command line of client column I for OP at STREAMS clients
-# (`--layer` only when not the clerk, which builds before the flag lack).
+# (`--layer` only when not the clerk, which builds before the flag lack), or grpc-swift-peer's
+# client's (h2load's body and method at the leader; its first reply to $work/first-reply.bin).
 clerks_command() {
   local i="$1" op="$2" streams="$3" layer_flags=()
+  if [ "${layers_of[$i]}" = grpc-swift ]; then
+    h2load_command "$op" "$streams"
+    clerks=("${clients[$i]}" client --target "$address" --path "$method"
+      --body "$work/bodies/ours-$op.bin" --clients "$streams" --duration "$duration"
+      --first-reply "$work/first-reply.bin")
+    return
+  fi
   [ "${layers_of[$i]}" != clerk ] && layer_flags=(--layer "${layers_of[$i]}")
   # shellcheck disable=SC2206  # BENCH_CLIENT_FLAGS is a list of flags
   clerks=("${clients[$i]}" kv bench --endpoints "$endpoints" --duration "$duration" --clients "$streams" --keys 1
@@ -164,9 +187,14 @@ clerks_command() {
 run_clerks() {
   local before after
   clerks_command "$@"
+  rm -f "$work/first-reply.bin"
   before="$(servers_cpu_ticks)"
   "${clerks[@]}" >"$work/bench.out" 2>&1 || true
   after="$(servers_cpu_ticks)"
+  if [ "${layers_of[$1]}" = grpc-swift ] && ! python3 "$kvbench" reply "$2" "$work/first-reply.bin" >&2; then
+    echo "0 nan nan nan nan"
+    return
+  fi
   python3 - "$work/bench.out" "$((after - before))" "$clock_ticks" <<'PY'
 import re, sys
 text = open(sys.argv[1]).read()
@@ -183,7 +211,11 @@ PY
 }
 
 header=$(printf '%-4s %7s  %-36s' op streams h2load)
-for i in "${!clients[@]}"; do header+=$(printf '  %-36s %6s' "skv-client-$((i + 1)) (${layers_of[$i]})" ratio); done
+for i in "${!clients[@]}"; do
+  name="skv-client-$((i + 1)) (${layers_of[$i]})"
+  [ "${layers_of[$i]}" = grpc-swift ] && name="grpc-swift-2 client"
+  header+=$(printf '  %-36s %6s' "$name" ratio)
+done
 echo "$header"
 echo "$(printf '%-4s %7s  %-36s' '' '' 'ops/s p50/p99 ms cpu/op srv/op us')$(for _ in "${clients[@]}"; do
   printf '  %-36s %6s' 'ops/s p50/p99 ms cpu/op srv/op us' '/h2load'; done)"

@@ -14,6 +14,8 @@ Subcommands (ENDPOINTS is HOST:PORT,... in member order; for ours, Raft id i is 
   check S TARGET OP BODY        send BODY's message to TARGET as OP (put|get) with grpcio,
                                 decode the reply and fail unless it is a success (get: the
                                 256-byte value); prints what it saw
+  reply OP FILE                 the same check of our reply to OP's body that another client
+                                received (FILE: the reply message's bytes)
   writers S ENDPOINTS [--writers 6] [--duration SEC] [--kill-after SEC --pids P1,P2,P3]
                                 concurrent writers (each Puts its own key in a loop with a 1 s
                                 RPC deadline, moving on failure: ours follows WRONG_LEADER
@@ -163,12 +165,7 @@ def cmd_check(args):
     except grpc.RpcError as error:
         die(f"{args.system} {args.op} at {args.target}: status {error.code().name} {error.details()!r}")
     if args.system == "ours":
-        reply = (kv_pb2.WriteReply if args.op == "put" else kv_pb2.GetReply).FromString(raw)
-        if reply.outcome != kv_pb2.OUTCOME_OK:
-            die(f"ours {args.op} at {args.target}: outcome {kv_pb2.Outcome.Name(reply.outcome)} (leader hint {reply.leader.leader_id})")
-        if args.op == "get" and reply.value != VALUE:
-            die(f"ours get at {args.target}: value {reply.value[:20]!r}... is not the 256-byte bench value")
-        print(f"ours {args.op} at {args.target}: OUTCOME_OK" + (f", {len(reply.value)}-byte value matches" if args.op == "get" else ""))
+        print(check_ours_reply(args.op, raw, f"at {args.target}"))
     else:
         if args.op == "put":
             reply = etcd_pb2.PutResponse.FromString(raw)
@@ -180,6 +177,22 @@ def cmd_check(args):
             if len(reply.kvs) != 1 or reply.kvs[0].value != VALUE:
                 die(f"etcd range at {args.target}: {len(reply.kvs)} kvs, not the 256-byte bench value")
             print(f"etcd range at {args.target}: ok, {len(reply.kvs[0].value)}-byte value matches (revision {reply.header.revision})")
+
+
+def check_ours_reply(op, raw, where):
+    """A description of our reply `raw` to the bench body of `op`; exits unless it is OUTCOME_OK
+    (and, for a Get, carries the bench value)."""
+    reply = (kv_pb2.WriteReply if op == "put" else kv_pb2.GetReply).FromString(raw)
+    if reply.outcome != kv_pb2.OUTCOME_OK:
+        die(f"ours {op} {where}: outcome {kv_pb2.Outcome.Name(reply.outcome)} (leader hint {reply.leader.leader_id})")
+    if op == "get" and reply.value != VALUE:
+        die(f"ours get {where}: value {reply.value[:20]!r}... is not the 256-byte bench value")
+    return f"ours {op} {where}: OUTCOME_OK" + (f", {len(reply.value)}-byte value matches" if op == "get" else "")
+
+
+def cmd_reply(args):
+    """Checks a reply another client received (a file of the message's bytes, no prefix)."""
+    print(check_ours_reply(args.op, open(args.file, "rb").read(), f"reply in {args.file}"))
 
 
 class Writer:
@@ -408,6 +421,10 @@ def main():
     p.add_argument("op", choices=["put", "get"])
     p.add_argument("body")
     p.set_defaults(run=cmd_check)
+    p = sub.add_parser("reply")
+    p.add_argument("op", choices=["put", "get"])
+    p.add_argument("file")
+    p.set_defaults(run=cmd_reply)
     p = sub.add_parser("writers")
     p.add_argument("system", choices=["ours", "etcd"])
     p.add_argument("endpoints")

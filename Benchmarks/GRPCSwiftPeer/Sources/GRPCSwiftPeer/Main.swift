@@ -1,7 +1,9 @@
 // grpc-swift-peer: serves grpc.testing.TestService (EmptyCall, UnaryCall) with
-// grpc-swift-2 over HTTP2ServerTransport.Posix, plaintext.
+// grpc-swift-2 over HTTP2ServerTransport.Posix, plaintext; or, as `grpc-swift-peer client`,
+// loads a server with grpc-swift-2's client (KVBenchClient.swift).
 //
 // Usage: grpc-swift-peer [--host 127.0.0.1] [--port 50052]
+//        grpc-swift-peer client --target HOST:PORT --path /package.Service/Method --body FILE ...
 
 #if canImport(Glibc)
   import Glibc
@@ -43,7 +45,8 @@ struct Options {
     return options
   }
 
-  static let helpText = "usage: grpc-swift-peer [--host 127.0.0.1] [--port 50052]"
+  static let helpText =
+    "usage: grpc-swift-peer [--host 127.0.0.1] [--port 50052]\n       grpc-swift-peer client --help"
 
   static func usage(_ message: String) -> Never {
     FileHandle.standardError.write(Data("grpc-swift-peer: \(message)\n\(helpText)\n".utf8))
@@ -54,6 +57,10 @@ struct Options {
 @main
 struct GRPCSwiftPeer {
   static func main() async throws {
+    if CommandLine.arguments.count > 1, CommandLine.arguments[1] == "client" {
+      try await KVBenchClient.run(KVBenchClientOptions.parse(CommandLine.arguments.dropFirst(2)))
+      return
+    }
     let options = Options.parse(CommandLine.arguments)
     let transport = HTTP2ServerTransport.Posix(
       address: .ipv4(host: options.host, port: options.port),
